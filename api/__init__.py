@@ -1,0 +1,1 @@
+"""The HTTP API: uploads, status, live events, error reports."""

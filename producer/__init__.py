@@ -1,0 +1,1 @@
+"""The producer: stream-parse spooled uploads into row-chunk records on priority topics."""

@@ -1,0 +1,55 @@
+"""The reader contract shared by every format.
+
+A reader opens a spooled file, maps its header row to the dataset's columns and then
+yields ``pyarrow.RecordBatch`` objects of at most ``chunk_rows`` rows. Every batch has:
+
+* one ``pa.string()`` column per dataset column found in the file, named by the dataset
+  column name (not the file's header), in dataset order; values are the cell text as a
+  person sees it in the sheet (integers without ``.0``, dates ISO ``YYYY-MM-DD``, datetimes
+  ISO ``YYYY-MM-DDTHH:MM:SS``, booleans ``TRUE``/``FALSE``), empty cells are null;
+* the column ``schemas.arrow_codec.ROW_COLUMN`` (``pa.int64()``): the spreadsheet row
+  number of each row, the header row being row 1 (so the first data row is 2).
+
+Wholly empty rows are skipped (their row numbers are simply absent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pyarrow as pa
+
+FORMATS = ("csv", "xlsx", "parquet", "jsonl")
+
+
+@dataclass(frozen=True)
+class ReaderLimits:
+    """Guards against hostile or broken files."""
+
+    max_columns: int = 1_000
+    max_cell_bytes: int = 1024 * 1024
+    # XLSX is a zip: cap what it may expand to, in total and as a ratio
+    max_uncompressed_bytes: int = 2 * 1024**3
+    max_compression_ratio: float = 200.0
+    # the XLSX fast path (calamine, whole sheet in memory) is taken while the sheet's
+    # uncompressed XML is under this; beyond it openpyxl streams in read-only mode
+    xlsx_fast_path_max_xml_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass
+class HeaderMapping:
+    """How a file's header row maps onto the dataset."""
+
+    # file column index -> dataset column name, in dataset column order
+    columns: dict[int, str] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)
+
+
+class ChunkReader(Protocol):
+    mapping: HeaderMapping
+
+    def batches(self) -> Iterator[pa.RecordBatch]: ...
+
+    def close(self) -> None: ...

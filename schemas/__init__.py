@@ -1,0 +1,1 @@
+"""Shared contracts of bulkflow: settings, topics, wire records, dataset schemas."""

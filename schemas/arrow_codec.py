@@ -1,0 +1,26 @@
+"""Arrow IPC encoding of one record batch per Kafka record."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+# Every chunk batch carries the spreadsheet row number of each row (header row = 1).
+ROW_COLUMN = "__row__"
+DEFAULT_COMPRESSION = "lz4"
+
+
+def encode_batch(batch: pa.RecordBatch, compression: str | None = DEFAULT_COMPRESSION) -> bytes:
+    sink = pa.BufferOutputStream()
+    options = pa.ipc.IpcWriteOptions(compression=compression)
+    with pa.ipc.new_stream(sink, batch.schema, options=options) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+def decode_batch(payload: bytes) -> pa.RecordBatch:
+    """Raises pa.ArrowInvalid when the payload is not one Arrow IPC batch."""
+    reader = pa.ipc.open_stream(pa.py_buffer(payload))
+    batches = list(reader)
+    if len(batches) != 1:
+        raise pa.ArrowInvalid(f"expected one record batch, found {len(batches)}")
+    return batches[0]

@@ -1,0 +1,162 @@
+"""Dataset schemas: the YAML model, its loader and header matching."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from schemas.errors import DatasetError
+
+ColumnType = Literal["string", "integer", "decimal", "float", "boolean", "date", "datetime", "email"]
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def normalise_header(text: str) -> str:
+    """Headers match case- and space-insensitively: 'Customer E-mail ' ~ 'customer e-mail'."""
+    return re.sub(r"[\s_]+", "", str(text)).casefold()
+
+
+class Column(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    type: ColumnType
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    pattern: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = Field(None, ge=1)
+    enum: tuple[str, ...] | None = None
+    scale: int | None = Field(None, ge=0, le=18)
+    precision: int | None = Field(None, ge=1, le=38)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_RE.match(value):
+            raise ValueError(f"column name {value!r} must be lower_snake_case")
+        return value
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"pattern {value!r} is not a regular expression: {exc}") from exc
+        return value
+
+
+class Dataset(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    version: int = 1
+    key: tuple[str, ...] = ()
+    columns: tuple[Column, ...]
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_RE.match(value):
+            raise ValueError(f"dataset name {value!r} must be lower_snake_case")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Dataset:
+        if not self.columns:
+            raise ValueError("a dataset needs at least one column")
+        names = [c.name for c in self.columns]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"duplicate column names: {sorted(dupes)}")
+        unknown = [k for k in self.key if k not in names]
+        if unknown:
+            raise ValueError(f"key names unknown columns: {unknown}")
+        seen: dict[str, str] = {}
+        for col in self.columns:
+            for label in (col.name, *col.aliases):
+                norm = normalise_header(label)
+                if norm in seen and seen[norm] != col.name:
+                    raise ValueError(f"header {label!r} matches both {seen[norm]} and {col.name}")
+                seen[norm] = col.name
+        return self
+
+    @property
+    def table_name(self) -> str:
+        return f"ds_{self.name}"
+
+    @cached_property
+    def header_lookup(self) -> dict[str, str]:
+        """Normalised header text -> column name."""
+        return {
+            normalise_header(label): col.name
+            for col in self.columns
+            for label in (col.name, *col.aliases)
+        }
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+def parse_dataset(data: Any, source: str = "<dataset>") -> Dataset:
+    if not isinstance(data, dict):
+        raise DatasetError(f"{source}: a dataset file must be a YAML mapping")
+    try:
+        return Dataset.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'dataset'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise DatasetError(f"{source}: {problems}") from exc
+
+
+def load_dataset_file(path: Path) -> Dataset:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read dataset file: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise DatasetError(f"{path}: not valid YAML: {exc}") from exc
+    dataset = parse_dataset(data, str(path))
+    if dataset.name != path.stem:
+        raise DatasetError(f"{path}: dataset name {dataset.name!r} must match the file name")
+    return dataset
+
+
+class DatasetRegistry:
+    """The datasets of one directory, loaded on first use."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._cache: dict[str, Dataset] = {}
+
+    def names(self) -> list[str]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(p.stem for p in self.directory.glob("*.yaml"))
+
+    def get(self, name: str) -> Dataset:
+        if name not in self._cache:
+            if not NAME_RE.match(name):
+                raise DatasetError(f"unknown dataset {name!r}")
+            path = self.directory / f"{name}.yaml"
+            if not path.is_file():
+                known = ", ".join(self.names()) or "none"
+                raise DatasetError(f"unknown dataset {name!r} (known: {known})")
+            self._cache[name] = load_dataset_file(path)
+        return self._cache[name]
+
+    def all(self) -> list[Dataset]:
+        return [self.get(n) for n in self.names()]

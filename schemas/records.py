@@ -1,0 +1,177 @@
+"""Wire records: JSON models on uploads/jobs/chunk-results/progress/events, chunk headers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.settings import Tier
+
+JobState = Literal[
+    "queued", "parsing", "processing", "completed", "completed_with_errors", "failed"
+]
+FINAL_STATES: frozenset[str] = frozenset({"completed", "completed_with_errors", "failed"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UploadRecord(BaseModel):
+    """On ``uploads.<tier>``: a spooled file waiting to be parsed."""
+
+    job_id: str
+    tenant: str
+    dataset: str
+    filename: str
+    spool_path: str
+    size_bytes: int
+    estimated_rows: int
+    tier: Tier
+    submitted_at: datetime
+    file_format: str | None = None  # csv | xlsx | parquet | jsonl; sniffed when missing
+    sheet: str | None = None
+    encoding: str | None = None
+
+
+class JobEvent(BaseModel):
+    """On ``jobs``: the lifecycle of one job as the producer sees it."""
+
+    job_id: str
+    kind: Literal["registered", "sealed", "parse_failed"]
+    tenant: str
+    dataset: str
+    filename: str
+    tier: Tier
+    submitted_at: datetime
+    at: datetime = Field(default_factory=utcnow)
+    total_chunks: int | None = None
+    total_rows: int | None = None
+    reason: str | None = None
+    unknown_columns: list[str] = Field(default_factory=list)
+
+
+class RowError(BaseModel):
+    row: int
+    column: str
+    value: str | None
+    message: str
+
+
+class ChunkResult(BaseModel):
+    """On ``chunk-results``: what one chunk came to."""
+
+    job_id: str
+    chunk_no: int
+    rows_ok: int
+    rows_failed: int
+    error_samples: list[RowError] = Field(default_factory=list)
+    duration_ms: float = 0.0
+    dead_lettered: bool = False
+    reason: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+class UploadStatus(BaseModel):
+    """A job's whole current status: on ``progress`` (compacted) and from the API."""
+
+    job_id: str
+    tenant: str
+    dataset: str
+    filename: str
+    tier: Tier
+    state: JobState
+    rows_total: int | None = None
+    rows_ok: int = 0
+    rows_failed: int = 0
+    chunks_total: int | None = None
+    chunks_done: int = 0
+    percent: float = 0.0
+    rows_per_second: float | None = None
+    eta_seconds: float | None = None
+    submitted_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    unknown_columns: list[str] = Field(default_factory=list)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+class JobOutcomeEvent(BaseModel):
+    """On ``events``: job.completed / job.failed, for downstream systems."""
+
+    type: Literal["job.completed", "job.failed"]
+    job_id: str
+    tenant: str
+    dataset: str
+    state: JobState
+    rows_ok: int
+    rows_failed: int
+    error: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+H_JOB_ID = "job_id"
+H_CHUNK_NO = "chunk_no"
+H_FIRST_ROW = "first_row_no"
+H_ROW_COUNT = "row_count"
+H_DATASET = "dataset"
+H_TENANT = "tenant"
+H_SCHEMA_VERSION = "schema_version"
+H_ERROR = "error"
+H_ERROR_STAGE = "error_stage"
+
+KafkaHeaders = list[tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class ChunkHeaders:
+    """Headers of a chunk record; the Arrow batch carries the rows themselves."""
+
+    job_id: str
+    chunk_no: int
+    first_row_no: int
+    row_count: int
+    dataset: str
+    tenant: str
+    schema_version: int = 1
+
+    @property
+    def key(self) -> bytes:
+        return f"{self.job_id}:{self.chunk_no}".encode()
+
+    def to_kafka(self) -> KafkaHeaders:
+        return [
+            (H_JOB_ID, self.job_id.encode()),
+            (H_CHUNK_NO, str(self.chunk_no).encode()),
+            (H_FIRST_ROW, str(self.first_row_no).encode()),
+            (H_ROW_COUNT, str(self.row_count).encode()),
+            (H_DATASET, self.dataset.encode()),
+            (H_TENANT, self.tenant.encode()),
+            (H_SCHEMA_VERSION, str(self.schema_version).encode()),
+        ]
+
+    @classmethod
+    def from_kafka(cls, headers: KafkaHeaders | dict[str, bytes] | None) -> ChunkHeaders:
+        """Raises KeyError/ValueError when a header is missing or malformed."""
+        found = dict(headers.items() if isinstance(headers, dict) else headers or [])
+
+        def text(name: str) -> str:
+            value = found[name]
+            return value.decode() if isinstance(value, bytes) else str(value)
+
+        return cls(
+            job_id=text(H_JOB_ID),
+            chunk_no=int(text(H_CHUNK_NO)),
+            first_row_no=int(text(H_FIRST_ROW)),
+            row_count=int(text(H_ROW_COUNT)),
+            dataset=text(H_DATASET),
+            tenant=text(H_TENANT),
+            schema_version=int(text(H_SCHEMA_VERSION)) if H_SCHEMA_VERSION in found else 1,
+        )

@@ -1,0 +1,111 @@
+"""The one settings class. Every value comes from a ``BULKFLOW_*`` variable or a safe default."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.errors import ConfigError
+
+Tier = Literal["high", "medium", "low"]
+TIERS: tuple[Tier, ...] = ("high", "medium", "low")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BULKFLOW_", extra="ignore")
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    topic_prefix: str = "bulkflow"
+    chunk_partitions: int = Field(8, ge=1)
+    topic_partitions: int = Field(4, ge=1, description="partitions of every other topic")
+    replication_factor: int = Field(1, ge=1)
+
+    # where things live on one machine
+    home: Path = Path(".bulkflow")
+    cache_dir: Path = Path.home() / ".cache" / "bulkflow"
+    database_url: str = ""
+    spool_dir: Path | None = None
+    datasets_dir: Path = Path("datasets")
+
+    # local broker
+    broker_port: int = 19092
+    controller_port: int = 19093
+    kafka_version: str = "4.0.1"
+    broker_heap: str = "512m"
+
+    # API
+    api_keys: str = "demo:demo-key"
+    max_upload_bytes: int = 512 * 1024 * 1024
+
+    # tiers, by the row estimate made at upload
+    tier_high_max_rows: int = 1_000
+    tier_medium_max_rows: int = 5_000
+
+    # chunk size policy
+    chunk_rows_busy: int = 500
+    chunk_rows_normal: int = 1_000
+    chunk_rows_idle: int = 2_000
+    chunk_lag_busy: int = 100
+    chunk_lag_normal: int = 50
+    chunk_max_bytes: int = 1024 * 1024
+
+    # worker concurrency per tier
+    concurrency_high: int = Field(8, ge=1)
+    concurrency_medium: int = Field(6, ge=1)
+    concurrency_low: int = Field(4, ge=1)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _check_api_keys(cls, value: str) -> str:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            tenant, sep, key = pair.partition(":")
+            if not sep or not tenant or not key:
+                raise ValueError(f"BULKFLOW_API_KEYS entry {pair!r} is not 'tenant:key'")
+        return value
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'bulkflow.db').resolve()}"
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool_dir or self.home / "spool"
+
+    def api_key_map(self) -> dict[str, str]:
+        """Key -> tenant."""
+        keys: dict[str, str] = {}
+        for pair in filter(None, (p.strip() for p in self.api_keys.split(","))):
+            tenant, _, key = pair.partition(":")
+            keys[key] = tenant
+        return keys
+
+    def tier_for_rows(self, estimated_rows: int) -> Tier:
+        if estimated_rows < self.tier_high_max_rows:
+            return "high"
+        if estimated_rows <= self.tier_medium_max_rows:
+            return "medium"
+        return "low"
+
+    def concurrency(self, tier: Tier) -> int:
+        return {"high": self.concurrency_high, "medium": self.concurrency_medium}.get(
+            tier, self.concurrency_low
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides on top."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"bad BULKFLOW_* setting: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return load_settings()

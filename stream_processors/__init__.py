@@ -1,0 +1,1 @@
+"""Stream processors: the faust app, validation, persistence and the progress fold."""

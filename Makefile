@@ -1,0 +1,57 @@
+# bulkflow — the two commands of the README are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PYTEST_TIMEOUT ?= 1500
+
+.PHONY: install postgres broker-jars test test-unit lint format demo run bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+# PostgreSQL binaries for the tests that run on it (the tests start their own server)
+postgres:
+	@bash deploy/ensure-postgres.sh
+
+broker-jars: install
+	$(BIN)/bulkflow broker fetch
+
+test: install postgres broker-jars
+	timeout --kill-after=30 $(PYTEST_TIMEOUT) $(BIN)/pytest tests
+
+test-unit: install
+	$(BIN)/pytest tests/unit
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+demo: install broker-jars
+	timeout --kill-after=30 900 $(BIN)/bulkflow demo
+
+run: install broker-jars
+	$(BIN)/bulkflow broker start
+	$(BIN)/bulkflow topics create
+	$(BIN)/bulkflow serve
+
+bench: install postgres broker-jars
+	$(BIN)/bulkflow bench
+
+bench-quick: install postgres broker-jars
+	$(BIN)/bulkflow bench --quick
+
+clean:
+	-$(BIN)/bulkflow broker stop
+	rm -rf .bulkflow

@@ -1,0 +1,356 @@
+"""A local single-node Apache Kafka broker (KRaft), run from Maven Central jars on Java 17.
+
+No Docker needed: ``mvn`` resolves ``org.apache.kafka:kafka_2.13`` once into a cache
+outside the work tree, the storage is formatted once, and the broker runs as a child
+process with a pid file and a log file under ``<home>/kafka``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ops.errors import BrokerError
+from schemas.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
+LOG4J = REPO_ROOT / "deploy" / "kafka" / "log4j2.properties"
+MVN_TIMEOUT_S = 900
+START_TIMEOUT_S = 90
+STOP_TIMEOUT_S = 30
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BrokerStatus:
+    running: bool
+    pid: int | None
+    bootstrap: str
+    home: Path
+    log_file: Path
+
+    def describe(self) -> str:
+        if self.running:
+            return (
+                f"broker running (pid {self.pid}) at {self.bootstrap}; "
+                f"data {self.home}, log {self.log_file}"
+            )
+        return f"broker not running (would listen on {self.bootstrap}; data {self.home})"
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def port_accepts(port: int, host: str = "127.0.0.1") -> bool:
+    """Connect, never bind: binding would race the broker for its own port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def find_java() -> str:
+    candidates = [os.environ.get("JAVA_HOME", "") + "/bin/java", shutil.which("java") or ""]
+    for java in candidates:
+        if java and os.access(java, os.X_OK):
+            out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+            match = re.search(r'version "(\d+)', out.stderr + out.stdout)
+            if match and int(match.group(1)) >= 17:
+                return java
+    raise BrokerError(
+        "Java 17 or newer is needed to run the local Kafka broker: "
+        "install it (apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+    )
+
+
+class LocalBroker:
+    """The local broker of one settings object (its home, ports and Kafka version)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = (settings.home / "kafka").resolve()
+        self.data_dir = self.home / "data"
+        self.pid_file = self.home / "broker.pid"
+        self.log_file = self.home / "broker.log"
+        self.stdout_file = self.home / "broker.stdout"
+        self.config_file = self.home / "server.properties"
+        self.cluster_id_file = self.home / "cluster.id"
+        self.libs_dir = (settings.cache_dir / f"kafka-{settings.kafka_version}" / "libs").resolve()
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.settings.broker_port}"
+
+    # jars ---------------------------------------------------------------------------------
+    def jars_cached(self) -> bool:
+        return (self.libs_dir / ".complete").exists()
+
+    def ensure_jars(self, echo: Echo = print) -> Path:
+        """Resolve the broker jars once; later calls (and later clones) use the cache."""
+        if self.jars_cached():
+            return self.libs_dir
+        mvn = shutil.which("mvn")
+        if not mvn:
+            raise BrokerError(
+                "Maven (mvn) is needed once to fetch the Kafka broker jars: "
+                "install it (apt-get install maven)"
+            )
+        if not POM.exists():
+            raise BrokerError(f"the broker pom is missing: {POM}")
+        staging = self.libs_dir.with_name(f"libs.partial-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        echo(f"fetching Apache Kafka {self.settings.kafka_version} jars from Maven Central ...")
+        cmd = [
+            mvn, "-B", "-q", "-f", str(POM),
+            f"-Dkafka.version={self.settings.kafka_version}",
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={staging}", "-DincludeScope=runtime",
+        ]  # fmt: skip
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=MVN_TIMEOUT_S)
+        except subprocess.TimeoutExpired as exc:
+            raise BrokerError(
+                f"mvn took more than {MVN_TIMEOUT_S}s fetching the Kafka jars: "
+                "is Maven Central reachable from here?"
+            ) from exc
+        if proc.returncode != 0:
+            output = (proc.stdout + proc.stderr)[-2000:]
+            if re.search(r"UnknownHost|Connect|transfer|Could not transfer|timed out", output):
+                raise BrokerError(
+                    "Maven Central is unreachable, so the Kafka jars cannot be fetched; "
+                    "check the network or a proxy in ~/.m2/settings.xml, or point "
+                    "BULKFLOW_KAFKA_BOOTSTRAP at a running broker.\n" + output
+                )
+            raise BrokerError(f"mvn failed to fetch the Kafka jars:\n{output}")
+        jars = list(staging.glob("kafka_2.13-*.jar"))
+        if not jars:
+            raise BrokerError(f"mvn finished but no kafka_2.13 jar is in {staging}")
+        (staging / ".complete").write_text(self.settings.kafka_version)
+        shutil.rmtree(self.libs_dir, ignore_errors=True)
+        staging.rename(self.libs_dir)
+        return self.libs_dir
+
+    # process ------------------------------------------------------------------------------
+    def _read_pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    @staticmethod
+    def _is_our_broker(pid: int) -> bool:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        return b"kafka.Kafka" in cmdline
+
+    def status(self) -> BrokerStatus:
+        pid = self._read_pid()
+        running = pid is not None and self._is_our_broker(pid)
+        return BrokerStatus(running, pid if running else None, self.bootstrap, self.home,
+                            self.log_file)  # fmt: skip
+
+    def _write_config(self) -> None:
+        s = self.settings
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@127.0.0.1:{s.controller_port}",
+            "listeners": f"PLAINTEXT://127.0.0.1:{s.broker_port},"
+            f"CONTROLLER://127.0.0.1:{s.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{s.broker_port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": str(self.data_dir),
+            "num.partitions": "1",
+            # topics are declared in schemas/topics.py; a typo must not create one silently
+            "auto.create.topics.enable": "false",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "10",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "log.cleaner.backoff.ms": "1000",
+            "message.max.bytes": str(4 * 1024 * 1024),
+        }
+        self.config_file.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+
+    def _format_storage(self, java: str, classpath: str) -> None:
+        meta = self.data_dir / "meta.properties"
+        cluster_id = (
+            self.cluster_id_file.read_text().strip() if self.cluster_id_file.exists() else ""
+        )
+        if meta.exists():
+            found = re.search(r"cluster\.id=(\S+)", meta.read_text())
+            if found and cluster_id and found.group(1) != cluster_id:
+                raise BrokerError(
+                    f"the data dir {self.data_dir} belongs to another cluster "
+                    f"({found.group(1)}, expected {cluster_id}); "
+                    "run `bulkflow broker reset` to wipe it"
+                )
+            return
+        if not cluster_id:
+            cluster_id = uuid.uuid4().hex[:22]
+            self.cluster_id_file.write_text(cluster_id)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(
+            [java, "-cp", classpath, f"-Dlog4j2.configurationFile={LOG4J}",
+             f"-Dbulkflow.broker.log={self.log_file}", "kafka.tools.StorageTool", "format",
+             "-t", cluster_id, "-c", str(self.config_file), "--ignore-formatted"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise BrokerError(f"formatting the KRaft storage failed:\n{proc.stderr[-2000:]}")
+
+    def start(self, echo: Echo = print) -> BrokerStatus:
+        current = self.status()
+        if current.running:
+            echo(f"already running: {current.describe()}")
+            return current
+        if self.pid_file.exists():
+            echo(f"removing a stale pid file ({self.pid_file}): its process is gone")
+            self.pid_file.unlink()
+        for port in (self.settings.broker_port, self.settings.controller_port):
+            if not port_is_free(port):
+                raise BrokerError(
+                    f"port {port} on 127.0.0.1 is in use by another program; stop it or "
+                    "choose other ports with BULKFLOW_BROKER_PORT / BULKFLOW_CONTROLLER_PORT"
+                )
+        java = find_java()
+        libs = self.ensure_jars(echo)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._write_config()
+        classpath = f"{libs}/*"
+        self._format_storage(java, classpath)
+        started = time.monotonic()
+        heap = self.settings.broker_heap
+        with open(self.stdout_file, "ab") as out:
+            proc = subprocess.Popen(
+                [java, f"-Xmx{heap}", f"-Xms{min(128, _mb(heap))}m", "-XX:+UseG1GC",
+                 "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
+                 f"-Dlog4j2.configurationFile={LOG4J}", f"-Dbulkflow.broker.log={self.log_file}",
+                 "-cp", classpath, "kafka.Kafka", str(self.config_file)],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # fmt: skip
+        self.pid_file.write_text(str(proc.pid))
+        try:
+            wait_for_broker(self.bootstrap, START_TIMEOUT_S, alive=lambda: proc.poll() is None)
+        except BrokerError as exc:
+            self._kill(proc.pid)
+            self.pid_file.unlink(missing_ok=True)
+            raise BrokerError(f"{exc}\nlast broker log lines:\n{self.log_tail()}") from exc
+        echo(f"broker started in {time.monotonic() - started:.1f}s at {self.bootstrap} "
+             f"(pid {proc.pid}, log {self.log_file})")  # fmt: skip
+        return self.status()
+
+    def stop(self, echo: Echo = print) -> None:
+        current = self.status()
+        if not current.running or current.pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            echo("broker not running")
+            return
+        self._kill(current.pid)
+        self.pid_file.unlink(missing_ok=True)
+        echo(f"broker stopped (pid {current.pid})")
+
+    def _kill(self, pid: int) -> None:
+        """SIGTERM for a clean shutdown, SIGKILL when it does not end in time."""
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                return
+            time.sleep(0.2)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        time.sleep(0.5)
+
+    def reset(self) -> None:
+        self.stop(echo=lambda _m: None)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def log_tail(self, lines: int = 20) -> str:
+        texts = []
+        for path in (self.stdout_file, self.log_file):
+            if path.exists():
+                texts += path.read_text(errors="replace").splitlines()[-lines:]
+        return "\n".join(texts[-lines:])
+
+
+def _mb(heap: str) -> int:
+    match = re.fullmatch(r"(\d+)([mMgG])", heap)
+    if not match:
+        return 512
+    return int(match.group(1)) * (1024 if match.group(2) in "gG" else 1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.split(") ", 1)[-1][:1] not in ("Z", "X")
+
+
+def wait_for_broker(bootstrap: str, timeout_s: float, alive: Callable[[], bool] = lambda: True) -> None:
+    """Wait until an AdminClient sees the broker (metadata answers), or fail."""
+    from confluent_kafka.admin import AdminClient
+
+    deadline = time.monotonic() + timeout_s
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    # wait for the port first: librdkafka logs every refused connection
+    while time.monotonic() < deadline:
+        if not alive():
+            raise BrokerError(f"the broker process exited before {bootstrap} answered")
+        if port_accepts(int(port), host or "127.0.0.1"):
+            break
+        time.sleep(0.2)
+    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 2000})
+    last = ""
+    while time.monotonic() < deadline:
+        if not alive():
+            raise BrokerError(f"the broker process exited before {bootstrap} answered")
+        try:
+            meta = admin.list_topics(timeout=2)
+            if meta.brokers:
+                return
+        except Exception as exc:  # the admin client raises KafkaException while connecting
+            last = str(exc)
+        time.sleep(0.3)
+    raise BrokerError(f"no Kafka broker answered at {bootstrap} within {timeout_s:.0f}s {last}")

@@ -1,0 +1,106 @@
+"""The broker is real: topics as declared, and records go round trip through
+confluent-kafka and through faust."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+
+from ops.topics import create_topics
+from schemas.settings import Settings
+from schemas.topics import declared_topics, topic_names
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def _consume(bootstrap: str, group: str, topic: str, count: int, timeout_s: float) -> list:
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest"}
+    )
+    consumer.subscribe([topic])
+    got = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(got) < count and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is not None and msg.error() is None:
+                got.append(msg)
+    finally:
+        consumer.close()
+    return got
+
+
+def test_topics_are_created_as_declared(kafka_settings: Settings) -> None:
+    admin = AdminClient({"bootstrap.servers": kafka_settings.kafka_bootstrap})
+    declared = declared_topics(kafka_settings, ["orders"])
+    meta = admin.list_topics(timeout=10).topics
+    for spec in declared:
+        assert spec.name in meta, spec.name
+        assert len(meta[spec.name].partitions) == spec.partitions, spec.name
+
+    progress = topic_names(kafka_settings).progress
+    resource = ConfigResource(ConfigResource.Type.TOPIC, progress)
+    config = admin.describe_configs([resource])[resource].result(timeout=10)
+    assert config["cleanup.policy"].value == "compact"
+    chunks = topic_names(kafka_settings).chunks("low")
+    resource = ConfigResource(ConfigResource.Type.TOPIC, chunks)
+    config = admin.describe_configs([resource])[resource].result(timeout=10)
+    assert int(config["max.message.bytes"].value) > kafka_settings.chunk_max_bytes
+
+    # idempotent: a second run creates nothing and reports every topic as existing
+    again = create_topics(kafka_settings, ["orders"])
+    assert again.created == []
+    assert sorted(again.existing) == sorted(s.name for s in declared)
+
+
+def test_confluent_round_trip(kafka_settings: Settings, consumer_group: str) -> None:
+    topic = topic_names(kafka_settings).jobs
+    producer = Producer({"bootstrap.servers": kafka_settings.kafka_bootstrap, "acks": "all"})
+    for i in range(20):
+        producer.produce(topic, key=f"job-{i % 3}".encode(), value=f"v{i}".encode())
+    assert producer.flush(15) == 0
+    got = _consume(kafka_settings.kafka_bootstrap, consumer_group, topic, 20, 30)
+    assert sorted(m.value().decode() for m in got) == sorted(f"v{i}" for i in range(20))
+    # one key always lands on one partition: that is what keeps a job's records in order
+    by_key: dict[bytes, set[int]] = {}
+    for m in got:
+        by_key.setdefault(m.key(), set()).add(m.partition())
+    assert all(len(parts) == 1 for parts in by_key.values())
+
+
+def test_faust_round_trip(
+    kafka_bootstrap: str, topic_prefix: str, consumer_group: str, tmp_path: Path
+) -> None:
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    names = [f"{topic_prefix}.echo.in", f"{topic_prefix}.echo.out"]
+    for future in admin.create_topics([NewTopic(n, 2, 1) for n in names]).values():
+        future.result(timeout=30)
+    env = {**os.environ, "ECHO_PREFIX": topic_prefix, "BULKFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap}
+    log = tmp_path / "faust.log"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.apps.faust_echo", "worker", "-l", "info"],
+        cwd=REPO_ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        producer = Producer({"bootstrap.servers": kafka_bootstrap})
+        for i in range(10):
+            producer.produce(names[0], key=str(i).encode(), value=f"hello {i}".encode())
+        assert producer.flush(15) == 0
+        got = _consume(kafka_bootstrap, consumer_group, names[1], 10, 60)
+        echoed = sorted(m.value().decode() for m in got)
+        assert echoed == sorted(f"HELLO {i}" for i in range(10)), log.read_text()[-3000:]
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(5)

@@ -1,0 +1,69 @@
+"""Settings from BULKFLOW_* variables and the topic declarations."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas.errors import ConfigError
+from schemas.settings import load_settings
+from schemas.topics import declared_topics, topic_names
+
+
+def test_defaults_are_safe_for_one_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(__import__("os").environ):
+        if key.startswith("BULKFLOW_"):
+            monkeypatch.delenv(key)
+    s = load_settings()
+    assert s.kafka_bootstrap == "127.0.0.1:19092"
+    assert s.topic_prefix == "bulkflow"
+    assert s.db_url.startswith("sqlite:///") and s.db_url.endswith(".bulkflow/bulkflow.db")
+    assert s.spool_path.name == "spool"
+    assert (s.concurrency("high"), s.concurrency("medium"), s.concurrency("low")) == (8, 6, 4)
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BULKFLOW_KAFKA_BOOTSTRAP", "kafka-1:9092,kafka-2:9092")
+    monkeypatch.setenv("BULKFLOW_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    monkeypatch.setenv("BULKFLOW_TIER_HIGH_MAX_ROWS", "10")
+    monkeypatch.setenv("BULKFLOW_API_KEYS", "acme:k1, globex:k2")
+    s = load_settings()
+    assert s.kafka_bootstrap == "kafka-1:9092,kafka-2:9092"
+    assert s.db_url == "postgresql+psycopg://u@h/db"
+    assert s.tier_for_rows(9) == "high" and s.tier_for_rows(10) == "medium"
+    assert s.api_key_map() == {"k1": "acme", "k2": "globex"}
+
+
+@pytest.mark.parametrize(
+    ("rows", "tier"), [(0, "high"), (999, "high"), (1000, "medium"), (5000, "medium"), (5001, "low")]
+)
+def test_tier_thresholds(rows: int, tier: str) -> None:
+    assert load_settings().tier_for_rows(rows) == tier
+
+
+@pytest.mark.parametrize("bad", ["nocolon", ":key", "tenant:"])
+def test_bad_api_keys_are_refused_with_a_clear_message(bad: str) -> None:
+    with pytest.raises(ConfigError, match="tenant:key"):
+        load_settings(api_keys=bad)
+
+
+def test_bad_number_is_refused() -> None:
+    with pytest.raises(ConfigError, match="chunk_partitions"):
+        load_settings(chunk_partitions=0)
+
+
+def test_topic_declarations() -> None:
+    s = load_settings(topic_prefix="acme", chunk_partitions=12, topic_partitions=3)
+    specs = {t.name: t for t in declared_topics(s, ["orders"])}
+    names = topic_names(s)
+    assert set(specs) == {
+        "acme.uploads.high", "acme.uploads.medium", "acme.uploads.low",
+        "acme.chunks.high", "acme.chunks.medium", "acme.chunks.low",
+        "acme.jobs", "acme.chunk-results", "acme.progress", "acme.events", "acme.dlq",
+        "acme.results.orders",
+    }  # fmt: skip
+    assert specs[names.chunks("low")].partitions == 12
+    assert specs[names.progress].config["cleanup.policy"] == "compact"
+    # the aggregator joins jobs and chunk-results by key: they must be co-partitioned
+    assert specs[names.jobs].partitions == specs[names.chunk_results].partitions
+    assert "cleanup.policy" not in specs[names.jobs].config
+    assert int(specs[names.chunks("high")].config["max.message.bytes"]) > s.chunk_max_bytes

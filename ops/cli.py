@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 
 from schemas.errors import BulkflowError
-from schemas.settings import get_settings
+from schemas.settings import TIERS, Tier, get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 broker_app = typer.Typer(no_args_is_help=True, help="The local Kafka broker (no Docker).")
@@ -90,6 +92,80 @@ def topics_create() -> None:
     for line in report.mismatched:
         console.print(f"[yellow]warning:[/] {line}")
     console.print(f"{len(report.created)} created, {len(report.existing)} already there")
+
+
+def _tiers(value: str) -> tuple[Tier, ...]:
+    chosen = tuple(t.strip() for t in value.split(",") if t.strip())
+    unknown = [t for t in chosen if t not in TIERS]
+    if unknown or not chosen:
+        raise typer.BadParameter(f"tiers are {', '.join(TIERS)}; got {value!r}")
+    return chosen  # type: ignore[return-value]
+
+
+@app.command("worker")
+def worker(
+    tier: str = typer.Option(",".join(TIERS), help="tiers this process serves, e.g. high,medium"),
+    loglevel: str = typer.Option("info"),
+) -> None:
+    """Run one chunk worker process (faust); more processes share the work."""
+    from stream_processors.app import run
+
+    run(get_settings(), "worker", _tiers(tier), loglevel)
+
+
+@app.command("aggregator")
+def aggregator(loglevel: str = typer.Option("info")) -> None:
+    """Run the progress aggregator (faust): jobs + chunk results -> progress, events."""
+    from stream_processors.app import run
+
+    run(get_settings(), "aggregator", loglevel=loglevel)
+
+
+@app.command("producer")
+def producer(loglevel: str = typer.Option("INFO")) -> None:
+    """Run the producer service: parse uploads into chunk records, highest tier first."""
+    import logging
+    import signal
+    import threading
+
+    from producer.service import ProducerService
+
+    logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    ProducerService(get_settings()).run(stop)
+
+
+@app.command("produce")
+def produce(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    dataset: str = typer.Option(..., "--dataset", "-d"),
+    tenant: str = typer.Option("default"),
+    sheet: str | None = typer.Option(None),
+) -> None:
+    """Publish one file directly (no API, no upload queue): for operators and tests."""
+    from producer.errors import ParseError
+    from producer.jobs import publish_job
+    from producer.publisher import Publisher
+    from producer.submit import make_upload_record, new_job_id, spool_copy
+    from schemas.dataset import DatasetRegistry
+
+    settings = get_settings()
+    job_id = new_job_id()
+    try:
+        spooled = spool_copy(settings, file, job_id)
+        upload = make_upload_record(settings, spooled, job_id=job_id, tenant=tenant,
+                                    dataset=dataset, filename=file.name, sheet=sheet)  # fmt: skip
+    except ParseError as exc:
+        raise fail(str(exc)) from exc
+    with Publisher(settings) as publisher:
+        outcome = publish_job(upload, settings, publisher, DatasetRegistry(settings.datasets_dir))
+    if not outcome.sealed:
+        raise fail(f"job {job_id} parse_failed: {outcome.reason}")
+    console.print(f"job {job_id}: {outcome.total_chunks} chunks, {outcome.total_rows} rows "
+                  f"on the {upload.tier} tier in {outcome.seconds:.2f}s")  # fmt: skip
+    print(job_id)
 
 
 def main() -> None:

@@ -1,0 +1,145 @@
+"""Publish one spooled upload as a job: registered, its chunks, then sealed or parse_failed.
+
+Chunk size is chosen once per job and written beside the spooled file (the plan), so a
+re-parse after a crash yields exactly the same chunks, whatever the load is then.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from producer.chunking import build_chunk_records
+from producer.errors import ParseError, PublishError
+from producer.publisher import Publisher
+from producer.readers import open_reader
+from producer.readers.base import ReaderLimits
+from producer.size_policy import choose_chunk_rows
+from schemas.dataset import DatasetRegistry
+from schemas.errors import DatasetError
+from schemas.records import JobEvent, UploadRecord
+from schemas.settings import Settings
+from schemas.topics import topic_names
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    job_id: str
+    sealed: bool
+    total_chunks: int
+    total_rows: int
+    reason: str | None
+    seconds: float
+
+
+def _plan_path(upload: UploadRecord) -> Path:
+    return Path(f"{upload.spool_path}.plan.json")
+
+
+def chunk_rows_for(upload: UploadRecord, settings: Settings, lag_chunks: int) -> int:
+    """The job's chunk size: from its plan when it has one, else chosen now and recorded."""
+    plan = _plan_path(upload)
+    try:
+        return int(json.loads(plan.read_text())["chunk_rows"])
+    except (OSError, ValueError, KeyError):
+        pass
+    avg_row_bytes = upload.size_bytes / max(upload.estimated_rows, 1)
+    rows = choose_chunk_rows(lag_chunks, avg_row_bytes, settings)
+    try:
+        plan.write_text(json.dumps({"chunk_rows": rows, "lag_chunks": lag_chunks}))
+    except OSError as exc:  # a read-only spool still works; only crash-replay loses the plan
+        log.warning("cannot write the chunk plan %s: %s", plan, exc)
+    return rows
+
+
+def _job_event(upload: UploadRecord, kind: str, **fields: object) -> bytes:
+    event = JobEvent(
+        job_id=upload.job_id, kind=kind, tenant=upload.tenant, dataset=upload.dataset,  # type: ignore[arg-type]
+        filename=upload.filename, tier=upload.tier, submitted_at=upload.submitted_at,
+        **fields,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return event.model_dump_json().encode()
+
+
+def publish_job(
+    upload: UploadRecord,
+    settings: Settings,
+    publisher: Publisher,
+    datasets: DatasetRegistry,
+    lag_chunks: int = 0,
+    limits: ReaderLimits = ReaderLimits(),
+    heartbeat: Callable[[], None] = lambda: None,
+) -> JobOutcome:
+    """Parse and publish one upload. A file that cannot be parsed ends as parse_failed
+    (with a reason for a person); only Kafka failures raise (PublishError)."""
+    names = topic_names(settings)
+    started = time.monotonic()
+    key = upload.job_id.encode()
+    chunks = rows = 0
+    try:
+        dataset = datasets.get(upload.dataset)
+        reader = open_reader(
+            upload.spool_path, dataset, chunk_rows_for(upload, settings, lag_chunks),
+            file_format=upload.file_format, sheet=upload.sheet, encoding=upload.encoding,
+            limits=limits,
+        )  # fmt: skip
+    except (ParseError, DatasetError) as exc:
+        return _fail(upload, publisher, names.jobs, str(exc), started)
+    except FileNotFoundError:
+        return _fail(upload, publisher, names.jobs, "the uploaded file is gone from the spool",
+                     started)  # fmt: skip
+    try:
+        publisher.produce(
+            names.jobs, _job_event(upload, "registered",
+                                   unknown_columns=reader.mapping.unknown_columns), key)  # fmt: skip
+        records = build_chunk_records(
+            reader.batches(), job_id=upload.job_id, dataset=upload.dataset,
+            tenant=upload.tenant, schema_version=dataset.version,
+            max_bytes=settings.chunk_max_bytes,
+        )  # fmt: skip
+        topic = names.chunks(upload.tier)
+        for headers, payload in records:
+            publisher.produce(topic, payload, headers.key, headers.to_kafka())
+            chunks += 1
+            rows += headers.row_count
+            heartbeat()
+    except ParseError as exc:
+        publisher.flush()
+        return _fail(upload, publisher, names.jobs, str(exc), started, chunks, rows)
+    except PublishError:
+        raise
+    except Exception as exc:  # a library bug on a strange file must fail this job only
+        log.exception("job %s: unexpected error while parsing", upload.job_id)
+        publisher.flush()
+        reason = f"the file could not be read ({type(exc).__name__}: {exc})"
+        return _fail(upload, publisher, names.jobs, reason, started, chunks, rows)
+    finally:
+        reader.close()
+    # chunks must be durable before the seal announces them
+    publisher.flush()
+    sealed = _job_event(upload, "sealed", total_chunks=chunks, total_rows=rows)
+    publisher.produce(names.jobs, sealed, key)
+    publisher.flush()
+    return JobOutcome(upload.job_id, True, chunks, rows, None, time.monotonic() - started)
+
+
+def _fail(
+    upload: UploadRecord,
+    publisher: Publisher,
+    jobs_topic: str,
+    reason: str,
+    started: float,
+    chunks: int = 0,
+    rows: int = 0,
+) -> JobOutcome:
+    log.info("job %s parse_failed: %s", upload.job_id, reason)
+    publisher.produce(jobs_topic, _job_event(upload, "parse_failed", reason=reason),
+                      upload.job_id.encode())  # fmt: skip
+    publisher.flush()
+    return JobOutcome(upload.job_id, False, chunks, rows, reason, time.monotonic() - started)

@@ -1,0 +1,204 @@
+"""Streaming CSV reader: pyarrow's incremental parser, every cell kept as text."""
+
+from __future__ import annotations
+
+import csv as pycsv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from producer.errors import ParseError
+from producer.readers.base import HeaderMapping, ReaderLimits
+from producer.readers.headers import map_headers
+from producer.readers.rebatch import output_schema, rebatch, shape_batch
+from producer.readers.sniff import SAMPLE_BYTES, decode_sample, detect_delimiter, detect_encoding
+from schemas.dataset import Dataset
+
+# pyarrow cannot parse blocks smaller than a couple of rows efficiently; never go below this
+_MIN_BLOCK = 64 * 1024
+
+
+def human_bytes(n: int) -> str:
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size:
+            value = n / size
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{n} bytes"
+
+
+class CsvReader:
+    """Reads one CSV file as base.py batches of exactly ``chunk_rows`` rows.
+
+    The header row is parsed up front (so a bad header fails before any chunk is sent);
+    pyarrow then parses the whole file, header included, so both agree on quoting, and the
+    header is dropped from the first batch. Row numbers count CSV records, not lines.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        dataset: Dataset,
+        chunk_rows: int,
+        *,
+        encoding: str | None = None,
+        limits: ReaderLimits | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.dataset = dataset
+        self.chunk_rows = chunk_rows
+        self.limits = limits or ReaderLimits()
+        # a line must fit in one pyarrow block; the block size is thus the line limit
+        self.block_size = max(self.limits.max_cell_bytes, _MIN_BLOCK)
+        self._file: IO[bytes] = self.path.open("rb")
+        try:
+            self._inspect(encoding)
+        except BaseException:
+            self._file.close()
+            raise
+        self._reset()
+
+    def _reset(self) -> None:
+        self._skips: list[int] = []  # record numbers of rows pyarrow skipped (blank lines)
+        self._skip_i = 0
+        self._next_record = 1  # record number of the next row pyarrow hands out
+        self._bad_row: tuple[int | None, int, int] | None = None
+
+    def _inspect(self, declared: str | None) -> None:
+        sample = self._file.read(self.block_size)
+        if not sample:
+            raise ParseError("the file is empty")
+        self.encoding = detect_encoding(sample[:SAMPLE_BYTES], declared)
+        text = decode_sample(sample, self.encoding)
+        if not text.strip("\ufeff \t\r\n"):
+            raise ParseError("the file is empty")
+        self.delimiter = detect_delimiter(text[:SAMPLE_BYTES])
+        buffer = io.StringIO(text.lstrip("\ufeff"), newline="")
+        # the csv module's own field cap (128 KiB) is below our line limit
+        pycsv.field_size_limit(max(pycsv.field_size_limit(), self.block_size))
+        try:
+            header = next(pycsv.reader(buffer, delimiter=self.delimiter, strict=False))
+        except (StopIteration, pycsv.Error) as exc:
+            raise ParseError(f"the header row cannot be read: {exc}") from exc
+        truncated = len(sample) == self.block_size
+        if truncated and buffer.tell() >= len(buffer.getvalue()):
+            raise ParseError(
+                f"line 1 (the header row) is longer than the {human_bytes(self.block_size)} "
+                "limit for one line"
+            )
+        self.header = header
+        self.mapping: HeaderMapping = map_headers(header, self.dataset, self.limits)
+        self.schema = output_schema(self.mapping)
+
+    def _on_invalid(self, row: Any) -> str:
+        if not row.text.strip():
+            # whitespace-only line: skipped, but it still takes up a row number
+            if row.number is not None:
+                self._skips.append(row.number)
+            return "skip"
+        self._bad_row = (row.number, row.actual_columns, row.expected_columns)
+        return "error"
+
+    def _open(self) -> pacsv.CSVStreamingReader:
+        self._file.seek(0)
+        names = [f"c{i}" for i in range(len(self.header))]
+        pa_encoding = "utf8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
+        return pacsv.open_csv(
+            self._file,
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                block_size=self.block_size,
+                use_threads=False,  # row numbers of skipped lines are only known serially
+                encoding=pa_encoding,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=self.delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=self._on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+
+    def _record_numbers(self, n: int) -> pa.Array:
+        pending = self._skips[self._skip_i :]
+        candidates = np.arange(self._next_record, self._next_record + n + len(pending))
+        if pending:
+            candidates = candidates[~np.isin(candidates, pending)]
+        numbers = candidates[:n]
+        self._next_record = int(numbers[-1]) + 1
+        while self._skip_i < len(self._skips) and self._skips[self._skip_i] < self._next_record:
+            self._skip_i += 1
+        # wrapped zero-copy: pa.array(ndarray) would import pandas on first use (~0.5 s)
+        numbers = np.ascontiguousarray(numbers, dtype=np.int64)
+        return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(numbers)])
+
+    def _explain(self, exc: Exception) -> ParseError:
+        row = max(self._next_record, 2)
+        if self._bad_row is not None:
+            number, actual, expected = self._bad_row
+            return ParseError(
+                f"row {number or row} has {actual} fields, the header has {expected} "
+                f"(delimiter {self.delimiter!r}; check for stray delimiters or quotes)"
+            )
+        message = str(exc)
+        if isinstance(exc, UnicodeDecodeError) or "UTF8" in message or "decode" in message:
+            return ParseError(
+                f"the file is not valid {self.encoding.upper()} text (in a row at or after "
+                f"row {row}); save it as UTF-8 or declare its encoding"
+            )
+        if "straddl" in message:
+            return ParseError(
+                f"row {row} is longer than the {human_bytes(self.block_size)} limit for one "
+                "line (or a quote is never closed)"
+            )
+        first = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+        return ParseError(f"the file cannot be read as CSV near row {row}: {first}")
+
+    def _raw_batches(self) -> Iterator[pa.RecordBatch]:
+        self._reset()  # batches() may be called again: a re-parse starts from scratch
+        try:
+            reader = self._open()
+            first = True
+            while True:
+                try:
+                    raw = reader.read_next_batch()
+                except StopIteration:
+                    return
+                if raw.num_rows == 0:
+                    continue
+                rows = self._record_numbers(raw.num_rows)
+                if first:  # the header record, parsed again by pyarrow
+                    raw, rows, first = raw.slice(1), rows.slice(1), False
+                    if raw.num_rows == 0:
+                        continue
+                cells = {i: raw.column(i) for i in range(raw.num_columns)}
+                yield shape_batch(cells, self.mapping, rows, self.schema)
+        except (pa.ArrowException, UnicodeDecodeError) as exc:
+            raise self._explain(exc) from exc
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        return rebatch(self._raw_batches(), self.chunk_rows, self.schema)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def open_csv_reader(
+    path: Path | str,
+    dataset: Dataset,
+    chunk_rows: int,
+    *,
+    encoding: str | None = None,
+    limits: ReaderLimits | None = None,
+) -> CsvReader:
+    return CsvReader(path, dataset, chunk_rows, encoding=encoding, limits=limits)

@@ -1,0 +1,123 @@
+"""JSON Lines reader: one object per line, its keys being the headers."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+
+from producer.errors import ParseError
+from producer.readers.base import HeaderMapping, ReaderLimits
+from producer.readers.csv import human_bytes
+from producer.readers.headers import map_headers
+from producer.readers.sniff import SAMPLE_BYTES, detect_encoding
+from schemas.arrow_codec import ROW_COLUMN
+from schemas.dataset import Dataset
+
+# keys are collected from this many lines before the header is fixed
+HEADER_SCAN_LINES = 1000
+
+
+def cell_text(value: Any) -> str | None:
+    """A JSON value as the text a person would type in a sheet."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, bool):  # before int: bool is an int in Python
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+class JsonlReader:
+    """Row numbers are line numbers + 1, so the first line is row 2 as in a sheet."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        dataset: Dataset,
+        chunk_rows: int,
+        *,
+        encoding: str | None = None,
+        limits: ReaderLimits | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.chunk_rows = chunk_rows
+        self.limits = limits or ReaderLimits()
+        with self.path.open("rb") as raw:
+            self.encoding = detect_encoding(raw.read(SAMPLE_BYTES), encoding)
+        self._text: IO[str] | None = None
+        keys: dict[str, None] = {}  # an ordered set: first-seen order is the header order
+        for _, obj in self._objects(max_lines=HEADER_SCAN_LINES):
+            keys.update(dict.fromkeys(obj))
+        self.keys = list(keys)
+        self.mapping: HeaderMapping = map_headers(self.keys, dataset, self.limits)
+        self._wanted = [(self.keys[i], name) for i, name in self.mapping.columns.items()]
+        fields = [pa.field(name, pa.string()) for _, name in self._wanted]
+        self.schema = pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64())])
+
+    def _objects(self, max_lines: int | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        limit = self.limits.max_cell_bytes
+        if self._text is not None:
+            self._text.close()
+        self._text = io.TextIOWrapper(self.path.open("rb"), encoding=self.encoding, newline=None)
+        line_no = 0
+        try:
+            while max_lines is None or line_no < max_lines:
+                line = self._text.readline(limit + 1)
+                if not line:
+                    return
+                line_no += 1
+                if len(line) > limit and not line.endswith("\n"):
+                    raise ParseError(
+                        f"line {line_no} is longer than the {human_bytes(limit)} limit"
+                    )
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ParseError(
+                        f"line {line_no} is not valid JSON: {exc.msg} (column {exc.colno})"
+                    ) from exc
+                if not isinstance(obj, dict):
+                    raise ParseError(f"line {line_no} is not a JSON object")
+                yield line_no, obj
+        except UnicodeDecodeError as exc:
+            raise ParseError(
+                f"the file is not valid {self.encoding.upper()} text (line {line_no + 1})"
+            ) from exc
+
+    def _build(self, cells: list[list[str | None]], rows: list[int]) -> pa.RecordBatch:
+        arrays = [pa.array(column, pa.string()) for column in cells]
+        return pa.RecordBatch.from_arrays([*arrays, pa.array(rows, pa.int64())], schema=self.schema)
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        cells: list[list[str | None]] = [[] for _ in self._wanted]
+        rows: list[int] = []
+        for line_no, obj in self._objects():
+            texts = [cell_text(obj.get(key)) for key, _ in self._wanted]
+            if all(cell_text(v) is None or not str(v).strip() for v in obj.values()):
+                continue  # a wholly empty row, like a blank line in a sheet
+            for column, text in zip(cells, texts, strict=True):
+                column.append(text)
+            rows.append(line_no + 1)
+            if len(rows) == self.chunk_rows:
+                yield self._build(cells, rows)
+                cells, rows = [[] for _ in self._wanted], []
+        if rows:
+            yield self._build(cells, rows)
+
+    def close(self) -> None:
+        if self._text is not None:
+            self._text.close()

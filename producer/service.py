@@ -1,0 +1,143 @@
+"""The producer service: a consumer group on ``uploads.<tier>`` that parses one upload at a
+time, highest tier first, with aging so the lowest tier is never starved.
+
+An upload's offset is committed only after its job is sealed or failed, so a crash means a
+clean re-parse of the same chunks (see producer/jobs.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from pydantic import ValidationError
+
+from producer.jobs import JobOutcome, publish_job
+from producer.lag import ChunkLagProbe
+from producer.publisher import Publisher
+from schemas.dataset import DatasetRegistry
+from schemas.records import UploadRecord
+from schemas.settings import TIERS, Settings, Tier
+from schemas.topics import topic_names
+
+log = logging.getLogger(__name__)
+TIER_WEIGHT: dict[str, float] = {"high": 2.0, "medium": 1.0, "low": 0.0}
+AGING_S = 20.0  # a waiting upload gains one tier of priority per this many seconds
+MAX_BUFFERED = 200
+
+
+@dataclass(order=True)
+class _Pending:
+    arrived: float
+    msg: Message = field(compare=False)
+
+
+def pick_tier(queues: dict[str, deque[_Pending]], now: float, aging_s: float = AGING_S) -> str | None:
+    """The tier whose head upload is most urgent: tier weight plus age over the aging step."""
+    best: tuple[float, str] | None = None
+    for tier, queue in queues.items():
+        if queue:
+            score = TIER_WEIGHT[tier] + (now - queue[0].arrived) / aging_s
+            if best is None or score > best[0]:
+                best = (score, tier)
+    return best[1] if best else None
+
+
+def producer_group(settings: Settings) -> str:
+    return f"{settings.topic_prefix}-producer"
+
+
+class ProducerService:
+    def __init__(self, settings: Settings, datasets: DatasetRegistry | None = None) -> None:
+        self.settings = settings
+        self.datasets = datasets or DatasetRegistry(settings.datasets_dir)
+        self.names = topic_names(settings)
+        self.topic_tier = {self.names.uploads(t): t for t in TIERS}
+        self.queues: dict[str, deque[_Pending]] = {t: deque() for t in TIERS}
+        self.outcomes: deque[JobOutcome] = deque(maxlen=1000)
+        self._paused = False
+
+    def _consumer(self) -> Consumer:
+        consumer = Consumer({
+            "bootstrap.servers": self.settings.kafka_bootstrap,
+            "group.id": producer_group(self.settings),
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            # one big file may take minutes to parse between two polls
+            "max.poll.interval.ms": 30 * 60 * 1000,
+            "session.timeout.ms": 30_000,
+        })  # fmt: skip
+        consumer.subscribe(list(self.topic_tier), on_revoke=self._on_revoke)
+        return consumer
+
+    def _on_revoke(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # the new owner re-reads what we had not committed
+        lost = {(p.topic, p.partition) for p in partitions}
+        for tier, queue in self.queues.items():
+            self.queues[tier] = deque(
+                p for p in queue if (p.msg.topic(), p.msg.partition()) not in lost
+            )
+
+    def _buffered(self) -> int:
+        return sum(len(q) for q in self.queues.values())
+
+    def _fill(self, consumer: Consumer, timeout_s: float) -> None:
+        for msg in consumer.consume(num_messages=50, timeout=timeout_s):
+            if msg.error():
+                if msg.error().code() != KafkaError._PARTITION_EOF:
+                    log.warning("upload consumer: %s", msg.error())
+                continue
+            tier = self.topic_tier[msg.topic()]
+            self.queues[tier].append(_Pending(time.monotonic(), msg))
+        # bound memory: stop fetching while enough is waiting here
+        buffered = self._buffered()
+        if buffered >= MAX_BUFFERED and not self._paused:
+            consumer.pause(consumer.assignment())
+            self._paused = True
+        elif buffered < MAX_BUFFERED // 2 and self._paused:
+            consumer.resume(consumer.assignment())
+            self._paused = False
+
+    def run(self, stop: threading.Event | None = None, idle_exit_s: float | None = None) -> None:
+        stop = stop or threading.Event()
+        consumer = self._consumer()
+        lag = ChunkLagProbe(self.settings)
+        idle_since = time.monotonic()
+        try:
+            with Publisher(self.settings) as publisher:
+                while not stop.is_set():
+                    self._fill(consumer, 0.0 if self._buffered() else 0.5)
+                    tier = pick_tier(self.queues, time.monotonic())
+                    if tier is None:
+                        if idle_exit_s is not None and time.monotonic() - idle_since > idle_exit_s:
+                            return
+                        continue
+                    pending = self.queues[tier].popleft()
+                    self._handle(consumer, publisher, lag, pending.msg, tier)  # type: ignore[arg-type]
+                    idle_since = time.monotonic()
+        finally:
+            lag.close()
+            consumer.close()
+
+    def _handle(
+        self, consumer: Consumer, publisher: Publisher, lag: ChunkLagProbe, msg: Message, tier: Tier
+    ) -> None:
+        try:
+            upload = UploadRecord.model_validate_json(msg.value() or b"")
+        except ValidationError as exc:
+            log.error("skipping a malformed upload record at %s[%d]@%d: %s",
+                      msg.topic(), msg.partition(), msg.offset(), exc)  # fmt: skip
+        else:
+            log.info("parsing job %s (%s, %s tier)", upload.job_id, upload.filename, tier)
+            outcome = publish_job(
+                upload, self.settings, publisher, self.datasets, lag_chunks=lag.lag(tier)
+            )
+            self.outcomes.append(outcome)
+            log.info("job %s: %s, %d chunks, %d rows in %.2fs", outcome.job_id,
+                     "sealed" if outcome.sealed else f"parse_failed ({outcome.reason})",
+                     outcome.total_chunks, outcome.total_rows, outcome.seconds)  # fmt: skip
+        consumer.commit(message=msg, asynchronous=False)

@@ -1,0 +1,62 @@
+"""Turn a file into an upload record on ``uploads.<tier>``: the API's and the CLI's entry."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+from producer.publisher import Publisher
+from producer.readers import estimate_rows
+from producer.readers.sniff import sniff_format
+from schemas.records import UploadRecord, utcnow
+from schemas.settings import Settings
+from schemas.topics import topic_names
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+def make_upload_record(
+    settings: Settings,
+    spooled: Path,
+    *,
+    job_id: str,
+    tenant: str,
+    dataset: str,
+    filename: str,
+    sheet: str | None = None,
+    encoding: str | None = None,
+) -> UploadRecord:
+    """Sniff the spooled file and estimate its rows (raises ParseError on what is not a
+    supported file), then pick the tier from the estimate."""
+    file_format = sniff_format(spooled)
+    rows = estimate_rows(spooled, file_format)
+    return UploadRecord(
+        job_id=job_id, tenant=tenant, dataset=dataset, filename=filename,
+        spool_path=str(spooled.resolve()), size_bytes=spooled.stat().st_size,
+        estimated_rows=rows, tier=settings.tier_for_rows(rows), submitted_at=utcnow(),
+        file_format=file_format, sheet=sheet, encoding=encoding,
+    )  # fmt: skip
+
+
+def spool_copy(settings: Settings, source: Path, job_id: str) -> Path:
+    """Copy a local file into the spool, where every producer can read it."""
+    target = spool_target(settings, job_id, source.name)
+    shutil.copyfile(source, target)
+    return target
+
+
+def spool_target(settings: Settings, job_id: str, filename: str) -> Path:
+    spool = settings.spool_path
+    spool.mkdir(parents=True, exist_ok=True)
+    suffix = "".join(Path(filename).suffixes[-1:])[:10]
+    return spool / f"{job_id}{suffix}"
+
+
+def submit_upload(publisher: Publisher, settings: Settings, upload: UploadRecord) -> None:
+    """Publish the upload record; it is durable when this returns."""
+    topic = topic_names(settings).uploads(upload.tier)
+    publisher.produce(topic, upload.model_dump_json().encode(), upload.job_id.encode())
+    publisher.flush()

@@ -1,0 +1,197 @@
+"""faust agents: chunk processing per tier, and the progress aggregator.
+
+Agent bodies only move records: the work is in ChunkHandler (validate + persist) and in
+the pure progress fold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from schemas.dataset import DatasetRegistry
+from schemas.records import (
+    H_ERROR,
+    H_ERROR_STAGE,
+    ChunkResult,
+    JobEvent,
+    UploadStatus,
+)
+from schemas.settings import TIERS, Settings, Tier
+from schemas.topics import topic_names
+from stream_processors.chunk_handler import ChunkHandler, ChunkOutput
+from stream_processors.errors import PermanentChunkError
+from stream_processors.faust_common import build_faust_app
+from stream_processors.progress import (
+    JobProgress,
+    apply_chunk_result,
+    apply_job_event,
+    is_publishable,
+    job_outcome_event,
+    should_publish,
+    to_status,
+)
+
+log = logging.getLogger(__name__)
+
+
+def worker_app_id(settings: Settings, tiers: tuple[Tier, ...]) -> str:
+    # one consumer group per tier set; the producer's lag probe looks for this prefix
+    ordered = [t for t in TIERS if t in tiers]
+    return f"{settings.topic_prefix}-chunks-{'-'.join(ordered)}"
+
+
+def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
+    return app.topic(name, key_type=bytes, value_type=bytes, value_serializer="raw",
+                     key_serializer="raw")  # fmt: skip
+
+
+def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> faust.App:
+    """The chunk workers of the given tiers, each tier with its own concurrency."""
+    app = build_faust_app(settings, worker_app_id(settings, tiers))
+    names = topic_names(settings)
+    handler = ChunkHandler(settings.db_url, DatasetRegistry(settings.datasets_dir))
+    executor = ThreadPoolExecutor(max_workers=sum(settings.concurrency(t) for t in tiers))
+    chunk_results = _raw_topic(app, names.chunk_results)
+    dlq = _raw_topic(app, names.dlq)
+    result_topics: dict[str, faust.TopicT] = {}
+
+    def results_topic(dataset: str) -> faust.TopicT:
+        if dataset not in result_topics:
+            result_topics[dataset] = _raw_topic(app, names.results(dataset))
+        return result_topics[dataset]
+
+    async def process(event: faust.EventT) -> None:
+        message = event.message
+        headers = message.headers
+        loop = asyncio.get_running_loop()
+        try:
+            output: ChunkOutput = await loop.run_in_executor(
+                executor, handler.handle, headers, bytes(message.value)
+            )
+        except PermanentChunkError as exc:  # no usable headers: nothing to report a job on
+            await _dead_letter(dlq, message, str(exc), "headers")
+            return
+        if output.dead_letter_reason is not None:
+            await _dead_letter(dlq, message, output.dead_letter_reason, "process")
+        elif output.results_payload is not None and output.dataset:
+            await results_topic(output.dataset).send(
+                key=message.key, value=output.results_payload, headers=list(headers or [])
+            )
+        delivered = await chunk_results.send(
+            key=output.job_id.encode(), value=output.result.model_dump_json().encode()
+        )
+        await delivered  # the chunk's offset is committed only after its result is out
+
+    for tier in tiers:
+        source = _raw_topic(app, names.chunks(tier))
+
+        async def agent_body(stream: faust.StreamT) -> None:
+            async for event in stream.events():
+                await process(event)
+
+        agent_body.__name__ = f"process_{tier}_chunks"
+        app.agent(source, name=f"chunks-{tier}", concurrency=settings.concurrency(tier))(
+            agent_body
+        )
+
+    @app.on_before_shutdown.connect
+    def _close(app: faust.App, **_kw: Any) -> None:  # pragma: no cover - shutdown path
+        handler.close()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    return app
+
+
+async def _dead_letter(dlq: faust.TopicT, message: Any, reason: str, stage: str) -> None:
+    headers = list(message.headers or [])
+    headers += [(H_ERROR, reason.encode()[:4000]), (H_ERROR_STAGE, stage.encode())]
+    delivered = await dlq.send(key=message.key, value=message.value, headers=headers)
+    await delivered
+
+
+def aggregator_app_id(settings: Settings) -> str:
+    return f"{settings.topic_prefix}-progress"
+
+
+class ProgressPublisher:
+    """Rate-limits status updates per job: a few a second, and always the final one."""
+
+    def __init__(self, min_interval: float = 0.25) -> None:
+        self.min_interval = min_interval
+        self.last_at: dict[str, float] = {}
+        self.last_status: dict[str, str] = {}
+        self.dirty: dict[str, JobProgress] = {}
+        self.final_sent: set[str] = set()
+
+    def due(self, progress: JobProgress, now: float) -> UploadStatus | None:
+        if not is_publishable(progress):
+            return None
+        status = to_status(progress, datetime.now(UTC))
+        fingerprint = status.model_dump_json(exclude={"rows_per_second", "eta_seconds"})
+        if self.last_status.get(progress.job_id) == fingerprint:
+            self.dirty.pop(progress.job_id, None)
+            return None
+        if not should_publish(self.last_at.get(progress.job_id), now, status.is_final,
+                              self.min_interval):  # fmt: skip
+            self.dirty[progress.job_id] = progress
+            return None
+        self.dirty.pop(progress.job_id, None)
+        self.last_at[progress.job_id] = now
+        self.last_status[progress.job_id] = fingerprint
+        if status.is_final:  # a final job gets no more updates: forget its bookkeeping
+            self.last_at.pop(progress.job_id, None)
+        return status
+
+
+def create_aggregator_app(settings: Settings) -> faust.App:
+    app = build_faust_app(settings, aggregator_app_id(settings))
+    names = topic_names(settings)
+    source = app.topic(names.jobs, names.chunk_results, key_type=bytes, value_type=bytes,
+                       key_serializer="raw", value_serializer="raw")  # fmt: skip
+    progress_topic = _raw_topic(app, names.progress)
+    events_topic = _raw_topic(app, names.events)
+    table = app.Table("job-progress", default=None, partitions=settings.topic_partitions,
+                      key_type=str, value_type=str)  # fmt: skip
+    publisher = ProgressPublisher()
+
+    async def publish(progress: JobProgress, status: UploadStatus) -> None:
+        await progress_topic.send(key=progress.job_id.encode(),
+                                  value=status.model_dump_json().encode())  # fmt: skip
+        outcome = job_outcome_event(progress)
+        if outcome is not None and progress.job_id not in publisher.final_sent:
+            publisher.final_sent.add(progress.job_id)
+            await events_topic.send(key=progress.job_id.encode(),
+                                    value=outcome.model_dump_json().encode())  # fmt: skip
+
+    @app.agent(source, name="progress")
+    async def aggregate(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            job_id = bytes(event.key).decode()
+            stored = table.get(job_id)
+            current = JobProgress.model_validate_json(stored) if stored else None
+            if event.message.topic == names.jobs:
+                progress = apply_job_event(current, JobEvent.model_validate_json(event.value))
+            else:
+                result = ChunkResult.model_validate_json(event.value)
+                progress = apply_chunk_result(current, result)
+            if progress is not current:
+                table[job_id] = progress.model_dump_json()
+            status = publisher.due(progress, time.monotonic())
+            if status is not None:
+                await publish(progress, status)
+
+    @app.timer(interval=0.5)
+    async def flush_dirty() -> None:
+        for progress in list(publisher.dirty.values()):
+            status = publisher.due(progress, time.monotonic())
+            if status is not None:
+                await publish(progress, status)
+
+    return app

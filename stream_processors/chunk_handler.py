@@ -1,0 +1,124 @@
+"""One chunk, start to finish, without Kafka: decode, validate, persist exactly once.
+
+The faust agent hands a record's headers and payload to ``ChunkHandler.handle`` (in a
+thread, since it is CPU and database work) and sends what comes back. Transient database
+errors are retried here with backoff, forever: the chunk's offset is never committed
+before its rows are. What can never succeed comes back as a dead letter.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from schemas.arrow_codec import ROW_COLUMN, decode_batch, encode_batch
+from schemas.dataset import Dataset, DatasetRegistry
+from schemas.errors import DatasetError
+from schemas.records import ChunkHeaders, ChunkResult, KafkaHeaders
+from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error
+from stream_processors.persistence import ensure_schema, make_engine, save_chunk_tx
+from stream_processors.validation import validate_batch
+
+log = logging.getLogger(__name__)
+ERROR_SAMPLES = 5
+MAX_BACKOFF_S = 30.0
+
+
+@dataclass(frozen=True)
+class ChunkOutput:
+    """What the agent sends after a chunk: its result, and either rows or a dead letter."""
+
+    job_id: str
+    result: ChunkResult
+    results_payload: bytes | None = None  # valid typed rows (Arrow IPC) for downstream
+    dataset: str | None = None
+    dead_letter_reason: str | None = None
+
+
+class ChunkHandler:
+    def __init__(self, database_url: str, datasets: DatasetRegistry) -> None:
+        self.datasets = datasets
+        self.engine = make_engine(database_url)
+        self._ready: set[str] = set()
+        self._lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def _dataset(self, name: str) -> Dataset:
+        dataset = self.datasets.get(name)
+        if name not in self._ready:
+            with self._lock:
+                if name not in self._ready:
+                    self._retry(lambda: ensure_schema(self.engine, dataset), "create tables")
+                    self._ready.add(name)
+        return dataset
+
+    def _retry(self, action, what: str):  # type: ignore[no-untyped-def]
+        delay = 0.2
+        while True:
+            try:
+                return action()
+            except Exception as exc:
+                error = classify_db_error(exc)
+                if not isinstance(error, TransientDatabaseError) or self.stopping.is_set():
+                    raise error from exc
+                log.warning("%s: %s; retrying in %.1fs", what, error, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF_S)
+
+    def handle(self, headers: KafkaHeaders | dict[str, bytes] | None, payload: bytes) -> ChunkOutput:
+        started = time.perf_counter()
+        try:
+            meta = ChunkHeaders.from_kafka(headers)
+        except (KeyError, ValueError) as exc:
+            raise PermanentChunkError(f"chunk headers are missing or malformed: {exc}") from exc
+        try:
+            dataset = self._dataset(meta.dataset)
+            batch = decode_batch(payload)
+            if ROW_COLUMN not in batch.schema.names:
+                raise pa.ArrowInvalid(f"the batch has no {ROW_COLUMN} column")
+        except DatasetError as exc:
+            return self._dead(meta, f"unknown dataset: {exc}", started)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+            return self._dead(meta, f"the chunk payload cannot be decoded: {exc}", started)
+        checked = validate_batch(batch, dataset)
+        try:
+            saved = self._retry(
+                lambda: save_chunk_tx(
+                    self.engine, dataset, job_id=meta.job_id, tenant=meta.tenant,
+                    chunk_no=meta.chunk_no, valid=checked.valid, errors=checked.errors,
+                ),
+                f"saving chunk {meta.job_id}:{meta.chunk_no}",
+            )  # fmt: skip
+        except PermanentChunkError as exc:
+            return self._dead(meta, str(exc), started)
+        result = ChunkResult(
+            job_id=meta.job_id, chunk_no=meta.chunk_no, rows_ok=saved.rows_ok,
+            rows_failed=saved.rows_failed, error_samples=checked.errors[:ERROR_SAMPLES],
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )  # fmt: skip
+        payload_out = encode_batch(_one_batch(checked.valid)) if checked.valid.num_rows else None
+        return ChunkOutput(meta.job_id, result, payload_out, dataset.name)
+
+    def _dead(self, meta: ChunkHeaders, reason: str, started: float) -> ChunkOutput:
+        log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)
+        result = ChunkResult(
+            job_id=meta.job_id, chunk_no=meta.chunk_no, rows_ok=0, rows_failed=meta.row_count,
+            duration_ms=(time.perf_counter() - started) * 1000, dead_lettered=True,
+            reason=reason,
+        )  # fmt: skip
+        return ChunkOutput(meta.job_id, result, dead_letter_reason=reason)
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.engine.dispose()
+
+
+def _one_batch(table: pa.Table) -> pa.RecordBatch:
+    combined = table.combine_chunks()
+    batches = combined.to_batches()
+    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+

@@ -1,0 +1,186 @@
+"""Per-value parsing of spreadsheet cell text, for the values the vectorised fast path rejects.
+
+Every parser takes text that is already trimmed and non-empty, and returns the typed value or
+raises ``ConversionError`` whose message is written for the person who made the sheet.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Context, Decimal, InvalidOperation
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Excel's 1900 date system: serial 1 is 1900-01-01, 2958465 is 9999-12-31.
+EXCEL_MAX_SERIAL = 2_958_465
+# Excel believes 1900 was a leap year: serial 60 is the non-existent 1900-02-29.
+_EXCEL_LEAP_BUG = 60
+TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
+
+# Decimal's default context keeps 28 digits; decimal128 holds 38, so give ample room.
+_CTX = Context(prec=80)
+_SEPARATORS = ", \u00a0\u202f"
+# Thousands groups must all use the same separator and hold exactly three digits, so
+# "1,234.50" and "1 234" are numbers but "1,2" or "12,34" (a decimal comma?) are not.
+_GROUPED = re.compile(r"([+-]?)(\d{1,3}(?:([, \u00a0\u202f])\d{3})(?:\3\d{3})*)(\.\d*)?")
+_PLAIN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+_EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?"
+)
+_SERIAL = re.compile(r"\d{1,7}(?:\.\d+)?")
+_LOCAL_DATE = re.compile(r"\d{1,4}[/.]\d{1,2}[/.]\d{1,4}(?:[ T].*)?")
+DATETIME_HINT = "use YYYY-MM-DD HH:MM[:SS], optionally with Z or a +HH:MM offset"
+
+
+class ConversionError(ValueError):
+    """A cell that cannot become a value of its column's type; ``str()`` is for a person."""
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """The value as shown inside a message: quoted, and cut short when it is long."""
+    return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 1]}…'"
+
+
+def _plain_number(text: str) -> str | None:
+    """The text without thousands separators, or None when it is not a plain number."""
+    if _PLAIN.fullmatch(text):
+        return text
+    match = _GROUPED.fullmatch(text)
+    if match:
+        digits = match.group(2).translate({ord(c): None for c in _SEPARATORS})
+        return match.group(1) + digits + (match.group(4) or "")
+    return None
+
+
+def parse_integer(text: str) -> int:
+    plain = _plain_number(text)
+    if plain is None:
+        raise ConversionError(f"{quote(text)} is not an integer")
+    number = Decimal(plain)
+    # Excel hands out integers as "42.0"; anything with a real fraction is not one.
+    if number != number.to_integral_value(context=_CTX):
+        raise ConversionError(f"{quote(text)} is not an integer")
+    value = int(number)
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ConversionError(f"{quote(text)} is too large for an integer")
+    return value
+
+
+def parse_decimal(text: str, scale: int, max_int_digits: int) -> Decimal:
+    plain = _plain_number(text)
+    if plain is None:
+        raise ConversionError(f"{quote(text)} is not a decimal number")
+    number = Decimal(plain)
+    try:
+        fixed = number.quantize(Decimal(1).scaleb(-scale), context=_CTX)
+    except InvalidOperation:
+        raise ConversionError(f"{quote(text)} is too large") from None
+    if fixed != number:  # trailing zeros beyond the scale are harmless, digits are not
+        raise ConversionError(f"{quote(text)} has more than {scale} decimal places")
+    if abs(fixed) >= Decimal(10) ** max_int_digits:
+        raise ConversionError(
+            f"{quote(text)} is too large (at most {max_int_digits} digits before the point)"
+        )
+    return fixed
+
+
+def parse_float(text: str) -> float:
+    plain = _plain_number(text)
+    if plain is None and _EXPONENT.fullmatch(text):
+        plain = text
+    if plain is None:  # also rejects nan / inf, which no database column wants
+        raise ConversionError(f"{quote(text)} is not a number")
+    value = float(plain)
+    if value in (float("inf"), float("-inf")):
+        raise ConversionError(f"{quote(text)} is too large")
+    return value
+
+
+def parse_boolean(text: str) -> bool:
+    word = text.casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConversionError(f"{quote(text)} is not a boolean (use true/false, yes/no or 1/0)")
+
+
+def _excel_serial(text: str) -> datetime:
+    serial = Decimal(text)
+    days = int(serial)
+    if not 1 <= days <= EXCEL_MAX_SERIAL:
+        raise ConversionError(
+            f"{quote(text)} is not a date (as an Excel serial number it must be "
+            f"between 1 and {EXCEL_MAX_SERIAL})"
+        )
+    if days == _EXCEL_LEAP_BUG:
+        raise ConversionError(f"{quote(text)} is Excel's 1900-02-29, which did not exist")
+    base = datetime(1899, 12, 31) if days < _EXCEL_LEAP_BUG else datetime(1899, 12, 30)
+    # Excel keeps times to the millisecond; rounding hides binary fractions like .99999
+    millis = int(((serial - days) * 86_400_000).to_integral_value())
+    try:
+        return base + timedelta(days=days, milliseconds=millis)
+    except OverflowError:
+        raise ConversionError(f"{quote(text)} is beyond 9999-12-31") from None
+
+
+def _offset(text: str) -> timezone:
+    if text in ("Z", "z"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError("offset out of range")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _iso_datetime(text: str, match: re.Match[str]) -> datetime:
+    day_text, hour, minute, second, fraction, zone = match.groups()
+    try:
+        day = date.fromisoformat(day_text)
+        micros = int((fraction or "0")[:6].ljust(6, "0"))
+        tz = _offset(zone) if zone else UTC  # naive values are taken as UTC
+        return datetime(
+            day.year, day.month, day.day, int(hour or 0), int(minute or 0),
+            int(second or 0), micros, tzinfo=tz,
+        )  # fmt: skip
+    except ValueError:
+        raise ConversionError(f"{quote(text)} is not a valid date-time") from None
+
+
+def parse_datetime(text: str) -> datetime:
+    """An aware datetime in UTC."""
+    match = _ISO_DATETIME.fullmatch(text)
+    if match:
+        return _iso_datetime(text, match).astimezone(UTC)
+    if _SERIAL.fullmatch(text):
+        return _excel_serial(text).replace(tzinfo=UTC)
+    if _LOCAL_DATE.fullmatch(text):
+        raise ConversionError(f"{quote(text)} is ambiguous: {DATETIME_HINT}")
+    raise ConversionError(f"{quote(text)} is not a date-time: {DATETIME_HINT}")
+
+
+def parse_date(text: str) -> date:
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ConversionError(f"{quote(text)} is not a valid date") from None
+    match = _ISO_DATETIME.fullmatch(text)
+    if match:
+        # A spreadsheet often stores a date as a datetime at midnight; any other time
+        # means the value is not a date, and silently dropping it would lose data.
+        value = _iso_datetime(text, match)
+        if value.time() != datetime.min.time():
+            raise ConversionError(f"{quote(text)} has a time of day: use YYYY-MM-DD")
+        return value.date()
+    if _SERIAL.fullmatch(text):
+        return _excel_serial(text).date()
+    if _LOCAL_DATE.fullmatch(text):
+        raise ConversionError(f"{quote(text)} is ambiguous: use YYYY-MM-DD")
+    raise ConversionError(f"{quote(text)} is not a date: use YYYY-MM-DD")

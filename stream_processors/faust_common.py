@@ -1,0 +1,39 @@
+"""faust settings shared by the worker and the aggregator apps, built from our settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from schemas.settings import Settings
+
+
+def faust_broker_url(settings: Settings) -> str:
+    hosts = [h.strip() for h in settings.kafka_bootstrap.split(",") if h.strip()]
+    return ";".join(f"kafka://{h}" for h in hosts)
+
+
+def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
+    datadir = (settings.home / "faust" / app_id).resolve()
+    datadir.mkdir(parents=True, exist_ok=True)
+    options: dict[str, Any] = {
+        "broker": faust_broker_url(settings),
+        "store": "memory://",
+        "processing_guarantee": "at_least_once",
+        "topic_partitions": settings.topic_partitions,
+        "topic_replication_factor": settings.replication_factor,
+        "datadir": str(datadir),
+        "web_enabled": False,
+        # chunk records are up to 1 MiB: keep few of them waiting in memory
+        "stream_buffer_maxsize": 32,
+        "broker_max_poll_records": 50,
+        "consumer_max_fetch_size": 8 * 1024 * 1024,
+        "producer_max_request_size": 4 * 1024 * 1024,
+        "producer_acks": -1,
+        "broker_commit_every": 100,
+        "broker_commit_interval": 1.0,
+        "consumer_auto_offset_reset": "earliest",
+    }
+    options.update(extra)
+    return faust.App(app_id, **options)

@@ -1,0 +1,40 @@
+"""Chunk size policy: rows by topic lag, capped by the byte ceiling."""
+
+from __future__ import annotations
+
+import pytest
+
+from producer.size_policy import choose_chunk_rows
+from schemas.settings import Settings
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.mark.parametrize(
+    ("lag", "rows"), [(0, 2000), (50, 2000), (51, 1000), (100, 1000), (101, 500), (10**6, 500)]
+)
+def test_rows_follow_lag(settings: Settings, lag: int, rows: int) -> None:
+    assert choose_chunk_rows(lag, 100.0, settings) == rows
+
+
+def test_wide_rows_are_capped_under_the_byte_ceiling(settings: Settings) -> None:
+    rows = choose_chunk_rows(0, 4096.0, settings)
+    assert rows < 2000
+    assert rows * 4096 < settings.chunk_max_bytes
+
+
+def test_never_below_one_row(settings: Settings) -> None:
+    assert choose_chunk_rows(0, 50.0 * 1024 * 1024, settings) == 1
+
+
+def test_unknown_row_size_does_not_cap(settings: Settings) -> None:
+    assert choose_chunk_rows(0, 0.0, settings) == 2000
+
+
+def test_settings_are_honoured() -> None:
+    custom = Settings(chunk_rows_idle=10, chunk_rows_busy=3, chunk_lag_busy=5, chunk_lag_normal=2)
+    assert choose_chunk_rows(0, 10.0, custom) == 10
+    assert choose_chunk_rows(6, 10.0, custom) == 3

@@ -1,0 +1,136 @@
+"""Run pipeline components as supervised child processes (``bulkflow serve``, tests, demo).
+
+Each child is ``bulkflow <command>`` with the parent's settings passed as ``BULKFLOW_*``
+variables; one that dies is restarted (with a back-off), and ``stop`` ends them all with
+SIGTERM, then SIGKILL after a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemas.settings import Settings
+
+STOP_TIMEOUT_S = 20.0
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as environment variables a child process reads back."""
+    env = {**os.environ}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        env[f"BULKFLOW_{name.upper()}"] = str(value)
+    env["BULKFLOW_DATABASE_URL"] = settings.db_url
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@dataclass
+class Child:
+    name: str
+    args: list[str]
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    next_start_at: float = 0.0
+
+
+@dataclass
+class Supervisor:
+    settings: Settings
+    log_dir: Path
+    restart: bool = True
+    children: dict[str, Child] = field(default_factory=dict)
+
+    def add(self, name: str, *args: str) -> Child:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        child = Child(name, list(args), self.log_dir / f"{name}.log")
+        self.children[name] = child
+        return child
+
+    def _spawn(self, child: Child) -> None:
+        log = child.log_path.open("ab")
+        child.proc = subprocess.Popen(
+            [sys.executable, "-m", "ops.cli", *child.args],
+            env=settings_env(self.settings), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+        log.close()
+        child.started_at = time.monotonic()
+
+    def start(self, *names: str) -> None:
+        for child in self.children.values():
+            if not names or child.name in names:
+                self._spawn(child)
+
+    def poll(self) -> list[str]:
+        """Restart children that died; say what happened."""
+        events = []
+        now = time.monotonic()
+        for child in self.children.values():
+            if child.proc is None or child.proc.poll() is None:
+                continue
+            if not self.restart:
+                continue
+            if child.next_start_at == 0.0:
+                # back off: a child that keeps dying at once is not restarted in a tight loop
+                uptime = now - child.started_at
+                delay = 1.0 if uptime > 30 else min(2.0 ** min(child.restarts, 5), 30.0)
+                child.next_start_at = now + delay
+                events.append(f"{child.name} exited with {child.proc.returncode}; "
+                              f"restarting in {delay:.0f}s (log {child.log_path})")  # fmt: skip
+            elif now >= child.next_start_at:
+                child.restarts += 1
+                child.next_start_at = 0.0
+                self._spawn(child)
+                events.append(f"{child.name} restarted")
+        return events
+
+    def signal(self, name: str, sig: int) -> None:
+        child = self.children[name]
+        if child.proc is not None and child.proc.poll() is None:
+            os.killpg(child.proc.pid, sig)
+
+    def wait_dead(self, name: str, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        child = self.children[name]
+        if child.proc is not None:
+            try:
+                child.proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.proc.pid, signal.SIGKILL)
+                child.proc.wait(5)
+
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        self.restart = False
+        running = [c for c in self.children.values() if c.proc and c.proc.poll() is None]
+        for child in running:
+            try:
+                os.killpg(child.proc.pid, signal.SIGTERM)  # type: ignore[union-attr]
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + timeout_s
+        for child in running:
+            assert child.proc is not None
+            try:
+                child.proc.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(child.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                child.proc.wait(5)
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.children[name].log_path
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,0 +1,386 @@
+"""Persistence of validated chunks: rows, row errors and the chunk ledger in one transaction.
+
+Exactly once at the database: the ledger row (job_id, chunk_no) is inserted first with
+ON CONFLICT DO NOTHING; when it already exists the chunk was saved before and nothing else is
+written. Rows carry (job_id, row_no); a keyed dataset upserts on (tenant, *key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+
+from schemas.arrow_codec import ROW_COLUMN
+from schemas.dataset import Column as DatasetColumn
+from schemas.dataset import Dataset
+from schemas.errors import DatasetError
+from schemas.records import RowError
+from stream_processors import pg_bulk
+
+SQLITE_BUSY_TIMEOUT_S = 30
+# Measured: from ~10 rows a chunk, COPY (plus its savepoint) beats psycopg's executemany
+# (at 200 rows by 3x); below that, fewer round trips win.
+PG_COPY_MIN_ROWS = 10
+
+RESERVED_COLUMNS = frozenset({"job_id", "row_no", "tenant"})
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """timestamptz on PostgreSQL; on SQLite (no zone support) UTC text, read back as aware UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return _as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return _as_utc(value)
+
+
+class DecimalText(sa.TypeDecorator[Decimal]):
+    """Exact decimals on SQLite: its NUMERIC affinity would turn 12.34 into a binary float."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: sa.Dialect) -> str | None:
+        return None if value is None else format(Decimal(value), "f")
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+_SQL_TYPES: dict[str, Any] = {
+    "integer": sa.BigInteger,
+    "float": sa.Float,
+    "boolean": sa.Boolean,
+    "date": sa.Date,
+    "datetime": UTCDateTime,
+}
+_ARROW_TYPES = {
+    "integer": pa.int64(),
+    "float": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("us", tz="UTC"),
+}
+
+
+def sql_type(column: DatasetColumn) -> Any:
+    if column.type == "decimal":
+        # Without a declared scale, PostgreSQL's bare NUMERIC keeps any scale exactly.
+        scale = column.scale
+        numeric = sa.Numeric() if scale is None else sa.Numeric(column.precision or 38, scale)
+        return numeric.with_variant(DecimalText(), "sqlite")
+    return _SQL_TYPES.get(column.type, sa.Text)()
+
+
+def arrow_type(column: DatasetColumn) -> pa.DataType | None:
+    """The Arrow type save_chunk expects for a column (None: decimal of undeclared scale)."""
+    if column.type == "decimal":
+        return None if column.scale is None else pa.decimal128(38, column.scale)
+    return _ARROW_TYPES.get(column.type, pa.string())
+
+
+def key_columns(dataset: Dataset) -> list[str]:
+    return ["tenant", *dataset.key]
+
+
+_shared = sa.MetaData()
+ledger = Table(
+    "bulkflow_chunk_ledger",
+    _shared,
+    sa.Column("job_id", sa.Text, primary_key=True),
+    sa.Column("chunk_no", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("rows_ok", sa.BigInteger, nullable=False),
+    sa.Column("rows_failed", sa.BigInteger, nullable=False),
+    sa.Column("processed_at", UTCDateTime(), nullable=False),
+)
+row_errors = Table(
+    "bulkflow_row_errors",
+    _shared,
+    # SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("job_id", sa.Text, nullable=False),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("row_no", sa.BigInteger, nullable=False),
+    sa.Column("column_name", sa.Text, nullable=False),
+    sa.Column("value", sa.Text),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Index("ix_bulkflow_row_errors_job_row", "job_id", "row_no"),
+)
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    already_saved: bool
+    rows_ok: int
+    rows_failed: int
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, **kwargs)
+    if parsed.get_backend_name() == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs.setdefault("pool_pre_ping", True)
+        return sa.create_engine(parsed, **kwargs)
+    raise DatasetError(f"unsupported database URL {parsed.render_as_string()!r}")
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        # WAL lets readers (status, error reports) run while a worker writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.close()
+
+    return engine
+
+
+_tables: dict[Dataset, Table] = {}
+
+
+def dataset_table(dataset: Dataset) -> Table:
+    """The ``ds_<name>`` table of a dataset (one MetaData each, so schemas never mix)."""
+    table = _tables.get(dataset)
+    if table is None:
+        clash = sorted(RESERVED_COLUMNS & {c.name for c in dataset.columns})
+        if clash:
+            raise DatasetError(
+                f"dataset {dataset.name}: column names reserved by bulkflow: {clash}"
+            )
+        name = dataset.table_name
+        parts: list[Any] = [
+            sa.Column("job_id", sa.Text, nullable=False),
+            sa.Column("row_no", sa.BigInteger, nullable=False),
+            sa.Column("tenant", sa.Text, nullable=False),
+            *(sa.Column(c.name, sql_type(c)) for c in dataset.columns),
+            sa.UniqueConstraint("job_id", "row_no", name=f"uq_{name}_job_row"),
+        ]
+        if dataset.key:
+            # Part of CREATE TABLE (not a later CREATE INDEX) so a table seen by a concurrent
+            # ensure_schema always has its upsert target. Scoped by tenant: one tenant's
+            # re-upload must never overwrite another tenant's rows.
+            parts.append(sa.UniqueConstraint(*key_columns(dataset), name=f"uq_{name}_key"))
+        table = Table(name, sa.MetaData(), *parts)
+        _tables[dataset] = table
+    return table
+
+
+def ensure_schema(engine: Engine, dataset: Dataset | None = None, attempts: int = 5) -> None:
+    """Create the shared tables and the dataset's table; safe to race with other processes."""
+    targets = [_shared] + ([dataset_table(dataset).metadata] if dataset is not None else [])
+    for metadata in targets:
+        for attempt in range(attempts):
+            try:
+                metadata.create_all(engine, checkfirst=True)
+                break
+            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                # Another process created it between our check and CREATE ("already exists",
+                # or PostgreSQL's duplicate pg_type key); checkfirst sees it on the next pass.
+                if attempt == attempts - 1:
+                    raise
+
+
+def save_chunk(
+    conn: Connection,
+    dataset: Dataset,
+    *,
+    job_id: str,
+    tenant: str,
+    chunk_no: int,
+    valid: pa.Table,
+    errors: list[RowError],
+) -> SaveOutcome:
+    """Write a chunk within the caller's transaction; a chunk seen before writes nothing."""
+    rows_ok = valid.num_rows
+    rows_failed = len({e.row for e in errors})
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    ledger_row = dict(job_id=job_id, chunk_no=chunk_no, rows_ok=rows_ok, rows_failed=rows_failed,
+                      processed_at=datetime.now(UTC))  # fmt: skip
+    claim = insert(ledger).values(ledger_row).on_conflict_do_nothing()
+    # SQLAlchemy only keeps an INSERT's rowcount when asked; 0 means the chunk was saved before.
+    claimed = conn.execute(claim, execution_options={"preserve_rowcount": True}).rowcount
+    if claimed != 1:
+        stored = conn.execute(
+            select(ledger.c.rows_ok, ledger.c.rows_failed).where(
+                ledger.c.job_id == job_id, ledger.c.chunk_no == chunk_no
+            )
+        ).one()
+        return SaveOutcome(True, int(stored.rows_ok), int(stored.rows_failed))
+    if rows_ok:
+        write_rows(conn, dataset, job_id=job_id, tenant=tenant, valid=valid)
+    if errors:
+        conn.execute(
+            row_errors.insert(),
+            [
+                dict(job_id=job_id, tenant=tenant, row_no=e.row, column_name=e.column,
+                     value=e.value, message=e.message)
+                for e in errors
+            ],
+        )  # fmt: skip
+    return SaveOutcome(False, rows_ok, rows_failed)
+
+
+def save_chunk_tx(
+    engine: Engine,
+    dataset: Dataset,
+    *,
+    job_id: str,
+    tenant: str,
+    chunk_no: int,
+    valid: pa.Table,
+    errors: list[RowError],
+) -> SaveOutcome:
+    with engine.begin() as conn:
+        return save_chunk(
+            conn, dataset, job_id=job_id, tenant=tenant, chunk_no=chunk_no, valid=valid,
+            errors=errors,
+        )  # fmt: skip
+
+
+def write_rows(
+    conn: Connection, dataset: Dataset, *, job_id: str, tenant: str, valid: pa.Table
+) -> None:
+    """Insert (or upsert) the valid rows; no ledger check, so only call it via save_chunk."""
+    table = prepare_rows(dataset, valid)
+    target = dataset_table(dataset)
+    names = [c.name for c in dataset.columns]
+    quote = conn.dialect.identifier_preparer.quote
+    conflict = conflict_sql(dataset, quote)
+    if conn.dialect.name == "postgresql" and table.num_rows >= PG_COPY_MIN_ROWS:
+        pg_bulk.copy_rows(conn, target, names, conflict, job_id=job_id, tenant=tenant, rows=table)
+        return
+    columns = ", ".join(quote(c) for c in ("job_id", "tenant", "row_no", *names))
+    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * (len(names) + 3))
+    sql = f"INSERT INTO {quote(target.name)} ({columns}) VALUES ({marks}) {conflict}"
+    n = table.num_rows
+    values = [_driver_values(conn.dialect.name, table.column(i)) for i in range(len(names) + 1)]
+    # Tuples straight to the driver: SQLAlchemy's per-row dict and bind processing would cost
+    # more than the insert itself.
+    conn.exec_driver_sql(sql, list(zip([job_id] * n, [tenant] * n, *values, strict=True)))
+
+
+def conflict_sql(dataset: Dataset, quote: Any) -> str:
+    if not dataset.key:
+        return "ON CONFLICT (job_id, row_no) DO NOTHING"
+    target = ", ".join(quote(c) for c in key_columns(dataset))
+    updates = ("job_id", "row_no", *(c.name for c in dataset.columns if c.name not in dataset.key))
+    sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updates)
+    return f"ON CONFLICT ({target}) DO UPDATE SET {sets}"
+
+
+def prepare_rows(dataset: Dataset, valid: pa.Table) -> pa.Table:
+    """``__row__`` then the dataset columns in order, cast to their storage types, deduplicated.
+
+    The cast is safe (never lossy): a decimal of a larger scale fails here, not in the database.
+    """
+    arrays = [pc.cast(valid.column(ROW_COLUMN), pa.int64())]
+    for column in dataset.columns:
+        array = valid.column(column.name)
+        wanted = arrow_type(column)
+        arrays.append(array if wanted is None or array.type == wanted else pc.cast(array, wanted))
+    table = pa.table(arrays, names=[ROW_COLUMN, *(c.name for c in dataset.columns)])
+    return _last_per_key(table, list(dataset.key)) if dataset.key else table
+
+
+def _last_per_key(table: pa.Table, key: list[str]) -> pa.Table:
+    """Keep the last row of each business key: ON CONFLICT DO UPDATE may not hit a row twice."""
+    n = table.num_rows
+    if n < 2:
+        return table
+    if len(key) == 1:  # the common case, ~20x cheaper than the general group-by below
+        column = table.column(key[0])
+        if column.null_count == 0 and pc.count_distinct(column).as_py() == n:
+            return table
+    positions = pa.array(range(n), pa.int64())
+    complete = pa.chunked_array([pa.array([True] * n)])
+    for k in key:
+        complete = pc.and_(complete, pc.is_valid(table.column(k)))
+    complete_mask = complete.combine_chunks()
+    keyed = table.select(key).append_column("__pos", positions).filter(complete_mask)
+    groups = keyed.group_by(key, use_threads=False).aggregate([("__pos", "max")])
+    if groups.num_rows == keyed.num_rows:
+        return table
+    # Rows with a NULL key never conflict in SQL, so each of them stays.
+    nulls = positions.filter(pc.invert(complete_mask))
+    kept = pa.concat_arrays([groups.column("__pos_max").combine_chunks(), nulls])
+    return table.take(kept.take(pc.array_sort_indices(kept)))
+
+
+def _driver_values(dialect: str, array: pa.ChunkedArray) -> list[Any]:
+    """A column as the Python values the driver binds (SQLite: SQLAlchemy's text formats)."""
+    kind = array.type
+    if dialect == "sqlite":
+        if pa.types.is_decimal(kind) or pa.types.is_date(kind):
+            return pc.cast(array, pa.string()).to_pylist()
+        if pa.types.is_timestamp(kind):
+            # SQLAlchemy's SQLite DATETIME text ("2024-01-02 03:04:05.000006"), in UTC; casting
+            # to a zoneless type first is ~15x faster than formatting the zoned one.
+            return pc.cast(pc.cast(array, pa.timestamp("us")), pa.string()).to_pylist()
+    return array.to_pylist()
+
+
+def iter_row_errors(engine: Engine, job_id: str, tenant: str) -> Iterator[RowError]:
+    """The job's row errors by row then column, streamed (a job may have millions)."""
+    query = (
+        select(
+            row_errors.c.row_no, row_errors.c.column_name, row_errors.c.value, row_errors.c.message
+        )
+        .where(row_errors.c.job_id == job_id, row_errors.c.tenant == tenant)
+        .order_by(row_errors.c.row_no, row_errors.c.column_name, row_errors.c.id)
+    )
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=2000).execute(query)
+        for row_no, column, value, message in result:
+            yield RowError(row=row_no, column=column, value=value, message=message)
+
+
+def count_rows(engine: Engine, dataset: Dataset, job_id: str) -> int:
+    table = dataset_table(dataset)
+    with engine.connect() as conn:
+        query = select(sa.func.count()).select_from(table).where(table.c.job_id == job_id)
+        return int(conn.execute(query).scalar_one())
+
+
+def ledger_counts(engine: Engine, job_id: str) -> tuple[int, int, int]:
+    """(chunks, rows_ok, rows_failed) recorded for a job."""
+    query = select(
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(ledger.c.rows_ok), 0),
+        sa.func.coalesce(sa.func.sum(ledger.c.rows_failed), 0),
+    ).where(ledger.c.job_id == job_id)
+    with engine.connect() as conn:
+        chunks, ok, failed = conn.execute(query).one()
+    return int(chunks), int(ok), int(failed)

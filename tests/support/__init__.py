@@ -1,0 +1,1 @@
+"""Test helpers: real servers (PostgreSQL) and the fixtures that start them."""

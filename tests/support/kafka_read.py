@@ -1,0 +1,60 @@
+"""Reading topics back in tests: statuses, events, chunk and result records."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+from confluent_kafka import Consumer, Message
+
+from schemas.records import UploadStatus
+from schemas.settings import Settings
+from schemas.topics import topic_names
+
+
+def read_topic(
+    bootstrap: str,
+    topic: str,
+    *,
+    until: Callable[[list[Message]], bool],
+    timeout_s: float = 60.0,
+) -> list[Message]:
+    """Read ``topic`` from the beginning until ``until(messages)`` holds or time is up."""
+    consumer = Consumer({
+        "bootstrap.servers": bootstrap, "group.id": f"test-read-{uuid.uuid4().hex[:8]}",
+        "auto.offset.reset": "earliest", "enable.auto.commit": False,
+    })  # fmt: skip
+    consumer.subscribe([topic])
+    got: list[Message] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline and not until(got):
+            for msg in consumer.consume(num_messages=500, timeout=0.5):
+                if msg.error() is None:
+                    got.append(msg)
+    finally:
+        consumer.close()
+    return got
+
+
+def final_statuses(
+    settings: Settings, job_ids: list[str], timeout_s: float = 120.0
+) -> dict[str, UploadStatus]:
+    """Follow the progress topic until every job has a final status; fail if one has not."""
+    latest: dict[str, UploadStatus] = {}
+
+    def done(messages: list[Message]) -> bool:
+        for msg in messages[len(seen) :]:
+            status = UploadStatus.model_validate_json(msg.value())
+            latest[status.job_id] = status
+        seen.extend(messages[len(seen) :])
+        return all(j in latest and latest[j].is_final for j in job_ids)
+
+    seen: list[Message] = []
+    read_topic(settings.kafka_bootstrap, topic_names(settings).progress, until=done,
+               timeout_s=timeout_s)  # fmt: skip
+    missing = {j: (latest[j].state if j in latest else "no status") for j in job_ids
+               if j not in latest or not latest[j].is_final}  # fmt: skip
+    assert not missing, f"jobs not final within {timeout_s:.0f}s: {missing}"
+    return {j: latest[j] for j in job_ids}

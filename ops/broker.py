@@ -7,6 +7,7 @@ process with a pid file and a log file under ``<home>/kafka``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -317,10 +318,8 @@ def _mb(heap: str) -> int:
 
 
 def _alive(pid: int) -> bool:
-    try:
+    with contextlib.suppress(ChildProcessError):  # reap it if it is our child
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -328,7 +327,9 @@ def _alive(pid: int) -> bool:
     return stat.split(") ", 1)[-1][:1] not in ("Z", "X")
 
 
-def wait_for_broker(bootstrap: str, timeout_s: float, alive: Callable[[], bool] = lambda: True) -> None:
+def wait_for_broker(
+    bootstrap: str, timeout_s: float, alive: Callable[[], bool] = lambda: True
+) -> None:
     """Wait until an AdminClient sees the broker (metadata answers), or fail."""
     from confluent_kafka.admin import AdminClient
 

@@ -7,6 +7,7 @@ SIGTERM, then SIGKILL after a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -113,20 +114,16 @@ class Supervisor:
         self.restart = False
         running = [c for c in self.children.values() if c.proc and c.proc.poll() is None]
         for child in running:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.proc.pid, signal.SIGTERM)  # type: ignore[union-attr]
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + timeout_s
         for child in running:
             assert child.proc is not None
             try:
                 child.proc.wait(max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 child.proc.wait(5)
 
     def log_tail(self, name: str, lines: int = 40) -> str:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
 from producer.errors import PublishError
-from schemas.records import KafkaHeaders
 from schemas.settings import Settings
 
 FLUSH_TIMEOUT_S = 60.0
@@ -65,7 +65,7 @@ class Publisher:
         topic: str,
         value: bytes | None,
         key: bytes | str | None = None,
-        headers: KafkaHeaders | None = None,
+        headers: Sequence[tuple[str, Any]] | None = None,
         timeout_s: float = FLUSH_TIMEOUT_S,
     ) -> None:
         """Queue one record; when the local queue is full, wait for deliveries (bounded)."""
@@ -74,8 +74,9 @@ class Publisher:
         while True:
             try:
                 self.client.produce(
-                    topic, value=value, key=key, headers=headers, on_delivery=self._on_delivery
-                )
+                    topic, value=value, key=key, headers=list(headers or []),
+                    on_delivery=self._on_delivery,
+                )  # fmt: skip
                 break
             except BufferError as exc:
                 if time.monotonic() > deadline:

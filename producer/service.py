@@ -36,7 +36,9 @@ class _Pending:
     msg: Message = field(compare=False)
 
 
-def pick_tier(queues: dict[str, deque[_Pending]], now: float, aging_s: float = AGING_S) -> str | None:
+def pick_tier(
+    queues: dict[str, deque[_Pending]], now: float, aging_s: float = AGING_S
+) -> str | None:
     """The tier whose head upload is most urgent: tier weight plus age over the aging step."""
     best: tuple[float, str] | None = None
     for tier, queue in queues.items():
@@ -87,11 +89,12 @@ class ProducerService:
 
     def _fill(self, consumer: Consumer, timeout_s: float) -> None:
         for msg in consumer.consume(num_messages=50, timeout=timeout_s):
-            if msg.error():
-                if msg.error().code() != KafkaError._PARTITION_EOF:
-                    log.warning("upload consumer: %s", msg.error())
+            error = msg.error()
+            if error is not None:
+                if error.code() != KafkaError._PARTITION_EOF:
+                    log.warning("upload consumer: %s", error)
                 continue
-            tier = self.topic_tier[msg.topic()]
+            tier = self.topic_tier[msg.topic() or ""]
             self.queues[tier].append(_Pending(time.monotonic(), msg))
         # bound memory: stop fetching while enough is waiting here
         buffered = self._buffered()

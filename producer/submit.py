@@ -56,7 +56,9 @@ def spool_target(settings: Settings, job_id: str, filename: str) -> Path:
 
 
 def submit_upload(publisher: Publisher, settings: Settings, upload: UploadRecord) -> None:
-    """Publish the upload record; it is durable when this returns."""
+    """Publish the upload record; it is durable when this returns. A copy beside the
+    spooled file lets operators replay the job later."""
+    Path(f"{upload.spool_path}.upload.json").write_text(upload.model_dump_json())
     topic = topic_names(settings).uploads(upload.tier)
     publisher.produce(topic, upload.model_dump_json().encode(), upload.job_id.encode())
     publisher.flush()

@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from schemas.errors import DatasetError
 
-ColumnType = Literal["string", "integer", "decimal", "float", "boolean", "date", "datetime", "email"]
+ColumnType = Literal[
+    "string", "integer", "decimal", "float", "boolean", "date", "datetime", "email"
+]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 

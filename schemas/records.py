@@ -126,6 +126,8 @@ H_TENANT = "tenant"
 H_SCHEMA_VERSION = "schema_version"
 H_ERROR = "error"
 H_ERROR_STAGE = "error_stage"
+H_SOURCE_TOPIC = "source_topic"
+DLQ_HEADERS = frozenset({H_ERROR, H_ERROR_STAGE, H_SOURCE_TOPIC})
 
 KafkaHeaders = list[tuple[str, bytes]]
 

@@ -56,7 +56,9 @@ def topic_names(settings: Settings) -> TopicNames:
     return TopicNames(settings.topic_prefix)
 
 
-def declared_topics(settings: Settings, datasets: list[str] | tuple[str, ...] = ()) -> list[TopicSpec]:
+def declared_topics(
+    settings: Settings, datasets: list[str] | tuple[str, ...] = ()
+) -> list[TopicSpec]:
     """The topics of one deployment. ``jobs`` and ``chunk-results`` share a partition
     count because the progress aggregator joins them by job id (co-partitioned)."""
     names = topic_names(settings)

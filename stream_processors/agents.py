@@ -19,6 +19,7 @@ from schemas.dataset import DatasetRegistry
 from schemas.records import (
     H_ERROR,
     H_ERROR_STAGE,
+    H_SOURCE_TOPIC,
     ChunkResult,
     JobEvent,
     UploadStatus,
@@ -73,7 +74,7 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
         loop = asyncio.get_running_loop()
         try:
             output: ChunkOutput = await loop.run_in_executor(
-                executor, handler.handle, headers, bytes(message.value)
+                executor, handler.handle, headers, bytes(message.value or b"")
             )
         except PermanentChunkError as exc:  # no usable headers: nothing to report a job on
             await _dead_letter(dlq, message, str(exc), "headers")
@@ -82,7 +83,7 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
             await _dead_letter(dlq, message, output.dead_letter_reason, "process")
         elif output.results_payload is not None and output.dataset:
             await results_topic(output.dataset).send(
-                key=message.key, value=output.results_payload, headers=list(headers or [])
+                key=message.key, value=output.results_payload, headers=_header_list(headers)
             )
         delivered = await chunk_results.send(
             key=output.job_id.encode(), value=output.result.model_dump_json().encode()
@@ -97,11 +98,9 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
                 await process(event)
 
         agent_body.__name__ = f"process_{tier}_chunks"
-        app.agent(source, name=f"chunks-{tier}", concurrency=settings.concurrency(tier))(
-            agent_body
-        )
+        app.agent(source, name=f"chunks-{tier}", concurrency=settings.concurrency(tier))(agent_body)
 
-    @app.on_before_shutdown.connect
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
     def _close(app: faust.App, **_kw: Any) -> None:  # pragma: no cover - shutdown path
         handler.close()
         executor.shutdown(wait=False, cancel_futures=True)
@@ -109,9 +108,15 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
     return app
 
 
+def _header_list(headers: Any) -> list[tuple[str, bytes]]:
+    items = headers.items() if isinstance(headers, dict) else headers or []
+    return [(str(k), v) for k, v in items]
+
+
 async def _dead_letter(dlq: faust.TopicT, message: Any, reason: str, stage: str) -> None:
-    headers = list(message.headers or [])
-    headers += [(H_ERROR, reason.encode()[:4000]), (H_ERROR_STAGE, stage.encode())]
+    headers = _header_list(message.headers)
+    headers += [(H_ERROR, reason.encode()[:4000]), (H_ERROR_STAGE, stage.encode()),
+                (H_SOURCE_TOPIC, message.topic.encode())]  # fmt: skip
     delivered = await dlq.send(key=message.key, value=message.value, headers=headers)
     await delivered
 

@@ -19,7 +19,9 @@ def build_app(settings: Settings, role: str, tiers: tuple[Tier, ...] = TIERS) ->
     return create_worker_app(settings, tiers)
 
 
-def run(settings: Settings, role: str, tiers: tuple[Tier, ...] = TIERS, loglevel: str = "info") -> None:
+def run(
+    settings: Settings, role: str, tiers: tuple[Tier, ...] = TIERS, loglevel: str = "info"
+) -> None:
     app = build_app(settings, role, tiers)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

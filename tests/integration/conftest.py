@@ -40,6 +40,16 @@ def pipeline(db_settings: Settings, tmp_path: Path) -> Iterator[Supervisor]:
         supervisor.stop()
 
 
+@pytest.fixture
+def pipeline_sqlite(kafka_settings: Settings, tmp_path: Path) -> Iterator[Supervisor]:
+    """The pipeline on SQLite only, for what does not depend on the database."""
+    supervisor = start_pipeline(kafka_settings, tmp_path / "logs")
+    try:
+        yield supervisor
+    finally:
+        supervisor.stop()
+
+
 def submit_file(settings: Settings, path: Path, dataset: str = "orders",
                 tenant: str = "acme", *, sniff: bool = True) -> str:  # fmt: skip
     """What the API does with an upload: spool it, then put its record on uploads.<tier>.

@@ -113,7 +113,7 @@ def test_reupload_with_the_same_keys_upserts(
     text_in = first.read_text().splitlines()
     # same order ids, every amount changed to 1.23
     fixed = [text_in[0]] + [
-        ",".join(cells[:4] + ["1.23"] + cells[5:])
+        ",".join([*cells[:4], "1.23", *cells[5:]])
         for cells in (line.split(",") for line in text_in[1:])
     ]
     corrected.write_text("\n".join(fixed) + "\n")
@@ -159,12 +159,3 @@ def test_bad_files_fail_alone_while_good_ones_complete(
     assert by_name["good_xlsx"].state == "completed_with_errors"
     assert (by_name["good_xlsx"].rows_ok, by_name["good_xlsx"].rows_failed) == (1_996, 4)
     assert by_name["good_csv"].state == "completed" and by_name["good_csv"].rows_ok == 3_000
-
-
-@pytest.fixture
-def pipeline_sqlite(kafka_settings: Settings, tmp_path: Path):  # type: ignore[no-untyped-def]
-    supervisor = start_pipeline(kafka_settings, tmp_path / "logs")
-    try:
-        yield supervisor
-    finally:
-        supervisor.stop()

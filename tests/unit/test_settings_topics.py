@@ -34,7 +34,8 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    ("rows", "tier"), [(0, "high"), (999, "high"), (1000, "medium"), (5000, "medium"), (5001, "low")]
+    ("rows", "tier"),
+    [(0, "high"), (999, "high"), (1000, "medium"), (5000, "medium"), (5001, "low")],
 )
 def test_tier_thresholds(rows: int, tier: str) -> None:
     assert load_settings().tier_for_rows(rows) == tier

@@ -1,0 +1,42 @@
+"""The FastAPI app factory. Nothing here has side effects at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import install_error_handlers
+from api.routes import datasets, health, reports, uploads
+from api.state import AppState
+from schemas.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, keepalive_s: float = 15.0) -> FastAPI:
+    """An app for ``settings`` (default: from the environment). Its lifespan starts the
+    progress view and stops it, the publisher (built on first use) and the database engine."""
+    state = AppState(settings or get_settings(), keepalive_s=keepalive_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(state.stop)
+
+    app = FastAPI(
+        title="bulkflow",
+        version="1.0.0",
+        description="Bulk spreadsheet uploads as a Kafka streaming pipeline, with live progress.",
+        lifespan=lifespan,
+    )
+    app.state.bulkflow = state
+    install_error_handlers(app)
+    app.include_router(uploads.router)
+    app.include_router(reports.router)
+    app.include_router(datasets.router)
+    app.include_router(health.router)
+    return app

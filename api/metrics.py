@@ -1,0 +1,53 @@
+"""Prometheus metrics of one app, in its own CollectorRegistry (tests build many apps)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from schemas.records import FINAL_STATES, UploadStatus
+
+SIZE_BUCKETS = tuple(float(2**n) for n in range(10, 31, 2))  # 1 KiB .. 1 GiB
+ALL_STATES = ("queued", "parsing", "processing", "completed", "completed_with_errors", "failed")
+
+
+class ApiMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.uploads = Counter(
+            "uploads",
+            "Uploads accepted (state=queued) and finished (final states), by tier",
+            ["tier", "state"],
+            registry=self.registry,
+        )
+        self.rows_ok = Counter("rows_ok", "Valid rows of finished jobs", registry=self.registry)
+        self.rows_failed = Counter(
+            "rows_failed", "Invalid rows of finished jobs", registry=self.registry
+        )
+        self.upload_size = Histogram(
+            "upload_size_bytes",
+            "Size of accepted uploads",
+            buckets=SIZE_BUCKETS,
+            registry=self.registry,
+        )
+        self.jobs = Gauge(
+            "jobs", "Jobs in the status view, by state", ["state"], registry=self.registry
+        )
+
+    def accepted(self, tier: str, size_bytes: int) -> None:
+        self.uploads.labels(tier=tier, state="queued").inc()
+        self.upload_size.observe(size_bytes)
+
+    def on_status(self, old: UploadStatus | None, new: UploadStatus) -> None:
+        """The view's change hook: count each job once, when it is first seen final."""
+        if new.state in FINAL_STATES and (old is None or old.state not in FINAL_STATES):
+            self.uploads.labels(tier=new.tier, state=new.state).inc()
+            self.rows_ok.inc(new.rows_ok)
+            self.rows_failed.inc(new.rows_failed)
+
+    def render(self, counts: Callable[[], dict[str, int]]) -> bytes:
+        by_state = counts()
+        for state in ALL_STATES:
+            self.jobs.labels(state=state).set(by_state.get(state, 0))
+        return generate_latest(self.registry)

@@ -1,0 +1,99 @@
+"""XLSX reader: guards first, then the fast whole-sheet path or the streaming path.
+
+Sheets whose XML fits ``limits.xlsx_fast_path_max_xml_bytes`` are loaded whole by
+fastexcel (Rust calamine, roughly 1 KB of memory per row); bigger ones stream through
+openpyxl in read-only mode. Both give the same batches for the same file.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from producer.errors import ParseError
+from producer.readers.base import ChunkReader, ReaderLimits
+from producer.readers.xlsx_guard import (
+    SheetPart,
+    explain_library_error,
+    inspect_xlsx,
+    sheet_parts,
+)
+from schemas.dataset import Dataset
+
+__all__ = ["estimate_xlsx_rows", "open_xlsx_reader"]
+
+# a typical row of a sheet's XML (cells, references, styles) when no dimension is declared
+_BYTES_PER_ROW = 100
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*(\d*)(?::[A-Z]+(\d+))?"')
+
+
+def _select_sheet(sheets: list[SheetPart], name: str | None) -> SheetPart:
+    if name is None:
+        return sheets[0]
+    for wanted in (name, name.strip().casefold()):
+        for sheet in sheets:
+            if sheet.name == wanted or sheet.name.strip().casefold() == wanted:
+                return sheet
+    listed = ", ".join(repr(s.name) for s in sheets)
+    raise ParseError(f"the workbook has no sheet named {name!r}; its sheets are: {listed}")
+
+
+def open_xlsx_reader(
+    path: Path | str,
+    dataset: Dataset,
+    chunk_rows: int,
+    *,
+    sheet: str | None = None,
+    limits: ReaderLimits | None = None,
+) -> ChunkReader:
+    """Open one sheet (the first unless named) as base.py batches of ``chunk_rows`` rows.
+
+    Raises ParseError, with a reason for a person, for anything wrong with the file.
+    """
+    if chunk_rows < 1:
+        raise ValueError("chunk_rows must be at least 1")
+    limits = limits or ReaderLimits()
+    chosen = _select_sheet(inspect_xlsx(path, limits), sheet)
+    try:
+        if chosen.xml_bytes <= limits.xlsx_fast_path_max_xml_bytes:
+            from producer.readers.xlsx_fast import FastPathUnsuitable, FastXlsxReader
+
+            try:
+                return FastXlsxReader(path, chosen.name, chosen.part, dataset, chunk_rows, limits)
+            except FastPathUnsuitable:
+                pass  # slower, never wrong
+        from producer.readers.xlsx_stream import StreamingXlsxReader
+
+        return StreamingXlsxReader(path, chosen.name, chosen.part, dataset, chunk_rows, limits)
+    except ParseError:
+        raise
+    except Exception as exc:  # the libraries raise anything from KeyError to Rust panics
+        raise explain_library_error(exc) from exc
+
+
+def estimate_xlsx_rows(path: Path | str, sheet: str | None = None) -> int:
+    """Data rows of a sheet, cheaply: its declared dimension, else its XML size / ~100 B.
+
+    Only the zip directory and the first KB of the sheet are read; 0 if unreadable."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            chosen = _select_sheet(sheet_parts(archive), sheet)
+        rows = _declared_rows(path, chosen.part)
+    except (ParseError, zipfile.BadZipFile, KeyError, OSError, EOFError):
+        return 0
+    if rows is not None and rows > 0:
+        return rows
+    return chosen.xml_bytes // _BYTES_PER_ROW
+
+
+def _declared_rows(path: Path | str, part: str) -> int | None:
+    """Data rows (header excluded) from the sheet's <dimension>, read from its first KB."""
+    with zipfile.ZipFile(path) as archive, archive.open(part) as member:
+        head = member.read(2048)
+    match = _DIMENSION.search(head)
+    if not match:
+        return None
+    first = int(match.group(1) or 1)
+    last = int(match.group(2) or first)
+    return max(0, last - first)

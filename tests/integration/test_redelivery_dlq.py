@@ -1,0 +1,97 @@
+"""At least once from Kafka, exactly once at the database; dead letters for what can never
+succeed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from ops.dlq import list_dead_letters, redrive
+from ops.procs import Supervisor
+from ops.replay import replay_job
+from ops.sample_data import write_orders_csv
+from producer.publisher import Publisher
+from schemas.dataset import DatasetRegistry
+from schemas.records import ChunkHeaders, ChunkResult, JobEvent, utcnow
+from schemas.settings import Settings
+from schemas.topics import topic_names
+from stream_processors.persistence import count_rows, ledger_counts, make_engine
+from tests.integration.conftest import submit_file
+from tests.support.kafka_read import final_statuses, read_topic
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _results_of(settings: Settings, job_id: str, count: int) -> list[ChunkResult]:
+    messages = read_topic(
+        settings.kafka_bootstrap, topic_names(settings).chunk_results,
+        until=lambda ms: sum(m.key() == job_id.encode() for m in ms) >= count, timeout_s=90,
+    )  # fmt: skip
+    return [ChunkResult.model_validate_json(m.value()) for m in messages
+            if m.key() == job_id.encode()]  # fmt: skip
+
+
+def test_chunks_delivered_twice_are_written_once(
+    db_settings: Settings, pipeline: Supervisor, tmp_path: Path
+) -> None:
+    path = write_orders_csv(tmp_path / "orders.csv", 8_000, invalid_every=400)
+    job_id = submit_file(db_settings, path)
+    first = final_statuses(db_settings, [job_id])[job_id]
+    assert (first.rows_ok, first.rows_failed) == (7_980, 20)
+
+    outcome = replay_job(db_settings, job_id)  # every chunk of the job, delivered again
+    assert outcome.total_chunks == first.chunks_total
+    results = _results_of(db_settings, job_id, 2 * outcome.total_chunks)
+    assert len(results) == 2 * outcome.total_chunks  # the worker really saw each chunk twice
+
+    engine = make_engine(db_settings.db_url)
+    orders = DatasetRegistry(db_settings.datasets_dir).get("orders")
+    assert count_rows(engine, orders, job_id) == 7_980
+    assert ledger_counts(engine, job_id) == (first.chunks_total, 7_980, 20)
+    again = final_statuses(db_settings, [job_id])[job_id]
+    assert (again.rows_ok, again.rows_failed, again.chunks_done) == (7_980, 20, first.chunks_done)
+
+
+def test_undecodable_chunk_is_dead_lettered_and_fails_its_rows(
+    kafka_settings: Settings, pipeline_sqlite: Supervisor, tmp_path: Path
+) -> None:
+    names = topic_names(kafka_settings)
+    job_id = "job-with-a-broken-chunk"
+    now = utcnow()
+
+    def event(kind: str, **extra: object) -> bytes:
+        return JobEvent(job_id=job_id, kind=kind, tenant="acme", dataset="orders",  # type: ignore[arg-type]
+                        filename="broken.csv", tier="high", submitted_at=now,
+                        **extra).model_dump_json().encode()  # type: ignore[arg-type]  # fmt: skip
+
+    broken = ChunkHeaders(job_id, 0, 2, 40, "orders", "acme")
+    with Publisher(kafka_settings) as publisher:
+        publisher.produce(names.jobs, event("registered"), job_id)
+        publisher.produce(names.chunks("high"), b"this is not arrow", broken.key,
+                          broken.to_kafka())  # fmt: skip
+        publisher.produce(names.jobs, event("sealed", total_chunks=1, total_rows=40), job_id)
+
+    status = final_statuses(kafka_settings, [job_id])[job_id]
+    assert status.state == "failed"
+    assert (status.rows_ok, status.rows_failed) == (0, 40)
+    assert "cannot be decoded" in (status.error or "")
+
+    deadline = time.monotonic() + 30
+    letters = []
+    while not letters and time.monotonic() < deadline:
+        letters = list_dead_letters(kafka_settings)
+    assert [(d.job_id, d.chunk_no, d.source_topic) for d in letters] == [
+        (job_id, 0, names.chunks("high"))
+    ]
+    assert "cannot be decoded" in letters[0].reason
+    assert redrive(kafka_settings, job_id="another-job") == 0
+    assert redrive(kafka_settings) == 1
+    # still undecodable: it comes back as a new dead letter, and the job's counts stay once
+    deadline = time.monotonic() + 60
+    while len(letters) < 2 and time.monotonic() < deadline:
+        letters = list_dead_letters(kafka_settings)
+    assert len(letters) == 2
+    again = final_statuses(kafka_settings, [job_id])[job_id]
+    assert (again.state, again.rows_failed) == ("failed", 40)

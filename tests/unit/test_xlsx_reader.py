@@ -1,0 +1,336 @@
+"""XLSX reader: cell text, row numbers, sheets, and the fast and streaming paths agreeing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from producer.errors import ParseError
+from producer.readers.base import ReaderLimits
+from producer.readers.xlsx import estimate_xlsx_rows, open_xlsx_reader
+from producer.readers.xlsx_fast import FastXlsxReader
+from producer.readers.xlsx_stream import StreamingXlsxReader
+from schemas.arrow_codec import ROW_COLUMN
+from schemas.dataset import Dataset, parse_dataset
+
+FAST = ReaderLimits()
+STREAM = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
+HEADER = ["order_id", "Customer E-mail", "amount", "ordered_at", "express", "notes"]
+
+
+@pytest.fixture()
+def dataset() -> Dataset:
+    return parse_dataset(
+        {
+            "name": "orders",
+            "columns": [
+                {"name": "order_id", "type": "integer", "required": True},
+                {"name": "customer_email", "type": "email", "aliases": ["Customer E-mail"]},
+                {"name": "amount", "type": "decimal"},
+                {"name": "ordered_at", "type": "datetime"},
+                {"name": "express", "type": "boolean"},
+                {"name": "notes", "type": "string"},
+            ],
+        }
+    )
+
+
+def write_book(path: Path, rows: list[list[Any]], title: str = "Orders") -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def patch_member(path: Path, member: str, edit: Any) -> Path:
+    """Rewrite one zip member through ``edit(bytes) -> bytes`` (to craft what openpyxl won't)."""
+    with zipfile.ZipFile(path) as source:
+        parts = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts:
+            target.writestr(info, edit(data) if info.filename == member else data)
+    return path
+
+
+def read(path: Path, dataset: Dataset, limits: ReaderLimits, chunk: int = 100, **kw: Any) -> Any:
+    reader = open_xlsx_reader(path, dataset, chunk, limits=limits, **kw)
+    try:
+        return reader, list(reader.batches())
+    finally:
+        reader.close()
+
+
+def rows_both_ways(path: Path, dataset: Dataset, chunk: int = 100, **kw: Any) -> list[dict]:
+    """Rows from the fast path, after checking the streaming path gives the same batches."""
+    fast, fast_batches = read(path, dataset, FAST, chunk, **kw)
+    stream, stream_batches = read(path, dataset, STREAM, chunk, **kw)
+    assert isinstance(fast, FastXlsxReader) and isinstance(stream, StreamingXlsxReader)
+    assert fast.mapping == stream.mapping
+    assert [b.schema for b in fast_batches] == [b.schema for b in stream_batches]
+    assert [b.to_pylist() for b in fast_batches] == [b.to_pylist() for b in stream_batches]
+    return [row for batch in fast_batches for row in batch.to_pylist()]
+
+
+def test_cells_read_as_a_person_sees_them(tmp_path: Path, dataset: Dataset) -> None:
+    path = write_book(
+        tmp_path / "t.xlsx",
+        [
+            HEADER,
+            [42, "a@b.c", 12.5, dt.datetime(2024, 3, 1, 13, 45), True, None],
+            [43.0, "x@y.z", 3.0, dt.datetime(2024, 3, 1), False, "   "],
+            [1e15, None, 0.1 + 0.2, dt.datetime(2024, 3, 1, 13, 45, 30, 500000), None, "hi"],
+            [-7, None, 1 / 3, dt.date(2024, 2, 29), None, 12.25],
+        ],
+    )
+    rows = rows_both_ways(path, dataset)
+    assert rows == [
+        {"order_id": "42", "customer_email": "a@b.c", "amount": "12.5",
+         "ordered_at": "2024-03-01T13:45:00", "express": "TRUE", "notes": None, ROW_COLUMN: 2},
+        {"order_id": "43", "customer_email": "x@y.z", "amount": "3",
+         "ordered_at": "2024-03-01", "express": "FALSE", "notes": None, ROW_COLUMN: 3},
+        {"order_id": "1000000000000000", "customer_email": None, "amount": "0.3",
+         "ordered_at": "2024-03-01T13:45:30.500", "express": None, "notes": "hi", ROW_COLUMN: 4},
+        {"order_id": "-7", "customer_email": None, "amount": "0.333333333",
+         "ordered_at": "2024-02-29", "express": None, "notes": "12.25", ROW_COLUMN: 5},
+    ]  # fmt: skip
+
+
+def test_mixed_columns_agree_between_paths(tmp_path: Path, dataset: Dataset) -> None:
+    # numbers, dates, bools and times among text: calamine renders these itself
+    notes: list[Any] = ["text", 7, 2.5, True, dt.datetime(2024, 1, 2, 3, 4, 5), dt.time(13, 45)]
+    notes += [dt.datetime(2024, 1, 2), "true", "2024-01-02 03:04:05"]
+    path = write_book(
+        tmp_path / "t.xlsx",
+        [HEADER] + [[i, None, None, None, None, n] for i, n in enumerate(notes)],
+    )
+    got = [row["notes"] for row in rows_both_ways(path, dataset)]
+    assert got == ["text", "7", "2.5", "TRUE", "2024-01-02T03:04:05", "13:45:00", "2024-01-02",
+                   "TRUE", "2024-01-02T03:04:05"]  # fmt: skip
+
+
+def test_paths_agree_on_a_bigger_sheet_in_exact_chunks(tmp_path: Path, dataset: Dataset) -> None:
+    rng = random.Random(5)
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("orders")
+    sheet.append(HEADER)
+    for i in range(1, 1_501):
+        sheet.append([
+            i,
+            f"c{rng.randrange(99)}@example.com",
+            round(rng.uniform(0, 500), 2) if i % 13 else rng.uniform(-1e9, 1e9),
+            dt.datetime(2024, 1, 1) + dt.timedelta(seconds=rng.randrange(10**7)),
+            rng.random() < 0.5,
+            None if i % 3 else f"note {i}",
+        ])  # fmt: skip
+        if i % 400 == 0:
+            sheet.append([])  # a blank row: its number is skipped
+    path = tmp_path / "big.xlsx"
+    book.save(path)
+    _, batches = read(path, dataset, FAST, chunk=250)
+    assert [b.num_rows for b in batches] == [250] * 6
+    rows = rows_both_ways(path, dataset, chunk=250)
+    numbers = [r[ROW_COLUMN] for r in rows]
+    assert numbers[:3] == [2, 3, 4] and numbers[-1] == 1_501 + 3
+    assert 402 not in numbers and len(set(numbers)) == 1_500
+
+
+def test_row_numbers_are_sheet_rows_even_off_the_corner(tmp_path: Path, dataset: Dataset) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for col, name in enumerate(["order_id", "notes", "colour"], start=3):
+        sheet.cell(row=3, column=col, value=name)  # header at C3, not A1
+    sheet.cell(row=4, column=3, value=1)
+    sheet.cell(row=7, column=4, value="after two blank rows")
+    sheet.cell(row=8, column=5, value="only an unknown column")
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    rows = rows_both_ways(path, dataset)
+    assert [(r["order_id"], r["notes"], r[ROW_COLUMN]) for r in rows] == [
+        ("1", None, 4),
+        (None, "after two blank rows", 7),
+        (None, None, 8),  # kept, so it fails validation instead of vanishing
+    ]
+    reader, _ = read(path, dataset, FAST)
+    assert reader.mapping.columns == {2: "order_id", 3: "notes"}
+    assert reader.mapping.unknown_columns == ["colour"]
+
+
+def test_formulas_give_cached_values_never_formula_text(tmp_path: Path, dataset: Dataset) -> None:
+    path = write_book(tmp_path / "t.xlsx", [HEADER, [1, None, "=2*3", None, None, "=1+1"]])
+    # openpyxl cannot compute: give one formula the cached value Excel would have saved,
+    # leave the other uncached, and make a third an error
+    path = patch_member(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b"<f>2*3</f><v></v>", b"<f>2*3</f><v>6</v>")
+        .replace(b"<f>2*3</f><v />", b"<f>2*3</f><v>6</v>")
+        .replace(b"</row></sheetData>", b'</row><row r="3"><c r="A3"><v>2</v></c>'
+                 b'<c r="C3" t="e"><f>1/0</f><v>#DIV/0!</v></c></row></sheetData>'),
+    )  # fmt: skip
+    rows = rows_both_ways(path, dataset)
+    assert [(r["amount"], r["notes"]) for r in rows] == [("6", None), ("#DIV/0!", None)]
+
+
+def test_spooled_file_without_extension(tmp_path: Path, dataset: Dataset) -> None:
+    book = write_book(tmp_path / "t.xlsx", [HEADER, [1, "a@b.c"]])
+    spooled = book.rename(tmp_path / "upload-7f3a")  # openpyxl alone refuses such names
+    assert rows_both_ways(spooled, dataset)[0]["customer_email"] == "a@b.c"
+
+
+@pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
+def test_cell_size_limit(tmp_path: Path, dataset: Dataset, limits: ReaderLimits) -> None:
+    path = write_book(tmp_path / "t.xlsx", [HEADER, [1, None, None, None, None, "x" * 2000]])
+    small = replace(limits, max_cell_bytes=1000)
+    with pytest.raises(ParseError, match="'notes' holds 2000 bytes, more than the limit of 1000"):
+        list(open_xlsx_reader(path, dataset, 10, limits=small).batches())
+
+
+def test_named_sheet_and_unknown_sheet(tmp_path: Path, dataset: Dataset) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "Summary"
+    book.active.append(["nothing here"])
+    second = book.create_sheet("Data")
+    second.append(["order_id"])
+    second.append([5])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    assert rows_both_ways(path, dataset, sheet="Data") == [{"order_id": "5", ROW_COLUMN: 2}]
+    assert rows_both_ways(path, dataset, sheet="data")[0]["order_id"] == "5"
+    with pytest.raises(ParseError, match="missing required column 'order_id'"):
+        open_xlsx_reader(path, dataset, 10)  # the first sheet by default
+    with pytest.raises(ParseError, match=r"no sheet named 'Orders'.*'Summary', 'Data'"):
+        open_xlsx_reader(path, dataset, 10, sheet="Orders")
+
+
+@pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
+def test_header_only_and_empty_sheets(
+    tmp_path: Path, dataset: Dataset, limits: ReaderLimits
+) -> None:
+    path = write_book(tmp_path / "h.xlsx", [HEADER])
+    reader, batches = read(path, dataset, limits)
+    assert batches == []
+    assert list(reader.mapping.columns.values()) == [c.name for c in dataset.columns]
+    empty = write_book(tmp_path / "e.xlsx", [])
+    with pytest.raises(ParseError, match="'Orders' is empty"):
+        open_xlsx_reader(empty, dataset, 10, limits=limits)
+
+
+@pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
+def test_missing_required_column_is_named(
+    tmp_path: Path, dataset: Dataset, limits: ReaderLimits
+) -> None:
+    path = write_book(tmp_path / "t.xlsx", [["Customer E-mail", "amount"], ["a@b.c", 1]])
+    with pytest.raises(ParseError, match=r"missing required column 'order_id' \(found: 'Customer"):
+        open_xlsx_reader(path, dataset, 10, limits=limits)
+
+
+def test_estimate_rows(tmp_path: Path) -> None:
+    path = write_book(tmp_path / "t.xlsx", [HEADER] + [[i] for i in range(250)])
+    assert estimate_xlsx_rows(path) == 250
+    undimensioned = patch_member(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b'<dimension ref="A1:F251" />', b""),
+    )
+    with zipfile.ZipFile(undimensioned) as archive:
+        size = archive.getinfo("xl/worksheets/sheet1.xml").file_size
+    assert estimate_xlsx_rows(undimensioned) == size // 100
+    (tmp_path / "x.xlsx").write_text("a,b\n1,2\n")
+    assert estimate_xlsx_rows(tmp_path / "x.xlsx") == 0
+
+
+def handmade_book(path: Path, strings: list[str], sheet_rows: str) -> Path:
+    """A minimal workbook with a shared-strings table, as Excel writes it (openpyxl writes
+    inline strings)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{pkg}">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/sharedStrings.xml": f'<sst xmlns="{main}">{"".join(strings)}</sst>',
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{sheet_rows}'
+        "</sheetData></worksheet>",
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_shared_strings_and_rich_text(tmp_path: Path, dataset: Dataset) -> None:
+    strings = [
+        "<si><t>order_id</t></si>",
+        # rich text runs with a phonetic hint, which is not part of the text
+        "<si><r><t>No</t></r><r><t>tes</t></r><rPh sb='0' eb='1'><t>x</t></rPh></si>",
+        "<si><t>hello</t></si>",
+    ]
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+        '<row r="2"><c r="A2"><v>7</v></c><c r="B2" t="s"><v>2</v></c></row>'
+    )
+    path = handmade_book(tmp_path / "t.xlsx", strings, rows)
+    assert rows_both_ways(path, dataset) == [{"order_id": "7", "notes": "hello", ROW_COLUMN: 2}]
+
+
+@pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
+def test_a_column_named_twice_is_refused(
+    tmp_path: Path, dataset: Dataset, limits: ReaderLimits
+) -> None:
+    # fastexcel renames the second 'notes' to 'notes_1'; the reader must not be fooled
+    path = write_book(tmp_path / "t.xlsx", [["order_id", "notes", "notes"], [1, "a", "b"]])
+    with pytest.raises(ParseError, match="both name the dataset column 'notes'"):
+        open_xlsx_reader(path, dataset, 10, limits=limits)
+
+
+def test_times_durations_and_old_dates(tmp_path: Path, dataset: Dataset) -> None:
+    old = dt.datetime(1950, 1, 1, 12, 0, 0, 500000)  # before 1970: negative timestamps
+    rows = [
+        [1, dt.time(13, 45), dt.timedelta(hours=26, minutes=3), old],
+        [2, dt.time(0, 0, 1), dt.timedelta(minutes=-5), dt.datetime(2024, 1, 1, 1, 2, 3, 999600)],
+    ]
+    path = write_book(tmp_path / "t.xlsx", [["order_id", "notes", "amount", "ordered_at"], *rows])
+    got = [(r["notes"], r["amount"], r["ordered_at"]) for r in rows_both_ways(path, dataset)]
+    assert got == [
+        ("13:45:00", "26:03:00", "1950-01-01T12:00:00.500"),
+        ("00:00:01", "-0:05:00", "2024-01-01T01:02:04"),
+    ]
+    # numbers and durations in one column: fastexcel has no type for it, streaming takes over
+    mixed = write_book(
+        tmp_path / "m.xlsx", [["order_id", "amount"], [1, 2.5], [2, dt.timedelta(hours=1)]]
+    )
+    reader, batches = read(mixed, dataset, FAST)
+    assert isinstance(reader, StreamingXlsxReader)
+    assert batches[0].column("amount").to_pylist() == ["2.5", "1:00:00"]

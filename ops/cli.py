@@ -15,7 +15,11 @@ broker_app = typer.Typer(no_args_is_help=True, help="The local Kafka broker (no 
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics declared in schemas/.")
 app.add_typer(broker_app, name="broker")
 app.add_typer(topics_app, name="topics")
+dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: chunks that can never succeed.")
+app.add_typer(dlq_app, name="dlq")
 console = Console(stderr=True, soft_wrap=True)
+if not console.is_terminal:  # logs and CI: wide enough for the summary table
+    console = Console(stderr=True, soft_wrap=True, width=140)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -166,6 +170,129 @@ def produce(
     console.print(f"job {job_id}: {outcome.total_chunks} chunks, {outcome.total_rows} rows "
                   f"on the {upload.tier} tier in {outcome.seconds:.2f}s")  # fmt: skip
     print(job_id)
+
+
+@app.command("api")
+def api(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    workers: int = typer.Option(1, help="uvicorn worker processes"),
+) -> None:
+    """Run the HTTP API (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")  # fmt: skip
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    workers: int = typer.Option(1, help="chunk worker processes"),
+    producers: int = typer.Option(1, help="producer processes"),
+) -> None:
+    """API + producer + workers + aggregator on one machine, supervised: one that dies is
+    restarted; Ctrl-C stops them all."""
+    from ops.serve import run_serve
+
+    run_serve(get_settings(), host=host, port=port, workers=workers, producers=producers,
+              echo=console.print)  # fmt: skip
+
+
+def _client(url: str | None, key: str | None):
+    from ops.client import ApiClient
+
+    settings = get_settings()
+    if key is None:
+        keys = settings.api_key_map()
+        key = next(iter(keys), "")
+    return ApiClient(url or "http://127.0.0.1:8000", key)
+
+
+@app.command("upload")
+def upload(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    dataset: str = typer.Option(..., "--dataset", "-d"),
+    wait: bool = typer.Option(False, "--wait", help="follow the job to its end"),
+    sheet: str | None = typer.Option(None),
+    url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL"),
+    key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY"),
+) -> None:
+    """Upload a file through the API; with --wait, a live progress bar until it ends."""
+    from ops.progress_ui import follow_jobs, summary_table
+
+    client = _client(url, key)
+    try:
+        accepted = client.upload(file, dataset, sheet=sheet)
+        console.print(f"job {accepted['job_id']} queued on the {accepted['tier']} tier")
+        if wait:
+            finals = follow_jobs(client, {accepted["job_id"]: file.name}, console)
+            console.print(summary_table(finals))
+            if finals[accepted["job_id"]].state == "failed":
+                raise typer.Exit(2)
+        else:
+            print(accepted["job_id"])
+    except BulkflowError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        client.close()
+
+
+@app.command("status")
+def status(
+    job: str = typer.Argument(...),
+    url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL"),
+    key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY"),
+) -> None:
+    """Print a job's status (JSON)."""
+    client = _client(url, key)
+    try:
+        print(client.status(job).model_dump_json(indent=2))
+    except BulkflowError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        client.close()
+
+
+@app.command("replay")
+def replay(job: str = typer.Option(..., "--job")) -> None:
+    """Re-publish a job's chunks from its spooled file (nothing is written twice)."""
+    from ops.replay import replay_job
+
+    try:
+        outcome = replay_job(get_settings(), job)
+    except BulkflowError as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"job {job}: {outcome.total_chunks} chunks re-published")
+
+
+@dlq_app.command("list")
+def dlq_list() -> None:
+    """The dead letters: job, chunk, source topic, reason."""
+    from ops.dlq import list_dead_letters
+
+    letters = list_dead_letters(get_settings())
+    for d in letters:
+        console.print(f"{d.partition}:{d.offset}  job {d.job_id} chunk {d.chunk_no}  "
+                      f"from {d.source_topic}: {d.reason}")  # fmt: skip
+    console.print(f"{len(letters)} dead letters")
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(job: str | None = typer.Option(None, "--job")) -> None:
+    """Send dead letters (of one job, or all) back to their chunk topic."""
+    from ops.dlq import redrive
+
+    console.print(f"{redrive(get_settings(), job_id=job)} dead letters re-driven")
+
+
+@app.command("demo")
+def demo() -> None:
+    """Broker, topics, pipeline, sample uploads at once, live progress, a summary; then stop."""
+    from ops.demo import run_demo
+
+    raise typer.Exit(run_demo(get_settings(), console))
 
 
 def main() -> None:

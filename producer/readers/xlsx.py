@@ -14,9 +14,9 @@ from pathlib import Path
 from producer.errors import ParseError
 from producer.readers.base import ChunkReader, ReaderLimits
 from producer.readers.xlsx_guard import (
-    SheetPart,
     explain_library_error,
     inspect_xlsx,
+    select_sheet,
     sheet_parts,
 )
 from schemas.dataset import Dataset
@@ -25,18 +25,8 @@ __all__ = ["estimate_xlsx_rows", "open_xlsx_reader"]
 
 # a typical row of a sheet's XML (cells, references, styles) when no dimension is declared
 _BYTES_PER_ROW = 100
+_SAMPLE = 64 * 1024
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*(\d*)(?::[A-Z]+(\d+))?"')
-
-
-def _select_sheet(sheets: list[SheetPart], name: str | None) -> SheetPart:
-    if name is None:
-        return sheets[0]
-    for wanted in (name, name.strip().casefold()):
-        for sheet in sheets:
-            if sheet.name == wanted or sheet.name.strip().casefold() == wanted:
-                return sheet
-    listed = ", ".join(repr(s.name) for s in sheets)
-    raise ParseError(f"the workbook has no sheet named {name!r}; its sheets are: {listed}")
 
 
 def open_xlsx_reader(
@@ -54,7 +44,7 @@ def open_xlsx_reader(
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
     limits = limits or ReaderLimits()
-    chosen = _select_sheet(inspect_xlsx(path, limits), sheet)
+    chosen = select_sheet(inspect_xlsx(path, limits), sheet)
     try:
         if chosen.xml_bytes <= limits.xlsx_fast_path_max_xml_bytes:
             from producer.readers.xlsx_fast import FastPathUnsuitable, FastXlsxReader
@@ -73,27 +63,26 @@ def open_xlsx_reader(
 
 
 def estimate_xlsx_rows(path: Path | str, sheet: str | None = None) -> int:
-    """Data rows of a sheet, cheaply: its declared dimension, else its XML size / ~100 B.
+    """Data rows of a sheet, cheaply: its declared <dimension>, else its XML size divided by
+    the bytes per row of its first 64 KiB (~100 bytes a row if even that fails).
 
-    Only the zip directory and the first KB of the sheet are read; 0 if unreadable."""
+    Only the zip directory and the head of the sheet are read; 0 if unreadable."""
     try:
         with zipfile.ZipFile(path) as archive:
-            chosen = _select_sheet(sheet_parts(archive), sheet)
-        rows = _declared_rows(path, chosen.part)
-    except (ParseError, zipfile.BadZipFile, KeyError, OSError, EOFError):
+            chosen = select_sheet(sheet_parts(archive), sheet)
+            with archive.open(chosen.part) as member:
+                head = member.read(_SAMPLE)
+    except (ParseError, zipfile.BadZipFile, KeyError, OSError, EOFError, RuntimeError):
         return 0
-    if rows is not None and rows > 0:
-        return rows
-    return chosen.xml_bytes // _BYTES_PER_ROW
-
-
-def _declared_rows(path: Path | str, part: str) -> int | None:
-    """Data rows (header excluded) from the sheet's <dimension>, read from its first KB."""
-    with zipfile.ZipFile(path) as archive, archive.open(part) as member:
-        head = member.read(2048)
-    match = _DIMENSION.search(head)
-    if not match:
-        return None
-    first = int(match.group(1) or 1)
-    last = int(match.group(2) or first)
-    return max(0, last - first)
+    match = _DIMENSION.search(head[:2048])
+    if match:
+        first = int(match.group(1) or 1)
+        last = int(match.group(2) or first)
+        if last > first:
+            return last - first
+    # writers that stream (openpyxl's write-only mode among them) put no dimension first
+    rows = head.count(b"<row ") + head.count(b"<row>")
+    if len(head) >= chosen.xml_bytes:
+        return max(0, rows - 1)  # the whole sheet was in the sample
+    per_row = len(head) / rows if rows >= 2 else _BYTES_PER_ROW
+    return max(0, round(chosen.xml_bytes / per_row) - 1)

@@ -22,6 +22,7 @@ from producer.readers.rebatch import output_schema, shape_batch
 from producer.readers.xlsx_guard import HeaderRow, read_header_row, shared_strings
 from producer.readers.xlsx_stream import (
     CALAMINE_DATETIME,
+    EXACT_INT,
     FIXED_POINT_MAX,
     NANO,
     check_cell_sizes,
@@ -33,6 +34,7 @@ from schemas.dataset import Dataset
 
 _NANO = pa.scalar(NANO, pa.int64())
 _FIXED = pa.scalar(FIXED_POINT_MAX, pa.float64())
+_EXACT = pa.scalar(float(EXACT_INT), pa.float64())
 _ERROR_TEXT = {
     "Div0": "#DIV/0!",
     "NA": "#N/A",
@@ -54,12 +56,16 @@ def _replace_rows(text: pa.Array, rows: pa.Array, values: Sequence[str | None]) 
 
 
 def float_text(array: pa.Array) -> pa.Array:
-    """xlsx_stream.format_float for a whole column, in fixed point: x * 1e9 as an int64."""
+    """xlsx_stream.format_float for a whole column: integers cast, fractions in fixed point
+    (x * 1e9 as an int64), what fixed point cannot hold through Python."""
     magnitude = pc.abs(array)
-    nanos = pc.cast(
-        pc.round(pc.multiply(pc.if_else(pc.less(magnitude, _FIXED), magnitude, 0.0), 1e9)),
-        pa.int64(),
-    )
+    integral = pc.and_(pc.equal(pc.floor(array), array), pc.less(magnitude, _EXACT))
+    integral = pc.fill_null(integral, True)  # nulls stay null whichever branch they take
+    ints = pc.cast(pc.cast(pc.if_else(integral, array, 0.0), pa.int64()), pa.string())
+    if pc.all(integral).as_py():  # ids, quantities: the usual case for whole columns
+        return pc.if_else(pc.is_null(array), pa.scalar(None, pa.string()), ints)
+    fixed = pc.if_else(pc.less(magnitude, _FIXED), magnitude, 0.0)
+    nanos = pc.cast(pc.round(pc.multiply(fixed, 1e9)), pa.int64())
     whole = pc.divide(nanos, _NANO)
     fraction = pc.subtract(nanos, pc.multiply(whole, _NANO))
     decimals = pc.utf8_rtrim(pc.utf8_lpad(pc.cast(fraction, pa.string()), 9, "0"), "0")
@@ -67,10 +73,10 @@ def float_text(array: pa.Array) -> pa.Array:
     text = pc.binary_join_element_wise(pc.cast(whole, pa.string()), point, decimals, "")
     negative = pc.and_(pc.less(array, 0.0), pc.not_equal(nanos, 0))
     text = pc.if_else(negative, pc.binary_join_element_wise("-", text, ""), text)
-    # beyond fixed point: integers still print exactly, the rest (rare) goes through Python
-    big = pc.fill_null(pc.greater_equal(magnitude, _FIXED), False)
-    if pc.any(big).as_py():
-        rows = pc.indices_nonzero(big)
+    text = pc.if_else(integral, ints, text)
+    rare = pc.and_(pc.invert(integral), pc.fill_null(pc.greater_equal(magnitude, _FIXED), False))
+    if pc.any(rare).as_py():
+        rows = pc.indices_nonzero(rare)
         values = [format_float(v) for v in pc.take(array, rows).to_pylist()]
         text = _replace_rows(text, rows, values)
     return text

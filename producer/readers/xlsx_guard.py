@@ -195,6 +195,17 @@ def sheet_parts(archive: zipfile.ZipFile) -> list[SheetPart]:
     return sheets
 
 
+def select_sheet(sheets: list[SheetPart], name: str | None) -> SheetPart:
+    if name is None:
+        return sheets[0]
+    for wanted in (name, name.strip().casefold()):
+        for sheet in sheets:
+            if sheet.name == wanted or sheet.name.strip().casefold() == wanted:
+                return sheet
+    listed = ", ".join(repr(s.name) for s in sheets)
+    raise ParseError(f"the workbook has no sheet named {name!r}; its sheets are: {listed}")
+
+
 @dataclass(frozen=True)
 class HeaderRow:
     number: int  # 1-based sheet row

@@ -31,6 +31,18 @@ class ApiMetrics:
             buckets=SIZE_BUCKETS,
             registry=self.registry,
         )
+        self.chunk_seconds = Histogram(
+            "chunk_processing_seconds",
+            "Time a worker took to validate and persist one chunk",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=self.registry,
+        )
+        self.consumer_lag = Gauge(
+            "chunk_consumer_lag",
+            "Chunk records published but not yet committed by the workers, by tier",
+            ["tier"],
+            registry=self.registry,
+        )
         self.jobs = Gauge(
             "jobs", "Jobs in the status view, by state", ["state"], registry=self.registry
         )

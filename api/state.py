@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from api.idempotency import IdempotencyStore
 from api.metrics import ApiMetrics
+from api.pipeline_stats import PipelineStats
 from api.progress_view import ProgressView
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
@@ -22,6 +23,7 @@ class AppState:
         self.registry = DatasetRegistry(settings.datasets_dir)
         self.metrics = ApiMetrics()
         self.view = ProgressView(settings, on_change=self.metrics.on_status)
+        self.stats = PipelineStats(settings, self.metrics)
         self.keepalive_s = keepalive_s
         self._lock = threading.Lock()
         self._publisher: Publisher | None = None
@@ -55,10 +57,12 @@ class AppState:
 
     def start(self) -> None:
         self.view.start()
+        self.stats.start()
 
     def stop(self) -> None:
         """Blocking: stops the view, flushes the publisher, disposes of the engine."""
         self.view.stop()
+        self.stats.stop()
         with self._lock:
             publisher, self._publisher = self._publisher, None
             engine, self._engine = self._engine, None

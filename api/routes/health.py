@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import StateDep
 from api.models import HealthBody, ReadyBody
@@ -43,5 +44,6 @@ async def readyz(state: StateDep) -> ReadyBody | JSONResponse:
     },
 )
 async def metrics(state: StateDep) -> Response:
+    await run_in_threadpool(state.stats.refresh_lag)
     body = state.metrics.render(state.view.counts_by_state)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,6 +83,13 @@ def test_csv_and_xlsx_uploads_end_with_exact_counts_and_error_reports(
     assert formula and formula[0]["value"] == "'=1+2"
     assert client.get(f"/v1/uploads/{csv_job}", headers={"Authorization": "Bearer key-b"}
                       ).status_code == 404  # fmt: skip
+
+    metrics = client.get("/metrics").text
+    chunks_seen = re.search(r"^chunk_processing_seconds_count (\S+)$", metrics, re.M)
+    assert chunks_seen and float(chunks_seen.group(1)) >= 2, metrics[-1500:]
+    assert 'chunk_consumer_lag{tier="low"}' in metrics
+    assert re.search(r'^uploads_total\{state="completed_with_errors",tier="\w+"\} 1\.0$',
+                     metrics, re.M)  # fmt: skip
 
     listed = client.get("/v1/uploads", headers=A).json()
     assert [i["job_id"] for i in listed["items"]][:2] == [xlsx_job, csv_job]

@@ -34,6 +34,18 @@ class PostgresServer:
     def external(self) -> bool:
         return self.data_dir is None
 
+    def pause(self, timeout: int = 30) -> None:
+        """Stop the server but keep its data: an outage, for failure tests."""
+        assert self.data_dir is not None and self.bindir is not None, "not our server"
+        cmd = [str(self.bindir / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "fast", "-w"]
+        _run([*cmd, "-t", str(timeout)], self.run_as, timeout=timeout + 10)
+
+    def resume(self, timeout: int = 30) -> None:
+        assert self.data_dir is not None and self.bindir is not None, "not our server"
+        log = self.data_dir.parent / "postgres.log"
+        cmd = [str(self.bindir / "pg_ctl"), "start", "-D", str(self.data_dir), "-l", str(log)]
+        _run([*cmd, "-w", "-t", str(timeout)], self.run_as, timeout=timeout + 15)
+
     def stop(self, timeout: int = 30) -> None:
         if self.external or self.data_dir is None or self.bindir is None:
             return

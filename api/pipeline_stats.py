@@ -1,0 +1,75 @@
+"""Pipeline figures for /metrics that the status view does not carry: chunk processing time
+(followed live on ``chunk-results``) and the chunk topics' consumer lag (asked on scrape)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+
+from confluent_kafka import Consumer
+from pydantic import ValidationError
+
+from api.metrics import ApiMetrics
+from producer.lag import ChunkLagProbe
+from schemas.records import ChunkResult
+from schemas.settings import TIERS, Settings
+from schemas.topics import topic_names
+
+log = logging.getLogger(__name__)
+
+
+class PipelineStats:
+    def __init__(self, settings: Settings, metrics: ApiMetrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lag: ChunkLagProbe | None = None
+        self._lag_lock = threading.Lock()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._follow, name="chunk-stats", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        with self._lag_lock:
+            if self._lag is not None:
+                self._lag.close()
+
+    def _follow(self) -> None:
+        try:
+            consumer = Consumer({
+                "bootstrap.servers": self.settings.kafka_bootstrap,
+                "group.id": f"{self.settings.topic_prefix}-api-stats-{uuid.uuid4().hex[:8]}",
+                "auto.offset.reset": "latest", "enable.auto.commit": False,
+            })  # fmt: skip
+            consumer.subscribe([topic_names(self.settings).chunk_results])
+        except Exception as exc:  # metrics must never take the API down
+            log.warning("chunk stats disabled: %s", exc)
+            return
+        try:
+            while not self._stop.is_set():
+                for msg in consumer.consume(num_messages=500, timeout=0.5):
+                    if msg.error() is None:
+                        self._observe(msg.value())
+        finally:
+            consumer.close()
+
+    def _observe(self, value: bytes | None) -> None:
+        try:
+            result = ChunkResult.model_validate_json(value or b"")
+        except ValidationError:
+            return
+        self.metrics.chunk_seconds.observe(result.duration_ms / 1000)
+
+    def refresh_lag(self) -> None:
+        """Blocking (a few Kafka round trips, cached): call it from a thread."""
+        with self._lag_lock:
+            if self._lag is None:
+                self._lag = ChunkLagProbe(self.settings)
+            for tier in TIERS:
+                self.metrics.consumer_lag.labels(tier=tier).set(self._lag.lag(tier))

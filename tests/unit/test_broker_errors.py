@@ -1,0 +1,63 @@
+"""The local broker's errors name their fix; nothing here starts Java."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from ops.broker import LocalBroker, find_java, free_port
+from ops.errors import BrokerError
+from schemas.settings import load_settings
+
+
+def _broker(tmp_path: Path, **overrides: object) -> LocalBroker:
+    values: dict[str, object] = {
+        "home": tmp_path / "home",
+        "cache_dir": tmp_path / "cache",
+        "broker_port": free_port(),
+        "controller_port": free_port(),
+    }
+    settings = load_settings(**{**values, **overrides})
+    return LocalBroker(settings)
+
+
+def test_port_in_use_is_named_with_the_fix(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        broker = _broker(tmp_path, broker_port=port)
+        with pytest.raises(BrokerError, match=rf"port {port} .* in use.*BULKFLOW_BROKER_PORT"):
+            broker.start(echo=lambda _m: None)
+
+
+def test_missing_java_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "nojava"))
+    with pytest.raises(BrokerError, match=r"Java 17 .*\(apt-get install openjdk-17"):
+        find_java()
+
+
+def test_missing_mvn_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(BrokerError, match=r"Maven \(mvn\).*apt-get install maven"):
+        _broker(tmp_path).ensure_jars(echo=lambda _m: None)
+
+
+def test_status_of_a_stale_pid_file_says_not_running(tmp_path: Path) -> None:
+    broker = _broker(tmp_path)
+    broker.home.mkdir(parents=True)
+    broker.pid_file.write_text("999999")  # no such process
+    status = broker.status()
+    assert not status.running and "not running" in status.describe()
+
+
+def test_data_dir_of_another_cluster_is_refused(tmp_path: Path) -> None:
+    broker = _broker(tmp_path)
+    broker.data_dir.mkdir(parents=True)
+    broker.cluster_id_file.write_text("our-cluster-id")
+    (broker.data_dir / "meta.properties").write_text("cluster.id=someone-elses\nnode.id=1\n")
+    with pytest.raises(BrokerError, match=r"belongs to another cluster.*bulkflow broker reset"):
+        broker._format_storage("java", "")

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 import faust
@@ -29,15 +28,8 @@ from schemas.topics import topic_names
 from stream_processors.chunk_handler import ChunkHandler, ChunkOutput
 from stream_processors.errors import PermanentChunkError
 from stream_processors.faust_common import build_faust_app
-from stream_processors.progress import (
-    JobProgress,
-    apply_chunk_result,
-    apply_job_event,
-    is_publishable,
-    job_outcome_event,
-    should_publish,
-    to_status,
-)
+from stream_processors.progress import JobProgress, apply_chunk_result, apply_job_event
+from stream_processors.progress_publisher import ProgressPublisher
 
 log = logging.getLogger(__name__)
 
@@ -125,36 +117,6 @@ def aggregator_app_id(settings: Settings) -> str:
     return f"{settings.topic_prefix}-progress"
 
 
-class ProgressPublisher:
-    """Rate-limits status updates per job: a few a second, and always the final one."""
-
-    def __init__(self, min_interval: float = 0.25) -> None:
-        self.min_interval = min_interval
-        self.last_at: dict[str, float] = {}
-        self.last_status: dict[str, str] = {}
-        self.dirty: dict[str, JobProgress] = {}
-        self.final_sent: set[str] = set()
-
-    def due(self, progress: JobProgress, now: float) -> UploadStatus | None:
-        if not is_publishable(progress):
-            return None
-        status = to_status(progress, datetime.now(UTC))
-        fingerprint = status.model_dump_json(exclude={"rows_per_second", "eta_seconds"})
-        if self.last_status.get(progress.job_id) == fingerprint:
-            self.dirty.pop(progress.job_id, None)
-            return None
-        if not should_publish(self.last_at.get(progress.job_id), now, status.is_final,
-                              self.min_interval):  # fmt: skip
-            self.dirty[progress.job_id] = progress
-            return None
-        self.dirty.pop(progress.job_id, None)
-        self.last_at[progress.job_id] = now
-        self.last_status[progress.job_id] = fingerprint
-        if status.is_final:  # a final job gets no more updates: forget its bookkeeping
-            self.last_at.pop(progress.job_id, None)
-        return status
-
-
 def create_aggregator_app(settings: Settings) -> faust.App:
     app = build_faust_app(settings, aggregator_app_id(settings))
     names = topic_names(settings)
@@ -169,9 +131,8 @@ def create_aggregator_app(settings: Settings) -> faust.App:
     async def publish(progress: JobProgress, status: UploadStatus) -> None:
         await progress_topic.send(key=progress.job_id.encode(),
                                   value=status.model_dump_json().encode())  # fmt: skip
-        outcome = job_outcome_event(progress)
-        if outcome is not None and progress.job_id not in publisher.final_sent:
-            publisher.final_sent.add(progress.job_id)
+        outcome = publisher.outcome(progress)
+        if outcome is not None:
             await events_topic.send(key=progress.job_id.encode(),
                                     value=outcome.model_dump_json().encode())  # fmt: skip
 

@@ -1,0 +1,64 @@
+"""When the aggregator publishes a job's status: a few updates a second per job, never the
+same status twice in a row, always the final one; and job.completed / job.failed once."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import UTC, datetime
+
+from schemas.records import JobOutcomeEvent, UploadStatus
+from stream_processors.progress import (
+    JobProgress,
+    is_publishable,
+    job_outcome_event,
+    should_publish,
+    to_status,
+)
+
+REMEMBERED_JOBS = 100_000  # bookkeeping is bounded: the oldest jobs are forgotten first
+
+
+class _Bounded(OrderedDict[str, str]):
+    def remember(self, key: str, value: str) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > REMEMBERED_JOBS:
+            self.popitem(last=False)
+
+
+class ProgressPublisher:
+    def __init__(self, min_interval: float = 0.25) -> None:
+        self.min_interval = min_interval
+        self.last_at: dict[str, float] = {}
+        self.last_status = _Bounded()
+        self.outcomes_sent = _Bounded()
+        self.dirty: dict[str, JobProgress] = {}
+
+    def due(self, progress: JobProgress, now: float) -> UploadStatus | None:
+        """The status to publish now, or None (nothing new, or too soon: kept as dirty)."""
+        if not is_publishable(progress):
+            return None
+        job = progress.job_id
+        status = to_status(progress, datetime.now(UTC))
+        fingerprint = status.model_dump_json(exclude={"rows_per_second", "eta_seconds"})
+        if self.last_status.get(job) == fingerprint:
+            self.dirty.pop(job, None)
+            return None
+        if not should_publish(self.last_at.get(job), now, status.is_final, self.min_interval):
+            self.dirty[job] = progress
+            return None
+        self.dirty.pop(job, None)
+        self.last_status.remember(job, fingerprint)
+        if status.is_final:  # no more updates will come: only the fingerprint is kept
+            self.last_at.pop(job, None)
+        else:
+            self.last_at[job] = now
+        return status
+
+    def outcome(self, progress: JobProgress) -> JobOutcomeEvent | None:
+        """job.completed / job.failed, once per final state of the job."""
+        event = job_outcome_event(progress)
+        if event is None or self.outcomes_sent.get(progress.job_id) == event.state:
+            return None
+        self.outcomes_sent.remember(progress.job_id, event.state)
+        return event

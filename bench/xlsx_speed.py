@@ -1,8 +1,12 @@
 """XLSX reader speed: both reader paths next to the raw libraries, in one run.
 
     /tmp/venvtest/bin/python bench/xlsx_speed.py [rows]
+    /tmp/venvtest/bin/python bench/xlsx_speed.py rss [rows]
 
-A 200,000-row orders workbook is generated once and cached under bench/.work/.
+A 200,000-row orders workbook is generated once and cached under bench/.work/. The ``rss``
+form streams a 1,000,000-row workbook of ops/sample_data.write_orders_xlsx (openpyxl
+write-only, inline strings; cached as bench/.work/pb_orders_<rows>.xlsx, the name
+bench/producer_bench.py gives the same file) in a child process and reports its peak RSS.
 """
 
 from __future__ import annotations
@@ -67,7 +71,44 @@ def timed(label: str, rows: int, run: Callable[[], int]) -> tuple[float, float]:
     return rows / wall, rows / cpu
 
 
+_RSS_CHILD = """
+import resource, sys, time
+sys.path.insert(0, sys.argv[2])
+from pathlib import Path
+from producer.readers.base import ReaderLimits
+from producer.readers.xlsx import open_xlsx_reader
+from schemas.dataset import load_dataset_file
+dataset = load_dataset_file(Path(sys.argv[2]) / "datasets" / "orders.yaml")
+wall, cpu = time.perf_counter(), time.process_time()
+reader = open_xlsx_reader(sys.argv[1], dataset, 10_000, limits=ReaderLimits(xlsx_fast_path_max_xml_bytes=0))
+rows = sum(b.num_rows for b in reader.batches())
+reader.close()
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{rows:,} rows {wall:.1f} s wall ({rows / wall:,.0f} rows/s) {cpu:.1f} s cpu "
+      f"({rows / cpu:,.0f} rows/cpu-s), peak RSS {peak:.0f} MB")
+"""
+
+
+def rss(rows: int) -> None:
+    """The streaming path over a write_orders_xlsx workbook, alone in a child process."""
+    import subprocess
+
+    from ops.sample_data import write_orders_xlsx
+
+    path = WORK / f"pb_orders_{rows}.xlsx"
+    if not path.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        tmp = write_orders_xlsx(path.with_suffix(".tmp"), rows)
+        tmp.rename(path)
+    print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB, streaming path in a child process")
+    subprocess.run([sys.executable, "-c", _RSS_CHILD, str(path), str(ROOT)], check=True)
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "rss":
+        rss(int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
+        return
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     # one-time process costs (pyarrow loads its pandas shim on first conversion, module
     # imports) are paid here, not by whichever measurement happens to run first

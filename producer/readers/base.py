@@ -34,7 +34,7 @@ class ReaderLimits:
     max_uncompressed_bytes: int = 2 * 1024**3
     max_compression_ratio: float = 200.0
     # the XLSX fast path (calamine, whole sheet in memory) is taken while the sheet's
-    # uncompressed XML is under this; beyond it openpyxl streams in read-only mode
+    # uncompressed XML is under this; beyond it the sheet XML is streamed through expat
     xlsx_fast_path_max_xml_bytes: int = 64 * 1024 * 1024
 
 

@@ -2,7 +2,8 @@
 
 Sheets whose XML fits ``limits.xlsx_fast_path_max_xml_bytes`` are loaded whole by
 fastexcel (Rust calamine, roughly 1 KB of memory per row); bigger ones stream through
-openpyxl in read-only mode. Both give the same batches for the same file.
+expat (xlsx_stream / xlsx_sax), a row at a time. Both give the same batches for the same
+file.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Streaming XLSX reader (openpyxl, read-only) and the cell text rules both XLSX paths share.
+"""Streaming XLSX reader (C expat, SAX-style) and the cell text rules both XLSX paths share.
 
 The fast path (xlsx_fast.py) renders whole typed columns with pyarrow; the rules here are
 the per-cell definition it must agree with, cell for cell: the same file gives the same
@@ -8,7 +8,9 @@ batches whichever path reads it.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,13 @@ from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch, shape_batch
 from producer.readers.xlsx_guard import explain_library_error
+from producer.readers.xlsx_sax import (
+    CHUNK,
+    new_parser,
+    read_date_styles,
+    read_epoch,
+    read_shared_strings,
+)
 from schemas.dataset import Dataset
 
 # calamine renders a date or bool found among text cells as '2024-03-01 13:45:00' / 'true';
@@ -131,21 +140,133 @@ def check_cell_sizes(cells: dict[int, pa.Array], header: list[str | None], limit
 
 
 _OTHER = "x"  # stands for "some text outside the dataset's columns" in a row
+_DIGITS = "0123456789"
+_MISSING = -1
+# serials the date fast path prints itself; the rest (times of day, 1900's phantom leap day,
+# out of range, durations) go through openpyxl's own from_excel
+_FAST_SERIALS = (61, 2_900_000)
+_CACHE_MAX = 100_000
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (type(value) is str and (not value or value.isspace()))
+def _is_float(raw: str) -> bool:
+    return "." in raw or "E" in raw or "e" in raw  # openpyxl's test, _cast_number
+
+
+def _row_number(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        value = float(raw)  # openpyxl accepts r="7.0"
+        if not value.is_integer():
+            raise ValueError(f"{raw} is not a valid row number") from None
+        return int(value)
+
+
+class _Cells:
+    """Cell text from what a <c> stores, by openpyxl's reading of it (read-only, data_only)
+    followed by ``cell_text``; the common kinds are inlined in the sheet handlers."""
+
+    def __init__(
+        self, strings: list[str | None], dates: set[int], durations: set[int], epoch: dt.datetime
+    ) -> None:
+        self.strings = strings  # shared strings, already as cell text
+        self.dates = dates
+        self.durations = durations
+        self.epoch = epoch
+        # style attribute as written -> its index when a date style, else None
+        self.date_styles: dict[str | None, int | None] = {}
+        self._day_text: dict[Any, str] = {}
+        self._clock: dict[int, str] = {}
+        self.columns: dict[str, int] = {}
+
+    def date_style(self, s: str | None) -> int | None:
+        style = 0 if s is None else int(s) if s else -1  # openpyxl: s="" is no style at all
+        found = style if style in self.dates else None
+        if len(self.date_styles) < _CACHE_MAX:
+            self.date_styles[s] = found
+        return found
+
+    def column(self, ref: str) -> int:
+        """1-based column of a reference like 'B7' (openpyxl's coordinate_to_tuple)."""
+        letters = ref.rstrip(_DIGITS)
+        column = self.columns.get(letters)
+        if column is None:
+            from openpyxl.utils.cell import coordinate_to_tuple
+
+            column = coordinate_to_tuple(ref)[1]
+            if len(self.columns) < _CACHE_MAX:
+                self.columns[letters] = column
+        return column
+
+    def serial(self, raw: str, style: int) -> str:
+        """A number in a date style: openpyxl's from_excel, then cell_text."""
+        value: float = float(raw) if _is_float(raw) else int(raw)
+        if _FAST_SERIALS[0] <= value < _FAST_SERIALS[1] and style not in self.durations:
+            day, fraction = divmod(value, 1)
+            millis = round(fraction * 86400 * 1000)  # from_excel's arithmetic, to the bit
+            if millis < 86_400_000:
+                date = self._day_text.get(day)
+                if date is None:
+                    date = (self.epoch + dt.timedelta(days=day)).date().isoformat()
+                    if len(self._day_text) >= _CACHE_MAX:
+                        self._day_text.clear()
+                    self._day_text[day] = date
+                if not millis:
+                    return date  # midnight: the date is what is shown
+                seconds, ms = divmod(millis, 1000)
+                clock = self._clock.get(seconds)
+                if clock is None:  # at most 86,400 of them
+                    minutes, second = divmod(seconds, 60)
+                    clock = self._clock[seconds] = (
+                        f"T{minutes // 60:02d}:{minutes % 60:02d}:{second:02d}"
+                    )
+                return f"{date}{clock}.{ms:03d}" if ms else date + clock
+        from openpyxl.utils.datetime import from_excel
+
+        try:
+            moment = from_excel(value, self.epoch, timedelta=style in self.durations)
+        except (OverflowError, ValueError):
+            return "#VALUE!"  # openpyxl's word for a serial outside the calendar
+        text = cell_text(moment)
+        assert text is not None
+        return text
+
+    def convert(
+        self, kind: str | None, s: str | None, raw: str | None, inline: str | None
+    ) -> tuple[bool, str | None]:
+        """(whether openpyxl sees a value in the cell, its cell text)."""
+        if kind == "inlineStr":  # openpyxl reads <is> only, never <v>
+            return (False, None) if inline is None else (True, format_text(inline))
+        if not raw:
+            return False, None
+        if kind is None or kind == "n":
+            style = self.date_style(s)
+            if style is not None:
+                return True, self.serial(raw, style)
+            return True, format_float(float(raw)) if _is_float(raw) else str(int(raw))
+        if kind == "s":
+            return True, self.strings[int(raw)]
+        if kind == "b":
+            return True, "TRUE" if int(raw) else "FALSE"
+        if kind == "d":
+            from openpyxl.utils.datetime import from_ISO8601
+
+            return True, cell_text(from_ISO8601(raw))
+        return True, format_text(raw)  # "str", "e" (#DIV/0!) and unknown kinds: as stored
+
+
+# a row as the header search keeps it: 1-based column, value seen, cell text
+_GenericCell = tuple[int, bool, str | None]
 
 
 class StreamingXlsxReader:
-    """One sheet through openpyxl's worksheet parser: constant memory, any size.
+    """One sheet streamed through the C expat parser, 1 MiB of XML at a time: constant
+    memory (plus the shared-strings table), any size.
 
-    Formulas give their cached value (data_only): nothing is ever evaluated. openpyxl
-    parses with defusedxml when it is installed, and the guard has rejected DTDs anyway.
-
-    ``openpyxl.load_workbook`` is bypassed for the parts it is made of: in read-only mode
-    it sizes every sheet on open, and a sheet whose <dimension> is missing or comes after
-    the data (openpyxl's own write-only output) is then parsed once just for that.
+    The cell text is exactly what openpyxl in read-only, data_only mode reads, passed
+    through ``cell_text``: formulas give their cached <v>, nothing is evaluated; dates come
+    from serials by the cell's style (styles.xml), in the workbook's epoch. The guard has
+    rejected DTDs before this runs; the parser refuses them again.
     """
 
     def __init__(
@@ -157,102 +278,265 @@ class StreamingXlsxReader:
         chunk_rows: int,
         limits: ReaderLimits,
     ) -> None:
-        # imported here: the fast path never pays for openpyxl
-        from openpyxl.reader.excel import ExcelReader
-        from openpyxl.styles.stylesheet import apply_stylesheet
-        from openpyxl.worksheet._reader import WorkSheetParser
-
         self.chunk_rows = chunk_rows
         self.limits = limits
-        # a file object, not the path: openpyxl refuses names without an Excel extension,
-        # and uploads are spooled under names of their own
-        self._file = Path(path).open("rb")  # noqa: SIM115 - lives as long as the reader
+        self._block = max(chunk_rows, 1024)
+        self._rows: list[list[str | None]] = []
+        self._others: list[str | None] = []
+        self._numbers: list[int] = []
+        self._found: list[tuple[int, list[_GenericCell]]] = []
+        self._done = False
+        self._archive = zipfile.ZipFile(path)
         try:
-            self._excel = ExcelReader(self._file, read_only=True, data_only=True)
-            self._excel.read_manifest()
-            self._excel.read_strings()
-            self._excel.read_workbook()
-            apply_stylesheet(self._excel.archive, self._excel.wb)  # which formats are dates
-            book = self._excel.wb
-            self._source = self._excel.archive.open(part)
-            parser = WorkSheetParser(
-                self._source,
-                self._excel.shared_strings,
-                data_only=True,
-                epoch=book.epoch,
-                date_formats=book._date_formats,
-                timedelta_formats=book._timedelta_formats,
+            cells = _Cells(
+                read_shared_strings(self._archive, format_text),
+                *read_date_styles(self._archive),
+                read_epoch(self._archive),
             )
-            self._rows = parser.parse()
-            self.header = self._read_header(sheet)
+            self._source = self._archive.open(part)
+            self._parser = new_parser()
+            self._activate = self._install(cells)
+            self.header, pending = self._read_header(sheet)
             self.mapping: HeaderMapping = map_headers(self.header, dataset, limits)
         except BaseException:
             self.close()
             raise
         self.schema = output_schema(self.mapping)
-        # openpyxl numbers columns from 1; the mapping, like the header list, from 0
-        self._slots = {index + 1: slot for slot, index in enumerate(self.mapping.columns)}
+        # cell references number columns from 1; the mapping, like the header list, from 0
+        place = self._activate({index + 1: slot for slot, index in enumerate(self.mapping.columns)})
+        for number, row in pending:
+            place(number, row)
 
-    def _read_header(self, sheet: str) -> list[str | None]:
-        for _, cells in self._rows:
-            # any value, even "", starts the used range, as it does for calamine
-            if any(c["value"] is not None for c in cells):
-                header: list[str | None] = [None] * max(c["column"] for c in cells)
-                for cell in cells:
-                    header[cell["column"] - 1] = cell_text(cell["value"])
-                return header
+    def _parse_block(self) -> None:
+        block = self._source.read(CHUNK)
+        # the handlers allocate a dict per element and create no reference cycles: the
+        # cyclic collector, run every few hundred of them, only costs (a quarter of the time)
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self._parser.Parse(block, not block)
+        finally:
+            if paused:
+                gc.enable()
+        self._done = not block
+
+    def _read_header(self, sheet: str) -> tuple[list[str | None], list[tuple[int, Any]]]:
+        found = self._found
+        while not self._done:
+            self._parse_block()
+            for at, (_, row) in enumerate(found):
+                # any value, even "", starts the used range, as it does for calamine
+                if any(present for _, present, _ in row):
+                    header: list[str | None] = [None] * max(column for column, _, _ in row)
+                    for column, _, text in row:
+                        header[column - 1] = text
+                    pending = found[at + 1 :]
+                    found.clear()
+                    return header, pending
+            found.clear()
         raise ParseError(f"the sheet {sheet!r} is empty: it has no header row")
 
-    def _raw_batches(self) -> Iterator[pa.RecordBatch]:
-        slots = self._slots
-        width = len(slots)
-        block = max(self.chunk_rows, 1024)
-        columns: list[list[str | None]] = [[] for _ in range(width)]
-        # cells outside the dataset only decide whether a row is blank (rebatch.shape_batch
-        # keeps such rows so they fail validation visibly): one marker per row is enough
-        others: list[str | None] = []
-        numbers: list[int] = []
-        for number, cells in self._rows:
-            values: list[Any] = [None] * width
-            other = None
-            for cell in cells:
-                value = cell["value"]
-                if value is None:
-                    continue
-                slot = slots.get(cell["column"])
-                if slot is not None:
-                    values[slot] = value
-                elif other is None and not _is_blank(value):
-                    other = _OTHER
-            if other is None and values.count(None) == width:
-                continue  # no cell at all: blank, whatever the rules for text
-            for target, value in zip(columns, values, strict=True):
-                target.append(None if value is None else cell_text(value))
-            others.append(other)
-            numbers.append(number)
-            if len(numbers) >= block:
-                yield self._batch(columns, others, numbers)
-                columns, others, numbers = [[] for _ in range(width)], [], []
-        if numbers:
-            yield self._batch(columns, others, numbers)
+    def _install(self, cells: _Cells) -> Callable[[dict[int, int]], Any]:
+        """Set the parser's handlers; returns ``activate(slots)``, which switches from
+        keeping whole rows (while the header is looked for) to filling the dataset's slots.
 
-    def _batch(
-        self, columns: list[list[str | None]], others: list[str | None], numbers: list[int]
-    ) -> pa.RecordBatch:
+        The hot path is here, inlined: a call per element is most of the cost."""
+        parser = self._parser
+        rows, others, numbers, found = self._rows, self._others, self._numbers, self._found
+        strings = cells.strings
+        date_styles = cells.date_styles
+        columns = cells.columns
+        floats: dict[str, str] = {}  # number text -> cell text, for repeated values
+        date_style, column_of, serial, convert = (
+            cells.date_style, cells.column, cells.serial, cells.convert
+        )  # fmt: skip
+        parts: list[str] = []  # character data since the last <v> or <t>
+        inline: list[str] = []  # the <t> texts of the current cell
+        slots: dict[int, int] | None = None
+        template: list[str | None] = []
+        tag_c, tag_v, tag_t, tag_row, tag_is, tag_rph = "c", "v", "t", "row", "is", "rPh"
+        text_tags = (tag_v, tag_t)
+        cell: dict[str, str] = {}
+        raw: str | None = None
+        has_inline = phonetic = generic = False
+        number = column = 0
+        values: list[str | None] = []
+        other: str | None = None
+        kept: list[_GenericCell] = []
+
+        def place(at: int, row: list[_GenericCell]) -> None:
+            assert slots is not None
+            filled = template.copy()
+            mark = None
+            for col, _, text in row:
+                if text is not None:
+                    slot = slots.get(col)
+                    if slot is not None:
+                        filled[slot] = text
+                    else:
+                        mark = _OTHER
+            if mark is not None or filled != template:
+                rows.append(filled)
+                others.append(mark)
+                numbers.append(at)
+
+        def activate(new_slots: dict[int, int]) -> Callable[[int, list[_GenericCell]], None]:
+            nonlocal slots, template
+            slots, template = new_slots, [None] * len(new_slots)
+            return place
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal cell, raw, has_inline, phonetic, number, column, values, other, generic
+            nonlocal kept
+            if name == tag_c:
+                cell = attrs
+                raw = None
+                has_inline = False
+            elif name in text_tags:  # <v>, <t>
+                parts.clear()
+            elif name == tag_is:
+                has_inline = True
+                inline.clear()  # only the <t> of this <is> count
+            elif name == tag_row:
+                r = attrs.get("r")
+                number = number + 1 if r is None else _row_number(r)
+                column = 0
+                other = None
+                if slots is None:
+                    generic = True
+                    kept = []
+                else:
+                    generic = False
+                    values = template.copy()
+            elif name == tag_rph:
+                phonetic = True
+
+        def end(name: str) -> None:
+            nonlocal raw, phonetic, column, other
+            if name == tag_c:
+                ref = cell.get("r")
+                if ref:
+                    found_column = columns.get(ref.rstrip(_DIGITS))
+                    column = column_of(ref) if found_column is None else found_column
+                else:
+                    column += 1
+                kind = cell.get("t")
+                text: str | None
+                if generic:
+                    joined = "".join(inline) if has_inline else None
+                    kept.append((column, *convert(kind, cell.get("s"), raw, joined)))
+                    return
+                if kind == "n" or kind is None:
+                    if raw:
+                        s = cell.get("s")
+                        style = date_styles.get(s, _MISSING)
+                        if style == _MISSING:
+                            style = date_style(s)
+                        if style is not None:
+                            text = serial(raw, style)
+                        elif "." in raw or "E" in raw or "e" in raw:
+                            text = floats.get(raw)
+                            if text is None:
+                                text = format_float(float(raw))
+                                if len(floats) < _CACHE_MAX:  # amounts, prices: few values
+                                    floats[raw] = text
+                        else:
+                            text = str(int(raw))
+                    else:
+                        text = None
+                elif kind == "inlineStr":
+                    if has_inline:
+                        text = "".join(inline)
+                        # format_text changes only blanks, 4-5 letter words ('true') and
+                        # 'YYYY-MM-DD hh:mm:ss' dates; anything else is kept as typed
+                        size = len(text)
+                        if size in (0, 4, 5) or (size >= 19 and text[10] == " ") or text.isspace():
+                            text = format_text(text)
+                    else:
+                        text = None
+                elif kind == "s":
+                    text = strings[int(raw)] if raw else None
+                elif kind == "b":
+                    text = ("TRUE" if int(raw) else "FALSE") if raw else None
+                else:
+                    joined = "".join(inline) if has_inline else None
+                    text = convert(kind, cell.get("s"), raw, joined)[1]
+                if text is not None:
+                    slot = slots.get(column)  # type: ignore[union-attr]
+                    if slot is not None:
+                        values[slot] = text
+                    else:
+                        other = _OTHER
+            elif name == tag_v:
+                raw = "".join(parts)
+            elif name == tag_t:
+                if not phonetic:
+                    inline.append("".join(parts))
+            elif name == tag_is:
+                pass  # the most frequent end tag with nothing to do
+            elif name == tag_row:
+                if generic:
+                    if slots is None:
+                        found.append((number, kept))
+                    else:  # the row the header search stopped in
+                        place(number, kept)
+                elif other is not None or values != template:
+                    rows.append(values)
+                    others.append(other)
+                    numbers.append(number)
+                parts.clear()
+            elif name == tag_rph:
+                phonetic = False
+
+        def root(name: str, attrs: dict[str, str]) -> None:
+            # some writers prefix the main namespace ('x:row'): match the root's prefix
+            nonlocal tag_c, tag_v, tag_t, tag_row, tag_is, tag_rph, text_tags
+            prefix = name[: name.index(":") + 1] if ":" in name else ""
+            tag_c, tag_v, tag_t, tag_row, tag_is, tag_rph = (
+                prefix + tag for tag in ("c", "v", "t", "row", "is", "rPh")
+            )
+            text_tags = (tag_v, tag_t)
+            parser.StartElementHandler = start
+            start(name, attrs)
+
+        parser.StartElementHandler = root
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = parts.append
+        return activate
+
+    def _raw_batches(self) -> Iterator[pa.RecordBatch]:
+        while True:
+            if len(self._numbers) >= self._block:
+                yield self._batch()
+            if self._done:
+                break
+            self._parse_block()
+        if self._numbers:
+            yield self._batch()
+
+    def _batch(self) -> pa.RecordBatch:
+        columns = list(zip(*self._rows, strict=True)) if self._rows else []
+        if not columns:
+            columns = [() for _ in self.mapping.columns]
         cells = {
             index: pa.array(values, pa.string())
             for index, values in zip(self.mapping.columns, columns, strict=True)
         }
         check_cell_sizes(cells, self.header, self.limits.max_cell_bytes)
-        cells[-1] = pa.array(others, pa.string())
-        return shape_batch(cells, self.mapping, pa.array(numbers, pa.int64()), self.schema)
+        cells[-1] = pa.array(self._others, pa.string())
+        batch = shape_batch(cells, self.mapping, pa.array(self._numbers, pa.int64()), self.schema)
+        # cleared in place: the parser's handlers hold these very lists
+        self._rows.clear()
+        self._others.clear()
+        self._numbers.clear()
+        return batch
 
     def _guarded(self) -> Iterator[pa.RecordBatch]:
         try:
             yield from self._raw_batches()
         except ParseError:
             raise
-        except Exception as exc:  # openpyxl fails lazily, deep in the sheet
+        except Exception as exc:  # a damaged sheet fails lazily, deep in the XML
             raise explain_library_error(exc) from exc
 
     def batches(self) -> Iterator[pa.RecordBatch]:
@@ -263,7 +547,5 @@ class StreamingXlsxReader:
         source = getattr(self, "_source", None)
         if source is not None:
             source.close()
-        excel = getattr(self, "_excel", None)
-        if excel is not None:
-            excel.archive.close()
-        self._file.close()
+        self._parser = None
+        self._archive.close()

@@ -7,12 +7,10 @@ process with a pid file and a log file under ``<home>/kafka``.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -21,7 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ops.errors import BrokerError
+from ops.localhost import (
+    find_java,
+    free_port,
+    heap_mb,
+    is_alive,
+    port_accepts,
+    port_is_free,
+    wait_for_broker,
+)
 from schemas.settings import Settings
+
+__all__ = ["BrokerStatus", "LocalBroker", "free_port", "port_accepts", "wait_for_broker"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
@@ -47,43 +56,6 @@ class BrokerStatus:
                 f"data {self.home}, log {self.log_file}"
             )
         return f"broker not running (would listen on {self.bootstrap}; data {self.home})"
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def port_accepts(port: int, host: str = "127.0.0.1") -> bool:
-    """Connect, never bind: binding would race the broker for its own port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1.0)
-        return sock.connect_ex((host, port)) == 0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def find_java() -> str:
-    candidates = [os.environ.get("JAVA_HOME", "") + "/bin/java", shutil.which("java") or ""]
-    for java in candidates:
-        if java and os.access(java, os.X_OK):
-            out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
-            match = re.search(r'version "(\d+)', out.stderr + out.stdout)
-            if match and int(match.group(1)) >= 17:
-                return java
-    raise BrokerError(
-        "Java 17 or newer is needed to run the local Kafka broker: "
-        "install it (apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
-    )
 
 
 class LocalBroker:
@@ -253,7 +225,7 @@ class LocalBroker:
         heap = self.settings.broker_heap
         with open(self.stdout_file, "ab") as out:
             proc = subprocess.Popen(
-                [java, f"-Xmx{heap}", f"-Xms{min(128, _mb(heap))}m", "-XX:+UseG1GC",
+                [java, f"-Xmx{heap}", f"-Xms{min(128, heap_mb(heap))}m", "-XX:+UseG1GC",
                  "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
                  f"-Dlog4j2.configurationFile={LOG4J}", f"-Dbulkflow.broker.log={self.log_file}",
                  "-cp", classpath, "kafka.Kafka", str(self.config_file)],
@@ -289,7 +261,7 @@ class LocalBroker:
             return
         deadline = time.monotonic() + STOP_TIMEOUT_S
         while time.monotonic() < deadline:
-            if not _alive(pid):
+            if not is_alive(pid):
                 return
             time.sleep(0.2)
         try:
@@ -308,50 +280,3 @@ class LocalBroker:
             if path.exists():
                 texts += path.read_text(errors="replace").splitlines()[-lines:]
         return "\n".join(texts[-lines:])
-
-
-def _mb(heap: str) -> int:
-    match = re.fullmatch(r"(\d+)([mMgG])", heap)
-    if not match:
-        return 512
-    return int(match.group(1)) * (1024 if match.group(2) in "gG" else 1)
-
-
-def _alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):  # reap it if it is our child
-        os.waitpid(pid, os.WNOHANG)
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.split(") ", 1)[-1][:1] not in ("Z", "X")
-
-
-def wait_for_broker(
-    bootstrap: str, timeout_s: float, alive: Callable[[], bool] = lambda: True
-) -> None:
-    """Wait until an AdminClient sees the broker (metadata answers), or fail."""
-    from confluent_kafka.admin import AdminClient
-
-    deadline = time.monotonic() + timeout_s
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
-    # wait for the port first: librdkafka logs every refused connection
-    while time.monotonic() < deadline:
-        if not alive():
-            raise BrokerError(f"the broker process exited before {bootstrap} answered")
-        if port_accepts(int(port), host or "127.0.0.1"):
-            break
-        time.sleep(0.2)
-    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 2000})
-    last = ""
-    while time.monotonic() < deadline:
-        if not alive():
-            raise BrokerError(f"the broker process exited before {bootstrap} answered")
-        try:
-            meta = admin.list_topics(timeout=2)
-            if meta.brokers:
-                return
-        except Exception as exc:  # the admin client raises KafkaException while connecting
-            last = str(exc)
-        time.sleep(0.3)
-    raise BrokerError(f"no Kafka broker answered at {bootstrap} within {timeout_s:.0f}s {last}")

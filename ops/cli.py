@@ -295,6 +295,25 @@ def demo() -> None:
     raise typer.Exit(run_demo(get_settings(), console))
 
 
+@app.command("bench")
+def bench(
+    users: int | None = typer.Option(None, help="big files uploaded at once (500; --quick 50)"),
+    rows: int = typer.Option(10_000, help="rows per big file"),
+    format: str = typer.Option("xlsx", "--format", help="csv | xlsx | mixed"),
+    quick: bool = typer.Option(False, "--quick", help="50 users, shorter caps"),
+    workers: int = typer.Option(2, help="worker processes of the main bulkflow run"),
+) -> None:
+    """bulkflow vs the seed's baseline vs the raw ceiling, in one run (bench/bulk_bench.py)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ is not installed
+    from bench.bulk_bench import main as bench_main
+
+    argv = ["--rows", str(rows), "--format", format, "--workers", str(workers)]
+    argv += (["--users", str(users)] if users is not None else []) + (["--quick"] if quick else [])
+    raise typer.Exit(bench_main(argv))
+
+
 def main() -> None:
     app()
 

@@ -20,7 +20,7 @@ from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, shape_batch
 from producer.readers.xlsx_guard import HeaderRow, read_header_row, shared_strings
-from producer.readers.xlsx_stream import (
+from producer.readers.xlsx_text import (
     CALAMINE_DATETIME,
     EXACT_INT,
     FIXED_POINT_MAX,

@@ -1,27 +1,32 @@
-"""Streaming XLSX reader (C expat, SAX-style) and the cell text rules both XLSX paths share.
+"""Streaming XLSX reader: the sheet XML through C expat (SAX-style), a row at a time.
 
-The fast path (xlsx_fast.py) renders whole typed columns with pyarrow; the rules here are
-the per-cell definition it must agree with, cell for cell: the same file gives the same
-batches whichever path reads it.
+Cells become text by the rules in xlsx_text.py, which the fast path follows too: the same
+file gives the same batches whichever path reads it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
-import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from producer.errors import ParseError
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch, shape_batch
+from producer.readers.xlsx_cells import (
+    CACHE_MAX,
+    DIGITS,
+    MISSING,
+    OTHER,
+    Cells,
+    GenericCell,
+    row_number,
+)
 from producer.readers.xlsx_guard import explain_library_error
 from producer.readers.xlsx_sax import (
     CHUNK,
@@ -30,233 +35,8 @@ from producer.readers.xlsx_sax import (
     read_epoch,
     read_shared_strings,
 )
+from producer.readers.xlsx_text import check_cell_sizes, format_float, format_text
 from schemas.dataset import Dataset
-
-# calamine renders a date or bool found among text cells as '2024-03-01 13:45:00' / 'true';
-# text written that way is normalised like a real date or bool, so both paths agree
-CALAMINE_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d{1,3})?$")
-_CALAMINE_BOOLS = {"true": "TRUE", "false": "FALSE"}
-EXACT_INT = 2**53  # beyond it a double's integer part is not exact
-NANO = 10**9
-# x * 1e9 must stay an exact integer in a double (< 2**53): beyond it nine decimals are
-# more digits than a double holds anyway
-FIXED_POINT_MAX = 9e6
-
-
-def format_float(value: float) -> str:
-    """42.0 -> '42'; otherwise rounded to nine decimals, trailing zeros trimmed: what Excel's
-    General format shows. The rounding is round(x * 1e9), half to even, exactly as
-    xlsx_fast.float_text computes it for a whole column."""
-    if value.is_integer() and abs(value) < EXACT_INT:
-        return str(int(value))
-    if not abs(value) < FIXED_POINT_MAX:
-        return f"{value:.9f}".rstrip("0").rstrip(".")
-    whole, fraction = divmod(round(abs(value) * 1e9), NANO)
-    text = f"{whole}.{fraction:09d}".rstrip("0").rstrip(".")
-    return "-" + text if value < 0 and (whole or fraction) else text
-
-
-def _millis(value: dt.datetime | dt.time) -> str:
-    ms = value.microsecond // 1000
-    return f".{ms:03d}" if ms else ""
-
-
-def _to_millis(value: dt.datetime) -> dt.datetime:
-    # calamine keeps milliseconds, openpyxl microseconds: print at the coarser of the two
-    if value.microsecond % 1000:
-        ms = dt.timedelta(milliseconds=round(value.microsecond / 1000))
-        value = value.replace(microsecond=0) + ms
-    return value
-
-
-def format_datetime(value: dt.datetime) -> str:
-    value = _to_millis(value)
-    if value.year < 1900:  # Excel stores a bare time of day as a datetime on day 0
-        return format_time(value.time())
-    if value.hour == value.minute == value.second == value.microsecond == 0:
-        # calamine cannot tell a date from a midnight datetime; the date is what is shown
-        return value.date().isoformat()
-    return value.strftime("%Y-%m-%dT%H:%M:%S") + _millis(value)
-
-
-def format_time(value: dt.time) -> str:
-    if value.microsecond % 1000:
-        value = _to_millis(dt.datetime.combine(dt.date(2000, 1, 1), value)).time()
-    return value.strftime("%H:%M:%S") + _millis(value)
-
-
-def format_duration(value: dt.timedelta) -> str:
-    millis = round(value.total_seconds() * 1000)
-    sign, millis = ("-", -millis) if millis < 0 else ("", millis)
-    seconds, ms = divmod(millis, 1000)
-    minutes, secs = divmod(seconds, 60)
-    hours, mins = divmod(minutes, 60)
-    return f"{sign}{hours}:{mins:02d}:{secs:02d}" + (f".{ms:03d}" if ms else "")
-
-
-def format_text(value: str) -> str | None:
-    if not value or value.isspace():
-        return None  # a person sees an empty cell
-    if len(value) in (4, 5):
-        return _CALAMINE_BOOLS.get(value, value)
-    if len(value) >= 19 and value[10] == " ":
-        match = CALAMINE_DATETIME.match(value)
-        if match:
-            parsed = dt.datetime.fromisoformat(value.ljust(23, "0") if match[3] else value)
-            return format_datetime(parsed)
-    return value
-
-
-_FORMATTERS: dict[type, Callable[[Any], str | None]] = {
-    str: format_text,
-    bool: lambda v: "TRUE" if v else "FALSE",
-    int: str,
-    float: format_float,
-    dt.datetime: format_datetime,
-    dt.date: dt.date.isoformat,
-    dt.time: format_time,
-    dt.timedelta: format_duration,
-}
-
-
-def cell_text(value: Any) -> str | None:
-    """The text a person sees in a cell holding this openpyxl/calamine value."""
-    if value is None:
-        return None
-    formatter = _FORMATTERS.get(type(value))
-    return formatter(value) if formatter else format_text(str(value))
-
-
-def check_cell_sizes(cells: dict[int, pa.Array], header: list[str | None], limit: int) -> None:
-    for index, array in cells.items():
-        if len(array) and pa.types.is_string(array.type):
-            longest = pc.max(pc.binary_length(array)).as_py()
-            if longest is not None and longest > limit:
-                name = header[index] if index < len(header) else None
-                raise ParseError(
-                    f"a cell in column {name or index + 1!r} holds {longest} bytes, more than "
-                    f"the limit of {limit}"
-                )
-
-
-_OTHER = "x"  # stands for "some text outside the dataset's columns" in a row
-_DIGITS = "0123456789"
-_MISSING = -1
-# serials the date fast path prints itself; the rest (times of day, 1900's phantom leap day,
-# out of range, durations) go through openpyxl's own from_excel
-_FAST_SERIALS = (61, 2_900_000)
-_CACHE_MAX = 100_000
-
-
-def _is_float(raw: str) -> bool:
-    return "." in raw or "E" in raw or "e" in raw  # openpyxl's test, _cast_number
-
-
-def _row_number(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        value = float(raw)  # openpyxl accepts r="7.0"
-        if not value.is_integer():
-            raise ValueError(f"{raw} is not a valid row number") from None
-        return int(value)
-
-
-class _Cells:
-    """Cell text from what a <c> stores, by openpyxl's reading of it (read-only, data_only)
-    followed by ``cell_text``; the common kinds are inlined in the sheet handlers."""
-
-    def __init__(
-        self, strings: list[str | None], dates: set[int], durations: set[int], epoch: dt.datetime
-    ) -> None:
-        self.strings = strings  # shared strings, already as cell text
-        self.dates = dates
-        self.durations = durations
-        self.epoch = epoch
-        # style attribute as written -> its index when a date style, else None
-        self.date_styles: dict[str | None, int | None] = {}
-        self._day_text: dict[Any, str] = {}
-        self._clock: dict[int, str] = {}
-        self.columns: dict[str, int] = {}
-
-    def date_style(self, s: str | None) -> int | None:
-        style = 0 if s is None else int(s) if s else -1  # openpyxl: s="" is no style at all
-        found = style if style in self.dates else None
-        if len(self.date_styles) < _CACHE_MAX:
-            self.date_styles[s] = found
-        return found
-
-    def column(self, ref: str) -> int:
-        """1-based column of a reference like 'B7' (openpyxl's coordinate_to_tuple)."""
-        letters = ref.rstrip(_DIGITS)
-        column = self.columns.get(letters)
-        if column is None:
-            from openpyxl.utils.cell import coordinate_to_tuple
-
-            column = coordinate_to_tuple(ref)[1]
-            if len(self.columns) < _CACHE_MAX:
-                self.columns[letters] = column
-        return column
-
-    def serial(self, raw: str, style: int) -> str:
-        """A number in a date style: openpyxl's from_excel, then cell_text."""
-        value: float = float(raw) if _is_float(raw) else int(raw)
-        if _FAST_SERIALS[0] <= value < _FAST_SERIALS[1] and style not in self.durations:
-            day, fraction = divmod(value, 1)
-            millis = round(fraction * 86400 * 1000)  # from_excel's arithmetic, to the bit
-            if millis < 86_400_000:
-                date = self._day_text.get(day)
-                if date is None:
-                    date = (self.epoch + dt.timedelta(days=day)).date().isoformat()
-                    if len(self._day_text) >= _CACHE_MAX:
-                        self._day_text.clear()
-                    self._day_text[day] = date
-                if not millis:
-                    return date  # midnight: the date is what is shown
-                seconds, ms = divmod(millis, 1000)
-                clock = self._clock.get(seconds)
-                if clock is None:  # at most 86,400 of them
-                    minutes, second = divmod(seconds, 60)
-                    clock = self._clock[seconds] = (
-                        f"T{minutes // 60:02d}:{minutes % 60:02d}:{second:02d}"
-                    )
-                return f"{date}{clock}.{ms:03d}" if ms else date + clock
-        from openpyxl.utils.datetime import from_excel
-
-        try:
-            moment = from_excel(value, self.epoch, timedelta=style in self.durations)
-        except (OverflowError, ValueError):
-            return "#VALUE!"  # openpyxl's word for a serial outside the calendar
-        text = cell_text(moment)
-        assert text is not None
-        return text
-
-    def convert(
-        self, kind: str | None, s: str | None, raw: str | None, inline: str | None
-    ) -> tuple[bool, str | None]:
-        """(whether openpyxl sees a value in the cell, its cell text)."""
-        if kind == "inlineStr":  # openpyxl reads <is> only, never <v>
-            return (False, None) if inline is None else (True, format_text(inline))
-        if not raw:
-            return False, None
-        if kind is None or kind == "n":
-            style = self.date_style(s)
-            if style is not None:
-                return True, self.serial(raw, style)
-            return True, format_float(float(raw)) if _is_float(raw) else str(int(raw))
-        if kind == "s":
-            return True, self.strings[int(raw)]
-        if kind == "b":
-            return True, "TRUE" if int(raw) else "FALSE"
-        if kind == "d":
-            from openpyxl.utils.datetime import from_ISO8601
-
-            return True, cell_text(from_ISO8601(raw))
-        return True, format_text(raw)  # "str", "e" (#DIV/0!) and unknown kinds: as stored
-
-
-# a row as the header search keeps it: 1-based column, value seen, cell text
-_GenericCell = tuple[int, bool, str | None]
 
 
 class StreamingXlsxReader:
@@ -284,11 +64,11 @@ class StreamingXlsxReader:
         self._rows: list[list[str | None]] = []
         self._others: list[str | None] = []
         self._numbers: list[int] = []
-        self._found: list[tuple[int, list[_GenericCell]]] = []
+        self._found: list[tuple[int, list[GenericCell]]] = []
         self._done = False
         self._archive = zipfile.ZipFile(path)
         try:
-            cells = _Cells(
+            cells = Cells(
                 read_shared_strings(self._archive, format_text),
                 *read_date_styles(self._archive),
                 read_epoch(self._archive),
@@ -336,7 +116,7 @@ class StreamingXlsxReader:
             found.clear()
         raise ParseError(f"the sheet {sheet!r} is empty: it has no header row")
 
-    def _install(self, cells: _Cells) -> Callable[[dict[int, int]], Any]:
+    def _install(self, cells: Cells) -> Callable[[dict[int, int]], Any]:
         """Set the parser's handlers; returns ``activate(slots)``, which switches from
         keeping whole rows (while the header is looked for) to filling the dataset's slots.
 
@@ -362,9 +142,9 @@ class StreamingXlsxReader:
         number = column = 0
         values: list[str | None] = []
         other: str | None = None
-        kept: list[_GenericCell] = []
+        kept: list[GenericCell] = []
 
-        def place(at: int, row: list[_GenericCell]) -> None:
+        def place(at: int, row: list[GenericCell]) -> None:
             assert slots is not None
             filled = template.copy()
             mark = None
@@ -374,13 +154,13 @@ class StreamingXlsxReader:
                     if slot is not None:
                         filled[slot] = text
                     else:
-                        mark = _OTHER
+                        mark = OTHER
             if mark is not None or filled != template:
                 rows.append(filled)
                 others.append(mark)
                 numbers.append(at)
 
-        def activate(new_slots: dict[int, int]) -> Callable[[int, list[_GenericCell]], None]:
+        def activate(new_slots: dict[int, int]) -> Callable[[int, list[GenericCell]], None]:
             nonlocal slots, template
             slots, template = new_slots, [None] * len(new_slots)
             return place
@@ -399,7 +179,7 @@ class StreamingXlsxReader:
                 inline.clear()  # only the <t> of this <is> count
             elif name == tag_row:
                 r = attrs.get("r")
-                number = number + 1 if r is None else _row_number(r)
+                number = number + 1 if r is None else row_number(r)
                 column = 0
                 other = None
                 if slots is None:
@@ -416,7 +196,7 @@ class StreamingXlsxReader:
             if name == tag_c:
                 ref = cell.get("r")
                 if ref:
-                    found_column = columns.get(ref.rstrip(_DIGITS))
+                    found_column = columns.get(ref.rstrip(DIGITS))
                     column = column_of(ref) if found_column is None else found_column
                 else:
                     column += 1
@@ -429,8 +209,8 @@ class StreamingXlsxReader:
                 if kind == "n" or kind is None:
                     if raw:
                         s = cell.get("s")
-                        style = date_styles.get(s, _MISSING)
-                        if style == _MISSING:
+                        style = date_styles.get(s, MISSING)
+                        if style == MISSING:
                             style = date_style(s)
                         if style is not None:
                             text = serial(raw, style)
@@ -438,7 +218,7 @@ class StreamingXlsxReader:
                             text = floats.get(raw)
                             if text is None:
                                 text = format_float(float(raw))
-                                if len(floats) < _CACHE_MAX:  # amounts, prices: few values
+                                if len(floats) < CACHE_MAX:  # amounts, prices: few values
                                     floats[raw] = text
                         else:
                             text = str(int(raw))
@@ -466,7 +246,7 @@ class StreamingXlsxReader:
                     if slot is not None:
                         values[slot] = text
                     else:
-                        other = _OTHER
+                        other = OTHER
             elif name == tag_v:
                 raw = "".join(parts)
             elif name == tag_t:

@@ -15,8 +15,10 @@ import pytest
 from producer.errors import ParseError
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import open_xlsx_reader
+from producer.readers.xlsx_cells import Cells
 from producer.readers.xlsx_sax import MAC_EPOCH, WINDOWS_EPOCH, new_parser
-from producer.readers.xlsx_stream import StreamingXlsxReader, _Cells, cell_text
+from producer.readers.xlsx_stream import StreamingXlsxReader
+from producer.readers.xlsx_text import cell_text
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
 
@@ -247,7 +249,7 @@ def test_serials_agree_with_openpyxl_from_excel() -> None:
     values += [round(rng.uniform(0, 80_000), rng.randrange(0, 12)) for _ in range(3_000)]
     values += [rng.randrange(0, 80_000) + k / 86_400 for k in range(0, 86_400, 97)]
     for epoch in (WINDOWS_EPOCH, MAC_EPOCH):
-        cells = _Cells([], {1}, set(), epoch)
+        cells = Cells([], {1}, set(), epoch)
         for value in values:
             for raw in (repr(value), str(value)):
                 expected = cell_text(from_excel(float(raw), epoch))

@@ -1,0 +1,99 @@
+"""Local process and port helpers for the broker: ports, Java, liveness, readiness."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ops.errors import BrokerError
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def port_accepts(port: int, host: str = "127.0.0.1") -> bool:
+    """Connect, never bind: binding would race the broker for its own port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def find_java() -> str:
+    candidates = [os.environ.get("JAVA_HOME", "") + "/bin/java", shutil.which("java") or ""]
+    for java in candidates:
+        if java and os.access(java, os.X_OK):
+            out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+            match = re.search(r'version "(\d+)', out.stderr + out.stdout)
+            if match and int(match.group(1)) >= 17:
+                return java
+    raise BrokerError(
+        "Java 17 or newer is needed to run the local Kafka broker: "
+        "install it (apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+    )
+
+
+def heap_mb(heap: str) -> int:
+    match = re.fullmatch(r"(\d+)([mMgG])", heap)
+    if not match:
+        return 512
+    return int(match.group(1)) * (1024 if match.group(2) in "gG" else 1)
+
+
+def is_alive(pid: int) -> bool:
+    with contextlib.suppress(ChildProcessError):  # reap it if it is our child
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.split(") ", 1)[-1][:1] not in ("Z", "X")
+
+
+def wait_for_broker(
+    bootstrap: str, timeout_s: float, alive: Callable[[], bool] = lambda: True
+) -> None:
+    """Wait until an AdminClient sees the broker (metadata answers), or fail."""
+    from confluent_kafka.admin import AdminClient
+
+    deadline = time.monotonic() + timeout_s
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    # wait for the port first: librdkafka logs every refused connection
+    while time.monotonic() < deadline:
+        if not alive():
+            raise BrokerError(f"the broker process exited before {bootstrap} answered")
+        if port_accepts(int(port), host or "127.0.0.1"):
+            break
+        time.sleep(0.2)
+    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 2000})
+    last = ""
+    while time.monotonic() < deadline:
+        if not alive():
+            raise BrokerError(f"the broker process exited before {bootstrap} answered")
+        try:
+            meta = admin.list_topics(timeout=2)
+            if meta.brokers:
+                return
+        except Exception as exc:  # the admin client raises KafkaException while connecting
+            last = str(exc)
+        time.sleep(0.3)
+    raise BrokerError(f"no Kafka broker answered at {bootstrap} within {timeout_s:.0f}s {last}")

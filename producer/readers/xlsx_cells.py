@@ -1,0 +1,128 @@
+"""Cell conversion of the streaming XLSX reader: column references, shared strings, date
+serials by style, the common cell kinds, each to the text xlsx_text.py defines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from producer.readers.xlsx_text import cell_text, format_float, format_text
+
+OTHER = "x"  # stands for "some text outside the dataset's columns" in a row
+DIGITS = "0123456789"
+MISSING = -1
+# serials the date fast path prints itself; the rest (times of day, 1900's phantom leap day,
+# out of range, durations) go through openpyxl's own from_excel
+FAST_SERIALS = (61, 2_900_000)
+CACHE_MAX = 100_000
+
+
+def is_float(raw: str) -> bool:
+    return "." in raw or "E" in raw or "e" in raw  # openpyxl's test, _cast_number
+
+
+def row_number(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        value = float(raw)  # openpyxl accepts r="7.0"
+        if not value.is_integer():
+            raise ValueError(f"{raw} is not a valid row number") from None
+        return int(value)
+
+
+class Cells:
+    """Cell text from what a <c> stores, by openpyxl's reading of it (read-only, data_only)
+    followed by ``cell_text``; the common kinds are inlined in the sheet handlers."""
+
+    def __init__(
+        self, strings: list[str | None], dates: set[int], durations: set[int], epoch: dt.datetime
+    ) -> None:
+        self.strings = strings  # shared strings, already as cell text
+        self.dates = dates
+        self.durations = durations
+        self.epoch = epoch
+        # style attribute as written -> its index when a date style, else None
+        self.date_styles: dict[str | None, int | None] = {}
+        self._day_text: dict[Any, str] = {}
+        self._clock: dict[int, str] = {}
+        self.columns: dict[str, int] = {}
+
+    def date_style(self, s: str | None) -> int | None:
+        style = 0 if s is None else int(s) if s else -1  # openpyxl: s="" is no style at all
+        found = style if style in self.dates else None
+        if len(self.date_styles) < CACHE_MAX:
+            self.date_styles[s] = found
+        return found
+
+    def column(self, ref: str) -> int:
+        """1-based column of a reference like 'B7' (openpyxl's coordinate_to_tuple)."""
+        letters = ref.rstrip(DIGITS)
+        column = self.columns.get(letters)
+        if column is None:
+            from openpyxl.utils.cell import coordinate_to_tuple
+
+            column = coordinate_to_tuple(ref)[1]
+            if len(self.columns) < CACHE_MAX:
+                self.columns[letters] = column
+        return column
+
+    def serial(self, raw: str, style: int) -> str:
+        """A number in a date style: openpyxl's from_excel, then cell_text."""
+        value: float = float(raw) if is_float(raw) else int(raw)
+        if FAST_SERIALS[0] <= value < FAST_SERIALS[1] and style not in self.durations:
+            day, fraction = divmod(value, 1)
+            millis = round(fraction * 86400 * 1000)  # from_excel's arithmetic, to the bit
+            if millis < 86_400_000:
+                date = self._day_text.get(day)
+                if date is None:
+                    date = (self.epoch + dt.timedelta(days=day)).date().isoformat()
+                    if len(self._day_text) >= CACHE_MAX:
+                        self._day_text.clear()
+                    self._day_text[day] = date
+                if not millis:
+                    return date  # midnight: the date is what is shown
+                seconds, ms = divmod(millis, 1000)
+                clock = self._clock.get(seconds)
+                if clock is None:  # at most 86,400 of them
+                    minutes, second = divmod(seconds, 60)
+                    clock = self._clock[seconds] = (
+                        f"T{minutes // 60:02d}:{minutes % 60:02d}:{second:02d}"
+                    )
+                return f"{date}{clock}.{ms:03d}" if ms else date + clock
+        from openpyxl.utils.datetime import from_excel
+
+        try:
+            moment = from_excel(value, self.epoch, timedelta=style in self.durations)
+        except (OverflowError, ValueError):
+            return "#VALUE!"  # openpyxl's word for a serial outside the calendar
+        text = cell_text(moment)
+        assert text is not None
+        return text
+
+    def convert(
+        self, kind: str | None, s: str | None, raw: str | None, inline: str | None
+    ) -> tuple[bool, str | None]:
+        """(whether openpyxl sees a value in the cell, its cell text)."""
+        if kind == "inlineStr":  # openpyxl reads <is> only, never <v>
+            return (False, None) if inline is None else (True, format_text(inline))
+        if not raw:
+            return False, None
+        if kind is None or kind == "n":
+            style = self.date_style(s)
+            if style is not None:
+                return True, self.serial(raw, style)
+            return True, format_float(float(raw)) if is_float(raw) else str(int(raw))
+        if kind == "s":
+            return True, self.strings[int(raw)]
+        if kind == "b":
+            return True, "TRUE" if int(raw) else "FALSE"
+        if kind == "d":
+            from openpyxl.utils.datetime import from_ISO8601
+
+            return True, cell_text(from_ISO8601(raw))
+        return True, format_text(raw)  # "str", "e" (#DIV/0!) and unknown kinds: as stored
+
+
+# a row as the header search keeps it: 1-based column, value seen, cell text
+GenericCell = tuple[int, bool, str | None]

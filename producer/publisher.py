@@ -25,6 +25,10 @@ def producer_config(settings: Settings, **overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "bootstrap.servers": settings.kafka_bootstrap,
         "enable.idempotence": True,
+        # the Java client's (and aiokafka's) partitioner: faust writes chunk-results and
+        # progress with it, and a job's records must land on the same partition number
+        # on every co-partitioned topic, whoever wrote them
+        "partitioner": "murmur2_random",
         "acks": "all",
         "compression.type": "lz4",
         "linger.ms": 5,

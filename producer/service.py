@@ -27,7 +27,7 @@ from schemas.topics import topic_names
 log = logging.getLogger(__name__)
 TIER_WEIGHT: dict[str, float] = {"high": 2.0, "medium": 1.0, "low": 0.0}
 AGING_S = 20.0  # a waiting upload gains one tier of priority per this many seconds
-MAX_BUFFERED = 200
+MAX_BUFFERED_PER_TIER = 100
 
 
 @dataclass(order=True)
@@ -61,7 +61,7 @@ class ProducerService:
         self.topic_tier = {self.names.uploads(t): t for t in TIERS}
         self.queues: dict[str, deque[_Pending]] = {t: deque() for t in TIERS}
         self.outcomes: deque[JobOutcome] = deque(maxlen=1000)
-        self._paused = False
+        self._paused: set[str] = set()
 
     def _consumer(self) -> Consumer:
         consumer = Consumer({
@@ -77,7 +77,8 @@ class ProducerService:
         return consumer
 
     def _on_revoke(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        # the new owner re-reads what we had not committed
+        # the new owner re-reads what we had not committed; a new assignment starts unpaused
+        self._paused.clear()
         lost = {(p.topic, p.partition) for p in partitions}
         for tier, queue in self.queues.items():
             self.queues[tier] = deque(
@@ -96,14 +97,23 @@ class ProducerService:
                 continue
             tier = self.topic_tier[msg.topic() or ""]
             self.queues[tier].append(_Pending(time.monotonic(), msg))
-        # bound memory: stop fetching while enough is waiting here
-        buffered = self._buffered()
-        if buffered >= MAX_BUFFERED and not self._paused:
-            consumer.pause(consumer.assignment())
-            self._paused = True
-        elif buffered < MAX_BUFFERED // 2 and self._paused:
-            consumer.resume(consumer.assignment())
-            self._paused = False
+        # bound memory per tier: a tier with enough waiting here stops fetching, the
+        # others go on (a full low tier must never keep a small upload out)
+        for topic, tier in self.topic_tier.items():
+            queue = self.queues[tier]
+            if len(queue) >= MAX_BUFFERED_PER_TIER and topic not in self._paused:
+                self._set_paused(consumer, topic, True)
+            elif len(queue) < MAX_BUFFERED_PER_TIER // 2 and topic in self._paused:
+                self._set_paused(consumer, topic, False)
+
+    def _set_paused(self, consumer: Consumer, topic: str, paused: bool) -> None:
+        partitions = [tp for tp in consumer.assignment() if tp.topic == topic]
+        if paused:
+            consumer.pause(partitions)
+            self._paused.add(topic)
+        else:
+            consumer.resume(partitions)
+            self._paused.discard(topic)
 
     def run(self, stop: threading.Event | None = None, idle_exit_s: float | None = None) -> None:
         stop = stop or threading.Event()

@@ -104,3 +104,36 @@ def test_faust_round_trip(
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(5)
+
+
+def test_our_producer_and_faust_put_a_key_on_the_same_partition(
+    kafka_settings: Settings,
+) -> None:
+    """jobs (confluent-kafka) and chunk-results (faust/aiokafka) are joined by job id, and
+    progress is written by both: the two clients must agree on the partition of a key."""
+    import asyncio
+
+    from aiokafka import AIOKafkaProducer
+
+    from producer.publisher import Publisher
+
+    names = topic_names(kafka_settings)
+    keys = [f"job-{i:03d}-{i * 7919}".encode() for i in range(40)]
+    with Publisher(kafka_settings) as publisher:
+        for key in keys:
+            publisher.produce(names.jobs, b"x", key)
+    ours = {m.key(): m.partition() for m in _consume(
+        kafka_settings.kafka_bootstrap, f"{kafka_settings.topic_prefix}-p", names.jobs, 40, 30)}  # fmt: skip
+
+    async def faust_side() -> dict[bytes, int]:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap)
+        await producer.start()
+        try:
+            return {k: (await producer.send_and_wait(names.chunk_results, b"y", key=k)).partition
+                    for k in keys}  # fmt: skip
+        finally:
+            await producer.stop()
+
+    theirs = asyncio.run(faust_side())
+    assert len(set(ours.values())) > 1  # the keys really spread
+    assert ours == theirs

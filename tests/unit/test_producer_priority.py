@@ -43,3 +43,57 @@ def test_low_is_never_starved_by_a_steady_stream_of_high() -> None:
         served.append(tier)
         now += 1.0  # each upload takes a second to parse
     assert len(served) <= 2 * AGING_S + 2
+
+
+class _Msg:
+    def __init__(self, topic: str) -> None:
+        self._topic = topic
+
+    def error(self) -> None:
+        return None
+
+    def topic(self) -> str:
+        return self._topic
+
+
+class _StubConsumer:
+    """Just enough of confluent_kafka.Consumer for the producer's fetch loop."""
+
+    def __init__(self, topics: list[str]) -> None:
+        from confluent_kafka import TopicPartition
+
+        self.parts = [TopicPartition(t, p) for t in topics for p in range(2)]
+        self.paused: set[str] = set()
+        self.batch: list[_Msg] = []
+
+    def consume(self, num_messages: int, timeout: float) -> list[_Msg]:
+        batch, self.batch = self.batch, []
+        return batch
+
+    def assignment(self):  # type: ignore[no-untyped-def]
+        return self.parts
+
+    def pause(self, partitions) -> None:  # type: ignore[no-untyped-def]
+        self.paused |= {tp.topic for tp in partitions}
+
+    def resume(self, partitions) -> None:  # type: ignore[no-untyped-def]
+        self.paused -= {tp.topic for tp in partitions}
+
+
+def test_a_full_low_tier_pauses_only_itself_so_small_uploads_still_arrive() -> None:
+    from producer.service import MAX_BUFFERED_PER_TIER, ProducerService
+    from schemas.settings import load_settings
+
+    service = ProducerService(load_settings(topic_prefix="p"))
+    low, high = service.names.uploads("low"), service.names.uploads("high")
+    consumer = _StubConsumer(list(service.topic_tier))
+    consumer.batch = [_Msg(low) for _ in range(MAX_BUFFERED_PER_TIER)]
+    service._fill(consumer, 0)  # type: ignore[arg-type]
+    assert consumer.paused == {low}  # uploads.high is still fetched
+    consumer.batch = [_Msg(high)]
+    service._fill(consumer, 0)  # type: ignore[arg-type]
+    assert len(service.queues["high"]) == 1
+    for _ in range(MAX_BUFFERED_PER_TIER // 2 + 1):
+        service.queues["low"].popleft()
+    service._fill(consumer, 0)  # type: ignore[arg-type]
+    assert consumer.paused == set()

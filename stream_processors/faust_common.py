@@ -26,8 +26,8 @@ def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
         "datadir": str(datadir),
         "web_enabled": False,
         # chunk records are up to 1 MiB: keep few of them waiting in memory
-        "stream_buffer_maxsize": 32,
-        "broker_max_poll_records": 50,
+        "stream_buffer_maxsize": 128,
+        "broker_max_poll_records": 200,
         "consumer_max_fetch_size": 8 * 1024 * 1024,
         "producer_max_request_size": 4 * 1024 * 1024,
         "producer_acks": -1,

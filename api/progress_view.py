@@ -20,7 +20,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import ValidationError
 
-from schemas.records import UploadStatus
+from schemas.records import UploadStatus, is_step_back
 from schemas.settings import Settings
 from schemas.topics import topic_names
 
@@ -163,7 +163,7 @@ class ProgressView:
         """Take a status (from the topic, or the API's own just-published one)."""
         with self._lock:
             old = self._statuses.get(status.job_id)
-            if old == status:
+            if old == status or is_step_back(old, status):
                 return
             self._statuses[status.job_id] = status
             self._versions[status.job_id] = self._versions.get(status.job_id, 0) + 1

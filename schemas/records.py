@@ -103,6 +103,25 @@ class UploadStatus(BaseModel):
         return self.state in FINAL_STATES
 
 
+STATE_RANK: dict[str, int] = {
+    "queued": 0, "parsing": 1, "processing": 2,
+    "completed": 3, "completed_with_errors": 3, "failed": 3,
+}  # fmt: skip
+
+
+def is_step_back(old: UploadStatus | None, new: UploadStatus) -> bool:
+    """A status older than the one held: an earlier state, or fewer chunks in the same
+    unfinished state. A job only moves forward; a replay or a record from another writer
+    that arrives late must not undo that. (Final to final is allowed: a DLQ redrive turns
+    completed_with_errors into completed.)"""
+    if old is None:
+        return False
+    old_rank, new_rank = STATE_RANK[old.state], STATE_RANK[new.state]
+    if new_rank != old_rank:
+        return new_rank < old_rank
+    return new_rank < STATE_RANK["completed"] and new.chunks_done < old.chunks_done
+
+
 class JobOutcomeEvent(BaseModel):
     """On ``events``: job.completed / job.failed, for downstream systems."""
 

@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ops.sample_data import write_orders_csv, write_orders_xlsx
+from producer.publisher import producer_config
 from schemas.dataset import DatasetRegistry
 from schemas.records import RowError, UploadRecord, UploadStatus
 from schemas.settings import Settings
@@ -76,7 +77,9 @@ def upload(
 
 
 def produce_status(settings: Settings, status: UploadStatus | bytes) -> None:
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap})
+    """Play the aggregator's part. Same partitioner as every bulkflow producer, so a job's
+    statuses share a partition and the newest one wins on a replay."""
+    producer = Producer(producer_config(settings))
     value = status if isinstance(status, bytes) else status.model_dump_json().encode()
     key = b"garbage" if isinstance(status, bytes) else status.job_id.encode()
     producer.produce(topic_names(settings).progress, key=key, value=value)

@@ -71,14 +71,19 @@ def _drain(consumer: Consumer, topic: str, idle_polls: int = 5) -> Iterator[Mess
                 yield msg
 
 
-def list_dead_letters(settings: Settings) -> list[DeadLetter]:
+def _dlq_consumer(settings: Settings, group: str) -> tuple[Consumer, str]:
     consumer = Consumer({
-        "bootstrap.servers": settings.kafka_bootstrap,
-        "group.id": f"{settings.topic_prefix}-dlq-list-{uuid.uuid4().hex[:8]}",
+        "bootstrap.servers": settings.kafka_bootstrap, "group.id": group,
         "auto.offset.reset": "earliest", "enable.auto.commit": False,
     })  # fmt: skip
     topic = topic_names(settings).dlq
     consumer.subscribe([topic])
+    return consumer, topic
+
+
+def list_dead_letters(settings: Settings) -> list[DeadLetter]:
+    group = f"{settings.topic_prefix}-dlq-list-{uuid.uuid4().hex[:8]}"
+    consumer, topic = _dlq_consumer(settings, group)
     try:
         return [_describe(m) for m in _drain(consumer, topic)]
     finally:
@@ -89,13 +94,7 @@ def redrive(settings: Settings, job_id: str | None = None) -> int:
     """Re-publish dead letters (of one job, or all) to their source topic; a re-driven
     chunk that succeeds replaces its failure in the job's counts. Each dead letter is
     re-driven once by an unfiltered redrive: its group commits what it has handled."""
-    consumer = Consumer({
-        "bootstrap.servers": settings.kafka_bootstrap,
-        "group.id": f"{settings.topic_prefix}-dlq-redrive",
-        "auto.offset.reset": "earliest", "enable.auto.commit": False,
-    })  # fmt: skip
-    topic = topic_names(settings).dlq
-    consumer.subscribe([topic])
+    consumer, topic = _dlq_consumer(settings, f"{settings.topic_prefix}-dlq-redrive")
     count = 0
     try:
         with Publisher(settings) as publisher:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +73,6 @@ def publish_job(
     datasets: DatasetRegistry,
     lag_chunks: int = 0,
     limits: ReaderLimits = ReaderLimits(),
-    heartbeat: Callable[[], None] = lambda: None,
 ) -> JobOutcome:
     """Parse and publish one upload. A file that cannot be parsed ends as parse_failed
     (with a reason for a person); only Kafka failures raise (PublishError)."""
@@ -108,7 +106,6 @@ def publish_job(
             publisher.produce(topic, payload, headers.key, headers.to_kafka())
             chunks += 1
             rows += headers.row_count
-            heartbeat()
     except ParseError as exc:
         publisher.flush()
         return _fail(upload, publisher, names.jobs, str(exc), started, chunks, rows)

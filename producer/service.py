@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from pydantic import ValidationError
 
-from producer.jobs import JobOutcome, publish_job
+from producer.jobs import publish_job
 from producer.lag import ChunkLagProbe
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
@@ -60,7 +60,6 @@ class ProducerService:
         self.names = topic_names(settings)
         self.topic_tier = {self.names.uploads(t): t for t in TIERS}
         self.queues: dict[str, deque[_Pending]] = {t: deque() for t in TIERS}
-        self.outcomes: deque[JobOutcome] = deque(maxlen=1000)
         self._paused: set[str] = set()
 
     def _consumer(self) -> Consumer:
@@ -149,7 +148,6 @@ class ProducerService:
             outcome = publish_job(
                 upload, self.settings, publisher, self.datasets, lag_chunks=lag.lag(tier)
             )
-            self.outcomes.append(outcome)
             log.info("job %s: %s, %d chunks, %d rows in %.2fs", outcome.job_id,
                      "sealed" if outcome.sealed else f"parse_failed ({outcome.reason})",
                      outcome.total_chunks, outcome.total_rows, outcome.seconds)  # fmt: skip

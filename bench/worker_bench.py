@@ -35,8 +35,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-CHUNK_ROWS = 2_000
 INVALID_EVERY = 100  # 1% invalid rows
+CHUNK_ROWS = 5_000  # Settings.chunk_rows_idle: what the producer picks for an idle pipeline
 GOAL_RATIO = 0.60
 POLL_S = 0.25
 BARE_DDL = (
@@ -311,13 +311,17 @@ def bench_db(
 
 
 def main() -> None:
+    global CHUNK_ROWS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--timeout", type=float, default=900.0,
                         help="seconds one worker run may take before the bench gives up")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
+    parser.add_argument("--chunk-rows", type=int, default=CHUNK_ROWS,
+                        help="rows per chunk, for the worker and the raw baseline alike")  # fmt: skip
     args = parser.parse_args()
+    CHUNK_ROWS = args.chunk_rows
 
     from ops.broker import LocalBroker, free_port
     from ops.sample_data import write_orders_csv

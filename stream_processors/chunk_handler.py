@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 ERROR_SAMPLES = 5
 MAX_BACKOFF_S = 30.0
+CONFLICTED_JOBS_KEPT = 1024
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,11 @@ class ChunkOutput:
 class ChunkHandler:
     def __init__(self, database_url: str, datasets: DatasetRegistry) -> None:
         self.datasets = datasets
-        self.engine = make_engine(database_url)
+        # no pre-ping: a dropped connection fails the chunk's transaction, which _retry redoes
+        self.engine = make_engine(database_url, pool_pre_ping=False)
         self._ready: set[str] = set()
+        # jobs whose rows met existing keys (re-uploads): their next chunks upsert at once
+        self._conflicted: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -93,11 +98,14 @@ class ChunkHandler:
                 lambda: save_chunk_tx(
                     self.engine, dataset, job_id=meta.job_id, tenant=meta.tenant,
                     chunk_no=meta.chunk_no, valid=checked.valid, errors=checked.errors,
+                    expect_conflicts=meta.job_id in self._conflicted,
                 ),
                 f"saving chunk {meta.job_id}:{meta.chunk_no}",
             )  # fmt: skip
         except PermanentChunkError as exc:
             return self._dead(meta, str(exc), started)
+        if saved.key_conflict:
+            self._remember_conflict(meta.job_id)
         result = ChunkResult(
             job_id=meta.job_id, chunk_no=meta.chunk_no, rows_ok=saved.rows_ok,
             rows_failed=saved.rows_failed, error_samples=checked.errors[:ERROR_SAMPLES],
@@ -105,6 +113,13 @@ class ChunkHandler:
         )  # fmt: skip
         payload_out = encode_batch(_one_batch(checked.valid)) if checked.valid.num_rows else None
         return ChunkOutput(meta.job_id, result, payload_out, dataset.name)
+
+    def _remember_conflict(self, job_id: str) -> None:
+        with self._lock:
+            self._conflicted[job_id] = None
+            self._conflicted.move_to_end(job_id)
+            while len(self._conflicted) > CONFLICTED_JOBS_KEPT:
+                self._conflicted.popitem(last=False)
 
     def _dead(self, meta: ChunkHeaders, reason: str, started: float) -> ChunkOutput:
         log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)

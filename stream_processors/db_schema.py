@@ -134,13 +134,17 @@ def dataset_table(dataset: Dataset) -> Table:
             sa.Column("row_no", sa.BigInteger, nullable=False),
             sa.Column("tenant", sa.Text, nullable=False),
             *(sa.Column(c.name, sql_type(c)) for c in dataset.columns),
-            sa.UniqueConstraint("job_id", "row_no", name=f"uq_{name}_job_row"),
         ]
         if dataset.key:
             # Part of CREATE TABLE (not a later CREATE INDEX) so a table seen by a concurrent
             # ensure_schema always has its upsert target. Scoped by tenant: one tenant's
             # re-upload must never overwrite another tenant's rows.
             parts.append(sa.UniqueConstraint(*key_columns(dataset), name=f"uq_{name}_key"))
+        else:
+            # The upsert target of an unkeyed dataset. A keyed one goes without: the ledger
+            # already writes each chunk once, and this wide index cost PostgreSQL ~5 us a
+            # row, as much as the rest of the insert (bench/persistence_speed.py).
+            parts.append(sa.UniqueConstraint("job_id", "row_no", name=f"uq_{name}_job_row"))
         table = Table(name, sa.MetaData(), *parts)
         _tables[dataset] = table
     return table

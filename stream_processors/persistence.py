@@ -8,7 +8,7 @@ written. Rows carry (job_id, row_no); a keyed dataset upserts on (tenant, *key).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 
 from schemas.arrow_codec import ROW_COLUMN
@@ -26,6 +24,7 @@ from schemas.dataset import Dataset
 from schemas.errors import DatasetError
 from schemas.records import RowError
 from stream_processors import pg_bulk
+from stream_processors.bookkeeping_sql import bookkeeping_sql, stored_datetime
 from stream_processors.db_schema import (
     PG_COPY_MIN_ROWS,
     SQLITE_BUSY_TIMEOUT_S,
@@ -43,9 +42,12 @@ class SaveOutcome:
     already_saved: bool
     rows_ok: int
     rows_failed: int
+    key_conflict: bool = False  # PostgreSQL: rows met existing keys (a re-upload) and upserted
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with bulkflow's settings; ``pool_pre_ping=False`` saves a round trip per
+    checkout where the caller retries a dropped connection anyway (the chunk workers)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, **kwargs)
@@ -100,16 +102,22 @@ def save_chunk(
     chunk_no: int,
     valid: pa.Table,
     errors: list[RowError],
+    mode: pg_bulk.Mode = "savepoint",
 ) -> SaveOutcome:
-    """Write a chunk within the caller's transaction; a chunk seen before writes nothing."""
+    """Write a chunk within the caller's transaction; a chunk seen before writes nothing.
+
+    ``mode`` is how PostgreSQL meets existing keys (pg_bulk.Mode); "copy" may raise
+    pg_bulk.KeyConflict, after which the caller must roll back.
+    """
     rows_ok = valid.num_rows
     rows_failed = len({e.row for e in errors})
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    ledger_row = dict(job_id=job_id, chunk_no=chunk_no, rows_ok=rows_ok, rows_failed=rows_failed,
-                      processed_at=datetime.now(UTC))  # fmt: skip
-    claim = insert(ledger).values(ledger_row).on_conflict_do_nothing()
+    # Driver-level SQL: compiling Core statements cost more CPU per chunk than the COPY.
+    sql = bookkeeping_sql(conn.dialect)
+    now = stored_datetime(conn.dialect.name, datetime.now(UTC))
+    claim = (job_id, chunk_no, rows_ok, rows_failed, now)
     # SQLAlchemy only keeps an INSERT's rowcount when asked; 0 means the chunk was saved before.
-    claimed = conn.execute(claim, execution_options={"preserve_rowcount": True}).rowcount
+    options = {"preserve_rowcount": True}
+    claimed = conn.exec_driver_sql(sql.claim, claim, execution_options=options).rowcount
     if claimed != 1:
         stored = conn.execute(
             select(ledger.c.rows_ok, ledger.c.rows_failed).where(
@@ -118,16 +126,13 @@ def save_chunk(
         ).one()
         return SaveOutcome(True, int(stored.rows_ok), int(stored.rows_failed))
     if rows_ok:
-        write_rows(conn, dataset, job_id=job_id, tenant=tenant, valid=valid)
+        write_rows(conn, dataset, job_id=job_id, tenant=tenant, valid=valid, mode=mode)
     if errors:
-        conn.execute(
-            row_errors.insert(),
-            [
-                dict(job_id=job_id, tenant=tenant, row_no=e.row, column_name=e.column,
-                     value=e.value, message=e.message)
-                for e in errors
-            ],
-        )  # fmt: skip
+        rows = [(job_id, tenant, e.row, e.column, e.value, e.message) for e in errors]
+        if conn.dialect.name == "postgresql":
+            pg_bulk.copy_tuples(conn, sql.errors_copy, rows)  # executemany: a pipeline step a row
+        else:
+            conn.exec_driver_sql(sql.errors, rows)
     return SaveOutcome(False, rows_ok, rows_failed)
 
 
@@ -140,16 +145,34 @@ def save_chunk_tx(
     chunk_no: int,
     valid: pa.Table,
     errors: list[RowError],
+    expect_conflicts: bool = False,
 ) -> SaveOutcome:
-    with engine.begin() as conn:
-        return save_chunk(
-            conn, dataset, job_id=job_id, tenant=tenant, chunk_no=chunk_no, valid=valid,
-            errors=errors,
-        )  # fmt: skip
+    """save_chunk in a transaction of its own. New rows are COPYed bare; when a key already
+    exists the transaction is rolled back and the chunk runs again as an upsert (at once when
+    ``expect_conflicts``, say for the rest of a re-uploaded file)."""
+
+    def attempt(mode: pg_bulk.Mode) -> SaveOutcome:
+        with engine.begin() as conn:
+            return save_chunk(conn, dataset, job_id=job_id, tenant=tenant, chunk_no=chunk_no,
+                              valid=valid, errors=errors, mode=mode)  # fmt: skip
+
+    if not expect_conflicts:
+        try:
+            return attempt("copy")
+        except pg_bulk.KeyConflict:
+            pass
+    outcome = attempt("upsert")
+    return replace(outcome, key_conflict=not outcome.already_saved)
 
 
 def write_rows(
-    conn: Connection, dataset: Dataset, *, job_id: str, tenant: str, valid: pa.Table
+    conn: Connection,
+    dataset: Dataset,
+    *,
+    job_id: str,
+    tenant: str,
+    valid: pa.Table,
+    mode: pg_bulk.Mode = "savepoint",
 ) -> None:
     """Insert (or upsert) the valid rows; no ledger check, so only call it via save_chunk."""
     table = prepare_rows(dataset, valid)
@@ -158,7 +181,8 @@ def write_rows(
     quote = conn.dialect.identifier_preparer.quote
     conflict = conflict_sql(dataset, quote)
     if conn.dialect.name == "postgresql" and table.num_rows >= PG_COPY_MIN_ROWS:
-        pg_bulk.copy_rows(conn, target, names, conflict, job_id=job_id, tenant=tenant, rows=table)
+        pg_bulk.copy_rows(conn, target, names, conflict, job_id=job_id, tenant=tenant,
+                          rows=table, mode=mode)  # fmt: skip
         return
     columns = ", ".join(quote(c) for c in ("job_id", "tenant", "row_no", *names))
     marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * (len(names) + 3))

@@ -1,9 +1,11 @@
 """PostgreSQL bulk path for a chunk's rows: Arrow -> CSV -> COPY.
 
-Optimistic first: COPY straight into ``ds_<name>`` inside a savepoint, which is as fast as
-PostgreSQL loads rows. Only when that hits a unique violation (a re-uploaded key, a replayed
-row) do the rows go through a temp table and ``INSERT ... SELECT ... ON CONFLICT``, the same
-clause the executemany path uses. Arrow's CSV writer formats whole columns in C++ (decimals
+Optimistic first: COPY straight into ``ds_<name>``, which is as fast as PostgreSQL loads
+rows. Only when that hits a unique violation (a re-uploaded key, a replayed row) do the rows
+go through a temp table and ``INSERT ... SELECT ... ON CONFLICT``, the same clause the
+executemany path uses. The violation aborts the transaction unless the COPY ran in a
+savepoint: ``Mode`` says whether to pay for that savepoint (two round trips per chunk) or to
+let the caller roll back and run the chunk again as an upsert. Arrow's CSV writer formats whole columns in C++ (decimals
 exactly, floats shortest-round-trip), so no Python object is built per value.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Literal
 
 import psycopg
 import pyarrow as pa
@@ -19,6 +22,14 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Table
 
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, batch_size=4096)
+
+# "savepoint": COPY in a savepoint, upsert on conflict (safe inside any caller's transaction);
+# "copy": COPY bare and raise KeyConflict on a violation; "upsert": temp table at once.
+Mode = Literal["savepoint", "copy", "upsert"]
+
+
+class KeyConflict(Exception):
+    """A bare COPY hit an existing key: the transaction is aborted, run the chunk as an upsert."""
 
 
 def copy_rows(
@@ -30,6 +41,7 @@ def copy_rows(
     job_id: str,
     tenant: str,
     rows: pa.Table,
+    mode: Mode = "savepoint",
 ) -> None:
     """rows: ``__row__`` then the columns ``names`` in order, already cast to storage types."""
     quote = conn.dialect.identifier_preparer.quote
@@ -40,17 +52,15 @@ def copy_rows(
     full = rows.add_column(0, "tenant", pa.array([tenant] * n, pa.string()))
     full = full.add_column(0, "job_id", pa.array([job_id] * n, pa.string()))
     cols = ", ".join(quote(c) for c in ("job_id", "tenant", "row_no", *names))
-    savepoint = conn.begin_nested()
-    try:
-        with driver.cursor() as cur:
-            _copy(cur, f"COPY {quote(target.name)} ({cols}) FROM STDIN (FORMAT csv)", full)
-    except psycopg.errors.UniqueViolation:
-        savepoint.rollback()
-    except BaseException:
-        savepoint.rollback()
-        raise
-    else:
-        savepoint.commit()
+    copy_sql = f"COPY {quote(target.name)} ({cols}) FROM STDIN (FORMAT csv)"
+    if mode == "copy":
+        try:
+            with driver.cursor() as cur:
+                _copy(cur, copy_sql, full)
+        except psycopg.errors.UniqueViolation as exc:
+            raise KeyConflict(str(exc)) from exc
+        return
+    if mode == "savepoint" and _copy_in_savepoint(conn, driver, copy_sql, full):
         return
     data_cols = ", ".join(quote(c) for c in names)
     temp = _temp_table(conn, target, names)
@@ -65,6 +75,33 @@ def copy_rows(
         # The temp table outlives this chunk on a pooled connection (and may see a second
         # chunk in the same transaction): empty it now rather than at commit.
         cur.execute(f"TRUNCATE {temp.name}")
+
+
+def copy_tuples(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+    """COPY a few Python rows (text format): one round trip, no per-row statement."""
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    with driver.cursor() as cur, cur.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_in_savepoint(
+    conn: Connection, driver: psycopg.Connection[object], sql: str, rows: pa.Table
+) -> bool:
+    """True when the rows are in; False when a key already existed (nothing written)."""
+    savepoint = conn.begin_nested()
+    try:
+        with driver.cursor() as cur:
+            _copy(cur, sql, rows)
+    except psycopg.errors.UniqueViolation:
+        savepoint.rollback()
+        return False
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return True
 
 
 def _copy(cur: psycopg.Cursor[object], sql: str, rows: pa.Table) -> None:

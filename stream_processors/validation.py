@@ -182,7 +182,8 @@ def _convert(plan: _Plan, text: pa.Array, problems: list[tuple[int, str]]) -> pa
 def _fast_cast(plan: _Plan, candidates: pa.Array) -> pa.Array:
     kind = plan.column.type
     if kind == "datetime":
-        candidates = pc.replace_substring_regex(candidates, "Z$", "")
+        # candidates end in at most one Z (fast_re); a trim is ~25x cheaper than a regex
+        candidates = pc.utf8_rtrim(candidates, "Z")
     try:
         if kind == "datetime":
             naive = pc.cast(candidates, pa.timestamp("us"))

@@ -157,6 +157,29 @@ def test_keyed_reupload_updates_rows_instead_of_duplicating(engine: Engine, size
     assert rows[0] == (1, Decimal("12.34"), "job-2", 2)
 
 
+@pytest.mark.parametrize("expect_conflicts", [False, True])
+@pytest.mark.parametrize("size", SIZES)
+def test_a_chunk_partly_of_known_keys_updates_those_and_inserts_the_rest(
+    engine: Engine, size: int, expect_conflicts: bool
+) -> None:
+    save(engine, ORDERS, orders(size), job="job-1")
+    # keys 1..size again (amount changed) plus as many new ones
+    mixed = orders(2 * size, amount="5.55")
+    outcome = save_chunk_tx(
+        engine, ORDERS, job_id="job-2", tenant="acme", chunk_no=0, valid=mixed, errors=[],
+        expect_conflicts=expect_conflicts,
+    )  # fmt: skip
+
+    assert (outcome.already_saved, outcome.rows_ok) == (False, 2 * size)
+    rows = stored(engine, ORDERS, "order_id", "amount", "job_id")
+    assert sorted(rows) == [(i, Decimal("5.55"), "job-2") for i in range(1, 2 * size + 1)]
+    assert ledger_counts(engine, "job-2") == (1, 2 * size, 0)
+    # PostgreSQL's bare COPY met the known keys and redid the chunk as an upsert; the worker
+    # then sends the job's next chunks straight to the upsert
+    copied = engine.dialect.name == "postgresql" and 2 * size >= PG_COPY_MIN_ROWS
+    assert outcome.key_conflict == (copied or expect_conflicts)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_last_row_of_a_key_within_one_chunk_wins(engine: Engine, size: int) -> None:
     first = orders(size)

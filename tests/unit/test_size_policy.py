@@ -14,7 +14,7 @@ def settings() -> Settings:
 
 
 @pytest.mark.parametrize(
-    ("lag", "rows"), [(0, 2000), (50, 2000), (51, 1000), (100, 1000), (101, 500), (10**6, 500)]
+    ("lag", "rows"), [(0, 5000), (50, 5000), (51, 4000), (100, 4000), (101, 2500), (10**6, 2500)]
 )
 def test_rows_follow_lag(settings: Settings, lag: int, rows: int) -> None:
     assert choose_chunk_rows(lag, 100.0, settings) == rows
@@ -31,7 +31,7 @@ def test_never_below_one_row(settings: Settings) -> None:
 
 
 def test_unknown_row_size_does_not_cap(settings: Settings) -> None:
-    assert choose_chunk_rows(0, 0.0, settings) == 2000
+    assert choose_chunk_rows(0, 0.0, settings) == 5000
 
 
 def test_settings_are_honoured() -> None:

@@ -1,0 +1,58 @@
+"""Driver-level SQL for a chunk's bookkeeping rows (ledger claim, row errors).
+
+Plain SQL text, built once per dialect: compiling SQLAlchemy Core statements for every chunk
+cost more CPU than the COPY of its rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from stream_processors.db_schema import ledger, row_errors
+
+
+@dataclass(frozen=True)
+class BookkeepingSql:
+    claim: str
+    errors: str
+    errors_copy: str
+
+
+_statement_cache: dict[str, BookkeepingSql] = {}
+
+
+def bookkeeping_sql(dialect: sa.Dialect) -> BookkeepingSql:
+    found = _statement_cache.get(dialect.name)
+    if found is None:
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        quote = dialect.identifier_preparer.quote
+
+        def names(table: sa.Table, columns: list[str]) -> str:
+            return f"{quote(table.name)} ({', '.join(quote(c) for c in columns)})"
+
+        def insert(table: sa.Table, columns: list[str]) -> str:
+            return (
+                f"INSERT INTO {names(table, columns)} VALUES ({', '.join([mark] * len(columns))})"
+            )
+
+        claim = insert(ledger, ["job_id", "chunk_no", "rows_ok", "rows_failed", "processed_at"])
+        error_columns = ["job_id", "tenant", "row_no", "column_name", "value", "message"]
+        found = _statement_cache[dialect.name] = BookkeepingSql(
+            claim=f"{claim} ON CONFLICT DO NOTHING",
+            errors=insert(row_errors, error_columns),
+            errors_copy=f"COPY {names(row_errors, error_columns)} FROM STDIN",
+        )
+    return found
+
+
+def stored_datetime(dialect: str, moment: datetime) -> Any:
+    """A UTC datetime as UTCDateTime binds it: SQLite keeps SQLAlchemy's DATETIME text."""
+    if dialect == "sqlite":
+        return (
+            moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        )
+    return moment

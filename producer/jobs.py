@@ -48,7 +48,10 @@ def chunk_rows_for(upload: UploadRecord, settings: Settings, lag_chunks: int) ->
         return int(json.loads(plan.read_text())["chunk_rows"])
     except (OSError, ValueError, KeyError):
         pass
-    avg_row_bytes = upload.size_bytes / max(upload.estimated_rows, 1)
+    # No estimate (0) must not read as "the whole file is one row": that made 2-row chunks.
+    # Unknown row sizes are left to build_chunk_records, which splits chunks by bytes.
+    estimated = upload.estimated_rows
+    avg_row_bytes = upload.size_bytes / estimated if estimated > 0 else 0.0
     rows = choose_chunk_rows(lag_chunks, avg_row_bytes, settings)
     try:
         plan.write_text(json.dumps({"chunk_rows": rows, "lag_chunks": lag_chunks}))

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 import faust
 
@@ -32,6 +32,8 @@ from stream_processors.progress import JobProgress, apply_chunk_result, apply_jo
 from stream_processors.progress_publisher import ProgressPublisher
 
 log = logging.getLogger(__name__)
+AGGREGATE_BATCH = 500
+AGGREGATE_WITHIN_S = 0.1
 
 
 def worker_app_id(settings: Settings, tiers: tuple[Tier, ...]) -> str:
@@ -136,22 +138,37 @@ def create_aggregator_app(settings: Settings) -> faust.App:
             await events_topic.send(key=progress.job_id.encode(),
                                     value=outcome.model_dump_json().encode())  # fmt: skip
 
+    def stored(job_id: str) -> JobProgress | None:
+        text = table.get(job_id)
+        return JobProgress.model_validate_json(text) if text else None
+
     @app.agent(source, name="progress")
     async def aggregate(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            job_id = bytes(event.key).decode()
-            stored = table.get(job_id)
-            current = JobProgress.model_validate_json(stored) if stored else None
-            if event.message.topic == names.jobs:
-                progress = apply_job_event(current, JobEvent.model_validate_json(event.value))
-            else:
-                result = ChunkResult.model_validate_json(event.value)
-                progress = apply_chunk_result(current, result)
-            if progress is not current:
+        # In batches: a job's progress is read, written to the table and published once per
+        # batch, not once per record (each write and publish is a Kafka record).
+        batched = cast("faust.Stream[Any]", stream)
+        async for events in batched.take_events(AGGREGATE_BATCH, within=AGGREGATE_WITHIN_S):
+            changed: dict[str, JobProgress] = {}
+            last_event: dict[str, faust.EventT] = {}
+            for event in events:
+                job_id = (event.message.key or b"").decode()
+                current = changed[job_id] if job_id in changed else stored(job_id)
+                if event.message.topic == names.jobs:
+                    job_event = JobEvent.model_validate_json(event.value)
+                    progress = apply_job_event(current, job_event)
+                else:
+                    result = ChunkResult.model_validate_json(event.value)
+                    progress = apply_chunk_result(current, result)
+                if progress is not current:
+                    changed[job_id], last_event[job_id] = progress, event
+            for job_id, progress in changed.items():
+                # A table write goes to the changelog partition of the "current" event, which
+                # faust only sets per record: point it at this job's (co-partitioned) record.
+                batched._set_current_event(last_event[job_id])  # faust-streaming 0.15 API
                 table[job_id] = progress.model_dump_json()
-            status = publisher.due(progress, time.monotonic())
-            if status is not None:
-                await publish(progress, status)
+                status = publisher.due(progress, time.monotonic())
+                if status is not None:
+                    await publish(progress, status)
 
     @app.timer(interval=0.5)
     async def flush_dirty() -> None:

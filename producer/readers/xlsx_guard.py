@@ -1,6 +1,6 @@
 """Checks on an XLSX file before any library parses it: that it is a workbook, that it
 cannot expand without bound, that its XML declares no entities; plus cheap look-ups
-(sheet names and parts, the header row) read from the zip."""
+(sheet names and parts) read from the zip. The header row is read by xlsx_head.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree.ElementTree import Element
+from typing import BinaryIO
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
@@ -35,9 +35,12 @@ _MAX_PROLOGUE = 64 * 1024
 # tiny files compress oddly well (empty sheets are mostly boilerplate); judge the ratio
 # only once the content is big enough to matter
 _RATIO_FLOOR = 1024 * 1024
-_CHUNK = 1024 * 1024
+# compressed input is read in small blocks so that each one inflates within the output
+# cap: a block that does not leaves an unconsumed tail, copied again on every call. Output
+# pieces of 1 MiB cost page faults on every allocation; 256 KiB ones are reused
+_READ = 64 * 1024
+_INFLATE = 256 * 1024
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
-_CELL_REF = re.compile(r"([A-Z]{1,3})\d+$")
 
 
 @dataclass(frozen=True)
@@ -118,36 +121,36 @@ def _as_utf8(head: bytes) -> bytes:
     return head
 
 
-def _verify_reads(path: Path, info: zipfile.ZipInfo) -> None:
-    """Inflate the member's raw deflate stream to its true end, refusing more bytes than the
-    directory declared, and check its CRC. zipfile itself stops at the declared size, but
-    the Rust zip reader under calamine inflates to the end of the stream: a directory that
-    understates a member must not slip a bomb past the size checks."""
+def _verify_reads(f: BinaryIO, info: zipfile.ZipInfo) -> None:
+    """Inflate the member's raw deflate stream (from ``f``, the zip file) to its true end,
+    refusing more bytes than the directory declared, and check its CRC. zipfile itself
+    stops at the declared size, but the Rust zip reader under calamine inflates to the end
+    of the stream: a directory that understates a member must not slip a bomb past the size
+    checks."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise ParseError(f"{DAMAGED}: {info.filename} uses an unsupported compression")
-    with path.open("rb") as f:
-        f.seek(info.header_offset)
-        local = f.read(30)
-        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+    f.seek(info.header_offset)
+    local = f.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise ParseError(DAMAGED)
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    f.seek(info.header_offset + 30 + name_len + extra_len)
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left, seen, crc = info.compress_size, 0, 0
+    while left > 0:
+        block = f.read(min(_READ, left))
+        if not block:
             raise ParseError(DAMAGED)
-        name_len, extra_len = struct.unpack("<HH", local[26:30])
-        f.seek(info.header_offset + 30 + name_len + extra_len)
-        inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
-        left, seen, crc = info.compress_size, 0, 0
-        while left > 0:
-            block = f.read(min(_CHUNK, left))
-            if not block:
-                raise ParseError(DAMAGED)
-            left -= len(block)
-            while block:
-                out = inflate.decompress(block, _CHUNK) if inflate else block
-                block = inflate.unconsumed_tail if inflate else b""
-                seen += len(out)
-                if seen > info.file_size:
-                    raise ParseError(f"{DAMAGED}: {info.filename} is larger than declared")
-                crc = zlib.crc32(out, crc)
-            if inflate and inflate.eof:
-                break
+        left -= len(block)
+        while block:
+            out = inflate.decompress(block, _INFLATE) if inflate else block
+            block = inflate.unconsumed_tail if inflate else b""
+            seen += len(out)
+            if seen > info.file_size:
+                raise ParseError(f"{DAMAGED}: {info.filename} is larger than declared")
+            crc = zlib.crc32(out, crc)
+        if inflate and inflate.eof:
+            break
     if seen != info.file_size or crc != info.CRC:
         raise ParseError(DAMAGED)
 
@@ -163,8 +166,9 @@ def inspect_xlsx(path: Path | str, limits: ReaderLimits) -> list[SheetPart]:
             for info in archive.infolist():
                 if info.filename.endswith((".xml", ".rels", ".vml")):
                     _check_prologue(archive, info)
-            for info in archive.infolist():
-                _verify_reads(Path(path), info)
+            with Path(path).open("rb") as f:
+                for info in archive.infolist():
+                    _verify_reads(f, info)
             return sheet_parts(archive)
         except (zipfile.BadZipFile, EOFError, zlib.error, OSError, NotImplementedError) as exc:
             raise ParseError(DAMAGED) from exc
@@ -204,97 +208,6 @@ def select_sheet(sheets: list[SheetPart], name: str | None) -> SheetPart:
                 return sheet
     listed = ", ".join(repr(s.name) for s in sheets)
     raise ParseError(f"the workbook has no sheet named {name!r}; its sheets are: {listed}")
-
-
-@dataclass(frozen=True)
-class HeaderRow:
-    number: int  # 1-based sheet row
-    cells: dict[int, tuple[str, str]]  # 0-based column -> (cell type attribute, raw text)
-
-
-def _tag(elem: Element) -> str:
-    return elem.tag.rsplit("}", 1)[-1]
-
-
-def _cell_raw(cell: Element) -> str | None:
-    """The stored text of a cell (a shared-string index for t="s"), None when it holds none."""
-    for child in cell:
-        if _tag(child) == "v":
-            return child.text or None
-        if _tag(child) == "is":
-            return _rich_text(child)
-    return None
-
-
-def _rich_text(elem: Element) -> str:
-    """Text of an <si> or <is>: plain <t>, or the <t> of each run; phonetic hints excluded."""
-    parts = []
-    for child in elem:
-        tag = _tag(child)
-        if tag == "t":
-            parts.append(child.text or "")
-        elif tag == "r":
-            parts.extend(t.text or "" for t in child if _tag(t) == "t")
-    return "".join(parts)
-
-
-def _column(ref: str | None, previous: int) -> int:
-    match = _CELL_REF.match(ref or "")
-    if not match:
-        return previous + 1
-    index = 0
-    for letter in match.group(1):
-        index = index * 26 + ord(letter) - 64
-    return index - 1
-
-
-def read_header_row(path: Path | str, part: str) -> HeaderRow | None:
-    """The first row holding a value (as calamine sees it), from the head of the sheet only.
-
-    The fast path takes header text from here, not from fastexcel, which renames
-    duplicate headers ('notes', 'notes_1') and would hide a column named twice."""
-    number = 0
-    with zipfile.ZipFile(path) as archive, archive.open(part) as member:
-        # iterparse reads the member lazily: returning early leaves the rest unread
-        for _, elem in SafeET.iterparse(member, events=("end",)):
-            if _tag(elem) != "row":
-                continue
-            number = int(elem.get("r") or number + 1)
-            cells: dict[int, tuple[str, str]] = {}
-            column = -1
-            for cell in elem:
-                column = _column(cell.get("r"), column)
-                raw = _cell_raw(cell)
-                if raw is not None:
-                    cells[column] = (cell.get("t", "n"), raw)
-            if cells:
-                return HeaderRow(number, cells)
-            elem.clear()
-    return None
-
-
-def shared_strings(path: Path | str, wanted: set[int]) -> dict[int, str]:
-    """The shared strings at these indices; the table is read only as far as needed."""
-    found: dict[int, str] = {}
-    if not wanted:
-        return found
-    last = max(wanted)
-    with zipfile.ZipFile(path) as archive:
-        part = _shared_strings_part(archive)
-        if part is None:
-            return found
-        index = 0
-        with archive.open(part) as member:
-            for _, elem in SafeET.iterparse(member, events=("end",)):
-                if _tag(elem) != "si":
-                    continue
-                if index in wanted:
-                    found[index] = _rich_text(elem)
-                elem.clear()
-                index += 1
-                if index > last:
-                    break
-    return found
 
 
 def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:

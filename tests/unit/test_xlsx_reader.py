@@ -346,7 +346,7 @@ def test_fast_path_hands_over_when_calamine_reads_another_header(
     # row numbers count from the header row found in the XML; if fastexcel took another
     # row, its numbers would be off: the streaming path must read the file instead
     from producer.readers import xlsx_fast
-    from producer.readers.xlsx_guard import HeaderRow
+    from producer.readers.xlsx_head import HeaderRow
 
     path = write_book(tmp_path / "t.xlsx", [HEADER, [1]])
     misread = HeaderRow(number=1, cells={0: ("inlineStr", "something else")})

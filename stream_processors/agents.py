@@ -9,10 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, cast
 
 import faust
+from faust.streams import _current_event
 
 from schemas.dataset import DatasetRegistry
 from schemas.records import (
@@ -115,6 +119,21 @@ async def _dead_letter(dlq: faust.TopicT, message: Any, reason: str, stage: str)
     await delivered
 
 
+@contextmanager
+def _as_current(event: faust.EventT) -> Iterator[None]:
+    """A table write goes to the changelog partition of faust's "current event", which faust
+    sets per record only: point it at the job's own (co-partitioned) record for the write.
+
+    Only the context variable of this task is set. Stream.current_event must stay as is:
+    take_events' buffer reads it to pair each value with its event (setting it lost
+    records under load)."""
+    token = _current_event.set(weakref.ref(event))  # faust-streaming 0.15 internals
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
 def aggregator_app_id(settings: Settings) -> str:
     return f"{settings.topic_prefix}-progress"
 
@@ -162,10 +181,8 @@ def create_aggregator_app(settings: Settings) -> faust.App:
                 if progress is not current:
                     changed[job_id], last_event[job_id] = progress, event
             for job_id, progress in changed.items():
-                # A table write goes to the changelog partition of the "current" event, which
-                # faust only sets per record: point it at this job's (co-partitioned) record.
-                batched._set_current_event(last_event[job_id])  # faust-streaming 0.15 API
-                table[job_id] = progress.model_dump_json()
+                with _as_current(last_event[job_id]):
+                    table[job_id] = progress.model_dump_json()
                 status = publisher.due(progress, time.monotonic())
                 if status is not None:
                     await publish(progress, status)

@@ -38,6 +38,9 @@ RESULTS = ROOT / "bench" / "results"
 INVALID_EVERY = 100  # 1% invalid rows
 CHUNK_ROWS = 5_000  # Settings.chunk_rows_idle: what the producer picks for an idle pipeline
 GOAL_RATIO = 0.60
+TENANT = "bench"
+# the raw rows carry a job id as long as the worker's (32 hex digits), not a short stand-in
+RAW_JOB_ID = uuid.uuid4().hex
 POLL_S = 0.25
 BARE_DDL = (
     "CREATE TABLE bare (job_id TEXT, tenant TEXT, row_no BIGINT, order_id BIGINT, "
@@ -92,7 +95,7 @@ def raw_sqlite(db_path: Path, chunks: list[Any]) -> dict[str, Any]:
             # Arrow -> driver values is inside the timing: executemany needs Python values
             cols = [_driver_values("sqlite", c) for c in chunk.columns]
             with conn:
-                conn.executemany(sql, zip(["bench"] * n, ["t"] * n, *cols, strict=True))
+                conn.executemany(sql, zip([RAW_JOB_ID] * n, [TENANT] * n, *cols, strict=True))
 
     try:
         wall, cpu = _timed(run)
@@ -119,8 +122,8 @@ def raw_postgres(url: str, chunks: list[Any]) -> dict[str, Any]:
     def run() -> None:
         for chunk in chunks:
             n = chunk.num_rows
-            full = chunk.add_column(0, "tenant", pa.array(["t"] * n)).add_column(
-                0, "job_id", pa.array(["bench"] * n)
+            full = chunk.add_column(0, "tenant", pa.array([TENANT] * n)).add_column(
+                0, "job_id", pa.array([RAW_JOB_ID] * n)
             )
             sink = pa.BufferOutputStream()
             pa_csv.write_csv(_csv_ready(full), sink, pa_csv.WriteOptions(include_header=False))
@@ -149,7 +152,7 @@ def publish(settings: Any, csv_path: Path) -> tuple[str, Any, float]:
 
     job_id = new_job_id()
     spooled = spool_copy(settings, csv_path, job_id)
-    upload = make_upload_record(settings, spooled, job_id=job_id, tenant="bench",
+    upload = make_upload_record(settings, spooled, job_id=job_id, tenant=TENANT,
                                 dataset="orders", filename=csv_path.name)  # fmt: skip
     began = time.perf_counter()
     with Publisher(settings) as publisher:

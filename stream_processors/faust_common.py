@@ -14,7 +14,38 @@ def faust_broker_url(settings: Settings) -> str:
     return ";".join(f"kafka://{h}" for h in hosts)
 
 
+def install_commit_guard() -> None:
+    """Never commit an offset past a record that is still being processed.
+
+    faust-streaming 0.15 commits the longest run of acked offsets, and only holds back when
+    that run starts more than one past the committed offset (and not at all before the
+    first commit). With agent concurrency, a slow chunk at the head of a partition was
+    skipped: its successors were acked and committed, and a worker killed then (SIGKILL)
+    never saved it (faust-streaming issue #606). Here the run must start below every record
+    still in flight on the partition.
+    """
+    from faust.transport.consumer import Consumer
+    from faust.types.tuples import ack_lock
+
+    original = Consumer._new_offset
+    if getattr(original, "bulkflow_guard", False):
+        return
+
+    def _new_offset(self: Consumer, tp: Any) -> int | None:
+        with ack_lock:
+            acked = self._acked[tp]
+            in_flight = [m.offset for m in list(self._unacked_messages)
+                         if m.tp == tp and not m.acked]  # fmt: skip
+            if acked and in_flight and min(in_flight) < min(acked):
+                return None
+            return original(self, tp)
+
+    _new_offset.bulkflow_guard = True  # type: ignore[attr-defined]
+    Consumer._new_offset = _new_offset  # type: ignore[method-assign]
+
+
 def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
+    install_commit_guard()
     datadir = (settings.home / "faust" / app_id).resolve()
     datadir.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {

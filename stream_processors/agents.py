@@ -23,8 +23,6 @@ from schemas.records import (
     H_ERROR,
     H_ERROR_STAGE,
     H_SOURCE_TOPIC,
-    ChunkResult,
-    JobEvent,
     UploadStatus,
 )
 from schemas.settings import TIERS, Settings, Tier
@@ -32,7 +30,7 @@ from schemas.topics import topic_names
 from stream_processors.chunk_handler import ChunkHandler, ChunkOutput
 from stream_processors.errors import PermanentChunkError
 from stream_processors.faust_common import build_faust_app
-from stream_processors.progress import JobProgress, apply_chunk_result, apply_job_event
+from stream_processors.progress import JobProgress, fold_batch
 from stream_processors.progress_publisher import ProgressPublisher
 
 log = logging.getLogger(__name__)
@@ -167,21 +165,10 @@ def create_aggregator_app(settings: Settings) -> faust.App:
         # batch, not once per record (each write and publish is a Kafka record).
         batched = cast("faust.Stream[Any]", stream)
         async for events in batched.take_events(AGGREGATE_BATCH, within=AGGREGATE_WITHIN_S):
-            changed: dict[str, JobProgress] = {}
-            last_event: dict[str, faust.EventT] = {}
-            for event in events:
-                job_id = (event.message.key or b"").decode()
-                current = changed[job_id] if job_id in changed else stored(job_id)
-                if event.message.topic == names.jobs:
-                    job_event = JobEvent.model_validate_json(event.value)
-                    progress = apply_job_event(current, job_event)
-                else:
-                    result = ChunkResult.model_validate_json(event.value)
-                    progress = apply_chunk_result(current, result)
-                if progress is not current:
-                    changed[job_id], last_event[job_id] = progress, event
-            for job_id, progress in changed.items():
-                with _as_current(last_event[job_id]):
+            records = [((e.message.key or b"").decode(), e.message.topic == names.jobs,
+                        bytes(e.message.value or b"")) for e in events]  # fmt: skip
+            for job_id, (progress, last) in fold_batch(records, stored).items():
+                with _as_current(events[last]):
                     table[job_id] = progress.model_dump_json()
                 status = publisher.due(progress, time.monotonic())
                 if status is not None:

@@ -8,6 +8,7 @@ arrives (``is_publishable``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -88,6 +89,27 @@ def apply_chunk_result(p: JobProgress | None, r: ChunkResult) -> JobProgress:
     p.first_chunk_at = _earliest(p.first_chunk_at, r.at - timedelta(milliseconds=r.duration_ms))
     p.last_chunk_at = r.at if p.last_chunk_at is None else max(p.last_chunk_at, r.at)
     return p
+
+
+def fold_batch(
+    records: Sequence[tuple[str, bool, bytes]], load: Callable[[str], JobProgress | None]
+) -> dict[str, tuple[JobProgress, int]]:
+    """Fold a batch of (job id, is a job event, JSON value) records in order.
+
+    Returns, for each job whose progress changed, the new progress and the index of the
+    job's last record in the batch; ``load`` gives a job's progress before the batch."""
+    latest: dict[str, JobProgress] = {}
+    last_change: dict[str, int] = {}
+    for index, (job_id, is_job_event, value) in enumerate(records):
+        current = latest[job_id] if job_id in latest else load(job_id)
+        if is_job_event:
+            progress = apply_job_event(current, JobEvent.model_validate_json(value))
+        else:
+            progress = apply_chunk_result(current, ChunkResult.model_validate_json(value))
+        latest[job_id] = progress
+        if progress is not current:
+            last_change[job_id] = index
+    return {job_id: (latest[job_id], index) for job_id, index in last_change.items()}
 
 
 def is_publishable(p: JobProgress) -> bool:

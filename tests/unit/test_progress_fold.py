@@ -13,6 +13,7 @@ from stream_processors.progress import (
     JobProgress,
     apply_chunk_result,
     apply_job_event,
+    fold_batch,
     is_publishable,
     job_outcome_event,
     should_publish,
@@ -265,3 +266,30 @@ def test_should_publish_rate_limits_but_never_drops_the_final() -> None:
     assert should_publish(10.0, 10.25, is_final=False)
     assert should_publish(10.0, 10.01, is_final=True)
     assert not should_publish(10.0, 10.5, is_final=False, min_interval=1.0)
+
+
+def test_a_batch_folds_per_job_from_what_the_table_held() -> None:
+    before = fold([event("registered"), chunk(0)])
+    other = "job-2"
+    records = [
+        (JOB, False, chunk(0).model_dump_json().encode()),  # a redelivery: no change
+        (other, True, event("registered").model_copy(update={"job_id": other})
+         .model_dump_json().encode()),
+        (JOB, False, chunk(1, failed=2).model_dump_json().encode()),
+        (JOB, True, event("sealed", total_chunks=2, total_rows=2002).model_dump_json().encode()),
+        (JOB, False, chunk(1, failed=2).model_dump_json().encode()),  # again: no change
+    ]  # fmt: skip
+    loaded: list[str] = []
+
+    def load(job_id: str) -> JobProgress | None:
+        loaded.append(job_id)
+        return before if job_id == JOB else None
+
+    changed = fold_batch(records, load)
+
+    assert sorted(loaded) == [JOB, other]  # each job read once per batch
+    progress, last = changed[JOB]
+    assert last == 3  # the last record that changed the job (the sealed event)
+    assert (progress.rows_ok, progress.rows_failed, progress.total_chunks) == (2000, 2, 2)
+    assert to_status(progress, at(5)).state == "completed_with_errors"
+    assert changed[other][1] == 1

@@ -337,11 +337,7 @@ def plot(report: dict[str, Any], results: Path, stamp: str) -> list[Path]:
     axes[1].axvline(GOALS["small_p95_s"], color="grey", linestyle=":", label="goal p95 3 s")
     axes[0].legend(fontsize=7)
     axes[1].legend(fontsize=7)
-    fig.tight_layout()
-    path = results / f"bench-{stamp}-completion.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    out.append(path)
+    out.append(_save(fig, results / f"bench-{stamp}-completion.png"))
 
     fig, ax = plt.subplots(figsize=(10, 4.5))
     for key, system in systems.items():
@@ -349,16 +345,8 @@ def plot(report: dict[str, Any], results: Path, stamp: str) -> list[Path]:
         if xs:
             ax.plot(xs, ys, label=system.get("label", key))
     ax.axhline(GOALS["rows_per_s"], color="grey", linestyle=":", label="goal 85,000 rows/s")
-    ax.set_xlabel("seconds after the first upload")
-    ax.set_ylabel("rows per second (2 s bins)")
-    ax.set_title("rows per second over time")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = results / f"bench-{stamp}-throughput.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    out.append(path)
+    _label_time_axes(ax, "rows per second (2 s bins)", "rows per second over time")
+    out.append(_save(fig, results / f"bench-{stamp}-throughput.png"))
 
     main = next((v for v in systems.values() if v.get("main")), None)
     if main and main.get("cpu_series"):
@@ -367,17 +355,26 @@ def plot(report: dict[str, Any], results: Path, stamp: str) -> list[Path]:
             if series and max(p for _, p, _ in series) > 5:
                 style = ":" if name.startswith("machine") else "-"
                 ax.plot([t for t, _, _ in series], [p for _, p, _ in series], style, label=name)
-        ax.set_xlabel("seconds after the first upload")
-        ax.set_ylabel("CPU % (100 = one core)")
-        ax.set_title(f"CPU per process: {main.get('label')}")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        path = results / f"bench-{stamp}-cpu.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        out.append(path)
+        _label_time_axes(ax, "CPU % (100 = one core)", f"CPU per process: {main.get('label')}")
+        out.append(_save(fig, results / f"bench-{stamp}-cpu.png"))
     return out
+
+
+def _label_time_axes(ax: Any, ylabel: str, title: str) -> None:
+    ax.set_xlabel("seconds after the first upload")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def _save(fig: Any, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def print_ratios(report: dict[str, Any]) -> None:

@@ -80,6 +80,17 @@ def _timed(fn: Any) -> tuple[float, float]:
     return time.perf_counter() - wall0, time.process_time() - cpu0
 
 
+def _measured(label: str, chunks: list[Any], run: Any, close: Any) -> dict[str, Any]:
+    """Time ``run`` (wall and CPU), then ``close`` whatever it wrote through."""
+    try:
+        wall, cpu = _timed(run)
+    finally:
+        close()
+    rows = sum(c.num_rows for c in chunks)
+    return {"label": label, "rows": rows, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+            "rows_per_s": round(rows / wall)}  # fmt: skip
+
+
 def raw_sqlite(db_path: Path, chunks: list[Any]) -> dict[str, Any]:
     from stream_processors.persistence import _driver_values
 
@@ -97,14 +108,8 @@ def raw_sqlite(db_path: Path, chunks: list[Any]) -> dict[str, Any]:
             with conn:
                 conn.executemany(sql, zip([RAW_JOB_ID] * n, [TENANT] * n, *cols, strict=True))
 
-    try:
-        wall, cpu = _timed(run)
-    finally:
-        conn.close()
-    rows = sum(c.num_rows for c in chunks)
-    return {"label": "sqlite3 executemany, bare table, one transaction per chunk",
-            "rows": rows, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-            "rows_per_s": round(rows / wall)}  # fmt: skip
+    return _measured("sqlite3 executemany, bare table, one transaction per chunk", chunks, run,
+                     conn.close)  # fmt: skip
 
 
 def raw_postgres(url: str, chunks: list[Any]) -> dict[str, Any]:
@@ -131,14 +136,8 @@ def raw_postgres(url: str, chunks: list[Any]) -> dict[str, Any]:
                 copy.write(memoryview(sink.getvalue()))
             conn.commit()
 
-    try:
-        wall, cpu = _timed(run)
-    finally:
-        conn.close()
-    rows = sum(c.num_rows for c in chunks)
-    return {"label": "COPY (Arrow-written CSV), bare table, one transaction per chunk",
-            "rows": rows, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-            "rows_per_s": round(rows / wall)}  # fmt: skip
+    return _measured("COPY (Arrow-written CSV), bare table, one transaction per chunk", chunks,
+                     run, conn.close)  # fmt: skip
 
 
 # --- the worker ---------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ from schemas.arrow_codec import ROW_COLUMN, decode_batch, encode_batch
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError
 from schemas.records import ChunkHeaders, ChunkResult
+from stream_processors.bounded import BoundedDict
 from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error
 from stream_processors.persistence import ensure_schema, make_engine, save_chunk_tx
 from stream_processors.validation import validate_batch
@@ -51,7 +51,7 @@ class ChunkHandler:
         self.engine = make_engine(database_url, pool_pre_ping=False)
         self._ready: set[str] = set()
         # jobs whose rows met existing keys (re-uploads): their next chunks upsert at once
-        self._conflicted: OrderedDict[str, None] = OrderedDict()
+        self._conflicted: BoundedDict[None] = BoundedDict(CONFLICTED_JOBS_KEPT)
         self._lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -105,7 +105,8 @@ class ChunkHandler:
         except PermanentChunkError as exc:
             return self._dead(meta, str(exc), started)
         if saved.key_conflict:
-            self._remember_conflict(meta.job_id)
+            with self._lock:
+                self._conflicted.remember(meta.job_id, None)
         result = ChunkResult(
             job_id=meta.job_id, chunk_no=meta.chunk_no, rows_ok=saved.rows_ok,
             rows_failed=saved.rows_failed, error_samples=checked.errors[:ERROR_SAMPLES],
@@ -113,13 +114,6 @@ class ChunkHandler:
         )  # fmt: skip
         payload_out = encode_batch(_one_batch(checked.valid)) if checked.valid.num_rows else None
         return ChunkOutput(meta.job_id, result, payload_out, dataset.name)
-
-    def _remember_conflict(self, job_id: str) -> None:
-        with self._lock:
-            self._conflicted[job_id] = None
-            self._conflicted.move_to_end(job_id)
-            while len(self._conflicted) > CONFLICTED_JOBS_KEPT:
-                self._conflicted.popitem(last=False)
 
     def _dead(self, meta: ChunkHeaders, reason: str, started: float) -> ChunkOutput:
         log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)

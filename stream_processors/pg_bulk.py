@@ -45,8 +45,7 @@ def copy_rows(
 ) -> None:
     """rows: ``__row__`` then the columns ``names`` in order, already cast to storage types."""
     quote = conn.dialect.identifier_preparer.quote
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
+    driver = _driver(conn)
     rows = _csv_ready(rows)
     n = rows.num_rows
     full = rows.add_column(0, "tenant", pa.array([tenant] * n, pa.string()))
@@ -79,11 +78,16 @@ def copy_rows(
 
 def copy_tuples(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
     """COPY a few Python rows (text format): one round trip, no per-row statement."""
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
+    driver = _driver(conn)
     with driver.cursor() as cur, cur.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def _driver(conn: Connection) -> psycopg.Connection[object]:
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    return driver
 
 
 def _copy_in_savepoint(

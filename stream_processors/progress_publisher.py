@@ -3,10 +3,10 @@ same status twice in a row, always the final one; and job.completed / job.failed
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import UTC, datetime
 
 from schemas.records import JobOutcomeEvent, UploadStatus
+from stream_processors.bounded import BoundedDict
 from stream_processors.progress import (
     JobProgress,
     is_publishable,
@@ -18,20 +18,12 @@ from stream_processors.progress import (
 REMEMBERED_JOBS = 100_000  # bookkeeping is bounded: the oldest jobs are forgotten first
 
 
-class _Bounded(OrderedDict[str, str]):
-    def remember(self, key: str, value: str) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > REMEMBERED_JOBS:
-            self.popitem(last=False)
-
-
 class ProgressPublisher:
     def __init__(self, min_interval: float = 0.25) -> None:
         self.min_interval = min_interval
         self.last_at: dict[str, float] = {}
-        self.last_status = _Bounded()
-        self.outcomes_sent = _Bounded()
+        self.last_status: BoundedDict[str] = BoundedDict(REMEMBERED_JOBS)
+        self.outcomes_sent: BoundedDict[str] = BoundedDict(REMEMBERED_JOBS)
         self.dirty: dict[str, JobProgress] = {}
 
     def due(self, progress: JobProgress, now: float) -> UploadStatus | None:

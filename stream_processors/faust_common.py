@@ -44,8 +44,39 @@ def install_commit_guard() -> None:
     Consumer._new_offset = _new_offset  # type: ignore[method-assign]
 
 
+def install_seek_fix() -> None:
+    """After a rebalance, read again what faust dropped from partitions never committed.
+
+    On a rebalance faust clears every buffered record of every partition, then seeks each
+    assigned partition back to its committed offset so that those records are fetched
+    again. aiokafka's ``seek_to_committed`` only seeks when that offset is above 0, so a
+    partition that had no commit yet kept its fetch position past the dropped records, and
+    faust, which checks for no gap before a partition's first commit, then committed over
+    them. A 500-user bench lost a chunk this way when the second worker joined the group
+    (the job stayed at 1 of 2 chunks). Such partitions now go back to their first offset,
+    which is where a consumer without a commit starts under ``auto_offset_reset=earliest``.
+    """
+    from aiokafka import AIOKafkaConsumer
+
+    original = AIOKafkaConsumer.seek_to_committed
+    if getattr(original, "bulkflow_fix", False):
+        return
+
+    async def seek_to_committed(self: AIOKafkaConsumer, *partitions: Any) -> dict[Any, Any]:
+        committed: dict[Any, Any] = await original(self, *partitions)
+        if self._auto_offset_reset == "earliest":
+            never = [tp for tp, offset in committed.items() if not offset]
+            if never:
+                await self.seek_to_beginning(*never)
+        return committed
+
+    seek_to_committed.bulkflow_fix = True  # type: ignore[attr-defined]
+    AIOKafkaConsumer.seek_to_committed = seek_to_committed
+
+
 def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
     install_commit_guard()
+    install_seek_fix()
     datadir = (settings.home / "faust" / app_id).resolve()
     datadir.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {

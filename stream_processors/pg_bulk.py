@@ -1,12 +1,13 @@
-"""PostgreSQL bulk path for a chunk's rows: Arrow -> CSV -> COPY.
+"""PostgreSQL bulk path for a chunk's rows: Arrow -> COPY (binary, text as a fallback).
 
 Optimistic first: COPY straight into ``ds_<name>``, which is as fast as PostgreSQL loads
 rows. Only when that hits a unique violation (a re-uploaded key, a replayed row) do the rows
 go through a temp table and ``INSERT ... SELECT ... ON CONFLICT``, the same clause the
 executemany path uses. The violation aborts the transaction unless the COPY ran in a
 savepoint: ``Mode`` says whether to pay for that savepoint (two round trips per chunk) or to
-let the caller roll back and run the chunk again as an upsert. Arrow's CSV writer formats whole columns in C++ (decimals
-exactly, floats shortest-round-trip), so no Python object is built per value.
+let the caller roll back and run the chunk again as an upsert. The rows go in binary
+(pg_binary.py) so PostgreSQL parses no text; a column that has no exact binary encoding
+sends the chunk as CSV, which Arrow's writer formats whole columns at a time in C++.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Table
+
+from stream_processors import pg_binary
 
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, batch_size=4096)
 
@@ -46,26 +49,23 @@ def copy_rows(
     """rows: ``__row__`` then the columns ``names`` in order, already cast to storage types."""
     quote = conn.dialect.identifier_preparer.quote
     driver = _driver(conn)
-    rows = _csv_ready(rows)
-    n = rows.num_rows
-    full = rows.add_column(0, "tenant", pa.array([tenant] * n, pa.string()))
-    full = full.add_column(0, "job_id", pa.array([job_id] * n, pa.string()))
     cols = ", ".join(quote(c) for c in ("job_id", "tenant", "row_no", *names))
-    copy_sql = f"COPY {quote(target.name)} ({cols}) FROM STDIN (FORMAT csv)"
+    into = f"{quote(target.name)} ({cols})"
+    constants = (job_id, tenant)
     if mode == "copy":
         try:
             with driver.cursor() as cur:
-                _copy(cur, copy_sql, full)
+                _copy(cur, into, rows, constants)
         except psycopg.errors.UniqueViolation as exc:
             raise KeyConflict(str(exc)) from exc
         return
-    if mode == "savepoint" and _copy_in_savepoint(conn, driver, copy_sql, full):
+    if mode == "savepoint" and _copy_in_savepoint(conn, driver, into, rows, constants):
         return
     data_cols = ", ".join(quote(c) for c in names)
     temp = _temp_table(conn, target, names)
     with driver.cursor() as cur:
         cur.execute(temp.ddl)
-        _copy(cur, f"COPY {temp.name} (row_no, {data_cols}) FROM STDIN (FORMAT csv)", rows)
+        _copy(cur, f"{temp.name} (row_no, {data_cols})", rows)
         cur.execute(
             f"INSERT INTO {quote(target.name)} ({cols}) "
             f"SELECT %s, %s, row_no, {data_cols} FROM {temp.name} {conflict}",
@@ -91,13 +91,17 @@ def _driver(conn: Connection) -> psycopg.Connection[object]:
 
 
 def _copy_in_savepoint(
-    conn: Connection, driver: psycopg.Connection[object], sql: str, rows: pa.Table
+    conn: Connection,
+    driver: psycopg.Connection[object],
+    into: str,
+    rows: pa.Table,
+    constants: Sequence[str],
 ) -> bool:
     """True when the rows are in; False when a key already existed (nothing written)."""
     savepoint = conn.begin_nested()
     try:
         with driver.cursor() as cur:
-            _copy(cur, sql, rows)
+            _copy(cur, into, rows, constants)
     except psycopg.errors.UniqueViolation:
         savepoint.rollback()
         return False
@@ -108,11 +112,31 @@ def _copy_in_savepoint(
     return True
 
 
-def _copy(cur: psycopg.Cursor[object], sql: str, rows: pa.Table) -> None:
+def _copy(
+    cur: psycopg.Cursor[object], into: str, rows: pa.Table, constants: Sequence[str] = ()
+) -> None:
+    """COPY into ``into`` (a table and its column list) the ``constants``, the same in every
+    row, then the columns of ``rows``."""
+    try:
+        fields = [*map(pg_binary.constant_text, constants), *rows.columns]
+        pieces: list[memoryview | bytes] = pg_binary.encode_rows(fields)
+        sql = f"COPY {into} FROM STDIN (FORMAT binary)"
+    except pg_binary.Unsupported:
+        pieces = [memoryview(_csv(rows, constants))]
+        sql = f"COPY {into} FROM STDIN (FORMAT csv)"
+    with cur.copy(sql) as copy:
+        for piece in pieces:
+            copy.write(piece)
+
+
+def _csv(rows: pa.Table, constants: Sequence[str]) -> pa.Buffer:
+    rows = _csv_ready(rows)
+    for position, value in enumerate(constants):
+        column = pa.array([value] * rows.num_rows, pa.string())
+        rows = rows.add_column(position, f"__constant_{position}", column)
     sink = pa.BufferOutputStream()
     pa_csv.write_csv(rows, sink, _CSV_OPTIONS)
-    with cur.copy(sql) as copy:
-        copy.write(memoryview(sink.getvalue()))
+    return sink.getvalue()
 
 
 def _csv_ready(rows: pa.Table) -> pa.Table:

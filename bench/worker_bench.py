@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 INVALID_EVERY = 100  # 1% invalid rows
-CHUNK_ROWS = 5_000  # Settings.chunk_rows_idle: what the producer picks for an idle pipeline
+CHUNK_ROWS = 10_000  # Settings.chunk_rows_idle: what the producer picks for an idle pipeline
 GOAL_RATIO = 0.60
 TENANT = "bench"
 # the raw rows carry a job id as long as the worker's (32 hex digits), not a short stand-in

@@ -19,10 +19,10 @@ def settings() -> Settings:
 
 
 @pytest.mark.parametrize(
-    ("lag", "rows"), [(0, 5000), (50, 5000), (51, 4000), (100, 4000), (101, 2500), (10**6, 2500)]
+    ("lag", "rows"), [(0, 10000), (50, 10000), (51, 8000), (100, 8000), (101, 5000), (10**6, 5000)]
 )
 def test_rows_follow_lag(settings: Settings, lag: int, rows: int) -> None:
-    assert choose_chunk_rows(lag, 100.0, settings) == rows
+    assert choose_chunk_rows(lag, 50.0, settings) == rows
 
 
 def test_wide_rows_are_capped_under_the_byte_ceiling(settings: Settings) -> None:
@@ -36,7 +36,7 @@ def test_never_below_one_row(settings: Settings) -> None:
 
 
 def test_unknown_row_size_does_not_cap(settings: Settings) -> None:
-    assert choose_chunk_rows(0, 0.0, settings) == 5000
+    assert choose_chunk_rows(0, 0.0, settings) == 10000
 
 
 def test_settings_are_honoured() -> None:
@@ -57,7 +57,10 @@ def test_a_job_without_a_row_estimate_gets_the_size_for_the_lag(
     tmp_path: Path, settings: Settings
 ) -> None:
     # 200 KB and no estimate: not "one 200 KB row" (that gave 2-row chunks)
-    assert chunk_rows_for(_upload(tmp_path, 200_000, 0), settings, lag_chunks=0) == 5000
+    assert (
+        chunk_rows_for(_upload(tmp_path, 200_000, 0), settings, lag_chunks=0)
+        == settings.chunk_rows_idle
+    )
 
 
 def test_a_job_plan_caps_wide_rows_and_is_kept(tmp_path: Path, settings: Settings) -> None:

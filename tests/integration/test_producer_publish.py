@@ -82,9 +82,13 @@ def test_100k_row_csv_chunks_add_up_row_for_row(kafka_settings: Settings, tmp_pa
 def test_20k_row_xlsx_chunks_add_up_and_reparse_is_identical(
     kafka_settings: Settings, tmp_path: Path
 ) -> None:
+    # 2,000-row chunks: ten chunk keys, so the file surely spreads over the 4 partitions
+    # (the default 10,000 rows would make two chunks, on one partition one time in four)
+    kafka_settings = kafka_settings.model_copy(update={"chunk_rows_idle": 2_000})
     path = write_orders_xlsx(tmp_path / "orders.xlsx", 20_000)
     upload, outcome = _publish(kafka_settings, path)
     assert upload.tier == "low" and outcome.total_rows == 20_000
+    assert outcome.total_chunks == 10
     table = _chunks_of(kafka_settings, upload.tier, upload.job_id, 20_000)
     assert table.num_rows == 20_000
     assert table.column("order_id").to_pylist() == [str(i) for i in range(1, 20_001)]

@@ -51,8 +51,8 @@ def install_seek_fix() -> None:
     assigned partition back to its committed offset so that those records are fetched
     again. aiokafka's ``seek_to_committed`` only seeks when that offset is above 0, so a
     partition that had no commit yet kept its fetch position past the dropped records, and
-    faust, which checks for no gap before a partition's first commit, then committed over
-    them. A 500-user bench lost a chunk this way when the second worker joined the group
+    faust, which does not look for a gap before a partition's first commit, then committed
+    over them. A 500-user bench lost a chunk this way when the second worker joined the group
     (the job stayed at 1 of 2 chunks). Such partitions now go back to their first offset,
     which is where a consumer without a commit starts under ``auto_offset_reset=earliest``.
     """

@@ -15,12 +15,11 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from xml.etree.ElementTree import Element, TreeBuilder
-from xml.parsers import expat
 
-from producer.errors import ParseError
-from producer.readers.xlsx_guard import ENTITIES, _shared_strings_part
+from producer.readers.xlsx_guard import _shared_strings_part
+from producer.readers.xlsx_sax import new_parser
 
 _CELL_REF = re.compile(r"([A-Z]{1,3})\d+$")
 # the header is usually within the first few KiB: start small, grow for odd sheets
@@ -38,10 +37,6 @@ class _Done(Exception):
     """Raised from a handler: expat has no other way to stop mid-buffer."""
 
 
-def _refuse_dtd(*_: Any) -> None:
-    raise ParseError(ENTITIES)
-
-
 def _tag(elem: Element) -> str:
     return elem.tag.rsplit("}", 1)[-1]
 
@@ -50,11 +45,7 @@ def _scan(member: IO[bytes], wanted: str, take: Callable[[Element], bool]) -> No
     """Parse ``member`` until ``take`` returns True for a closed element named ``wanted``
     (any namespace, any depth), handed over whole as iterparse's "end" event would be."""
     # namespaces processed as ElementTree's parser does, so an unbound prefix still fails
-    parser = expat.ParserCreate(None, "}")
-    parser.buffer_text = True
-    parser.StartDoctypeDeclHandler = _refuse_dtd
-    parser.EntityDeclHandler = _refuse_dtd
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser = new_parser("}")
     builder: TreeBuilder | None = None
     depth = 0
 

@@ -17,7 +17,7 @@ from typing import IO, Any
 import anyio
 from python_multipart import MultipartParser
 from python_multipart.exceptions import FormParserError
-from python_multipart.multipart import parse_options_header
+from python_multipart.multipart import MultipartState, parse_options_header
 from starlette.requests import Request
 
 from api.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
@@ -180,24 +180,32 @@ async def spool_multipart(
 ) -> SpooledForm:
     """Parse the request body as it streams in; the file lands at ``target_for(name)``."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
-    boundary = params.get(b"boundary")
-    if ctype != b"multipart/form-data" or not boundary:
+    if ctype != b"multipart/form-data":
         raise UnsupportedMediaType("the request must be multipart/form-data with a boundary")
+    boundary = params.get(b"boundary")
+    if not boundary:
+        raise BadRequest("the multipart/form-data content type has no boundary")
     collector = _Collector()
     spooler = _Spooler(target_for, max_bytes, file_field)
-    parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
+    try:  # the parser refuses some boundaries (e.g. over 256 bytes) when it is built
+        parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
+    except FormParserError as exc:
+        raise BadRequest(f"the multipart boundary is not usable: {exc}") from exc
     try:
         async for chunk in request.stream():
             try:
                 parser.write(chunk)
             except FormParserError as exc:
-                raise BadRequest("the multipart body is malformed") from exc
+                raise BadRequest(f"the multipart body is malformed: {exc}") from exc
             events, collector.events = collector.events, []
             for kind, payload in events:
                 await spooler.feed(kind, payload)
         parser.finalize()
+        # finalize() does not check that the closing boundary came; a cut body stops short
         if not spooler.ended:
             raise BadRequest("the multipart body ended in the middle of a part")
+        if parser.state != MultipartState.END:
+            raise BadRequest("the multipart body ended before its closing boundary")
     except BaseException:
         with anyio.CancelScope(shield=True):
             await spooler.discard()

@@ -228,6 +228,24 @@ def test_unsupported_content_is_415(client: TestClient, tmp_path: Path) -> None:
     assert client.get("/v1/uploads", headers=A).json()["total"] == 0
 
 
+def test_malformed_multipart_is_400(client: TestClient, api_settings: Settings) -> None:
+    long_boundary = "x" * 300  # issue 17 item 3: this answered 500 with a traceback
+    part = b'Content-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\norder_id\r\n1\r\n'
+    cases = [
+        (long_boundary, b"--" + long_boundary.encode() + b"\r\n" + part),
+        (None, b"--abc\r\n" + part + b"--abc--\r\n"),  # no boundary in the content type
+        ("abc", b"--abc\r\nno colon here\r\n\r\n1\r\n--abc--\r\n"),  # a bad part header
+        ("abc", b"--abc\r\n" + part),  # cut before its closing boundary
+    ]
+    for boundary, body in cases:
+        ctype = "multipart/form-data" + (f"; boundary={boundary}" if boundary else "")
+        answer = client.post("/v1/uploads", content=body, headers={**A, "Content-Type": ctype})
+        assert answer.status_code == 400, answer.text
+        assert "multipart" in answer.json()["detail"]
+    assert not any(api_settings.spool_path.glob("*"))
+    assert client.get("/v1/uploads", headers=A).json()["total"] == 0
+
+
 def test_unknown_dataset_is_422(client: TestClient, api_settings: Settings, tmp_path: Path) -> None:
     answer = upload(client, write_orders_csv(tmp_path / "a.csv", 3), dataset="invoices")
     assert answer.status_code == 422

@@ -15,7 +15,8 @@ Run from the repo root: ``.venv/bin/bulkflow bench [--quick]`` or
    time from the chunk ledger. CPU and peak RSS of every process, sampled every 0.5 s.
    Repeated with 1 and 2 worker processes (scale-out).
 4. Baseline and raw ceiling (bench/bulk_systems.py), same files, same server.
-5. bench/results/bench-<ts>.json, .md and PNG plots (bench/bulk_report.py); ratios last.
+5. bench/results/bulk_bench[-quick].json, .md and PNG plots, replacing the previous run's
+   (bench/bulk_report.py); ratios last.
 
 Every wait has a timeout and everything started is stopped in ``finally``.
 """
@@ -269,6 +270,7 @@ def start_profiles(pids: dict[str, int], seconds: int, out_dir: Path) -> list[An
     if spy is None:
         log("--profile: py-spy is not installed (pip install py-spy); no profiles")
         return []
+    shutil.rmtree(out_dir, ignore_errors=True)  # only the latest run's profiles
     out_dir.mkdir(parents=True, exist_ok=True)
     started = []
     for name, pid in pids.items():
@@ -470,7 +472,7 @@ def run_bulkflow(
         if profile_s:
             targets = {n: c.proc.pid for n, c in supervisor.children.items()
                        if c.proc and n.startswith(("worker", "producer", "api", "aggregator"))}  # fmt: skip
-            profiles = start_profiles(targets, profile_s, RESULTS / f"profile-{prefix}")
+            profiles = start_profiles(targets, profile_s, RESULTS / "tmp" / "profile")
         t0 = time.time()
         uploads = _upload_all(base_url, big, UPLOAD_THREADS)
         peak = time.time()
@@ -734,7 +736,7 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
     report["load_avg_end"] = list(os.getloadavg())
     report["wall_s"] = round(time.time() - started, 1)
-    written = bulk_report.write(report, RESULTS, stamp)
+    written = bulk_report.write(report, RESULTS)
     for path in written:
         log(f"wrote {path.relative_to(ROOT)}")
     bulk_report.print_ratios(report)

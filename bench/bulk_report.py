@@ -188,8 +188,21 @@ def one_line(system: dict[str, Any]) -> str:
 # --- output -------------------------------------------------------------------------------
 
 
-def write(report: dict[str, Any], results: Path, stamp: str) -> list[Path]:
+PLOTS = ("completion", "throughput", "cpu")
+
+
+def result_stem(report: dict[str, Any]) -> str:
+    """The fixed file name of a run's results: each run replaces the last one of its kind, so
+    ``bench/results/`` holds the latest full and the latest ``--quick`` run (git keeps the rest).
+    """
+    return "bulk_bench-quick" if report.get("quick") else "bulk_bench"
+
+
+def write(report: dict[str, Any], results: Path) -> list[Path]:
     results.mkdir(parents=True, exist_ok=True)
+    stem = result_stem(report)
+    for kind in PLOTS:  # a plot this run skips must not linger from the previous one
+        (results / f"{stem}-{kind}.png").unlink(missing_ok=True)
     for system in report["systems"].values():
         system["summary"] = summarise(system)
     report["ratios"] = ratios(report)
@@ -197,13 +210,13 @@ def write(report: dict[str, Any], results: Path, stamp: str) -> list[Path]:
     written = []
     pngs = []
     try:
-        pngs = plot(report, results, stamp)
+        pngs = plot(report, results, stem)
     except Exception as exc:  # a plot must never lose the figures
         report["plot_error"] = f"{type(exc).__name__}: {exc}"
     report["plots"] = [p.name for p in pngs]
-    json_path = results / f"bench-{stamp}.json"
+    json_path = results / f"{stem}.json"
     json_path.write_text(json.dumps(report, indent=1, default=str) + "\n")
-    md_path = results / f"bench-{stamp}.md"
+    md_path = results / f"{stem}.md"
     md_path.write_text(markdown(report))
     written += [json_path, md_path, *pngs]
     return written
@@ -307,7 +320,7 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(report: dict[str, Any], results: Path, stamp: str) -> list[Path]:
+def plot(report: dict[str, Any], results: Path, stem: str) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -337,7 +350,7 @@ def plot(report: dict[str, Any], results: Path, stamp: str) -> list[Path]:
     axes[1].axvline(GOALS["small_p95_s"], color="grey", linestyle=":", label="goal p95 3 s")
     axes[0].legend(fontsize=7)
     axes[1].legend(fontsize=7)
-    out.append(_save(fig, results / f"bench-{stamp}-completion.png"))
+    out.append(_save(fig, results / f"{stem}-completion.png"))
 
     fig, ax = plt.subplots(figsize=(10, 4.5))
     for key, system in systems.items():
@@ -346,7 +359,7 @@ def plot(report: dict[str, Any], results: Path, stamp: str) -> list[Path]:
             ax.plot(xs, ys, label=system.get("label", key))
     ax.axhline(GOALS["rows_per_s"], color="grey", linestyle=":", label="goal 85,000 rows/s")
     _label_time_axes(ax, "rows per second (2 s bins)", "rows per second over time")
-    out.append(_save(fig, results / f"bench-{stamp}-throughput.png"))
+    out.append(_save(fig, results / f"{stem}-throughput.png"))
 
     main = next((v for v in systems.values() if v.get("main")), None)
     if main and main.get("cpu_series"):
@@ -356,7 +369,7 @@ def plot(report: dict[str, Any], results: Path, stamp: str) -> list[Path]:
                 style = ":" if name.startswith("machine") else "-"
                 ax.plot([t for t, _, _ in series], [p for _, p, _ in series], style, label=name)
         _label_time_axes(ax, "CPU % (100 = one core)", f"CPU per process: {main.get('label')}")
-        out.append(_save(fig, results / f"bench-{stamp}-cpu.png"))
+        out.append(_save(fig, results / f"{stem}-cpu.png"))
     return out
 
 

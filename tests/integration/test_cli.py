@@ -82,13 +82,13 @@ def test_upload_wait_tells_the_whole_story(served: Settings, tmp_path: Path) -> 
 
     broken = tmp_path / "broken.csv"
     broken.write_text("order_id,country\n1,DE\n", encoding="utf-8")
-    code, out, err = cli(served, "upload", str(broken), "-d", "orders", "--wait", cwd=tmp_path)
+    code, _out, err = cli(served, "upload", str(broken), "-d", "orders", "--wait", cwd=tmp_path)
     assert code == 2, err
     assert "failed:" in err and "customer_email" in err
 
 
 def test_a_bad_key_is_one_line_with_the_fix(served: Settings, tmp_path: Path) -> None:
-    code, out, err = cli(served, "status", "some-job", cwd=tmp_path, key="wrong")
+    code, _out, err = cli(served, "status", "some-job", cwd=tmp_path, key="wrong")
     assert code == 1
     assert "Traceback" not in err
     assert "refused the key (401)" in err and "BULKFLOW_API_KEY" in err

@@ -62,18 +62,18 @@ def cli(settings: Settings, *args: str, cwd: Path, key: str = "key-a") -> tuple[
 
 def test_upload_wait_tells_the_whole_story(served: Settings, tmp_path: Path) -> None:
     good = write_orders_csv(tmp_path / "good.csv", 300)
-    code, out, err = cli(served, "upload", str(good), "-d", "orders", "--wait", cwd=tmp_path)
+    code, _out, err = cli(served, "upload", str(good), "-d", "orders", "--wait", cwd=tmp_path)
     assert code == 0, err
     assert "completed" in err and "300" in err
 
     bad_rows = write_orders_csv(tmp_path / "some-bad.csv", 400, invalid_every=50)
-    code, out, err = cli(served, "upload", str(bad_rows), "-d", "orders", "--wait", cwd=tmp_path)
+    code, _out, err = cli(served, "upload", str(bad_rows), "-d", "orders", "--wait", cwd=tmp_path)
     assert code == 3, err
     assert "completed with errors: 392 rows saved, 8 rows rejected" in err
     assert "row,column,value,message" in err.replace(" ", "")
     job = err.split("bulkflow errors ")[1].split()[0]
 
-    code, out, err = cli(served, "errors", job, "-o", "errors.csv", cwd=tmp_path)
+    code, _out, err = cli(served, "errors", job, "-o", "errors.csv", cwd=tmp_path)
     assert code == 0, err
     with (tmp_path / "errors.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))

@@ -43,11 +43,14 @@ class ReadyBody(BaseModel):
 
 
 class UploadCreate(BaseModel):
-    """The multipart form of ``POST /v1/uploads`` (documented; the body is parsed as it streams)."""
+    """The multipart form of POST /v1/uploads (the body is parsed as it streams)."""
 
     file: bytes = Field(description="the spreadsheet: CSV, XLSX, Parquet or JSONL")
-    dataset: str = Field(description="the dataset the rows belong to")
-    sheet: str | None = Field(None, description="the XLSX sheet (default: the first)")
+    dataset: str = Field(min_length=1, description="the dataset the rows belong to")
+    sheet: str | None = Field(
+        None,
+        description="the sheet to read (default: the first sheet whose header fits the dataset)",
+    )
 
 
 def upload_form_openapi() -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -10,9 +11,16 @@ from rich.console import Console
 from schemas.errors import BulkflowError
 from schemas.settings import TIERS, Tier, get_settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+if TYPE_CHECKING:
+    from ops.client import ApiClient
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="bulkflow: bulk spreadsheet uploads through Kafka, with live progress.",
+)
 broker_app = typer.Typer(no_args_is_help=True, help="The local Kafka broker (no Docker).")
-topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics declared in schemas/.")
+topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics: create the declared ones.")
 app.add_typer(broker_app, name="broker")
 app.add_typer(topics_app, name="topics")
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: chunks that can never succeed.")
@@ -174,65 +182,101 @@ def produce(
 
 @app.command("api")
 def api(
-    host: str = typer.Option("127.0.0.1"),
-    port: int = typer.Option(8000),
+    host: str | None = typer.Option(None, help="default: BULKFLOW_API_HOST (127.0.0.1)"),
+    port: int | None = typer.Option(None, help="default: BULKFLOW_API_PORT (8000)"),
     workers: int = typer.Option(1, help="uvicorn worker processes"),
 ) -> None:
     """Run the HTTP API (uvicorn)."""
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")  # fmt: skip
+    from ops.client import record_api_url
+
+    settings = get_settings()
+    host, port = host or settings.api_host, port or settings.api_port
+    record_api_url(settings, host, port)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 @app.command("serve")
 def serve(
-    host: str = typer.Option("127.0.0.1"),
-    port: int = typer.Option(8000),
+    host: str | None = typer.Option(None, help="default: BULKFLOW_API_HOST (127.0.0.1)"),
+    port: int | None = typer.Option(None, help="default: BULKFLOW_API_PORT (8000)"),
     workers: int = typer.Option(1, help="chunk worker processes"),
     producers: int = typer.Option(1, help="producer processes"),
 ) -> None:
-    """API + producer + workers + aggregator on one machine, supervised: one that dies is
-    restarted; Ctrl-C stops them all."""
+    """API, producer, workers and aggregator on one machine, supervised.
+
+    A process that dies is restarted; Ctrl-C stops them all. The other commands find this
+    API's address without being told.
+    """
+    from ops.client import record_api_url
     from ops.serve import run_serve
 
-    run_serve(get_settings(), host=host, port=port, workers=workers, producers=producers,
-              echo=console.print)  # fmt: skip
+    settings = get_settings()
+    host, port = host or settings.api_host, port or settings.api_port
+    record_api_url(settings, host, port)
+    run_serve(
+        settings, host=host, port=port, workers=workers, producers=producers, echo=console.print
+    )
 
 
-def _client(url: str | None, key: str | None):
-    from ops.client import ApiClient
+URL_HELP = "API address; default: BULKFLOW_API_URL, else the address `bulkflow serve` uses"
+KEY_HELP = "API key; default: BULKFLOW_API_KEY, else the first of BULKFLOW_API_KEYS"
+
+
+def _client(url: str | None, key: str | None) -> ApiClient:
+    from ops.client import ApiClient, default_api_url
 
     settings = get_settings()
     if key is None:
-        keys = settings.api_key_map()
-        key = next(iter(keys), "")
-    return ApiClient(url or "http://127.0.0.1:8000", key)
+        key = next(iter(settings.api_key_map()), "")
+    return ApiClient(url or default_api_url(settings), key)
+
+
+EXIT_FAILED, EXIT_WITH_ERRORS = 2, 3
 
 
 @app.command("upload")
 def upload(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
-    dataset: str = typer.Option(..., "--dataset", "-d"),
-    wait: bool = typer.Option(False, "--wait", help="follow the job to its end"),
-    sheet: str | None = typer.Option(None),
-    url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL"),
-    key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY"),
+    dataset: str = typer.Option(..., "--dataset", "-d", help="the dataset's name"),
+    wait: bool = typer.Option(
+        False, "--wait", help="follow the job to its end with a live progress bar"
+    ),
+    sheet: str | None = typer.Option(None, help="the sheet to read (default: the first that fits)"),
+    url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL", help=URL_HELP),
+    key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY", help=KEY_HELP),
 ) -> None:
-    """Upload a file through the API; with --wait, a live progress bar until it ends."""
-    from ops.progress_ui import follow_jobs, summary_table
+    """Upload a file through the API.
+
+    With --wait, the exit code tells the outcome: 0 completed, 2 failed (the reason is
+    printed), 3 completed with errors (the first errors are printed).
+    """
+    from ops.progress_ui import follow_jobs, outcome_lines, summary_table
 
     client = _client(url, key)
     try:
         accepted = client.upload(file, dataset, sheet=sheet)
-        console.print(f"job {accepted['job_id']} queued on the {accepted['tier']} tier")
-        if wait:
-            finals = follow_jobs(client, {accepted["job_id"]: file.name}, console)
-            console.print(summary_table(finals))
-            if finals[accepted["job_id"]].state == "failed":
-                raise typer.Exit(2)
-        else:
-            print(accepted["job_id"])
+        job_id = accepted["job_id"]
+        console.print(f"job {job_id} queued on the {accepted['tier']} tier")
+        if not wait:
+            print(job_id)
+            return
+        final = follow_jobs(client, {job_id: file.name}, console)[job_id]
+        console.print(summary_table({job_id: final}))
+        for line in outcome_lines(client, final):
+            console.print(line, markup=False, highlight=False)
+        if final.state == "failed":
+            raise typer.Exit(EXIT_FAILED)
+        if final.state == "completed_with_errors":
+            raise typer.Exit(EXIT_WITH_ERRORS)
     except BulkflowError as exc:
         raise fail(str(exc)) from exc
     finally:
@@ -241,9 +285,9 @@ def upload(
 
 @app.command("status")
 def status(
-    job: str = typer.Argument(...),
-    url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL"),
-    key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY"),
+    job: str = typer.Argument(..., help="the job id"),
+    url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL", help=URL_HELP),
+    key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY", help=KEY_HELP),
 ) -> None:
     """Print a job's status (JSON)."""
     client = _client(url, key)
@@ -251,6 +295,37 @@ def status(
         print(client.status(job).model_dump_json(indent=2))
     except BulkflowError as exc:
         raise fail(str(exc)) from exc
+    finally:
+        client.close()
+
+
+@app.command("errors")
+def errors(
+    job: str = typer.Argument(..., help="the job id"),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="write the CSV to this file (default: standard output)"
+    ),
+    url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL", help=URL_HELP),
+    key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY", help=KEY_HELP),
+) -> None:
+    """Write a job's row errors as CSV: row, column, value, message."""
+    import sys
+
+    client = _client(url, key)
+    try:
+        if output is None:
+            for block in client.errors_csv(job):
+                sys.stdout.buffer.write(block)
+            sys.stdout.flush()
+            return
+        with output.open("wb") as f:
+            for block in client.errors_csv(job):
+                f.write(block)
+        console.print(f"row errors of job {job} written to {output}")
+    except BulkflowError as exc:
+        raise fail(str(exc)) from exc
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror}") from exc
     finally:
         client.close()
 
@@ -315,7 +390,11 @@ def bench(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BulkflowError as exc:  # a known failure is one line, never a traceback
+        console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""A small HTTP client of the bulkflow API, for ``bulkflow upload|status`` and the demo."""
+"""A small HTTP client of the bulkflow API, for ``bulkflow upload|status|errors`` and the demo.
+
+Every failure is an :class:`OpsError` with one line that says what to do: the command line
+prints it without a traceback."""
 
 from __future__ import annotations
 
@@ -13,26 +16,70 @@ import httpx
 
 from ops.errors import OpsError
 from schemas.records import UploadStatus
+from schemas.settings import Settings
 
 TIMEOUT = httpx.Timeout(30.0, read=120.0)
+API_URL_FILE = "api-url"  # written by `bulkflow serve` / `bulkflow api` under the home folder
+
+
+def default_api_url(settings: Settings) -> str:
+    """Where the API is: BULKFLOW_API_URL, else the address a running `bulkflow serve` wrote
+    under the home folder, else BULKFLOW_API_HOST and BULKFLOW_API_PORT."""
+    if settings.api_url:
+        return settings.api_url
+    recorded = settings.home / API_URL_FILE
+    try:
+        url = recorded.read_text(encoding="utf-8").strip()
+    except OSError:
+        url = ""
+    return url or f"http://{settings.api_host}:{settings.api_port}"
+
+
+def record_api_url(settings: Settings, host: str, port: int) -> None:
+    """Let the CLI find an API started with another --host or --port."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / API_URL_FILE).write_text(f"http://{shown}:{port}\n", encoding="utf-8")
 
 
 class ApiClient:
     def __init__(self, base_url: str, api_key: str) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, timeout=TIMEOUT,
-                                  headers={"Authorization": f"Bearer {api_key}"})  # fmt: skip
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=TIMEOUT,
+            headers={"Authorization": f"Bearer {api_key}"},
+        )
 
     def close(self) -> None:
         self._http.close()
 
+    def _unreachable(self, exc: httpx.TransportError) -> OpsError:
+        return OpsError(
+            f"cannot reach the bulkflow API at {self.base_url} ({type(exc).__name__}: {exc}); "
+            "start it with `bulkflow serve`, or point BULKFLOW_API_URL (or --url) at it"
+        )
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
+
     def _check(self, response: httpx.Response) -> Any:
+        if response.status_code == 401:
+            raise OpsError(
+                "the API refused the key (401): set BULKFLOW_API_KEY (or --key) to a key "
+                "listed in the server's BULKFLOW_API_KEYS"
+            )
         if response.status_code >= 400:
             try:
                 detail = response.json().get("detail", response.text)
             except ValueError:
                 detail = response.text
-            raise OpsError(f"{response.status_code}: {detail}")
+            raise OpsError(f"the API answered {response.status_code}: {detail}")
+        if not response.content:
+            return None
         return response.json()
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:
@@ -49,32 +96,53 @@ class ApiClient:
             time.sleep(0.3)
         raise OpsError(f"the API at {self.base_url} is not ready after {timeout_s:.0f}s: {last}")
 
-    def upload(self, path: Path, dataset: str, *, sheet: str | None = None,
-               idempotency_key: str | None = None) -> dict[str, Any]:  # fmt: skip
+    def upload(
+        self,
+        path: Path,
+        dataset: str,
+        *,
+        sheet: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         data = {"dataset": dataset, **({"sheet": sheet} if sheet else {})}
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         with path.open("rb") as f:
-            response = self._http.post("/v1/uploads", data=data, headers=headers,
-                                       files={"file": (path.name, f, kind)})  # fmt: skip
+            files = {"file": (path.name, f, kind)}
+            response = self._request("POST", "/v1/uploads", data=data, headers=headers, files=files)
         return dict(self._check(response))
 
     def status(self, job_id: str) -> UploadStatus:
-        return UploadStatus.model_validate(self._check(self._http.get(f"/v1/uploads/{job_id}")))
+        body = self._check(self._request("GET", f"/v1/uploads/{job_id}"))
+        return UploadStatus.model_validate(body)
+
+    def errors_csv(self, job_id: str) -> Iterator[bytes]:
+        """The job's row errors as CSV, streamed."""
+        try:
+            with self._http.stream("GET", f"/v1/uploads/{job_id}/errors") as resp:
+                if resp.status_code >= 400:
+                    resp.read()
+                    self._check(resp)
+                yield from resp.iter_bytes()
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
 
     def events(self, job_id: str, timeout_s: float = 3600.0) -> Iterator[UploadStatus]:
         """Follow the job's server-sent events until it ends."""
         timeout = httpx.Timeout(30.0, read=timeout_s)
-        with self._http.stream("GET", f"/v1/uploads/{job_id}/events", timeout=timeout) as resp:
-            if resp.status_code >= 400:
-                resp.read()
-                self._check(resp)
-            for line in resp.iter_lines():
-                if line.startswith("data:"):
-                    status = UploadStatus.model_validate(json.loads(line[5:].strip()))
-                    yield status
-                    if status.is_final:
-                        return
+        try:
+            with self._http.stream("GET", f"/v1/uploads/{job_id}/events", timeout=timeout) as resp:
+                if resp.status_code >= 400:
+                    resp.read()
+                    self._check(resp)
+                for line in resp.iter_lines():
+                    if line.startswith("data:"):
+                        status = UploadStatus.model_validate(json.loads(line[5:].strip()))
+                        yield status
+                        if status.is_final:
+                            return
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
 
     def wait_final(self, job_id: str, timeout_s: float = 600.0) -> UploadStatus:
         last = None

@@ -13,8 +13,15 @@ from ops.client import ApiClient
 from schemas.records import UploadStatus
 
 
+def rate_text(status: UploadStatus) -> str:
+    """The one rows/s figure everywhere (bar, summary, page): rows processed (ok + failed)
+    per second from the job's first chunk to its end, or to now while it runs; computed by
+    the progress fold and carried on the status."""
+    return f"{status.rows_per_second:,.0f}" if status.rows_per_second else "-"
+
+
 def _describe(status: UploadStatus) -> str:
-    rate = f"{status.rows_per_second:,.0f} rows/s" if status.rows_per_second else ""
+    rate = f"{rate_text(status)} rows/s" if status.rows_per_second else ""
     return f"{status.state:<22} {status.rows_ok + status.rows_failed:>9,} rows {rate}"
 
 
@@ -24,8 +31,13 @@ def follow_jobs(
     """One bar per job, fed by its server-sent events; returns the final statuses."""
     finals: dict[str, UploadStatus] = {}
     lock = threading.Lock()
-    columns = (TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
-               TextColumn("{task.fields[info]}"), TimeElapsedColumn())  # fmt: skip
+    columns = (
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         tasks: dict[str, TaskID] = {
             job: progress.add_task(name[:28], total=100, info="queued")
@@ -56,15 +68,49 @@ def follow_jobs(
 def summary_table(
     finals: Mapping[str, UploadStatus], names: Mapping[str, str] | None = None
 ) -> Table:
+    """One row per job. "seconds" is the wall time from upload to end (queueing included);
+    "rows/s" is the status's own figure (see :func:`rate_text`)."""
     table = Table(title="bulkflow summary")
     for column in ("file", "tier", "state", "rows ok", "rows failed", "seconds", "rows/s"):
         table.add_column(column, justify="right" if column.startswith(("rows", "sec")) else "left")
     for job, s in finals.items():
         seconds = (s.finished_at - s.submitted_at).total_seconds() if s.finished_at else None
-        rows = s.rows_ok + s.rows_failed
         table.add_row(
-            (names or {}).get(job, s.filename), s.tier, s.state, f"{s.rows_ok:,}",
-            f"{s.rows_failed:,}", f"{seconds:.1f}" if seconds is not None else "-",
-            f"{rows / seconds:,.0f}" if seconds else "-",
-        )  # fmt: skip
+            (names or {}).get(job, s.filename),
+            s.tier,
+            s.state,
+            f"{s.rows_ok:,}",
+            f"{s.rows_failed:,}",
+            f"{seconds:.1f}" if seconds is not None else "-",
+            rate_text(s),
+        )
     return table
+
+
+def first_error_lines(client: ApiClient, job_id: str, limit: int = 5) -> list[str]:
+    """The first few lines of the job's error CSV (header included), for the terminal."""
+    lines: list[str] = []
+    buffered = b""
+    for block in client.errors_csv(job_id):
+        buffered += block
+        while b"\n" in buffered and len(lines) <= limit:
+            line, buffered = buffered.split(b"\n", 1)
+            lines.append(line.decode("utf-8", "replace").rstrip("\r"))
+        if len(lines) > limit:
+            break
+    return lines
+
+
+def outcome_lines(client: ApiClient, status: UploadStatus) -> list[str]:
+    """What a person needs after --wait: the failure reason, or where the row errors are."""
+    if status.state == "failed":
+        return [f"job {status.job_id} failed: {status.error or 'no reason recorded'}"]
+    if status.state == "completed_with_errors":
+        lines = [
+            f"job {status.job_id} completed with errors: {status.rows_ok:,} rows saved, "
+            f"{status.rows_failed:,} rows rejected. The first ones:"
+        ]
+        lines += ["  " + line for line in first_error_lines(client, status.job_id)]
+        lines.append(f"all of them: bulkflow errors {status.job_id} -o errors.csv")
+        return lines
+    return []

@@ -76,7 +76,7 @@ class ChunkResult(BaseModel):
 
 
 class UploadStatus(BaseModel):
-    """A job's whole current status: on ``progress`` (compacted) and from the API."""
+    """A job's whole current status, as on the compacted progress topic and from the API."""
 
     job_id: str
     tenant: str

@@ -38,7 +38,10 @@ class Settings(BaseSettings):
     kafka_version: str = "4.0.1"
     broker_heap: str = "512m"
 
-    # API
+    # API: where `bulkflow serve` / `bulkflow api` listen, and where the CLI finds them
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    api_url: str = ""  # BULKFLOW_API_URL: the CLI's API address, when not on this machine
     api_keys: str = "demo:demo-key"
     max_upload_bytes: int = 512 * 1024 * 1024
 

@@ -1,0 +1,94 @@
+"""The command line as a person uses it, through the real ``bulkflow`` entry point, against
+the real API, broker, workers and database."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ops.localhost import free_port
+from ops.procs import Supervisor, settings_env
+from ops.sample_data import write_orders_csv
+from schemas.settings import Settings
+from tests.unit.test_cli_messages import BULKFLOW
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture
+def served(kafka_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """API (on a port only its own settings know), producer, worker, aggregator."""
+    settings = kafka_settings.model_copy(update={"api_keys": "acme:key-a,globex:key-b"})
+    port = free_port()
+    supervisor = Supervisor(settings, tmp_path / "logs", restart=False)
+    supervisor.add("api", "api", "--port", str(port))
+    for name in ("producer", "worker", "aggregator"):
+        supervisor.add(name, name, *(["--loglevel", "warning"] if name != "producer" else []))
+    supervisor.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        else:
+            pytest.fail("the API did not become ready in 60 s")
+        yield settings
+    finally:
+        supervisor.stop()
+
+
+def cli(settings: Settings, *args: str, cwd: Path, key: str = "key-a") -> tuple[int, str, str]:
+    """Run `bulkflow ARGS` from a folder outside the repo, with no BULKFLOW_API_URL: the CLI
+    must find the API from the address `bulkflow api --port` recorded."""
+    import subprocess
+
+    env = settings_env(settings)
+    env.pop("BULKFLOW_API_URL", None)
+    env["BULKFLOW_API_KEY"] = key
+    done = subprocess.run(
+        [BULKFLOW, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_upload_wait_tells_the_whole_story(served: Settings, tmp_path: Path) -> None:
+    good = write_orders_csv(tmp_path / "good.csv", 300)
+    code, _out, err = cli(served, "upload", str(good), "-d", "orders", "--wait", cwd=tmp_path)
+    assert code == 0, err
+    assert "completed" in err and "300" in err
+
+    bad_rows = write_orders_csv(tmp_path / "some-bad.csv", 400, invalid_every=50)
+    code, _out, err = cli(served, "upload", str(bad_rows), "-d", "orders", "--wait", cwd=tmp_path)
+    assert code == 3, err
+    assert "completed with errors: 392 rows saved, 8 rows rejected" in err
+    assert "row,column,value,message" in err.replace(" ", "")
+    job = err.split("bulkflow errors ")[1].split()[0]
+
+    code, _out, err = cli(served, "errors", job, "-o", "errors.csv", cwd=tmp_path)
+    assert code == 0, err
+    with (tmp_path / "errors.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 8
+    assert all(r["message"] for r in rows)
+
+    broken = tmp_path / "broken.csv"
+    broken.write_text("order_id,country\n1,DE\n", encoding="utf-8")
+    code, _out, err = cli(served, "upload", str(broken), "-d", "orders", "--wait", cwd=tmp_path)
+    assert code == 2, err
+    assert "failed:" in err and "customer_email" in err
+
+
+def test_a_bad_key_is_one_line_with_the_fix(served: Settings, tmp_path: Path) -> None:
+    code, _out, err = cli(served, "status", "some-job", cwd=tmp_path, key="wrong")
+    assert code == 1
+    assert "Traceback" not in err
+    assert "refused the key (401)" in err and "BULKFLOW_API_KEY" in err

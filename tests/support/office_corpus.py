@@ -95,7 +95,9 @@ def _row_error_problems(
     return problems
 
 
-def job_problems(engine: Engine, status: Mapping[str, Any], expected: Mapping[str, Any]) -> list[str]:
+def job_problems(
+    engine: Engine, status: Mapping[str, Any], expected: Mapping[str, Any]
+) -> list[str]:
     """What differs between a final job status (the API's JSON) plus the database, and the
     file's expectation; empty when the job came out as expected."""
     job_id = status["job_id"]

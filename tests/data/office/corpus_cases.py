@@ -8,105 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal
-from typing import Any
 
-from tests.data.office.corpus_model import (
-    COLUMNS,
-    Case,
-    Odd,
-    Order,
-    Sheet,
-    make_orders,
-    typed_cells,
+from tests.data.office import corpus_failures as failing
+from tests.data.office.corpus_layouts import (
+    BAD_COUNTRY,
+    BAD_EMAIL,
+    HALF_ITEM,
+    IMPOSSIBLE,
+    MAYBE,
+    NEGATIVE,
+    NOT_A_NUMBER,
+    formulas_table,
+    instructions_sheet,
+    mixed_cells,
 )
-
-IMPOSSIBLE = Odd("ordered_at", "2024-02-31 25:61:00", "date")
-NOT_A_NUMBER = Odd("amount", "twelve", "number")
-MAYBE = Odd("express", "maybe", "boolean")
-HALF_ITEM = Odd("quantity", 2.5, "integer")
-BAD_COUNTRY = Odd("country", "usa", "match")
-BAD_EMAIL = Odd("customer_email", "not-an-email", "email")
-NEGATIVE = Odd("amount", -5, "at least")
-
-
-def _instructions(case: Case) -> None:
-    """A first sheet of prose, as templates have: it even lists the column names, one a row."""
-    sheet = case.new_sheet("Instructions")
-    sheet.add("How to fill in the order template")
-    sheet.blank()
-    sheet.add("Enter one order per row on the next sheet. Do not rename the columns.")
-    sheet.add("Column", "Meaning")
-    for name in COLUMNS:
-        sheet.add(name, f"the {name.replace('_', ' ')} of the order")
-    sheet.add("Questions? Write to orders@example.com")
-
-
-def _mixed_cells(order: Order, index: int, row: int) -> dict[str, Any]:
-    """One column, several cell types: numbers as text, grouped thousands, yes/no, 1/0..."""
-    cells = typed_cells(order, index, row)
-    if index % 4 == 1:
-        cells["order_id"] = str(order.order_id)
-    if order.amount is not None and index % 3 == 1:
-        cells["amount"] = f"{order.amount:,.2f}"
-    if order.quantity is not None and index % 3 == 2:
-        cells["quantity"] = str(order.quantity)
-    if order.express is not None:
-        flag = order.express
-        cells["express"] = (flag, "yes" if flag else "no", int(flag), "Y" if flag else "N")[
-            index % 4
-        ]
-    if index % 5 == 3:
-        cells["ordered_at"] = order.ordered_at.strftime("%Y-%m-%d %H:%M:%S")
-    elif index % 5 == 4:
-        cells["ordered_at"] = order.ordered_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return cells
-
-
-def _formula_cells(order: Order, index: int, row: int) -> dict[str, Any]:
-    """order_id follows the row above, amount is unit price x quantity, express a comparison."""
-    cells = typed_cells(order, index, row)
-    if index:
-        cells["order_id"] = f"=A{row - 1}+1"
-    if order.amount is not None and order.quantity is not None:
-        cells["unit_price"] = float(order.amount / order.quantity)
-        cells["amount"] = f"=ROUND(I{row}*F{row},2)"
-    cells["express"] = None if order.quantity is None else f"=F{row}>10"
-    return cells
-
-
-FORMULA_HEADER = [(c, c) for c in COLUMNS] + [("unit price", "unit_price")]
-CENT = Decimal("0.01")
-
-
-def _formula_orders(orders: list[Order]) -> list[Order]:
-    """What the formulas compute: a unit price in cents times the quantity; express for > 10."""
-    done = []
-    for order in orders:
-        amount = order.amount
-        if amount is not None and order.quantity is not None:
-            amount = (amount / 20).quantize(CENT) * order.quantity
-        express = None if order.quantity is None else order.quantity > 10
-        done.append(replace(order, amount=amount, express=express))
-    return done
-
-
-def _formulas_table(case: Case, sheet: Sheet, orders: list[Order]) -> None:
-    """Formula columns (cached values via LibreOffice), a #DIV/0! cell and a Total row."""
-    orders = _formula_orders(orders)
-    first = sheet.next_row + 1
-    case.table(
-        sheet,
-        orders,
-        FORMULA_HEADER,
-        cells=_formula_cells,
-        odd={len(orders) // 2: Odd("amount", "=1/0", "#DIV/0!")},
-    )
-    last = sheet.next_row - 1
-    total = sheet.add(
-        "Total", None, None, None, f"=SUM(E{first}:E{last})", f"=SUM(F{first}:F{last})"
-    )
-    case.invalid.append({"row": total, "column": "order_id", "keyword": "integer"})
+from tests.data.office.corpus_model import COLUMNS, Case, Odd, make_orders
 
 
 def build_cases() -> list[Case]:
@@ -131,12 +47,12 @@ def build_cases() -> list[Case]:
         _xls_title_1904,
         _ods_email_alias,
         _ods_instructions_formulas,
-        _header_too_deep,
-        _fail_no_sheet_maps,
-        _fail_missing_required,
-        _fail_truncated,
-        _fail_cut_sheet_xml,
-        _fail_encrypted,
+        failing.header_too_deep,
+        failing.no_sheet_maps,
+        failing.missing_required,
+        failing.truncated,
+        failing.cut_sheet_xml,
+        failing.encrypted,
     ]
     return [build((number + 1) * 1000) for number, build in enumerate(builders)]
 
@@ -191,7 +107,7 @@ def _merged_header(base: int) -> Case:
 
 def _instructions_first(base: int) -> Case:
     case = Case("xlsx_instructions_first.xlsx", ["xlsx", "second_sheet"])
-    _instructions(case)
+    instructions_sheet(case)
     case.table(case.new_sheet("Orders"), make_orders(base, 20, base), odd={11: BAD_EMAIL})
     return case
 
@@ -200,7 +116,7 @@ def _instructions_named(base: int) -> Case:
     case = Case(
         "xlsx_instructions_named.xlsx", ["xlsx", "second_sheet", "sheet_field"], sheet="Orders"
     )
-    _instructions(case)
+    instructions_sheet(case)
     case.table(case.new_sheet("Orders"), make_orders(base, 20, base))
     return case
 
@@ -236,7 +152,7 @@ def _aliases(base: int) -> Case:
 def _mixed_types(base: int) -> Case:
     case = Case("xlsx_mixed_types.xlsx", ["xlsx", "mixed_types"])
     odd = {5: HALF_ITEM, 9: BAD_COUNTRY, 14: BAD_EMAIL, 20: NEGATIVE, 26: MAYBE}
-    case.table(case.new_sheet("Orders"), make_orders(base, 30, base), cells=_mixed_cells, odd=odd)
+    case.table(case.new_sheet("Orders"), make_orders(base, 30, base), cells=mixed_cells, odd=odd)
     return case
 
 
@@ -264,13 +180,13 @@ def _date1904(base: int) -> Case:
 
 def _formulas(base: int) -> Case:
     case = Case("xlsx_formulas.xlsx", ["xlsx", "formulas"], recalc=True)
-    _formulas_table(case, case.new_sheet("Orders"), make_orders(base, 20, base))
+    formulas_table(case, case.new_sheet("Orders"), make_orders(base, 20, base))
     return case
 
 
 def _xlsm(base: int) -> Case:
     case = Case("xlsm_orders.xlsm", ["xlsm", "formulas"], recalc=True)
-    _formulas_table(case, case.new_sheet("Orders"), make_orders(base, 16, base))
+    formulas_table(case, case.new_sheet("Orders"), make_orders(base, 16, base))
     return case
 
 
@@ -282,7 +198,7 @@ def _xlsb(base: int) -> Case:
 
 def _xlsb_second_sheet_title(base: int) -> Case:
     case = Case("xlsb_second_sheet_title.xlsb", ["xlsb", "second_sheet", "title_rows"])
-    _instructions(case)
+    instructions_sheet(case)
     sheet = case.new_sheet("Orders")
     sheet.add("Orders — week 12")
     sheet.blank()
@@ -315,7 +231,7 @@ def _ods_email_alias(base: int) -> Case:
         case.new_sheet("Orders"),
         make_orders(base, 24, base),
         header,
-        cells=_mixed_cells,
+        cells=mixed_cells,
         odd={13: NEGATIVE},
     )
     return case
@@ -323,76 +239,6 @@ def _ods_email_alias(base: int) -> Case:
 
 def _ods_instructions_formulas(base: int) -> Case:
     case = Case("ods_instructions_formulas.ods", ["ods", "second_sheet", "formulas"], recalc=True)
-    _instructions(case)
-    _formulas_table(case, case.new_sheet("Orders"), make_orders(base, 16, base))
+    instructions_sheet(case)
+    formulas_table(case, case.new_sheet("Orders"), make_orders(base, 16, base))
     return case
-
-
-def _header_too_deep(base: int) -> Case:
-    case = Case(
-        "fail_header_too_deep.xlsx",
-        ["xlsx", "failure", "title_rows"],
-        outcome="failed",
-        reason_keywords=["Orders", "50"],
-    )
-    sheet = case.new_sheet("Orders")
-    for line in range(1, 56):
-        sheet.add(f"Note {line}: read the delivery terms before ordering.")
-    case.table(sheet, make_orders(base, 5, base))
-    return case
-
-
-def _fail_no_sheet_maps(base: int) -> Case:
-    case = Case(
-        "fail_no_sheet_maps.xlsx",
-        ["xlsx", "failure", "second_sheet"],
-        outcome="failed",
-        reason_keywords=["Instructions", "Summary", "Notes", "sheet"],
-    )
-    _instructions(case)
-    summary = case.new_sheet("Summary")
-    summary.add("country", "amount")
-    summary.add("DE", 10.5)
-    notes = case.new_sheet("Notes")
-    notes.add("Orders go in a new file each month.")
-    return case
-
-
-def _fail_missing_required(base: int) -> Case:
-    case = Case(
-        "fail_missing_required.xlsx",
-        ["xlsx", "failure", "title_rows"],
-        outcome="failed",
-        reason_keywords=["customer_email", "row 3"],
-    )
-    sheet = case.new_sheet("Orders")
-    sheet.add("Orders without buyers")
-    sheet.blank()
-    header = [("Client", None) if c == "customer_email" else (c, c) for c in COLUMNS]
-    case.table(sheet, make_orders(base, 10, base), header)
-    return case
-
-
-def _damaged(file: str, damage: str, keywords: list[str], base: int) -> Case:
-    case = Case(
-        file,
-        ["xlsx", "failure", "corrupt"],
-        damage=damage,
-        outcome="failed",
-        reason_keywords=keywords,
-    )
-    case.table(case.new_sheet("Orders"), make_orders(base, 30, base))
-    return case
-
-
-def _fail_truncated(base: int) -> Case:
-    return _damaged("fail_truncated.xlsx", "truncate", ["damaged|corrupt|truncated"], base)
-
-
-def _fail_cut_sheet_xml(base: int) -> Case:
-    keywords = ["damaged|corrupt|truncated|cannot be read|could not be read"]
-    return _damaged("fail_cut_sheet_xml.xlsx", "cut_sheet_xml", keywords, base)
-
-
-def _fail_encrypted(base: int) -> Case:
-    return _damaged("fail_encrypted.xlsx", "encrypt", ["password|encrypted"], base)

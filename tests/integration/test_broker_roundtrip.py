@@ -13,9 +13,9 @@ import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
+from messaging.names import declared_topics, topic_names
 from ops.topics import create_topics
 from schemas.settings import Settings
-from schemas.topics import declared_topics, topic_names
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.integration

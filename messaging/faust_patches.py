@@ -28,9 +28,10 @@ def _installed_version(package: str) -> str:
         return "not installed"
 
 
-def check_versions(installed: Callable[[str], str] = _installed_version) -> None:
+def check_versions(installed: Callable[[str], str] | None = None) -> None:
     """Raise RuntimeError unless faust-streaming and aiokafka are the pinned versions."""
-    found = {package: installed(package) for package in PINNED_VERSIONS}
+    version_of = installed or _installed_version
+    found = {package: version_of(package) for package in PINNED_VERSIONS}
     if found == PINNED_VERSIONS:
         return
     pinned = ", ".join(f"{p} {v}" for p, v in PINNED_VERSIONS.items())

@@ -29,6 +29,11 @@ def probe_admin_config(settings: Settings) -> dict[str, Any]:
     return admin_config(settings.kafka_bootstrap)
 
 
+def worker_groups(settings: Settings, tier: Tier) -> set[str]:
+    """The consumer groups whose commits on ``chunks.<tier>`` count: the worker apps' ids."""
+    return set(group_names(settings).workers_reading(tier))
+
+
 class ChunkLagProbe:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -49,7 +54,7 @@ class ChunkLagProbe:
         """The furthest committed offsets of any worker group on the topic."""
         from confluent_kafka import ConsumerGroupTopicPartitions
 
-        workers = set(group_names(self.settings).workers_reading(tier))
+        workers = worker_groups(self.settings, tier)
         groups = self._admin.list_consumer_groups(request_timeout=5).result(timeout=10)
         best: dict[int, int] = {}
         for group in groups.valid:

@@ -12,7 +12,7 @@ from schemas.settings import TIERS, Tier, get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 broker_app = typer.Typer(no_args_is_help=True, help="The local Kafka broker (no Docker).")
-topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics declared in schemas/.")
+topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics declared in messaging/names.py.")
 app.add_typer(broker_app, name="broker")
 app.add_typer(topics_app, name="topics")
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: chunks that can never succeed.")

@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
+from typing import Any
 
 from confluent_kafka import Consumer
 from pydantic import ValidationError
 
 from api.metrics import ApiMetrics
+from messaging.clients import consumer_config
+from messaging.names import group_names, instance_id, topic_names
 from producer.lag import ChunkLagProbe
 from schemas.records import ChunkResult
 from schemas.settings import TIERS, Settings
-from schemas.topics import topic_names
 
 log = logging.getLogger(__name__)
+
+
+def stats_consumer_config(settings: Settings, instance: str) -> dict[str, Any]:
+    """Follows new chunk results only, in a group of its own: every API process sees all."""
+    return consumer_config(
+        settings.kafka_bootstrap, group_names(settings).api_stats(instance), offsets_reset="latest"
+    )
 
 
 class PipelineStats:
@@ -42,11 +50,7 @@ class PipelineStats:
 
     def _follow(self) -> None:
         try:
-            consumer = Consumer({
-                "bootstrap.servers": self.settings.kafka_bootstrap,
-                "group.id": f"{self.settings.topic_prefix}-api-stats-{uuid.uuid4().hex[:8]}",
-                "auto.offset.reset": "latest", "enable.auto.commit": False,
-            })  # fmt: skip
+            consumer = Consumer(stats_consumer_config(self.settings, instance_id()))
             consumer.subscribe([topic_names(self.settings).chunk_results])
         except Exception as exc:  # metrics must never take the API down
             log.warning("chunk stats disabled: %s", exc)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -20,13 +19,29 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import ValidationError
 
+from messaging.clients import consumer_config
+from messaging.names import group_names, instance_id, topic_names
 from schemas.records import UploadStatus, is_step_back
 from schemas.settings import Settings
-from schemas.topics import topic_names
 
 log = logging.getLogger(__name__)
 
 ChangeHook = Callable[[UploadStatus | None, UploadStatus], None]
+
+
+def view_consumer_config(
+    settings: Settings, instance: str, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A group of its own per API process; it assigns partitions and stores no offsets."""
+    return consumer_config(
+        settings.kafka_bootstrap,
+        group_names(settings).progress_view(instance),
+        offsets_reset="earliest",
+        auto_offset_store=False,
+        partition_eof=True,
+        session_timeout_ms=10_000,
+        overrides=overrides,
+    )
 
 
 class ProgressView:
@@ -38,16 +53,7 @@ class ProgressView:
         **consumer_overrides: Any,
     ) -> None:
         self.topic = topic_names(settings).progress
-        self._config: dict[str, Any] = {
-            "bootstrap.servers": settings.kafka_bootstrap,
-            "group.id": f"bulkflow-api-view-{uuid.uuid4().hex}",
-            "enable.auto.commit": False,
-            "enable.auto.offset.store": False,
-            "enable.partition.eof": True,
-            "auto.offset.reset": "earliest",
-            "session.timeout.ms": 10_000,
-            **consumer_overrides,
-        }
+        self._config = view_consumer_config(settings, instance_id(), consumer_overrides)
         self._on_change = on_change
         self._poll_s = poll_s
         self._lock = threading.Lock()

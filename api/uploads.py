@@ -21,12 +21,12 @@ from api.idempotency import valid_key
 from api.models import UploadAccepted
 from api.multipart import SpooledForm, spool_multipart
 from api.state import AppState
+from messaging.names import topic_names
 from producer.errors import ParseError, PublishError
 from producer.submit import make_upload_record, new_job_id, spool_target, submit_upload
 from schemas.errors import DatasetError
 from schemas.records import UploadRecord, UploadStatus, utcnow
 from schemas.settings import Tier
-from schemas.topics import topic_names
 
 log = logging.getLogger(__name__)
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import Consumer, Message, TopicPartition
 
+from messaging.clients import consumer_config
+from messaging.names import group_names, instance_id, topic_names
 from producer.publisher import Publisher
 from schemas.records import DLQ_HEADERS, H_ERROR, H_SOURCE_TOPIC, ChunkHeaders
 from schemas.settings import Settings
-from schemas.topics import topic_names
 
 POLL_S = 1.0
 
@@ -71,19 +71,19 @@ def _drain(consumer: Consumer, topic: str, idle_polls: int = 5) -> Iterator[Mess
                 yield msg
 
 
+def dlq_consumer_config(settings: Settings, group: str) -> dict[str, Any]:
+    return consumer_config(settings.kafka_bootstrap, group, offsets_reset="earliest")
+
+
 def _dlq_consumer(settings: Settings, group: str) -> tuple[Consumer, str]:
-    consumer = Consumer({
-        "bootstrap.servers": settings.kafka_bootstrap, "group.id": group,
-        "auto.offset.reset": "earliest", "enable.auto.commit": False,
-    })  # fmt: skip
+    consumer = Consumer(dlq_consumer_config(settings, group))
     topic = topic_names(settings).dlq
     consumer.subscribe([topic])
     return consumer, topic
 
 
 def list_dead_letters(settings: Settings) -> list[DeadLetter]:
-    group = f"{settings.topic_prefix}-dlq-list-{uuid.uuid4().hex[:8]}"
-    consumer, topic = _dlq_consumer(settings, group)
+    consumer, topic = _dlq_consumer(settings, group_names(settings).dlq_list(instance_id()))
     try:
         return [_describe(m) for m in _drain(consumer, topic)]
     finally:
@@ -94,7 +94,7 @@ def redrive(settings: Settings, job_id: str | None = None) -> int:
     """Re-publish dead letters (of one job, or all) to their source topic; a re-driven
     chunk that succeeds replaces its failure in the job's counts. Each dead letter is
     re-driven once by an unfiltered redrive: its group commits what it has handled."""
-    consumer, topic = _dlq_consumer(settings, f"{settings.topic_prefix}-dlq-redrive")
+    consumer, topic = _dlq_consumer(settings, group_names(settings).dlq_redrive)
     count = 0
     try:
         with Publisher(settings) as publisher:

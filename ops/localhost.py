@@ -75,6 +75,8 @@ def wait_for_broker(
     """Wait until an AdminClient sees the broker (metadata answers), or fail."""
     from confluent_kafka.admin import AdminClient
 
+    from messaging.clients import admin_config
+
     deadline = time.monotonic() + timeout_s
     host, _, port = bootstrap.split(",")[0].rpartition(":")
     # wait for the port first: librdkafka logs every refused connection
@@ -84,7 +86,7 @@ def wait_for_broker(
         if port_accepts(int(port), host or "127.0.0.1"):
             break
         time.sleep(0.2)
-    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 2000})
+    admin = AdminClient(admin_config(bootstrap, socket_timeout_ms=2000))
     last = ""
     while time.monotonic() < deadline:
         if not alive():

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from messaging.clients import admin_config
+from messaging.names import TopicSpec, declared_topics
 from ops.errors import TopicError
 from schemas.settings import Settings
-from schemas.topics import TopicSpec, declared_topics
 
 ADMIN_TIMEOUT_S = 30.0
 
@@ -22,7 +23,7 @@ class TopicReport:
 
 
 def admin_client(settings: Settings) -> AdminClient:
-    return AdminClient({"bootstrap.servers": settings.kafka_bootstrap, "socket.timeout.ms": 10000})
+    return AdminClient(admin_config(settings.kafka_bootstrap, socket_timeout_ms=10_000))
 
 
 def create_topics(

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from messaging.names import topic_names
 from producer.chunking import build_chunk_records
 from producer.errors import ParseError, PublishError
 from producer.publisher import Publisher
@@ -22,7 +23,6 @@ from schemas.dataset import DatasetRegistry
 from schemas.errors import DatasetError
 from schemas.records import JobEvent, UploadRecord
 from schemas.settings import Settings
-from schemas.topics import topic_names
 
 log = logging.getLogger(__name__)
 

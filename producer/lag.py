@@ -7,50 +7,58 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
+from messaging.clients import admin_config, consumer_config
+from messaging.names import group_names, topic_names
 from schemas.settings import Settings, Tier
-from schemas.topics import topic_names
 
 log = logging.getLogger(__name__)
 CACHE_S = 5.0
 
 
-def worker_group_prefix(settings: Settings) -> str:
-    return f"{settings.topic_prefix}-chunks-"
+def probe_consumer_config(settings: Settings) -> dict[str, Any]:
+    """Only reads watermarks: it never subscribes nor commits."""
+    return consumer_config(settings.kafka_bootstrap, group_names(settings).lag_probe)
+
+
+def probe_admin_config(settings: Settings) -> dict[str, Any]:
+    return admin_config(settings.kafka_bootstrap)
+
+
+def worker_groups(settings: Settings, tier: Tier) -> set[str]:
+    """The consumer groups whose commits on ``chunks.<tier>`` count: the worker apps' ids."""
+    return set(group_names(settings).workers_reading(tier))
 
 
 class ChunkLagProbe:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+        self._admin = AdminClient(probe_admin_config(settings))
         self._consumer: Consumer | None = None
         self._cache: dict[str, tuple[float, int]] = {}
 
     def _watermarks(self, topic: str) -> dict[int, int]:
         if self._consumer is None:
-            self._consumer = Consumer({
-                "bootstrap.servers": self.settings.kafka_bootstrap,
-                "group.id": f"{self.settings.topic_prefix}-lag-probe",
-                "enable.auto.commit": False,
-            })  # fmt: skip
+            self._consumer = Consumer(probe_consumer_config(self.settings))
         meta = self._consumer.list_topics(topic, timeout=5).topics[topic]
         return {
             p: self._consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1]
             for p in meta.partitions
         }
 
-    def _committed(self, topic: str) -> dict[int, int]:
+    def _committed(self, topic: str, tier: Tier) -> dict[int, int]:
         """The furthest committed offsets of any worker group on the topic."""
         from confluent_kafka import ConsumerGroupTopicPartitions
 
-        prefix = worker_group_prefix(self.settings)
+        workers = worker_groups(self.settings, tier)
         groups = self._admin.list_consumer_groups(request_timeout=5).result(timeout=10)
         best: dict[int, int] = {}
         for group in groups.valid:
-            if not group.group_id.startswith(prefix):
+            if group.group_id not in workers:
                 continue
             request = [ConsumerGroupTopicPartitions(group.group_id)]
             futures = self._admin.list_consumer_group_offsets(request, request_timeout=5)
@@ -68,7 +76,7 @@ class ChunkLagProbe:
             return cached[1]
         try:
             high = self._watermarks(topic)
-            committed = self._committed(topic)
+            committed = self._committed(topic, tier)
             value = sum(max(h - committed.get(p, 0), 0) for p, h in high.items())
         except Exception as exc:  # the policy falls back to the idle size; never block a job
             log.warning("cannot measure the lag of %s: %s", topic, exc)

@@ -15,37 +15,16 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
+from messaging.clients import producer_config
 from producer.errors import PublishError
 from schemas.settings import Settings
 
 FLUSH_TIMEOUT_S = 60.0
 
 
-def producer_config(settings: Settings, **overrides: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "bootstrap.servers": settings.kafka_bootstrap,
-        "enable.idempotence": True,
-        # the Java client's (and aiokafka's) partitioner: faust writes chunk-results and
-        # progress with it, and a job's records must land on the same partition number
-        # on every co-partitioned topic, whoever wrote them
-        "partitioner": "murmur2_random",
-        "acks": "all",
-        "compression.type": "lz4",
-        "linger.ms": 5,
-        # bound what waits in memory: produce() blocks (we poll) instead of growing
-        "queue.buffering.max.kbytes": 64 * 1024,
-        "queue.buffering.max.messages": 20_000,
-        "message.max.bytes": 4 * 1024 * 1024,
-        "delivery.timeout.ms": 120_000,
-        "socket.keepalive.enable": True,
-    }
-    config.update(overrides)
-    return config
-
-
 class Publisher:
     def __init__(self, settings: Settings, **overrides: Any) -> None:
-        self._config = producer_config(settings, **overrides)
+        self._config = producer_config(settings.kafka_bootstrap, overrides)
         self._producer: Producer | None = None
         self._errors: list[str] = []
         self._lock = threading.Lock()

@@ -12,17 +12,19 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from pydantic import ValidationError
 
+from messaging.clients import consumer_config
+from messaging.names import group_names, topic_names
 from producer.jobs import publish_job
 from producer.lag import ChunkLagProbe
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord
 from schemas.settings import TIERS, Settings, Tier
-from schemas.topics import topic_names
 
 log = logging.getLogger(__name__)
 TIER_WEIGHT: dict[str, float] = {"high": 2.0, "medium": 1.0, "low": 0.0}
@@ -49,8 +51,15 @@ def pick_tier(
     return best[1] if best else None
 
 
-def producer_group(settings: Settings) -> str:
-    return f"{settings.topic_prefix}-producer"
+def upload_consumer_config(settings: Settings) -> dict[str, Any]:
+    return consumer_config(
+        settings.kafka_bootstrap,
+        group_names(settings).producer,
+        offsets_reset="earliest",
+        # one big file may take minutes to parse between two polls
+        max_poll_interval_ms=30 * 60 * 1000,
+        session_timeout_ms=30_000,
+    )
 
 
 class ProducerService:
@@ -63,15 +72,7 @@ class ProducerService:
         self._paused: set[str] = set()
 
     def _consumer(self) -> Consumer:
-        consumer = Consumer({
-            "bootstrap.servers": self.settings.kafka_bootstrap,
-            "group.id": producer_group(self.settings),
-            "enable.auto.commit": False,
-            "auto.offset.reset": "earliest",
-            # one big file may take minutes to parse between two polls
-            "max.poll.interval.ms": 30 * 60 * 1000,
-            "session.timeout.ms": 30_000,
-        })  # fmt: skip
+        consumer = Consumer(upload_consumer_config(self.settings))
         consumer.subscribe(list(self.topic_tier), on_revoke=self._on_revoke)
         return consumer
 

@@ -6,12 +6,12 @@ import shutil
 import uuid
 from pathlib import Path
 
+from messaging.names import topic_names
 from producer.publisher import Publisher
 from producer.readers import estimate_rows
 from producer.readers.sniff import sniff_format
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings
-from schemas.topics import topic_names
 
 
 def new_job_id() -> str:

@@ -1,1 +1,2 @@
-"""Shared contracts of bulkflow: settings, topics, wire records, dataset schemas."""
+"""Shared contracts of bulkflow: settings, wire records, dataset schemas (Kafka names are in
+messaging/)."""

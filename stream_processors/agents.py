@@ -9,15 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any, cast
 
 import faust
-from faust.streams import _current_event
 
+from messaging.faust_patches import as_current_event
+from messaging.names import group_names, topic_names
 from schemas.dataset import DatasetRegistry
 from schemas.records import (
     H_ERROR,
@@ -26,7 +24,6 @@ from schemas.records import (
     UploadStatus,
 )
 from schemas.settings import TIERS, Settings, Tier
-from schemas.topics import topic_names
 from stream_processors.chunk_handler import ChunkHandler, ChunkOutput
 from stream_processors.errors import PermanentChunkError
 from stream_processors.faust_common import build_faust_app
@@ -39,9 +36,8 @@ AGGREGATE_WITHIN_S = 0.1
 
 
 def worker_app_id(settings: Settings, tiers: tuple[Tier, ...]) -> str:
-    # one consumer group per tier set; the producer's lag probe looks for this prefix
-    ordered = [t for t in TIERS if t in tiers]
-    return f"{settings.topic_prefix}-chunks-{'-'.join(ordered)}"
+    # the app id is the consumer group; the producer's lag probe reads the same name
+    return group_names(settings).workers(tiers)
 
 
 def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
@@ -117,23 +113,8 @@ async def _dead_letter(dlq: faust.TopicT, message: Any, reason: str, stage: str)
     await delivered
 
 
-@contextmanager
-def _as_current(event: faust.EventT) -> Iterator[None]:
-    """A table write goes to the changelog partition of faust's "current event", which faust
-    sets per record only: point it at the job's own (co-partitioned) record for the write.
-
-    Only the context variable of this task is set. Stream.current_event must stay as is:
-    take_events' buffer reads it to pair each value with its event (setting it lost
-    records under load)."""
-    token = _current_event.set(weakref.ref(event))  # faust-streaming 0.15 internals
-    try:
-        yield
-    finally:
-        _current_event.reset(token)
-
-
 def aggregator_app_id(settings: Settings) -> str:
-    return f"{settings.topic_prefix}-progress"
+    return group_names(settings).aggregator
 
 
 def create_aggregator_app(settings: Settings) -> faust.App:
@@ -168,7 +149,7 @@ def create_aggregator_app(settings: Settings) -> faust.App:
             records = [((e.message.key or b"").decode(), e.message.topic == names.jobs,
                         bytes(e.message.value or b"")) for e in events]  # fmt: skip
             for job_id, (progress, last) in fold_batch(records, stored).items():
-                with _as_current(events[last]):
+                with as_current_event(events[last]):
                     table[job_id] = progress.model_dump_json()
                 status = publisher.due(progress, time.monotonic())
                 if status is not None:

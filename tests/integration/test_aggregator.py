@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from messaging.names import topic_names
 from producer.publisher import Publisher
 from schemas.records import ChunkResult, JobEvent, utcnow
 from schemas.settings import Settings
-from schemas.topics import topic_names
 from tests.integration.conftest import start_pipeline
 from tests.support.kafka_read import final_statuses
 

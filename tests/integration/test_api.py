@@ -23,12 +23,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from messaging.clients import consumer_config, producer_config
+from messaging.names import topic_names
 from ops.sample_data import write_orders_csv, write_orders_xlsx
-from producer.publisher import producer_config
 from schemas.dataset import DatasetRegistry
 from schemas.records import RowError, UploadRecord, UploadStatus
 from schemas.settings import Settings
-from schemas.topics import topic_names
 from stream_processors.persistence import ensure_schema, make_engine, save_chunk_tx
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -79,7 +79,7 @@ def upload(
 def produce_status(settings: Settings, status: UploadStatus | bytes) -> None:
     """Play the aggregator's part. Same partitioner as every bulkflow producer, so a job's
     statuses share a partition and the newest one wins on a replay."""
-    producer = Producer(producer_config(settings))
+    producer = Producer(producer_config(settings.kafka_bootstrap))
     value = status if isinstance(status, bytes) else status.model_dump_json().encode()
     key = b"garbage" if isinstance(status, bytes) else status.job_id.encode()
     producer.produce(topic_names(settings).progress, key=key, value=value)
@@ -87,12 +87,9 @@ def produce_status(settings: Settings, status: UploadStatus | bytes) -> None:
 
 
 def consume_uploads(settings: Settings, tier: str, count: int) -> list[UploadRecord]:
+    group = f"{settings.topic_prefix}-test-{tier}"
     consumer = Consumer(
-        {
-            "bootstrap.servers": settings.kafka_bootstrap,
-            "group.id": f"{settings.topic_prefix}-test-{tier}",
-            "auto.offset.reset": "earliest",
-        }
+        consumer_config(settings.kafka_bootstrap, group, offsets_reset="earliest", auto_commit=True)
     )
     consumer.subscribe([topic_names(settings).uploads(tier)])  # type: ignore[arg-type]
     got: list[UploadRecord] = []

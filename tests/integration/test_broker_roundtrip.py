@@ -13,18 +13,18 @@ import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
+from messaging.clients import admin_config, consumer_config
+from messaging.names import declared_topics, topic_names
 from ops.topics import create_topics
 from schemas.settings import Settings
-from schemas.topics import declared_topics, topic_names
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
 
 def _consume(bootstrap: str, group: str, topic: str, count: int, timeout_s: float) -> list:
-    consumer = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest"}
-    )
+    config = consumer_config(bootstrap, group, offsets_reset="earliest", auto_commit=True)
+    consumer = Consumer(config)
     consumer.subscribe([topic])
     got = []
     deadline = time.monotonic() + timeout_s
@@ -39,7 +39,7 @@ def _consume(bootstrap: str, group: str, topic: str, count: int, timeout_s: floa
 
 
 def test_topics_are_created_as_declared(kafka_settings: Settings) -> None:
-    admin = AdminClient({"bootstrap.servers": kafka_settings.kafka_bootstrap})
+    admin = AdminClient(admin_config(kafka_settings.kafka_bootstrap))
     declared = declared_topics(kafka_settings, ["orders"])
     meta = admin.list_topics(timeout=10).topics
     for spec in declared:
@@ -79,7 +79,7 @@ def test_confluent_round_trip(kafka_settings: Settings, consumer_group: str) -> 
 def test_faust_round_trip(
     kafka_bootstrap: str, topic_prefix: str, consumer_group: str, tmp_path: Path
 ) -> None:
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin = AdminClient(admin_config(kafka_bootstrap))
     names = [f"{topic_prefix}.echo.in", f"{topic_prefix}.echo.out"]
     for future in admin.create_topics([NewTopic(n, 2, 1) for n in names]).values():
         future.result(timeout=30)

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
+from messaging.names import topic_names
 from ops.sample_data import write_orders_csv, write_orders_xlsx
 from producer.jobs import publish_job
 from producer.publisher import Publisher
@@ -17,7 +18,6 @@ from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import DatasetRegistry
 from schemas.records import ChunkHeaders, JobEvent
 from schemas.settings import Settings
-from schemas.topics import topic_names
 from tests.support.kafka_read import read_topic
 
 pytestmark = pytest.mark.integration

@@ -11,15 +11,16 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from messaging.clients import admin_config
+from messaging.faust_patches import apply_faust_patches
 from schemas.settings import Settings
-from stream_processors.faust_common import install_seek_fix
 
 pytestmark = pytest.mark.integration
-install_seek_fix()  # what every bulkflow faust app does when it is built
+apply_faust_patches()  # what every bulkflow faust app does when it is built
 
 
 def _topic_with(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(admin_config(bootstrap))
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
     producer = Producer({"bootstrap.servers": bootstrap})
     for value in values:

@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 from confluent_kafka import Consumer, Message
 
+from messaging.clients import consumer_config
+from messaging.names import topic_names
 from schemas.records import UploadStatus
 from schemas.settings import Settings
-from schemas.topics import topic_names
 
 
 def read_topic(
@@ -21,10 +22,8 @@ def read_topic(
     timeout_s: float = 60.0,
 ) -> list[Message]:
     """Read ``topic`` from the beginning until ``until(messages)`` holds or time is up."""
-    consumer = Consumer({
-        "bootstrap.servers": bootstrap, "group.id": f"test-read-{uuid.uuid4().hex[:8]}",
-        "auto.offset.reset": "earliest", "enable.auto.commit": False,
-    })  # fmt: skip
+    group = f"test-read-{uuid.uuid4().hex[:8]}"
+    consumer = Consumer(consumer_config(bootstrap, group, offsets_reset="earliest"))
     consumer.subscribe([topic])
     got: list[Message] = []
     deadline = time.monotonic() + timeout_s

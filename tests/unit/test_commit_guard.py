@@ -10,10 +10,10 @@ from faust.transport.consumer import Consumer
 from faust.types import TP
 from intervaltree import IntervalTree
 
-from stream_processors.faust_common import install_commit_guard
+from messaging.faust_patches import apply_faust_patches
 
 TOPIC = TP("chunks.low", 0)
-install_commit_guard()  # what every bulkflow faust app does when it is built
+apply_faust_patches()  # what every bulkflow faust app does when it is built
 
 
 def consumer(acked: list[int], in_flight: list[int], committed: int | None = None) -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from messaging.names import declared_topics, topic_names
 from schemas.errors import ConfigError
 from schemas.settings import load_settings
-from schemas.topics import declared_topics, topic_names
 
 
 def test_defaults_are_safe_for_one_machine(monkeypatch: pytest.MonkeyPatch) -> None:

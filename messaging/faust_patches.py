@@ -1,0 +1,135 @@
+"""Every reach into faust-streaming and aiokafka internals, in one place.
+
+They are written against the pinned versions only; ``apply_faust_patches`` checks the
+installed versions first and refuses to run on others, because a patch silently not
+matching the code it patches loses records (see docs/decisions.md).
+
+Nothing is patched at import time: every bulkflow faust app calls ``apply_faust_patches``
+when it is built (stream_processors/faust_common.py).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from typing import Any
+
+# the versions these patches were written and tested against: keep equal to the pins in
+# pyproject.toml (a unit test compares them)
+PINNED_VERSIONS = {"faust-streaming": "0.15.3", "aiokafka": "0.14.0"}
+
+
+def _installed_version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def check_versions(installed: Callable[[str], str] | None = None) -> None:
+    """Raise RuntimeError unless faust-streaming and aiokafka are the pinned versions."""
+    version_of = installed or _installed_version
+    found = {package: version_of(package) for package in PINNED_VERSIONS}
+    if found == PINNED_VERSIONS:
+        return
+    pinned = ", ".join(f"{p} {v}" for p, v in PINNED_VERSIONS.items())
+    actual = ", ".join(f"{p} {v}" for p, v in found.items())
+    raise RuntimeError(
+        f"bulkflow patches faust/aiokafka internals written for {pinned}, but found {actual}. "
+        "Install the pinned versions (pip install -e . from the repository), or, to upgrade, "
+        "check each patch in messaging/faust_patches.py against the new code (and run "
+        "tests/unit/test_commit_guard.py and tests/integration/test_rebalance_seek.py), "
+        "then update PINNED_VERSIONS there and the pins in pyproject.toml."
+    )
+
+
+def apply_faust_patches() -> None:
+    """Check the versions, then install every patch (idempotent)."""
+    check_versions()
+    install_commit_guard()
+    install_seek_fix()
+
+
+def install_commit_guard() -> None:
+    """Never commit an offset past a record that is still being processed.
+
+    faust-streaming 0.15 commits the longest run of acked offsets, and only holds back when
+    that run starts more than one past the committed offset (and not at all before the
+    first commit). With agent concurrency, a slow chunk at the head of a partition was
+    skipped: its successors were acked and committed, and a worker killed then (SIGKILL)
+    never saved it (faust-streaming issue #606). Here the run must start below every record
+    still in flight on the partition.
+    """
+    from faust.transport.consumer import Consumer
+    from faust.types.tuples import ack_lock
+
+    original = Consumer._new_offset
+    if getattr(original, "bulkflow_guard", False):
+        return
+
+    def _new_offset(self: Consumer, tp: Any) -> int | None:
+        with ack_lock:
+            acked = self._acked[tp]
+            unacked = list(self._unacked_messages)
+            in_flight = [m.offset for m in unacked if m.tp == tp and not m.acked]
+            if acked and in_flight and min(in_flight) < min(acked):
+                return None
+            return original(self, tp)
+
+    _new_offset.bulkflow_guard = True  # type: ignore[attr-defined]
+    Consumer._new_offset = _new_offset  # type: ignore[method-assign]
+
+
+def install_seek_fix() -> None:
+    """After a rebalance, read again what faust dropped from partitions never committed.
+
+    On a rebalance faust clears every buffered record of every partition, then seeks each
+    assigned partition back to its committed offset so that those records are fetched
+    again. aiokafka's ``seek_to_committed`` only seeks when that offset is above 0, so a
+    partition that had no commit yet kept its fetch position past the dropped records, and
+    faust, which does not look for a gap before a partition's first commit, then committed
+    over them. A 500-user bench lost a chunk this way when the second worker joined the group
+    (the job stayed at 1 of 2 chunks). Such partitions now go back to their first offset,
+    which is where a consumer without a commit starts under ``auto_offset_reset=earliest``.
+    """
+    from aiokafka import AIOKafkaConsumer
+
+    original = AIOKafkaConsumer.seek_to_committed
+    if getattr(original, "bulkflow_fix", False):
+        return
+
+    async def seek_to_committed(self: AIOKafkaConsumer, *partitions: Any) -> dict[Any, Any]:
+        committed: dict[Any, Any] = await original(self, *partitions)
+        if self._auto_offset_reset == "earliest":
+            never = [tp for tp, offset in committed.items() if not offset]
+            if never:
+                await self.seek_to_beginning(*never)
+        return committed
+
+    seek_to_committed.bulkflow_fix = True  # type: ignore[attr-defined]
+    AIOKafkaConsumer.seek_to_committed = seek_to_committed
+
+
+@contextmanager
+def as_current_event(event: Any) -> Iterator[None]:
+    """A table write goes to the changelog partition of faust's "current event", which faust
+    sets per record only: point it at the job's own (co-partitioned) record for the write.
+
+    Only the context variable of this task is set. Stream.current_event must stay as is:
+    take_events' buffer reads it to pair each value with its event (setting it lost
+    records under load)."""
+    from faust.streams import _current_event  # faust-streaming 0.15 internals
+
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+def silence_worker_spinner(worker: Any) -> None:
+    """faust keeps its terminal spinner at WARN and above, and for it sets the root logger to
+    DEBUG: every aiokafka debug record was then built and dropped (~10% of the CPU)."""
+    worker.spinner = None

@@ -1,0 +1,156 @@
+"""Every Kafka name bulkflow uses, declared once and derived from ``settings.topic_prefix``:
+topics (name, partitions, configs) and consumer groups (faust app ids included)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from schemas.settings import TIERS, Settings, Tier
+
+SEVEN_DAYS_MS = str(7 * 24 * 3600 * 1000)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+class TopicNames:
+    """Topic names under one prefix, so tests and tenants of a cluster stay apart."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def uploads(self, tier: Tier) -> str:
+        return f"{self.prefix}.uploads.{tier}"
+
+    def chunks(self, tier: Tier) -> str:
+        return f"{self.prefix}.chunks.{tier}"
+
+    @property
+    def jobs(self) -> str:
+        return f"{self.prefix}.jobs"
+
+    @property
+    def chunk_results(self) -> str:
+        return f"{self.prefix}.chunk-results"
+
+    @property
+    def progress(self) -> str:
+        return f"{self.prefix}.progress"
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}.events"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.prefix}.dlq"
+
+    def results(self, dataset: str) -> str:
+        return f"{self.prefix}.results.{dataset}"
+
+
+def topic_names(settings: Settings) -> TopicNames:
+    return TopicNames(settings.topic_prefix)
+
+
+def tier_sets_with(tier: Tier) -> list[tuple[Tier, ...]]:
+    """Every tier set a worker can be started with (``bulkflow worker --tier ...``) that
+    holds ``tier``, each in the canonical TIERS order."""
+    subsets = [tuple(t for i, t in enumerate(TIERS) if mask >> i & 1) for mask in range(1, 8)]
+    return [s for s in subsets if tier in s]
+
+
+def instance_id() -> str:
+    """A fresh suffix for a group that must be the only member of its group (a view, a
+    listing): it commits nothing that another instance could pick up."""
+    return uuid.uuid4().hex[:8]
+
+
+class GroupNames:
+    """Consumer-group names under one prefix. A faust app's id is its consumer group, so
+    the worker and aggregator app ids are declared here too."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    @property
+    def producer(self) -> str:
+        """The producer service, on ``uploads.<tier>``."""
+        return f"{self.prefix}-producer"
+
+    def workers(self, tiers: tuple[Tier, ...] | list[Tier]) -> str:
+        """The chunk workers of one tier set (faust app id): one group per tier set."""
+        ordered = [t for t in TIERS if t in tiers]
+        return f"{self.prefix}-chunks-{'-'.join(ordered)}"
+
+    def workers_reading(self, tier: Tier) -> list[str]:
+        """Every worker group that may consume ``chunks.<tier>``: the lag probe reads their
+        committed offsets."""
+        return [self.workers(s) for s in tier_sets_with(tier)]
+
+    @property
+    def aggregator(self) -> str:
+        """The progress aggregator (faust app id)."""
+        return f"{self.prefix}-progress"
+
+    @property
+    def lag_probe(self) -> str:
+        """The producer's lag probe: it only reads watermarks and never commits."""
+        return f"{self.prefix}-lag-probe"
+
+    def progress_view(self, instance: str) -> str:
+        """The API's status view, one group per API process (it assigns, never commits)."""
+        return f"{self.prefix}-api-view-{instance}"
+
+    def api_stats(self, instance: str) -> str:
+        """The API's /metrics follower of ``chunk-results``, one group per API process."""
+        return f"{self.prefix}-api-stats-{instance}"
+
+    def dlq_list(self, instance: str) -> str:
+        """``bulkflow dlq list``: a look that commits nothing."""
+        return f"{self.prefix}-dlq-list-{instance}"
+
+    @property
+    def dlq_redrive(self) -> str:
+        """``bulkflow dlq redrive``: shared by every run, so a letter is re-driven once."""
+        return f"{self.prefix}-dlq-redrive"
+
+
+def group_names(settings: Settings) -> GroupNames:
+    return GroupNames(settings.topic_prefix)
+
+
+def declared_topics(
+    settings: Settings, datasets: list[str] | tuple[str, ...] = ()
+) -> list[TopicSpec]:
+    """The topics of one deployment. ``jobs`` and ``chunk-results`` share a partition
+    count because the progress aggregator joins them by job id (co-partitioned)."""
+    names = topic_names(settings)
+    n = settings.topic_partitions
+    retention = {"retention.ms": SEVEN_DAYS_MS}
+    # chunk records stay under chunk_max_bytes; the topic allows twice that as headroom
+    big = {**retention, "max.message.bytes": str(2 * settings.chunk_max_bytes + 65536)}
+    specs = [TopicSpec(names.uploads(t), n, dict(retention)) for t in TIERS]
+    specs += [TopicSpec(names.chunks(t), settings.chunk_partitions, dict(big)) for t in TIERS]
+    specs += [
+        TopicSpec(names.jobs, n, dict(retention)),
+        TopicSpec(names.chunk_results, n, dict(retention)),
+        TopicSpec(
+            names.progress,
+            n,
+            {
+                "cleanup.policy": "compact",
+                "min.cleanable.dirty.ratio": "0.1",
+                "segment.ms": str(3600 * 1000),
+            },
+        ),
+        TopicSpec(names.events, n, dict(retention)),
+        TopicSpec(names.dlq, n, {**big, "retention.ms": str(30 * 24 * 3600 * 1000)}),
+    ]
+    specs += [TopicSpec(names.results(d), n, dict(big)) for d in datasets]
+    return specs

@@ -1,0 +1,123 @@
+"""Every Kafka client gets its config from messaging.clients, with the exact settings each
+use had before the builders existed (the values below are the ones written out by hand)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from api.pipeline_stats import stats_consumer_config
+from api.progress_view import ProgressView, view_consumer_config
+from messaging.clients import admin_config, consumer_config, producer_config
+from ops.dlq import dlq_consumer_config
+from producer.lag import probe_admin_config, probe_consumer_config
+from producer.publisher import Publisher
+from producer.service import upload_consumer_config
+from schemas.settings import Settings, load_settings
+
+BOOTSTRAP = "kafka-1:9092,kafka-2:9092"
+
+
+@pytest.fixture
+def acme() -> Settings:
+    return load_settings(topic_prefix="acme", kafka_bootstrap=BOOTSTRAP)
+
+
+def test_the_publisher_config(acme: Settings) -> None:
+    assert Publisher(acme)._config == {
+        "bootstrap.servers": BOOTSTRAP,
+        "enable.idempotence": True,
+        "partitioner": "murmur2_random",
+        "acks": "all",
+        "compression.type": "lz4",
+        "linger.ms": 5,
+        "queue.buffering.max.kbytes": 64 * 1024,
+        "queue.buffering.max.messages": 20_000,
+        "message.max.bytes": 4 * 1024 * 1024,
+        "delivery.timeout.ms": 120_000,
+        "socket.keepalive.enable": True,
+    }
+
+
+def test_publisher_overrides_win(acme: Settings) -> None:
+    config = Publisher(acme, **{"linger.ms": 50, "client.id": "bench"})._config
+    assert config["linger.ms"] == 50 and config["client.id"] == "bench"
+    assert config["partitioner"] == "murmur2_random"
+
+
+def test_the_producer_service_upload_consumer(acme: Settings) -> None:
+    assert upload_consumer_config(acme) == {
+        "bootstrap.servers": BOOTSTRAP,
+        "group.id": "acme-producer",
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "max.poll.interval.ms": 30 * 60 * 1000,
+        "session.timeout.ms": 30_000,
+    }
+
+
+def test_the_lag_probe_clients(acme: Settings) -> None:
+    assert probe_consumer_config(acme) == {
+        "bootstrap.servers": BOOTSTRAP,
+        "group.id": "acme-lag-probe",
+        "enable.auto.commit": False,
+    }
+    assert probe_admin_config(acme) == {"bootstrap.servers": BOOTSTRAP}
+
+
+def test_the_api_stats_consumer(acme: Settings) -> None:
+    assert stats_consumer_config(acme, "0a1b2c3d") == {
+        "bootstrap.servers": BOOTSTRAP,
+        "group.id": "acme-api-stats-0a1b2c3d",
+        "auto.offset.reset": "latest",
+        "enable.auto.commit": False,
+    }
+
+
+def test_the_progress_view_consumer(acme: Settings) -> None:
+    expected = {
+        "bootstrap.servers": BOOTSTRAP,
+        "group.id": "acme-api-view-0a1b2c3d",
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "enable.partition.eof": True,
+        "auto.offset.reset": "earliest",
+        "session.timeout.ms": 10_000,
+    }
+    assert view_consumer_config(acme, "0a1b2c3d") == expected
+    config = dict(ProgressView(acme)._config)
+    assert re.fullmatch(r"acme-api-view-[0-9a-f]{8}", config.pop("group.id"))
+    assert config == {key: value for key, value in expected.items() if key != "group.id"}
+    shorter = view_consumer_config(acme, "0a1b2c3d", {"session.timeout.ms": 6_000})
+    assert shorter == {**expected, "session.timeout.ms": 6_000}
+
+
+def test_the_dlq_consumers(acme: Settings) -> None:
+    assert dlq_consumer_config(acme, "acme-dlq-redrive") == {
+        "bootstrap.servers": BOOTSTRAP,
+        "group.id": "acme-dlq-redrive",
+        "auto.offset.reset": "earliest",
+        "enable.auto.commit": False,
+    }
+
+
+def test_the_admin_clients() -> None:
+    # ops/topics.py and ops/localhost.py bound each request; the lag probe does not
+    assert admin_config(BOOTSTRAP, socket_timeout_ms=10_000) == {
+        "bootstrap.servers": BOOTSTRAP,
+        "socket.timeout.ms": 10_000,
+    }
+    assert admin_config(BOOTSTRAP) == {"bootstrap.servers": BOOTSTRAP}
+
+
+def test_a_consumer_commits_by_hand_unless_asked() -> None:
+    assert consumer_config(BOOTSTRAP, "g")["enable.auto.commit"] is False
+    assert consumer_config(BOOTSTRAP, "g", auto_commit=True)["enable.auto.commit"] is True
+    assert consumer_config(BOOTSTRAP, "g", overrides={"fetch.min.bytes": 1})["fetch.min.bytes"] == 1
+
+
+def test_a_producer_config_is_a_fresh_dict() -> None:
+    first = producer_config(BOOTSTRAP)
+    first["acks"] = "1"
+    assert producer_config(BOOTSTRAP)["acks"] == "all"

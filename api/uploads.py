@@ -15,7 +15,7 @@ from api.errors import (
     Conflict,
     PayloadTooLarge,
     Unprocessable,
-    UnsupportedMediaType,
+    parse_error_answer,
 )
 from api.idempotency import valid_key
 from api.models import UploadAccepted
@@ -145,7 +145,8 @@ def make_record(
     filename: str,
     sheet: str | None,
 ) -> UploadRecord:
-    """Sniff and estimate (blocking): the empty file is 422, anything unsupported 415."""
+    """Sniff and estimate (blocking): the empty file is 422, anything unsupported 415
+    (api.errors.PARSE_ERROR_ANSWERS)."""
     try:
         return make_upload_record(
             state.settings,
@@ -157,12 +158,7 @@ def make_record(
             sheet=sheet,
         )
     except ParseError as exc:
-        message = str(exc)
-        if message == "the file is empty":
-            raise Unprocessable(message) from exc
-        if not message.startswith("not a supported file"):
-            message = f"not a supported file: {message}"
-        raise UnsupportedMediaType(message) from exc
+        raise parse_error_answer(exc) from exc
 
 
 def publish(state: AppState, record: UploadRecord) -> None:

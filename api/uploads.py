@@ -22,10 +22,11 @@ from api.models import UploadAccepted
 from api.multipart import SpooledForm, spool_multipart
 from api.state import AppState
 from producer.errors import ParseError, PublishError
-from producer.submit import make_upload_record, new_job_id, spool_target, submit_upload
+from producer.submit import make_upload_record, new_job_id, submit_upload
 from schemas.errors import DatasetError
 from schemas.records import UploadRecord, UploadStatus, utcnow
 from schemas.settings import Tier
+from schemas.spool import Spool
 from schemas.topics import topic_names
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,9 @@ async def accept_upload(
         )
     job_id = new_job_id()
     form = await spool_multipart(
-        request, lambda name: spool_target(settings, job_id, name), settings.max_upload_bytes
+        request,
+        lambda name: Spool.of(settings).upload_path(job_id, name),
+        settings.max_upload_bytes,
     )
     try:
         dataset = check_form(state, form)
@@ -202,9 +205,4 @@ async def replay(state: AppState, job_id: str) -> UploadAccepted:
 
 async def remove(path: Path) -> None:
     """Remove a spooled file that will not be processed (and submit_upload's record copy)."""
-
-    def unlink() -> None:
-        path.unlink(missing_ok=True)
-        path.with_name(f"{path.name}.upload.json").unlink(missing_ok=True)
-
-    await anyio.to_thread.run_sync(unlink)
+    await anyio.to_thread.run_sync(Spool.discard, path)

@@ -199,14 +199,3 @@ class CsvReader:
 
     def close(self) -> None:
         self._file.close()
-
-
-def open_csv_reader(
-    path: Path | str,
-    dataset: Dataset,
-    chunk_rows: int,
-    *,
-    encoding: str | None = None,
-    limits: ReaderLimits | None = None,
-) -> CsvReader:
-    return CsvReader(path, dataset, chunk_rows, encoding=encoding, limits=limits)

@@ -11,7 +11,6 @@ from api.auth import authenticate, bearer_scheme
 from api.progress_view import ProgressView
 from api.state import AppState
 from schemas.dataset import DatasetRegistry
-from schemas.settings import Settings
 
 
 def get_state(request: Request) -> AppState:
@@ -26,10 +25,6 @@ def get_tenant(
     return authenticate(request, credentials)
 
 
-def get_settings_dep(state: Annotated[AppState, Depends(get_state)]) -> Settings:
-    return state.settings
-
-
 def get_view(state: Annotated[AppState, Depends(get_state)]) -> ProgressView:
     return state.view
 
@@ -40,6 +35,5 @@ def get_registry(state: Annotated[AppState, Depends(get_state)]) -> DatasetRegis
 
 StateDep = Annotated[AppState, Depends(get_state)]
 TenantDep = Annotated[str, Depends(get_tenant)]
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ViewDep = Annotated[ProgressView, Depends(get_view)]
 RegistryDep = Annotated[DatasetRegistry, Depends(get_registry)]

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from producer.errors import PublishError
+from producer.errors import ParseError, ParseErrorKind, PublishError
 from schemas.errors import BulkflowError
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,34 @@ class Unprocessable(ApiError):
 
 class ServiceUnavailable(ApiError):
     status_code = 503
+
+
+# the answer to an upload whose file cannot be read, by what is wrong with it: the file's
+# content is the problem (415) unless it is a readable file that does not fit (413, 422)
+PARSE_ERROR_ANSWERS: dict[ParseErrorKind, type[ApiError]] = {
+    ParseErrorKind.EMPTY: Unprocessable,
+    ParseErrorKind.UNSUPPORTED_FORMAT: UnsupportedMediaType,
+    ParseErrorKind.UNREADABLE: UnsupportedMediaType,
+    ParseErrorKind.MALFORMED: UnsupportedMediaType,
+    ParseErrorKind.ENCODING: UnsupportedMediaType,
+    ParseErrorKind.TOO_LARGE: PayloadTooLarge,
+    ParseErrorKind.MISSING_COLUMNS: Unprocessable,
+    ParseErrorKind.DUPLICATE_COLUMNS: Unprocessable,
+    ParseErrorKind.NO_SUCH_SHEET: Unprocessable,
+}
+UNSUPPORTED_FILE = "not a supported file"
+
+
+def parse_error_answer(exc: ParseError) -> ApiError:
+    """The API error for a file that cannot be read; its status is chosen by ``exc.kind``.
+
+    A 415 says the file is not supported: sniffing's UNSUPPORTED_FORMAT messages already
+    start with "not a supported file", the other kinds are prefixed with it."""
+    answer = PARSE_ERROR_ANSWERS[exc.kind]
+    detail = str(exc)
+    if answer is UnsupportedMediaType and exc.kind is not ParseErrorKind.UNSUPPORTED_FORMAT:
+        detail = f"{UNSUPPORTED_FILE}: {detail}"
+    return answer(detail)
 
 
 def _body(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -15,7 +15,7 @@ from api.errors import (
     Conflict,
     PayloadTooLarge,
     Unprocessable,
-    UnsupportedMediaType,
+    parse_error_answer,
 )
 from api.idempotency import valid_key
 from api.models import UploadAccepted
@@ -23,10 +23,11 @@ from api.multipart import SpooledForm, spool_multipart
 from api.state import AppState
 from messaging.names import topic_names
 from producer.errors import ParseError, PublishError
-from producer.submit import make_upload_record, new_job_id, spool_target, submit_upload
+from producer.submit import make_upload_record, new_job_id, submit_upload
 from schemas.errors import DatasetError
 from schemas.records import UploadRecord, UploadStatus, utcnow
 from schemas.settings import Tier
+from schemas.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,9 @@ async def accept_upload(
         )
     job_id = new_job_id()
     form = await spool_multipart(
-        request, lambda name: spool_target(settings, job_id, name), settings.max_upload_bytes
+        request,
+        lambda name: Spool.of(settings).upload_path(job_id, name),
+        settings.max_upload_bytes,
     )
     try:
         dataset = check_form(state, form)
@@ -145,7 +148,8 @@ def make_record(
     filename: str,
     sheet: str | None,
 ) -> UploadRecord:
-    """Sniff and estimate (blocking): the empty file is 422, anything unsupported 415."""
+    """Sniff and estimate (blocking): the empty file is 422, anything unsupported 415
+    (api.errors.PARSE_ERROR_ANSWERS)."""
     try:
         return make_upload_record(
             state.settings,
@@ -157,12 +161,7 @@ def make_record(
             sheet=sheet,
         )
     except ParseError as exc:
-        message = str(exc)
-        if message == "the file is empty":
-            raise Unprocessable(message) from exc
-        if not message.startswith("not a supported file"):
-            message = f"not a supported file: {message}"
-        raise UnsupportedMediaType(message) from exc
+        raise parse_error_answer(exc) from exc
 
 
 def publish(state: AppState, record: UploadRecord) -> None:
@@ -206,9 +205,4 @@ async def replay(state: AppState, job_id: str) -> UploadAccepted:
 
 async def remove(path: Path) -> None:
     """Remove a spooled file that will not be processed (and submit_upload's record copy)."""
-
-    def unlink() -> None:
-        path.unlink(missing_ok=True)
-        path.with_name(f"{path.name}.upload.json").unlink(missing_ok=True)
-
-    await anyio.to_thread.run_sync(unlink)
+    await anyio.to_thread.run_sync(Spool.discard, path)

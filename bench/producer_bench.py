@@ -362,7 +362,8 @@ def print_rss(result: dict[str, Any], goal_applies: bool) -> None:
 
 def xml_bytes(path: Path) -> int:
     from producer.readers.base import ReaderLimits
-    from producer.readers.xlsx_guard import inspect_xlsx, select_sheet
+    from producer.readers.xlsx.guard import inspect_xlsx
+    from producer.readers.xlsx.parts import select_sheet
 
     return int(select_sheet(inspect_xlsx(path, ReaderLimits()), None).xml_bytes)
 

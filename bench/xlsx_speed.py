@@ -116,8 +116,8 @@ def main() -> None:
     import openpyxl
     import pyarrow as pa
 
-    import producer.readers.xlsx_fast
-    import producer.readers.xlsx_stream  # noqa: F401
+    import producer.readers.xlsx.fast
+    import producer.readers.xlsx.stream  # noqa: F401
 
     pa.array([0])
     path = workbook(rows)

@@ -13,16 +13,18 @@ from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord
 from schemas.settings import Settings
+from schemas.spool import Spool
 
 
 def find_upload(settings: Settings, job_id: str) -> UploadRecord:
-    matches = sorted(Path(settings.spool_path).glob(f"{job_id}*.upload.json"))
-    if not matches:
+    spool = Spool.of(settings)
+    record = spool.find_upload_record(job_id)
+    if record is None:
         raise OpsError(
-            f"no spooled upload for job {job_id} in {settings.spool_path}; "
+            f"no spooled upload for job {job_id} in {spool.folder}; "
             "only jobs uploaded through this spool can be replayed"
         )
-    return UploadRecord.model_validate_json(matches[0].read_text())
+    return UploadRecord.model_validate_json(record.read_text())
 
 
 def replay_job(settings: Settings, job_id: str) -> JobOutcome:

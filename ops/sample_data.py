@@ -52,10 +52,6 @@ def order_rows(
         yield row
 
 
-def invalid_count(count: int, invalid_every: int) -> int:
-    return count // invalid_every if invalid_every else 0
-
-
 def write_orders_csv(path: Path, count: int, **kwargs: int) -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
-from producer.errors import ParseError
+from producer.errors import ParseError, ParseErrorKind
 from producer.readers.csv import human_bytes
 from schemas.arrow_codec import ROW_COLUMN, encode_batch
 from schemas.records import ChunkHeaders
@@ -24,7 +24,8 @@ def _fitted(
         row = batch.column(ROW_COLUMN)[0].as_py() if batch.num_rows else "?"
         raise ParseError(
             f"row {row} is larger than the {human_bytes(max_bytes)} limit for one chunk "
-            f"({human_bytes(len(payload))} encoded)"
+            f"({human_bytes(len(payload))} encoded)",
+            kind=ParseErrorKind.TOO_LARGE,
         )
     half = batch.num_rows // 2
     yield from _fitted(batch.slice(0, half), max_bytes, compression)

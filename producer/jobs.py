@@ -10,7 +10,6 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from messaging.names import topic_names
 from producer.chunking import build_chunk_records
@@ -23,6 +22,7 @@ from schemas.dataset import DatasetRegistry
 from schemas.errors import DatasetError
 from schemas.records import JobEvent, UploadRecord
 from schemas.settings import Settings
+from schemas.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +37,9 @@ class JobOutcome:
     seconds: float
 
 
-def _plan_path(upload: UploadRecord) -> Path:
-    return Path(f"{upload.spool_path}.plan.json")
-
-
 def chunk_rows_for(upload: UploadRecord, settings: Settings, lag_chunks: int) -> int:
     """The job's chunk size: from its plan when it has one, else chosen now and recorded."""
-    plan = _plan_path(upload)
+    plan = Spool.chunk_plan_path(upload.spool_path)
     try:
         return int(json.loads(plan.read_text())["chunk_rows"])
     except (OSError, ValueError, KeyError):

@@ -12,6 +12,7 @@ from producer.readers import estimate_rows
 from producer.readers.sniff import sniff_format
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings
+from schemas.spool import Spool
 
 
 def new_job_id() -> str:
@@ -43,22 +44,15 @@ def make_upload_record(
 
 def spool_copy(settings: Settings, source: Path, job_id: str) -> Path:
     """Copy a local file into the spool, where every producer can read it."""
-    target = spool_target(settings, job_id, source.name)
+    target = Spool.of(settings).upload_path(job_id, source.name)
     shutil.copyfile(source, target)
     return target
-
-
-def spool_target(settings: Settings, job_id: str, filename: str) -> Path:
-    spool = settings.spool_path
-    spool.mkdir(parents=True, exist_ok=True)
-    suffix = "".join(Path(filename).suffixes[-1:])[:10]
-    return spool / f"{job_id}{suffix}"
 
 
 def submit_upload(publisher: Publisher, settings: Settings, upload: UploadRecord) -> None:
     """Publish the upload record; it is durable when this returns. A copy beside the
     spooled file lets operators replay the job later."""
-    Path(f"{upload.spool_path}.upload.json").write_text(upload.model_dump_json())
+    Spool.upload_record_path(upload.spool_path).write_text(upload.model_dump_json())
     topic = topic_names(settings).uploads(upload.tier)
     publisher.produce(topic, upload.model_dump_json().encode(), upload.job_id.encode())
     publisher.flush()

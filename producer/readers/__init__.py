@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from producer.errors import ParseError
-from producer.readers.base import FORMATS, ChunkReader, ReaderLimits
+from producer.errors import ParseError, ParseErrorKind
+from producer.readers.base import ESTIMATE_SAMPLE_BYTES, FORMATS, ChunkReader, ReaderLimits
 from producer.readers.sniff import sniff_format
 from schemas.dataset import Dataset
 
-ESTIMATE_SAMPLE_BYTES = 64 * 1024
+_UNSUPPORTED = ParseErrorKind.UNSUPPORTED_FORMAT
+
+
+def _unknown_format(file_format: str) -> str:
+    return f"unknown file format {file_format!r} (known: {', '.join(FORMATS)})"
 
 
 def open_reader(
@@ -31,9 +35,9 @@ def open_reader(
     if file_format is not None:
         declared = file_format.lower().lstrip(".")
         if declared not in FORMATS:
-            raise ParseError(f"unknown file format {file_format!r} (known: {', '.join(FORMATS)})")
+            raise ParseError(_unknown_format(file_format), kind=_UNSUPPORTED)
         if declared != found:
-            raise ParseError(f"the file's content is {found}, not {declared}")
+            raise ParseError(f"the file's content is {found}, not {declared}", kind=_UNSUPPORTED)
     # imported here so one format's dependencies never slow or break another's
     if found == "csv":
         from producer.readers.csv import CsvReader
@@ -80,7 +84,9 @@ def estimate_rows(path: Path | str, file_format: str | None = None) -> int:
         try:
             return int(pq.ParquetFile(path).metadata.num_rows)
         except Exception as exc:
-            raise ParseError(f"the Parquet file cannot be read: {exc}") from exc
+            raise ParseError(
+                f"the Parquet file cannot be read: {exc}", kind=ParseErrorKind.MALFORMED
+            ) from exc
     if file_format == "xlsx":
         from producer.readers.xlsx import estimate_xlsx_rows
 
@@ -89,4 +95,4 @@ def estimate_rows(path: Path | str, file_format: str | None = None) -> int:
         return _estimate_lines(path, header_lines=0)
     if file_format == "csv":
         return _estimate_lines(path, header_lines=1)
-    raise ParseError(f"unknown file format {file_format!r} (known: {', '.join(FORMATS)})")
+    raise ParseError(_unknown_format(file_format), kind=_UNSUPPORTED)

@@ -22,6 +22,8 @@ from typing import Protocol
 import pyarrow as pa
 
 FORMATS = ("csv", "xlsx", "parquet", "jsonl")
+# a row estimate reads at most this much of a file (its head) and scales the rest
+ESTIMATE_SAMPLE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)

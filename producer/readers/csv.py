@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from producer.errors import ParseError
+from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch, shape_batch
@@ -71,11 +71,11 @@ class CsvReader:
     def _inspect(self, declared: str | None) -> None:
         sample = self._file.read(self.block_size)
         if not sample:
-            raise ParseError("the file is empty")
+            raise ParseError("the file is empty", kind=ParseErrorKind.EMPTY)
         self.encoding = detect_encoding(sample[:SAMPLE_BYTES], declared)
         text = decode_sample(sample, self.encoding)
         if not text.strip("\ufeff \t\r\n"):
-            raise ParseError("the file is empty")
+            raise ParseError("the file is empty", kind=ParseErrorKind.EMPTY)
         self.delimiter = detect_delimiter(text[:SAMPLE_BYTES])
         buffer = io.StringIO(text.lstrip("\ufeff"), newline="")
         # the csv module's own field cap (128 KiB) is below our line limit
@@ -83,12 +83,15 @@ class CsvReader:
         try:
             header = next(pycsv.reader(buffer, delimiter=self.delimiter, strict=False))
         except (StopIteration, pycsv.Error) as exc:
-            raise ParseError(f"the header row cannot be read: {exc}") from exc
+            raise ParseError(
+                f"the header row cannot be read: {exc}", kind=ParseErrorKind.MALFORMED
+            ) from exc
         truncated = len(sample) == self.block_size
         if truncated and buffer.tell() >= len(buffer.getvalue()):
             raise ParseError(
                 f"line 1 (the header row) is longer than the {human_bytes(self.block_size)} "
-                "limit for one line"
+                "limit for one line",
+                kind=ParseErrorKind.TOO_LARGE,
             )
         self.header = header
         self.mapping: HeaderMapping = map_headers(header, self.dataset, self.limits)
@@ -148,21 +151,26 @@ class CsvReader:
             number, actual, expected = self._bad_row
             return ParseError(
                 f"row {number or row} has {actual} fields, the header has {expected} "
-                f"(delimiter {self.delimiter!r}; check for stray delimiters or quotes)"
+                f"(delimiter {self.delimiter!r}; check for stray delimiters or quotes)",
+                kind=ParseErrorKind.MALFORMED,
             )
         message = str(exc)
         if isinstance(exc, UnicodeDecodeError) or "UTF8" in message or "decode" in message:
             return ParseError(
                 f"the file is not valid {self.encoding.upper()} text (in a row at or after "
-                f"row {row}); save it as UTF-8 or declare its encoding"
+                f"row {row}); save it as UTF-8 or declare its encoding",
+                kind=ParseErrorKind.ENCODING,
             )
         if "straddl" in message:
             return ParseError(
                 f"row {row} is longer than the {human_bytes(self.block_size)} limit for one "
-                "line (or a quote is never closed)"
+                "line (or a quote is never closed)",
+                kind=ParseErrorKind.TOO_LARGE,
             )
         first = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
-        return ParseError(f"the file cannot be read as CSV near row {row}: {first}")
+        return ParseError(
+            f"the file cannot be read as CSV near row {row}: {first}", kind=ParseErrorKind.MALFORMED
+        )
 
     def _raw_batches(self) -> Iterator[pa.RecordBatch]:
         self._reset()  # batches() may be called again: a re-parse starts from scratch
@@ -191,14 +199,3 @@ class CsvReader:
 
     def close(self) -> None:
         self._file.close()
-
-
-def open_csv_reader(
-    path: Path | str,
-    dataset: Dataset,
-    chunk_rows: int,
-    *,
-    encoding: str | None = None,
-    limits: ReaderLimits | None = None,
-) -> CsvReader:
-    return CsvReader(path, dataset, chunk_rows, encoding=encoding, limits=limits)

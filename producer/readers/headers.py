@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from producer.errors import ParseError
+from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import HeaderMapping, ReaderLimits
 from schemas.dataset import Dataset, normalise_header
 
@@ -35,7 +35,8 @@ def map_headers(
         width -= 1
     if width > limits.max_columns:
         raise ParseError(
-            f"the header row has {width} columns, more than the limit of {limits.max_columns}"
+            f"the header row has {width} columns, more than the limit of {limits.max_columns}",
+            kind=ParseErrorKind.TOO_LARGE,
         )
     lookup = dataset.header_lookup
     found: dict[str, int] = {}
@@ -57,13 +58,17 @@ def map_headers(
             first = str(header_cells[found[name]]).strip()
             raise ParseError(
                 f"columns {first!r} and {text!r} both name the dataset column {name!r}; "
-                "keep only one of them"
+                "keep only one of them",
+                kind=ParseErrorKind.DUPLICATE_COLUMNS,
             )
         found[name] = index
     missing = [c.name for c in dataset.columns if c.required and c.name not in found]
     if missing:
         noun = "column" if len(missing) == 1 else "columns"
         names = ", ".join(repr(m) for m in missing)
-        raise ParseError(f"missing required {noun} {names} (found: {_listing(texts)})")
+        raise ParseError(
+            f"missing required {noun} {names} (found: {_listing(texts)})",
+            kind=ParseErrorKind.MISSING_COLUMNS,
+        )
     columns = {found[c.name]: c.name for c in dataset.columns if c.name in found}
     return HeaderMapping(columns=columns, unknown_columns=unknown)

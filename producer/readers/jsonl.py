@@ -10,7 +10,7 @@ from typing import IO, Any
 
 import pyarrow as pa
 
-from producer.errors import ParseError
+from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.csv import human_bytes
 from producer.readers.headers import map_headers
@@ -80,7 +80,8 @@ class JsonlReader:
                 line_no += 1
                 if len(line) > limit and not line.endswith("\n"):
                     raise ParseError(
-                        f"line {line_no} is longer than the {human_bytes(limit)} limit"
+                        f"line {line_no} is longer than the {human_bytes(limit)} limit",
+                        kind=ParseErrorKind.TOO_LARGE,
                     )
                 if not line.strip():
                     continue
@@ -88,14 +89,18 @@ class JsonlReader:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise ParseError(
-                        f"line {line_no} is not valid JSON: {exc.msg} (column {exc.colno})"
+                        f"line {line_no} is not valid JSON: {exc.msg} (column {exc.colno})",
+                        kind=ParseErrorKind.MALFORMED,
                     ) from exc
                 if not isinstance(obj, dict):
-                    raise ParseError(f"line {line_no} is not a JSON object")
+                    raise ParseError(
+                        f"line {line_no} is not a JSON object", kind=ParseErrorKind.MALFORMED
+                    )
                 yield line_no, obj
         except UnicodeDecodeError as exc:
             raise ParseError(
-                f"the file is not valid {self.encoding.upper()} text (line {line_no + 1})"
+                f"the file is not valid {self.encoding.upper()} text (line {line_no + 1})",
+                kind=ParseErrorKind.ENCODING,
             ) from exc
 
     def _build(self, cells: list[list[str | None]], rows: list[int]) -> pa.RecordBatch:

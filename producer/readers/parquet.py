@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from producer.errors import ParseError
+from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch, shape_batch
@@ -58,7 +58,9 @@ def _to_string(array: pa.Array | pa.ChunkedArray) -> pa.Array:
         try:
             return array.cast(pa.string())
         except pa.ArrowInvalid as exc:
-            raise ParseError("a binary column holds bytes that are not text") from exc
+            raise ParseError(
+                "a binary column holds bytes that are not text", kind=ParseErrorKind.ENCODING
+            ) from exc
     if pa.types.is_nested(kind):
         values = [None if v is None else json.dumps(v, default=str) for v in array.to_pylist()]
         return pa.array(values, pa.string())
@@ -85,7 +87,9 @@ class ParquetReader:
         try:
             self._file = pq.ParquetFile(self.path)
         except (pa.ArrowException, OSError) as exc:
-            raise ParseError(f"the Parquet file cannot be read: {exc}") from exc
+            raise ParseError(
+                f"the Parquet file cannot be read: {exc}", kind=ParseErrorKind.MALFORMED
+            ) from exc
         self.names: list[str] = list(self._file.schema_arrow.names)
         self.mapping: HeaderMapping = map_headers(self.names, dataset, self.limits)
         self.schema = output_schema(self.mapping)
@@ -106,7 +110,10 @@ class ParquetReader:
                 cells = {i: as_text(raw.column(j)) for j, i in enumerate(wanted)}
                 yield shape_batch(cells, self.mapping, rows, self.schema)
         except (pa.ArrowException, OSError) as exc:
-            raise ParseError(f"the Parquet file cannot be read near row {start}: {exc}") from exc
+            raise ParseError(
+                f"the Parquet file cannot be read near row {start}: {exc}",
+                kind=ParseErrorKind.MALFORMED,
+            ) from exc
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         return rebatch(self._raw_batches(), self.chunk_rows, self.schema)

@@ -7,12 +7,13 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from producer.errors import ParseError
+from producer.errors import ParseError, ParseErrorKind
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# old .xls files and password-protected .xlsx ones are both OLE containers
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _PARQUET_MAGIC = b"PAR1"
 _BOMS = (
@@ -22,6 +23,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1a")
+_UNSUPPORTED = ParseErrorKind.UNSUPPORTED_FORMAT
 
 
 def detect_encoding(sample: bytes, declared: str | None = None) -> str:
@@ -34,7 +36,9 @@ def detect_encoding(sample: bytes, declared: str | None = None) -> str:
         try:
             return codecs.lookup(declared).name
         except LookupError as exc:
-            raise ParseError(f"unknown text encoding {declared!r}") from exc
+            raise ParseError(
+                f"unknown text encoding {declared!r}", kind=ParseErrorKind.ENCODING
+            ) from exc
     for name in ("utf-8", "cp1252"):
         try:
             # not final: the sample may end in the middle of a character
@@ -52,7 +56,8 @@ def decode_sample(sample: bytes, encoding: str) -> str:
     except UnicodeDecodeError as exc:
         raise ParseError(
             f"the file is not valid {encoding} text (byte {exc.start + 1}); "
-            "save it as UTF-8 or declare its encoding"
+            "save it as UTF-8 or declare its encoding",
+            kind=ParseErrorKind.ENCODING,
         ) from exc
 
 
@@ -120,12 +125,17 @@ def _zip_kind(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ParseError("not a supported file: a damaged zip archive") from exc
+        raise ParseError("not a supported file: a damaged zip archive", kind=_UNSUPPORTED) from exc
     if "xl/workbook.xml" in names:
         return "xlsx"
     if "word/document.xml" in names or "ppt/presentation.xml" in names:
-        raise ParseError("not a supported file: an Office document that is not a spreadsheet")
-    raise ParseError("not a supported file: a zip archive, not an Excel workbook")
+        raise ParseError(
+            "not a supported file: an Office document that is not a spreadsheet",
+            kind=_UNSUPPORTED,
+        )
+    raise ParseError(
+        "not a supported file: a zip archive, not an Excel workbook", kind=_UNSUPPORTED
+    )
 
 
 def sniff_format(path: Path | str) -> str:
@@ -140,15 +150,18 @@ def sniff_format(path: Path | str) -> str:
                 f.seek(size - 4)
                 tail = f.read(4)
     except OSError as exc:
-        raise ParseError(f"cannot read the file: {exc.strerror}") from exc
+        raise ParseError(
+            f"cannot read the file: {exc.strerror}", kind=ParseErrorKind.UNREADABLE
+        ) from exc
     if size == 0:
-        raise ParseError("the file is empty")
+        raise ParseError("the file is empty", kind=ParseErrorKind.EMPTY)
     if head.startswith(_ZIP_MAGICS):
         return _zip_kind(path)
-    if head.startswith(_OLE_MAGIC):
+    if head.startswith(OLE_MAGIC):
         raise ParseError(
             "not a supported file: an old Excel .xls workbook (or another OLE document); "
-            "save it as .xlsx or CSV"
+            "save it as .xlsx or CSV",
+            kind=_UNSUPPORTED,
         )
     if head.startswith(_PARQUET_MAGIC) and tail == _PARQUET_MAGIC:
         return "parquet"
@@ -156,10 +169,14 @@ def sniff_format(path: Path | str) -> str:
     try:
         text = decode_sample(head, encoding)
     except ParseError as exc:
-        raise ParseError("not a supported file: binary content, not text") from exc
+        raise ParseError(
+            "not a supported file: binary content, not text", kind=_UNSUPPORTED
+        ) from exc
     if _is_binary(text):
-        raise ParseError("not a supported file: binary content, not a spreadsheet or text")
+        raise ParseError(
+            "not a supported file: binary content, not a spreadsheet or text", kind=_UNSUPPORTED
+        )
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
-        raise ParseError("the file is empty")
+        raise ParseError("the file is empty", kind=ParseErrorKind.EMPTY)
     return "jsonl" if stripped.startswith("{") else "csv"

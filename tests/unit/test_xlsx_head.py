@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 
 from producer.errors import ParseError
-from producer.readers.xlsx_fast import string_text
-from producer.readers.xlsx_head import HeaderRow, read_header_row, shared_strings
+from producer.readers.xlsx.fast import string_text
+from producer.readers.xlsx.head import HeaderRow, read_header_row, shared_strings
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET = "xl/worksheets/sheet1.xml"

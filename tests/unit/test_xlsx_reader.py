@@ -16,8 +16,8 @@ import pytest
 from producer.errors import ParseError
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import estimate_xlsx_rows, open_xlsx_reader
-from producer.readers.xlsx_fast import FastXlsxReader
-from producer.readers.xlsx_stream import StreamingXlsxReader
+from producer.readers.xlsx.fast import FastXlsxReader
+from producer.readers.xlsx.stream import StreamingXlsxReader
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
 
@@ -345,8 +345,8 @@ def test_fast_path_hands_over_when_calamine_reads_another_header(
 ) -> None:
     # row numbers count from the header row found in the XML; if fastexcel took another
     # row, its numbers would be off: the streaming path must read the file instead
-    from producer.readers import xlsx_fast
-    from producer.readers.xlsx_head import HeaderRow
+    from producer.readers.xlsx import fast as xlsx_fast
+    from producer.readers.xlsx.head import HeaderRow
 
     path = write_book(tmp_path / "t.xlsx", [HEADER, [1]])
     misread = HeaderRow(number=1, cells={0: ("inlineStr", "something else")})

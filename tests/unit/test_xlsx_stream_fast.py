@@ -15,10 +15,11 @@ import pytest
 from producer.errors import ParseError
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import open_xlsx_reader
-from producer.readers.xlsx_cells import Cells
-from producer.readers.xlsx_sax import MAC_EPOCH, WINDOWS_EPOCH, new_parser
-from producer.readers.xlsx_stream import StreamingXlsxReader
-from producer.readers.xlsx_text import cell_text
+from producer.readers.xlsx.cells import Cells
+from producer.readers.xlsx.constants import MAC_EPOCH, WINDOWS_EPOCH
+from producer.readers.xlsx.sax import new_parser
+from producer.readers.xlsx.stream import StreamingXlsxReader
+from producer.readers.xlsx.text import cell_text
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
 

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import Element, TreeBuilder
 
-from producer.readers.xlsx_guard import _shared_strings_part
-from producer.readers.xlsx_sax import new_parser
+from producer.readers.xlsx.constants import HEAD_FIRST_READ_BYTES, HEAD_MAX_READ_BYTES
+from producer.readers.xlsx.parts import shared_strings_part
+from producer.readers.xlsx.refs import column_index
+from producer.readers.xlsx.sax import new_parser
 
+# calamine's reading of a reference: upper-case letters then the row, else the next column
 _CELL_REF = re.compile(r"([A-Z]{1,3})\d+$")
-# the header is usually within the first few KiB: start small, grow for odd sheets
-_FIRST_READ = 4096
-_MAX_READ = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -76,14 +76,14 @@ def _scan(member: IO[bytes], wanted: str, take: Callable[[Element], bool]) -> No
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = data
-    size = _FIRST_READ
+    size = HEAD_FIRST_READ_BYTES
     try:
         while True:
             block = member.read(size)
             parser.Parse(block, not block)
             if not block:
                 return
-            size = min(size * 2, _MAX_READ)
+            size = min(size * 2, HEAD_MAX_READ_BYTES)
     except _Done:
         return
 
@@ -114,10 +114,7 @@ def _column(ref: str | None, previous: int) -> int:
     match = _CELL_REF.match(ref or "")
     if not match:
         return previous + 1
-    index = 0
-    for letter in match.group(1):
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+    return column_index(match.group(1))
 
 
 def read_header_row(path: Path | str, part: str) -> HeaderRow | None:
@@ -163,7 +160,7 @@ def shared_strings(path: Path | str, wanted: set[int]) -> dict[int, str]:
         return index > last
 
     with zipfile.ZipFile(path) as archive:
-        part = _shared_strings_part(archive)
+        part = shared_strings_part(archive)
         if part is None:
             return found
         with archive.open(part) as member:

@@ -1,6 +1,6 @@
 """The cell text rules both XLSX paths share: what a person sees in a cell, as text.
 
-The fast path (xlsx_fast.py) renders whole typed columns with pyarrow; the per-cell
+The fast path (fast.py) renders whole typed columns with pyarrow; the per-cell
 functions here are the definition it must agree with, cell for cell.
 """
 
@@ -14,23 +14,19 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from producer.errors import ParseError
+from producer.errors import ParseError, ParseErrorKind
+from producer.readers.xlsx.constants import EXACT_INT, FIXED_POINT_MAX, NANO
 
 # calamine renders a date or bool found among text cells as '2024-03-01 13:45:00' / 'true';
 # text written that way is normalised like a real date or bool, so both paths agree
 CALAMINE_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d{1,3})?$")
 _CALAMINE_BOOLS = {"true": "TRUE", "false": "FALSE"}
-EXACT_INT = 2**53  # beyond it a double's integer part is not exact
-NANO = 10**9
-# x * 1e9 must stay an exact integer in a double (< 2**53): beyond it nine decimals are
-# more digits than a double holds anyway
-FIXED_POINT_MAX = 9e6
 
 
 def format_float(value: float) -> str:
     """42.0 -> '42'; otherwise rounded to nine decimals, trailing zeros trimmed: what Excel's
     General format shows. The rounding is round(x * 1e9), half to even, exactly as
-    xlsx_fast.float_text computes it for a whole column."""
+    fast.float_text computes it for a whole column."""
     if value.is_integer() and abs(value) < EXACT_INT:
         return str(int(value))
     if not abs(value) < FIXED_POINT_MAX:
@@ -119,5 +115,6 @@ def check_cell_sizes(cells: dict[int, pa.Array], header: list[str | None], limit
                 name = header[index] if index < len(header) else None
                 raise ParseError(
                     f"a cell in column {name or index + 1!r} holds {longest} bytes, more than "
-                    f"the limit of {limit}"
+                    f"the limit of {limit}",
+                    kind=ParseErrorKind.TOO_LARGE,
                 )

@@ -15,16 +15,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from producer.errors import ParseError
+from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, shape_batch
-from producer.readers.xlsx_head import HeaderRow, read_header_row, shared_strings
-from producer.readers.xlsx_text import (
+from producer.readers.xlsx.constants import EXACT_INT, FIXED_POINT_MAX, NANO
+from producer.readers.xlsx.head import HeaderRow, read_header_row, shared_strings
+from producer.readers.xlsx.text import (
     CALAMINE_DATETIME,
-    EXACT_INT,
-    FIXED_POINT_MAX,
-    NANO,
     check_cell_sizes,
     format_duration,
     format_float,
@@ -58,7 +56,7 @@ def _replace_rows(text: pa.Array, rows: pa.Array, values: Sequence[str | None]) 
 
 
 def float_text(array: pa.Array) -> pa.Array:
-    """xlsx_stream.format_float for a whole column: integers cast, fractions in fixed point
+    """text.format_float for a whole column: integers cast, fractions in fixed point
     (x * 1e9 as an int64), what fixed point cannot hold through Python."""
     magnitude = pc.abs(array)
     integral = pc.and_(pc.equal(pc.floor(array), array), pc.less(magnitude, _EXACT))
@@ -130,7 +128,7 @@ def string_text(array: pa.Array) -> pa.Array:
 
 
 def column_text(array: pa.Array) -> pa.Array:
-    """Cell text of one fastexcel column, by the rules of xlsx_stream.cell_text."""
+    """Cell text of one fastexcel column, by the rules of text.cell_text."""
     kind = array.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return string_text(pc.cast(array, pa.string()))
@@ -224,7 +222,9 @@ class FastXlsxReader:
         self.chunk_rows = chunk_rows
         found = read_header_row(path, part)
         if found is None:
-            raise ParseError(f"the sheet {sheet!r} is empty: it has no header row")
+            raise ParseError(
+                f"the sheet {sheet!r} is empty: it has no header row", kind=ParseErrorKind.EMPTY
+            )
         # header_row=0 is the first used row, as read_header_row found it; every row is
         # sampled for the column types, so a column is typed only if all its cells agree
         try:

@@ -2,8 +2,8 @@
 
 Sheets whose XML fits ``limits.xlsx_fast_path_max_xml_bytes`` are loaded whole by
 fastexcel (Rust calamine, roughly 1 KB of memory per row); bigger ones stream through
-expat (xlsx_stream / xlsx_sax), a row at a time. Both give the same batches for the same
-file.
+expat (stream.py, handlers.py), a row at a time. Both give the same batches for the same
+file, by the cell text rules of text.py.
 """
 
 from __future__ import annotations
@@ -13,20 +13,17 @@ import zipfile
 from pathlib import Path
 
 from producer.errors import ParseError
-from producer.readers.base import ChunkReader, ReaderLimits
-from producer.readers.xlsx_guard import (
-    explain_library_error,
-    inspect_xlsx,
-    select_sheet,
-    sheet_parts,
+from producer.readers.base import ESTIMATE_SAMPLE_BYTES, ChunkReader, ReaderLimits
+from producer.readers.xlsx.constants import (
+    ESTIMATE_BYTES_PER_ROW,
+    ESTIMATE_DIMENSION_BYTES,
 )
+from producer.readers.xlsx.guard import explain_library_error, inspect_xlsx
+from producer.readers.xlsx.parts import select_sheet, sheet_parts
 from schemas.dataset import Dataset
 
 __all__ = ["estimate_xlsx_rows", "open_xlsx_reader"]
 
-# a typical row of a sheet's XML (cells, references, styles) when no dimension is declared
-_BYTES_PER_ROW = 100
-_SAMPLE = 64 * 1024
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*(\d*)(?::[A-Z]+(\d+))?"')
 
 
@@ -48,13 +45,13 @@ def open_xlsx_reader(
     chosen = select_sheet(inspect_xlsx(path, limits), sheet)
     try:
         if chosen.xml_bytes <= limits.xlsx_fast_path_max_xml_bytes:
-            from producer.readers.xlsx_fast import FastPathUnsuitable, FastXlsxReader
+            from producer.readers.xlsx.fast import FastPathUnsuitable, FastXlsxReader
 
             try:
                 return FastXlsxReader(path, chosen.name, chosen.part, dataset, chunk_rows, limits)
             except FastPathUnsuitable:
                 pass  # slower, never wrong
-        from producer.readers.xlsx_stream import StreamingXlsxReader
+        from producer.readers.xlsx.stream import StreamingXlsxReader
 
         return StreamingXlsxReader(path, chosen.name, chosen.part, dataset, chunk_rows, limits)
     except ParseError:
@@ -72,10 +69,10 @@ def estimate_xlsx_rows(path: Path | str, sheet: str | None = None) -> int:
         with zipfile.ZipFile(path) as archive:
             chosen = select_sheet(sheet_parts(archive), sheet)
             with archive.open(chosen.part) as member:
-                head = member.read(_SAMPLE)
+                head = member.read(ESTIMATE_SAMPLE_BYTES)
     except (ParseError, zipfile.BadZipFile, KeyError, OSError, EOFError, RuntimeError):
         return 0
-    match = _DIMENSION.search(head[:2048])
+    match = _DIMENSION.search(head[:ESTIMATE_DIMENSION_BYTES])
     if match:
         first = int(match.group(1) or 1)
         last = int(match.group(2) or first)
@@ -85,5 +82,5 @@ def estimate_xlsx_rows(path: Path | str, sheet: str | None = None) -> int:
     rows = head.count(b"<row ") + head.count(b"<row>")
     if len(head) >= chosen.xml_bytes:
         return max(0, rows - 1)  # the whole sheet was in the sample
-    per_row = len(head) / rows if rows >= 2 else _BYTES_PER_ROW
+    per_row = len(head) / rows if rows >= 2 else ESTIMATE_BYTES_PER_ROW
     return max(0, round(chosen.xml_bytes / per_row) - 1)

@@ -1,34 +1,21 @@
-"""Cell conversion of the streaming XLSX reader: column references, shared strings, date
-serials by style, the common cell kinds, each to the text xlsx_text.py defines."""
+"""Cell conversion of the streaming XLSX reader: shared strings, date serials by style, the
+common cell kinds, each to the text text.py defines."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from producer.readers.xlsx_text import cell_text, format_float, format_text
+from producer.readers.xlsx.constants import CACHE_MAX, FAST_SERIALS
+from producer.readers.xlsx.refs import DIGITS, reference_column
+from producer.readers.xlsx.text import cell_text, format_float, format_text
 
 OTHER = "x"  # stands for "some text outside the dataset's columns" in a row
-DIGITS = "0123456789"
 MISSING = -1
-# serials the date fast path prints itself; the rest (times of day, 1900's phantom leap day,
-# out of range, durations) go through openpyxl's own from_excel
-FAST_SERIALS = (61, 2_900_000)
-CACHE_MAX = 100_000
 
 
 def is_float(raw: str) -> bool:
     return "." in raw or "E" in raw or "e" in raw  # openpyxl's test, _cast_number
-
-
-def row_number(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        value = float(raw)  # openpyxl accepts r="7.0"
-        if not value.is_integer():
-            raise ValueError(f"{raw} is not a valid row number") from None
-        return int(value)
 
 
 class Cells:
@@ -60,9 +47,7 @@ class Cells:
         letters = ref.rstrip(DIGITS)
         column = self.columns.get(letters)
         if column is None:
-            from openpyxl.utils.cell import coordinate_to_tuple
-
-            column = coordinate_to_tuple(ref)[1]
+            column = reference_column(ref)
             if len(self.columns) < CACHE_MAX:
                 self.columns[letters] = column
         return column

@@ -1,0 +1,171 @@
+"""Checks on an XLSX file before any library parses it: that it is a workbook, that it
+cannot expand without bound, that its XML declares no entities. The sheets are listed by
+parts.py, the header row read by head.py."""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+from producer.errors import ParseError, ParseErrorKind
+from producer.readers.base import ReaderLimits
+from producer.readers.csv import human_bytes
+from producer.readers.sniff import OLE_MAGIC
+from producer.readers.xlsx.constants import (
+    DAMAGED,
+    ENTITIES,
+    INFLATE_OUTPUT_BYTES,
+    INFLATE_READ_BYTES,
+    MAX_PROLOGUE_BYTES,
+    MAX_ZIP_ENTRIES,
+    NOT_XLSX,
+    RATIO_FLOOR_BYTES,
+    WORKBOOK_PART,
+)
+from producer.readers.xlsx.parts import SheetPart, sheet_parts
+
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_MALFORMED = ParseErrorKind.MALFORMED
+
+
+def explain_library_error(exc: Exception) -> ParseError:
+    """A library's exception as a ParseError: its first line, never a traceback."""
+    lines = str(exc).strip().splitlines()
+    reason = lines[0] if lines else type(exc).__name__
+    return ParseError(f"the XLSX file cannot be read: {reason}", kind=_MALFORMED)
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise ParseError(
+            f"cannot read the file: {exc.strerror}", kind=ParseErrorKind.UNREADABLE
+        ) from exc
+    if head.startswith(OLE_MAGIC):
+        # password-protected .xlsx files are OLE containers too
+        raise ParseError(
+            f"{NOT_XLSX}: it is an old .xls file or a password-protected workbook; "
+            "save it as .xlsx without a password",
+            kind=ParseErrorKind.UNSUPPORTED_FORMAT,
+        )
+    if not head.startswith(b"PK"):
+        raise ParseError(NOT_XLSX, kind=ParseErrorKind.UNSUPPORTED_FORMAT)
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+        raise ParseError(DAMAGED, kind=_MALFORMED) from exc
+
+
+def _check_sizes(archive: zipfile.ZipFile, limits: ReaderLimits) -> None:
+    entries = archive.infolist()
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise ParseError(
+            f"{NOT_XLSX}: it holds {len(entries)} files", kind=ParseErrorKind.TOO_LARGE
+        )
+    total = sum(e.file_size for e in entries)
+    packed = sum(e.compress_size for e in entries)
+    if total > limits.max_uncompressed_bytes:
+        raise ParseError(
+            f"the XLSX file expands to {human_bytes(total)}, more than the limit of "
+            f"{human_bytes(limits.max_uncompressed_bytes)}",
+            kind=ParseErrorKind.TOO_LARGE,
+        )
+    if total > RATIO_FLOOR_BYTES and total > limits.max_compression_ratio * max(packed, 1):
+        raise ParseError(
+            f"the XLSX file expands {total / max(packed, 1):.0f} times its size, more than the "
+            f"limit of {limits.max_compression_ratio:.0f}; it looks like a zip bomb",
+            kind=ParseErrorKind.TOO_LARGE,
+        )
+
+
+def _check_prologue(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    head = b""
+    with archive.open(info) as member:
+        while len(head) < MAX_PROLOGUE_BYTES:
+            block = member.read(4096)
+            if not block:
+                break
+            head += block
+            if _ROOT_START.search(_as_utf8(head)):
+                break
+    text = _as_utf8(head)
+    match = _ROOT_START.search(text)
+    prologue = text[: match.start()] if match else text
+    if b"<!DOCTYPE" in prologue.upper() or b"<!ENTITY" in prologue.upper():
+        raise ParseError(ENTITIES, kind=_MALFORMED)
+    if head and not match:
+        raise ParseError(f"{DAMAGED}: {info.filename} is not XML", kind=_MALFORMED)
+
+
+def _as_utf8(head: bytes) -> bytes:
+    # XML may be UTF-16; decode so the markup scan sees '<!DOCTYPE', not interleaved NULs
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return head.decode("utf-16", errors="ignore").encode("utf-8")
+    return head
+
+
+def _verify_reads(f: BinaryIO, info: zipfile.ZipInfo) -> None:
+    """Inflate the member's raw deflate stream (from ``f``, the zip file) to its true end,
+    refusing more bytes than the directory declared, and check its CRC. zipfile itself
+    stops at the declared size, but the Rust zip reader under calamine inflates to the end
+    of the stream: a directory that understates a member must not slip a bomb past the size
+    checks."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ParseError(
+            f"{DAMAGED}: {info.filename} uses an unsupported compression", kind=_MALFORMED
+        )
+    f.seek(info.header_offset)
+    local = f.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise ParseError(DAMAGED, kind=_MALFORMED)
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    f.seek(info.header_offset + 30 + name_len + extra_len)
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left, seen, crc = info.compress_size, 0, 0
+    while left > 0:
+        block = f.read(min(INFLATE_READ_BYTES, left))
+        if not block:
+            raise ParseError(DAMAGED, kind=_MALFORMED)
+        left -= len(block)
+        while block:
+            out = inflate.decompress(block, INFLATE_OUTPUT_BYTES) if inflate else block
+            block = inflate.unconsumed_tail if inflate else b""
+            seen += len(out)
+            if seen > info.file_size:
+                raise ParseError(
+                    f"{DAMAGED}: {info.filename} is larger than declared", kind=_MALFORMED
+                )
+            crc = zlib.crc32(out, crc)
+        if inflate and inflate.eof:
+            break
+    if seen != info.file_size or crc != info.CRC:
+        raise ParseError(DAMAGED, kind=_MALFORMED)
+
+
+def inspect_xlsx(path: Path | str, limits: ReaderLimits) -> list[SheetPart]:
+    """Run every guard, then list the worksheets in workbook order."""
+    with _open_zip(Path(path)) as archive:
+        try:
+            names = set(archive.namelist())
+            if WORKBOOK_PART not in names:
+                raise ParseError(NOT_XLSX, kind=ParseErrorKind.UNSUPPORTED_FORMAT)
+            _check_sizes(archive, limits)
+            for info in archive.infolist():
+                if info.filename.endswith((".xml", ".rels", ".vml")):
+                    _check_prologue(archive, info)
+            with Path(path).open("rb") as f:
+                for info in archive.infolist():
+                    _verify_reads(f, info)
+            return sheet_parts(archive)
+        except (zipfile.BadZipFile, EOFError, zlib.error, OSError, NotImplementedError) as exc:
+            raise ParseError(DAMAGED, kind=_MALFORMED) from exc
+        except RuntimeError as exc:  # zipfile's word for an encrypted member
+            raise ParseError(
+                f"{NOT_XLSX}: its parts are encrypted", kind=ParseErrorKind.UNSUPPORTED_FORMAT
+            ) from exc

@@ -79,21 +79,21 @@ def applied_versions(engine: Engine, dataset: str) -> list[tuple[int, TableSpec]
 def _migrate(engine: Engine, dataset: Dataset, source: str) -> None:
     wanted = TableSpec.of(dataset)
     applied = applied_versions(engine, dataset.name)
-    if applied:
-        version, stored = applied[-1]
-        if stored.fingerprint == wanted.fingerprint:
-            return
-    else:
-        existing = _table_columns(engine, dataset.table_name)
-        if existing is None:
-            create_tables(engine, dataset_table(dataset).metadata)
+    version, stored = applied[-1] if applied else (0, None)
+    existing = _table_columns(engine, dataset.table_name)
+    if existing is None:
+        # A new dataset, or a table dropped by hand: made whole, as the YAML says now.
+        create_tables(engine, dataset_table(dataset).metadata)
+        if stored is None or stored.fingerprint != wanted.fingerprint:
             with engine.begin() as conn:
-                _record(conn, dataset.name, 1, wanted)
-            return
+                _record(conn, dataset.name, version + 1, wanted)
+        return
+    if stored is None:
         # A table made before versions were kept (or whose rows were deleted after a hand
         # migration): taken as the dataset's columns that it has, under the dataset's key.
-        version, stored = 0, wanted.only(existing)
-        stored = _with_dropped(stored, existing)
+        stored = _with_dropped(wanted.only(existing), existing)
+    elif stored.fingerprint == wanted.fingerprint:
+        return
     added = added_columns(dataset.name, source, stored, wanted)
     table = dataset_table(dataset)
     with engine.begin() as conn:

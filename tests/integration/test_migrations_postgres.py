@@ -15,6 +15,7 @@ from database.migrations import ensure_schema
 from tests.unit.test_migrations import (  # noqa: F401
     orders,
     table_columns,
+    test_a_table_dropped_by_hand_is_made_again,
     test_a_table_older_than_the_versions_is_adopted_and_migrated,
     test_added_column_old_rows_keep_null_new_uploads_fill_it,
     test_alias_only_is_recorded_without_touching_the_table,

@@ -137,3 +137,14 @@ def test_string_to_email_changes_validation_only(engine: Engine) -> None:
     ensure_schema(engine, orders({"name": "contact", "type": "string"}))
     ensure_schema(engine, orders({"name": "contact", "type": "email"}))
     assert versions(engine) == [1, 2]
+
+
+def test_a_table_dropped_by_hand_is_made_again(engine: Engine) -> None:
+    ensure_schema(engine, orders())
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE ds_orders")
+
+    ensure_schema(engine, orders())
+
+    assert table_columns(engine) == ["job_id", "row_no", "tenant", "order_id", "amount"]
+    assert versions(engine) == [1]

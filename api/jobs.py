@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 
 from api.errors import NotFound, ServiceUnavailable
 from api.progress_view import ProgressView
+from database.reports import iter_row_errors
 from schemas.records import UploadStatus
-from stream_processors.persistence import iter_row_errors
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH_ROWS = 1000

@@ -10,10 +10,11 @@ from api.idempotency import IdempotencyStore
 from api.metrics import ApiMetrics
 from api.pipeline_stats import PipelineStats
 from api.progress_view import ProgressView
+from database.engine import make_engine
+from database.migrations import ensure_schema
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings
-from stream_processors.persistence import ensure_schema, make_engine
 
 
 class AppState:

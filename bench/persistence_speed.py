@@ -18,10 +18,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from database import chunk_store, migrations
+from database.engine import make_engine
+from database.pg_copy import _csv_ready
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
-from stream_processors import persistence
-from stream_processors.pg_bulk import _csv_ready
 from tests.support.postgres import create_database, start_postgres
 
 ORDERS = parse_dataset(
@@ -77,12 +78,12 @@ def rate(rows: int, fn: Callable[[], None]) -> float:
 
 
 def save_all(url: str, dataset: Dataset, chunks: list[pa.Table]) -> Callable[[], None]:
-    engine = persistence.make_engine(url)
-    persistence.ensure_schema(engine, dataset)
+    engine = make_engine(url)
+    migrations.ensure_schema(engine, dataset)
 
     def run() -> None:
         for no, chunk in enumerate(chunks):
-            persistence.save_chunk_tx(
+            chunk_store.save_chunk_tx(
                 engine, dataset, job_id="bench", tenant="t", chunk_no=no, valid=chunk, errors=[]
             )
         engine.dispose()
@@ -103,7 +104,7 @@ def sqlite_raw(path: Path, chunks: list[pa.Table], indexed: bool = False) -> Cal
     def run() -> None:
         for chunk in chunks:
             n = chunk.num_rows
-            cols = [persistence._driver_values("sqlite", c) for c in chunk.columns]
+            cols = [chunk_store._driver_values("sqlite", c) for c in chunk.columns]
             with conn:
                 conn.executemany(
                     f"INSERT INTO bare VALUES ({', '.join(['?'] * 11)})",

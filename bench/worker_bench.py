@@ -58,8 +58,8 @@ def load_avg() -> list[float]:
 
 def typed_chunks(csv_path: Path, dataset: Any) -> tuple[list[Any], int]:
     """The file's chunks as the worker sees them, validated (valid typed rows only)."""
+    from database.chunk_store import prepare_rows
     from producer.readers import open_reader
-    from stream_processors.persistence import prepare_rows
     from stream_processors.validation import validate_batch
 
     reader = open_reader(csv_path, dataset, CHUNK_ROWS)
@@ -92,7 +92,7 @@ def _measured(label: str, chunks: list[Any], run: Any, close: Any) -> dict[str, 
 
 
 def raw_sqlite(db_path: Path, chunks: list[Any]) -> dict[str, Any]:
-    from stream_processors.persistence import _driver_values
+    from database.chunk_store import _driver_values
 
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -117,7 +117,7 @@ def raw_postgres(url: str, chunks: list[Any]) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    from stream_processors.pg_bulk import _csv_ready
+    from database.pg_copy import _csv_ready
     from tests.support.postgres import libpq_url
 
     conn = psycopg.connect(libpq_url(url))
@@ -175,7 +175,7 @@ def _ledger_span(engine: Any, job_id: str) -> tuple[dt.datetime, dt.datetime, in
     rows_ok + rows_failed of all)."""
     import sqlalchemy as sa
 
-    from stream_processors.persistence import ledger
+    from database.tables import ledger
 
     with engine.connect() as conn:
         rows = conn.execute(
@@ -193,8 +193,10 @@ def run_worker(
 ) -> dict[str, Any]:
     import psutil
 
+    from database.engine import make_engine
+    from database.migrations import ensure_schema
+    from database.reports import ledger_counts
     from ops.procs import Supervisor
-    from stream_processors.persistence import ensure_schema, ledger_counts, make_engine
 
     engine = make_engine(settings.db_url)
     ensure_schema(engine)  # the ledger table, so polling works before the worker makes it

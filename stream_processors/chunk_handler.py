@@ -17,13 +17,16 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from database.chunk_store import save_chunk_tx
+from database.engine import make_engine
+from database.migrations import ensure_schema
+from database.schema_diff import SchemaChangeRefused
 from schemas.arrow_codec import ROW_COLUMN, decode_batch, encode_batch
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError
 from schemas.records import ChunkHeaders, ChunkResult
 from stream_processors.bounded import BoundedDict
 from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error
-from stream_processors.persistence import ensure_schema, make_engine, save_chunk_tx
 from stream_processors.validation import validate_batch
 
 log = logging.getLogger(__name__)
@@ -60,7 +63,10 @@ class ChunkHandler:
         if name not in self._ready:
             with self._lock:
                 if name not in self._ready:
-                    self._retry(lambda: ensure_schema(self.engine, dataset), "create tables")
+                    source = str(self.datasets.directory / f"{name}.yaml")
+                    self._retry(
+                        lambda: ensure_schema(self.engine, dataset, source=source), "create tables"
+                    )
                     self._ready.add(name)
         return dataset
 
@@ -69,6 +75,8 @@ class ChunkHandler:
         while True:
             try:
                 return action()
+            except SchemaChangeRefused:
+                raise  # the dataset file and its table disagree: no retry can mend that
             except Exception as exc:
                 error = classify_db_error(exc)
                 if not isinstance(error, TransientDatabaseError) or self.stopping.is_set():
@@ -88,6 +96,8 @@ class ChunkHandler:
             batch = decode_batch(payload)
             if ROW_COLUMN not in batch.schema.names:
                 raise pa.ArrowInvalid(f"the batch has no {ROW_COLUMN} column")
+        except SchemaChangeRefused as exc:
+            return self._dead(meta, str(exc), started)
         except DatasetError as exc:
             return self._dead(meta, f"unknown dataset: {exc}", started)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:

@@ -17,16 +17,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from database.column_types import MAX_PRECISION, UTC_MICROS, arrow_type
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Column, Dataset
 from schemas.records import RowError
 from stream_processors import converters as conv
 
-DEFAULT_SCALE = 2
-MAX_PRECISION = 38
 MISSING = "required value is missing"
 EMAIL_RE = r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$'
-_UTC_US = pa.timestamp("us", tz="UTC")
 _TRUE = pa.array(sorted(conv.TRUE_WORDS))
 _FALSE = pa.array(sorted(conv.FALSE_WORDS))
 _NULL_STRING = pa.scalar(None, pa.string())
@@ -38,21 +36,6 @@ class ValidationResult:
     errors: list[RowError]
     rows_ok: int
     rows_failed: int
-
-
-def arrow_type(column: Column) -> pa.DataType:
-    if column.type == "decimal":
-        scale = column.scale if column.scale is not None else DEFAULT_SCALE
-        return pa.decimal128(MAX_PRECISION, scale)
-    return {
-        "string": pa.string(),
-        "email": pa.string(),
-        "integer": pa.int64(),
-        "float": pa.float64(),
-        "boolean": pa.bool_(),
-        "date": pa.date32(),
-        "datetime": _UTC_US,
-    }[column.type]
 
 
 def output_schema(dataset: Dataset) -> pa.Schema:
@@ -187,7 +170,7 @@ def _fast_cast(plan: _Plan, candidates: pa.Array) -> pa.Array:
     try:
         if kind == "datetime":
             naive = pc.cast(candidates, pa.timestamp("us"))
-            return pc.cast(naive, _UTC_US)  # naive values are UTC
+            return pc.cast(naive, UTC_MICROS)  # naive values are UTC
         return pc.cast(candidates, plan.type)
     except pa.ArrowInvalid:
         if kind not in ("date", "datetime"):
@@ -206,7 +189,7 @@ def _fast_cast(plan: _Plan, candidates: pa.Array) -> pa.Array:
     stamps = pc.if_else(exact, stamps, pa.scalar(None, stamps.type))
     if kind == "date":
         return pc.cast(stamps, pa.date32())
-    return pc.cast(stamps, _UTC_US)
+    return pc.cast(stamps, UTC_MICROS)
 
 
 def _slow_path(

@@ -23,13 +23,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from database.chunk_store import save_chunk_tx
+from database.engine import make_engine
+from database.migrations import ensure_schema
 from messaging.clients import consumer_config, producer_config
 from messaging.names import topic_names
 from ops.sample_data import write_orders_csv, write_orders_xlsx
 from schemas.dataset import DatasetRegistry
 from schemas.records import RowError, UploadRecord, UploadStatus
 from schemas.settings import Settings
-from stream_processors.persistence import ensure_schema, make_engine, save_chunk_tx
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

@@ -14,6 +14,12 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
+from database.chunk_store import PG_COPY_MIN_ROWS, save_chunk, save_chunk_tx
+from database.column_types import arrow_type
+from database.engine import make_engine
+from database.migrations import ensure_schema
+from database.reports import count_rows, iter_row_errors, ledger_counts
+from database.tables import dataset_table
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
 from schemas.records import RowError
@@ -21,18 +27,6 @@ from stream_processors.errors import (
     PermanentChunkError,
     TransientDatabaseError,
     classify_db_error,
-)
-from stream_processors.persistence import (
-    PG_COPY_MIN_ROWS,
-    arrow_type,
-    count_rows,
-    dataset_table,
-    ensure_schema,
-    iter_row_errors,
-    ledger_counts,
-    make_engine,
-    save_chunk,
-    save_chunk_tx,
 )
 
 pytestmark = pytest.mark.integration

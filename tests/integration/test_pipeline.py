@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from database.engine import make_engine
+from database.reports import count_rows, iter_row_errors, ledger_counts
 from messaging.names import topic_names
 from ops.procs import Supervisor
 from ops.sample_data import write_orders_csv, write_orders_xlsx
@@ -18,7 +20,6 @@ from schemas.arrow_codec import decode_batch
 from schemas.dataset import DatasetRegistry
 from schemas.records import JobOutcomeEvent
 from schemas.settings import Settings
-from stream_processors.persistence import count_rows, iter_row_errors, ledger_counts, make_engine
 from tests.integration.conftest import start_pipeline, submit_file
 from tests.support.kafka_read import final_statuses, read_topic
 

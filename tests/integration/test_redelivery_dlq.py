@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from database.engine import make_engine
+from database.reports import count_rows, ledger_counts
 from messaging.names import topic_names
 from ops.dlq import list_dead_letters, redrive
 from ops.procs import Supervisor
@@ -17,7 +19,6 @@ from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import ChunkHeaders, ChunkResult, JobEvent, utcnow
 from schemas.settings import Settings
-from stream_processors.persistence import count_rows, ledger_counts, make_engine
 from tests.integration.conftest import submit_file
 from tests.support.kafka_read import final_statuses, read_topic
 

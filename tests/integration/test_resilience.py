@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from database.engine import make_engine
+from database.reports import count_rows, ledger_counts
 from ops.sample_data import write_orders_csv
 from ops.serve import build_supervisor
 from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings
-from stream_processors.persistence import count_rows, ledger_counts, make_engine
 from tests.integration.conftest import start_pipeline, submit_file
 from tests.support.kafka_read import final_statuses
 from tests.support.postgres import start_postgres

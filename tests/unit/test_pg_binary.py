@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from stream_processors.pg_binary import (
+from database.pg_binary import (
     HEADER,
     TRAILER,
     Unsupported,

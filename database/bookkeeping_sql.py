@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from stream_processors.db_schema import ledger, row_errors
+from database.tables import ledger, row_errors
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ go through a temp table and ``INSERT ... SELECT ... ON CONFLICT``, the same clau
 executemany path uses. The violation aborts the transaction unless the COPY ran in a
 savepoint: ``Mode`` says whether to pay for that savepoint (two round trips per chunk) or to
 let the caller roll back and run the chunk again as an upsert. The rows go in binary
-(pg_binary.py) so PostgreSQL parses no text; a column that has no exact binary encoding
+(database/pg_binary.py) so PostgreSQL parses no text; a column that has no exact binary encoding
 sends the chunk as CSV, which Arrow's writer formats whole columns at a time in C++.
 """
 
@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Table
 
-from stream_processors import pg_binary
+from database import pg_binary
 
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, batch_size=4096)
 

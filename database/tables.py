@@ -1,95 +1,19 @@
-"""The tables bulkflow writes: ``ds_<dataset>`` per dataset, the chunk ledger and the row
-errors; and how dataset column types map onto SQL and Arrow types."""
+"""Every table bulkflow writes, declared here: ``ds_<dataset>`` per dataset, the chunk ledger,
+the row errors, the idempotency keys and the applied dataset schema versions."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-import pyarrow as pa
 import sqlalchemy as sa
-from sqlalchemy import Table
+from sqlalchemy import Engine, Table
 
-from schemas.dataset import Column as DatasetColumn
+from database.column_types import UTCDateTime, sql_type
 from schemas.dataset import Dataset
 from schemas.errors import DatasetError
 
-SQLITE_BUSY_TIMEOUT_S = 30
-# Measured: from ~10 rows a chunk, COPY (plus its savepoint) beats psycopg's executemany
-# (at 200 rows by 3x); below that, fewer round trips win.
-PG_COPY_MIN_ROWS = 10
-
 RESERVED_COLUMNS = frozenset({"job_id", "row_no", "tenant"})
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class UTCDateTime(sa.TypeDecorator[datetime]):
-    """timestamptz on PostgreSQL; on SQLite (no zone support) UTC text, read back as aware UTC."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        return _as_utc(value)
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        return _as_utc(value)
-
-
-class DecimalText(sa.TypeDecorator[Decimal]):
-    """Exact decimals on SQLite: its NUMERIC affinity would turn 12.34 into a binary float."""
-
-    impl = sa.Text
-    cache_ok = True
-
-    def process_bind_param(self, value: Decimal | None, dialect: sa.Dialect) -> str | None:
-        return None if value is None else format(Decimal(value), "f")
-
-    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> Decimal | None:
-        return None if value is None else Decimal(value)
-
-
-_SQL_TYPES: dict[str, Any] = {
-    "integer": sa.BigInteger,
-    "float": sa.Float,
-    "boolean": sa.Boolean,
-    "date": sa.Date,
-    "datetime": UTCDateTime,
-}
-_ARROW_TYPES = {
-    "integer": pa.int64(),
-    "float": pa.float64(),
-    "boolean": pa.bool_(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("us", tz="UTC"),
-}
-
-
-def sql_type(column: DatasetColumn) -> Any:
-    if column.type == "decimal":
-        # Without a declared scale, PostgreSQL's bare NUMERIC keeps any scale exactly.
-        scale = column.scale
-        numeric = sa.Numeric() if scale is None else sa.Numeric(column.precision or 38, scale)
-        return numeric.with_variant(DecimalText(), "sqlite")
-    return _SQL_TYPES.get(column.type, sa.Text)()
-
-
-def arrow_type(column: DatasetColumn) -> pa.DataType | None:
-    """The Arrow type save_chunk expects for a column (None: decimal of undeclared scale)."""
-    if column.type == "decimal":
-        return None if column.scale is None else pa.decimal128(38, column.scale)
-    return _ARROW_TYPES.get(column.type, pa.string())
-
-
-def key_columns(dataset: Dataset) -> list[str]:
-    return ["tenant", *dataset.key]
-
+CREATE_ATTEMPTS = 5
 
 shared_metadata = sa.MetaData()
 ledger = Table(
@@ -114,6 +38,41 @@ row_errors = Table(
     sa.Column("message", sa.Text, nullable=False),
     sa.Index("ix_bulkflow_row_errors_job_row", "job_id", "row_no"),
 )
+idempotency = Table(
+    "bulkflow_idempotency",
+    shared_metadata,
+    sa.Column("tenant", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("job_id", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+# One row per schema a dataset table was brought to (database/migrations.py).
+schema_versions = Table(
+    "bulkflow_schema_versions",
+    shared_metadata,
+    sa.Column("dataset", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    sa.Column("columns", sa.Text, nullable=False),  # the column set and key, as JSON
+    sa.Column("applied_at", UTCDateTime(), nullable=False),
+)
+
+
+def create_tables(engine: Engine, metadata: sa.MetaData, attempts: int = CREATE_ATTEMPTS) -> None:
+    """CREATE the metadata's missing tables; safe to race with other processes doing the same."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine, checkfirst=True)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            # Another process created it between our check and CREATE ("already exists",
+            # or PostgreSQL's duplicate pg_type key); checkfirst sees it on the next pass.
+            if attempt == attempts - 1:
+                raise
+
+
+def key_columns(dataset: Dataset) -> list[str]:
+    return ["tenant", *dataset.key]
 
 
 _tables: dict[Dataset, Table] = {}

@@ -1,0 +1,139 @@
+"""Bring the tables up to date at start: the shared tables, and a dataset's ``ds_<name>``.
+
+Dataset tables evolve by a small versioned step, not by ``create_all`` (which never changes a
+table that exists) and not by Alembic. Alembic fits hand-written models with hand-written
+revision scripts; here tables are generated from dataset YAML at run time, so there is no
+revision to write, and the only change a table ever needs is one we can make safely ourselves:
+``ALTER TABLE ADD COLUMN`` (nullable: old rows keep NULL). Every other difference would lose
+data, so it is refused with a message saying what to do. That is a page of code, against a
+dependency and a migration environment to ship with every deployment.
+
+``bulkflow_schema_versions`` keeps one row per schema a dataset table was brought to: the
+dataset, a version number counting up from 1, the fingerprint and JSON of its column set
+(schema_diff.TableSpec) and when it was applied. The (dataset, version) primary key makes
+concurrent starts safe: when two processes apply the same step, one insert fails, and that
+process reads the recorded state again and finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+
+from database.schema_diff import StoredColumn, TableSpec, added_columns
+from database.tables import (
+    CREATE_ATTEMPTS,
+    RESERVED_COLUMNS,
+    create_tables,
+    dataset_table,
+    schema_versions,
+    shared_metadata,
+)
+from schemas.dataset import Dataset
+
+_RACE_ERRORS = (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError)
+
+
+def ensure_schema(
+    engine: Engine,
+    dataset: Dataset | None = None,
+    *,
+    source: str | None = None,
+    attempts: int = CREATE_ATTEMPTS,
+) -> None:
+    """Create the shared tables, and create or migrate the dataset's table.
+
+    ``source`` names the dataset file in messages. Raises SchemaChangeRefused (a ConfigError)
+    when the dataset differs from its table in a way that would lose data. Safe to race with
+    other processes doing the same.
+    """
+    create_tables(engine, shared_metadata, attempts)
+    if dataset is None:
+        return
+    for attempt in range(attempts):
+        try:
+            _migrate(engine, dataset, source or f"datasets/{dataset.name}.yaml")
+            return
+        except _RACE_ERRORS:
+            # Another process applied the same step first (a duplicate version row, or a
+            # column it already added); the recorded state, read again, says what is left.
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def applied_versions(engine: Engine, dataset: str) -> list[tuple[int, TableSpec]]:
+    """(version, spec) of every step applied to the dataset's table, oldest first."""
+    query = (
+        sa.select(schema_versions.c.version, schema_versions.c.columns)
+        .where(schema_versions.c.dataset == dataset)
+        .order_by(schema_versions.c.version)
+    )
+    with engine.connect() as conn:
+        return [(int(v), TableSpec.from_json(text)) for v, text in conn.execute(query)]
+
+
+def _migrate(engine: Engine, dataset: Dataset, source: str) -> None:
+    wanted = TableSpec.of(dataset)
+    applied = applied_versions(engine, dataset.name)
+    version, stored = applied[-1] if applied else (0, None)
+    existing = _table_columns(engine, dataset.table_name)
+    if existing is None:
+        # A new dataset, or a table dropped by hand: made whole, as the YAML says now.
+        create_tables(engine, dataset_table(dataset).metadata)
+        if stored is None or stored.fingerprint != wanted.fingerprint:
+            with engine.begin() as conn:
+                _record(conn, dataset.name, version + 1, wanted)
+        return
+    if stored is None:
+        # A table made before versions were kept (or whose rows were deleted after a hand
+        # migration): taken as the dataset's columns that it has, under the dataset's key.
+        stored = _with_dropped(wanted.only(existing), existing)
+    elif stored.fingerprint == wanted.fingerprint:
+        return
+    added = added_columns(dataset.name, source, stored, wanted)
+    table = dataset_table(dataset)
+    with engine.begin() as conn:
+        present = _table_columns(conn, table.name) or set()
+        for name in added:
+            # A run that stopped between its ALTER and its version row (SQLite commits DDL
+            # at once) left the column in place already.
+            if name not in present:
+                _add_column(conn, table, name)
+        _record(conn, dataset.name, version + 1, wanted)
+
+
+def _with_dropped(spec: TableSpec, existing: set[str]) -> TableSpec:
+    """Columns the table has and the dataset does not, so that the diff refuses them."""
+    known = set(spec.names())
+    extra = tuple(StoredColumn(n, "unknown", "unknown") for n in sorted(existing - known))
+    return TableSpec(spec.key, spec.columns + extra)
+
+
+def _table_columns(bind: Engine | Connection, table: str) -> set[str] | None:
+    """The table's data columns (bulkflow's own left out), or None when there is no table."""
+    inspector = sa.inspect(bind)
+    if not inspector.has_table(table):
+        return None
+    return {c["name"] for c in inspector.get_columns(table)} - RESERVED_COLUMNS
+
+
+def _add_column(conn: Connection, table: sa.Table, name: str) -> None:
+    quote = conn.dialect.identifier_preparer.quote
+    sql_type = table.c[name].type.compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(name)} {sql_type}")
+
+
+def _record(conn: Connection, dataset: str, version: int, spec: TableSpec) -> None:
+    conn.execute(
+        schema_versions.insert().values(
+            dataset=dataset,
+            version=version,
+            fingerprint=spec.fingerprint,
+            columns=spec.to_json(),
+            applied_at=datetime.now(UTC),
+        )
+    )

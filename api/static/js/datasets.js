@@ -19,7 +19,12 @@ function renderDataset(dataset) {
   body.replaceChildren(
     ...dataset.columns.map((column) =>
       row([
-        el("th", { scope: "row" }, el("code", { text: column.name }), key.has(column.name) ? el("span", { class: "tag", text: "key" }) : null),
+        el(
+          "th",
+          { scope: "row" },
+          el("code", { text: column.name }),
+          ...(key.has(column.name) ? [" ", el("span", { class: "tag", text: "key" })] : []),
+        ),
         column.type,
         column.required ? "yes" : "no",
         columnRules(column) || "—",

@@ -84,6 +84,8 @@ class UploadCard {
 
   finish(status) {
     const text = outcomeText(status);
+    // a file that failed before any row was read has no numbers worth showing
+    if (status.state === "failed" && !status.rows_ok && !status.rows_failed) this.live.textContent = "";
     this.outcome.textContent = text;
     this.outcome.className = `outcome ${status.state}`;
     this.errorTools.hidden = status.state !== "completed_with_errors" || !status.rows_failed;

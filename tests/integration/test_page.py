@@ -114,9 +114,13 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
     # another tenant's upload, which acme must never see
     other = write_orders_csv(tmp_path / "globex-private.csv", 50)
     with other.open("rb") as f:
-        answer = httpx.post(f"{stack}v1/uploads", files={"file": (other.name, f)},
-                            data={"dataset": "orders"},
-                            headers={"Authorization": "Bearer key-b"}, timeout=30)  # fmt: skip
+        answer = httpx.post(
+            f"{stack}v1/uploads",
+            files={"file": (other.name, f)},
+            data={"dataset": "orders"},
+            headers={"Authorization": "Bearer key-b"},
+            timeout=30,
+        )
     assert answer.status_code == 202, answer.text
     other_job = answer.json()["job_id"]
 
@@ -132,8 +136,11 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
     sign_in(driver, "key-a")
     wait_for(lambda: by_id(driver, "app").is_displayed(), 15, "the signed-in page")
     assert driver.switch_to.active_element.get_attribute("id") == "dataset"
-    columns = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#columns tbody tr"), 15,
-                       "the dataset's columns")  # fmt: skip
+    columns = wait_for(
+        lambda: driver.find_elements(By.CSS_SELECTOR, "#columns tbody tr"),
+        15,
+        "the dataset's columns",
+    )
     table = {r.find_element(By.TAG_NAME, "th").text.split()[0]: r.text for r in columns}
     assert list(table)[:2] == ["order_id", "customer_email"]
     assert "Customer E-mail, email" in table["customer_email"]
@@ -151,8 +158,12 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
     broken = tmp_path / "broken-orders.csv"
     broken.write_text("customer_email,ordered_at\na@b.co,2026-01-01T00:00:00Z\n")
     by_id(driver, "files").send_keys("\n".join(str(p) for p in (good, with_errors, broken)))
-    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".upload-card")) == 3, 15,
-             "three upload cards")  # fmt: skip
+    wait_for(
+        lambda: len(driver.find_elements(By.CSS_SELECTOR, ".upload-card")) == 3,
+        15,
+        "three upload cards",
+    )
+    driver.execute_script("arguments[0].scrollIntoView()", by_id(driver, "upload"))
     shoot(driver, "02-uploading")
 
     done = final_card(driver, good.name)
@@ -203,12 +214,18 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
         return found if len(found) == 3 and "queued" not in found.values() else None
 
     recent = wait_for(listed, 30, "the three uploads in the recent list")
-    assert recent == {good.name: "completed", with_errors.name: "completed_with_errors",
-                      broken.name: "failed"}  # fmt: skip
-    job_ids = [r.get_attribute("data-job-id")
-               for r in driver.find_elements(By.CSS_SELECTOR, "#recent-table tbody tr")]  # fmt: skip
+    assert recent == {
+        good.name: "completed",
+        with_errors.name: "completed_with_errors",
+        broken.name: "failed",
+    }
+    job_ids = [
+        r.get_attribute("data-job-id")
+        for r in driver.find_elements(By.CSS_SELECTOR, "#recent-table tbody tr")
+    ]
     assert other_job not in job_ids and other.name not in driver.page_source
     assert by_id(driver, "recent-range").text == "1–3 of 3"
+    driver.set_window_size(1280, 2900)
     driver.execute_script("window.scrollTo(0, 0)")
     shoot(driver, "04-page")
 
@@ -229,12 +246,14 @@ def test_the_api_docs_render_without_internet(stack: str, browser: tuple[WebDriv
     driver, _downloads = browser
     driver.get(f"{stack}docs")
     title = wait_for(
-        lambda: driver.find_elements(By.CSS_SELECTOR, ".swagger-ui .info .title"), 30,
+        lambda: driver.find_elements(By.CSS_SELECTOR, ".swagger-ui .info .title"),
+        30,
         "Swagger UI to render",
-    )  # fmt: skip
+    )
     assert title[0].text.startswith("bulkflow")
-    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"), 15,
-             "the operations")  # fmt: skip
+    wait_for(
+        lambda: driver.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"), 15, "the operations"
+    )
     shoot(driver, "06-docs")
     driver.get(f"{stack}redoc")
     heading = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "h1"), 30, "ReDoc to render")

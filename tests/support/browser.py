@@ -30,15 +30,25 @@ def chromium(download_dir: Path, width: int = 1280, height: int = 1000) -> Itera
     """A headless Chromium that saves downloads in ``download_dir`` without asking."""
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--lang=en-US", f"--window-size={width},{height}",
-                "--no-first-run", "--disable-extensions"):  # fmt: skip
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--lang=en-US",
+        f"--window-size={width},{height}",
+        "--no-first-run",
+        "--disable-extensions",
+    ):
         options.add_argument(arg)
     options.add_experimental_option(
         "prefs",
-        {"download.default_directory": str(download_dir), "download.prompt_for_download": False,
-         "intl.accept_languages": "en-US"},
-    )  # fmt: skip
+        {
+            "download.default_directory": str(download_dir),
+            "download.prompt_for_download": False,
+            "intl.accept_languages": "en-US",
+        },
+    )
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(30)
@@ -52,8 +62,7 @@ def chromium(download_dir: Path, width: int = 1280, height: int = 1000) -> Itera
         driver.quit()
 
 
-def wait_for(check: Callable[[], T | None], timeout_s: float, what: str,
-             every_s: float = 0.2) -> T:  # fmt: skip
+def wait_for(check: Callable[[], T | None], timeout_s: float, what: str, every_s: float = 0.2) -> T:
     """``check()``'s first truthy answer; fails with ``what`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     last_error: Exception | None = None

@@ -17,8 +17,16 @@ from schemas.settings import load_settings
 from tests.conftest import REPO_ROOT
 
 A = {"Authorization": "Bearer key-a"}
-ORDERS_HEADER = ["order_id", "customer_email", "country", "ordered_at", "amount", "quantity",
-                 "express", "notes"]  # fmt: skip
+ORDERS_HEADER = [
+    "order_id",
+    "customer_email",
+    "country",
+    "ordered_at",
+    "amount",
+    "quantity",
+    "express",
+    "notes",
+]
 
 
 @pytest.fixture

@@ -48,8 +48,8 @@ export async function request(path, options = {}) {
   return response;
 }
 
-export async function getJson(path) {
-  return (await request(path)).json();
+export async function getJson(path, signal) {
+  return (await request(path, { signal })).json();
 }
 
 function attachmentName(disposition, fallback) {

@@ -51,6 +51,9 @@ export function bytes(size) {
 export function progressLine(status) {
   const parts = [];
   const done = (status.rows_ok || 0) + (status.rows_failed || 0);
+  if (status.rows_total == null && !done && !FINAL_STATES.has(status.state)) {
+    return status.state === "queued" ? "Waiting for a worker" : "Reading the file";
+  }
   if (status.rows_total != null) {
     parts.push(`${count(done)} of ${plural(status.rows_total, "row", "rows")}`);
   } else if (done) {

@@ -4,10 +4,11 @@ import { AuthError, session } from "./api.js";
 import { loadDatasets, selectedDataset, wireDatasets } from "./datasets.js";
 import { $, announce } from "./dom.js";
 import { loadRecent, resetRecent, wireRecent } from "./recent.js";
-import { wireUploads } from "./uploads.js";
+import { stopUploads, wireUploads } from "./uploads.js";
 
 function showSignIn(message = "") {
   session.signOut();
+  stopUploads();
   $("#app").hidden = true;
   $("#who").hidden = true;
   $("#sign-in").hidden = false;

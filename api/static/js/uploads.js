@@ -12,6 +12,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 let sending = 0;
 let streaming = 0;
 const waitingToSend = [];
+// aborted on sign-out: every stream, poll and back-off of the signed-out session ends
+let session = new AbortController();
+
+export function stopUploads() {
+  session.abort();
+  session = new AbortController();
+}
 
 class UploadCard {
   constructor(file, dataset) {
@@ -137,25 +144,27 @@ function wireErrorTools(card, report) {
 
 // Until the job ends: its event stream when a slot is free, else a status poll; reconnects
 // with a back-off when a stream drops (an API restart, a proxy timeout).
-async function follow(card, report) {
+async function follow(card, report, signal) {
   let failures = 0;
-  while (!card.final) {
+  while (!card.final && !signal.aborted) {
     try {
       if (streaming < MAX_STREAMS) {
         streaming += 1;
         try {
-          await readEvents(`v1/uploads/${card.jobId}/events`, (status) => {
+          const onStatus = (status) => {
             card.update(status);
             return card.final;
-          });
+          };
+          await readEvents(`v1/uploads/${card.jobId}/events`, onStatus, signal);
         } finally {
           streaming -= 1;
         }
       } else {
-        card.update(await getJson(`v1/uploads/${card.jobId}`));
+        card.update(await getJson(`v1/uploads/${card.jobId}`, signal));
       }
       failures = 0;
     } catch (error) {
+      if (signal.aborted) return;
       if (error instanceof AuthError || error.status === 404) {
         report(error, card.live);
         return;
@@ -168,7 +177,9 @@ async function follow(card, report) {
 }
 
 async function send(card, sheet, report, onFinished) {
+  const { signal } = session;
   while (sending >= MAX_SENDING) await new Promise((resolve) => waitingToSend.push(resolve));
+  if (signal.aborted) return;
   sending += 1;
   try {
     const accepted = await uploadFile(card.file, card.dataset, sheet, (f) => card.sendProgress(f));
@@ -181,9 +192,10 @@ async function send(card, sheet, report, onFinished) {
     sending -= 1;
     waitingToSend.shift()?.();
   }
+  if (signal.aborted) return;
   onFinished();
-  await follow(card, report);
-  onFinished();
+  await follow(card, report, signal);
+  if (!signal.aborted) onFinished();
 }
 
 export function startUploads(files, dataset, sheet, report, onFinished) {

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_TIMEOUT ?= 1500
 
-.PHONY: install postgres broker-jars test test-unit lint format demo run bench bench-quick clean
+.PHONY: install postgres browser broker-jars test test-unit lint format demo run bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,10 +20,14 @@ install: $(STAMP)
 postgres:
 	@bash deploy/ensure-postgres.sh
 
+# headless Chromium and its driver for the upload page's browser test
+browser:
+	@bash deploy/ensure-browser.sh
+
 broker-jars: install
 	$(BIN)/bulkflow broker fetch
 
-test: install postgres broker-jars
+test: install postgres browser broker-jars
 	timeout --kill-after=30 $(PYTEST_TIMEOUT) $(BIN)/pytest tests
 
 test-unit: install

@@ -9,7 +9,16 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
-from api.routes import datasets, health, reports, uploads
+from api.routes import (
+    dataset_templates,
+    datasets,
+    error_rows,
+    health,
+    offline_docs,
+    page,
+    reports,
+    uploads,
+)
 from api.state import AppState
 from schemas.settings import Settings, get_settings
 
@@ -32,11 +41,20 @@ def create_app(settings: Settings | None = None, *, keepalive_s: float = 15.0) -
         version="1.0.0",
         description="Bulk spreadsheet uploads as a Kafka streaming pipeline, with live progress.",
         lifespan=lifespan,
+        # served by offline_docs instead, with assets from the package rather than a CDN
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.bulkflow = state
     install_error_handlers(app)
     app.include_router(uploads.router)
     app.include_router(reports.router)
+    app.include_router(error_rows.router)
     app.include_router(datasets.router)
+    app.include_router(dataset_templates.router)
     app.include_router(health.router)
+    app.include_router(page.router)
+    app.include_router(offline_docs.router)
+    app.mount("/static", page.page_assets(), name="static")
+    app.mount(offline_docs.DOCS_ASSETS_PATH, offline_docs.docs_assets(), name="docs-assets")
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from schemas.dataset import Dataset
-from schemas.records import JobState, UploadStatus
+from schemas.records import JobState, RowError, UploadStatus
 from schemas.settings import Tier
 
 
@@ -27,6 +27,14 @@ class UploadList(BaseModel):
     total: int = Field(description="the tenant's uploads in all pages")
     limit: int
     offset: int
+
+
+class RowErrorPage(BaseModel):
+    """The first row errors of an upload, by row then column."""
+
+    items: list[RowError]
+    limit: int
+    more: bool = Field(description="there are more errors than these: see the CSV report")
 
 
 class DatasetList(BaseModel):

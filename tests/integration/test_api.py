@@ -346,6 +346,41 @@ def test_errors_csv_neutralises_formulas(
     ]
 
 
+def test_errors_json_gives_the_first_errors_of_the_tenant(
+    client: TestClient, api_settings: Settings, tmp_path: Path
+) -> None:
+    job_id = upload(client, write_orders_csv(tmp_path / "a.csv", 3)).json()["job_id"]
+    engine = make_engine(api_settings.db_url)
+    ensure_schema(engine)
+    dataset = DatasetRegistry(api_settings.datasets_dir).get("orders")
+    errors = [
+        RowError(row=r, column="amount", value=f"-{r}", message="must be at least 0")
+        for r in range(2, 7)
+    ]
+    save_chunk_tx(
+        engine,
+        dataset,
+        job_id=job_id,
+        tenant="acme",
+        chunk_no=0,
+        valid=pa.table({}),
+        errors=errors,
+    )
+    engine.dispose()
+
+    first = client.get(f"/v1/uploads/{job_id}/errors.json?limit=3", headers=A)
+    assert first.status_code == 200
+    assert first.json() == {
+        "items": [e.model_dump() for e in errors[:3]],
+        "limit": 3,
+        "more": True,
+    }
+    every = client.get(f"/v1/uploads/{job_id}/errors.json", headers=A).json()
+    assert [e["row"] for e in every["items"]] == [2, 3, 4, 5, 6] and every["more"] is False
+    assert client.get(f"/v1/uploads/{job_id}/errors.json", headers=B).status_code == 404
+    assert client.get(f"/v1/uploads/{job_id}/errors.json?limit=0", headers=A).status_code == 422
+
+
 def test_events_stream_until_final(
     client: TestClient, api_settings: Settings, tmp_path: Path
 ) -> None:

@@ -9,8 +9,8 @@ from typing import cast
 
 from sqlalchemy import Engine
 
+from database.reports import iter_row_errors
 from schemas.records import RowError
-from stream_processors.persistence import iter_row_errors
 
 
 def first_row_errors(

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ops.sample_data import write_orders_csv, write_orders_xlsx
+from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
 from producer.publisher import producer_config
 from schemas.dataset import DatasetRegistry
 from schemas.records import RowError, UploadRecord, UploadStatus

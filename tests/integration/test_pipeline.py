@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
 from ops.procs import Supervisor
-from ops.sample_data import write_orders_csv, write_orders_xlsx
 from schemas.arrow_codec import decode_batch
 from schemas.dataset import DatasetRegistry
 from schemas.records import JobOutcomeEvent

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from ops.devservers.sample_data import write_orders_csv
 from ops.dlq import list_dead_letters, redrive
 from ops.procs import Supervisor
 from ops.replay import replay_job
-from ops.sample_data import write_orders_csv
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import ChunkHeaders, ChunkResult, JobEvent, utcnow

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.broker import LocalBroker, find_java, free_port
+from ops.devservers.broker import LocalBroker, find_java, free_port
 from ops.errors import BrokerError
 from schemas.settings import load_settings
 

@@ -50,12 +50,15 @@ run: install broker-jars
 	$(BIN)/bulkflow topics create
 	$(BIN)/bulkflow serve
 
+# bench/ is not installed: it runs from the repo as `python -m bench NAME` (bench/__main__.py)
 bench: install postgres broker-jars
-	$(BIN)/bulkflow bench
+	$(BIN)/python -m bench bulk
 
 bench-quick: install postgres broker-jars
-	$(BIN)/bulkflow bench --quick
+	$(BIN)/python -m bench bulk --quick
 
+# the broker's data lives under BULKFLOW_HOME (default ~/.local/share/bulkflow); .bulkflow is
+# where older versions kept it
 clean:
-	-$(BIN)/bulkflow broker stop
+	-$(BIN)/bulkflow broker reset
 	rm -rf .bulkflow

@@ -1,1 +1,1 @@
-"""Benchmarks (run from the repo root, e.g. ``python -m bench.bulk_bench``)."""
+"""Benchmarks, not part of the installed package: ``python -m bench NAME`` from the repo root."""

@@ -1,7 +1,7 @@
-"""``bulkflow bench``: bulkflow end to end, the seed's baseline and the raw ceiling, one run.
+"""``python -m bench bulk``: bulkflow end to end, the seed's baseline and the raw ceiling.
 
-Run from the repo root: ``.venv/bin/bulkflow bench [--quick]`` or
-``.venv/bin/python -m bench.bulk_bench [--users 500] [--rows 10000] [--format xlsx]``.
+Run from the repo root: ``.venv/bin/python -m bench bulk [--quick]`` (``make bench``,
+``make bench-quick``), e.g. ``--users 500 --rows 10000 --format xlsx``.
 
 1. Workload (bench/bulk_workload.py): N ``orders`` files (~1% invalid rows) plus 50 small
    files of 200 rows, cached under ``bench/.work/bulk/``.
@@ -41,12 +41,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from bench import bulk_report, bulk_systems
+from bench.bulk_workload import FileSpec, ensure_files, plan
 
-from bench import bulk_report, bulk_systems  # noqa: E402
-from bench.bulk_workload import FileSpec, ensure_files, plan  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "bench" / "results"
 API_KEY = "bench-key"
@@ -348,7 +346,7 @@ class Context:
         return self.pg.url.rsplit("/", 1)[0]
 
     def new_database(self, name: str) -> str:
-        from tests.support.postgres import create_database
+        from ops.devservers.postgres import create_database
 
         create_database(f"{self.server_base}/postgres", name)
         return f"{self.server_base}/{name}"
@@ -413,19 +411,19 @@ def run_bulkflow(
 ) -> dict[str, Any]:  # fmt: skip
     import httpx
 
-    from ops.broker import free_port
     from ops.client import ApiClient
-    from ops.sample_data import write_orders_csv
+    from ops.devservers.broker import free_port
+    from ops.devservers.sample_data import write_orders_csv
     from ops.serve import build_supervisor
     from ops.topics import create_topics
-    from schemas.settings import load_settings
+    from schemas.settings import load_settings, packaged_datasets_dir
 
     prefix = f"bb{uuid.uuid4().hex[:8]}w{workers}"
     url = ctx.new_database(prefix)
     home = ctx.tmp / prefix
     settings = load_settings(
         database_url=url, topic_prefix=prefix, home=home, kafka_bootstrap=ctx.bootstrap,
-        datasets_dir=ROOT / "datasets", api_keys=f"{TENANT}:{API_KEY}",
+        api_keys=f"{TENANT}:{API_KEY}", datasets_dir=packaged_datasets_dir(),
     )  # fmt: skip
     create_topics(settings, ["orders"])
     port = free_port()
@@ -569,7 +567,7 @@ def _ledger_series(url: str, t0: float, jobs: set[str | None]) -> list[list[floa
     """(seconds after t0, rows) of every chunk of the run's jobs, from the chunk ledger."""
     import psycopg
 
-    from tests.support.postgres import libpq_url
+    from ops.devservers.postgres import libpq_url
 
     with psycopg.connect(libpq_url(url)) as conn:
         rows = conn.execute(
@@ -583,7 +581,7 @@ def _ledger_series(url: str, t0: float, jobs: set[str | None]) -> list[list[floa
 
 
 def ensure_postgres_binaries() -> None:
-    from tests.support.postgres import ENV_URL, PostgresUnavailable, find_bindir
+    from ops.devservers.postgres import ENV_URL, PostgresUnavailable, find_bindir
 
     if os.environ.get(ENV_URL):
         return
@@ -596,7 +594,9 @@ def ensure_postgres_binaries() -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bulkflow bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench bulk", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--users", type=int, default=None,
                         help="big files uploaded at once (default 500; --quick: 50)")  # fmt: skip
     parser.add_argument("--rows", type=int, default=10_000, help="rows per big file")
@@ -669,14 +669,14 @@ def run(args: argparse.Namespace) -> int:
     rc = 0
     try:
         ensure_postgres_binaries()
-        from tests.support.postgres import start_postgres
+        from ops.devservers.postgres import start_postgres
 
         pg = start_postgres(tmp / "pg")
         log(f"PostgreSQL at {pg.url.split('@')[-1]} (fsync=off; one database per system)")
         bootstrap = os.environ.get("BULKFLOW_KAFKA_BOOTSTRAP", "")
         broker_pid = None
         if not bootstrap:
-            from ops.broker import LocalBroker, free_port
+            from ops.devservers.broker import LocalBroker, free_port
             from schemas.settings import load_settings
 
             broker = LocalBroker(load_settings(home=tmp / "kafka-home", broker_port=free_port(),
@@ -745,7 +745,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_other(name: str, pg: Any, body: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     """Run a comparison system on its own database with the process sampler around it."""
-    from tests.support.postgres import create_database
+    from ops.devservers.postgres import create_database
 
     db = f"{name}_{uuid.uuid4().hex[:6]}"
     base = pg.url.rsplit("/", 1)[0]

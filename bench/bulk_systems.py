@@ -37,7 +37,7 @@ def _ddl(table: str) -> str:
 
 
 def _libpq(url: str) -> str:
-    from tests.support.postgres import libpq_url
+    from ops.devservers.postgres import libpq_url
 
     return libpq_url(url)
 

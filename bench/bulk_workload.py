@@ -3,9 +3,9 @@
 Files are generated once under ``bench/.work/bulk/`` and reused. Each file is cached under a
 name keyed by (rows, format, seed, index), so the quick run's 50 files are the first 50 of
 the full run's 500 and a set is always (rows, format, count, seed) -> the first ``count``
-files. Rows come from ``ops.sample_data.order_rows`` (deterministic for a seed): every file
-has its own ``order_id`` range (users upload different orders, so no upload upserts over
-another's rows) and about 1% invalid rows. Generation runs in a process pool; a file is
+files. Rows come from ``ops.devservers.sample_data.order_rows`` (deterministic for a seed):
+every file has its own ``order_id`` range (users upload different orders, so no upload
+upserts over another's rows) and about 1% invalid rows. Generation runs in a process pool; a file is
 written under a temporary name and renamed, so a killed run never leaves half a file.
 """
 
@@ -64,7 +64,7 @@ def plan(count: int, rows: int, fmt: str, seed: int) -> tuple[list[FileSpec], li
 
 def write_file(spec: FileSpec) -> str:
     """Write one file (atomically); returns its path. Runs in a pool worker."""
-    from ops.sample_data import write_orders_csv
+    from ops.devservers.sample_data import write_orders_csv
 
     if spec.path.exists():
         return str(spec.path)
@@ -118,7 +118,7 @@ def write_orders_xlsx_fast(path: Path, count: int, **kwargs: int) -> Path:
     (inline strings), built as text: ~10x faster, and deterministic (pinned timestamps)."""
     import zipfile
 
-    from ops.sample_data import HEADER, order_rows
+    from ops.devservers.sample_data import HEADER, order_rows
 
     letters = "ABCDEFGH"
     parts = ['<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

@@ -1,18 +1,14 @@
 """Compare Arrow IPC compression codecs on one 2,000-row orders chunk: size and speed.
 
-Run from the repo root: python bench/codec_compare.py
+Run from the repo root: python -m bench codec
 """
 
 from __future__ import annotations
 
 import random
-import sys
 import time
-from pathlib import Path
 
 import pyarrow as pa
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from schemas.arrow_codec import ROW_COLUMN, decode_batch, encode_batch
 

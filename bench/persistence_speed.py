@@ -1,6 +1,6 @@
 """Rows/s of save_chunk on SQLite and PostgreSQL next to a raw baseline, in one run.
 
-Run from the repo root: ``python -m bench.persistence_speed [--rows 200000] [--chunk 2000]``.
+Run from the repo root: ``python -m bench persistence [--rows 200000] [--chunk 2000]``.
 Baselines: SQLite executemany of the same tuples into a bare table (no constraints, no ledger);
 PostgreSQL COPY of the same Arrow-written CSV straight into a bare table.
 """
@@ -21,9 +21,9 @@ import pyarrow.csv as pa_csv
 from database import chunk_store, migrations
 from database.engine import make_engine
 from database.pg_copy import _csv_ready
+from ops.devservers.postgres import create_database, start_postgres
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
-from tests.support.postgres import create_database, start_postgres
 
 ORDERS = parse_dataset(
     {
@@ -118,7 +118,7 @@ def sqlite_raw(path: Path, chunks: list[pa.Table], indexed: bool = False) -> Cal
 def pg_raw(url: str, chunks: list[pa.Table], indexed: bool = False) -> Callable[[], None]:
     import psycopg
 
-    from tests.support.postgres import libpq_url
+    from ops.devservers.postgres import libpq_url
 
     conn = psycopg.connect(libpq_url(url))
     conn.execute(BARE_DDL.format(ts="TIMESTAMPTZ", num="NUMERIC(38, 2)"))

@@ -2,7 +2,7 @@
 
 Run from the repo root::
 
-    .venv/bin/python -m bench.producer_bench [--quick] [--rounds N]
+    .venv/bin/python -m bench producer [--quick] [--rounds N]
 
 What is timed (no Kafka): ``open_reader`` -> ``batches()`` -> ``build_chunk_records`` with
 ``settings.chunk_max_bytes`` and 2,000 rows per chunk, i.e. everything the producer does to a
@@ -67,14 +67,14 @@ def _cached(path: Path, make: Callable[[Path], object]) -> Path:
 
 
 def orders_csv(rows: int) -> Path:
-    from ops.sample_data import write_orders_csv
+    from ops.devservers.sample_data import write_orders_csv
 
     # write_orders_csv streams order_rows() through csv.writer: never the whole file in memory
     return _cached(WORK / f"pb_orders_{rows}.csv", lambda p: write_orders_csv(p, rows))
 
 
 def orders_xlsx(rows: int) -> Path:
-    from ops.sample_data import write_orders_xlsx
+    from ops.devservers.sample_data import write_orders_xlsx
 
     # openpyxl write-only workbook, rows streamed from order_rows()
     return _cached(WORK / f"pb_orders_{rows}.xlsx", lambda p: write_orders_xlsx(p, rows))
@@ -143,9 +143,9 @@ def best_of(rounds: int, fn: Callable[[], int]) -> dict[str, Any]:
 
 def dataset_and_settings() -> tuple[Any, Any]:
     from schemas.dataset import DatasetRegistry
-    from schemas.settings import load_settings
+    from schemas.settings import load_settings, packaged_datasets_dir
 
-    return DatasetRegistry(ROOT / "datasets").get("orders"), load_settings()
+    return DatasetRegistry(packaged_datasets_dir()).get("orders"), load_settings()
 
 
 def pipeline(

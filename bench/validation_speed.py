@@ -1,6 +1,6 @@
 """How fast ``validate_batch`` types and checks orders rows, on one core.
 
-Run: python bench/validation_speed.py [rows] [chunk_rows] [bad_fraction]
+Run from the repo root: python -m bench validation [rows] [chunk_rows] [bad_fraction]
 """
 
 from __future__ import annotations
@@ -8,15 +8,14 @@ from __future__ import annotations
 import random
 import sys
 import time
-from pathlib import Path
 
 import pyarrow as pa
 
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import load_dataset_file
+from schemas.settings import packaged_datasets_dir
 from stream_processors.validation import validate_batch
 
-ROOT = Path(__file__).resolve().parent.parent
 # one kind of mistake per bad row, spread over the columns a person gets wrong
 MISTAKES = [
     ("order_id", "12a"),
@@ -63,7 +62,7 @@ def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     chunk_rows = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000
     bad_fraction = float(sys.argv[3]) if len(sys.argv) > 3 else 0.01
-    dataset = load_dataset_file(ROOT / "datasets" / "orders.yaml")
+    dataset = load_dataset_file(packaged_datasets_dir() / "orders.yaml")
     batches = make_batches(rows, chunk_rows, bad_fraction)
     validate_batch(batches[0], dataset)  # warm the per-dataset plan cache
     started, cpu_started = time.perf_counter(), time.process_time()

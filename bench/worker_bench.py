@@ -2,7 +2,7 @@
 
 Run from the repo root::
 
-    .venv/bin/python -m bench.worker_bench [--rows 200000] [--db sqlite|postgres|both]
+    .venv/bin/python -m bench worker [--rows 200000] [--db sqlite|postgres|both]
 
 Per database: a fresh topic prefix on a local Kafka broker (temp dir, free ports), the
 orders CSV (1% invalid rows) published as chunks with ``producer.jobs.publish_job`` *before*
@@ -118,7 +118,7 @@ def raw_postgres(url: str, chunks: list[Any]) -> dict[str, Any]:
     import pyarrow.csv as pa_csv
 
     from database.pg_copy import _csv_ready
-    from tests.support.postgres import libpq_url
+    from ops.devservers.postgres import libpq_url
 
     conn = psycopg.connect(libpq_url(url))
     conn.execute(BARE_DDL.format(ts="TIMESTAMPTZ", num="NUMERIC(38, 2)"))
@@ -269,8 +269,8 @@ def bench_db(
     kind: str, base: Any, tmp: Path, csv_path: Path, chunks: list[Any], timeout_s: float,
     pg_server: Any,
 ) -> dict[str, Any]:  # fmt: skip
+    from ops.devservers.postgres import create_database
     from ops.topics import create_topics
-    from tests.support.postgres import create_database
 
     prefix = f"wb{uuid.uuid4().hex[:10]}"
     if kind == "sqlite":
@@ -327,10 +327,10 @@ def main() -> None:
     args = parser.parse_args()
     CHUNK_ROWS = args.chunk_rows
 
-    from ops.broker import LocalBroker, free_port
-    from ops.sample_data import write_orders_csv
+    from ops.devservers.broker import LocalBroker, free_port
+    from ops.devservers.sample_data import write_orders_csv
     from schemas.dataset import DatasetRegistry
-    from schemas.settings import load_settings
+    from schemas.settings import load_settings, packaged_datasets_dir
 
     started = dt.datetime.now(dt.UTC)
     load_start = load_avg()
@@ -349,7 +349,7 @@ def main() -> None:
         broker_port, controller_port = free_port(), free_port()
         base = load_settings(
             home=tmp / "home", broker_port=broker_port, controller_port=controller_port,
-            kafka_bootstrap=f"127.0.0.1:{broker_port}", datasets_dir=ROOT / "datasets",
+            kafka_bootstrap=f"127.0.0.1:{broker_port}", datasets_dir=packaged_datasets_dir(),
             chunk_rows_idle=CHUNK_ROWS,
         )  # fmt: skip
         report["concurrency_low"] = base.concurrency_low
@@ -362,7 +362,7 @@ def main() -> None:
         print(f"  {total:,} rows in {len(chunks):,} chunks of {CHUNK_ROWS:,}; "
               f"{sum(c.num_rows for c in chunks):,} valid after validate_batch", flush=True)  # fmt: skip
         if "postgres" in kinds:
-            from tests.support.postgres import start_postgres
+            from ops.devservers.postgres import start_postgres
 
             pg_server = start_postgres(tmp / "pg")
             print(f"  PostgreSQL at {pg_server.url.split('@')[-1]} (fsync=off)", flush=True)

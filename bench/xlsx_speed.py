@@ -1,11 +1,11 @@
 """XLSX reader speed: both reader paths next to the raw libraries, in one run.
 
-    /tmp/venvtest/bin/python bench/xlsx_speed.py [rows]
-    /tmp/venvtest/bin/python bench/xlsx_speed.py rss [rows]
+    .venv/bin/python -m bench xlsx [rows]
+    .venv/bin/python -m bench xlsx rss [rows]
 
 A 200,000-row orders workbook is generated once and cached under bench/.work/. The ``rss``
-form streams a 1,000,000-row workbook of ops/sample_data.write_orders_xlsx (openpyxl
-write-only, inline strings; cached as bench/.work/pb_orders_<rows>.xlsx, the name
+form streams a 1,000,000-row workbook of ``ops.devservers.sample_data.write_orders_xlsx``
+(openpyxl write-only, inline strings; cached as bench/.work/pb_orders_<rows>.xlsx, the name
 bench/producer_bench.py gives the same file) in a child process and reports its peak RSS.
 """
 
@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from producer.readers.base import ReaderLimits
+from producer.readers.xlsx import open_xlsx_reader
+from schemas.dataset import load_dataset_file
+from schemas.settings import packaged_datasets_dir
 
-from producer.readers.base import ReaderLimits  # noqa: E402
-from producer.readers.xlsx import open_xlsx_reader  # noqa: E402
-from schemas.dataset import load_dataset_file  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 WORK = ROOT / "bench" / ".work"
 HEADER = ["order_id", "Customer E-mail", "country", "ordered_at", "amount", "quantity",
@@ -73,12 +73,11 @@ def timed(label: str, rows: int, run: Callable[[], int]) -> tuple[float, float]:
 
 _RSS_CHILD = """
 import resource, sys, time
-sys.path.insert(0, sys.argv[2])
-from pathlib import Path
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import open_xlsx_reader
 from schemas.dataset import load_dataset_file
-dataset = load_dataset_file(Path(sys.argv[2]) / "datasets" / "orders.yaml")
+from schemas.settings import packaged_datasets_dir
+dataset = load_dataset_file(packaged_datasets_dir() / "orders.yaml")
 wall, cpu = time.perf_counter(), time.process_time()
 reader = open_xlsx_reader(sys.argv[1], dataset, 10_000, limits=ReaderLimits(xlsx_fast_path_max_xml_bytes=0))
 rows = sum(b.num_rows for b in reader.batches())
@@ -94,7 +93,7 @@ def rss(rows: int) -> None:
     """The streaming path over a write_orders_xlsx workbook, alone in a child process."""
     import subprocess
 
-    from ops.sample_data import write_orders_xlsx
+    from ops.devservers.sample_data import write_orders_xlsx
 
     path = WORK / f"pb_orders_{rows}.xlsx"
     if not path.exists():
@@ -102,7 +101,8 @@ def rss(rows: int) -> None:
         tmp = write_orders_xlsx(path.with_suffix(".tmp"), rows)
         tmp.rename(path)
     print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB, streaming path in a child process")
-    subprocess.run([sys.executable, "-c", _RSS_CHILD, str(path), str(ROOT)], check=True)
+    # python -c puts its cwd first on sys.path: the repo root, as for ``python -m bench``
+    subprocess.run([sys.executable, "-c", _RSS_CHILD, str(path)], cwd=ROOT, check=True)
 
 
 def main() -> None:
@@ -121,7 +121,7 @@ def main() -> None:
 
     pa.array([0])
     path = workbook(rows)
-    dataset = load_dataset_file(ROOT / "datasets" / "orders.yaml")
+    dataset = load_dataset_file(packaged_datasets_dir() / "orders.yaml")
 
     def raw_fastexcel() -> int:
         sheet = fastexcel.read_excel(str(path)).load_sheet(0, schema_sample_rows=None)

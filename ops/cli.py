@@ -38,7 +38,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 @broker_app.command("start")
 def broker_start() -> None:
     """Fetch the jars (once), format storage (once) and start the broker."""
-    from ops.broker import LocalBroker
+    from ops.devservers.broker import LocalBroker
 
     try:
         LocalBroker(get_settings()).start(echo=console.print)
@@ -49,7 +49,7 @@ def broker_start() -> None:
 @broker_app.command("fetch")
 def broker_fetch() -> None:
     """Fetch the broker jars into the cache (mvn, once)."""
-    from ops.broker import LocalBroker
+    from ops.devservers.broker import LocalBroker
 
     try:
         libs = LocalBroker(get_settings()).ensure_jars(echo=console.print)
@@ -61,7 +61,7 @@ def broker_fetch() -> None:
 @broker_app.command("stop")
 def broker_stop() -> None:
     """Stop the broker: SIGTERM, then SIGKILL after a timeout."""
-    from ops.broker import LocalBroker
+    from ops.devservers.broker import LocalBroker
 
     LocalBroker(get_settings()).stop(echo=console.print)
 
@@ -69,7 +69,7 @@ def broker_stop() -> None:
 @broker_app.command("status")
 def broker_status() -> None:
     """Say whether the broker runs, and where."""
-    from ops.broker import LocalBroker
+    from ops.devservers.broker import LocalBroker
 
     status = LocalBroker(get_settings()).status()
     console.print(status.describe())
@@ -80,7 +80,7 @@ def broker_status() -> None:
 @broker_app.command("reset")
 def broker_reset() -> None:
     """Stop the broker and wipe its data (all topics are lost)."""
-    from ops.broker import LocalBroker
+    from ops.devservers.broker import LocalBroker
 
     LocalBroker(get_settings()).reset()
     console.print("broker stopped and its data wiped")
@@ -368,25 +368,6 @@ def demo() -> None:
     from ops.demo import run_demo
 
     raise typer.Exit(run_demo(get_settings(), console))
-
-
-@app.command("bench")
-def bench(
-    users: int | None = typer.Option(None, help="big files uploaded at once (500; --quick 50)"),
-    rows: int = typer.Option(10_000, help="rows per big file"),
-    format: str = typer.Option("xlsx", "--format", help="csv | xlsx | mixed"),
-    quick: bool = typer.Option(False, "--quick", help="50 users, shorter caps"),
-    workers: int = typer.Option(2, help="worker processes of the main bulkflow run"),
-) -> None:
-    """bulkflow vs the seed's baseline vs the raw ceiling, in one run (bench/bulk_bench.py)."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ is not installed
-    from bench.bulk_bench import main as bench_main
-
-    argv = ["--rows", str(rows), "--format", format, "--workers", str(workers)]
-    argv += (["--users", str(users)] if users is not None else []) + (["--quick"] if quick else [])
-    raise typer.Exit(bench_main(argv))
 
 
 def main() -> None:

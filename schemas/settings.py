@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +17,19 @@ Tier = Literal["high", "medium", "low"]
 TIERS: tuple[Tier, ...] = ("high", "medium", "low")
 
 
+def default_home() -> Path:
+    """``$XDG_DATA_HOME/bulkflow``, else ``~/.local/share/bulkflow``: the same from any cwd."""
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    # the XDG spec says a relative value is invalid and must be ignored
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "bulkflow"
+
+
+def packaged_datasets_dir() -> Path:
+    """The dataset schemas shipped inside the package (``schemas/datasets/*.yaml``)."""
+    return Path(str(resources.files("schemas").joinpath("datasets")))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BULKFLOW_", extra="ignore")
 
@@ -25,12 +40,13 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(4, ge=1, description="partitions of every other topic")
     replication_factor: int = Field(1, ge=1)
 
-    # where things live on one machine
-    home: Path = Path(".bulkflow")
-    cache_dir: Path = Path.home() / ".cache" / "bulkflow"
+    # where things live on one machine; relative values are made absolute once, here, so
+    # child processes (which get them as BULKFLOW_* variables) see the same folders
+    home: Path = Field(default_factory=default_home)
+    cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "bulkflow")
     database_url: str = ""
     spool_dir: Path | None = None
-    datasets_dir: Path = Path("datasets")
+    datasets_dir: Path = Field(default_factory=packaged_datasets_dir)
 
     # local broker
     broker_port: int = 19092
@@ -63,6 +79,11 @@ class Settings(BaseSettings):
     concurrency_high: int = Field(8, ge=1)
     concurrency_medium: int = Field(6, ge=1)
     concurrency_low: int = Field(4, ge=1)
+
+    @field_validator("home", "cache_dir", "spool_dir", "datasets_dir")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser().absolute()
 
     @field_validator("api_keys")
     @classmethod

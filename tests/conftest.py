@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.settings import Settings, load_settings
+from schemas.settings import Settings, load_settings, packaged_datasets_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +42,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with KafkaContainer("confluentinc/cp-kafka:7.6.1").with_kraft() as container:
             yield container.get_bootstrap_server()
         return
-    from ops.broker import LocalBroker, free_port
+    from ops.devservers.broker import LocalBroker, free_port
 
     home = tmp_path_factory.mktemp("kafka-home")
     settings = load_settings(home=home, broker_port=free_port(), controller_port=free_port())
@@ -71,7 +71,7 @@ def settings(tmp_path: Path, topic_prefix: str) -> Settings:
     return load_settings(
         topic_prefix=topic_prefix,
         home=tmp_path / "home",
-        datasets_dir=REPO_ROOT / "datasets",
+        datasets_dir=packaged_datasets_dir(),
         chunk_partitions=4,
         topic_partitions=2,
     )

@@ -28,7 +28,7 @@ from database.engine import make_engine
 from database.migrations import ensure_schema
 from messaging.clients import consumer_config, producer_config
 from messaging.names import topic_names
-from ops.sample_data import write_orders_csv, write_orders_xlsx
+from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
 from schemas.dataset import DatasetRegistry
 from schemas.records import RowError, UploadRecord, UploadStatus
 from schemas.settings import Settings

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from ops.broker import free_port
+from ops.devservers.broker import free_port
 from schemas.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

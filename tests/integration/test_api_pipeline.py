@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
 from ops.procs import Supervisor
-from ops.sample_data import write_orders_csv, write_orders_xlsx
 from schemas.records import UploadStatus
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline

@@ -11,10 +11,10 @@ import pytest
 from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
 from messaging.names import topic_names
+from ops.devservers.sample_data import write_orders_csv
 from ops.dlq import list_dead_letters, redrive
 from ops.procs import Supervisor
 from ops.replay import replay_job
-from ops.sample_data import write_orders_csv
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import ChunkHeaders, ChunkResult, JobEvent, utcnow

@@ -11,13 +11,13 @@ import pytest
 
 from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
-from ops.sample_data import write_orders_csv
+from ops.devservers.postgres import start_postgres
+from ops.devservers.sample_data import write_orders_csv
 from ops.serve import build_supervisor
 from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline, submit_file
 from tests.support.kafka_read import final_statuses
-from tests.support.postgres import start_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -63,7 +63,7 @@ def test_database_outage_mid_job_is_retried_and_nothing_is_lost(
 def test_serve_restarts_a_process_that_dies_and_stops_all(
     kafka_settings: Settings, tmp_path: Path
 ) -> None:
-    from ops.broker import free_port
+    from ops.devservers.broker import free_port
 
     supervisor = build_supervisor(kafka_settings, host="127.0.0.1", port=free_port(),
                                   log_dir=tmp_path / "logs")  # fmt: skip

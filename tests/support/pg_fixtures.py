@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.support.postgres import create_database, drop_database, start_postgres
+from ops.devservers.postgres import create_database, drop_database, start_postgres
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.broker import LocalBroker, find_java, free_port
+from ops.devservers.broker import LocalBroker, find_java, free_port, packaged_config
 from ops.errors import BrokerError
 from schemas.settings import load_settings
 
@@ -61,3 +61,13 @@ def test_data_dir_of_another_cluster_is_refused(tmp_path: Path) -> None:
     (broker.data_dir / "meta.properties").write_text("cluster.id=someone-elses\nnode.id=1\n")
     with pytest.raises(BrokerError, match=r"belongs to another cluster.*bulkflow broker reset"):
         broker._format_storage("java", "")
+
+
+def test_the_broker_config_comes_from_the_package_not_a_checkout(tmp_path: Path) -> None:
+    broker = _broker(tmp_path)
+    broker.home.mkdir(parents=True)
+    broker._write_config()
+    log4j = broker.log4j_file.read_text()
+    assert broker.log4j_file.parent == broker.home
+    assert "${sys:bulkflow.broker.log}" in log4j
+    assert "<artifactId>kafka_2.13</artifactId>" in packaged_config("pom.xml")

@@ -13,14 +13,14 @@ from producer.readers import open_reader
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.records import ChunkHeaders
+from schemas.settings import packaged_datasets_dir
 
-ROOT = Path(__file__).resolve().parents[2]
 N_ROWS = 12_345
 
 
 @pytest.fixture(scope="module")
 def orders() -> Dataset:
-    return DatasetRegistry(ROOT / "datasets").get("orders")
+    return DatasetRegistry(packaged_datasets_dir()).get("orders")
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,14 @@ from producer.readers.base import ReaderLimits
 from producer.readers.csv import CsvReader
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.settings import packaged_datasets_dir
 
-ROOT = Path(__file__).resolve().parents[2]
 HEADER = "order_id,customer_email,ordered_at,notes\n"
 
 
 @pytest.fixture(scope="module")
 def orders() -> Dataset:
-    return DatasetRegistry(ROOT / "datasets").get("orders")
+    return DatasetRegistry(packaged_datasets_dir()).get("orders")
 
 
 def read_all(path: Path, dataset: Dataset, chunk_rows: int = 1000, **kw: object) -> pa.Table:

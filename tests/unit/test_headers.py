@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -11,13 +10,12 @@ from producer.errors import ParseError
 from producer.readers.base import ReaderLimits
 from producer.readers.headers import map_headers
 from schemas.dataset import Dataset, DatasetRegistry
-
-ROOT = Path(__file__).resolve().parents[2]
+from schemas.settings import packaged_datasets_dir
 
 
 @pytest.fixture(scope="module")
 def orders() -> Dataset:
-    return DatasetRegistry(ROOT / "datasets").get("orders")
+    return DatasetRegistry(packaged_datasets_dir()).get("orders")
 
 
 def test_names_and_aliases_match_case_and_space_insensitively(orders: Dataset) -> None:

@@ -16,13 +16,12 @@ from producer.readers import estimate_rows, open_reader
 from producer.readers.jsonl import cell_text
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, DatasetRegistry
-
-ROOT = Path(__file__).resolve().parents[2]
+from schemas.settings import packaged_datasets_dir
 
 
 @pytest.fixture(scope="module")
 def orders() -> Dataset:
-    return DatasetRegistry(ROOT / "datasets").get("orders")
+    return DatasetRegistry(packaged_datasets_dir()).get("orders")
 
 
 def read_all(path: Path, dataset: Dataset, chunk_rows: int = 1000) -> list[dict[str, object]]:

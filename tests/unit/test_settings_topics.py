@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from messaging.names import declared_topics, topic_names
@@ -10,15 +13,50 @@ from schemas.settings import load_settings
 
 
 def test_defaults_are_safe_for_one_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in list(__import__("os").environ):
+    for key in list(os.environ):
         if key.startswith("BULKFLOW_"):
             monkeypatch.delenv(key)
     s = load_settings()
     assert s.kafka_bootstrap == "127.0.0.1:19092"
     assert s.topic_prefix == "bulkflow"
-    assert s.db_url.startswith("sqlite:///") and s.db_url.endswith(".bulkflow/bulkflow.db")
-    assert s.spool_path.name == "spool"
+    assert s.db_url == f"sqlite:///{s.home / 'bulkflow.db'}"
+    assert s.spool_path == s.home / "spool"
     assert (s.concurrency("high"), s.concurrency("medium"), s.concurrency("low")) == (8, 6, 4)
+
+
+def test_folders_do_not_depend_on_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for key in list(os.environ):
+        if key.startswith("BULKFLOW_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    here = load_settings()
+    monkeypatch.chdir("/")
+    there = load_settings()
+    assert here.home == there.home == tmp_path / "user" / ".local" / "share" / "bulkflow"
+    assert here.db_url == there.db_url and here.spool_path == there.spool_path
+    assert here.datasets_dir == there.datasets_dir
+    assert (here.datasets_dir / "orders.yaml").is_file()  # shipped with the package
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert load_settings().home == tmp_path / "xdg" / "bulkflow"
+
+
+def test_relative_folders_are_made_absolute_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Child processes get the folders as variables: a relative one must not move with cwd."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BULKFLOW_HOME", "state")
+    monkeypatch.setenv("BULKFLOW_DATASETS_DIR", "~/my-datasets")
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    s = load_settings()
+    assert s.home == tmp_path / "state"
+    assert s.datasets_dir == tmp_path / "user" / "my-datasets"
+    assert s.spool_path == tmp_path / "state" / "spool"
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -13,9 +12,10 @@ import pytest
 
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, load_dataset_file
+from schemas.settings import packaged_datasets_dir
 from stream_processors.validation import ValidationResult, output_schema, validate_batch
 
-ORDERS = load_dataset_file(Path(__file__).resolve().parents[2] / "datasets" / "orders.yaml")
+ORDERS = load_dataset_file(packaged_datasets_dir() / "orders.yaml")
 
 
 def dataset(*columns: dict[str, Any]) -> Dataset:

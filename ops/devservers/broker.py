@@ -2,7 +2,9 @@
 
 No Docker needed: ``mvn`` resolves ``org.apache.kafka:kafka_2.13`` once into a cache
 outside the work tree, the storage is formatted once, and the broker runs as a child
-process with a pid file and a log file under ``<home>/kafka``.
+process with a pid file and a log file under ``<home>/kafka``. Its pom.xml and
+log4j2.properties ship inside this package (``kafka/``) and are written out beside the jars
+and the data, so an installed ``bulkflow`` needs no git checkout.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-from ops.errors import BrokerError
-from ops.localhost import (
+from ops.devservers.localhost import (
     find_java,
     free_port,
     heap_mb,
@@ -28,17 +30,20 @@ from ops.localhost import (
     port_is_free,
     wait_for_broker,
 )
+from ops.errors import BrokerError
 from schemas.settings import Settings
 
 __all__ = ["BrokerStatus", "LocalBroker", "free_port", "port_accepts", "wait_for_broker"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
-LOG4J = REPO_ROOT / "deploy" / "kafka" / "log4j2.properties"
 MVN_TIMEOUT_S = 900
 START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 30
 Echo = Callable[[str], None]
+
+
+def packaged_config(name: str) -> str:
+    """A file of the broker's configuration shipped as package data (``kafka/<name>``)."""
+    return resources.files("ops.devservers").joinpath("kafka", name).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class LocalBroker:
         self.stdout_file = self.home / "broker.stdout"
         self.config_file = self.home / "server.properties"
         self.cluster_id_file = self.home / "cluster.id"
+        self.log4j_file = self.home / "log4j2.properties"
         self.libs_dir = (settings.cache_dir / f"kafka-{settings.kafka_version}" / "libs").resolve()
 
     @property
@@ -90,13 +96,14 @@ class LocalBroker:
                 "Maven (mvn) is needed once to fetch the Kafka broker jars: "
                 "install it (apt-get install maven)"
             )
-        if not POM.exists():
-            raise BrokerError(f"the broker pom is missing: {POM}")
+        pom = self.libs_dir.with_name("pom.xml")
+        pom.parent.mkdir(parents=True, exist_ok=True)
+        pom.write_text(packaged_config("pom.xml"), encoding="utf-8")
         staging = self.libs_dir.with_name(f"libs.partial-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         echo(f"fetching Apache Kafka {self.settings.kafka_version} jars from Maven Central ...")
         cmd = [
-            mvn, "-B", "-q", "-f", str(POM),
+            mvn, "-B", "-q", "-f", str(pom),
             f"-Dkafka.version={self.settings.kafka_version}",
             "dependency:copy-dependencies",
             f"-DoutputDirectory={staging}", "-DincludeScope=runtime",
@@ -173,6 +180,7 @@ class LocalBroker:
             "message.max.bytes": str(4 * 1024 * 1024),
         }
         self.config_file.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        self.log4j_file.write_text(packaged_config("log4j2.properties"), encoding="utf-8")
 
     def _format_storage(self, java: str, classpath: str) -> None:
         meta = self.data_dir / "meta.properties"
@@ -193,7 +201,7 @@ class LocalBroker:
             self.cluster_id_file.write_text(cluster_id)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run(
-            [java, "-cp", classpath, f"-Dlog4j2.configurationFile={LOG4J}",
+            [java, "-cp", classpath, f"-Dlog4j2.configurationFile={self.log4j_file}",
              f"-Dbulkflow.broker.log={self.log_file}", "kafka.tools.StorageTool", "format",
              "-t", cluster_id, "-c", str(self.config_file), "--ignore-formatted"],
             capture_output=True, text=True, timeout=120,
@@ -227,7 +235,8 @@ class LocalBroker:
             proc = subprocess.Popen(
                 [java, f"-Xmx{heap}", f"-Xms{min(128, heap_mb(heap))}m", "-XX:+UseG1GC",
                  "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
-                 f"-Dlog4j2.configurationFile={LOG4J}", f"-Dbulkflow.broker.log={self.log_file}",
+                 f"-Dlog4j2.configurationFile={self.log4j_file}",
+                 f"-Dbulkflow.broker.log={self.log_file}",
                  "-cp", classpath, "kafka.Kafka", str(self.config_file)],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,

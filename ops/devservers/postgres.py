@@ -1,4 +1,8 @@
-"""Start a throwaway PostgreSQL server for tests and benchmarks (no Docker needed)."""
+"""A throw-away PostgreSQL server for tests and benchmarks (no Docker needed).
+
+Debian's server binaries (``deploy/ensure-postgres.sh`` installs them), a fresh cluster with
+fsync off in a scratch folder; or the server named by ``$BULKFLOW_TEST_POSTGRES_URL``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ops.devservers.localhost import free_port
 
 ENV_URL = "BULKFLOW_TEST_POSTGRES_URL"
 DEFAULT_DB = "bulkflow"
@@ -158,12 +163,6 @@ def drop_database(admin_url: str, name: str) -> None:
     with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
         # FORCE: a test that forgot to dispose an engine must not leak its database.
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _write_conf(data_dir: Path, port: int, sock_dir: Path, run_as: str | None) -> None:

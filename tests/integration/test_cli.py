@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ops.localhost import free_port
+from ops.devservers.localhost import free_port
+from ops.devservers.sample_data import write_orders_csv
 from ops.procs import Supervisor, settings_env
-from ops.sample_data import write_orders_csv
 from schemas.settings import Settings
 from tests.unit.test_cli_messages import BULKFLOW
 

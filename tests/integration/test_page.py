@@ -17,9 +17,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
-from ops.broker import free_port
+from ops.devservers.localhost import free_port
+from ops.devservers.sample_data import write_orders_csv
 from ops.procs import Supervisor
-from ops.sample_data import write_orders_csv
 from schemas.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.support.browser import MISSING, chromium, wait_for, wait_for_file

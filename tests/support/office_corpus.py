@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from schemas.dataset import DatasetRegistry
 from database.tables import dataset_table, row_errors
+from schemas.dataset import DatasetRegistry
+from schemas.settings import packaged_datasets_dir
 from tests.support.office_checksums import checksums
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,7 @@ def load_expected() -> dict[str, dict[str, Any]]:
 
 
 def stored_checksums(engine: Engine, job_id: str, dataset: str = "orders") -> dict[str, Any]:
-    table = dataset_table(DatasetRegistry(REPO_ROOT / "datasets").get(dataset))
+    table = dataset_table(DatasetRegistry(packaged_datasets_dir()).get(dataset))
     query = select(*(table.c[c] for c in CHECKSUM_COLUMNS)).where(table.c.job_id == job_id)
     with engine.connect() as conn:
         rows = [dict(zip(CHECKSUM_COLUMNS, r, strict=True)) for r in conn.execute(query)]

@@ -24,10 +24,7 @@ ALLOWED_PRIVATE_IMPORTS = {
     ("messaging/faust_patches.py", "faust.streams", "_current_event"),
 }
 ALLOWED_API_WORKER_IMPORTS: set[tuple[str, str]] = set()
-ALLOWED_NOT_INSTALLED_IMPORTS = {
-    # `bulkflow bench` runs the benchmark from a source checkout
-    ("ops/cli.py", "bench.bulk_bench"),
-}
+ALLOWED_NOT_INSTALLED_IMPORTS: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)

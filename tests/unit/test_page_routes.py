@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.app import create_app
-from schemas.settings import load_settings
-from tests.conftest import REPO_ROOT
+from schemas.settings import load_settings, packaged_datasets_dir
 
 A = {"Authorization": "Bearer key-a"}
 ORDERS_HEADER = [
@@ -32,7 +31,7 @@ ORDERS_HEADER = [
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
     settings = load_settings(
-        home=tmp_path / "home", datasets_dir=REPO_ROOT / "datasets", api_keys="acme:key-a"
+        home=tmp_path / "home", datasets_dir=packaged_datasets_dir(), api_keys="acme:key-a"
     )
     return TestClient(create_app(settings))
 

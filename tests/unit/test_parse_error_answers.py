@@ -14,13 +14,14 @@ from producer.readers import estimate_rows
 from producer.readers.headers import map_headers
 from producer.readers.sniff import sniff_format
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.settings import packaged_datasets_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def orders() -> Dataset:
-    return DatasetRegistry(ROOT / "datasets").get("orders")
+    return DatasetRegistry(packaged_datasets_dir()).get("orders")
 
 
 def _raised(call: object, *args: object) -> ParseError:

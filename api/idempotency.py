@@ -1,11 +1,18 @@
-"""Idempotency keys: (tenant, key) -> job id, in SQL so it survives restarts and is shared
-by every API process on one database (the table and its queries: database/idempotency.py)."""
+"""Idempotency keys as the HTTP Idempotency-Key draft has them: a key is bound to the job it
+created and to a fingerprint of its request (dataset, sheet, the file's SHA-256). The same key
+with the same request answers with that job; with a different request it is an error; after
+its lifetime (BULKFLOW_IDEMPOTENCY_TTL_S, default 24 h) the key may be used afresh. Stored in
+SQL (database/idempotency.py), so it survives restarts and every API process shares it."""
 
 from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from database import idempotency as storage
+from database.idempotency import Binding
 from database.migrations import ensure_schema
 
 MAX_KEY_LENGTH = 255
@@ -15,11 +22,18 @@ def valid_key(key: str) -> bool:
     return 0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()
 
 
+def fingerprint(dataset: str, sheet: str | None, file_sha256: str) -> str:
+    """What makes two uploads the same request."""
+    parts = "\x1f".join((dataset, sheet or "", file_sha256))
+    return hashlib.sha256(parts.encode("utf-8")).hexdigest()
+
+
 class IdempotencyStore:
     """Blocking calls: run them in a thread."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, ttl_s: float) -> None:
         self.engine = engine
+        self.ttl = timedelta(seconds=ttl_s)
         self._ready = False
 
     def _ensure(self) -> None:
@@ -27,14 +41,14 @@ class IdempotencyStore:
             ensure_schema(self.engine)  # the shared tables, the idempotency keys among them
             self._ready = True
 
-    def get(self, tenant: str, key: str) -> str | None:
+    def get(self, tenant: str, key: str) -> Binding | None:
         self._ensure()
-        return storage.bound_job(self.engine, tenant, key)
+        return storage.bound(self.engine, tenant, key, self.ttl)
 
-    def claim(self, tenant: str, key: str, job_id: str) -> str:
-        """Bind the key to ``job_id`` unless it is bound already; the job id it is bound to."""
+    def claim(self, tenant: str, key: str, job_id: str, request_fingerprint: str) -> Binding:
+        """Bind the key to ``job_id`` unless a live binding exists; the binding that holds."""
         self._ensure()
-        return storage.bind_key(self.engine, tenant, key, job_id)
+        return storage.bind_key(self.engine, tenant, key, job_id, request_fingerprint, self.ttl)
 
     def release(self, tenant: str, key: str, job_id: str) -> None:
         """Forget a claim whose upload was not accepted after all."""

@@ -18,6 +18,9 @@ class UploadAccepted(BaseModel):
     status_url: str
     events_url: str
     errors_url: str
+    replayed: bool = Field(
+        False, description="true when an Idempotency-Key answered with the job it made before"
+    )
 
 
 class UploadList(BaseModel):

@@ -8,6 +8,7 @@ holds the whole file. Any failure removes the partial file.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class SpooledForm:
     filename: str | None = None
     path: Path | None = None
     size: int = 0
+    sha256: str = ""  # of the file's bytes, taken as they stream in (Idempotency-Key fingerprint)
 
 
 def client_filename(raw: str) -> str:
@@ -100,6 +102,7 @@ class _Spooler:
         self.field_data = bytearray()
         self.buffer = bytearray()
         self.handle: IO[bytes] | None = None
+        self.hasher = hashlib.sha256()
         self.ended = True
 
     async def feed(self, kind: str, payload: Any) -> None:
@@ -137,6 +140,7 @@ class _Spooler:
                     f"the file is larger than the limit of {self.max_bytes} bytes"
                 )
             self.buffer += data
+            self.hasher.update(data)
             if len(self.buffer) >= WRITE_BYTES:
                 await self._flush()
         elif self.part == "field":
@@ -148,6 +152,7 @@ class _Spooler:
         if self.part == "file":
             await self._flush()
             await self._close()
+            self.form.sha256 = self.hasher.hexdigest()
         elif self.part == "field":
             try:
                 self.form.fields[self.field_name] = self.field_data.decode("utf-8")

@@ -53,7 +53,7 @@ class AppState:
         engine = self.engine()
         with self._lock:
             if self._idempotency is None:
-                self._idempotency = IdempotencyStore(engine)
+                self._idempotency = IdempotencyStore(engine, self.settings.idempotency_ttl_s)
             return self._idempotency
 
     def start(self) -> None:

@@ -17,15 +17,16 @@ from api.errors import (
     Unprocessable,
     parse_error_answer,
 )
-from api.idempotency import valid_key
+from api.idempotency import fingerprint, valid_key
 from api.models import UploadAccepted
 from api.multipart import SpooledForm, spool_multipart
 from api.state import AppState
+from database.idempotency import Binding
 from messaging.names import topic_names
 from producer.errors import ParseError, PublishError
 from producer.submit import make_upload_record, new_job_id, submit_upload
 from schemas.errors import DatasetError
-from schemas.records import UploadRecord, UploadStatus, utcnow
+from schemas.records import JobState, UploadRecord, UploadStatus, utcnow
 from schemas.settings import Tier
 from schemas.spool import Spool
 
@@ -35,12 +36,21 @@ REPLAY_WAIT_S = 5.0
 FORM_OVERHEAD_BYTES = 64 * 1024  # boundaries, part headers and small fields
 
 
-def accepted(job_id: str, tier: Tier) -> UploadAccepted:
+KEY_REUSED = (
+    "this Idempotency-Key was already used for a different upload (another file, dataset or "
+    "sheet); send a new key for a new upload"
+)
+
+
+def accepted(
+    job_id: str, tier: Tier, state: JobState = "queued", *, replayed: bool = False
+) -> UploadAccepted:
     base = f"/v1/uploads/{job_id}"
     return UploadAccepted(
         job_id=job_id,
         tier=tier,
-        state="queued",
+        state=state,
+        replayed=replayed,
         status_url=base,
         events_url=f"{base}/events",
         errors_url=f"{base}/errors",
@@ -67,9 +77,6 @@ async def accept_upload(
         if not valid_key(idempotency_key):
             raise BadRequest("the Idempotency-Key must be 1-255 printable characters")
         store = await run_in_threadpool(state.idempotency)
-        existing = await run_in_threadpool(store.get, tenant, idempotency_key)
-        if existing is not None:
-            return await replay(state, existing)
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > settings.max_upload_bytes + FORM_OVERHEAD_BYTES:
         raise PayloadTooLarge(
@@ -84,6 +91,13 @@ async def accept_upload(
     try:
         dataset = check_form(state, form)
         assert form.path is not None and form.filename is not None
+        sheet = form.fields.get("sheet") or None
+        request_fingerprint = fingerprint(dataset, sheet, form.sha256)
+        if idempotency_key is not None:
+            existing = await run_in_threadpool(store.get, tenant, idempotency_key)
+            if existing is not None:
+                await remove(form.path)
+                return await replay(state, existing, request_fingerprint)
         record = await run_in_threadpool(
             make_record,
             state,
@@ -92,13 +106,15 @@ async def accept_upload(
             tenant,
             dataset,
             form.filename,
-            form.fields.get("sheet") or None,
+            sheet,
         )
         if idempotency_key is not None:
-            bound = await run_in_threadpool(store.claim, tenant, idempotency_key, job_id)
-            if bound != job_id:  # a concurrent request with the same key won
+            bound = await run_in_threadpool(
+                store.claim, tenant, idempotency_key, job_id, request_fingerprint
+            )
+            if bound.job_id != job_id:  # a concurrent request with the same key won
                 await remove(form.path)
-                return await replay(state, bound)
+                return await replay(state, bound, request_fingerprint)
         try:
             await run_in_threadpool(publish, state, record)
         except BaseException:
@@ -191,8 +207,12 @@ def publish(state: AppState, record: UploadRecord) -> None:
         raise exc
 
 
-async def replay(state: AppState, job_id: str) -> UploadAccepted:
-    """The answer already given for an Idempotency-Key."""
+async def replay(state: AppState, binding: Binding, request_fingerprint: str) -> UploadAccepted:
+    """The answer already given for an Idempotency-Key, with the job's current state; 422 when
+    the key was bound to another request."""
+    if binding.fingerprint and binding.fingerprint != request_fingerprint:
+        raise Unprocessable(KEY_REUSED)
+    job_id = binding.job_id
     deadline = time.monotonic() + REPLAY_WAIT_S
     version, status = state.view.snapshot(job_id)
     while status is None and time.monotonic() < deadline:
@@ -200,7 +220,7 @@ async def replay(state: AppState, job_id: str) -> UploadAccepted:
         version, status = state.view.snapshot(job_id)
     if status is None:
         raise Conflict("the upload with this Idempotency-Key is still being accepted; retry")
-    return accepted(job_id, status.tier)
+    return accepted(job_id, status.tier, status.state, replayed=True)
 
 
 async def remove(path: Path) -> None:

@@ -1,8 +1,10 @@
-"""Storage of idempotency keys: (tenant, key) -> job id, shared by every API process."""
+"""Storage of idempotency keys: (tenant, key) -> job id and the request's fingerprint, shared
+by every API process. A key older than its time to live counts as unused."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,21 +15,39 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from database.tables import idempotency
 
 
-def bound_job(engine: Engine, tenant: str, key: str) -> str | None:
-    """The job id the key is bound to, if any."""
+@dataclass(frozen=True)
+class Binding:
+    job_id: str
+    fingerprint: str
+    created_at: datetime
+
+
+def bound(engine: Engine, tenant: str, key: str, ttl: timedelta) -> Binding | None:
+    """The key's live binding, if any (an expired one is None)."""
     with engine.connect() as conn:
-        bound = conn.execute(_job_of(tenant, key)).scalar_one_or_none()
-    return None if bound is None else str(bound)
+        row = conn.execute(_binding_of(tenant, key)).one_or_none()
+    found = None if row is None else Binding(str(row[0]), str(row[1]), row[2])
+    return found if found is not None and not _expired(found, ttl) else None
 
 
-def bind_key(engine: Engine, tenant: str, key: str, job_id: str) -> str:
-    """Bind the key to ``job_id`` unless it is bound already; the job id it is bound to."""
+def bind_key(
+    engine: Engine, tenant: str, key: str, job_id: str, fingerprint: str, ttl: timedelta
+) -> Binding:
+    """Bind the key to ``job_id`` unless a live binding exists; the binding that holds."""
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    row = dict(tenant=tenant, key=key, job_id=job_id, created_at=datetime.now(UTC))
+    now = datetime.now(UTC)
+    row = dict(tenant=tenant, key=key, job_id=job_id, fingerprint=fingerprint, created_at=now)
+    where = (idempotency.c.tenant == tenant, idempotency.c.key == key)
     with engine.begin() as conn:
         conn.execute(insert(idempotency).values(row).on_conflict_do_nothing())
-        bound = conn.execute(_job_of(tenant, key)).scalar_one()
-    return str(bound)
+        # an expired binding is taken over: the key may be used again after its lifetime
+        conn.execute(
+            idempotency.update()
+            .where(*where, idempotency.c.created_at < now - ttl)
+            .values(job_id=job_id, fingerprint=fingerprint, created_at=now)
+        )
+        found = conn.execute(_binding_of(tenant, key)).one()
+    return Binding(str(found[0]), str(found[1]), found[2])
 
 
 def unbind_key(engine: Engine, tenant: str, key: str, job_id: str) -> None:
@@ -42,7 +62,14 @@ def unbind_key(engine: Engine, tenant: str, key: str, job_id: str) -> None:
         )
 
 
-def _job_of(tenant: str, key: str) -> sa.Select[Any]:
-    return sa.select(idempotency.c.job_id).where(
-        idempotency.c.tenant == tenant, idempotency.c.key == key
-    )
+def _expired(binding: Binding, ttl: timedelta) -> bool:
+    created = binding.created_at
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return created < datetime.now(UTC) - ttl
+
+
+def _binding_of(tenant: str, key: str) -> sa.Select[Any]:
+    return sa.select(
+        idempotency.c.job_id, idempotency.c.fingerprint, idempotency.c.created_at
+    ).where(idempotency.c.tenant == tenant, idempotency.c.key == key)

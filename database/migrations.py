@@ -51,6 +51,7 @@ def ensure_schema(
     other processes doing the same.
     """
     create_tables(engine, shared_metadata, attempts)
+    _add_shared_columns(engine)
     if dataset is None:
         return
     for attempt in range(attempts):
@@ -123,8 +124,32 @@ def _table_columns(bind: Engine | Connection, table: str) -> set[str] | None:
 
 def _add_column(conn: Connection, table: sa.Table, name: str) -> None:
     quote = conn.dialect.identifier_preparer.quote
-    sql_type = table.c[name].type.compile(dialect=conn.dialect)
-    conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(name)} {sql_type}")
+    column = table.c[name]
+    sql_type = column.type.compile(dialect=conn.dialect)
+    default = column.server_default
+    tail = ""
+    if isinstance(default, sa.DefaultClause) and isinstance(default.arg, str):
+        tail = " NOT NULL DEFAULT '" + default.arg.replace("'", "''") + "'"
+    conn.exec_driver_sql(
+        f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(name)} {sql_type}{tail}"
+    )
+
+
+def _add_shared_columns(engine: Engine) -> None:
+    """A column bulkflow's own tables gained in a later release, added to a database made
+    before it (each such column is nullable or has a server default, so old rows stay valid)."""
+    inspector = sa.inspect(engine)
+    for table in shared_metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        missing = [c.name for c in table.columns if c.name not in present]
+        if not missing:
+            continue
+        try:
+            with engine.begin() as conn:
+                for name in missing:
+                    _add_column(conn, table, name)
+        except _RACE_ERRORS:
+            pass  # another process added it first
 
 
 def _record(conn: Connection, dataset: str, version: int, spec: TableSpec) -> None:

@@ -44,7 +44,9 @@ idempotency = Table(
     sa.Column("tenant", sa.Text, primary_key=True),
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("job_id", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # what the key was first used for: dataset, sheet and the file's SHA-256 (api/idempotency.py)
+    sa.Column("fingerprint", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
 )
 # One row per schema a dataset table was brought to (database/migrations.py).
 schema_versions = Table(

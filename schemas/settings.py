@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, ge=1, le=65535)
     api_url: str = ""  # BULKFLOW_API_URL: the CLI's API address, when not on this machine
     api_keys: str = "demo:demo-key"
+    idempotency_ttl_s: float = Field(24 * 3600, gt=0, description="an Idempotency-Key's lifetime")
     max_upload_bytes: int = 512 * 1024 * 1024
 
     # tiers, by the row estimate made at upload

@@ -257,28 +257,76 @@ def test_unknown_dataset_is_422(client: TestClient, api_settings: Settings, tmp_
 
 def test_idempotency_key_gives_the_same_job(api_settings: Settings, tmp_path: Path) -> None:
     path = write_orders_csv(tmp_path / "a.csv", 3)
+    other_file = write_orders_csv(tmp_path / "b.csv", 4)
 
-    def post(client: TestClient, key: str, auth: dict[str, str]) -> Any:
-        with path.open("rb") as f:
+    def post(
+        client: TestClient,
+        key: str,
+        auth: dict[str, str],
+        file: Path = path,
+        fields: dict[str, str] | None = None,
+    ) -> Any:
+        with file.open("rb") as f:
             return client.post(
                 "/v1/uploads",
-                files={"file": (path.name, f)},
-                data={"dataset": "orders"},
+                files={"file": (file.name, f)},
+                data=fields or {"dataset": "orders"},
                 headers={**auth, "Idempotency-Key": key},
             )
+
+    def same_job(answer: Any, first: Any) -> bool:
+        body = answer.json()
+        return body["job_id"] == first.json()["job_id"] and body["replayed"] is True
 
     with running(create_app(api_settings)) as client:
         first = post(client, "k-1", A)
         again = post(client, "k-1", A)
         assert first.status_code == again.status_code == 202
-        assert first.json() == again.json()
+        assert first.json()["replayed"] is False and same_job(again, first)
         other = post(client, "k-1", B)  # keys belong to a tenant
         assert other.json()["job_id"] != first.json()["job_id"]
         assert post(client, "k-2", A).json()["job_id"] != first.json()["job_id"]
         assert client.get("/v1/uploads", headers=A).json()["total"] == 2
-    with running(create_app(api_settings)) as client:  # a restarted API remembers
-        assert post(client, "k-1", A).json() == first.json()
+        # the same key with another file, or another sheet, is a different request: 422
+        for answer in (
+            post(client, "k-1", A, file=other_file),
+            post(client, "k-1", A, fields={"dataset": "orders", "sheet": "Other"}),
+        ):
+            assert answer.status_code == 422, answer.text
+            assert "already used for a different upload" in answer.json()["detail"]
         assert client.get("/v1/uploads", headers=A).json()["total"] == 2
+        assert not list(api_settings.spool_path.glob("*b.csv"))  # the refused file is gone
+        # a replayed answer shows the job's current state
+        status = UploadStatus.model_validate(
+            client.get(f"/v1/uploads/{first.json()['job_id']}", headers=A).json()
+        )
+        produce_status(api_settings, status.model_copy(update={"state": "processing"}))
+        wait_for(lambda: post(client, "k-1", A).json()["state"] == "processing")
+    with running(create_app(api_settings)) as client:  # a restarted API remembers
+        assert same_job(post(client, "k-1", A), first)
+        assert client.get("/v1/uploads", headers=A).json()["total"] == 2
+
+
+def test_idempotency_keys_expire(api_settings: Settings, tmp_path: Path) -> None:
+    path = write_orders_csv(tmp_path / "a.csv", 3)
+    short = api_settings.model_copy(update={"idempotency_ttl_s": 1.0})
+
+    def post(client: TestClient) -> Any:
+        with path.open("rb") as f:
+            return client.post(
+                "/v1/uploads",
+                files={"file": (path.name, f)},
+                data={"dataset": "orders"},
+                headers={**A, "Idempotency-Key": "k-expiring"},
+            )
+
+    with running(create_app(short)) as client:
+        first = post(client).json()["job_id"]
+        assert post(client).json()["job_id"] == first
+        time.sleep(1.2)
+        fresh = post(client).json()
+        assert fresh["job_id"] != first and fresh["replayed"] is False
+        assert post(client).json()["job_id"] == fresh["job_id"]
 
 
 def test_list_is_newest_first_and_paged(client: TestClient, tmp_path: Path) -> None:

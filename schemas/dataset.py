@@ -58,7 +58,7 @@ class Column(BaseModel):
 
 
 class ResultsConfig(BaseModel):
-    """How the valid rows are published on ``results.<dataset>`` (see docs/topics.md)."""
+    """How the valid rows go out on the results topic of the dataset (docs/topics.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -22,7 +22,9 @@ SUPPORTED_VERSIONS = {"1"}
 
 
 def headers_of(message: Message) -> dict[str, str]:
-    return {name: (value or b"").decode() for name, value in message.headers() or []}
+    raw = message.headers() or []
+    found = raw.items() if isinstance(raw, dict) else raw
+    return {k: v.decode() if isinstance(v, bytes) else str(v or "") for k, v in found}
 
 
 def row_identity(headers: dict[str, str], row: int) -> tuple[str, str, int]:
@@ -37,7 +39,7 @@ def rows_of(message: Message) -> Iterator[tuple[int, dict[str, Any]]]:
         raise ValueError(f"unsupported schema_version {headers.get('schema_version')!r}")
     kind = headers.get("content-type")
     if kind == JSON:
-        yield int(headers["row"]), json.loads(message.value())
+        yield int(headers["row"]), json.loads(message.value() or b"null")
     elif kind == ARROW:
         table = pa.ipc.open_stream(message.value()).read_all()
         for values in table.to_pylist():
@@ -72,7 +74,7 @@ def consume(bootstrap: str, topic: str, group: str, idle_s: float = 5.0) -> Iter
                 if identity not in seen:
                     seen.add(identity)
                     yield headers, row, values
-            consumer.commit(message, asynchronous=False)  # after the rows are handled
+            consumer.commit(message=message, asynchronous=False)  # after the rows are handled
     finally:
         consumer.close()
 

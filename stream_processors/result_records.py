@@ -155,7 +155,7 @@ def json_records(
 
 
 def _as_bytes(array: pa.ChunkedArray | pa.Array) -> list[bytes]:
-    return pc.cast(array, pa.binary()).to_pylist()  # type: ignore[no-any-return]
+    return pc.cast(array, pa.binary()).to_pylist()
 
 
 def _text(array: pa.ChunkedArray, column: Column) -> pa.ChunkedArray:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Message, Producer
 
 from examples.results_consumer import headers_of, rows_of
 from ops.sample_data import write_orders_csv
@@ -63,7 +63,7 @@ def test_results_read_with_only_the_documented_contract(
     topic = topic_names(settings).results("orders")
     got: dict[int, dict[str, object]] = {}
 
-    def enough(messages: list) -> bool:  # type: ignore[type-arg]
+    def enough(messages: list[Message]) -> bool:
         for message in messages[len(seen) :]:
             headers = headers_of(message)
             rows = list(rows_of(message))
@@ -83,7 +83,7 @@ def test_results_read_with_only_the_documented_contract(
         seen.extend(messages[len(seen) :])
         return len(got) >= len(expected)
 
-    seen: list = []  # type: ignore[type-arg]
+    seen: list[Message] = []
     read_topic(settings.kafka_bootstrap, topic, until=enough, timeout_s=60)
     assert sorted(got) == sorted(expected)
     amounts = [Decimal(str(v["amount"])) for v in got.values() if v["amount"] is not None]
@@ -186,7 +186,10 @@ def test_a_replayed_chunk_carries_its_replay_id_and_the_same_identity(
     source = topic_names(kafka_settings).chunks("high")
     for extra in ([], [("replay_id", b"replay-42")]):
         producer.produce(
-            source, key=chunk.key, value=encode_batch(batch), headers=chunk.to_kafka() + extra
+            source,
+            key=chunk.key,
+            value=encode_batch(batch),
+            headers=list[tuple[str, str | bytes | None]]([*chunk.to_kafka(), *extra]),
         )
     producer.flush(30)
 

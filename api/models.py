@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from schemas.dataset import Dataset
@@ -42,6 +44,18 @@ class RowErrorPage(BaseModel):
 
 class DatasetList(BaseModel):
     datasets: list[Dataset]
+
+
+class DatasetDetail(Dataset):
+    """A dataset with the schemas of its result records, for code generation."""
+
+    result_row_json_schema: dict[str, Any] = Field(
+        description="JSON Schema of one record's value on results.<dataset>, encoding json"
+    )
+    result_chunk_arrow_schema: dict[str, Any] = Field(
+        description="the Arrow schema of a result chunk, encoding arrow: fields with their "
+        "Arrow type strings and nullability"
+    )
 
 
 class HealthBody(BaseModel):

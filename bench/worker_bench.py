@@ -3,6 +3,7 @@
 Run from the repo root::
 
     .venv/bin/python -m bench worker [--rows 200000] [--db sqlite|postgres|both]
+        [--encoding arrow|json]
 
 Per database: a fresh topic prefix on a local Kafka broker (temp dir, free ports), the
 orders CSV (1% invalid rows) published as chunks with ``producer.jobs.publish_job`` *before*
@@ -14,7 +15,9 @@ less kindly, from the worker's start to the last chunk (start-up and rebalance i
 Raw baseline, same run, same rows: the chunks are validated (``validate_batch``) outside
 the timing, then the valid typed rows are written chunk by chunk, one transaction each:
 SQLite ``executemany`` into a bare table (same pragmas as the pipeline), PostgreSQL ``COPY``
-(CSV written by Arrow) into a bare table. Results: ``bench/results/worker_bench.json``.
+(CSV written by Arrow) into a bare table. ``--encoding`` picks the dataset's result encoding
+(docs/topics.md); the bytes the broker holds on ``results.orders`` per valid row are read from
+its log segments. Results: ``bench/results/worker_bench[-json].json``.
 """
 
 from __future__ import annotations
@@ -262,6 +265,25 @@ def run_worker(
     }  # fmt: skip
 
 
+def topic_bytes(base: Any, topic: str) -> int:
+    """The size of a topic's log segments in the local broker's data dir."""
+    from ops.broker import LocalBroker
+
+    data = LocalBroker(base).data_dir
+    return sum(f.stat().st_size for f in data.glob(f"{topic}-*/*.log"))
+
+
+def datasets_with_encoding(tmp: Path, encoding: str) -> Path:
+    """A datasets dir whose orders publish results in ``encoding``."""
+    if encoding == "arrow":  # the default: the repo's own datasets
+        return packaged_datasets_dir()
+    folder = tmp / "datasets"
+    folder.mkdir(exist_ok=True)
+    text = (packaged_datasets_dir() / "orders.yaml").read_text()
+    (folder / "orders.yaml").write_text(f"{text}results: {{encoding: {encoding}}}\n")
+    return folder
+
+
 # --- main ---------------------------------------------------------------------------------
 
 
@@ -295,6 +317,13 @@ def bench_db(
           f"{publish_s:.1f} s ({outcome.total_rows / publish_s:,.0f} rows/s, incl. Kafka); "
           f"load average {load_avg()}; starting one worker ...", flush=True)  # fmt: skip
     worker = run_worker(settings, tmp / f"logs-{kind}", job_id, outcome.total_chunks, timeout_s)
+    results_bytes = topic_bytes(base, f"{prefix}.results.orders")
+    worker["results_bytes_per_valid_row"] = round(results_bytes / max(worker["rows_ok"], 1), 1)
+    print(
+        f"    results.orders on the broker: {results_bytes:,} bytes, "
+        f"{worker['results_bytes_per_valid_row']} bytes per valid row",
+        flush=True,
+    )
     ratio = worker["valid_rows_per_s"] / raw["rows_per_s"]
     print(f"  worker: {worker['rows']:,} rows ({worker['rows_ok']:,} ok, "
           f"{worker['rows_failed']:,} failed), {worker['chunks']:,} chunks")  # fmt: skip
@@ -324,13 +353,19 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
     parser.add_argument("--chunk-rows", type=int, default=CHUNK_ROWS,
                         help="rows per chunk, for the worker and the raw baseline alike")  # fmt: skip
+    parser.add_argument(
+        "--encoding",
+        choices=["arrow", "json"],
+        default="arrow",
+        help="the result encoding of the orders dataset",
+    )
     args = parser.parse_args()
     CHUNK_ROWS = args.chunk_rows
 
     from ops.devservers.broker import LocalBroker, free_port
     from ops.devservers.sample_data import write_orders_csv
     from schemas.dataset import DatasetRegistry
-    from schemas.settings import load_settings, packaged_datasets_dir
+    from schemas.settings import load_settings
 
     started = dt.datetime.now(dt.UTC)
     load_start = load_avg()
@@ -342,14 +377,15 @@ def main() -> None:
     broker = pg_server = None
     report: dict[str, Any] = {
         "benchmark": "worker_bench", "rows": args.rows, "invalid_every": INVALID_EVERY,
-        "chunk_rows": CHUNK_ROWS, "started_utc": started.isoformat(timespec="seconds"),
+        "chunk_rows": CHUNK_ROWS, "encoding": args.encoding, "started_utc": started.isoformat(timespec="seconds"),
         "load_avg_start": load_start, "cpu_count": os.cpu_count(), "results": {},
     }  # fmt: skip
     try:
         broker_port, controller_port = free_port(), free_port()
         base = load_settings(
             home=tmp / "home", broker_port=broker_port, controller_port=controller_port,
-            kafka_bootstrap=f"127.0.0.1:{broker_port}", datasets_dir=packaged_datasets_dir(),
+            kafka_bootstrap=f"127.0.0.1:{broker_port}",
+            datasets_dir=datasets_with_encoding(tmp, args.encoding),
             chunk_rows_idle=CHUNK_ROWS,
         )  # fmt: skip
         report["concurrency_low"] = base.concurrency_low
@@ -387,7 +423,9 @@ def main() -> None:
     report["load_avg_end"] = load_avg()
     report["finished_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "worker_bench.json"
+    out = RESULTS / (
+        "worker_bench.json" if args.encoding == "arrow" else f"worker_bench-{args.encoding}.json"
+    )
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nload average at end {report['load_avg_end']}; results in {out.relative_to(ROOT)}")
 

@@ -23,6 +23,8 @@ broker_app = typer.Typer(no_args_is_help=True, help="The local Kafka broker (no 
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics: create the declared ones.")
 app.add_typer(broker_app, name="broker")
 app.add_typer(topics_app, name="topics")
+datasets_app = typer.Typer(no_args_is_help=True, help="Datasets: their result schemas.")
+app.add_typer(datasets_app, name="datasets")
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: chunks that can never succeed.")
 app.add_typer(dlq_app, name="dlq")
 console = Console(stderr=True, soft_wrap=True)
@@ -104,6 +106,29 @@ def topics_create() -> None:
     for line in report.mismatched:
         console.print(f"[yellow]warning:[/] {line}")
     console.print(f"{len(report.created)} created, {len(report.existing)} already there")
+
+
+@datasets_app.command("schema")
+def datasets_schema(
+    name: str = typer.Argument(..., help="the dataset's name"),
+    fmt: str = typer.Option(
+        "json-schema", "--format", help="json-schema (one JSON result row) or arrow (a chunk)"
+    ),
+) -> None:
+    """Print the schema of the dataset's result records, as JSON, for code generation."""
+    import json
+
+    from schemas.dataset import DatasetRegistry
+    from schemas.result_schema import arrow_schema_description, result_row_json_schema
+
+    describe = {"json-schema": result_row_json_schema, "arrow": arrow_schema_description}
+    if fmt not in describe:
+        raise typer.BadParameter(f"formats are {', '.join(describe)}; got {fmt!r}")
+    try:
+        dataset = DatasetRegistry(get_settings().datasets_dir).get(name)
+    except BulkflowError as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(json.dumps(describe[fmt](dataset), indent=2))
 
 
 def _tiers(value: str) -> tuple[Tier, ...]:

@@ -15,6 +15,7 @@ from schemas.errors import DatasetError
 ColumnType = Literal[
     "string", "integer", "decimal", "float", "boolean", "date", "datetime", "email"
 ]
+ResultEncoding = Literal["arrow", "json"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -56,6 +57,14 @@ class Column(BaseModel):
         return value
 
 
+class ResultsConfig(BaseModel):
+    """How the valid rows go out on the results topic of the dataset (docs/topics.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    encoding: ResultEncoding = "arrow"
+
+
 class Dataset(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,6 +72,7 @@ class Dataset(BaseModel):
     version: int = 1
     key: tuple[str, ...] = ()
     columns: tuple[Column, ...]
+    results: ResultsConfig = ResultsConfig()
 
     @field_validator("name")
     @classmethod

@@ -136,6 +136,21 @@ class JobOutcomeEvent(BaseModel):
     at: datetime = Field(default_factory=utcnow)
 
 
+class JobReplayedEvent(BaseModel):
+    """On ``events``: a job's chunks were published again (a replay); its result records
+    carry the same ``replay_id`` header."""
+
+    type: Literal["job.replayed"] = "job.replayed"
+    job_id: str
+    tenant: str
+    dataset: str
+    replay_id: str
+    chunks: int | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+EVENT_TYPES = ("job.completed", "job.failed", "job.replayed")
+
 H_JOB_ID = "job_id"
 H_CHUNK_NO = "chunk_no"
 H_FIRST_ROW = "first_row_no"
@@ -146,6 +161,14 @@ H_SCHEMA_VERSION = "schema_version"
 H_ERROR = "error"
 H_ERROR_STAGE = "error_stage"
 H_SOURCE_TOPIC = "source_topic"
+# headers of result records (the downstream contract, docs/topics.md)
+H_ROW = "row"
+H_REPLAY_ID = "replay_id"
+H_CONTENT_TYPE = "content-type"
+H_COMPRESSION = "compression"
+RESULTS_SCHEMA_VERSION = "1"
+ARROW_STREAM_CONTENT_TYPE = "application/vnd.apache.arrow.stream"
+JSON_CONTENT_TYPE = "application/json"
 DLQ_HEADERS = frozenset({H_ERROR, H_ERROR_STAGE, H_SOURCE_TOPIC})
 
 KafkaHeaders = list[tuple[str, bytes]]

@@ -73,10 +73,10 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
             return
         if output.dead_letter_reason is not None:
             await _dead_letter(dlq, message, output.dead_letter_reason, "process")
-        elif output.results_payload is not None and output.dataset:
-            await results_topic(output.dataset).send(
-                key=message.key, value=output.results_payload, headers=_header_list(headers)
-            )
+        elif output.results and output.dataset:
+            results = results_topic(output.dataset)
+            for record in output.results:
+                await results.send(key=record.key, value=record.value, headers=record.headers)
         delivered = await chunk_results.send(
             key=output.job_id.encode(), value=output.result.model_dump_json().encode()
         )

@@ -21,12 +21,13 @@ from database.chunk_store import save_chunk_tx
 from database.engine import make_engine
 from database.migrations import ensure_schema
 from database.schema_diff import SchemaChangeRefused
-from schemas.arrow_codec import ROW_COLUMN, decode_batch, encode_batch
+from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError
 from schemas.records import ChunkHeaders, ChunkResult
 from stream_processors.bounded import BoundedDict
 from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error
+from stream_processors.result_records import ResultRecord, replay_id_of, result_records
 from stream_processors.validation import validate_batch
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class ChunkOutput:
 
     job_id: str
     result: ChunkResult
-    results_payload: bytes | None = None  # valid typed rows (Arrow IPC) for downstream
+    results: tuple[ResultRecord, ...] = ()  # valid typed rows for results.<dataset>
     dataset: str | None = None
     dead_letter_reason: str | None = None
 
@@ -122,8 +123,8 @@ class ChunkHandler:
             rows_failed=saved.rows_failed, error_samples=checked.errors[:ERROR_SAMPLES],
             duration_ms=(time.perf_counter() - started) * 1000,
         )  # fmt: skip
-        payload_out = encode_batch(_one_batch(checked.valid)) if checked.valid.num_rows else None
-        return ChunkOutput(meta.job_id, result, payload_out, dataset.name)
+        records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
+        return ChunkOutput(meta.job_id, result, tuple(records), dataset.name)
 
     def _dead(self, meta: ChunkHeaders, reason: str, started: float) -> ChunkOutput:
         log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)
@@ -137,9 +138,3 @@ class ChunkHandler:
     def close(self) -> None:
         self.stopping.set()
         self.engine.dispose()
-
-
-def _one_batch(table: pa.Table) -> pa.RecordBatch:
-    combined = table.combine_chunks()
-    batches = combined.to_batches()
-    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from api.deps import RegistryDep, TenantDep
 from api.errors import NotFound, error_responses
-from api.models import DatasetList
-from schemas.dataset import Dataset
+from api.models import DatasetDetail, DatasetList
+from schemas.result_schema import arrow_schema_description, result_row_json_schema
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
 
@@ -17,9 +17,14 @@ async def list_datasets(_tenant: TenantDep, registry: RegistryDep) -> DatasetLis
     return DatasetList(datasets=registry.all())
 
 
-@router.get("/{name}", response_model=Dataset, responses=error_responses(401, 404, 422, 500))
-async def get_dataset(name: str, _tenant: TenantDep, registry: RegistryDep) -> Dataset:
+@router.get("/{name}", response_model=DatasetDetail, responses=error_responses(401, 404, 422, 500))
+async def get_dataset(name: str, _tenant: TenantDep, registry: RegistryDep) -> DatasetDetail:
     known = registry.names()
     if name not in known:
         raise NotFound(f"unknown dataset {name!r} (known: {', '.join(known) or 'none'})")
-    return registry.get(name)  # a broken dataset file is a server error (500)
+    dataset = registry.get(name)  # a broken dataset file is a server error (500)
+    return DatasetDetail(
+        **dataset.model_dump(),
+        result_row_json_schema=result_row_json_schema(dataset),
+        result_chunk_arrow_schema=arrow_schema_description(dataset),
+    )

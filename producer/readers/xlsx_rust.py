@@ -77,10 +77,8 @@ def serials_to_ms(serials: np.ndarray, is_1904: bool) -> np.ndarray:
     system (Excel counts a 1900-02-29 that never was)."""
     days = np.floor(serials)
     ms = np.round((serials - days) * _MS_PER_DAY)
-    if is_1904:
-        days = days + _EPOCH_1904
-    else:
-        days = days + _EPOCH_1900 + ((serials > 0) & (serials < 60))
+    leap_shift = 0 if is_1904 else (serials > 0) & (serials < 60)
+    days = days + (_EPOCH_1904 if is_1904 else _EPOCH_1900) + leap_shift
     return (days * _MS_PER_DAY + ms).astype(np.int64)
 
 
@@ -160,7 +158,9 @@ class RustXlsxSheet:
         limits = limits or ReaderLimits()
         chosen = select_sheet(inspect_xlsx(path, limits), sheet)
         try:
-            self._stream = bulkflow_xlsx.open(str(path), chosen.name, batch_rows, limits.max_columns)
+            self._stream = bulkflow_xlsx.open(
+                str(path), chosen.name, batch_rows, limits.max_columns
+            )
         except bulkflow_xlsx.XlsxReadError as exc:
             raise ParseError(_first_line(exc)) from exc
         self.sheet_names: list[str] = self._stream.sheet_names

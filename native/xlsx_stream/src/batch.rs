@@ -127,7 +127,14 @@ impl BatchBuilder {
     }
 
     /// Store a non-empty cell. The caller has checked `accepts(row)`.
-    pub fn put(&mut self, row: u32, col: u32, kind: u8, number: f64, text: &str) -> Result<(), String> {
+    pub fn put(
+        &mut self,
+        row: u32,
+        col: u32,
+        kind: u8,
+        number: f64,
+        text: &str,
+    ) -> Result<(), String> {
         if let Some((last_row, last_col)) = self.last_cell {
             if (row, col) <= (last_row, last_col) {
                 return Err(format!(
@@ -168,7 +175,11 @@ impl BatchBuilder {
         for column in &mut columns {
             column.pad_to(n_rows);
         }
-        Some(Batch { first_row, n_rows, columns })
+        Some(Batch {
+            first_row,
+            n_rows,
+            columns,
+        })
     }
 }
 
@@ -191,7 +202,10 @@ mod tests {
         b.put(4, 2, FLOAT, 1.5, "").unwrap();
         assert!(!b.accepts(5));
         let batch = b.finish().unwrap();
-        assert_eq!((batch.first_row, batch.n_rows, batch.columns.len()), (2, 3, 3));
+        assert_eq!(
+            (batch.first_row, batch.n_rows, batch.columns.len()),
+            (2, 3, 3)
+        );
         assert_eq!(batch.columns[0].kind, vec![STRING, EMPTY, EMPTY]);
         assert_eq!(batch.columns[0].offsets, vec![0, 1, 1, 1]);
         assert_eq!(batch.columns[2].kind, vec![EMPTY, EMPTY, FLOAT]);
@@ -206,7 +220,13 @@ mod tests {
     fn out_of_order_and_too_wide_are_refused() {
         let mut b = BatchBuilder::new(10, 2);
         b.put(1, 1, INT, 1.0, "").unwrap();
-        assert!(b.put(1, 0, INT, 1.0, "").unwrap_err().contains("A2 comes after cell B2"));
-        assert!(b.put(2, 2, INT, 1.0, "").unwrap_err().contains("C3 lies beyond"));
+        assert!(b
+            .put(1, 0, INT, 1.0, "")
+            .unwrap_err()
+            .contains("A2 comes after cell B2"));
+        assert!(b
+            .put(2, 2, INT, 1.0, "")
+            .unwrap_err()
+            .contains("C3 lies beyond"));
     }
 }

@@ -33,7 +33,11 @@ pub struct Workbook {
 pub fn open(path: &str) -> Result<Workbook, String> {
     let book: Xlsx<BufReader<File>> =
         open_workbook(path).map_err(|e| format!("the XLSX file cannot be read: {e}"))?;
-    Ok(Workbook { sheet_names: book.sheet_names(), is_1904: book.has_1904_epoch(), book })
+    Ok(Workbook {
+        sheet_names: book.sheet_names(),
+        is_1904: book.has_1904_epoch(),
+        book,
+    })
 }
 
 /// Start reading `sheet` (which must be one of `sheet_names`) on its own thread.

@@ -5,6 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_TIMEOUT ?= 1500
+# the Rust XLSX reader (bulkflow_xlsx), rebuilt when its sources change
+NATIVE := native/xlsx_stream
+NATIVE_SOURCES := $(NATIVE)/Cargo.toml $(NATIVE)/Cargo.lock $(NATIVE)/pyproject.toml \
+	$(NATIVE)/bulkflow_xlsx.pyi $(wildcard $(NATIVE)/src/*.rs)
+NATIVE_STAMP := $(VENV)/.native-$(shell cat $(NATIVE_SOURCES) | sha1sum | cut -c1-12)
+# rustup installs cargo under ~/.cargo/bin, which a fresh shell may not have on its PATH yet
+CARGO_PATH := $(HOME)/.cargo/bin
 
 .PHONY: install postgres browser broker-jars test test-unit lint format demo run bench bench-quick clean
 
@@ -14,7 +21,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP)
+# maturin (a dev dependency) is the crate's build backend; --release is its profile there.
+# Without cargo the pipeline still installs: the extension is not used by it yet.
+$(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
+	@if PATH="$(CARGO_PATH):$$PATH" command -v cargo >/dev/null; then \
+		PATH="$(abspath $(BIN)):$(CARGO_PATH):$$PATH" $(BIN)/python -m pip install -q \
+			--no-build-isolation ./$(NATIVE) && \
+		rm -f $(VENV)/.native-* && touch $(NATIVE_STAMP); \
+	else \
+		echo "cargo not found: the Rust XLSX reader ($(NATIVE)) is not built."; \
+		echo "Install Rust 1.88 or newer with rustup: curl https://sh.rustup.rs -sSf | sh -s -- -y"; \
+		echo "(Debian's own cargo package is older than calamine needs), then run make install."; \
+	fi
+
+install: $(STAMP) $(NATIVE_STAMP)
 
 # PostgreSQL binaries for the tests that run on it (the tests start their own server)
 postgres:

@@ -184,25 +184,31 @@ class ProcSampler:
             pcts = sorted(p for _, p, _ in self.series.get(name, [])[1:])
             cpu = self.cpu_s(name)
             out[name] = {
-                "cpu_s": round(cpu, 1), "avg_cpu_pct": round(100 * cpu / span, 1),
+                "cpu_s": round(cpu, 1),
+                "avg_cpu_pct": round(100 * cpu / span, 1),
                 "p90_cpu_pct": round(pcts[int(0.9 * (len(pcts) - 1))], 1) if pcts else None,
                 "peak_rss_mb": round(self._peak_rss.get(name, 0.0), 1),
                 "peak_rss_one_process_mb": round(self._peak_one.get(name, 0.0), 1),
                 # runnable but not running (all its threads): CPU it wanted and did not get
                 "run_queue_wait_s": round(self._waited.get(name, 0.0), 1),
-            }  # fmt: skip
+            }
         machine = self._prev_cpu.get(MACHINE, 0.0)
         ours = sum(p["cpu_s"] for p in out.values())
         cores = os.cpu_count() or 1
-        return {"span_s": round(span, 1), "processes": out,
-                "machine_cpu_s": round(machine, 1),
-                "machine_busy_pct_of_all_cores": round(100 * machine / span / cores, 1),
-                "other_processes_cpu_s": round(max(machine - ours, 0.0), 1),
-                "this_run_cpu_s": round(ours, 1)}  # fmt: skip
+        return {
+            "span_s": round(span, 1),
+            "processes": out,
+            "machine_cpu_s": round(machine, 1),
+            "machine_busy_pct_of_all_cores": round(100 * machine / span / cores, 1),
+            "other_processes_cpu_s": round(max(machine - ours, 0.0), 1),
+            "this_run_cpu_s": round(ours, 1),
+        }
 
     def compact_series(self, t0: float) -> dict[str, list[list[float]]]:
-        return {name: [[round(t - t0, 2), round(p, 1), round(r, 1)] for t, p, r in s]
-                for name, s in self.series.items()}  # fmt: skip
+        return {
+            name: [[round(t - t0, 2), round(p, 1), round(r, 1)] for t, p, r in s]
+            for name, s in self.series.items()
+        }
 
 
 def run_queue_wait_s(pid: int) -> float:
@@ -274,10 +280,26 @@ def start_profiles(pids: dict[str, int], seconds: int, out_dir: Path) -> list[An
     for name, pid in pids.items():
         out = out_dir / f"{name}.txt"
         proc = subprocess.Popen(
-            [spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "50",
-             "--format", "raw", "--nonblocking", "--idle", "--output", str(out)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(seconds),
+                "--rate",
+                "50",
+                "--format",
+                "raw",
+                "--nonblocking",
+                "--idle",
+                "--output",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
         started.append((name, proc, out))
     return started
 
@@ -325,8 +347,11 @@ def summarise_stacks(path: Path, top: int = 10) -> dict[str, Any]:
         items = sorted(d.items(), key=lambda kv: -kv[1])[:top]
         return [[name, round(100 * n / max(total, 1), 1)] for name, n in items]
 
-    return {"samples": total, "top_self_pct": ranked(self_count),
-            "top_project_inclusive_pct": ranked(incl)}  # fmt: skip
+    return {
+        "samples": total,
+        "top_self_pct": ranked(self_count),
+        "top_project_inclusive_pct": ranked(incl),
+    }
 
 
 # --- bulkflow ----------------------------------------------------------------------------
@@ -352,9 +377,7 @@ class Context:
         return f"{self.server_base}/{name}"
 
 
-def _upload_all(
-    base_url: str, specs: list[FileSpec], threads: int
-) -> list[dict[str, Any]]:  # fmt: skip
+def _upload_all(base_url: str, specs: list[FileSpec], threads: int) -> list[dict[str, Any]]:
     """Upload every file at once (a thread pool, one HTTP client per thread)."""
     from ops.client import ApiClient
 
@@ -371,13 +394,25 @@ def _upload_all(
         submitted = time.time()
         try:
             answer = client.upload(spec.path, "orders")
-            return {"name": spec.name, "kind": spec.kind, "rows": spec.rows,
-                    "submitted": submitted, "accepted": time.time(),
-                    "job_id": answer["job_id"], "tier": answer["tier"]}  # fmt: skip
+            return {
+                "name": spec.name,
+                "kind": spec.kind,
+                "rows": spec.rows,
+                "submitted": submitted,
+                "accepted": time.time(),
+                "job_id": answer["job_id"],
+                "tier": answer["tier"],
+            }
         except Exception as exc:
-            return {"name": spec.name, "kind": spec.kind, "rows": spec.rows,
-                    "submitted": submitted, "accepted": None, "job_id": None,
-                    "error": f"upload: {exc}"[:300]}  # fmt: skip
+            return {
+                "name": spec.name,
+                "kind": spec.kind,
+                "rows": spec.rows,
+                "submitted": submitted,
+                "accepted": None,
+                "job_id": None,
+                "error": f"upload: {exc}"[:300],
+            }
 
     try:
         with ThreadPoolExecutor(threads) as pool:
@@ -406,9 +441,17 @@ def _epoch(value: str | None) -> float | None:
 
 
 def run_bulkflow(
-    ctx: Context, big: list[FileSpec], small: list[FileSpec], *, workers: int, producers: int,
-    timeout_s: float, profile_s: int = 0, label: str = "", stall_s: float = 120.0,
-) -> dict[str, Any]:  # fmt: skip
+    ctx: Context,
+    big: list[FileSpec],
+    small: list[FileSpec],
+    *,
+    workers: int,
+    producers: int,
+    timeout_s: float,
+    profile_s: int = 0,
+    label: str = "",
+    stall_s: float = 120.0,
+) -> dict[str, Any]:
     import httpx
 
     from ops.client import ApiClient
@@ -422,13 +465,23 @@ def run_bulkflow(
     url = ctx.new_database(prefix)
     home = ctx.tmp / prefix
     settings = load_settings(
-        database_url=url, topic_prefix=prefix, home=home, kafka_bootstrap=ctx.bootstrap,
-        api_keys=f"{TENANT}:{API_KEY}", datasets_dir=packaged_datasets_dir(),
-    )  # fmt: skip
+        database_url=url,
+        topic_prefix=prefix,
+        home=home,
+        kafka_bootstrap=ctx.bootstrap,
+        api_keys=f"{TENANT}:{API_KEY}",
+        datasets_dir=packaged_datasets_dir(),
+    )
     create_topics(settings, ["orders"])
     port = free_port()
-    supervisor = build_supervisor(settings, host="127.0.0.1", port=port, workers=workers,
-                                  producers=producers, log_dir=home / "logs")  # fmt: skip
+    supervisor = build_supervisor(
+        settings,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        producers=producers,
+        log_dir=home / "logs",
+    )
     base_url = f"http://127.0.0.1:{port}"
     sampler = ProcSampler()
     for name, child in supervisor.children.items():
@@ -436,19 +489,29 @@ def run_bulkflow(
     sampler.add("kafka-broker", lambda: tree(ctx.broker_pid) if ctx.broker_pid else [])
     sampler.add("postgres", postgres_pids(ctx.pg))
     sampler.add("bench-driver", lambda: [os.getpid()])
-    http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {API_KEY}"},
-                        timeout=httpx.Timeout(30.0))  # fmt: skip
+    http = httpx.Client(
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=httpx.Timeout(30.0),
+    )
     events: list[str] = []
     default_label = f"bulkflow, {workers} worker(s)" + (
         f", {producers} producers" if producers > 1 else ""
     )
-    result: dict[str, Any] = {"label": label or default_label,
-                              "workers": workers, "producers": producers,
-                              "topic_prefix": prefix, "concurrency_low": settings.concurrency_low,
-                              "concurrency_high": settings.concurrency_high,
-                              "chunk_rows": [settings.chunk_rows_busy, settings.chunk_rows_normal,
-                                             settings.chunk_rows_idle],
-                              "chunk_partitions": settings.chunk_partitions}  # fmt: skip
+    result: dict[str, Any] = {
+        "label": label or default_label,
+        "workers": workers,
+        "producers": producers,
+        "topic_prefix": prefix,
+        "concurrency_low": settings.concurrency_low,
+        "concurrency_high": settings.concurrency_high,
+        "chunk_rows": [
+            settings.chunk_rows_busy,
+            settings.chunk_rows_normal,
+            settings.chunk_rows_idle,
+        ],
+        "chunk_partitions": settings.chunk_partitions,
+    }
     profiles: list[Any] = []
     try:
         began = time.monotonic()
@@ -464,18 +527,25 @@ def run_bulkflow(
         finally:
             client.close()
         result["startup_s"] = round(time.monotonic() - began, 1)
-        log(f"  pipeline up in {result['startup_s']} s ({', '.join(supervisor.children)}), "
-            f"API {base_url}; uploading {len(big)} files at once ...")  # fmt: skip
+        log(
+            f"  pipeline up in {result['startup_s']} s ({', '.join(supervisor.children)}), "
+            f"API {base_url}; uploading {len(big)} files at once ..."
+        )
         sampler.start()
         if profile_s:
-            targets = {n: c.proc.pid for n, c in supervisor.children.items()
-                       if c.proc and n.startswith(("worker", "producer", "api", "aggregator"))}  # fmt: skip
+            targets = {
+                n: c.proc.pid
+                for n, c in supervisor.children.items()
+                if c.proc and n.startswith(("worker", "producer", "api", "aggregator"))
+            }
             profiles = start_profiles(targets, profile_s, RESULTS / "tmp" / "profile")
         t0 = time.time()
         uploads = _upload_all(base_url, big, UPLOAD_THREADS)
         peak = time.time()
-        log(f"  {len(big)} big uploads accepted in {peak - t0:.1f} s; now the {len(small)} "
-            "small ones (backlog at its peak) ...")  # fmt: skip
+        log(
+            f"  {len(big)} big uploads accepted in {peak - t0:.1f} s; now the {len(small)} "
+            "small ones (backlog at its peak) ..."
+        )
         uploads += _upload_all(base_url, small, len(small))
         jobs = {u["job_id"]: u for u in uploads if u.get("job_id")}
         deadline = t0 + timeout_s
@@ -504,12 +574,16 @@ def run_bulkflow(
                 last_change = (now, rows_seen, len(finals))
             elif now - last_change[0] > stall_s:
                 result["stalled_after_s"] = round(now - t0, 1)
-                log(f"  no progress for {stall_s:.0f} s: {len(jobs) - len(finals)} uploads "
-                    "are not final; giving up on them (see 'stuck' in the report)")  # fmt: skip
+                log(
+                    f"  no progress for {stall_s:.0f} s: {len(jobs) - len(finals)} uploads "
+                    "are not final; giving up on them (see 'stuck' in the report)"
+                )
                 break
             if now - last_note >= 10:
-                log(f"    {now - t0:5.0f} s: {len(finals)}/{len(jobs)} uploads final, "
-                    f"{rows_seen:,} rows")  # fmt: skip
+                log(
+                    f"    {now - t0:5.0f} s: {len(finals)}/{len(jobs)} uploads final, "
+                    f"{rows_seen:,} rows"
+                )
                 last_note = now
             if len(finals) >= len(jobs):
                 break
@@ -532,8 +606,9 @@ def run_bulkflow(
                 u["chunks"] = [status.get("chunks_done"), status.get("chunks_total")]
                 if u["state"] == "failed":
                     u["error"] = status.get("error")
-        result.update(t0=t0, peak_s=round(peak - t0, 2), uploads=uploads, timeline=timeline,
-                      events=events)  # fmt: skip
+        result.update(
+            t0=t0, peak_s=round(peak - t0, 2), uploads=uploads, timeline=timeline, events=events
+        )
         result["stuck"] = [
             {k: u.get(k) for k in ("name", "job_id", "state", "chunks", "rows_ok")}
             for u in uploads
@@ -589,36 +664,59 @@ def ensure_postgres_binaries() -> None:
         find_bindir()
     except PostgresUnavailable:
         log("PostgreSQL binaries missing: running deploy/ensure-postgres.sh ...")
-        subprocess.run(["bash", str(ROOT / "deploy" / "ensure-postgres.sh")], check=True,
-                       timeout=1200)  # fmt: skip
+        subprocess.run(
+            ["bash", str(ROOT / "deploy" / "ensure-postgres.sh")], check=True, timeout=1200
+        )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench bulk", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--users", type=int, default=None,
-                        help="big files uploaded at once (default 500; --quick: 50)")  # fmt: skip
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=None,
+        help="big files uploaded at once (default 500; --quick: 50)",
+    )
     parser.add_argument("--rows", type=int, default=10_000, help="rows per big file")
     parser.add_argument("--format", choices=["csv", "xlsx", "mixed"], default="xlsx")
     parser.add_argument("--quick", action="store_true", help="50 users, shorter caps")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="worker processes of the main bulkflow run")  # fmt: skip
-    parser.add_argument("--scale", default="1,2",
-                        help="worker counts of the scale-out runs (the main run's is reused)")  # fmt: skip
+    parser.add_argument(
+        "--workers", type=int, default=2, help="worker processes of the main bulkflow run"
+    )
+    parser.add_argument(
+        "--scale",
+        default="1,2",
+        help="worker counts of the scale-out runs (the main run's is reused)",
+    )
     parser.add_argument("--producers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--baseline-cap", type=float, default=None,
-                        help="seconds the baseline may run before it is extrapolated")  # fmt: skip
-    parser.add_argument("--timeout", type=float, default=None,
-                        help="seconds one bulkflow run may take")  # fmt: skip
-    parser.add_argument("--stall", type=float, default=120.0,
-                        help="give up on a bulkflow run after this long without progress")  # fmt: skip
+    parser.add_argument(
+        "--baseline-cap",
+        type=float,
+        default=None,
+        help="seconds the baseline may run before it is extrapolated",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="seconds one bulkflow run may take"
+    )
+    parser.add_argument(
+        "--stall",
+        type=float,
+        default=120.0,
+        help="give up on a bulkflow run after this long without progress",
+    )
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-raw", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
-    parser.add_argument("--profile", type=int, default=0, metavar="SECONDS",
-                        help="py-spy record the main run's processes for SECONDS")  # fmt: skip
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="py-spy record the main run's processes for SECONDS",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
     args = parser.parse_args(argv)
     if args.users is None:
@@ -648,22 +746,35 @@ def run(args: argparse.Namespace) -> int:
     started = time.time()
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     cpus = os.cpu_count() or 1
-    log(f"bulkflow bench: {args.users} x {args.rows:,} rows ({args.format}) + 50 x 200 rows; "
-        f"{cpus} CPUs; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    log(
+        f"bulkflow bench: {args.users} x {args.rows:,} rows ({args.format}) + 50 x 200 rows; "
+        f"{cpus} CPUs; load average {os.getloadavg()[0]:.2f}"
+    )
     big, small = plan(args.users, args.rows, args.format, args.seed)
     gen_s = ensure_files(big + small, echo=log)
     report: dict[str, Any] = {
-        "benchmark": "bulkflow bench", "started_utc": stamp, "quick": args.quick,
-        "args": vars(args), "cpu_count": cpus, "python": platform.python_version(),
-        "machine": platform.platform(), "load_avg_start": list(os.getloadavg()),
-        "workload": {"big_files": len(big), "rows_per_big_file": args.rows,
-                     "small_files": len(small), "rows_per_small_file": small[0].rows,
-                     "format": args.format, "seed": args.seed, "invalid_every": 100,
-                     "total_rows": sum(s.rows for s in big + small),
-                     "bytes": sum(s.path.stat().st_size for s in big + small),
-                     "generated_s": round(gen_s, 1)},
+        "benchmark": "bulkflow bench",
+        "started_utc": stamp,
+        "quick": args.quick,
+        "args": vars(args),
+        "cpu_count": cpus,
+        "python": platform.python_version(),
+        "machine": platform.platform(),
+        "load_avg_start": list(os.getloadavg()),
+        "workload": {
+            "big_files": len(big),
+            "rows_per_big_file": args.rows,
+            "small_files": len(small),
+            "rows_per_small_file": small[0].rows,
+            "format": args.format,
+            "seed": args.seed,
+            "invalid_every": 100,
+            "total_rows": sum(s.rows for s in big + small),
+            "bytes": sum(s.path.stat().st_size for s in big + small),
+            "generated_s": round(gen_s, 1),
+        },
         "systems": {},
-    }  # fmt: skip
+    }
     tmp = Path(tempfile.mkdtemp(prefix="bulkflow-bench-"))
     pg = broker = None
     rc = 0
@@ -679,8 +790,11 @@ def run(args: argparse.Namespace) -> int:
             from ops.devservers.broker import LocalBroker, free_port
             from schemas.settings import load_settings
 
-            broker = LocalBroker(load_settings(home=tmp / "kafka-home", broker_port=free_port(),
-                                               controller_port=free_port()))  # fmt: skip
+            broker = LocalBroker(
+                load_settings(
+                    home=tmp / "kafka-home", broker_port=free_port(), controller_port=free_port()
+                )
+            )
             broker.start(echo=lambda m: log(f"  {m}"))
             bootstrap = broker.bootstrap
             broker_pid = broker.status().pid
@@ -691,9 +805,16 @@ def run(args: argparse.Namespace) -> int:
         for n, workers in enumerate(counts):
             key = f"bulkflow_w{workers}"
             log(f"bulkflow with {workers} worker process(es), {args.producers} producer(s) ...")
-            res = run_bulkflow(ctx, big, small, workers=workers, producers=args.producers,
-                               timeout_s=args.timeout, profile_s=args.profile if n == 0 else 0,
-                               stall_s=args.stall)  # fmt: skip
+            res = run_bulkflow(
+                ctx,
+                big,
+                small,
+                workers=workers,
+                producers=args.producers,
+                timeout_s=args.timeout,
+                profile_s=args.profile if n == 0 else 0,
+                stall_s=args.stall,
+            )
             res["main"] = n == 0
             report["systems"][key] = res
             log(f"  {bulk_report.one_line(res)}")
@@ -703,19 +824,39 @@ def run(args: argparse.Namespace) -> int:
         main_run = report["systems"][f"bulkflow_w{args.workers}"]
         small_at = float(main_run.get("peak_s") or 0.0)
         if not args.skip_baseline:
-            log(f"baseline: {BASELINE_WORKERS} processes, whole files from a FIFO queue, "
-                f"pandas + to_sql; small files at +{small_at:.1f} s; cap {args.baseline_cap:.0f} s")  # fmt: skip
+            log(
+                f"baseline: {BASELINE_WORKERS} processes, whole files from a FIFO queue, "
+                f"pandas + to_sql; small files at +{small_at:.1f} s; cap {args.baseline_cap:.0f} s"
+            )
             report["systems"]["baseline"] = _run_other(
-                "baseline", pg, lambda url, on_start: bulk_systems.run_baseline(
-                    url, big, small, workers=BASELINE_WORKERS, small_at_s=small_at,
-                    cap_s=args.baseline_cap, on_start=on_start, echo=log))  # fmt: skip
+                "baseline",
+                pg,
+                lambda url, on_start: bulk_systems.run_baseline(
+                    url,
+                    big,
+                    small,
+                    workers=BASELINE_WORKERS,
+                    small_at_s=small_at,
+                    cap_s=args.baseline_cap,
+                    on_start=on_start,
+                    echo=log,
+                ),
+            )
             log(f"  {bulk_report.one_line(report['systems']['baseline'])}")
         if not args.skip_raw:
             log(f"raw ceiling: {cpus} processes, fastexcel / pyarrow CSV + COPY, no Kafka")
             report["systems"]["raw"] = _run_other(
-                "raw", pg, lambda url, on_start: bulk_systems.run_raw(
-                    url, big + small, processes=cpus, timeout_s=args.timeout,
-                    on_start=on_start, echo=log))  # fmt: skip
+                "raw",
+                pg,
+                lambda url, on_start: bulk_systems.run_raw(
+                    url,
+                    big + small,
+                    processes=cpus,
+                    timeout_s=args.timeout,
+                    on_start=on_start,
+                    echo=log,
+                ),
+            )
             log(f"  {bulk_report.one_line(report['systems']['raw'])}")
     except Exception as exc:
         import traceback
@@ -768,8 +909,11 @@ def _run_other(name: str, pg: Any, body: Callable[..., dict[str, Any]]) -> dict[
     result["cpu_series"] = sampler.compact_series(result.get("t0", sampler.started))
     table = bulk_systems.BASELINE_TABLE if name == "baseline" else bulk_systems.RAW_TABLE
     result["db_rows"] = _count(url, table)
-    result["label"] = ("baseline (4 procs, pandas + to_sql)" if name == "baseline"
-                       else "raw ceiling (fastexcel/pyarrow + COPY)")  # fmt: skip
+    result["label"] = (
+        "baseline (4 procs, pandas + to_sql)"
+        if name == "baseline"
+        else "raw ceiling (fastexcel/pyarrow + COPY)"
+    )
     return result
 
 

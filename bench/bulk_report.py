@@ -28,13 +28,17 @@ def records(system: dict[str, Any]) -> list[dict[str, Any]]:
     for item in system.get("uploads") or system.get("files") or []:
         finished = item.get("finished")
         ok = finished is not None and not item.get("error") and item.get("state") != "failed"
-        out.append({
-            "kind": item["kind"], "rows": item.get("rows") or 0,
-            "submitted": (item.get("submitted") or t0) - t0,
-            "started": (item["started"] - t0) if item.get("started") else None,
-            "finished": (finished - t0) if finished is not None else None,
-            "ok": ok, "extrapolated": bool(item.get("extrapolated")),
-        })  # fmt: skip
+        out.append(
+            {
+                "kind": item["kind"],
+                "rows": item.get("rows") or 0,
+                "submitted": (item.get("submitted") or t0) - t0,
+                "started": (item["started"] - t0) if item.get("started") else None,
+                "finished": (finished - t0) if finished is not None else None,
+                "ok": ok,
+                "extrapolated": bool(item.get("extrapolated")),
+            }
+        )
     return out
 
 
@@ -50,15 +54,21 @@ def pct(values: list[float], q: float) -> float | None:
 def summarise(system: dict[str, Any]) -> dict[str, Any]:
     recs = records(system)
     done = [r for r in recs if r["finished"] is not None]
-    out: dict[str, Any] = {"uploads": len(recs), "completed": sum(r["ok"] for r in recs),
-                           "extrapolated": sum(r["extrapolated"] for r in recs),
-                           "not_completed": sum(r["finished"] is None for r in recs)}  # fmt: skip
+    out: dict[str, Any] = {
+        "uploads": len(recs),
+        "completed": sum(r["ok"] for r in recs),
+        "extrapolated": sum(r["extrapolated"] for r in recs),
+        "not_completed": sum(r["finished"] is None for r in recs),
+    }
     for kind in ("big", "small"):
         waits = [r["finished"] - r["submitted"] for r in done if r["kind"] == kind]
-        out[kind] = {"n": len(waits), "p50_s": _r(pct(waits, 0.5)), "p95_s": _r(pct(waits, 0.95)),
-                     "max_s": _r(max(waits) if waits else None),
-                     "done_at_s": _r(max((r["finished"] for r in done if r["kind"] == kind),
-                                         default=None))}  # fmt: skip
+        out[kind] = {
+            "n": len(waits),
+            "p50_s": _r(pct(waits, 0.5)),
+            "p95_s": _r(pct(waits, 0.95)),
+            "max_s": _r(max(waits) if waits else None),
+            "done_at_s": _r(max((r["finished"] for r in done if r["kind"] == kind), default=None)),
+        }
     total_rows = sum(r["rows"] for r in recs)
     makespan = max((r["finished"] for r in done), default=None)
     out["total_rows"] = total_rows
@@ -146,25 +156,47 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
     full = w["big_files"] >= 500 and w["rows_per_big_file"] >= 10_000
     rate = main.get("rows_per_s") or main.get("rows_per_s_partial")
     rows: list[dict[str, Any]] = [
-        {"goal": f"all big uploads completed <= {GOALS['big_done_s']:.0f} s"
-                 + ("" if full else " (set for 500 x 10,000: n/a here)"),
-         "measured": main["big"]["done_at_s"],
-         "met": (None if not full else False if main["not_completed"]
-                 else _le(main["big"]["done_at_s"], GOALS["big_done_s"]))},
-        {"goal": f"end-to-end rows/s >= {GOALS['rows_per_s']:,}", "measured": rate,
-         "met": rate is not None and rate >= GOALS["rows_per_s"]},
-        {"goal": f"throughput >= {GOALS['vs_baseline']:.0f}x baseline",
-         "measured": rat.get("throughput_vs_baseline"),
-         "met": _ge(rat.get("throughput_vs_baseline"), GOALS["vs_baseline"])},
-        {"goal": f">= {GOALS['vs_raw']:.0%} of the raw ceiling", "measured": rat.get("throughput_vs_raw"),
-         "met": _ge(rat.get("throughput_vs_raw"), GOALS["vs_raw"])},
-        {"goal": f"small uploads during the backlog: p95 <= {GOALS['small_p95_s']:.0f} s",
-         "measured": main["small"]["p95_s"], "met": _le(main["small"]["p95_s"], GOALS["small_p95_s"])},
-    ]  # fmt: skip
+        {
+            "goal": f"all big uploads completed <= {GOALS['big_done_s']:.0f} s"
+            + ("" if full else " (set for 500 x 10,000: n/a here)"),
+            "measured": main["big"]["done_at_s"],
+            "met": (
+                None
+                if not full
+                else False
+                if main["not_completed"]
+                else _le(main["big"]["done_at_s"], GOALS["big_done_s"])
+            ),
+        },
+        {
+            "goal": f"end-to-end rows/s >= {GOALS['rows_per_s']:,}",
+            "measured": rate,
+            "met": rate is not None and rate >= GOALS["rows_per_s"],
+        },
+        {
+            "goal": f"throughput >= {GOALS['vs_baseline']:.0f}x baseline",
+            "measured": rat.get("throughput_vs_baseline"),
+            "met": _ge(rat.get("throughput_vs_baseline"), GOALS["vs_baseline"]),
+        },
+        {
+            "goal": f">= {GOALS['vs_raw']:.0%} of the raw ceiling",
+            "measured": rat.get("throughput_vs_raw"),
+            "met": _ge(rat.get("throughput_vs_raw"), GOALS["vs_raw"]),
+        },
+        {
+            "goal": f"small uploads during the backlog: p95 <= {GOALS['small_p95_s']:.0f} s",
+            "measured": main["small"]["p95_s"],
+            "met": _le(main["small"]["p95_s"], GOALS["small_p95_s"]),
+        },
+    ]
     if report.get("quick"):
-        rows.append({"goal": f"--quick run <= {GOALS['quick_wall_s']:.0f} s end to end",
-                     "measured": report.get("wall_s"),
-                     "met": _le(report.get("wall_s"), GOALS["quick_wall_s"])})  # fmt: skip
+        rows.append(
+            {
+                "goal": f"--quick run <= {GOALS['quick_wall_s']:.0f} s end to end",
+                "measured": report.get("wall_s"),
+                "met": _le(report.get("wall_s"), GOALS["quick_wall_s"]),
+            }
+        )
     return rows
 
 
@@ -180,9 +212,11 @@ def one_line(system: dict[str, Any]) -> str:
     s = summarise(system)
     rate = s.get("rows_per_s") or s.get("rows_per_s_partial") or s.get("measured_rows_per_s")
     extra = f", {s['extrapolated']} extrapolated" if s["extrapolated"] else ""
-    return (f"{system.get('label', '?')}: {s['completed']}/{s['uploads']} uploads completed"
-            f"{extra}; last at {s['makespan_s']} s; {rate or 0:,} rows/s; big p95 "
-            f"{s['big']['p95_s']} s; small p95 {s['small']['p95_s']} s")  # fmt: skip
+    return (
+        f"{system.get('label', '?')}: {s['completed']}/{s['uploads']} uploads completed"
+        f"{extra}; last at {s['makespan_s']} s; {rate or 0:,} rows/s; big p95 "
+        f"{s['big']['p95_s']} s; small p95 {s['small']['p95_s']} s"
+    )
 
 
 # --- output -------------------------------------------------------------------------------
@@ -249,36 +283,48 @@ def markdown(report: dict[str, Any]) -> str:
         "| system | uploads done | all big done (s) | rows/s end to end | big p50 / p95 (s) "
         "| small p50 / p95 / max (s) | notes |",
         "| --- | --- | --- | --- | --- | --- | --- |",
-    ]  # fmt: skip
+    ]
     for key, system in report["systems"].items():
         s = system["summary"]
         rate = s.get("rows_per_s")
         notes = []
         if s["extrapolated"]:
-            notes.append(f"**{s['extrapolated']} uploads extrapolated** after a "
-                         f"{system.get('cap_s', 0):.0f} s cap (measured rate "
-                         f"{_fmt(system.get('measured_rows_per_s'))} rows/s)")  # fmt: skip
+            notes.append(
+                f"**{s['extrapolated']} uploads extrapolated** after a "
+                f"{system.get('cap_s', 0):.0f} s cap (measured rate "
+                f"{_fmt(system.get('measured_rows_per_s'))} rows/s)"
+            )
         if s["not_completed"]:
             why = "stalled" if system.get("stalled_after_s") else "timeout"
             notes.append(f"**{s['not_completed']} not completed ({why})**")
             rate = s.get("rows_per_s_partial")
         if s.get("ledger_steady_rows_per_s"):
-            notes.append(f"ledger steady {_fmt(s['ledger_steady_rows_per_s'])} rows/s; "
-                         f"start-up {system.get('startup_s')} s (not counted)")  # fmt: skip
+            notes.append(
+                f"ledger steady {_fmt(s['ledger_steady_rows_per_s'])} rows/s; "
+                f"start-up {system.get('startup_s')} s (not counted)"
+            )
         lines.append(
             f"| {system.get('label', key)} | {s['completed']}/{s['uploads']} | "
             f"{_fmt(s['big']['done_at_s'])} | {_fmt(rate)} | {_fmt(s['big']['p50_s'])} / "
             f"{_fmt(s['big']['p95_s'])} | {_fmt(s['small']['p50_s'], 2)} / {_fmt(s['small']['p95_s'], 2)}"
             f" / {_fmt(s['small']['max_s'], 2)} | {'; '.join(notes)} |"
-        )  # fmt: skip
+        )
     rat = report.get("ratios", {})
-    lines += ["", "## Ratios", "",
-              f"- bulkflow / baseline throughput: **{_fmt(rat.get('throughput_vs_baseline'), 2)}×**",
-              f"- bulkflow / raw ceiling: **{_fmt(rat.get('throughput_vs_raw'), 3)}**",
-              f"- small-upload p95 wait: bulkflow **{_fmt(rat.get('small_p95_bulkflow_s'), 2)} s** vs "
-              f"baseline **{_fmt(rat.get('small_p95_baseline_s'), 1)} s**"
-              + (" (extrapolated)" if rat.get("small_p95_baseline_extrapolated") else ""),
-              "", "## Goals", "", "| goal | measured | met |", "| --- | --- | --- |"]  # fmt: skip
+    lines += [
+        "",
+        "## Ratios",
+        "",
+        f"- bulkflow / baseline throughput: **{_fmt(rat.get('throughput_vs_baseline'), 2)}×**",
+        f"- bulkflow / raw ceiling: **{_fmt(rat.get('throughput_vs_raw'), 3)}**",
+        f"- small-upload p95 wait: bulkflow **{_fmt(rat.get('small_p95_bulkflow_s'), 2)} s** vs "
+        f"baseline **{_fmt(rat.get('small_p95_baseline_s'), 1)} s**"
+        + (" (extrapolated)" if rat.get("small_p95_baseline_extrapolated") else ""),
+        "",
+        "## Goals",
+        "",
+        "| goal | measured | met |",
+        "| --- | --- | --- |",
+    ]
     for g in report.get("goals", []):
         met = {True: "PASS", False: "MISS", None: "-"}[g["met"]]
         lines.append(f"| {g['goal']} | {_fmt(g['measured'], 2)} | {met} |")
@@ -286,33 +332,49 @@ def markdown(report: dict[str, Any]) -> str:
         procs = system.get("resources", {}).get("processes", {})
         if not procs:
             continue
-        lines += ["", f"## Processes: {system.get('label', key)}", "",
-                  "| process | CPU s | avg CPU % | p90 CPU % | waited for a CPU (s) "
-                  "| peak RSS MB (all its processes) |",
-                  "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+        lines += [
+            "",
+            f"## Processes: {system.get('label', key)}",
+            "",
+            "| process | CPU s | avg CPU % | p90 CPU % | waited for a CPU (s) "
+            "| peak RSS MB (all its processes) |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         for name, p in procs.items():
-            lines.append(f"| {name} | {_fmt(p['cpu_s'])} | {_fmt(p['avg_cpu_pct'])} | "
-                         f"{_fmt(p['p90_cpu_pct'])} | {_fmt(p.get('run_queue_wait_s'))} | "
-                         f"{_fmt(p['peak_rss_mb'])} |")  # fmt: skip
+            lines.append(
+                f"| {name} | {_fmt(p['cpu_s'])} | {_fmt(p['avg_cpu_pct'])} | "
+                f"{_fmt(p['p90_cpu_pct'])} | {_fmt(p.get('run_queue_wait_s'))} | "
+                f"{_fmt(p['peak_rss_mb'])} |"
+            )
         res = system["resources"]
         if "machine_cpu_s" in res:
-            lines.append(f"\nOver {res['span_s']} s the machine was {res['machine_busy_pct_of_all_cores']}% "
-                         f"busy (all cores): {res['this_run_cpu_s']} CPU s in this run's processes, "
-                         f"{res['other_processes_cpu_s']} CPU s in other processes on the machine.")  # fmt: skip
+            lines.append(
+                f"\nOver {res['span_s']} s the machine was {res['machine_busy_pct_of_all_cores']}% "
+                f"busy (all cores): {res['this_run_cpu_s']} CPU s in this run's processes, "
+                f"{res['other_processes_cpu_s']} CPU s in other processes on the machine."
+            )
         for name, prof in (system.get("profiles") or {}).items():
             incl = ", ".join(f"`{f}` {p}%" for f, p in prof["top_project_inclusive_pct"][:8])
             leaf = ", ".join(f"`{f}` {p}%" for f, p in prof["top_self_pct"][:6])
-            lines.append(f"\npy-spy `{name}` ({prof['samples']} samples at 50 Hz, idle threads included): "
-                         f"project code (inclusive): {incl}; leaf functions (self): {leaf}")  # fmt: skip
+            lines.append(
+                f"\npy-spy `{name}` ({prof['samples']} samples at 50 Hz, idle threads included): "
+                f"project code (inclusive): {incl}; leaf functions (self): {leaf}"
+            )
     for key, system in report["systems"].items():
         if system.get("stuck"):
-            lines += ["", f"## Uploads that never completed: {system.get('label', key)}", "",
-                      "| file | job | state | chunks done / total | rows ok |",
-                      "| --- | --- | --- | --- | --- |"]  # fmt: skip
+            lines += [
+                "",
+                f"## Uploads that never completed: {system.get('label', key)}",
+                "",
+                "| file | job | state | chunks done / total | rows ok |",
+                "| --- | --- | --- | --- | --- |",
+            ]
             for u in system["stuck"]:
                 done, total = (u.get("chunks") or [None, None])[:2]
-                lines.append(f"| {u['name']} | {(u.get('job_id') or '')[:12]} | {u.get('state')} "
-                             f"| {_fmt(done)} / {_fmt(total)} | {_fmt(u.get('rows_ok'))} |")  # fmt: skip
+                lines.append(
+                    f"| {u['name']} | {(u.get('job_id') or '')[:12]} | {u.get('state')} "
+                    f"| {_fmt(done)} / {_fmt(total)} | {_fmt(u.get('rows_ok'))} |"
+                )
     if report.get("plots"):
         lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in report["plots"]]
     if report.get("error"):
@@ -329,8 +391,10 @@ def plot(report: dict[str, Any], results: Path, stem: str) -> list[Path]:
     systems = report["systems"]
     out = []
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for ax, kind, title in ((axes[0], "big", "big uploads (low tier)"),
-                            (axes[1], "small", "small uploads submitted at the backlog peak (high tier)")):  # fmt: skip
+    for ax, kind, title in (
+        (axes[0], "big", "big uploads (low tier)"),
+        (axes[1], "small", "small uploads submitted at the backlog peak (high tier)"),
+    ):
         for key, system in systems.items():
             recs = [r for r in records(system) if r["kind"] == kind and r["finished"] is not None]
             waits = sorted(max(r["finished"] - r["submitted"], 1e-3) for r in recs)
@@ -340,8 +404,9 @@ def plot(report: dict[str, Any], results: Path, stem: str) -> list[Path]:
             label = system.get("label", key)
             if any(r["extrapolated"] for r in recs):
                 label += " (partly extrapolated)"
-            ax.step(waits, ys, where="post", label=label,
-                    linestyle="--" if key == "baseline" else "-")  # fmt: skip
+            ax.step(
+                waits, ys, where="post", label=label, linestyle="--" if key == "baseline" else "-"
+            )
         ax.set_xscale("log")
         ax.set_xlabel("submitted → completed (s, log scale)")
         ax.set_ylabel("fraction of uploads completed")
@@ -400,5 +465,8 @@ def print_ratios(report: dict[str, Any]) -> None:
     print("\nRatios:")
     print(f"  bulkflow / baseline throughput : {_fmt(rat.get('throughput_vs_baseline'), 2)}x")
     print(f"  bulkflow / raw ceiling         : {_fmt(rat.get('throughput_vs_raw'), 3)}")
-    print(f"  small-upload p95 wait          : bulkflow {_fmt(rat.get('small_p95_bulkflow_s'), 2)} s"
-          f" vs baseline {_fmt(rat.get('small_p95_baseline_s'), 1)} s{ext}", flush=True)  # fmt: skip
+    print(
+        f"  small-upload p95 wait          : bulkflow {_fmt(rat.get('small_p95_bulkflow_s'), 2)} s"
+        f" vs baseline {_fmt(rat.get('small_p95_baseline_s'), 1)} s{ext}",
+        flush=True,
+    )

@@ -27,8 +27,16 @@ from bench.bulk_workload import FileSpec
 
 BASELINE_TABLE = "orders"
 RAW_TABLE = "raw_orders"
-COLUMNS = ("order_id", "Customer E-mail", "country", "ordered_at", "amount", "quantity",
-           "express", "notes")  # fmt: skip
+COLUMNS = (
+    "order_id",
+    "Customer E-mail",
+    "country",
+    "ordered_at",
+    "amount",
+    "quantity",
+    "express",
+    "notes",
+)
 
 
 def _ddl(table: str) -> str:
@@ -104,17 +112,31 @@ def _baseline_worker(url: str, jobs: Any, results: Any) -> None:
 
 
 def run_baseline(
-    url: str, big: list[FileSpec], small: list[FileSpec], *, workers: int, small_at_s: float,
-    cap_s: float, on_start: Callable[[list[int]], None], echo: Callable[[str], None],
-) -> dict[str, Any]:  # fmt: skip
+    url: str,
+    big: list[FileSpec],
+    small: list[FileSpec],
+    *,
+    workers: int,
+    small_at_s: float,
+    cap_s: float,
+    on_start: Callable[[list[int]], None],
+    echo: Callable[[str], None],
+) -> dict[str, Any]:
     """Enqueue the big files at t0, the small ones ``small_at_s`` later (FIFO, behind them);
     stop after ``cap_s`` and extrapolate what is left from the measured per-file times."""
     create_table(url, BASELINE_TABLE)
     ctx = mp.get_context("spawn")
     jobs: Any = ctx.Queue()
     results: Any = ctx.Queue()
-    procs = [ctx.Process(target=_baseline_worker, args=(url, jobs, results), daemon=True,
-                         name=f"baseline-{i + 1}") for i in range(workers)]  # fmt: skip
+    procs = [
+        ctx.Process(
+            target=_baseline_worker,
+            args=(url, jobs, results),
+            daemon=True,
+            name=f"baseline-{i + 1}",
+        )
+        for i in range(workers)
+    ]
     specs = big + small
     files = [FileResult(s.name, s.kind, s.rows, 0.0) for s in specs]
     for p in procs:
@@ -181,13 +203,19 @@ def run_baseline(
     elapsed = (stop_at if capped else max(ends)) - t0 if ends else 0.0
     extrapolated = _extrapolate(files, workers, t0, stop_at) if capped else 0
     return {
-        "t0": t0, "workers": workers, "capped": capped, "cap_s": cap_s,
-        "stopped_after_s": round(stop_at - t0, 2), "files_measured": len(measured),
-        "files_extrapolated": extrapolated, "rows_measured": rows_done,
+        "t0": t0,
+        "workers": workers,
+        "capped": capped,
+        "cap_s": cap_s,
+        "stopped_after_s": round(stop_at - t0, 2),
+        "files_measured": len(measured),
+        "files_extrapolated": extrapolated,
+        "rows_measured": rows_done,
         "measured_rows_per_s": round(rows_done / elapsed) if elapsed > 0 else None,
-        "small_at_s": small_at_s, "errors": sorted({f.error for f in files if f.error})[:5],
+        "small_at_s": small_at_s,
+        "errors": sorted({f.error for f in files if f.error})[:5],
         "files": [f.as_dict() for f in files],
-    }  # fmt: skip
+    }
 
 
 def _extrapolate(files: list[FileResult], workers: int, t0: float, stop_at: float) -> int:
@@ -275,9 +303,14 @@ def _raw_file(item: tuple[int, str]) -> tuple[int, float, float, int, str | None
 
 
 def run_raw(
-    url: str, specs: list[FileSpec], *, processes: int, timeout_s: float,
-    on_start: Callable[[list[int]], None], echo: Callable[[str], None],
-) -> dict[str, Any]:  # fmt: skip
+    url: str,
+    specs: list[FileSpec],
+    *,
+    processes: int,
+    timeout_s: float,
+    on_start: Callable[[list[int]], None],
+    echo: Callable[[str], None],
+) -> dict[str, Any]:
     create_table(url, RAW_TABLE)
     ctx = mp.get_context("spawn")
     files = [FileResult(s.name, s.kind, s.rows, 0.0) for s in specs]
@@ -307,11 +340,14 @@ def run_raw(
     ends = [f.finished for f in done if f.finished is not None]
     span = max(ends) - t0 if ends else 0.0
     return {
-        "t0": t0, "processes": processes, "rows": rows, "makespan_s": round(span, 2),
+        "t0": t0,
+        "processes": processes,
+        "rows": rows,
+        "makespan_s": round(span, 2),
         "rows_per_s": round(rows / span) if span else None,
         "errors": sorted({f.error for f in files if f.error})[:5],
         "files": [f.as_dict() for f in files],
-    }  # fmt: skip
+    }
 
 
 def spec_paths(specs: list[FileSpec]) -> list[Path]:

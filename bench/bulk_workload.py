@@ -121,17 +121,21 @@ def write_orders_xlsx_fast(path: Path, count: int, **kwargs: int) -> Path:
     from ops.devservers.sample_data import HEADER, order_rows
 
     letters = "ABCDEFGH"
-    parts = ['<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             '<sheetPr><outlinePr summaryBelow="1" summaryRight="1" /><pageSetUpPr /></sheetPr>'
-             '<sheetViews><sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1" />'
-             '</sheetView></sheetViews><sheetFormatPr baseColWidth="8" defaultRowHeight="15" />'
-             "<sheetData>"]  # fmt: skip
+    parts = [
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetPr><outlinePr summaryBelow="1" summaryRight="1" /><pageSetUpPr /></sheetPr>'
+        '<sheetViews><sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1" />'
+        '</sheetView></sheetViews><sheetFormatPr baseColWidth="8" defaultRowHeight="15" />'
+        "<sheetData>"
+    ]
     rows: list[list[object]] = [list(HEADER), *order_rows(count, **kwargs)]
     for r, row in enumerate(rows, start=1):
         cells = "".join(_cell(f"{letters[i]}{r}", v) for i, v in enumerate(row))
         parts.append(f'<row r="{r}">{cells}</row>')
-    parts.append('</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" '
-                 'header="0.5" footer="0.5" /></worksheet>')  # fmt: skip
+    parts.append(
+        '</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" '
+        'header="0.5" footer="0.5" /></worksheet>'
+    )
     sheet = "".join(parts).encode()
     template = _xlsx_template()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -151,8 +155,10 @@ def ensure_files(specs: list[FileSpec], echo=print, processes: int | None = None
         return 0.0
     began = time.monotonic()
     workers = processes or os.cpu_count() or 2
-    echo(f"generating {len(missing)} workload files into {WORK} with {workers} processes "
-         "(cached for later runs) ...")  # fmt: skip
+    echo(
+        f"generating {len(missing)} workload files into {WORK} with {workers} processes "
+        "(cached for later runs) ..."
+    )
     done = 0
     with ProcessPoolExecutor(workers) as pool:
         for _ in pool.map(write_file, missing, chunksize=4):

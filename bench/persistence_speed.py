@@ -159,8 +159,11 @@ def compare(
         indexed.append(rate(rows, raw(n, True)))
         saved.append(rate(rows, ours(n)))
     print(title)
-    for label, rates in (("raw, bare table", bare), ("raw, same unique indexes", indexed),
-                         ("save_chunk", saved)):  # fmt: skip
+    for label, rates in (
+        ("raw, bare table", bare),
+        ("raw, same unique indexes", indexed),
+        ("save_chunk", saved),
+    ):
         print(f"  {label:<26} best {max(rates):>9,.0f} rows/s  (rounds: {_list(rates)})")
     print(
         f"  save_chunk = {max(saved) / max(bare):.0%} of raw bare (median round "
@@ -194,10 +197,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         compare(
             "SQLite (WAL, synchronous=NORMAL): raw = executemany into a bare table",
-            args.rows, args.rounds,
+            args.rows,
+            args.rounds,
             lambda n, ix: sqlite_raw(Path(tmp) / f"raw{n}{ix}.db", chunks, ix),
             lambda n: save_all(f"sqlite:///{tmp}/bulkflow{n}.db", ORDERS, chunks),
-        )  # fmt: skip
+        )
         if args.skip_postgres:
             return
         server = start_postgres(Path(tmp) / "pg")
@@ -209,10 +213,11 @@ def main() -> None:
                 create_database(f"{base}/postgres", f"bulkflow{n}")
             compare(
                 "PostgreSQL (fsync=off): raw = COPY (Arrow CSV) into a bare table",
-                args.rows, args.rounds,
+                args.rows,
+                args.rounds,
                 lambda n, ix: pg_raw(f"{base}/raw{n}{str(ix).lower()}", chunks, ix),
                 lambda n: save_all(f"{base}/bulkflow{n}", ORDERS, chunks),
-            )  # fmt: skip
+            )
         finally:
             server.stop()
 

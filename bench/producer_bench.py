@@ -61,8 +61,11 @@ def _cached(path: Path, make: Callable[[Path], object]) -> Path:
     print(f"  generating {path.name} ...", flush=True)
     make(part)
     os.replace(part, path)
-    print(f"  generated {path.name} in {time.perf_counter() - began:.0f} s "
-          f"({path.stat().st_size / 1e6:.0f} MB)", flush=True)  # fmt: skip
+    print(
+        f"  generated {path.name} in {time.perf_counter() - began:.0f} s "
+        f"({path.stat().st_size / 1e6:.0f} MB)",
+        flush=True,
+    )
     return path
 
 
@@ -130,8 +133,13 @@ def timed(fn: Callable[[], int]) -> dict[str, float]:
     wall0, cpu0 = time.perf_counter(), time.process_time()
     rows = fn()
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return {"rows": rows, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-            "rows_per_s": round(rows / wall), "rows_per_cpu_s": round(rows / max(cpu, 1e-9))}  # fmt: skip
+    return {
+        "rows": rows,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "rows_per_s": round(rows / wall),
+        "rows_per_cpu_s": round(rows / max(cpu, 1e-9)),
+    }
 
 
 def best_of(rounds: int, fn: Callable[[], int]) -> dict[str, Any]:
@@ -163,9 +171,13 @@ def pipeline(
         rows = chunks = payload = 0
         try:
             for headers, body in build_chunk_records(
-                reader.batches(), job_id="bench", dataset=dataset.name, tenant="bench",
-                schema_version=dataset.version, max_bytes=settings.chunk_max_bytes,
-            ):  # fmt: skip
+                reader.batches(),
+                job_id="bench",
+                dataset=dataset.name,
+                tenant="bench",
+                schema_version=dataset.version,
+                max_bytes=settings.chunk_max_bytes,
+            ):
                 rows += headers.row_count
                 chunks += 1
                 payload += len(body)
@@ -241,18 +253,28 @@ def raw_jsonl(path: Path) -> Callable[[], int]:
 
 
 def compare(
-    name: str, rounds: int, raw_label: str, raw: Callable[[], int],
-    ours: Callable[[], int], info: dict[str, Any], goal_key: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    name: str,
+    rounds: int,
+    raw_label: str,
+    raw: Callable[[], int],
+    ours: Callable[[], int],
+    info: dict[str, Any],
+    goal_key: str | None = None,
+) -> dict[str, Any]:
     """Raw library first, then the pipeline, same file, same process; print both and the ratio."""
     base = best_of(rounds, raw)
     mine = best_of(rounds, ours)
     ratio = mine["rows_per_s"] / base["rows_per_s"]
     # per CPU-second: steadier than wall time when other work shares the cores
     cpu_ratio = mine["rows_per_cpu_s"] / base["rows_per_cpu_s"]
-    result: dict[str, Any] = {"raw_label": raw_label, "raw": base, "pipeline": mine,
-                              "ratio": round(ratio, 3), "cpu_ratio": round(cpu_ratio, 3),
-                              **info}  # fmt: skip
+    result: dict[str, Any] = {
+        "raw_label": raw_label,
+        "raw": base,
+        "pipeline": mine,
+        "ratio": round(ratio, 3),
+        "cpu_ratio": round(cpu_ratio, 3),
+        **info,
+    }
     goal_text = ""
     if goal_key:
         goal = GOALS[goal_key]
@@ -260,12 +282,19 @@ def compare(
         result["goal_met"] = mine["rows_per_s"] >= goal
         goal_text = f"  goal >= {goal:,}: {'PASS' if result['goal_met'] else 'MISS'}"
     print(f"{name}")
-    print(f"  raw {raw_label:<44} {base['rows_per_s']:>11,} rows/s  cpu {base['cpu_s']:6.2f} s"
-          f"  wall {base['wall_s']:6.2f} s")  # fmt: skip
-    print(f"  parse+chunk+encode ({info.get('reader', '?'):<23}) {mine['rows_per_s']:>11,} rows/s"
-          f"  cpu {mine['cpu_s']:6.2f} s  wall {mine['wall_s']:6.2f} s")  # fmt: skip
-    print(f"  ratio pipeline/raw {ratio:.2f} wall, {cpu_ratio:.2f} per CPU-second   ({mine['rows']:,} rows, {info.get('chunks', 0):,} "
-          f"chunks){goal_text}", flush=True)  # fmt: skip
+    print(
+        f"  raw {raw_label:<44} {base['rows_per_s']:>11,} rows/s  cpu {base['cpu_s']:6.2f} s"
+        f"  wall {base['wall_s']:6.2f} s"
+    )
+    print(
+        f"  parse+chunk+encode ({info.get('reader', '?'):<23}) {mine['rows_per_s']:>11,} rows/s"
+        f"  cpu {mine['cpu_s']:6.2f} s  wall {mine['wall_s']:6.2f} s"
+    )
+    print(
+        f"  ratio pipeline/raw {ratio:.2f} wall, {cpu_ratio:.2f} per CPU-second   ({mine['rows']:,} rows, {info.get('chunks', 0):,} "
+        f"chunks){goal_text}",
+        flush=True,
+    )
     return result
 
 
@@ -280,8 +309,16 @@ def rss_child(path: str) -> None:
     info: dict[str, Any] = {}
     run = pipeline(Path(path), info=info)
     result = timed(run)
-    print(json.dumps({**result, **info, "baseline_rss_mb": round(baseline_mb, 1),
-                      "vm_hwm_mb": round(vm_hwm_mb(), 1)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                **result,
+                **info,
+                "baseline_rss_mb": round(baseline_mb, 1),
+                "vm_hwm_mb": round(vm_hwm_mb(), 1),
+            }
+        )
+    )
 
 
 def vm_hwm_mb() -> float:
@@ -307,8 +344,11 @@ def measure_rss(path: Path) -> dict[str, Any]:
     with out_path.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.producer_bench", "--rss-child", str(path)],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     deadline = time.monotonic() + RSS_CHILD_TIMEOUT_S
     polled = 0
     watched = psutil.Process(proc.pid)
@@ -338,23 +378,29 @@ def measure_rss(path: Path) -> dict[str, Any]:
     child = json.loads(text.strip().splitlines()[-1])
     peak_mb = child["vm_hwm_mb"]
     child.update(
-        file=path.name, file_mb=round(path.stat().st_size / 1e6, 1),
-        peak_rss_mb=round(peak_mb, 1), polled_max_rss_mb=round(polled / 2**20, 1),
+        file=path.name,
+        file_mb=round(path.stat().st_size / 1e6, 1),
+        peak_rss_mb=round(peak_mb, 1),
+        polled_max_rss_mb=round(polled / 2**20, 1),
         wait4_maxrss_mb=round(usage.ru_maxrss / 1024, 1),
         child_cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
-        goal_mb=GOALS["peak_rss_mb"], goal_met=peak_mb <= GOALS["peak_rss_mb"],
-    )  # fmt: skip
+        goal_mb=GOALS["peak_rss_mb"],
+        goal_met=peak_mb <= GOALS["peak_rss_mb"],
+    )
     return child
 
 
 def print_rss(result: dict[str, Any], goal_applies: bool) -> None:
     verdict = ("PASS" if result["goal_met"] else "MISS") if goal_applies else "(not a goal file)"
-    print(f"  {result['file']:<28} {result['file_mb']:>7.0f} MB  path {result['reader']:<20} "
-          f"peak RSS {result['peak_rss_mb']:6.1f} MB (polled {result['polled_max_rss_mb']:.0f} MB; "
-          f"bare interpreter "
-          f"{result['baseline_rss_mb']:.0f} MB)  {result['rows']:,} rows "
-          f"{result['rows_per_s']:,} rows/s  cpu {result['child_cpu_s']:.1f} s  "
-          f"goal <= {GOALS['peak_rss_mb']} MB: {verdict}", flush=True)  # fmt: skip
+    print(
+        f"  {result['file']:<28} {result['file_mb']:>7.0f} MB  path {result['reader']:<20} "
+        f"peak RSS {result['peak_rss_mb']:6.1f} MB (polled {result['polled_max_rss_mb']:.0f} MB; "
+        f"bare interpreter "
+        f"{result['baseline_rss_mb']:.0f} MB)  {result['rows']:,} rows "
+        f"{result['rows_per_s']:,} rows/s  cpu {result['child_cpu_s']:.1f} s  "
+        f"goal <= {GOALS['peak_rss_mb']} MB: {verdict}",
+        flush=True,
+    )
 
 
 # --- main ---------------------------------------------------------------------------------
@@ -370,10 +416,17 @@ def xml_bytes(path: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="skip the 10M-row CSV and the 1M-row XLSX (RSS uses smaller files)")  # fmt: skip
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="best of N for the fast measurements (streaming XLSX: always 1)")  # fmt: skip
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="skip the 10M-row CSV and the 1M-row XLSX (RSS uses smaller files)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="best of N for the fast measurements (streaming XLSX: always 1)",
+    )
     parser.add_argument("--rss-child", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child:
@@ -385,12 +438,16 @@ def main() -> None:
     started = dt.datetime.now(dt.UTC)
     load_start = load_avg()
     cpu_count = os.cpu_count()
-    print(f"producer_bench {'--quick ' if args.quick else ''}at {started:%Y-%m-%d %H:%M:%S} UTC; "
-          f"load average {load_start} on {cpu_count} CPUs; python {platform.python_version()}",
-          flush=True)  # fmt: skip
+    print(
+        f"producer_bench {'--quick ' if args.quick else ''}at {started:%Y-%m-%d %H:%M:%S} UTC; "
+        f"load average {load_start} on {cpu_count} CPUs; python {platform.python_version()}",
+        flush=True,
+    )
     _, settings = dataset_and_settings()
-    print(f"chunk_rows {CHUNK_ROWS:,}, chunk_max_bytes {settings.chunk_max_bytes:,}, "
-          f"best of {args.rounds} (streaming XLSX: 1 round)")  # fmt: skip
+    print(
+        f"chunk_rows {CHUNK_ROWS:,}, chunk_max_bytes {settings.chunk_max_bytes:,}, "
+        f"best of {args.rounds} (streaming XLSX: 1 round)"
+    )
 
     print("inputs (cached under bench/.work/):", flush=True)
     csv_1m = orders_csv(1_000_000)
@@ -403,12 +460,18 @@ def main() -> None:
         xlsx_1m = orders_xlsx(1_000_000)
 
     report: dict[str, Any] = {
-        "benchmark": "producer_bench", "quick": args.quick,
-        "started_utc": started.isoformat(timespec="seconds"), "load_avg_start": load_start,
-        "cpu_count": cpu_count, "chunk_rows": CHUNK_ROWS,
-        "chunk_max_bytes": settings.chunk_max_bytes, "rounds": args.rounds, "goals": GOALS,
-        "speed": {}, "rss": {},
-    }  # fmt: skip
+        "benchmark": "producer_bench",
+        "quick": args.quick,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "load_avg_start": load_start,
+        "cpu_count": cpu_count,
+        "chunk_rows": CHUNK_ROWS,
+        "chunk_max_bytes": settings.chunk_max_bytes,
+        "rounds": args.rounds,
+        "goals": GOALS,
+        "speed": {},
+        "rss": {},
+    }
     speed = report["speed"]
     default_limits = ReaderLimits()
     print()
@@ -417,47 +480,70 @@ def main() -> None:
     # headline baseline: single-threaded, as the reader runs it (it needs row numbers of
     # skipped lines in order); the multi-threaded figure is printed beside it
     speed["csv_1m"] = compare(
-        f"CSV {csv_1m.name}", args.rounds, "pyarrow.csv.open_csv (all strings, 1 thread)",
-        raw_csv(csv_1m, threads=False), pipeline(csv_1m, info=info), info, "csv_rows_per_s",
-    )  # fmt: skip
+        f"CSV {csv_1m.name}",
+        args.rounds,
+        "pyarrow.csv.open_csv (all strings, 1 thread)",
+        raw_csv(csv_1m, threads=False),
+        pipeline(csv_1m, info=info),
+        info,
+        "csv_rows_per_s",
+    )
     threaded = best_of(args.rounds, raw_csv(csv_1m, threads=True))
     speed["csv_1m"]["raw_threads"] = threaded
     speed["csv_1m"]["ratio_vs_threads"] = round(
         speed["csv_1m"]["pipeline"]["rows_per_s"] / threaded["rows_per_s"], 3
     )
-    print(f"  (raw open_csv use_threads=True: {threaded['rows_per_s']:,} rows/s, cpu "
-          f"{threaded['cpu_s']:.2f} s; ratio vs that {speed['csv_1m']['ratio_vs_threads']:.2f})")  # fmt: skip
+    print(
+        f"  (raw open_csv use_threads=True: {threaded['rows_per_s']:,} rows/s, cpu "
+        f"{threaded['cpu_s']:.2f} s; ratio vs that {speed['csv_1m']['ratio_vs_threads']:.2f})"
+    )
 
     xml = xml_bytes(xlsx_200k)
     default_path = "fast" if xml <= default_limits.xlsx_fast_path_max_xml_bytes else "streaming"
-    print(f"\nXLSX {xlsx_200k.name}: sheet XML {xml / 2**20:.0f} MiB, fast-path budget "
-          f"{default_limits.xlsx_fast_path_max_xml_bytes / 2**20:.0f} MiB -> default path: "
-          f"{default_path}; the fast path is forced with a budget of 2**40 for this measurement")  # fmt: skip
+    print(
+        f"\nXLSX {xlsx_200k.name}: sheet XML {xml / 2**20:.0f} MiB, fast-path budget "
+        f"{default_limits.xlsx_fast_path_max_xml_bytes / 2**20:.0f} MiB -> default path: "
+        f"{default_path}; the fast path is forced with a budget of 2**40 for this measurement"
+    )
     info = {"sheet_xml_bytes": xml, "default_path": default_path}
     speed["xlsx_200k_fast"] = compare(
-        f"XLSX fast path {xlsx_200k.name}", args.rounds,
-        "fastexcel read_excel().load_sheet(0).to_arrow()", raw_fastexcel(xlsx_200k),
-        pipeline(xlsx_200k, ReaderLimits(xlsx_fast_path_max_xml_bytes=2**40), info), info,
+        f"XLSX fast path {xlsx_200k.name}",
+        args.rounds,
+        "fastexcel read_excel().load_sheet(0).to_arrow()",
+        raw_fastexcel(xlsx_200k),
+        pipeline(xlsx_200k, ReaderLimits(xlsx_fast_path_max_xml_bytes=2**40), info),
+        info,
         "xlsx_fast_rows_per_s",
-    )  # fmt: skip
+    )
     info = {"sheet_xml_bytes": xml}
     speed["xlsx_200k_stream"] = compare(
-        f"XLSX streaming path {xlsx_200k.name} (forced: xlsx_fast_path_max_xml_bytes=1)", 1,
-        "openpyxl read_only iter_rows(values_only=True)", raw_openpyxl(xlsx_200k),
-        pipeline(xlsx_200k, ReaderLimits(xlsx_fast_path_max_xml_bytes=1), info), info,
+        f"XLSX streaming path {xlsx_200k.name} (forced: xlsx_fast_path_max_xml_bytes=1)",
+        1,
+        "openpyxl read_only iter_rows(values_only=True)",
+        raw_openpyxl(xlsx_200k),
+        pipeline(xlsx_200k, ReaderLimits(xlsx_fast_path_max_xml_bytes=1), info),
+        info,
         "xlsx_stream_rows_per_s",
-    )  # fmt: skip
+    )
     print()
     info = {}
     speed["parquet_1m"] = compare(
-        f"Parquet {parquet_1m.name}", args.rounds, "pyarrow ParquetFile.iter_batches(2000)",
-        raw_parquet(parquet_1m), pipeline(parquet_1m, info=info), info,
-    )  # fmt: skip
+        f"Parquet {parquet_1m.name}",
+        args.rounds,
+        "pyarrow ParquetFile.iter_batches(2000)",
+        raw_parquet(parquet_1m),
+        pipeline(parquet_1m, info=info),
+        info,
+    )
     info = {}
     speed["jsonl_1m"] = compare(
-        f"JSONL {jsonl_1m.name}", 1, "json.loads per line (the reader's library)",
-        raw_jsonl(jsonl_1m), pipeline(jsonl_1m, info=info), info,
-    )  # fmt: skip
+        f"JSONL {jsonl_1m.name}",
+        1,
+        "json.loads per line (the reader's library)",
+        raw_jsonl(jsonl_1m),
+        pipeline(jsonl_1m, info=info),
+        info,
+    )
 
     print("\npeak RSS, parse+chunk+encode in a fresh process, default limits:", flush=True)
     rss_files = [f for f in (xlsx_1m, csv_10m) if f is not None] or [xlsx_200k, csv_1m]

@@ -90,8 +90,13 @@ def _measured(label: str, chunks: list[Any], run: Any, close: Any) -> dict[str, 
     finally:
         close()
     rows = sum(c.num_rows for c in chunks)
-    return {"label": label, "rows": rows, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-            "rows_per_s": round(rows / wall)}  # fmt: skip
+    return {
+        "label": label,
+        "rows": rows,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "rows_per_s": round(rows / wall),
+    }
 
 
 def raw_sqlite(db_path: Path, chunks: list[Any]) -> dict[str, Any]:
@@ -111,8 +116,9 @@ def raw_sqlite(db_path: Path, chunks: list[Any]) -> dict[str, Any]:
             with conn:
                 conn.executemany(sql, zip([RAW_JOB_ID] * n, [TENANT] * n, *cols, strict=True))
 
-    return _measured("sqlite3 executemany, bare table, one transaction per chunk", chunks, run,
-                     conn.close)  # fmt: skip
+    return _measured(
+        "sqlite3 executemany, bare table, one transaction per chunk", chunks, run, conn.close
+    )
 
 
 def raw_postgres(url: str, chunks: list[Any]) -> dict[str, Any]:
@@ -139,8 +145,9 @@ def raw_postgres(url: str, chunks: list[Any]) -> dict[str, Any]:
                 copy.write(memoryview(sink.getvalue()))
             conn.commit()
 
-    return _measured("COPY (Arrow-written CSV), bare table, one transaction per chunk", chunks,
-                     run, conn.close)  # fmt: skip
+    return _measured(
+        "COPY (Arrow-written CSV), bare table, one transaction per chunk", chunks, run, conn.close
+    )
 
 
 # --- the worker ---------------------------------------------------------------------------
@@ -154,8 +161,9 @@ def publish(settings: Any, csv_path: Path) -> tuple[str, Any, float]:
 
     job_id = new_job_id()
     spooled = spool_copy(settings, csv_path, job_id)
-    upload = make_upload_record(settings, spooled, job_id=job_id, tenant=TENANT,
-                                dataset="orders", filename=csv_path.name)  # fmt: skip
+    upload = make_upload_record(
+        settings, spooled, job_id=job_id, tenant=TENANT, dataset="orders", filename=csv_path.name
+    )
     began = time.perf_counter()
     with Publisher(settings) as publisher:
         outcome = publish_job(upload, settings, publisher, DatasetRegistry(settings.datasets_dir))
@@ -233,11 +241,15 @@ def run_worker(
             if chunks >= total_chunks:
                 break
             if proc.poll() is not None:
-                raise RuntimeError(f"the worker exited ({proc.returncode}) with {chunks} of "
-                                   f"{total_chunks} chunks done:\n{supervisor.log_tail('worker')}")  # fmt: skip
+                raise RuntimeError(
+                    f"the worker exited ({proc.returncode}) with {chunks} of "
+                    f"{total_chunks} chunks done:\n{supervisor.log_tail('worker')}"
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"timed out after {timeout_s:.0f}s with {chunks} of "
-                                   f"{total_chunks} chunks done:\n{supervisor.log_tail('worker')}")  # fmt: skip
+                raise RuntimeError(
+                    f"timed out after {timeout_s:.0f}s with {chunks} of "
+                    f"{total_chunks} chunks done:\n{supervisor.log_tail('worker')}"
+                )
             time.sleep(POLL_S)
         done_wall = time.monotonic() - started
     finally:
@@ -249,25 +261,30 @@ def run_worker(
     to_last = (last - started_utc).total_seconds()
     steady = (rows_all - first_rows) / span if span > 0 else float("nan")
     return {
-        "database_url": engine_url.split("@")[-1], "chunks": chunks, "rows_ok": ok,
-        "rows_failed": failed, "rows": ok + failed,
-        "ledger_first": first.isoformat(), "ledger_last": last.isoformat(),
+        "database_url": engine_url.split("@")[-1],
+        "chunks": chunks,
+        "rows_ok": ok,
+        "rows_failed": failed,
+        "rows": ok + failed,
+        "ledger_first": first.isoformat(),
+        "ledger_last": last.isoformat(),
         "ledger_span_s": round(span, 3),
         # rows after the first ledger entry over first..last: a steady-state rate
         "rows_per_s": round(steady),
         "valid_rows_per_s": round(steady * ok / (ok + failed)),
-        "wall_from_start_s": round(to_last, 3), "poll_done_s": round(done_wall, 3),
+        "wall_from_start_s": round(to_last, 3),
+        "poll_done_s": round(done_wall, 3),
         "rows_per_s_from_start": round((ok + failed) / to_last),
         "worker_cpu_s": round(cpu_s, 2),
         "worker_cpu_at_first_chunk_s": round(cpu_at_first or 0.0, 2),
         "worker_peak_rss_mb": round(hwm, 1) if hwm else None,
         "worker_polled_max_rss_mb": round(peak_polled / 2**20, 1),
-    }  # fmt: skip
+    }
 
 
 def topic_bytes(base: Any, topic: str) -> int:
     """The size of a topic's log segments in the local broker's data dir."""
-    from ops.broker import LocalBroker
+    from ops.devservers.broker import LocalBroker
 
     data = LocalBroker(base).data_dir
     return sum(f.stat().st_size for f in data.glob(f"{topic}-*/*.log"))
@@ -275,6 +292,8 @@ def topic_bytes(base: Any, topic: str) -> int:
 
 def datasets_with_encoding(tmp: Path, encoding: str) -> Path:
     """A datasets dir whose orders publish results in ``encoding``."""
+    from schemas.settings import packaged_datasets_dir
+
     if encoding == "arrow":  # the default: the repo's own datasets
         return packaged_datasets_dir()
     folder = tmp / "datasets"
@@ -288,9 +307,14 @@ def datasets_with_encoding(tmp: Path, encoding: str) -> Path:
 
 
 def bench_db(
-    kind: str, base: Any, tmp: Path, csv_path: Path, chunks: list[Any], timeout_s: float,
+    kind: str,
+    base: Any,
+    tmp: Path,
+    csv_path: Path,
+    chunks: list[Any],
+    timeout_s: float,
     pg_server: Any,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     from ops.devservers.postgres import create_database
     from ops.topics import create_topics
 
@@ -309,13 +333,19 @@ def bench_db(
 
     print(f"\n[{kind}] raw baseline ...", flush=True)
     raw = raw_sqlite(raw_url, chunks) if kind == "sqlite" else raw_postgres(str(raw_url), chunks)
-    print(f"  raw {raw['label']}: {raw['rows']:,} rows {raw['rows_per_s']:,} rows/s "
-          f"(wall {raw['wall_s']:.2f} s, cpu {raw['cpu_s']:.2f} s)", flush=True)  # fmt: skip
+    print(
+        f"  raw {raw['label']}: {raw['rows']:,} rows {raw['rows_per_s']:,} rows/s "
+        f"(wall {raw['wall_s']:.2f} s, cpu {raw['cpu_s']:.2f} s)",
+        flush=True,
+    )
 
     job_id, outcome, publish_s = publish(settings, csv_path)
-    print(f"  published {outcome.total_rows:,} rows as {outcome.total_chunks:,} chunks in "
-          f"{publish_s:.1f} s ({outcome.total_rows / publish_s:,.0f} rows/s, incl. Kafka); "
-          f"load average {load_avg()}; starting one worker ...", flush=True)  # fmt: skip
+    print(
+        f"  published {outcome.total_rows:,} rows as {outcome.total_chunks:,} chunks in "
+        f"{publish_s:.1f} s ({outcome.total_rows / publish_s:,.0f} rows/s, incl. Kafka); "
+        f"load average {load_avg()}; starting one worker ...",
+        flush=True,
+    )
     worker = run_worker(settings, tmp / f"logs-{kind}", job_id, outcome.total_chunks, timeout_s)
     results_bytes = topic_bytes(base, f"{prefix}.results.orders")
     worker["results_bytes_per_valid_row"] = round(results_bytes / max(worker["rows_ok"], 1), 1)
@@ -325,22 +355,39 @@ def bench_db(
         flush=True,
     )
     ratio = worker["valid_rows_per_s"] / raw["rows_per_s"]
-    print(f"  worker: {worker['rows']:,} rows ({worker['rows_ok']:,} ok, "
-          f"{worker['rows_failed']:,} failed), {worker['chunks']:,} chunks")  # fmt: skip
-    print(f"    ledger first..last {worker['ledger_span_s']:.2f} s: {worker['rows_per_s']:,} rows/s "
-          f"({worker['valid_rows_per_s']:,} valid rows/s)")  # fmt: skip
-    print(f"    from worker start to last chunk {worker['wall_from_start_s']:.2f} s: "
-          f"{worker['rows_per_s_from_start']:,} rows/s")  # fmt: skip
-    print(f"    worker CPU {worker['worker_cpu_s']:.1f} s in all, "
-          f"{worker['worker_cpu_at_first_chunk_s']:.1f} s of it before the first chunk was "
-          f"saved (polled every {POLL_S} s); peak RSS "
-          f"{worker['worker_peak_rss_mb']} MB (polled max {worker['worker_polled_max_rss_mb']} MB)")  # fmt: skip
+    print(
+        f"  worker: {worker['rows']:,} rows ({worker['rows_ok']:,} ok, "
+        f"{worker['rows_failed']:,} failed), {worker['chunks']:,} chunks"
+    )
+    print(
+        f"    ledger first..last {worker['ledger_span_s']:.2f} s: {worker['rows_per_s']:,} rows/s "
+        f"({worker['valid_rows_per_s']:,} valid rows/s)"
+    )
+    print(
+        f"    from worker start to last chunk {worker['wall_from_start_s']:.2f} s: "
+        f"{worker['rows_per_s_from_start']:,} rows/s"
+    )
+    print(
+        f"    worker CPU {worker['worker_cpu_s']:.1f} s in all, "
+        f"{worker['worker_cpu_at_first_chunk_s']:.1f} s of it before the first chunk was "
+        f"saved (polled every {POLL_S} s); peak RSS "
+        f"{worker['worker_peak_rss_mb']} MB (polled max {worker['worker_polled_max_rss_mb']} MB)"
+    )
     verdict = "PASS" if ratio >= GOAL_RATIO else "MISS"
-    print(f"  ratio worker valid rows/s / raw rows/s = {ratio:.2f} "
-          f"(goal >= {GOAL_RATIO:.0%}): {verdict}", flush=True)  # fmt: skip
-    return {"raw": raw, "worker": worker, "publish_s": round(publish_s, 3),
-            "total_chunks": outcome.total_chunks, "ratio": round(ratio, 3),
-            "goal_ratio": GOAL_RATIO, "goal_met": ratio >= GOAL_RATIO}  # fmt: skip
+    print(
+        f"  ratio worker valid rows/s / raw rows/s = {ratio:.2f} "
+        f"(goal >= {GOAL_RATIO:.0%}): {verdict}",
+        flush=True,
+    )
+    return {
+        "raw": raw,
+        "worker": worker,
+        "publish_s": round(publish_s, 3),
+        "total_chunks": outcome.total_chunks,
+        "ratio": round(ratio, 3),
+        "goal_ratio": GOAL_RATIO,
+        "goal_met": ratio >= GOAL_RATIO,
+    }
 
 
 def main() -> None:
@@ -348,11 +395,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--timeout", type=float, default=900.0,
-                        help="seconds one worker run may take before the bench gives up")  # fmt: skip
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        help="seconds one worker run may take before the bench gives up",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
-    parser.add_argument("--chunk-rows", type=int, default=CHUNK_ROWS,
-                        help="rows per chunk, for the worker and the raw baseline alike")  # fmt: skip
+    parser.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=CHUNK_ROWS,
+        help="rows per chunk, for the worker and the raw baseline alike",
+    )
     parser.add_argument(
         "--encoding",
         choices=["arrow", "json"],
@@ -369,42 +424,58 @@ def main() -> None:
 
     started = dt.datetime.now(dt.UTC)
     load_start = load_avg()
-    print(f"worker_bench --rows {args.rows} --db {args.db} at {started:%Y-%m-%d %H:%M:%S} UTC; "
-          f"load average {load_start} on {os.cpu_count()} CPUs; python "
-          f"{platform.python_version()}", flush=True)  # fmt: skip
+    print(
+        f"worker_bench --rows {args.rows} --db {args.db} at {started:%Y-%m-%d %H:%M:%S} UTC; "
+        f"load average {load_start} on {os.cpu_count()} CPUs; python "
+        f"{platform.python_version()}",
+        flush=True,
+    )
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     tmp = Path(tempfile.mkdtemp(prefix="bulkflow-wbench-"))
     broker = pg_server = None
     report: dict[str, Any] = {
-        "benchmark": "worker_bench", "rows": args.rows, "invalid_every": INVALID_EVERY,
-        "chunk_rows": CHUNK_ROWS, "encoding": args.encoding, "started_utc": started.isoformat(timespec="seconds"),
-        "load_avg_start": load_start, "cpu_count": os.cpu_count(), "results": {},
-    }  # fmt: skip
+        "benchmark": "worker_bench",
+        "rows": args.rows,
+        "invalid_every": INVALID_EVERY,
+        "chunk_rows": CHUNK_ROWS,
+        "encoding": args.encoding,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "load_avg_start": load_start,
+        "cpu_count": os.cpu_count(),
+        "results": {},
+    }
     try:
         broker_port, controller_port = free_port(), free_port()
         base = load_settings(
-            home=tmp / "home", broker_port=broker_port, controller_port=controller_port,
+            home=tmp / "home",
+            broker_port=broker_port,
+            controller_port=controller_port,
             kafka_bootstrap=f"127.0.0.1:{broker_port}",
             datasets_dir=datasets_with_encoding(tmp, args.encoding),
             chunk_rows_idle=CHUNK_ROWS,
-        )  # fmt: skip
+        )
         report["concurrency_low"] = base.concurrency_low
         broker = LocalBroker(base)
         broker.start(echo=lambda m: print(f"  {m}", flush=True))
-        csv_path = write_orders_csv(tmp / f"orders-{args.rows}.csv", args.rows,
-                                    invalid_every=INVALID_EVERY)  # fmt: skip
+        csv_path = write_orders_csv(
+            tmp / f"orders-{args.rows}.csv", args.rows, invalid_every=INVALID_EVERY
+        )
         dataset = DatasetRegistry(base.datasets_dir).get("orders")
         chunks, total = typed_chunks(csv_path, dataset)
-        print(f"  {total:,} rows in {len(chunks):,} chunks of {CHUNK_ROWS:,}; "
-              f"{sum(c.num_rows for c in chunks):,} valid after validate_batch", flush=True)  # fmt: skip
+        print(
+            f"  {total:,} rows in {len(chunks):,} chunks of {CHUNK_ROWS:,}; "
+            f"{sum(c.num_rows for c in chunks):,} valid after validate_batch",
+            flush=True,
+        )
         if "postgres" in kinds:
             from ops.devservers.postgres import start_postgres
 
             pg_server = start_postgres(tmp / "pg")
             print(f"  PostgreSQL at {pg_server.url.split('@')[-1]} (fsync=off)", flush=True)
         for kind in kinds:
-            report["results"][kind] = bench_db(kind, base, tmp, csv_path, chunks, args.timeout,
-                                               pg_server)  # fmt: skip
+            report["results"][kind] = bench_db(
+                kind, base, tmp, csv_path, chunks, args.timeout, pg_server
+            )
     finally:
         if pg_server is not None:
             try:

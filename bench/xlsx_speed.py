@@ -26,8 +26,16 @@ from schemas.settings import packaged_datasets_dir
 ROOT = Path(__file__).resolve().parent.parent
 
 WORK = ROOT / "bench" / ".work"
-HEADER = ["order_id", "Customer E-mail", "country", "ordered_at", "amount", "quantity",
-          "express", "notes"]  # fmt: skip
+HEADER = [
+    "order_id",
+    "Customer E-mail",
+    "country",
+    "ordered_at",
+    "amount",
+    "quantity",
+    "express",
+    "notes",
+]
 
 
 def workbook(rows: int) -> Path:
@@ -43,16 +51,18 @@ def workbook(rows: int) -> Path:
     sheet.append(HEADER)
     start = dt.datetime(2024, 1, 1)
     for i in range(1, rows + 1):
-        sheet.append([
-            i,
-            f"customer{rng.randrange(50_000)}@example.com",
-            rng.choice(["DE", "FR", "US", "GB", "NL"]),
-            start + dt.timedelta(seconds=rng.randrange(31_536_000)),
-            round(rng.uniform(1, 500), 2),
-            rng.randrange(1, 10),
-            rng.random() < 0.2,
-            None if rng.random() < 0.7 else f"note {i}",
-        ])  # fmt: skip
+        sheet.append(
+            [
+                i,
+                f"customer{rng.randrange(50_000)}@example.com",
+                rng.choice(["DE", "FR", "US", "GB", "NL"]),
+                start + dt.timedelta(seconds=rng.randrange(31_536_000)),
+                round(rng.uniform(1, 500), 2),
+                rng.randrange(1, 10),
+                rng.random() < 0.2,
+                None if rng.random() < 0.7 else f"note {i}",
+            ]
+        )
     tmp = path.with_suffix(".tmp")
     book.save(tmp)
     tmp.rename(path)

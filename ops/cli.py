@@ -192,16 +192,25 @@ def produce(
     job_id = new_job_id()
     try:
         spooled = spool_copy(settings, file, job_id)
-        upload = make_upload_record(settings, spooled, job_id=job_id, tenant=tenant,
-                                    dataset=dataset, filename=file.name, sheet=sheet)  # fmt: skip
+        upload = make_upload_record(
+            settings,
+            spooled,
+            job_id=job_id,
+            tenant=tenant,
+            dataset=dataset,
+            filename=file.name,
+            sheet=sheet,
+        )
     except ParseError as exc:
         raise fail(str(exc)) from exc
     with Publisher(settings) as publisher:
         outcome = publish_job(upload, settings, publisher, DatasetRegistry(settings.datasets_dir))
     if not outcome.sealed:
         raise fail(f"job {job_id} parse_failed: {outcome.reason}")
-    console.print(f"job {job_id}: {outcome.total_chunks} chunks, {outcome.total_rows} rows "
-                  f"on the {upload.tier} tier in {outcome.seconds:.2f}s")  # fmt: skip
+    console.print(
+        f"job {job_id}: {outcome.total_chunks} chunks, {outcome.total_rows} rows "
+        f"on the {upload.tier} tier in {outcome.seconds:.2f}s"
+    )
     print(job_id)
 
 
@@ -374,8 +383,10 @@ def dlq_list() -> None:
 
     letters = list_dead_letters(get_settings())
     for d in letters:
-        console.print(f"{d.partition}:{d.offset}  job {d.job_id} chunk {d.chunk_no}  "
-                      f"from {d.source_topic}: {d.reason}")  # fmt: skip
+        console.print(
+            f"{d.partition}:{d.offset}  job {d.job_id} chunk {d.chunk_no}  "
+            f"from {d.source_topic}: {d.reason}"
+        )
     console.print(f"{len(letters)} dead letters")
 
 

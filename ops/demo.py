@@ -51,12 +51,14 @@ def run_demo(base: Settings, console: Console) -> int:
     we_started_broker = not broker.status().running
     if we_started_broker:
         broker.start(echo=console.print)
-    settings = base.model_copy(update={"topic_prefix": f"demo{int(time.time())}",
-                                       "kafka_bootstrap": broker.bootstrap})  # fmt: skip
+    settings = base.model_copy(
+        update={"topic_prefix": f"demo{int(time.time())}", "kafka_bootstrap": broker.bootstrap}
+    )
     key = next(iter(settings.api_key_map()))
     port = free_port()
-    supervisor = build_supervisor(settings, host="127.0.0.1", port=port,
-                                  log_dir=settings.home / "demo-logs", restart=True)  # fmt: skip
+    supervisor = build_supervisor(
+        settings, host="127.0.0.1", port=port, log_dir=settings.home / "demo-logs", restart=True
+    )
     client = ApiClient(f"http://127.0.0.1:{port}", key)
     try:
         report = create_topics(settings, ["orders"])
@@ -64,8 +66,10 @@ def run_demo(base: Settings, console: Console) -> int:
         files = make_samples(settings.home / "demo-files")
         supervisor.start()
         client.wait_ready(90)
-        console.print(f"pipeline up: {', '.join(supervisor.children)} "
-                      f"(API on http://127.0.0.1:{port}, logs in {supervisor.log_dir})")  # fmt: skip
+        console.print(
+            f"pipeline up: {', '.join(supervisor.children)} "
+            f"(API on http://127.0.0.1:{port}, logs in {supervisor.log_dir})"
+        )
         with ThreadPoolExecutor(len(files)) as pool:  # everyone uploads at once
             answers = list(pool.map(lambda p: _upload(client, p), files))
         jobs = {a["job_id"]: p.name for p, a in zip(files, answers, strict=True) if a}
@@ -81,11 +85,15 @@ def run_demo(base: Settings, console: Console) -> int:
                 console.print(f"[yellow]{jobs[job]}[/]: {status.error}")
         sample_errors = next((j for j, s in finals.items() if s.rows_failed), None)
         if sample_errors:
-            console.print(f"row errors as CSV: curl -H 'Authorization: Bearer {key}' "
-                          f"http://127.0.0.1:{port}/v1/uploads/{sample_errors}/errors")  # fmt: skip
+            console.print(
+                f"row errors as CSV: curl -H 'Authorization: Bearer {key}' "
+                f"http://127.0.0.1:{port}/v1/uploads/{sample_errors}/errors"
+            )
         total = sum(s.rows_ok + s.rows_failed for s in finals.values())
-        console.print(f"{len(finals)} uploads, {total:,} rows in "
-                      f"{time.monotonic() - started:.0f}s (including start-up)")  # fmt: skip
+        console.print(
+            f"{len(finals)} uploads, {total:,} rows in "
+            f"{time.monotonic() - started:.0f}s (including start-up)"
+        )
         unfinished = [jobs[j] for j, s in finals.items() if not s.is_final]
         return 1 if unfinished else 0
     except BulkflowError as exc:

@@ -42,20 +42,24 @@ def _describe(msg: Message) -> DeadLetter:
         meta = None
     source = found.get(H_SOURCE_TOPIC)
     return DeadLetter(
-        offset=msg.offset() or 0, partition=msg.partition() or 0,
+        offset=msg.offset() or 0,
+        partition=msg.partition() or 0,
         key=(msg.key() or b"").decode(errors="replace"),
         source_topic=source.decode() if source else None,
         reason=found.get(H_ERROR, b"").decode(errors="replace"),
-        job_id=meta.job_id if meta else None, chunk_no=meta.chunk_no if meta else None,
-    )  # fmt: skip
+        job_id=meta.job_id if meta else None,
+        chunk_no=meta.chunk_no if meta else None,
+    )
 
 
 def _drain(consumer: Consumer, topic: str, idle_polls: int = 5) -> Iterator[Message]:
     """What the topic holds now: stops at the end offsets seen at the start, so a letter
     that comes back while we re-drive is left for the next run (no endless loop)."""
     partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-    ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            for p in partitions}  # fmt: skip
+    ends = {
+        p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+        for p in partitions
+    }
     pending = {p for p, end in ends.items() if end > 0}
     idle = 0
     while pending and idle < idle_polls:

@@ -61,10 +61,13 @@ class Supervisor:
         log = child.log_path.open("ab")
         child.proc = subprocess.Popen(
             [sys.executable, "-m", "ops.cli", *child.args],
-            env=settings_env(self.settings), stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            env=settings_env(self.settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
             cwd=Path(__file__).resolve().parent.parent,
-        )  # fmt: skip
+        )
         log.close()
         child.started_at = time.monotonic()
 
@@ -87,8 +90,10 @@ class Supervisor:
                 uptime = now - child.started_at
                 delay = 1.0 if uptime > 30 else min(2.0 ** min(child.restarts, 5), 30.0)
                 child.next_start_at = now + delay
-                events.append(f"{child.name} exited with {child.proc.returncode}; "
-                              f"restarting in {delay:.0f}s (log {child.log_path})")  # fmt: skip
+                events.append(
+                    f"{child.name} exited with {child.proc.returncode}; "
+                    f"restarting in {delay:.0f}s (log {child.log_path})"
+                )
             elif now >= child.next_start_at:
                 child.restarts += 1
                 child.next_start_at = 0.0

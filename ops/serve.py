@@ -13,9 +13,15 @@ from schemas.settings import Settings
 
 
 def build_supervisor(
-    settings: Settings, *, host: str, port: int, workers: int = 1, producers: int = 1,
-    log_dir: Path | None = None, restart: bool = True,
-) -> Supervisor:  # fmt: skip
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int = 1,
+    producers: int = 1,
+    log_dir: Path | None = None,
+    restart: bool = True,
+) -> Supervisor:
     supervisor = Supervisor(settings, log_dir or settings.home / "logs", restart=restart)
     supervisor.add("api", "api", "--host", host, "--port", str(port))
     for i in range(producers):
@@ -27,21 +33,29 @@ def build_supervisor(
 
 
 def run_serve(
-    settings: Settings, *, host: str, port: int, workers: int, producers: int,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    producers: int,
     echo: Callable[[str], None],
-) -> None:  # fmt: skip
+) -> None:
     from ops.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
     create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
-    supervisor = build_supervisor(settings, host=host, port=port, workers=workers,
-                                  producers=producers)  # fmt: skip
+    supervisor = build_supervisor(
+        settings, host=host, port=port, workers=workers, producers=producers
+    )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     supervisor.start()
-    echo(f"bulkflow serving on http://{host}:{port} "
-         f"({', '.join(supervisor.children)}); logs in {supervisor.log_dir}; Ctrl-C stops")  # fmt: skip
+    echo(
+        f"bulkflow serving on http://{host}:{port} "
+        f"({', '.join(supervisor.children)}); logs in {supervisor.log_dir}; Ctrl-C stops"
+    )
     try:
         while not stop.is_set():
             for event in supervisor.poll():

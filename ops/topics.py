@@ -69,6 +69,8 @@ def create_topics(
 
 def _new_topic(spec: TopicSpec, replication: int) -> NewTopic:
     return NewTopic(
-        spec.name, num_partitions=spec.partitions, replication_factor=replication,
+        spec.name,
+        num_partitions=spec.partitions,
+        replication_factor=replication,
         config=dict(spec.config),
-    )  # fmt: skip
+    )

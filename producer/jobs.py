@@ -58,10 +58,15 @@ def chunk_rows_for(upload: UploadRecord, settings: Settings, lag_chunks: int) ->
 
 def _job_event(upload: UploadRecord, kind: str, **fields: object) -> bytes:
     event = JobEvent(
-        job_id=upload.job_id, kind=kind, tenant=upload.tenant, dataset=upload.dataset,  # type: ignore[arg-type]
-        filename=upload.filename, tier=upload.tier, submitted_at=upload.submitted_at,
+        job_id=upload.job_id,
+        kind=kind,
+        tenant=upload.tenant,
+        dataset=upload.dataset,  # type: ignore[arg-type]
+        filename=upload.filename,
+        tier=upload.tier,
+        submitted_at=upload.submitted_at,
         **fields,  # type: ignore[arg-type]
-    )  # fmt: skip
+    )
     return event.model_dump_json().encode()
 
 
@@ -82,24 +87,34 @@ def publish_job(
     try:
         dataset = datasets.get(upload.dataset)
         reader = open_reader(
-            upload.spool_path, dataset, chunk_rows_for(upload, settings, lag_chunks),
-            file_format=upload.file_format, sheet=upload.sheet, encoding=upload.encoding,
+            upload.spool_path,
+            dataset,
+            chunk_rows_for(upload, settings, lag_chunks),
+            file_format=upload.file_format,
+            sheet=upload.sheet,
+            encoding=upload.encoding,
             limits=limits,
-        )  # fmt: skip
+        )
     except (ParseError, DatasetError) as exc:
         return _fail(upload, publisher, names.jobs, str(exc), started)
     except FileNotFoundError:
-        return _fail(upload, publisher, names.jobs, "the uploaded file is gone from the spool",
-                     started)  # fmt: skip
+        return _fail(
+            upload, publisher, names.jobs, "the uploaded file is gone from the spool", started
+        )
     try:
         publisher.produce(
-            names.jobs, _job_event(upload, "registered",
-                                   unknown_columns=reader.mapping.unknown_columns), key)  # fmt: skip
+            names.jobs,
+            _job_event(upload, "registered", unknown_columns=reader.mapping.unknown_columns),
+            key,
+        )
         records = build_chunk_records(
-            reader.batches(), job_id=upload.job_id, dataset=upload.dataset,
-            tenant=upload.tenant, schema_version=dataset.version,
+            reader.batches(),
+            job_id=upload.job_id,
+            dataset=upload.dataset,
+            tenant=upload.tenant,
+            schema_version=dataset.version,
             max_bytes=settings.chunk_max_bytes,
-        )  # fmt: skip
+        )
         topic = names.chunks(upload.tier)
         for headers, payload in records:
             publisher.produce(topic, payload, headers.key, headers.to_kafka())
@@ -135,7 +150,8 @@ def _fail(
     rows: int = 0,
 ) -> JobOutcome:
     log.info("job %s parse_failed: %s", upload.job_id, reason)
-    publisher.produce(jobs_topic, _job_event(upload, "parse_failed", reason=reason),
-                      upload.job_id.encode())  # fmt: skip
+    publisher.produce(
+        jobs_topic, _job_event(upload, "parse_failed", reason=reason), upload.job_id.encode()
+    )
     publisher.flush()
     return JobOutcome(upload.job_id, False, chunks, rows, reason, time.monotonic() - started)

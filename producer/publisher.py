@@ -57,9 +57,12 @@ class Publisher:
         while True:
             try:
                 self.client.produce(
-                    topic, value=value, key=key, headers=list(headers or []),
+                    topic,
+                    value=value,
+                    key=key,
+                    headers=list(headers or []),
                     on_delivery=self._on_delivery,
-                )  # fmt: skip
+                )
                 break
             except BufferError as exc:
                 if time.monotonic() > deadline:

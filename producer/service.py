@@ -142,14 +142,24 @@ class ProducerService:
         try:
             upload = UploadRecord.model_validate_json(msg.value() or b"")
         except ValidationError as exc:
-            log.error("skipping a malformed upload record at %s[%d]@%d: %s",
-                      msg.topic(), msg.partition(), msg.offset(), exc)  # fmt: skip
+            log.error(
+                "skipping a malformed upload record at %s[%d]@%d: %s",
+                msg.topic(),
+                msg.partition(),
+                msg.offset(),
+                exc,
+            )
         else:
             log.info("parsing job %s (%s, %s tier)", upload.job_id, upload.filename, tier)
             outcome = publish_job(
                 upload, self.settings, publisher, self.datasets, lag_chunks=lag.lag(tier)
             )
-            log.info("job %s: %s, %d chunks, %d rows in %.2fs", outcome.job_id,
-                     "sealed" if outcome.sealed else f"parse_failed ({outcome.reason})",
-                     outcome.total_chunks, outcome.total_rows, outcome.seconds)  # fmt: skip
+            log.info(
+                "job %s: %s, %d chunks, %d rows in %.2fs",
+                outcome.job_id,
+                "sealed" if outcome.sealed else f"parse_failed ({outcome.reason})",
+                outcome.total_chunks,
+                outcome.total_rows,
+                outcome.seconds,
+            )
         consumer.commit(message=msg, asynchronous=False)

@@ -35,11 +35,19 @@ def make_upload_record(
     file_format = sniff_format(spooled)
     rows = estimate_rows(spooled, file_format)
     return UploadRecord(
-        job_id=job_id, tenant=tenant, dataset=dataset, filename=filename,
-        spool_path=str(spooled.resolve()), size_bytes=spooled.stat().st_size,
-        estimated_rows=rows, tier=settings.tier_for_rows(rows), submitted_at=utcnow(),
-        file_format=file_format, sheet=sheet, encoding=encoding,
-    )  # fmt: skip
+        job_id=job_id,
+        tenant=tenant,
+        dataset=dataset,
+        filename=filename,
+        spool_path=str(spooled.resolve()),
+        size_bytes=spooled.stat().st_size,
+        estimated_rows=rows,
+        tier=settings.tier_for_rows(rows),
+        submitted_at=utcnow(),
+        file_format=file_format,
+        sheet=sheet,
+        encoding=encoding,
+    )
 
 
 def spool_copy(settings: Settings, source: Path, job_id: str) -> Path:

@@ -104,9 +104,13 @@ class UploadStatus(BaseModel):
 
 
 STATE_RANK: dict[str, int] = {
-    "queued": 0, "parsing": 1, "processing": 2,
-    "completed": 3, "completed_with_errors": 3, "failed": 3,
-}  # fmt: skip
+    "queued": 0,
+    "parsing": 1,
+    "processing": 2,
+    "completed": 3,
+    "completed_with_errors": 3,
+    "failed": 3,
+}
 
 
 def is_step_back(old: UploadStatus | None, new: UploadStatus) -> bool:

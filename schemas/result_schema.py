@@ -39,9 +39,9 @@ def arrow_schema_description(dataset: Dataset) -> dict[str, Any]:
 
 
 def _decimal_pattern(column: Column) -> str:
-    from stream_processors.validation import DEFAULT_SCALE
+    from database.column_types import decimal_scale
 
-    scale = column.scale if column.scale is not None else DEFAULT_SCALE
+    scale = decimal_scale(column)
     return rf"^-?\d+\.\d{{{scale}}}$" if scale else r"^-?\d+$"
 
 

@@ -41,8 +41,9 @@ def worker_app_id(settings: Settings, tiers: tuple[Tier, ...]) -> str:
 
 
 def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
-    return app.topic(name, key_type=bytes, value_type=bytes, value_serializer="raw",
-                     key_serializer="raw")  # fmt: skip
+    return app.topic(
+        name, key_type=bytes, value_type=bytes, value_serializer="raw", key_serializer="raw"
+    )
 
 
 def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> faust.App:
@@ -107,8 +108,11 @@ def _header_list(headers: Any) -> list[tuple[str, bytes]]:
 
 async def _dead_letter(dlq: faust.TopicT, message: Any, reason: str, stage: str) -> None:
     headers = _header_list(message.headers)
-    headers += [(H_ERROR, reason.encode()[:4000]), (H_ERROR_STAGE, stage.encode()),
-                (H_SOURCE_TOPIC, message.topic.encode())]  # fmt: skip
+    headers += [
+        (H_ERROR, reason.encode()[:4000]),
+        (H_ERROR_STAGE, stage.encode()),
+        (H_SOURCE_TOPIC, message.topic.encode()),
+    ]
     delivered = await dlq.send(key=message.key, value=message.value, headers=headers)
     await delivered
 
@@ -120,21 +124,34 @@ def aggregator_app_id(settings: Settings) -> str:
 def create_aggregator_app(settings: Settings) -> faust.App:
     app = build_faust_app(settings, aggregator_app_id(settings))
     names = topic_names(settings)
-    source = app.topic(names.jobs, names.chunk_results, key_type=bytes, value_type=bytes,
-                       key_serializer="raw", value_serializer="raw")  # fmt: skip
+    source = app.topic(
+        names.jobs,
+        names.chunk_results,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
     progress_topic = _raw_topic(app, names.progress)
     events_topic = _raw_topic(app, names.events)
-    table = app.Table("job-progress", default=None, partitions=settings.topic_partitions,
-                      key_type=str, value_type=str)  # fmt: skip
+    table = app.Table(
+        "job-progress",
+        default=None,
+        partitions=settings.topic_partitions,
+        key_type=str,
+        value_type=str,
+    )
     publisher = ProgressPublisher()
 
     async def publish(progress: JobProgress, status: UploadStatus) -> None:
-        await progress_topic.send(key=progress.job_id.encode(),
-                                  value=status.model_dump_json().encode())  # fmt: skip
+        await progress_topic.send(
+            key=progress.job_id.encode(), value=status.model_dump_json().encode()
+        )
         outcome = publisher.outcome(progress)
         if outcome is not None:
-            await events_topic.send(key=progress.job_id.encode(),
-                                    value=outcome.model_dump_json().encode())  # fmt: skip
+            await events_topic.send(
+                key=progress.job_id.encode(), value=outcome.model_dump_json().encode()
+            )
 
     def stored(job_id: str) -> JobProgress | None:
         text = table.get(job_id)
@@ -146,8 +163,14 @@ def create_aggregator_app(settings: Settings) -> faust.App:
         # batch, not once per record (each write and publish is a Kafka record).
         batched = cast("faust.Stream[Any]", stream)
         async for events in batched.take_events(AGGREGATE_BATCH, within=AGGREGATE_WITHIN_S):
-            records = [((e.message.key or b"").decode(), e.message.topic == names.jobs,
-                        bytes(e.message.value or b"")) for e in events]  # fmt: skip
+            records = [
+                (
+                    (e.message.key or b"").decode(),
+                    e.message.topic == names.jobs,
+                    bytes(e.message.value or b""),
+                )
+                for e in events
+            ]
             for job_id, (progress, last) in fold_batch(records, stored).items():
                 with as_current_event(events[last]):
                     table[job_id] = progress.model_dump_json()

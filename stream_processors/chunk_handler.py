@@ -107,32 +107,44 @@ class ChunkHandler:
         try:
             saved = self._retry(
                 lambda: save_chunk_tx(
-                    self.engine, dataset, job_id=meta.job_id, tenant=meta.tenant,
-                    chunk_no=meta.chunk_no, valid=checked.valid, errors=checked.errors,
+                    self.engine,
+                    dataset,
+                    job_id=meta.job_id,
+                    tenant=meta.tenant,
+                    chunk_no=meta.chunk_no,
+                    valid=checked.valid,
+                    errors=checked.errors,
                     expect_conflicts=meta.job_id in self._conflicted,
                 ),
                 f"saving chunk {meta.job_id}:{meta.chunk_no}",
-            )  # fmt: skip
+            )
         except PermanentChunkError as exc:
             return self._dead(meta, str(exc), started)
         if saved.key_conflict:
             with self._lock:
                 self._conflicted.remember(meta.job_id, None)
         result = ChunkResult(
-            job_id=meta.job_id, chunk_no=meta.chunk_no, rows_ok=saved.rows_ok,
-            rows_failed=saved.rows_failed, error_samples=checked.errors[:ERROR_SAMPLES],
+            job_id=meta.job_id,
+            chunk_no=meta.chunk_no,
+            rows_ok=saved.rows_ok,
+            rows_failed=saved.rows_failed,
+            error_samples=checked.errors[:ERROR_SAMPLES],
             duration_ms=(time.perf_counter() - started) * 1000,
-        )  # fmt: skip
+        )
         records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
         return ChunkOutput(meta.job_id, result, tuple(records), dataset.name)
 
     def _dead(self, meta: ChunkHeaders, reason: str, started: float) -> ChunkOutput:
         log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)
         result = ChunkResult(
-            job_id=meta.job_id, chunk_no=meta.chunk_no, rows_ok=0, rows_failed=meta.row_count,
-            duration_ms=(time.perf_counter() - started) * 1000, dead_lettered=True,
+            job_id=meta.job_id,
+            chunk_no=meta.chunk_no,
+            rows_ok=0,
+            rows_failed=meta.row_count,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            dead_lettered=True,
             reason=reason,
-        )  # fmt: skip
+        )
         return ChunkOutput(meta.job_id, result, dead_letter_reason=reason)
 
     def close(self) -> None:

@@ -146,9 +146,15 @@ def _iso_datetime(text: str, match: re.Match[str]) -> datetime:
         micros = int((fraction or "0")[:6].ljust(6, "0"))
         tz = _offset(zone) if zone else UTC  # naive values are taken as UTC
         return datetime(
-            day.year, day.month, day.day, int(hour or 0), int(minute or 0),
-            int(second or 0), micros, tzinfo=tz,
-        )  # fmt: skip
+            day.year,
+            day.month,
+            day.day,
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            micros,
+            tzinfo=tz,
+        )
     except ValueError:
         raise ConversionError(f"{quote(text)} is not a valid date-time") from None
 

@@ -103,11 +103,16 @@ class LocalBroker:
         shutil.rmtree(staging, ignore_errors=True)
         echo(f"fetching Apache Kafka {self.settings.kafka_version} jars from Maven Central ...")
         cmd = [
-            mvn, "-B", "-q", "-f", str(pom),
+            mvn,
+            "-B",
+            "-q",
+            "-f",
+            str(pom),
             f"-Dkafka.version={self.settings.kafka_version}",
             "dependency:copy-dependencies",
-            f"-DoutputDirectory={staging}", "-DincludeScope=runtime",
-        ]  # fmt: skip
+            f"-DoutputDirectory={staging}",
+            "-DincludeScope=runtime",
+        ]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=MVN_TIMEOUT_S)
         except subprocess.TimeoutExpired as exc:
@@ -150,8 +155,9 @@ class LocalBroker:
     def status(self) -> BrokerStatus:
         pid = self._read_pid()
         running = pid is not None and self._is_our_broker(pid)
-        return BrokerStatus(running, pid if running else None, self.bootstrap, self.home,
-                            self.log_file)  # fmt: skip
+        return BrokerStatus(
+            running, pid if running else None, self.bootstrap, self.home, self.log_file
+        )
 
     def _write_config(self) -> None:
         s = self.settings
@@ -201,11 +207,24 @@ class LocalBroker:
             self.cluster_id_file.write_text(cluster_id)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run(
-            [java, "-cp", classpath, f"-Dlog4j2.configurationFile={self.log4j_file}",
-             f"-Dbulkflow.broker.log={self.log_file}", "kafka.tools.StorageTool", "format",
-             "-t", cluster_id, "-c", str(self.config_file), "--ignore-formatted"],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                java,
+                "-cp",
+                classpath,
+                f"-Dlog4j2.configurationFile={self.log4j_file}",
+                f"-Dbulkflow.broker.log={self.log_file}",
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.config_file),
+                "--ignore-formatted",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if proc.returncode != 0:
             raise BrokerError(f"formatting the KRaft storage failed:\n{proc.stderr[-2000:]}")
 
@@ -233,14 +252,25 @@ class LocalBroker:
         heap = self.settings.broker_heap
         with open(self.stdout_file, "ab") as out:
             proc = subprocess.Popen(
-                [java, f"-Xmx{heap}", f"-Xms{min(128, heap_mb(heap))}m", "-XX:+UseG1GC",
-                 "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
-                 f"-Dlog4j2.configurationFile={self.log4j_file}",
-                 f"-Dbulkflow.broker.log={self.log_file}",
-                 "-cp", classpath, "kafka.Kafka", str(self.config_file)],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    java,
+                    f"-Xmx{heap}",
+                    f"-Xms{min(128, heap_mb(heap))}m",
+                    "-XX:+UseG1GC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-Djava.awt.headless=true",
+                    f"-Dlog4j2.configurationFile={self.log4j_file}",
+                    f"-Dbulkflow.broker.log={self.log_file}",
+                    "-cp",
+                    classpath,
+                    "kafka.Kafka",
+                    str(self.config_file),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         self.pid_file.write_text(str(proc.pid))
         try:
             wait_for_broker(self.bootstrap, START_TIMEOUT_S, alive=lambda: proc.poll() is None)
@@ -248,8 +278,10 @@ class LocalBroker:
             self._kill(proc.pid)
             self.pid_file.unlink(missing_ok=True)
             raise BrokerError(f"{exc}\nlast broker log lines:\n{self.log_tail()}") from exc
-        echo(f"broker started in {time.monotonic() - started:.1f}s at {self.bootstrap} "
-             f"(pid {proc.pid}, log {self.log_file})")  # fmt: skip
+        echo(
+            f"broker started in {time.monotonic() - started:.1f}s at {self.bootstrap} "
+            f"(pid {proc.pid}, log {self.log_file})"
+        )
         return self.status()
 
     def stop(self, echo: Echo = print) -> None:

@@ -12,8 +12,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-HEADER = ["order_id", "Customer E-mail", "country", "ordered_at", "amount", "quantity",
-          "express", "notes"]  # fmt: skip
+HEADER = [
+    "order_id",
+    "Customer E-mail",
+    "country",
+    "ordered_at",
+    "amount",
+    "quantity",
+    "express",
+    "notes",
+]
 COUNTRIES = ["DE", "FR", "GB", "US", "NL", "ES", "IT", "SE", "PL", "JP"]
 BAD_KINDS = ("email", "amount", "missing_id", "quantity", "country", "date")
 

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from producer.errors import ParseError
+from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import ReaderLimits
-from producer.readers.xlsx_guard import inspect_xlsx, select_sheet
+from producer.readers.xlsx.guard import inspect_xlsx
+from producer.readers.xlsx.parts import select_sheet
 
 # the kind codes of native/xlsx_stream/src/batch.rs
 KIND_EMPTY = 0
@@ -139,7 +140,7 @@ def to_sheet_rows(raw: tuple[int, int, list[Any]], is_1904: bool) -> SheetRows:
 class RustXlsxSheet:
     """One sheet of an XLSX file, in batches of ``batch_rows`` sheet rows.
 
-    The guard of xlsx_guard.py runs first (zip bombs, entity declarations, damaged parts),
+    The guard of xlsx/guard.py runs first (zip bombs, entity declarations, damaged parts),
     then the extension reads the sheet on a thread of its own, one batch ahead.
     """
 
@@ -162,7 +163,7 @@ class RustXlsxSheet:
                 str(path), chosen.name, batch_rows, limits.max_columns
             )
         except bulkflow_xlsx.XlsxReadError as exc:
-            raise ParseError(_first_line(exc)) from exc
+            raise ParseError(_first_line(exc), kind=ParseErrorKind.MALFORMED) from exc
         self.sheet_names: list[str] = self._stream.sheet_names
         self.sheet: str = self._stream.sheet
         self.is_1904: bool = self._stream.is_1904
@@ -173,7 +174,7 @@ class RustXlsxSheet:
             try:
                 raw = self._stream.next_batch()
             except self._error as exc:
-                raise ParseError(_first_line(exc)) from exc
+                raise ParseError(_first_line(exc), kind=ParseErrorKind.MALFORMED) from exc
             if raw is None:
                 return
             yield to_sheet_rows(raw, self.is_1904)

@@ -50,22 +50,35 @@ def pipeline_sqlite(kafka_settings: Settings, tmp_path: Path) -> Iterator[Superv
         supervisor.stop()
 
 
-def submit_file(settings: Settings, path: Path, dataset: str = "orders",
-                tenant: str = "acme", *, sniff: bool = True) -> str:  # fmt: skip
+def submit_file(
+    settings: Settings,
+    path: Path,
+    dataset: str = "orders",
+    tenant: str = "acme",
+    *,
+    sniff: bool = True,
+) -> str:
     """What the API does with an upload: spool it, then put its record on uploads.<tier>.
 
     ``sniff=False`` skips the API's door checks, so the producer meets the file as it is."""
     job_id = new_job_id()
     spooled = spool_copy(settings, path, job_id)
     if sniff:
-        upload = make_upload_record(settings, spooled, job_id=job_id, tenant=tenant,
-                                    dataset=dataset, filename=path.name)  # fmt: skip
+        upload = make_upload_record(
+            settings, spooled, job_id=job_id, tenant=tenant, dataset=dataset, filename=path.name
+        )
     else:
         upload = UploadRecord(
-            job_id=job_id, tenant=tenant, dataset=dataset, filename=path.name,
-            spool_path=str(spooled), size_bytes=spooled.stat().st_size, estimated_rows=0,
-            tier="high", submitted_at=utcnow(),
-        )  # fmt: skip
+            job_id=job_id,
+            tenant=tenant,
+            dataset=dataset,
+            filename=path.name,
+            spool_path=str(spooled),
+            size_bytes=spooled.stat().st_size,
+            estimated_rows=0,
+            tier="high",
+            submitted_at=utcnow(),
+        )
     with Publisher(settings) as publisher:
         submit_upload(publisher, settings, upload)
     return job_id

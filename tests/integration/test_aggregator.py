@@ -26,14 +26,30 @@ def test_bursts_of_records_are_all_counted_exactly_once(
     jobs = [f"burst-{i:03d}" for i in range(JOBS)]
 
     def event(job_id: str, kind: str, **extra: object) -> bytes:
-        return JobEvent(job_id=job_id, kind=kind, tenant="acme", dataset="orders",  # type: ignore[arg-type]
-                        filename=f"{job_id}.csv", tier="low", submitted_at=now,
-                        **extra).model_dump_json().encode()  # type: ignore[arg-type]  # fmt: skip
+        return (
+            JobEvent(
+                job_id=job_id,
+                kind=kind,
+                tenant="acme",
+                dataset="orders",  # type: ignore[arg-type]
+                filename=f"{job_id}.csv",
+                tier="low",
+                submitted_at=now,
+                **extra,
+            )
+            .model_dump_json()
+            .encode()
+        )  # type: ignore[arg-type]
 
     def result(job_id: str, chunk: int) -> bytes:
         # chunk 0 twice: a redelivery must not count again
-        return ChunkResult(job_id=job_id, chunk_no=chunk, rows_ok=90 + chunk, rows_failed=1,
-                           duration_ms=5.0).model_dump_json().encode()  # fmt: skip
+        return (
+            ChunkResult(
+                job_id=job_id, chunk_no=chunk, rows_ok=90 + chunk, rows_failed=1, duration_ms=5.0
+            )
+            .model_dump_json()
+            .encode()
+        )
 
     supervisor = start_pipeline(kafka_settings, tmp_path / "logs", "aggregator")
     try:
@@ -43,15 +59,21 @@ def test_bursts_of_records_are_all_counted_exactly_once(
                     publisher.produce(names.jobs, event(job_id, "registered"), job_id)
                     for chunk in [0, *range(CHUNKS), 0]:
                         publisher.produce(names.chunk_results, result(job_id, chunk), job_id)
-                    publisher.produce(names.jobs, event(job_id, "sealed", total_chunks=CHUNKS,
-                                                        total_rows=ROWS_OK + CHUNKS), job_id)  # fmt: skip
+                    publisher.produce(
+                        names.jobs,
+                        event(job_id, "sealed", total_chunks=CHUNKS, total_rows=ROWS_OK + CHUNKS),
+                        job_id,
+                    )
                 publisher.flush()
                 time.sleep(0.07)
         statuses = final_statuses(kafka_settings, jobs, timeout_s=120)
     finally:
         supervisor.stop()
 
-    wrong = {j: (s.state, s.rows_ok, s.rows_failed, s.chunks_done) for j, s in statuses.items()
-             if (s.state, s.rows_ok, s.rows_failed, s.chunks_done)
-             != ("completed_with_errors", ROWS_OK, CHUNKS, CHUNKS)}  # fmt: skip
+    wrong = {
+        j: (s.state, s.rows_ok, s.rows_failed, s.chunks_done)
+        for j, s in statuses.items()
+        if (s.state, s.rows_ok, s.rows_failed, s.chunks_done)
+        != ("completed_with_errors", ROWS_OK, CHUNKS, CHUNKS)
+    }
     assert wrong == {}

@@ -372,13 +372,23 @@ def test_errors_csv_neutralises_formulas(
         RowError(row=6, column="order_id", value=None, message="required"),
     ]
     save_chunk_tx(
-        engine, dataset, job_id=job_id, tenant="acme", chunk_no=0, valid=pa.table({}),
+        engine,
+        dataset,
+        job_id=job_id,
+        tenant="acme",
+        chunk_no=0,
+        valid=pa.table({}),
         errors=errors,
-    )  # fmt: skip
+    )
     save_chunk_tx(  # another tenant's errors never show
-        engine, dataset, job_id=job_id, tenant="globex", chunk_no=1, valid=pa.table({}),
+        engine,
+        dataset,
+        job_id=job_id,
+        tenant="globex",
+        chunk_no=1,
+        valid=pa.table({}),
         errors=[RowError(row=9, column="x", value="y", message="z")],
-    )  # fmt: skip
+    )
     engine.dispose()
     answer = client.get(f"/v1/uploads/{job_id}/errors", headers=A)
     assert answer.status_code == 200

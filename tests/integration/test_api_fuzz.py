@@ -26,8 +26,9 @@ def test_schemathesis_finds_no_server_error(kafka_settings: Settings, tmp_path: 
     assert st, "schemathesis is a dev dependency: make install"
     settings = kafka_settings.model_copy(update={"api_keys": "acme:key-a"})
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -41,11 +42,27 @@ def test_schemathesis_finds_no_server_error(kafka_settings: Settings, tmp_path: 
                 pass
             time.sleep(0.3)
         run = subprocess.run(
-            [st, "run", f"{base}/openapi.json", "--checks", "not_a_server_error",
-             "--max-examples", "15", "--generation-deterministic", "--request-timeout", "20",
-             "--header", "Authorization: Bearer key-a", "--max-failures", "1"],
-            capture_output=True, text=True, timeout=420, cwd=tmp_path,
-        )  # fmt: skip
+            [
+                st,
+                "run",
+                f"{base}/openapi.json",
+                "--checks",
+                "not_a_server_error",
+                "--max-examples",
+                "15",
+                "--generation-deterministic",
+                "--request-timeout",
+                "20",
+                "--header",
+                "Authorization: Bearer key-a",
+                "--max-failures",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=420,
+            cwd=tmp_path,
+        )
     finally:
         server.should_exit = True
         thread.join(15)

@@ -82,8 +82,10 @@ def test_csv_and_xlsx_uploads_end_with_exact_counts_and_error_reports(
     assert {"row", "column", "value", "message"} <= set(rows[0])
     formula = [r for r in rows if r["column"] == "quantity" and r["row"] == "6"]
     assert formula and formula[0]["value"] == "'=1+2"
-    assert client.get(f"/v1/uploads/{csv_job}", headers={"Authorization": "Bearer key-b"}
-                      ).status_code == 404  # fmt: skip
+    assert (
+        client.get(f"/v1/uploads/{csv_job}", headers={"Authorization": "Bearer key-b"}).status_code
+        == 404
+    )
 
     # the API follows chunk-results on its own consumer: it may lag the final statuses a bit
     deadline = time.monotonic() + 30
@@ -95,8 +97,9 @@ def test_csv_and_xlsx_uploads_end_with_exact_counts_and_error_reports(
         time.sleep(0.5)
     assert chunks_seen and float(chunks_seen.group(1)) >= 2, metrics[-1500:]
     assert 'chunk_consumer_lag{tier="low"}' in metrics
-    assert re.search(r'^uploads_total\{state="completed_with_errors",tier="\w+"\} 1\.0$',
-                     metrics, re.M)  # fmt: skip
+    assert re.search(
+        r'^uploads_total\{state="completed_with_errors",tier="\w+"\} 1\.0$', metrics, re.M
+    )
 
     listed = client.get("/v1/uploads", headers=A).json()
     assert [i["job_id"] for i in listed["items"]][:2] == [xlsx_job, csv_job]

@@ -87,8 +87,11 @@ def test_faust_round_trip(
     log = tmp_path / "faust.log"
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.integration.apps.faust_echo", "worker", "-l", "info"],
-        cwd=REPO_ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         producer = Producer({"bootstrap.servers": kafka_bootstrap})
         for i in range(10):
@@ -122,15 +125,21 @@ def test_our_producer_and_faust_put_a_key_on_the_same_partition(
     with Publisher(kafka_settings) as publisher:
         for key in keys:
             publisher.produce(names.jobs, b"x", key)
-    ours = {m.key(): m.partition() for m in _consume(
-        kafka_settings.kafka_bootstrap, f"{kafka_settings.topic_prefix}-p", names.jobs, 40, 30)}  # fmt: skip
+    ours = {
+        m.key(): m.partition()
+        for m in _consume(
+            kafka_settings.kafka_bootstrap, f"{kafka_settings.topic_prefix}-p", names.jobs, 40, 30
+        )
+    }
 
     async def faust_side() -> dict[bytes, int]:
         producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap)
         await producer.start()
         try:
-            return {k: (await producer.send_and_wait(names.chunk_results, b"y", key=k)).partition
-                    for k in keys}  # fmt: skip
+            return {
+                k: (await producer.send_and_wait(names.chunk_results, b"y", key=k)).partition
+                for k in keys
+            }
         finally:
             await producer.stop()
 

@@ -93,12 +93,25 @@ def orders(n: int, *, first_id: int = 1, amount: str = "1.00") -> pa.Table:
     return arrow(ORDERS, rows)
 
 
-def save(engine: Engine, dataset: Dataset, valid: pa.Table, *, job: str = "job-1", chunk: int = 0,
-         errors: list[RowError] | None = None, tenant: str = "acme"):  # fmt: skip
+def save(
+    engine: Engine,
+    dataset: Dataset,
+    valid: pa.Table,
+    *,
+    job: str = "job-1",
+    chunk: int = 0,
+    errors: list[RowError] | None = None,
+    tenant: str = "acme",
+):
     return save_chunk_tx(
-        engine, dataset, job_id=job, tenant=tenant, chunk_no=chunk, valid=valid,
+        engine,
+        dataset,
+        job_id=job,
+        tenant=tenant,
+        chunk_no=chunk,
+        valid=valid,
         errors=errors or [],
-    )  # fmt: skip
+    )
 
 
 def stored(engine: Engine, dataset: Dataset, *cols: str) -> list[tuple[Any, ...]]:
@@ -160,9 +173,15 @@ def test_a_chunk_partly_of_known_keys_updates_those_and_inserts_the_rest(
     # keys 1..size again (amount changed) plus as many new ones
     mixed = orders(2 * size, amount="5.55")
     outcome = save_chunk_tx(
-        engine, ORDERS, job_id="job-2", tenant="acme", chunk_no=0, valid=mixed, errors=[],
+        engine,
+        ORDERS,
+        job_id="job-2",
+        tenant="acme",
+        chunk_no=0,
+        valid=mixed,
+        errors=[],
         expect_conflicts=expect_conflicts,
-    )  # fmt: skip
+    )
 
     assert (outcome.already_saved, outcome.rows_ok) == (False, 2 * size)
     rows = stored(engine, ORDERS, "order_id", "amount", "job_id")
@@ -211,23 +230,57 @@ def test_unkeyed_rows_insert_or_ignore_on_job_and_row(engine: Engine, size: int)
 def test_every_type_round_trips_exactly(engine: Engine, size: int) -> None:
     plus_two = timezone(timedelta(hours=2))
     samples: list[dict[str, Any]] = [
-        {"label": 'quote " comma , newline \n ü', "score": 0.1, "flag": True,
-         "day": date(2024, 2, 29), "at": T0, "price": Decimal("12.34"), "count": 2**62},
-        {"label": "", "score": -1e300, "flag": False, "day": date(1, 1, 1),
-         "at": datetime(2024, 6, 1, 8, 0, tzinfo=plus_two), "price": Decimal("-0.05"),
-         "count": -1},
-        {"label": None, "score": None, "flag": None, "day": None, "at": None, "price": None,
-         "count": None},
-    ]  # fmt: skip
+        {
+            "label": 'quote " comma , newline \n ü',
+            "score": 0.1,
+            "flag": True,
+            "day": date(2024, 2, 29),
+            "at": T0,
+            "price": Decimal("12.34"),
+            "count": 2**62,
+        },
+        {
+            "label": "",
+            "score": -1e300,
+            "flag": False,
+            "day": date(1, 1, 1),
+            "at": datetime(2024, 6, 1, 8, 0, tzinfo=plus_two),
+            "price": Decimal("-0.05"),
+            "count": -1,
+        },
+        {
+            "label": None,
+            "score": None,
+            "flag": None,
+            "day": None,
+            "at": None,
+            "price": None,
+            "count": None,
+        },
+    ]
     rows = [{ROW_COLUMN: i + 2, **samples[i % 3]} for i in range(size)]
     save(engine, EVENTS, arrow(EVENTS, rows))
 
     names = [c.name for c in EVENTS.columns]
     got = stored(engine, EVENTS, *names)[:3]
-    assert got[0] == ('quote " comma , newline \n ü', 0.1, True, date(2024, 2, 29), T0,
-                      Decimal("12.34"), 2**62)  # fmt: skip
-    assert got[1] == ("", -1e300, False, date(1, 1, 1), datetime(2024, 6, 1, 6, 0, tzinfo=UTC),
-                      Decimal("-0.05"), -1)  # fmt: skip
+    assert got[0] == (
+        'quote " comma , newline \n ü',
+        0.1,
+        True,
+        date(2024, 2, 29),
+        T0,
+        Decimal("12.34"),
+        2**62,
+    )
+    assert got[1] == (
+        "",
+        -1e300,
+        False,
+        date(1, 1, 1),
+        datetime(2024, 6, 1, 6, 0, tzinfo=UTC),
+        Decimal("-0.05"),
+        -1,
+    )
     assert got[2] == (None,) * len(names)
     assert got[0][4].tzinfo is not None and got[0][4].utcoffset() == timedelta(0)
     assert str(got[0][5]) == "12.34"
@@ -254,8 +307,10 @@ def test_decimals_of_every_scale_and_size_round_trip(engine: Engine, huge: bool)
         (Decimal(10_000), Decimal("9999.99"), Decimal("10000.00001")),
         (big, Decimal("-92233720368547758.08"), Decimal("-12345678.90123")),
     ]
-    rows = [{ROW_COLUMN: i + 2, **dict(zip(("units", "cents", "fine"), samples[i % 4],
-                                          strict=True))} for i in range(PG_COPY_MIN_ROWS + 2)]  # fmt: skip
+    rows = [
+        {ROW_COLUMN: i + 2, **dict(zip(("units", "cents", "fine"), samples[i % 4], strict=True))}
+        for i in range(PG_COPY_MIN_ROWS + 2)
+    ]
     save(engine, money, arrow(money, rows))
 
     got = stored(engine, money, "units", "cents", "fine")
@@ -272,14 +327,24 @@ def test_row_errors_stream_by_row_then_column_for_the_tenant(engine: Engine) -> 
         RowError(row=3, column="a", value="", message="m4"),
     ]
     outcome = save(engine, ORDERS, orders(0), errors=errors)
-    save(engine, ORDERS, orders(0), job="job-1", chunk=1, tenant="other",
-         errors=[RowError(row=1, column="a", value="x", message="other tenant")])  # fmt: skip
+    save(
+        engine,
+        ORDERS,
+        orders(0),
+        job="job-1",
+        chunk=1,
+        tenant="other",
+        errors=[RowError(row=1, column="a", value="x", message="other tenant")],
+    )
 
     assert outcome.rows_failed == 2
     got = list(iter_row_errors(engine, "job-1", "acme"))
     assert [(e.row, e.column, e.value) for e in got] == [
-        (3, "a", ""), (3, "z", None), (5, "a", "2"), (5, "b", "1"),
-    ]  # fmt: skip
+        (3, "a", ""),
+        (3, "z", None),
+        (5, "a", "2"),
+        (5, "b", "1"),
+    ]
 
 
 def test_the_same_chunk_saved_concurrently_is_written_once(engine: Engine) -> None:
@@ -332,8 +397,7 @@ def test_a_locked_sqlite_database_is_transient(sqlite_url: str) -> None:
         locked.exec_driver_sql("BEGIN IMMEDIATE")  # hold the write lock
         with waiter.connect() as conn, pytest.raises(Exception) as caught:
             conn.exec_driver_sql("PRAGMA busy_timeout=50")
-            save_chunk(conn, ORDERS, job_id="j", tenant="t", chunk_no=0, valid=orders(1),
-                       errors=[])  # fmt: skip
+            save_chunk(conn, ORDERS, job_id="j", tenant="t", chunk_no=0, valid=orders(1), errors=[])
         locked.exec_driver_sql("ROLLBACK")
     assert isinstance(classify_db_error(caught.value), TransientDatabaseError)
     holder.dispose()
@@ -349,8 +413,7 @@ def test_a_killed_postgres_connection_is_transient(pg_database_url: str) -> None
         with killer.begin() as k:
             k.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         with pytest.raises(Exception) as caught:
-            save_chunk(conn, ORDERS, job_id="j", tenant="t", chunk_no=0, valid=orders(1),
-                       errors=[])  # fmt: skip
+            save_chunk(conn, ORDERS, job_id="j", tenant="t", chunk_no=0, valid=orders(1), errors=[])
     error = classify_db_error(caught.value)
     assert isinstance(error, TransientDatabaseError), error
     eng.dispose()

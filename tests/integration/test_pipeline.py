@@ -62,9 +62,10 @@ def test_50k_upload_with_invalid_rows_lands_exactly(
     # downstream: the valid typed rows are on results.orders, exactly once per chunk
     names = topic_names(db_settings)
     results = read_topic(
-        db_settings.kafka_bootstrap, names.results("orders"),
+        db_settings.kafka_bootstrap,
+        names.results("orders"),
         until=lambda ms: sum(decode_batch(m.value()).num_rows for m in ms) >= 49_500,
-    )  # fmt: skip
+    )
     by_chunk = {m.key(): decode_batch(m.value()).num_rows for m in results}
     assert sum(by_chunk.values()) == 49_500
     events = read_topic(db_settings.kafka_bootstrap, names.events, until=lambda ms: len(ms) >= 1)
@@ -145,10 +146,14 @@ def test_bad_files_fail_alone_while_good_ones_complete(
 
     jobs = {
         name: submit_file(kafka_settings, path, sniff=False)
-        for name, path in [("truncated", truncated), ("missing", missing_column),
-                           ("header_only", header_only), ("good_xlsx", good_xlsx),
-                           ("good_csv", good_csv)]
-    }  # fmt: skip
+        for name, path in [
+            ("truncated", truncated),
+            ("missing", missing_column),
+            ("header_only", header_only),
+            ("good_xlsx", good_xlsx),
+            ("good_csv", good_csv),
+        ]
+    }
     statuses = final_statuses(kafka_settings, list(jobs.values()), timeout_s=180)
     by_name = {name: statuses[job] for name, job in jobs.items()}
     assert by_name["truncated"].state == "failed"

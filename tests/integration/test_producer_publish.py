@@ -26,8 +26,9 @@ pytestmark = pytest.mark.integration
 def _publish(settings: Settings, path: Path, job_id: str | None = None):  # type: ignore[no-untyped-def]
     job_id = job_id or new_job_id()
     spooled = spool_copy(settings, path, job_id)
-    upload = make_upload_record(settings, spooled, job_id=job_id, tenant="acme",
-                                dataset="orders", filename=path.name)  # fmt: skip
+    upload = make_upload_record(
+        settings, spooled, job_id=job_id, tenant="acme", dataset="orders", filename=path.name
+    )
     with Publisher(settings) as publisher:
         outcome = publish_job(upload, settings, publisher, DatasetRegistry(settings.datasets_dir))
     return upload, outcome
@@ -41,8 +42,12 @@ def _chunks_of(settings: Settings, tier: str, job_id: str, total_rows: int) -> p
             if ChunkHeaders.from_kafka(m.headers()).job_id == job_id
         )
 
-    messages = read_topic(settings.kafka_bootstrap, topic_names(settings).chunks(tier),
-                          until=lambda ms: rows(ms) >= total_rows, timeout_s=90)  # fmt: skip
+    messages = read_topic(
+        settings.kafka_bootstrap,
+        topic_names(settings).chunks(tier),
+        until=lambda ms: rows(ms) >= total_rows,
+        timeout_s=90,
+    )
     mine = [m for m in messages if ChunkHeaders.from_kafka(m.headers()).job_id == job_id]
     mine.sort(key=lambda m: ChunkHeaders.from_kafka(m.headers()).chunk_no)
     headers = [ChunkHeaders.from_kafka(m.headers()) for m in mine]
@@ -64,16 +69,23 @@ def test_100k_row_csv_chunks_add_up_row_for_row(kafka_settings: Settings, tmp_pa
     table = _chunks_of(kafka_settings, upload.tier, upload.job_id, 100_000)
     assert table.num_rows == 100_000
     assert table.column(ROW_COLUMN).to_pylist() == list(range(2, 100_002))
-    source = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in ["order_id", "amount", "quantity"]},
-        strings_can_be_null=True))  # fmt: skip
+    source = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in ["order_id", "amount", "quantity"]},
+            strings_can_be_null=True,
+        ),
+    )
     assert table.column("order_id").to_pylist() == source.column("order_id").to_pylist()
     assert table.column("amount").to_pylist() == source.column("amount").to_pylist()
     # "Customer E-mail" in the file is the alias of customer_email
     assert table.column("customer_email")[0].as_py() == "customer1@example.com"
 
-    jobs = read_topic(kafka_settings.kafka_bootstrap, topic_names(kafka_settings).jobs,
-                      until=lambda ms: len(ms) >= 2)  # fmt: skip
+    jobs = read_topic(
+        kafka_settings.kafka_bootstrap,
+        topic_names(kafka_settings).jobs,
+        until=lambda ms: len(ms) >= 2,
+    )
     events = [JobEvent.model_validate_json(m.value()) for m in jobs]
     assert [e.kind for e in events] == ["registered", "sealed"]
     assert (events[1].total_chunks, events[1].total_rows) == (outcome.total_chunks, 100_000)
@@ -96,13 +108,15 @@ def test_20k_row_xlsx_chunks_add_up_and_reparse_is_identical(
 
     # a crash-replay re-parses the same spooled file under the same job: same chunks
     with Publisher(kafka_settings) as publisher:
-        again = publish_job(upload, kafka_settings, publisher,
-                            DatasetRegistry(kafka_settings.datasets_dir))  # fmt: skip
+        again = publish_job(
+            upload, kafka_settings, publisher, DatasetRegistry(kafka_settings.datasets_dir)
+        )
     assert (again.total_chunks, again.total_rows) == (outcome.total_chunks, 20_000)
     messages = read_topic(
-        kafka_settings.kafka_bootstrap, topic_names(kafka_settings).chunks(upload.tier),
+        kafka_settings.kafka_bootstrap,
+        topic_names(kafka_settings).chunks(upload.tier),
         until=lambda ms: len(ms) >= 2 * outcome.total_chunks,
-    )  # fmt: skip
+    )
     payloads: dict[bytes, set[bytes]] = {}
     for m in messages:
         payloads.setdefault(m.key(), set()).add(m.value())

@@ -28,12 +28,16 @@ def _topic_with(bootstrap: str, topic: str, values: list[bytes]) -> None:
     assert producer.flush(30) == 0
 
 
-async def _refetched_after_seek(bootstrap: str, group: str, topic: str, commit: int | None) -> list[bytes]:  # fmt: skip
+async def _refetched_after_seek(
+    bootstrap: str, group: str, topic: str, commit: int | None
+) -> list[bytes]:
     tp = TopicPartition(topic, 0)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
         auto_offset_reset="earliest",
-    )  # fmt: skip
+    )
     await consumer.start()
     try:
         consumer.assign([tp])

@@ -27,11 +27,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 def _results_of(settings: Settings, job_id: str, count: int) -> list[ChunkResult]:
     messages = read_topic(
-        settings.kafka_bootstrap, topic_names(settings).chunk_results,
-        until=lambda ms: sum(m.key() == job_id.encode() for m in ms) >= count, timeout_s=90,
-    )  # fmt: skip
-    return [ChunkResult.model_validate_json(m.value()) for m in messages
-            if m.key() == job_id.encode()]  # fmt: skip
+        settings.kafka_bootstrap,
+        topic_names(settings).chunk_results,
+        until=lambda ms: sum(m.key() == job_id.encode() for m in ms) >= count,
+        timeout_s=90,
+    )
+    return [
+        ChunkResult.model_validate_json(m.value()) for m in messages if m.key() == job_id.encode()
+    ]
 
 
 def test_chunks_delivered_twice_are_written_once(
@@ -63,15 +66,25 @@ def test_undecodable_chunk_is_dead_lettered_and_fails_its_rows(
     now = utcnow()
 
     def event(kind: str, **extra: object) -> bytes:
-        return JobEvent(job_id=job_id, kind=kind, tenant="acme", dataset="orders",  # type: ignore[arg-type]
-                        filename="broken.csv", tier="high", submitted_at=now,
-                        **extra).model_dump_json().encode()  # type: ignore[arg-type]  # fmt: skip
+        return (
+            JobEvent(
+                job_id=job_id,
+                kind=kind,
+                tenant="acme",
+                dataset="orders",  # type: ignore[arg-type]
+                filename="broken.csv",
+                tier="high",
+                submitted_at=now,
+                **extra,
+            )
+            .model_dump_json()
+            .encode()
+        )  # type: ignore[arg-type]
 
     broken = ChunkHeaders(job_id, 0, 2, 40, "orders", "acme")
     with Publisher(kafka_settings) as publisher:
         publisher.produce(names.jobs, event("registered"), job_id)
-        publisher.produce(names.chunks("high"), b"this is not arrow", broken.key,
-                          broken.to_kafka())  # fmt: skip
+        publisher.produce(names.chunks("high"), b"this is not arrow", broken.key, broken.to_kafka())
         publisher.produce(names.jobs, event("sealed", total_chunks=1, total_rows=40), job_id)
 
     status = final_statuses(kafka_settings, [job_id])[job_id]

@@ -65,8 +65,9 @@ def test_serve_restarts_a_process_that_dies_and_stops_all(
 ) -> None:
     from ops.devservers.broker import free_port
 
-    supervisor = build_supervisor(kafka_settings, host="127.0.0.1", port=free_port(),
-                                  log_dir=tmp_path / "logs")  # fmt: skip
+    supervisor = build_supervisor(
+        kafka_settings, host="127.0.0.1", port=free_port(), log_dir=tmp_path / "logs"
+    )
     supervisor.start()
     try:
         time.sleep(3)
@@ -86,6 +87,7 @@ def test_serve_restarts_a_process_that_dies_and_stops_all(
         started = time.monotonic()
         supervisor.stop()
         stopped_in = time.monotonic() - started
-    assert all(c.proc is not None and c.proc.poll() is not None
-               for c in supervisor.children.values())  # fmt: skip
+    assert all(
+        c.proc is not None and c.proc.poll() is not None for c in supervisor.children.values()
+    )
     assert stopped_in < 25

@@ -14,13 +14,14 @@ import pyarrow as pa
 import pytest
 from confluent_kafka import Message, Producer
 
+from database.engine import make_engine
+from database.reports import iter_row_errors
 from examples.results_consumer import headers_of, rows_of
-from ops.sample_data import write_orders_csv
+from messaging.names import topic_names
+from ops.devservers.sample_data import write_orders_csv
 from schemas.arrow_codec import ROW_COLUMN, encode_batch
 from schemas.records import ChunkHeaders
 from schemas.settings import Settings
-from schemas.topics import topic_names
-from stream_processors.persistence import iter_row_errors, make_engine
 from tests.integration.conftest import start_pipeline, submit_file
 from tests.support.kafka_read import final_statuses, read_topic
 

@@ -51,9 +51,13 @@ def final_statuses(
         return all(j in latest and latest[j].is_final for j in job_ids)
 
     seen: list[Message] = []
-    read_topic(settings.kafka_bootstrap, topic_names(settings).progress, until=done,
-               timeout_s=timeout_s)  # fmt: skip
-    missing = {j: (latest[j].state if j in latest else "no status") for j in job_ids
-               if j not in latest or not latest[j].is_final}  # fmt: skip
+    read_topic(
+        settings.kafka_bootstrap, topic_names(settings).progress, until=done, timeout_s=timeout_s
+    )
+    missing = {
+        j: (latest[j].state if j in latest else "no status")
+        for j in job_ids
+        if j not in latest or not latest[j].is_final
+    }
     assert not missing, f"jobs not final within {timeout_s:.0f}s: {missing}"
     return {j: latest[j] for j in job_ids}

@@ -82,10 +82,18 @@ def test_every_type_and_null_reads_back() -> None:
 
     assert decode(stream_of(columns), kinds) == [
         ("job-1", 1, 'ü, "quoted"\nline', True, 0.1, at, date(2024, 2, 29), Decimal("12.34")),
-        ("job-1", -(2**63), "", False, -1e300, datetime(1970, 1, 1, tzinfo=UTC), date(1, 1, 1),
-         Decimal("-0.05")),
+        (
+            "job-1",
+            -(2**63),
+            "",
+            False,
+            -1e300,
+            datetime(1970, 1, 1, tzinfo=UTC),
+            date(1, 1, 1),
+            Decimal("-0.05"),
+        ),
         ("job-1", None, None, None, None, None, None, None),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize("scale", [0, 2, 4, 5, 9])

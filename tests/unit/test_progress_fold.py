@@ -273,12 +273,15 @@ def test_a_batch_folds_per_job_from_what_the_table_held() -> None:
     other = "job-2"
     records = [
         (JOB, False, chunk(0).model_dump_json().encode()),  # a redelivery: no change
-        (other, True, event("registered").model_copy(update={"job_id": other})
-         .model_dump_json().encode()),
+        (
+            other,
+            True,
+            event("registered").model_copy(update={"job_id": other}).model_dump_json().encode(),
+        ),
         (JOB, False, chunk(1, failed=2).model_dump_json().encode()),
         (JOB, True, event("sealed", total_chunks=2, total_rows=2002).model_dump_json().encode()),
         (JOB, False, chunk(1, failed=2).model_dump_json().encode()),  # again: no change
-    ]  # fmt: skip
+    ]
     loaded: list[str] = []
 
     def load(job_id: str) -> JobProgress | None:

@@ -13,8 +13,17 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _job(kind: str = "registered", **extra: object) -> JobEvent:
-    return JobEvent(job_id="j1", kind=kind, tenant="acme", dataset="orders",  # type: ignore[arg-type]
-                    filename="f.csv", tier="high", submitted_at=T0, at=T0, **extra)  # type: ignore[arg-type]  # fmt: skip
+    return JobEvent(
+        job_id="j1",
+        kind=kind,
+        tenant="acme",
+        dataset="orders",  # type: ignore[arg-type]
+        filename="f.csv",
+        tier="high",
+        submitted_at=T0,
+        at=T0,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def _chunk(no: int, ok: int = 100, failed: int = 0) -> ChunkResult:

@@ -95,11 +95,19 @@ def test_topic_declarations() -> None:
     specs = {t.name: t for t in declared_topics(s, ["orders"])}
     names = topic_names(s)
     assert set(specs) == {
-        "acme.uploads.high", "acme.uploads.medium", "acme.uploads.low",
-        "acme.chunks.high", "acme.chunks.medium", "acme.chunks.low",
-        "acme.jobs", "acme.chunk-results", "acme.progress", "acme.events", "acme.dlq",
+        "acme.uploads.high",
+        "acme.uploads.medium",
+        "acme.uploads.low",
+        "acme.chunks.high",
+        "acme.chunks.medium",
+        "acme.chunks.low",
+        "acme.jobs",
+        "acme.chunk-results",
+        "acme.progress",
+        "acme.events",
+        "acme.dlq",
         "acme.results.orders",
-    }  # fmt: skip
+    }
     assert specs[names.chunks("low")].partitions == 12
     assert specs[names.progress].config["cleanup.policy"] == "compact"
     # the aggregator joins jobs and chunk-results by key: they must be co-partitioned

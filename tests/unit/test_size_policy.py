@@ -47,10 +47,16 @@ def test_settings_are_honoured() -> None:
 
 def _upload(tmp_path: Path, size_bytes: int, estimated_rows: int) -> UploadRecord:
     return UploadRecord(
-        job_id="j", tenant="t", dataset="orders", filename="f.csv",
-        spool_path=str(tmp_path / "f.csv"), size_bytes=size_bytes,
-        estimated_rows=estimated_rows, tier="low", submitted_at=datetime.now(UTC),
-    )  # fmt: skip
+        job_id="j",
+        tenant="t",
+        dataset="orders",
+        filename="f.csv",
+        spool_path=str(tmp_path / "f.csv"),
+        size_bytes=size_bytes,
+        estimated_rows=estimated_rows,
+        tier="low",
+        submitted_at=datetime.now(UTC),
+    )
 
 
 def test_a_job_without_a_row_estimate_gets_the_size_for_the_lag(

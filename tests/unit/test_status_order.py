@@ -10,9 +10,16 @@ from schemas.records import UploadStatus, is_step_back
 
 
 def _status(state: str, chunks_done: int = 0) -> UploadStatus:
-    return UploadStatus(job_id="j", tenant="t", dataset="orders", filename="f.csv",  # type: ignore[arg-type]
-                        tier="high", state=state, chunks_done=chunks_done,
-                        submitted_at=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+    return UploadStatus(
+        job_id="j",
+        tenant="t",
+        dataset="orders",
+        filename="f.csv",  # type: ignore[arg-type]
+        tier="high",
+        state=state,
+        chunks_done=chunks_done,
+        submitted_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
 
 
 @pytest.mark.parametrize(

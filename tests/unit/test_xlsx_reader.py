@@ -95,15 +95,43 @@ def test_cells_read_as_a_person_sees_them(tmp_path: Path, dataset: Dataset) -> N
     )
     rows = rows_both_ways(path, dataset)
     assert rows == [
-        {"order_id": "42", "customer_email": "a@b.c", "amount": "12.5",
-         "ordered_at": "2024-03-01T13:45:00", "express": "TRUE", "notes": None, ROW_COLUMN: 2},
-        {"order_id": "43", "customer_email": "x@y.z", "amount": "3",
-         "ordered_at": "2024-03-01", "express": "FALSE", "notes": None, ROW_COLUMN: 3},
-        {"order_id": "1000000000000000", "customer_email": None, "amount": "0.3",
-         "ordered_at": "2024-03-01T13:45:30.500", "express": None, "notes": "hi", ROW_COLUMN: 4},
-        {"order_id": "-7", "customer_email": None, "amount": "0.333333333",
-         "ordered_at": "2024-02-29", "express": None, "notes": "12.25", ROW_COLUMN: 5},
-    ]  # fmt: skip
+        {
+            "order_id": "42",
+            "customer_email": "a@b.c",
+            "amount": "12.5",
+            "ordered_at": "2024-03-01T13:45:00",
+            "express": "TRUE",
+            "notes": None,
+            ROW_COLUMN: 2,
+        },
+        {
+            "order_id": "43",
+            "customer_email": "x@y.z",
+            "amount": "3",
+            "ordered_at": "2024-03-01",
+            "express": "FALSE",
+            "notes": None,
+            ROW_COLUMN: 3,
+        },
+        {
+            "order_id": "1000000000000000",
+            "customer_email": None,
+            "amount": "0.3",
+            "ordered_at": "2024-03-01T13:45:30.500",
+            "express": None,
+            "notes": "hi",
+            ROW_COLUMN: 4,
+        },
+        {
+            "order_id": "-7",
+            "customer_email": None,
+            "amount": "0.333333333",
+            "ordered_at": "2024-02-29",
+            "express": None,
+            "notes": "12.25",
+            ROW_COLUMN: 5,
+        },
+    ]
 
 
 def test_mixed_columns_agree_between_paths(tmp_path: Path, dataset: Dataset) -> None:
@@ -115,8 +143,17 @@ def test_mixed_columns_agree_between_paths(tmp_path: Path, dataset: Dataset) -> 
         [HEADER] + [[i, None, None, None, None, n] for i, n in enumerate(notes)],
     )
     got = [row["notes"] for row in rows_both_ways(path, dataset)]
-    assert got == ["text", "7", "2.5", "TRUE", "2024-01-02T03:04:05", "13:45:00", "2024-01-02",
-                   "TRUE", "2024-01-02T03:04:05"]  # fmt: skip
+    assert got == [
+        "text",
+        "7",
+        "2.5",
+        "TRUE",
+        "2024-01-02T03:04:05",
+        "13:45:00",
+        "2024-01-02",
+        "TRUE",
+        "2024-01-02T03:04:05",
+    ]
 
 
 def test_paths_agree_on_a_bigger_sheet_in_exact_chunks(tmp_path: Path, dataset: Dataset) -> None:
@@ -125,14 +162,16 @@ def test_paths_agree_on_a_bigger_sheet_in_exact_chunks(tmp_path: Path, dataset: 
     sheet = book.create_sheet("orders")
     sheet.append(HEADER)
     for i in range(1, 1_501):
-        sheet.append([
-            i,
-            f"c{rng.randrange(99)}@example.com",
-            round(rng.uniform(0, 500), 2) if i % 13 else rng.uniform(-1e9, 1e9),
-            dt.datetime(2024, 1, 1) + dt.timedelta(seconds=rng.randrange(10**7)),
-            rng.random() < 0.5,
-            None if i % 3 else f"note {i}",
-        ])  # fmt: skip
+        sheet.append(
+            [
+                i,
+                f"c{rng.randrange(99)}@example.com",
+                round(rng.uniform(0, 500), 2) if i % 13 else rng.uniform(-1e9, 1e9),
+                dt.datetime(2024, 1, 1) + dt.timedelta(seconds=rng.randrange(10**7)),
+                rng.random() < 0.5,
+                None if i % 3 else f"note {i}",
+            ]
+        )
         if i % 400 == 0:
             sheet.append([])  # a blank row: its number is skipped
     path = tmp_path / "big.xlsx"
@@ -173,11 +212,16 @@ def test_formulas_give_cached_values_never_formula_text(tmp_path: Path, dataset:
     path = patch_member(
         path,
         "xl/worksheets/sheet1.xml",
-        lambda xml: xml.replace(b"<f>2*3</f><v></v>", b"<f>2*3</f><v>6</v>")
-        .replace(b"<f>2*3</f><v />", b"<f>2*3</f><v>6</v>")
-        .replace(b"</row></sheetData>", b'</row><row r="3"><c r="A3"><v>2</v></c>'
-                 b'<c r="C3" t="e"><f>1/0</f><v>#DIV/0!</v></c></row></sheetData>'),
-    )  # fmt: skip
+        lambda xml: (
+            xml.replace(b"<f>2*3</f><v></v>", b"<f>2*3</f><v>6</v>")
+            .replace(b"<f>2*3</f><v />", b"<f>2*3</f><v>6</v>")
+            .replace(
+                b"</row></sheetData>",
+                b'</row><row r="3"><c r="A3"><v>2</v></c>'
+                b'<c r="C3" t="e"><f>1/0</f><v>#DIV/0!</v></c></row></sheetData>',
+            )
+        ),
+    )
     rows = rows_both_ways(path, dataset)
     assert [(r["amount"], r["notes"]) for r in rows] == [("6", None), ("#DIV/0!", None)]
 

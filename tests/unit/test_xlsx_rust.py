@@ -15,7 +15,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from producer.errors import ParseError
 from producer.readers import xlsx_rust
 from producer.readers.base import ReaderLimits
-from producer.readers.xlsx_guard import ENTITIES, NOT_XLSX
+from producer.readers.xlsx.constants import ENTITIES, NOT_XLSX
 
 pytestmark = pytest.mark.skipif(
     not xlsx_rust.available(), reason="bulkflow_xlsx is not built (make install needs cargo)"

@@ -90,9 +90,13 @@ def book(
     return path
 
 
-HEADER_ROW = '<row r="1">' + "".join(
-    f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{n}</t></is></c>' for i, n in enumerate(NAMES)
-) + "</row>"  # fmt: skip
+HEADER_ROW = (
+    '<row r="1">'
+    + "".join(
+        f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{n}</t></is></c>' for i, n in enumerate(NAMES)
+    )
+    + "</row>"
+)
 
 
 def stream_rows(path: Path, dataset: Dataset, chunk: int = 7) -> list[dict[str, Any]]:
@@ -159,9 +163,11 @@ def test_shared_strings_rich_text_and_phonetic_hints(tmp_path: Path, dataset: Da
         "<si><t/></si>",
         "<si><t>caf\u00e9 &amp; \u65e5\u672c</t></si>",
     ]
-    header = '<row r="1">' + "".join(
-        f'<c r="{chr(65 + i)}1" t="s"><v>{i}</v></c>' for i in range(8)
-    ) + "</row>"  # fmt: skip
+    header = (
+        '<row r="1">'
+        + "".join(f'<c r="{chr(65 + i)}1" t="s"><v>{i}</v></c>' for i in range(8))
+        + "</row>"
+    )
     rows = header + "".join(
         f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}" t="s"><v>{s}</v></c></row>'
         for n, s in zip(range(2, 9), range(8, 15), strict=True)
@@ -199,11 +205,27 @@ def test_inline_rich_text_and_every_other_kind(tmp_path: Path, dataset: Dataset)
     path = book(tmp_path / "k.xlsx", rows)
     got = stream_rows(path, dataset)
     assert [{k: v for k, v in r.items() if v is not None} for r in got] == [
-        {"a": "1", "b": "rich", "c": "TRUE", "d": "#N/A", "e": "1x", "f": "0.333333333",
-         "g": "2024-05-06T07:08:09", "h": "  pad ", ROW_COLUMN: 2},
-        {"a": "100000000000000000000", "b": "-0.000001", "c": "FALSE", "d": "#DIV/0!",
-         "f": "7", "g": "2024-05-06", ROW_COLUMN: 3},
-    ]  # fmt: skip
+        {
+            "a": "1",
+            "b": "rich",
+            "c": "TRUE",
+            "d": "#N/A",
+            "e": "1x",
+            "f": "0.333333333",
+            "g": "2024-05-06T07:08:09",
+            "h": "  pad ",
+            ROW_COLUMN: 2,
+        },
+        {
+            "a": "100000000000000000000",
+            "b": "-0.000001",
+            "c": "FALSE",
+            "d": "#DIV/0!",
+            "f": "7",
+            "g": "2024-05-06",
+            ROW_COLUMN: 3,
+        },
+    ]
     assert got == openpyxl_rows(path, dataset)
 
 
@@ -215,8 +237,24 @@ STYLES = (
     '<xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="20"/><xf numFmtId="47"/>'
     '<xf numFmtId="166"/><xf numFmtId="4"/></cellXfs>'
 )
-SERIALS = ["45000", "45000.5", "45000.999999999", "0.25", "0.0000001", "1", "59", "60", "61",
-           "61.5", "-1", "2958465.9", "3000000", "1e10", "45123.123456789", "45000.0000058"]  # fmt: skip
+SERIALS = [
+    "45000",
+    "45000.5",
+    "45000.999999999",
+    "0.25",
+    "0.0000001",
+    "1",
+    "59",
+    "60",
+    "61",
+    "61.5",
+    "-1",
+    "2958465.9",
+    "3000000",
+    "1e10",
+    "45123.123456789",
+    "45000.0000058",
+]
 
 
 @pytest.mark.parametrize("date1904", [False, True], ids=["1900", "1904"])
@@ -234,8 +272,11 @@ def test_date_styles_by_serial(tmp_path: Path, dataset: Dataset, date1904: bool)
         first = got[1]  # 45000.5
         assert (first["b"], first["c"], first["d"]) == ("2023-03-15T12:00:00",) * 3
         assert (first["e"], first["f"], first["g"], first["h"]) == (
-            "1080012:00:00", "2023-03-15T12:00:00", "2023-03-15T12:00:00", "45000.5"
-        )  # fmt: skip
+            "1080012:00:00",
+            "2023-03-15T12:00:00",
+            "2023-03-15T12:00:00",
+            "45000.5",
+        )
         assert got[2]["b"] == "2023-03-16"  # 45000.999999999 rounds to the next midnight
         assert got[3]["b"] == "06:00:00"  # a time of day
         assert got[11]["b"] == "9999-12-31T21:36:00"

@@ -59,9 +59,9 @@ def chunk_rows_for(upload: UploadRecord, settings: Settings, lag_chunks: int) ->
 def _job_event(upload: UploadRecord, kind: str, **fields: object) -> bytes:
     event = JobEvent(
         job_id=upload.job_id,
-        kind=kind,
+        kind=kind,  # type: ignore[arg-type]
         tenant=upload.tenant,
-        dataset=upload.dataset,  # type: ignore[arg-type]
+        dataset=upload.dataset,
         filename=upload.filename,
         tier=upload.tier,
         submitted_at=upload.submitted_at,

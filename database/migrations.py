@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from database.schema_diff import StoredColumn, TableSpec, added_columns
+from database.schema_diff import SchemaChangeRefused, StoredColumn, TableSpec, added_columns
 from database.tables import (
     CREATE_ATTEMPTS,
     RESERVED_COLUMNS,
@@ -32,7 +32,7 @@ from database.tables import (
     schema_versions,
     shared_metadata,
 )
-from schemas.dataset import Dataset
+from schemas.dataset import Dataset, DatasetRegistry
 
 _RACE_ERRORS = (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError)
 
@@ -64,6 +64,26 @@ def ensure_schema(
             if attempt == attempts - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
+
+
+def migrate_datasets(engine: Engine, registry: DatasetRegistry) -> list[str]:
+    """Bring every dataset's table up to date, at a process's start; the names done.
+
+    Raises one SchemaChangeRefused naming every dataset whose YAML would lose data, so a
+    worker refuses to start (and `bulkflow datasets migrate` says what to do) instead of
+    dead-lettering that dataset's chunks one by one."""
+    refused: list[str] = []
+    done: list[str] = []
+    for name in registry.names():
+        source = str(registry.directory / f"{name}.yaml")
+        try:
+            ensure_schema(engine, registry.get(name), source=source)
+            done.append(name)
+        except SchemaChangeRefused as exc:
+            refused.append(str(exc))
+    if refused:
+        raise SchemaChangeRefused("\n".join(refused))
+    return done
 
 
 def applied_versions(engine: Engine, dataset: str) -> list[tuple[int, TableSpec]]:

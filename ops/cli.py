@@ -108,6 +108,26 @@ def topics_create() -> None:
     console.print(f"{len(report.created)} created, {len(report.existing)} already there")
 
 
+@datasets_app.command("migrate")
+def datasets_migrate() -> None:
+    """Bring every dataset's table up to date with its YAML (workers do it at start too).
+
+    Adding a column is applied; a change that would lose data is refused, with what to do.
+    """
+    from database.engine import make_engine
+    from database.migrations import migrate_datasets
+    from schemas.dataset import DatasetRegistry
+
+    settings = get_settings()
+    try:
+        done = migrate_datasets(
+            make_engine(settings.db_url), DatasetRegistry(settings.datasets_dir)
+        )
+    except BulkflowError as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"{len(done)} dataset tables up to date: {', '.join(done) or 'none'}")
+
+
 @datasets_app.command("schema")
 def datasets_schema(
     name: str = typer.Argument(..., help="the dataset's name"),

@@ -51,6 +51,7 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
     app = build_faust_app(settings, worker_app_id(settings, tiers))
     names = topic_names(settings)
     handler = ChunkHandler(settings.db_url, DatasetRegistry(settings.datasets_dir))
+    handler.prepare()  # a dataset change that would lose data stops the worker here
     executor = ThreadPoolExecutor(max_workers=sum(settings.concurrency(t) for t in tiers))
     chunk_results = _raw_topic(app, names.chunk_results)
     dlq = _raw_topic(app, names.dlq)

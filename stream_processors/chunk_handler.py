@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pyarrow as pa
+from sqlalchemy import exc as sa_exc
 
 from database.chunk_store import save_chunk_tx
 from database.engine import make_engine
-from database.migrations import ensure_schema
+from database.migrations import ensure_schema, migrate_datasets
 from database.schema_diff import SchemaChangeRefused
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
@@ -58,6 +59,20 @@ class ChunkHandler:
         self._conflicted: BoundedDict[None] = BoundedDict(CONFLICTED_JOBS_KEPT)
         self._lock = threading.Lock()
         self.stopping = threading.Event()
+
+    def prepare(self) -> None:
+        """Migrate every dataset's table at start. A change that would lose data stops the
+        start (SchemaChangeRefused); a database that does not answer yet is left to the
+        first chunk of each dataset, which retries."""
+        try:
+            done = migrate_datasets(self.engine, self.datasets)
+        except SchemaChangeRefused:
+            raise
+        except (sa_exc.SQLAlchemyError, OSError) as exc:
+            log.warning("dataset tables not checked at start (%s); the first chunk will", exc)
+            return
+        with self._lock:
+            self._ready.update(done)
 
     def _dataset(self, name: str) -> Dataset:
         dataset = self.datasets.get(name)

@@ -23,7 +23,8 @@ def datasets_with(tmp_path: Path, folder: str, amount_type: str, extra: bool = F
     for column in spec["columns"]:
         if column["name"] == "amount":
             column["type"] = amount_type
-            column.pop("scale", None) if amount_type != "decimal" else None
+            if amount_type != "decimal":
+                column.pop("scale", None)
     if extra:
         spec["columns"].append({"name": "channel", "type": "string"})
     target = tmp_path / folder

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from database.chunk_store import save_chunk_tx
+from database.dead_letters import record_failure
 from database.engine import make_engine
 from database.migrations import ensure_schema
 from database.schema_diff import SchemaChangeRefused
@@ -34,6 +35,7 @@ T = TypeVar("T")
 ERROR_SAMPLES = 5
 MAX_BACKOFF_S = 30.0
 CONFLICTED_JOBS_KEPT = 1024
+SHARED_TABLES = ""  # in ChunkHandler._ready: the shared tables exist (no dataset is named "")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class ChunkOutput:
     results_payload: bytes | None = None  # valid typed rows (Arrow IPC) for downstream
     dataset: str | None = None
     dead_letter_reason: str | None = None
+    already_saved: bool = False  # the ledger held the chunk: nothing was written again
 
 
 class ChunkHandler:
@@ -85,7 +88,11 @@ class ChunkHandler:
                 time.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF_S)
 
-    def handle(self, headers: Any, payload: bytes) -> ChunkOutput:
+    def handle(
+        self, headers: Any, payload: bytes, *, source_topic: str | None = None, persist: bool = True
+    ) -> ChunkOutput:
+        """``persist=False`` validates only (a replay that re-emits results): nothing is
+        written, not even a dead letter."""
         started = time.perf_counter()
         try:
             meta = ChunkHeaders.from_kafka(headers)
@@ -97,42 +104,104 @@ class ChunkHandler:
             if ROW_COLUMN not in batch.schema.names:
                 raise pa.ArrowInvalid(f"the batch has no {ROW_COLUMN} column")
         except SchemaChangeRefused as exc:
-            return self._dead(meta, str(exc), started)
+            return self._dead(meta, str(exc), started, source_topic, persist)
         except DatasetError as exc:
-            return self._dead(meta, f"unknown dataset: {exc}", started)
+            return self._dead(meta, f"unknown dataset: {exc}", started, source_topic, persist)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-            return self._dead(meta, f"the chunk payload cannot be decoded: {exc}", started)
+            reason = f"the chunk payload cannot be decoded: {exc}"
+            return self._dead(meta, reason, started, source_topic, persist)
         checked = validate_batch(batch, dataset)
+        if not persist:
+            return self._validated(meta, dataset, checked, started)
         try:
             saved = self._retry(
                 lambda: save_chunk_tx(
-                    self.engine, dataset, job_id=meta.job_id, tenant=meta.tenant,
-                    chunk_no=meta.chunk_no, valid=checked.valid, errors=checked.errors,
+                    self.engine,
+                    dataset,
+                    job_id=meta.job_id,
+                    tenant=meta.tenant,
+                    chunk_no=meta.chunk_no,
+                    valid=checked.valid,
+                    errors=checked.errors,
                     expect_conflicts=meta.job_id in self._conflicted,
                 ),
                 f"saving chunk {meta.job_id}:{meta.chunk_no}",
-            )  # fmt: skip
+            )
         except PermanentChunkError as exc:
-            return self._dead(meta, str(exc), started)
+            return self._dead(meta, str(exc), started, source_topic, persist)
         if saved.key_conflict:
             with self._lock:
                 self._conflicted.remember(meta.job_id, None)
         result = ChunkResult(
-            job_id=meta.job_id, chunk_no=meta.chunk_no, rows_ok=saved.rows_ok,
-            rows_failed=saved.rows_failed, error_samples=checked.errors[:ERROR_SAMPLES],
+            job_id=meta.job_id,
+            chunk_no=meta.chunk_no,
+            rows_ok=saved.rows_ok,
+            rows_failed=saved.rows_failed,
+            error_samples=checked.errors[:ERROR_SAMPLES],
             duration_ms=(time.perf_counter() - started) * 1000,
-        )  # fmt: skip
+        )
+        payload_out = encode_batch(_one_batch(checked.valid)) if checked.valid.num_rows else None
+        return ChunkOutput(
+            meta.job_id, result, payload_out, dataset.name, already_saved=saved.already_saved
+        )
+
+    def _validated(
+        self, meta: ChunkHeaders, dataset: Dataset, checked: Any, started: float
+    ) -> ChunkOutput:
+        result = ChunkResult(
+            job_id=meta.job_id,
+            chunk_no=meta.chunk_no,
+            rows_ok=checked.valid.num_rows,
+            rows_failed=len({e.row for e in checked.errors}),
+            error_samples=checked.errors[:ERROR_SAMPLES],
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
         payload_out = encode_batch(_one_batch(checked.valid)) if checked.valid.num_rows else None
         return ChunkOutput(meta.job_id, result, payload_out, dataset.name)
 
-    def _dead(self, meta: ChunkHeaders, reason: str, started: float) -> ChunkOutput:
+    def _dead(
+        self,
+        meta: ChunkHeaders,
+        reason: str,
+        started: float,
+        source_topic: str | None = None,
+        persist: bool = True,
+    ) -> ChunkOutput:
         log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)
+        if persist:
+            self._record_dead_letter(meta, reason, source_topic)
         result = ChunkResult(
-            job_id=meta.job_id, chunk_no=meta.chunk_no, rows_ok=0, rows_failed=meta.row_count,
-            duration_ms=(time.perf_counter() - started) * 1000, dead_lettered=True,
+            job_id=meta.job_id,
+            chunk_no=meta.chunk_no,
+            rows_ok=0,
+            rows_failed=meta.row_count,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            dead_lettered=True,
             reason=reason,
-        )  # fmt: skip
+        )
         return ChunkOutput(meta.job_id, result, dead_letter_reason=reason)
+
+    def _record_dead_letter(self, meta: ChunkHeaders, reason: str, source: str | None) -> None:
+        # The DLQ topic keeps the payload; this row is the letter's state (dlq list/redrive).
+        # A database that refuses it must not stop the worker: the topic still has the letter.
+        try:
+            if SHARED_TABLES not in self._ready:  # a letter may come before any dataset
+                self._retry(lambda: ensure_schema(self.engine), "create tables")
+                self._ready.add(SHARED_TABLES)
+            self._retry(
+                lambda: record_failure(
+                    self.engine,
+                    job_id=meta.job_id,
+                    chunk_no=meta.chunk_no,
+                    tenant=meta.tenant,
+                    dataset=meta.dataset,
+                    source_topic=source,
+                    reason=reason,
+                ),
+                f"recording dead letter {meta.job_id}:{meta.chunk_no}",
+            )
+        except Exception:
+            log.exception("chunk %s:%d: dead letter not recorded", meta.job_id, meta.chunk_no)
 
     def close(self) -> None:
         self.stopping.set()

@@ -48,6 +48,8 @@ def reparse_job(settings: Settings, job_id: str, tenant: str | None = None) -> J
     with Publisher(settings) as publisher:
         outcome = publish_job(upload, settings, publisher, datasets, publish_failure=False)
     if not outcome.sealed:
-        raise OpsError(f"job {job_id}: the file cannot be parsed now ({outcome.reason}); "
-                       "nothing was changed on the job")
+        raise OpsError(
+            f"job {job_id}: the file cannot be parsed now ({outcome.reason}); "
+            "nothing was changed on the job"
+        )
     return outcome

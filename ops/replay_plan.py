@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from schemas.settings import Tier
+
 Target = Literal["db", "results", "both"]
 TARGETS: tuple[Target, ...] = ("db", "results", "both")
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -38,7 +40,7 @@ def parse_time(text: str, now: datetime) -> datetime:
 class ChunkRef:
     """One chunk record found on ``chunks.<tier>``, by its headers."""
 
-    tier: str
+    tier: Tier
     partition: int
     offset: int
     timestamp_ms: int
@@ -62,6 +64,7 @@ class JobFacts:
     dataset: str
     state: str
     chunks_total: int | None
+    tier: Tier = "high"
 
 
 @dataclass(frozen=True)
@@ -133,19 +136,16 @@ def refusals(
             f"unknown dataset {selection.dataset!r} (known: {', '.join(sorted(known))})"
         )
     seen: dict[str, ChunkRef] = {}
-    for ref in found:
-        seen.setdefault(ref.job_id, ref)
+    for found_ref in found:
+        seen.setdefault(found_ref.job_id, found_ref)
     for job_id in selection.jobs:
-        facts, ref = jobs.get(job_id), seen.get(job_id)
-        if facts is None and ref is None:
+        owner: JobFacts | ChunkRef | None = jobs.get(job_id) or seen.get(job_id)
+        if owner is None:
             problems.append(f"unknown job {job_id!r}: no status and no chunk records of it")
-            continue
-        tenant = facts.tenant if facts is not None else ref.tenant  # type: ignore[union-attr]
-        dataset = facts.dataset if facts is not None else ref.dataset  # type: ignore[union-attr]
-        if selection.tenant is not None and tenant != selection.tenant:
+        elif selection.tenant is not None and owner.tenant != selection.tenant:
             problems.append(f"job {job_id!r} is not tenant {selection.tenant!r}'s")
-        elif dataset not in known:
-            problems.append(f"job {job_id!r} is of unknown dataset {dataset!r}")
+        elif owner.dataset not in known:
+            problems.append(f"job {job_id!r} is of unknown dataset {owner.dataset!r}")
     return problems
 
 

@@ -1,5 +1,6 @@
 """Every table bulkflow writes, declared here: ``ds_<dataset>`` per dataset, the chunk ledger,
-the row errors, the idempotency keys and the applied dataset schema versions."""
+the row errors, the idempotency keys, the applied dataset schema versions and the dead
+letters."""
 
 from __future__ import annotations
 
@@ -57,6 +58,26 @@ schema_versions = Table(
     sa.Column("fingerprint", sa.Text, nullable=False),
     sa.Column("columns", sa.Text, nullable=False),  # the column set and key, as JSON
     sa.Column("applied_at", UTCDateTime(), nullable=False),
+)
+# One row per dead-lettered chunk: the DLQ as a state (database/dead_letters.py). A letter is
+# resolved when the ledger holds its chunk; status says what an operator did with it.
+dead_letters = Table(
+    "bulkflow_dead_letters",
+    shared_metadata,
+    sa.Column("job_id", sa.Text, primary_key=True),
+    sa.Column("chunk_no", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("dataset", sa.Text, nullable=False),
+    sa.Column("source_topic", sa.Text),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),  # outstanding | redriven | discarded
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("first_failed_at", UTCDateTime(), nullable=False),
+    sa.Column("last_failed_at", UTCDateTime(), nullable=False),
+    sa.Column("redriven_at", UTCDateTime()),
+    sa.Column("discarded_at", UTCDateTime()),
+    sa.Column("discard_reason", sa.Text),
+    sa.Index("ix_bulkflow_dead_letters_status", "status"),
 )
 
 

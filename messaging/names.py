@@ -111,14 +111,20 @@ class GroupNames:
         """The API's /metrics follower of ``chunk-results``, one group per API process."""
         return f"{self.prefix}-api-stats-{instance}"
 
-    def dlq_list(self, instance: str) -> str:
-        """``bulkflow dlq list``: a look that commits nothing."""
-        return f"{self.prefix}-dlq-list-{instance}"
+    def dlq_read(self, instance: str) -> str:
+        """``bulkflow dlq redrive`` reading letters back: assigned, commits nothing (the
+        letters' state is in the database)."""
+        return f"{self.prefix}-dlq-read-{instance}"
 
-    @property
-    def dlq_redrive(self) -> str:
-        """``bulkflow dlq redrive``: shared by every run, so a letter is re-driven once."""
-        return f"{self.prefix}-dlq-redrive"
+    def replay_scan(self, instance: str) -> str:
+        """``bulkflow replay`` reading chunk records back: assigned, commits nothing, so no
+        worker group's position moves."""
+        return f"{self.prefix}-replay-scan-{instance}"
+
+    def job_lookup(self, instance: str) -> str:
+        """The operator commands reading the progress topic to learn a job's tenant, dataset
+        and state: assigned, commits nothing."""
+        return f"{self.prefix}-job-lookup-{instance}"
 
 
 def group_names(settings: Settings) -> GroupNames:

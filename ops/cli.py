@@ -23,10 +23,8 @@ broker_app = typer.Typer(no_args_is_help=True, help="The local Kafka broker (no 
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics: create the declared ones.")
 app.add_typer(broker_app, name="broker")
 app.add_typer(topics_app, name="topics")
-datasets_app = typer.Typer(no_args_is_help=True, help="Datasets: their result schemas.")
+datasets_app = typer.Typer(no_args_is_help=True, help="Datasets: tables and result schemas.")
 app.add_typer(datasets_app, name="datasets")
-dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: chunks that can never succeed.")
-app.add_typer(dlq_app, name="dlq")
 console = Console(stderr=True, soft_wrap=True)
 if not console.is_terminal:  # logs and CI: wide enough for the summary table
     console = Console(stderr=True, soft_wrap=True, width=140)
@@ -384,46 +382,21 @@ def errors(
         client.close()
 
 
-@app.command("replay")
-def replay(job: str = typer.Option(..., "--job")) -> None:
-    """Re-publish a job's chunks from its spooled file (nothing is written twice)."""
-    from ops.replay import replay_job
-
-    try:
-        outcome = replay_job(get_settings(), job)
-    except BulkflowError as exc:
-        raise fail(str(exc)) from exc
-    console.print(f"job {job}: {outcome.total_chunks} chunks re-published")
-
-
-@dlq_app.command("list")
-def dlq_list() -> None:
-    """The dead letters: job, chunk, source topic, reason."""
-    from ops.dlq import list_dead_letters
-
-    letters = list_dead_letters(get_settings())
-    for d in letters:
-        console.print(
-            f"{d.partition}:{d.offset}  job {d.job_id} chunk {d.chunk_no}  "
-            f"from {d.source_topic}: {d.reason}"
-        )
-    console.print(f"{len(letters)} dead letters")
-
-
-@dlq_app.command("redrive")
-def dlq_redrive(job: str | None = typer.Option(None, "--job")) -> None:
-    """Send dead letters (of one job, or all) back to their chunk topic."""
-    from ops.dlq import redrive
-
-    console.print(f"{redrive(get_settings(), job_id=job)} dead letters re-driven")
-
-
 @app.command("demo")
 def demo() -> None:
     """Broker, topics, pipeline, sample uploads at once, live progress, a summary; then stop."""
     from ops.demo import run_demo
 
     raise typer.Exit(run_demo(get_settings(), console))
+
+
+def _register_operator_commands() -> None:
+    from ops.cli_replay import register
+
+    register(app, console, fail)
+
+
+_register_operator_commands()
 
 
 def main() -> None:

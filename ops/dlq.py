@@ -1,117 +1,125 @@
-"""Dead letters: list them, and re-drive them onto the chunk topic they came from."""
+"""Dead letters as a state: list the outstanding ones, re-drive them, discard them.
+
+The state lives in the database (``bulkflow_dead_letters``, database/dead_letters.py); the
+DLQ topic keeps the letters' payloads, which a redrive reads back and re-publishes onto the
+chunk topic they came from.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from confluent_kafka import Consumer, Message, TopicPartition
+from sqlalchemy import Engine
 
-from messaging.clients import consumer_config
+from database.dead_letters import DeadLetterRow, list_letters, mark
+from database.engine import make_engine
+from database.migrations import ensure_schema
 from messaging.names import group_names, instance_id, topic_names
+from ops.errors import OpsError
+from ops.topic_scan import headers_of, scan_topic
 from producer.publisher import Publisher
-from schemas.records import DLQ_HEADERS, H_ERROR, H_SOURCE_TOPIC, ChunkHeaders
+from schemas.records import DLQ_HEADERS, H_SOURCE_TOPIC, ChunkHeaders
 from schemas.settings import Settings
-
-POLL_S = 1.0
 
 
 @dataclass(frozen=True)
-class DeadLetter:
-    offset: int
-    partition: int
-    key: str
-    source_topic: str | None
-    reason: str
-    job_id: str | None
-    chunk_no: int | None
+class RedriveReport:
+    redriven: list[DeadLetterRow] = field(default_factory=list)
+    # outstanding letters whose record has left the DLQ topic (past its retention)
+    not_found: list[DeadLetterRow] = field(default_factory=list)
 
 
-def _headers(msg: Message) -> dict[str, bytes]:
-    raw: Any = msg.headers() or []
-    pairs: list[tuple[str, Any]] = list(raw.items() if isinstance(raw, dict) else raw)
-    return {k: v if isinstance(v, bytes) else str(v).encode() for k, v in pairs if v is not None}
+def letters_engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.db_url)
+    ensure_schema(engine)  # a fresh database has no letters, and says so
+    return engine
 
 
-def _describe(msg: Message) -> DeadLetter:
-    found = _headers(msg)
+def list_dead_letters(
+    settings: Settings,
+    *,
+    include_all: bool = False,
+    job_ids: Iterable[str] = (),
+    reason: str | None = None,
+) -> list[DeadLetterRow]:
+    engine = letters_engine(settings)
     try:
-        meta: ChunkHeaders | None = ChunkHeaders.from_kafka(found)
-    except (KeyError, ValueError):
-        meta = None
-    source = found.get(H_SOURCE_TOPIC)
-    return DeadLetter(
-        offset=msg.offset() or 0,
-        partition=msg.partition() or 0,
-        key=(msg.key() or b"").decode(errors="replace"),
-        source_topic=source.decode() if source else None,
-        reason=found.get(H_ERROR, b"").decode(errors="replace"),
-        job_id=meta.job_id if meta else None,
-        chunk_no=meta.chunk_no if meta else None,
-    )
-
-
-def _drain(consumer: Consumer, topic: str, idle_polls: int = 5) -> Iterator[Message]:
-    """What the topic holds now: stops at the end offsets seen at the start, so a letter
-    that comes back while we re-drive is left for the next run (no endless loop)."""
-    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-    ends = {
-        p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-        for p in partitions
-    }
-    pending = {p for p, end in ends.items() if end > 0}
-    idle = 0
-    while pending and idle < idle_polls:
-        messages = consumer.consume(num_messages=500, timeout=POLL_S)
-        idle = 0 if messages else idle + 1
-        for msg in messages:
-            partition, offset = msg.partition(), msg.offset()
-            if msg.error() is not None or partition not in pending or offset is None:
-                continue
-            if offset >= ends[partition] - 1:
-                pending.discard(partition)
-            if offset < ends[partition]:
-                yield msg
-
-
-def dlq_consumer_config(settings: Settings, group: str) -> dict[str, Any]:
-    return consumer_config(settings.kafka_bootstrap, group, offsets_reset="earliest")
-
-
-def _dlq_consumer(settings: Settings, group: str) -> tuple[Consumer, str]:
-    consumer = Consumer(dlq_consumer_config(settings, group))
-    topic = topic_names(settings).dlq
-    consumer.subscribe([topic])
-    return consumer, topic
-
-
-def list_dead_letters(settings: Settings) -> list[DeadLetter]:
-    consumer, topic = _dlq_consumer(settings, group_names(settings).dlq_list(instance_id()))
-    try:
-        return [_describe(m) for m in _drain(consumer, topic)]
+        return list_letters(
+            engine, include_all=include_all, job_ids=job_ids, reason_contains=reason
+        )
     finally:
-        consumer.close()
+        engine.dispose()
 
 
-def redrive(settings: Settings, job_id: str | None = None) -> int:
-    """Re-publish dead letters (of one job, or all) to their source topic; a re-driven
-    chunk that succeeds replaces its failure in the job's counts. Each dead letter is
-    re-driven once by an unfiltered redrive: its group commits what it has handled."""
-    consumer, topic = _dlq_consumer(settings, group_names(settings).dlq_redrive)
-    count = 0
+def redrive(
+    settings: Settings, *, job_ids: Iterable[str] = (), reason: str | None = None
+) -> RedriveReport:
+    """Re-publish outstanding letters (of some jobs, with a reason, or all) onto their chunk
+    topic and mark them re-driven. A letter that fails again is outstanding again, one
+    attempt more (the worker records it); one that succeeds is resolved by its ledger row."""
+    engine = letters_engine(settings)
     try:
+        wanted = {
+            (d.job_id, d.chunk_no): d
+            for d in list_letters(engine, job_ids=job_ids, reason_contains=reason)
+        }
+        if not wanted:
+            return RedriveReport()
+        latest = _latest_records(settings, set(wanted))
+        found = [wanted[key] for key in wanted if key in latest]
+        # marked first: a failure the worker records after this wins (outstanding again)
+        mark(engine, [(d.job_id, d.chunk_no) for d in found], "redriven")
         with Publisher(settings) as publisher:
-            for msg in _drain(consumer, topic):
-                letter = _describe(msg)
-                if letter.source_topic and (job_id is None or letter.job_id == job_id):
-                    headers = [(k, v) for k, v in _headers(msg).items() if k not in DLQ_HEADERS]
-                    publisher.produce(letter.source_topic, msg.value(), msg.key(), headers)
-                    count += 1
+            for d in found:
+                topic, key, value, headers = latest[(d.job_id, d.chunk_no)]
+                publisher.produce(topic, value, key, headers)
             publisher.flush()
-            # a job-filtered redrive leaves the other jobs' letters for a later redrive
-            if count and job_id is None:
-                consumer.commit(asynchronous=False)
+        return RedriveReport(found, [d for key, d in wanted.items() if key not in latest])
     finally:
-        consumer.close()
-    return count
+        engine.dispose()
+
+
+Record = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]
+
+
+def _latest_records(
+    settings: Settings, wanted: set[tuple[str, int]]
+) -> dict[tuple[str, int], Record]:
+    """The last DLQ record of each wanted letter, as (source topic, key, value, headers)."""
+    names = topic_names(settings)
+    group = group_names(settings).dlq_read(instance_id())
+    latest: dict[tuple[str, int], Record] = {}
+    for msg in scan_topic(settings, names.dlq, group):
+        found = headers_of(msg)
+        try:
+            meta = ChunkHeaders.from_kafka(found)
+        except (KeyError, ValueError):
+            continue  # no job to name: such a letter was never recorded either
+        source = found.get(H_SOURCE_TOPIC)
+        if (meta.job_id, meta.chunk_no) not in wanted or not source:
+            continue
+        headers = [(k, v) for k, v in found.items() if k not in DLQ_HEADERS]
+        latest[(meta.job_id, meta.chunk_no)] = (source.decode(), msg.key(), msg.value(), headers)
+    return latest
+
+
+def discard(
+    settings: Settings,
+    why: str,
+    *,
+    job_ids: Iterable[str] = (),
+    chunk_no: int | None = None,
+    reason: str | None = None,
+) -> list[DeadLetterRow]:
+    """Mark outstanding letters discarded, with why; they leave the default listing."""
+    if not why.strip():
+        raise OpsError("say why the letters are discarded (--why)")
+    engine = letters_engine(settings)
+    try:
+        letters = list_letters(engine, job_ids=job_ids, reason_contains=reason)
+        chosen = [d for d in letters if chunk_no is None or d.chunk_no == chunk_no]
+        mark(engine, [(d.job_id, d.chunk_no) for d in chosen], "discarded", discard_reason=why)
+        return chosen
+    finally:
+        engine.dispose()

@@ -1,35 +1,270 @@
-"""Replay a job: parse its spooled file again and re-publish its chunks.
+"""Replay chunk records from ``chunks.<tier>`` through the normal worker path (ChunkHandler).
 
-The database writes nothing twice (the chunk ledger), the aggregator counts nothing twice,
-and downstream subscribers of ``results.<dataset>`` get the rows again."""
+Two passes over the topics, both with a consumer that commits nothing: the first reads the
+records' headers and makes the plan (ops/replay_plan.py), which may refuse the request
+before anything is sent; the second replays the planned records. ``--to db`` writes the
+chunks the ledger lacks (exactly once: the ledger) and sends their chunk results, so a
+chunk that had been dead-lettered replaces its failure in the job's counts (a counted chunk
+is not counted again, and no job event is sent: a job's status never moves back).
+``--to results`` re-emits the valid rows on ``results.<dataset>`` with a ``replay_id``
+header. The run is recorded on ``events`` (replay.started, replay.completed).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+import sqlalchemy as sa
+from confluent_kafka import Message
+
+from database.engine import make_engine
+from database.migrations import ensure_schema
+from database.tables import ledger
+from messaging.names import TopicNames, group_names, instance_id, topic_names
 from ops.errors import OpsError
-from producer.jobs import JobOutcome, publish_job
+from ops.replay_plan import (
+    ChunkRef,
+    JobFacts,
+    ReplayPlan,
+    Selection,
+    Target,
+    build_plan,
+    refusals,
+    retention_advice,
+)
+from ops.topic_scan import headers_of, retention_ms, scan_topic
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
-from schemas.records import UploadRecord
-from schemas.settings import Settings
-from schemas.spool import Spool
+from schemas.records import H_REPLAY_ID, ChunkHeaders, JobReplayedEvent, UploadStatus
+from schemas.replay_events import ReplayEvent
+from schemas.settings import TIERS, Settings, Tier
+from stream_processors.chunk_handler import ChunkHandler
 
 
-def find_upload(settings: Settings, job_id: str) -> UploadRecord:
-    spool = Spool.of(settings)
-    record = spool.find_upload_record(job_id)
-    if record is None:
-        raise OpsError(
-            f"no spooled upload for job {job_id} in {spool.folder}; "
-            "only jobs uploaded through this spool can be replayed"
-        )
-    return UploadRecord.model_validate_json(record.read_text())
+@dataclass
+class ReplayReport:
+    replay_id: str
+    plan: ReplayPlan
+    selection: Selection
+    notes: list[str] = field(default_factory=list)  # retention: what cannot be replayed
+    written: int = 0
+    skipped: int = 0
+    emitted: int = 0
+    dead_lettered: int = 0
 
 
-def replay_job(settings: Settings, job_id: str) -> JobOutcome:
-    upload = find_upload(settings, job_id)
-    if not Path(upload.spool_path).exists():
-        raise OpsError(f"the spooled file of job {job_id} is gone: {upload.spool_path}")
-    with Publisher(settings) as publisher:
-        return publish_job(upload, settings, publisher, DatasetRegistry(settings.datasets_dir))
+def _since_ms(selection: Selection) -> int | None:  # the first record the window can hold
+    return int(selection.since.timestamp() * 1000) if selection.since else None
+
+
+def _chunk_refs(settings: Settings, selection: Selection) -> list[ChunkRef]:
+    names, group = topic_names(settings), group_names(settings).replay_scan(instance_id())
+    refs = []
+    for tier in TIERS:
+        for msg in scan_topic(settings, names.chunks(tier), group, since_ms=_since_ms(selection)):
+            ref = _ref(tier, msg)
+            if ref is not None:
+                refs.append(ref)
+    return refs
+
+
+def _ref(tier: Tier, msg: Message) -> ChunkRef | None:
+    try:
+        meta = ChunkHeaders.from_kafka(headers_of(msg))
+    except (KeyError, ValueError):
+        return None  # no job to replay it for
+    return ChunkRef(
+        tier=tier,
+        partition=msg.partition() or 0,
+        offset=msg.offset() or 0,
+        timestamp_ms=msg.timestamp()[1],
+        job_id=meta.job_id,
+        chunk_no=meta.chunk_no,
+        rows=meta.row_count,
+        tenant=meta.tenant,
+        dataset=meta.dataset,
+    )
+
+
+def known_jobs(settings: Settings) -> dict[str, JobFacts]:
+    """Every job's last status on the compacted progress topic."""
+    names = topic_names(settings)
+    group = group_names(settings).job_lookup(instance_id())
+    jobs: dict[str, JobFacts] = {}
+    for msg in scan_topic(settings, names.progress, group):
+        value = msg.value()
+        if not value:
+            continue
+        s = UploadStatus.model_validate_json(value)
+        jobs[s.job_id] = JobFacts(s.job_id, s.tenant, s.dataset, s.state, s.chunks_total, s.tier)
+    return jobs
+
+
+def _ledger_holds(settings: Settings, refs: list[ChunkRef]) -> set[tuple[str, int]]:
+    job_ids = sorted({r.job_id for r in refs})
+    if not job_ids:
+        return set()
+    engine = make_engine(settings.db_url)
+    try:
+        ensure_schema(engine)
+        held: set[tuple[str, int]] = set()
+        with engine.connect() as conn:
+            for start in range(0, len(job_ids), 500):
+                query = sa.select(ledger.c.job_id, ledger.c.chunk_no).where(
+                    ledger.c.job_id.in_(job_ids[start : start + 500])
+                )
+                held.update((j, int(c)) for j, c in conn.execute(query))
+        return held
+    finally:
+        engine.dispose()
+
+
+def plan_replay(settings: Settings, selection: Selection, target: Target) -> ReplayReport:
+    """Read the topics and the ledger, make the plan; raises OpsError when refused."""
+    datasets = DatasetRegistry(settings.datasets_dir).names()
+    refs = _chunk_refs(settings, selection)
+    jobs = known_jobs(settings)
+    problems = refusals(selection, refs, jobs, datasets)
+    if problems:
+        raise OpsError("replay refused, nothing was sent: " + "; ".join(problems))
+    chosen = [r for r in refs if selection.matches(r)]
+    plan = build_plan(selection, chosen, jobs, _ledger_holds(settings, chosen), target)
+    report = ReplayReport(uuid.uuid4().hex[:12], plan, selection)
+    report.notes = _retention_notes(settings, selection, plan, jobs)
+    return report
+
+
+def _retention_notes(
+    settings: Settings, selection: Selection, plan: ReplayPlan, jobs: dict[str, JobFacts]
+) -> list[str]:
+    names, now = topic_names(settings), datetime.now(UTC)
+    notes = [
+        f"job {job_id}: {len(lost)} chunks are no longer on Kafka, not replayable "
+        f"(chunk numbers from {lost[0]})"
+        for job_id, lost in plan.gone.items()
+    ]
+    short_tiers = {jobs[j].tier for j in plan.gone if j in jobs}
+    for tier in TIERS:
+        topic = names.chunks(tier)
+        kept = retention_ms(settings, topic)
+        window = selection.since is not None and kept is not None
+        too_old = window and (now - selection.since).total_seconds() * 1000 > kept  # type: ignore[operator]
+        if too_old or tier in short_tiers:
+            notes.append(retention_advice(topic, kept, settings.kafka_bootstrap))
+    return notes
+
+
+ChunkDone = Callable[[ChunkRef, str], None]
+
+
+def run_replay(settings: Settings, report: ReplayReport, on_chunk: ChunkDone | None = None) -> None:
+    """Carry the plan out; ``on_chunk(ref, what)`` follows it (written, skipped, emitted,
+    dead-lettered)."""
+    plan, names = report.plan, topic_names(settings)
+    by_record = {(c.tier, c.partition, c.offset): c for c in plan.chunks}
+    handler = ChunkHandler(settings.db_url, DatasetRegistry(settings.datasets_dir))
+    group = group_names(settings).replay_scan(instance_id())
+    try:
+        with Publisher(settings) as publisher:
+            _event(publisher, names.events, report, "replay.started")
+            for tier in sorted({c.tier for c in plan.chunks}, key=TIERS.index):
+                topic = names.chunks(tier)
+                since_ms = min(c.timestamp_ms for c in plan.chunks if c.tier == tier)
+                for msg in scan_topic(settings, topic, group, since_ms=since_ms):
+                    ref = by_record.get((tier, msg.partition() or 0, msg.offset() or 0))
+                    if ref is None:
+                        continue
+                    what = _replay_one(handler, publisher, names, report, ref, msg, topic)
+                    if on_chunk is not None:
+                        on_chunk(ref, what)
+            publisher.flush()
+            for job in plan.jobs:
+                replayed = JobReplayedEvent(
+                    job_id=job.job_id,
+                    tenant=job.tenant,
+                    dataset=job.dataset,
+                    replay_id=report.replay_id,
+                    chunks=job.chunks,
+                )
+                publisher.produce(
+                    names.events, replayed.model_dump_json().encode(), job.job_id.encode()
+                )
+            _event(publisher, names.events, report, "replay.completed")
+            publisher.flush()
+    finally:
+        handler.close()
+
+
+def _replay_one(
+    handler: ChunkHandler,
+    publisher: Publisher,
+    names: TopicNames,
+    report: ReplayReport,
+    ref: ChunkRef,
+    msg: Message,
+    topic: str,
+) -> str:
+    target, chunk_headers = report.plan.target, list(headers_of(msg).items())
+    replay_header = (H_REPLAY_ID, report.replay_id.encode())
+    write = target != "results"
+    if target == "db" and ref.chunk not in report.plan.to_write:
+        report.skipped += 1
+        return "skipped"
+    # the replay id rides on the chunk's headers, so the worker path stamps it on every
+    # result record it makes (stream_processors/result_records.py)
+    output = handler.handle(
+        [*chunk_headers, replay_header], msg.value() or b"", source_topic=topic, persist=write
+    )
+    if output.dead_letter_reason is not None:
+        report.dead_lettered += 1
+        return "dead-lettered"
+    what = "emitted"
+    if write:
+        if output.already_saved:
+            report.skipped += 1
+            what = "skipped"
+        else:
+            report.written += 1
+            what = "written"
+            # the aggregator counts a chunk once; a dead chunk's failure is replaced
+            result = output.result.model_dump_json().encode()
+            publisher.produce(names.chunk_results, result, ref.job_id.encode(), [replay_header])
+    if target != "db" and output.results and output.dataset:
+        results_topic = names.results(output.dataset)
+        for record in output.results:
+            publisher.produce(results_topic, record.value, record.key, list(record.headers))
+        report.emitted += len(output.results)
+        what = "emitted" if target == "results" else what
+    return what
+
+
+def _event(publisher: Publisher, topic: str, report: ReplayReport, kind: str) -> None:
+    plan = report.plan
+    event = ReplayEvent(
+        type=kind,  # type: ignore[arg-type]
+        replay_id=report.replay_id,
+        target=plan.target,
+        selection=_described(report.selection),
+        jobs=[j.job_id for j in plan.jobs],
+        chunks=len(plan.chunks),
+        rows=plan.rows,
+        written=report.written,
+        skipped=report.skipped,
+        emitted=report.emitted,
+        dead_lettered=report.dead_lettered,
+        not_replayable=sum(len(v) for v in plan.gone.values()),
+    )
+    publisher.produce(topic, event.model_dump_json().encode(), report.replay_id.encode())
+
+
+def _described(selection: Selection) -> dict[str, str | list[str] | None]:
+    return {
+        "jobs": list(selection.jobs),
+        "dataset": selection.dataset,
+        "tenant": selection.tenant,
+        "since": selection.since.isoformat() if selection.since else None,
+        "until": selection.until.isoformat() if selection.until else None,
+    }

@@ -77,10 +77,16 @@ def publish_job(
     datasets: DatasetRegistry,
     lag_chunks: int = 0,
     limits: ReaderLimits = ReaderLimits(),
+    *,
+    publish_failure: bool = True,
 ) -> JobOutcome:
     """Parse and publish one upload. A file that cannot be parsed ends as parse_failed
-    (with a reason for a person); only Kafka failures raise (PublishError)."""
+    (with a reason for a person); only Kafka failures raise (PublishError).
+
+    ``publish_failure=False`` (an operator's re-parse) reports a failure in the outcome
+    only: a re-parse must never turn a job that went through into a failed one."""
     names = topic_names(settings)
+    failures_to = names.jobs if publish_failure else None
     started = time.monotonic()
     key = upload.job_id.encode()
     chunks = rows = 0
@@ -96,10 +102,10 @@ def publish_job(
             limits=limits,
         )
     except (ParseError, DatasetError) as exc:
-        return _fail(upload, publisher, names.jobs, str(exc), started)
+        return _fail(upload, publisher, failures_to, str(exc), started)
     except FileNotFoundError:
         return _fail(
-            upload, publisher, names.jobs, "the uploaded file is gone from the spool", started
+            upload, publisher, failures_to, "the uploaded file is gone from the spool", started
         )
     try:
         publisher.produce(
@@ -122,14 +128,14 @@ def publish_job(
             rows += headers.row_count
     except ParseError as exc:
         publisher.flush()
-        return _fail(upload, publisher, names.jobs, str(exc), started, chunks, rows)
+        return _fail(upload, publisher, failures_to, str(exc), started, chunks, rows)
     except PublishError:
         raise
     except Exception as exc:  # a library bug on a strange file must fail this job only
         log.exception("job %s: unexpected error while parsing", upload.job_id)
         publisher.flush()
         reason = f"the file could not be read ({type(exc).__name__}: {exc})"
-        return _fail(upload, publisher, names.jobs, reason, started, chunks, rows)
+        return _fail(upload, publisher, failures_to, reason, started, chunks, rows)
     finally:
         reader.close()
     # chunks must be durable before the seal announces them
@@ -143,13 +149,16 @@ def publish_job(
 def _fail(
     upload: UploadRecord,
     publisher: Publisher,
-    jobs_topic: str,
+    jobs_topic: str | None,
     reason: str,
     started: float,
     chunks: int = 0,
     rows: int = 0,
 ) -> JobOutcome:
     log.info("job %s parse_failed: %s", upload.job_id, reason)
+    if jobs_topic is None:  # a re-parse: the outcome tells the operator, the job is untouched
+        publisher.flush()
+        return JobOutcome(upload.job_id, False, chunks, rows, reason, time.monotonic() - started)
     publisher.produce(
         jobs_topic, _job_event(upload, "parse_failed", reason=reason), upload.job_id.encode()
     )

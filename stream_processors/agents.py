@@ -7,6 +7,7 @@ the pure progress fold.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -68,7 +69,10 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
         loop = asyncio.get_running_loop()
         try:
             output: ChunkOutput = await loop.run_in_executor(
-                executor, handler.handle, headers, bytes(message.value or b"")
+                executor,
+                functools.partial(handler.handle, source_topic=message.topic),
+                headers,
+                bytes(message.value or b""),
             )
         except PermanentChunkError as exc:  # no usable headers: nothing to report a job on
             await _dead_letter(dlq, message, str(exc), "headers")

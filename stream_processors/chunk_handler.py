@@ -19,6 +19,7 @@ import pyarrow as pa
 from sqlalchemy import exc as sa_exc
 
 from database.chunk_store import save_chunk_tx
+from database.dead_letters import record_failure
 from database.engine import make_engine
 from database.migrations import ensure_schema, migrate_datasets
 from database.schema_diff import SchemaChangeRefused
@@ -36,6 +37,7 @@ T = TypeVar("T")
 ERROR_SAMPLES = 5
 MAX_BACKOFF_S = 30.0
 CONFLICTED_JOBS_KEPT = 1024
+SHARED_TABLES = ""  # in ChunkHandler._ready: the shared tables exist (no dataset is named "")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class ChunkOutput:
     results: tuple[ResultRecord, ...] = ()  # valid typed rows for results.<dataset>
     dataset: str | None = None
     dead_letter_reason: str | None = None
+    already_saved: bool = False  # the ledger held the chunk: nothing was written again
 
 
 class ChunkHandler:
@@ -101,7 +104,11 @@ class ChunkHandler:
                 time.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF_S)
 
-    def handle(self, headers: Any, payload: bytes) -> ChunkOutput:
+    def handle(
+        self, headers: Any, payload: bytes, *, source_topic: str | None = None, persist: bool = True
+    ) -> ChunkOutput:
+        """``persist=False`` validates only (a replay that re-emits results): nothing is
+        written, not even a dead letter."""
         started = time.perf_counter()
         try:
             meta = ChunkHeaders.from_kafka(headers)
@@ -113,12 +120,15 @@ class ChunkHandler:
             if ROW_COLUMN not in batch.schema.names:
                 raise pa.ArrowInvalid(f"the batch has no {ROW_COLUMN} column")
         except SchemaChangeRefused as exc:
-            return self._dead(meta, str(exc), started)
+            return self._dead(meta, str(exc), started, source_topic, persist)
         except DatasetError as exc:
-            return self._dead(meta, f"unknown dataset: {exc}", started)
+            return self._dead(meta, f"unknown dataset: {exc}", started, source_topic, persist)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-            return self._dead(meta, f"the chunk payload cannot be decoded: {exc}", started)
+            reason = f"the chunk payload cannot be decoded: {exc}"
+            return self._dead(meta, reason, started, source_topic, persist)
         checked = validate_batch(batch, dataset)
+        if not persist:
+            return self._validated(meta, dataset, checked, started, headers)
         try:
             saved = self._retry(
                 lambda: save_chunk_tx(
@@ -134,7 +144,7 @@ class ChunkHandler:
                 f"saving chunk {meta.job_id}:{meta.chunk_no}",
             )
         except PermanentChunkError as exc:
-            return self._dead(meta, str(exc), started)
+            return self._dead(meta, str(exc), started, source_topic, persist)
         if saved.key_conflict:
             with self._lock:
                 self._conflicted.remember(meta.job_id, None)
@@ -147,10 +157,35 @@ class ChunkHandler:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
         records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
+        return ChunkOutput(
+            meta.job_id, result, tuple(records), dataset.name, already_saved=saved.already_saved
+        )
+
+    def _validated(
+        self, meta: ChunkHeaders, dataset: Dataset, checked: Any, started: float, headers: Any
+    ) -> ChunkOutput:
+        result = ChunkResult(
+            job_id=meta.job_id,
+            chunk_no=meta.chunk_no,
+            rows_ok=checked.valid.num_rows,
+            rows_failed=len({e.row for e in checked.errors}),
+            error_samples=checked.errors[:ERROR_SAMPLES],
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+        records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
         return ChunkOutput(meta.job_id, result, tuple(records), dataset.name)
 
-    def _dead(self, meta: ChunkHeaders, reason: str, started: float) -> ChunkOutput:
+    def _dead(
+        self,
+        meta: ChunkHeaders,
+        reason: str,
+        started: float,
+        source_topic: str | None = None,
+        persist: bool = True,
+    ) -> ChunkOutput:
         log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)
+        if persist:
+            self._record_dead_letter(meta, reason, source_topic)
         result = ChunkResult(
             job_id=meta.job_id,
             chunk_no=meta.chunk_no,
@@ -161,6 +196,28 @@ class ChunkHandler:
             reason=reason,
         )
         return ChunkOutput(meta.job_id, result, dead_letter_reason=reason)
+
+    def _record_dead_letter(self, meta: ChunkHeaders, reason: str, source: str | None) -> None:
+        # The DLQ topic keeps the payload; this row is the letter's state (dlq list/redrive).
+        # A database that refuses it must not stop the worker: the topic still has the letter.
+        try:
+            if SHARED_TABLES not in self._ready:  # a letter may come before any dataset
+                self._retry(lambda: ensure_schema(self.engine), "create tables")
+                self._ready.add(SHARED_TABLES)
+            self._retry(
+                lambda: record_failure(
+                    self.engine,
+                    job_id=meta.job_id,
+                    chunk_no=meta.chunk_no,
+                    tenant=meta.tenant,
+                    dataset=meta.dataset,
+                    source_topic=source,
+                    reason=reason,
+                ),
+                f"recording dead letter {meta.job_id}:{meta.chunk_no}",
+            )
+        except Exception:
+            log.exception("chunk %s:%d: dead letter not recorded", meta.job_id, meta.chunk_no)
 
     def close(self) -> None:
         self.stopping.set()

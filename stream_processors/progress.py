@@ -53,6 +53,10 @@ class JobProgress(BaseModel):
 
 
 def apply_job_event(p: JobProgress | None, e: JobEvent) -> JobProgress:
+    if e.kind == "parse_failed" and p is not None and p.sealed_at is not None:
+        # the file was read to its end once: a later parse failure comes from a re-parse
+        # (an operator's, or a crash's), and must not turn the job into a failed one
+        return p
     p = p.model_copy(deep=True) if p is not None else JobProgress(job_id=e.job_id)
     p.tenant, p.dataset, p.filename = e.tenant, e.dataset, e.filename
     p.tier, p.submitted_at = e.tier, e.submitted_at

@@ -12,9 +12,9 @@ from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
 from messaging.names import topic_names
 from ops.devservers.sample_data import write_orders_csv
-from ops.dlq import list_dead_letters, redrive
+from ops.dlq import discard, list_dead_letters, redrive
 from ops.procs import Supervisor
-from ops.replay import replay_job
+from ops.reparse import reparse_job
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import ChunkHeaders, ChunkResult, JobEvent, utcnow
@@ -45,7 +45,7 @@ def test_chunks_delivered_twice_are_written_once(
     first = final_statuses(db_settings, [job_id])[job_id]
     assert (first.rows_ok, first.rows_failed) == (7_980, 20)
 
-    outcome = replay_job(db_settings, job_id)  # every chunk of the job, delivered again
+    outcome = reparse_job(db_settings, job_id)  # every chunk of the job, delivered again
     assert outcome.total_chunks == first.chunks_total
     results = _results_of(db_settings, job_id, 2 * outcome.total_chunks)
     assert len(results) == 2 * outcome.total_chunks  # the worker really saw each chunk twice
@@ -96,16 +96,33 @@ def test_undecodable_chunk_is_dead_lettered_and_fails_its_rows(
     letters = []
     while not letters and time.monotonic() < deadline:
         letters = list_dead_letters(kafka_settings)
-    assert [(d.job_id, d.chunk_no, d.source_topic) for d in letters] == [
-        (job_id, 0, names.chunks("high"))
-    ]
+        time.sleep(0.3)
+    assert [
+        (d.job_id, d.chunk_no, d.tenant, d.dataset, d.source_topic, d.attempts) for d in letters
+    ] == [(job_id, 0, "acme", "orders", names.chunks("high"), 1)]
     assert "cannot be decoded" in letters[0].reason
-    assert redrive(kafka_settings, job_id="another-job") == 0
-    assert redrive(kafka_settings) == 1
-    # still undecodable: it comes back as a new dead letter, and the job's counts stay once
+    assert redrive(kafka_settings, job_ids=["another-job"]).redriven == []
+    assert len(redrive(kafka_settings).redriven) == 1
+    # re-driven, it is no longer outstanding until the worker fails it again
+    assert list_dead_letters(kafka_settings, include_all=True)[0].state in (
+        "redriven",
+        "outstanding",
+    )
+    # still undecodable: outstanding again, one attempt more, and the job's counts stay once
     deadline = time.monotonic() + 60
-    while len(letters) < 2 and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
         letters = list_dead_letters(kafka_settings)
-    assert len(letters) == 2
+        if letters and letters[0].attempts == 2:
+            break
+        time.sleep(0.3)
+    assert [(d.job_id, d.state, d.attempts) for d in letters] == [(job_id, "outstanding", 2)]
     again = final_statuses(kafka_settings, [job_id])[job_id]
     assert (again.state, again.rows_failed) == ("failed", 40)
+
+    # the state is in the database: a worker restart changes nothing; discard ends it
+    pipeline_sqlite.stop()
+    assert [d.attempts for d in list_dead_letters(kafka_settings)] == [2]
+    assert [d.job_id for d in discard(kafka_settings, "test data", job_ids=[job_id])] == [job_id]
+    assert list_dead_letters(kafka_settings) == []
+    kept = list_dead_letters(kafka_settings, include_all=True)
+    assert [(d.state, d.discard_reason) for d in kept] == [("discarded", "test data")]

@@ -10,7 +10,7 @@ import pytest
 from api.pipeline_stats import stats_consumer_config
 from api.progress_view import ProgressView, view_consumer_config
 from messaging.clients import admin_config, consumer_config, producer_config
-from ops.dlq import dlq_consumer_config
+from ops.topic_scan import scan_consumer_config
 from producer.lag import probe_admin_config, probe_consumer_config
 from producer.publisher import Publisher
 from producer.service import upload_consumer_config
@@ -93,10 +93,11 @@ def test_the_progress_view_consumer(acme: Settings) -> None:
     assert shorter == {**expected, "session.timeout.ms": 6_000}
 
 
-def test_the_dlq_consumers(acme: Settings) -> None:
-    assert dlq_consumer_config(acme, "acme-dlq-redrive") == {
+def test_the_scanning_consumers(acme: Settings) -> None:
+    # replay and dlq redrive read topics back: assigned partitions, nothing committed
+    assert scan_consumer_config(acme, "acme-replay-scan-0a1b2c3d") == {
         "bootstrap.servers": BOOTSTRAP,
-        "group.id": "acme-dlq-redrive",
+        "group.id": "acme-replay-scan-0a1b2c3d",
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
     }

@@ -296,3 +296,13 @@ def test_a_batch_folds_per_job_from_what_the_table_held() -> None:
     assert (progress.rows_ok, progress.rows_failed, progress.total_chunks) == (2000, 2, 2)
     assert to_status(progress, at(5)).state == "completed_with_errors"
     assert changed[other][1] == 1
+
+
+def test_a_parse_failure_after_the_seal_leaves_the_job_completed() -> None:
+    # a re-parse that fails (file gone, dataset changed) must not fail a job that went through
+    records = [event("registered"), chunk(0), event("sealed", second=1, total_chunks=1)]
+    later = fold([*records, event("parse_failed", second=9, reason="the file is gone")])
+    status = to_status(later, now=at(10))
+    assert (status.state, status.error, status.rows_ok) == ("completed", None, 1000)
+    outcome = job_outcome_event(later)
+    assert outcome is not None and outcome.type == "job.completed"

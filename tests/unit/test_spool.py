@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ops.errors import OpsError
-from ops.replay import find_upload
+from ops.reparse import find_upload
 from producer.jobs import chunk_rows_for
 from producer.submit import make_upload_record, spool_copy
 from schemas.records import UploadRecord

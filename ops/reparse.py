@@ -1,0 +1,55 @@
+"""Re-parse a job: read its spooled file again and re-publish its chunks.
+
+The database writes nothing twice (the chunk ledger) and the aggregator counts nothing
+twice. Safe by construction: an unknown job, a lost file or an unknown dataset is refused
+before anything is published, and a parse that fails this time publishes no
+``parse_failed`` (the job keeps the status it has).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ops.errors import OpsError
+from producer.jobs import JobOutcome, publish_job
+from producer.publisher import Publisher
+from schemas.dataset import DatasetRegistry
+from schemas.errors import DatasetError
+from schemas.records import UploadRecord
+from schemas.settings import Settings
+from schemas.spool import Spool
+
+
+def find_upload(settings: Settings, job_id: str) -> UploadRecord:
+    spool = Spool.of(settings)
+    record = spool.find_upload_record(job_id)
+    if record is None:
+        raise OpsError(
+            f"no spooled upload for job {job_id} in {spool.folder}; "
+            "only jobs uploaded through this spool can be re-parsed"
+        )
+    return UploadRecord.model_validate_json(record.read_text())
+
+
+def reparse_job(settings: Settings, job_id: str, tenant: str | None = None) -> JobOutcome:
+    upload = find_upload(settings, job_id)
+    if tenant is not None and upload.tenant != tenant:
+        raise OpsError(f"job {job_id} is not tenant {tenant!r}'s")
+    if not Path(upload.spool_path).exists():
+        raise OpsError(f"the spooled file of job {job_id} is gone: {upload.spool_path}")
+    datasets = DatasetRegistry(settings.datasets_dir)
+    try:
+        datasets.get(upload.dataset)
+    except DatasetError as exc:
+        raise OpsError(
+            f"job {job_id} is of dataset {upload.dataset!r}, unknown in "
+            f"{settings.datasets_dir}: {exc}"
+        ) from exc
+    with Publisher(settings) as publisher:
+        outcome = publish_job(upload, settings, publisher, datasets, publish_failure=False)
+    if not outcome.sealed:
+        raise OpsError(
+            f"job {job_id}: the file cannot be parsed now ({outcome.reason}); "
+            "nothing was changed on the job"
+        )
+    return outcome

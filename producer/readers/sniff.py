@@ -156,7 +156,7 @@ def _ole_kind(path: Path) -> str:
         while block := f.read(1024 * 1024):
             data = tail + block
             if any(name in data for name in _ENCRYPTED_STREAMS):
-                raise ParseError(PASSWORD_PROTECTED, kind=_UNSUPPORTED)
+                raise ParseError(f"not a supported file: {PASSWORD_PROTECTED}", kind=_UNSUPPORTED)
             tail = data[-overlap:]
     return "xls"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,11 @@ def orders() -> Dataset:
 
 
 def test_title_notes_and_blank_rows_above_the_header_are_skipped(orders: Dataset) -> None:
-    rows = [
+    rows: list[tuple[int, list[str | None]]] = [
         (1, ["ACME orders March 2024", None]),
         (2, []),
         (3, ["Amounts in EUR", None, None]),
-        (5, HEADER),
+        (5, list(HEADER)),
         (6, ["1", "a@b.c", "DE", "2024-03-01"]),
     ]
     found = search_header(rows, orders, "sheet 'Orders'")
@@ -32,7 +33,7 @@ def test_title_notes_and_blank_rows_above_the_header_are_skipped(orders: Dataset
 
 
 def test_the_search_stops_at_the_header_row(orders: Dataset) -> None:
-    def rows():  # type: ignore[no-untyped-def]
+    def rows() -> Iterator[tuple[int, list[str]]]:
         yield 1, HEADER
         raise AssertionError("read past the header row")
 
@@ -65,7 +66,9 @@ def test_an_empty_head_says_the_sheet_is_empty(orders: Dataset) -> None:
     assert found.reason() == "the sheet 'Orders' is empty: it has no header row"
 
 
-def _searcher(orders: Dataset, heads: dict[str, list[tuple[int, list[str | None]]]]):  # type: ignore[no-untyped-def]
+def _searcher(
+    orders: Dataset, heads: dict[str, list[tuple[int, list[str | None]]]]
+) -> tuple[Callable[[str], HeaderSearch], list[str]]:
     searched: list[str] = []
 
     def search(name: str) -> HeaderSearch:

@@ -360,5 +360,3 @@ def test_fast_path_hands_over_when_calamine_reads_another_header(
     reader, batches = read(path, dataset, FAST)
     assert isinstance(reader, FastXlsxReader)
     assert batches[0].to_pylist()[0]["order_id"] == "1"
-
-

@@ -186,7 +186,9 @@ def row_texts(row: HeaderRow, strings: dict[int, str]) -> list[str | None]:
 
 
 def string_indices(rows: list[HeaderRow]) -> set[int]:
-    return {int(raw) for r in rows for kind, raw in r.cells.values() if kind == "s" and raw.isdigit()}
+    return {
+        int(raw) for r in rows for kind, raw in r.cells.values() if kind == "s" and raw.isdigit()
+    }
 
 
 def shared_strings(path: Path | str, wanted: set[int]) -> dict[int, str]:

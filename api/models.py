@@ -70,7 +70,9 @@ class ReadyBody(BaseModel):
 class UploadCreate(BaseModel):
     """The multipart form of POST /v1/uploads (the body is parsed as it streams)."""
 
-    file: bytes = Field(description="the spreadsheet: CSV, XLSX, Parquet or JSONL")
+    file: bytes = Field(
+        description="the spreadsheet: CSV, XLSX (or .xlsm, .xlsb, .xls, .ods), Parquet or JSONL"
+    )
     dataset: str = Field(min_length=1, description="the dataset the rows belong to")
     sheet: str | None = Field(
         None,

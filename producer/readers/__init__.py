@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from producer.errors import ParseError, ParseErrorKind
-from producer.readers.base import ESTIMATE_SAMPLE_BYTES, FORMATS, ChunkReader, ReaderLimits
+from producer.readers.base import (
+    CALAMINE_FORMATS,
+    ESTIMATE_SAMPLE_BYTES,
+    FORMATS,
+    ChunkReader,
+    ReaderLimits,
+)
 from producer.readers.sniff import sniff_format
 from schemas.dataset import Dataset
 
 _UNSUPPORTED = ParseErrorKind.UNSUPPORTED_FORMAT
+CALAMINE_BYTES_PER_ROW = 40
 
 
 def _unknown_format(file_format: str) -> str:
@@ -51,6 +58,10 @@ def open_reader(
         from producer.readers.jsonl import JsonlReader
 
         return JsonlReader(path, dataset, chunk_rows, encoding=encoding, limits=limits)
+    if found in CALAMINE_FORMATS:
+        from producer.readers.calamine import open_calamine_reader
+
+        return open_calamine_reader(path, found, dataset, chunk_rows, sheet=sheet, limits=limits)
     from producer.readers.xlsx import open_xlsx_reader
 
     return open_xlsx_reader(path, dataset, chunk_rows, sheet=sheet, limits=limits)
@@ -91,6 +102,9 @@ def estimate_rows(path: Path | str, file_format: str | None = None) -> int:
         from producer.readers.xlsx import estimate_xlsx_rows
 
         return int(estimate_xlsx_rows(path))
+    if file_format in CALAMINE_FORMATS:
+        # binary or zipped cells, a few dozen bytes a row; tiering needs only the magnitude
+        return max(1, path.stat().st_size // CALAMINE_BYTES_PER_ROW)
     if file_format == "jsonl":
         return _estimate_lines(path, header_lines=0)
     if file_format == "csv":

@@ -21,7 +21,9 @@ from typing import Protocol
 
 import pyarrow as pa
 
-FORMATS = ("csv", "xlsx", "parquet", "jsonl")
+FORMATS = ("csv", "xlsx", "parquet", "jsonl", "xls", "xlsb", "ods")
+# read by calamine (fastexcel) whole: legacy Excel, binary Excel, OpenDocument
+CALAMINE_FORMATS = ("xls", "xlsb", "ods")
 # a row estimate reads at most this much of a file (its head) and scales the rest
 ESTIMATE_SAMPLE_BYTES = 64 * 1024
 
@@ -38,6 +40,8 @@ class ReaderLimits:
     # the XLSX fast path (calamine, whole sheet in memory) is taken while the sheet's
     # uncompressed XML is under this; beyond it the sheet XML is streamed through expat
     xlsx_fast_path_max_xml_bytes: int = 64 * 1024 * 1024
+    # a legacy .xls (an OLE container, not a zip) is read whole: cap its size
+    max_xls_bytes: int = 256 * 1024 * 1024
 
 
 @dataclass

@@ -12,7 +12,7 @@ from schemas.dataset import Dataset, normalise_header
 _MAX_LISTED = 20
 
 
-def _listing(cells: Sequence[str]) -> str:
+def listing(cells: Sequence[str]) -> str:
     shown = ", ".join(repr(c) for c in cells[:_MAX_LISTED])
     if len(cells) > _MAX_LISTED:
         shown += f", ... ({len(cells)} in all)"
@@ -67,7 +67,7 @@ def map_headers(
         noun = "column" if len(missing) == 1 else "columns"
         names = ", ".join(repr(m) for m in missing)
         raise ParseError(
-            f"missing required {noun} {names} (found: {_listing(texts)})",
+            f"missing required {noun} {names} (found: {listing(texts)})",
             kind=ParseErrorKind.MISSING_COLUMNS,
         )
     columns = {found[c.name]: c.name for c in dataset.columns if c.name in found}

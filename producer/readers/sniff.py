@@ -15,6 +15,11 @@ DELIMITERS = (",", ";", "\t", "|")
 # old .xls files and password-protected .xlsx ones are both OLE containers
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+# an encrypted OOXML workbook is an OLE container with these streams (names in UTF-16LE)
+_ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+PASSWORD_ADVICE = "remove the password in your spreadsheet app and upload it again"
+PASSWORD_PROTECTED = f"the workbook is password-protected; {PASSWORD_ADVICE}"
 _PARQUET_MAGIC = b"PAR1"
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -124,22 +129,40 @@ def _zip_kind(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError) as exc:
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
         raise ParseError("not a supported file: a damaged zip archive", kind=_UNSUPPORTED) from exc
     if "xl/workbook.xml" in names:
-        return "xlsx"
-    if "word/document.xml" in names or "ppt/presentation.xml" in names:
+        return "xlsx"  # .xlsm too: the same parts, plus macros nobody runs
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if mimetype.strip() == _ODS_MIMETYPE:
+        return "ods"
+    if "word/document.xml" in names or "ppt/presentation.xml" in names or mimetype:
         raise ParseError(
-            "not a supported file: an Office document that is not a spreadsheet",
+            "not a supported file: an office document that is not a spreadsheet",
             kind=_UNSUPPORTED,
         )
     raise ParseError(
-        "not a supported file: a zip archive, not an Excel workbook", kind=_UNSUPPORTED
+        "not a supported file: a zip archive, not a spreadsheet workbook", kind=_UNSUPPORTED
     )
 
 
+def _ole_kind(path: Path) -> str:
+    """``xls``, unless the OLE container holds an encrypted (password-protected) workbook."""
+    overlap = max(len(name) for name in _ENCRYPTED_STREAMS)
+    with path.open("rb") as f:
+        tail = b""
+        while block := f.read(1024 * 1024):
+            data = tail + block
+            if any(name in data for name in _ENCRYPTED_STREAMS):
+                raise ParseError(f"not a supported file: {PASSWORD_PROTECTED}", kind=_UNSUPPORTED)
+            tail = data[-overlap:]
+    return "xls"
+
+
 def sniff_format(path: Path | str) -> str:
-    """``csv``, ``xlsx``, ``parquet`` or ``jsonl``, by content. Raises ParseError otherwise."""
+    """One of base.FORMATS, by content. Raises ParseError otherwise."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -158,11 +181,7 @@ def sniff_format(path: Path | str) -> str:
     if head.startswith(_ZIP_MAGICS):
         return _zip_kind(path)
     if head.startswith(OLE_MAGIC):
-        raise ParseError(
-            "not a supported file: an old Excel .xls workbook (or another OLE document); "
-            "save it as .xlsx or CSV",
-            kind=_UNSUPPORTED,
-        )
+        return _ole_kind(path)
     if head.startswith(_PARQUET_MAGIC) and tail == _PARQUET_MAGIC:
         return "parquet"
     encoding = detect_encoding(head)

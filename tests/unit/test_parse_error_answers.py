@@ -62,13 +62,14 @@ def test_an_empty_file_is_422_with_the_reason_as_is(tmp_path: Path) -> None:
 
 
 def test_unsupported_content_is_415_saying_so_once(tmp_path: Path) -> None:
-    old_excel = tmp_path / "orders.xls"
-    old_excel.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
-    error = _raised(sniff_format, old_excel)
+    locked = tmp_path / "orders.xlsx"
+    stream = "EncryptedPackage".encode("utf-16-le")
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + stream + b"\0" * 64)
+    error = _raised(sniff_format, locked)
     assert error.kind is ParseErrorKind.UNSUPPORTED_FORMAT
     answer = parse_error_answer(error)
     assert answer.status_code == 415
-    assert answer.detail.startswith("not a supported file: an old Excel .xls workbook")
+    assert answer.detail.startswith("not a supported file: the workbook is password-protected")
     assert answer.detail.count("not a supported file") == 1
 
 

@@ -94,10 +94,22 @@ def test_a_csv_that_is_really_a_zip(tmp_path: Path) -> None:
         sniff_format(path)
 
 
-def test_old_xls_is_refused_with_advice(tmp_path: Path) -> None:
-    path = _write(tmp_path / "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
-    with pytest.raises(ParseError, match=r"not a supported file: an old Excel \.xls"):
-        sniff_format(path)
+def test_old_xls_is_read_and_an_encrypted_workbook_named(tmp_path: Path) -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512)
+    assert sniff_format(_write(tmp_path / "old.xls", ole)) == "xls"
+    # a password-protected .xlsx is an OLE container with an EncryptedPackage stream
+    locked = _write(tmp_path / "l.xlsx", ole + "EncryptedPackage".encode("utf-16-le"))
+    with pytest.raises(ParseError, match=r"password-protected; remove the password"):
+        sniff_format(locked)
+
+
+def test_xlsb_and_ods_are_told_by_their_parts(tmp_path: Path) -> None:
+    assert sniff_format(_zip(tmp_path / "b.bin", ["xl/workbook.bin"])) == "xlsb"
+    ods = tmp_path / "o.ods"
+    with zipfile.ZipFile(ods, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    assert sniff_format(ods) == "ods"
 
 
 @pytest.mark.parametrize("data", [b"", b"  \n\r\n\t"])

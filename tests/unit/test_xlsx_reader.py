@@ -251,8 +251,12 @@ def test_named_sheet_and_unknown_sheet(tmp_path: Path, dataset: Dataset) -> None
     book.save(path)
     assert rows_both_ways(path, dataset, sheet="Data") == [{"order_id": "5", ROW_COLUMN: 2}]
     assert rows_both_ways(path, dataset, sheet="data")[0]["order_id"] == "5"
-    with pytest.raises(ParseError, match="missing required column 'order_id'"):
-        open_xlsx_reader(path, dataset, 10)  # the first sheet by default
+    # without a sheet named, the first sheet whose header maps the dataset
+    assert [b.to_pylist() for b in open_xlsx_reader(path, dataset, 10).batches()] == [
+        [{"order_id": "5", ROW_COLUMN: 2}]
+    ]
+    with pytest.raises(ParseError, match=r"sheet 'Summary' maps the required columns order_id"):
+        open_xlsx_reader(path, dataset, 10, sheet="Summary")
     with pytest.raises(ParseError, match=r"no sheet named 'Orders'.*'Summary', 'Data'"):
         open_xlsx_reader(path, dataset, 10, sheet="Orders")
 
@@ -275,7 +279,8 @@ def test_missing_required_column_is_named(
     tmp_path: Path, dataset: Dataset, limits: ReaderLimits
 ) -> None:
     path = write_book(tmp_path / "t.xlsx", [["Customer E-mail", "amount"], ["a@b.c", 1]])
-    with pytest.raises(ParseError, match=r"missing required column 'order_id' \(found: 'Customer"):
+    reason = r"maps the required columns order_id; .* \(row 1 holds 'Customer E-mail', 'amount'\)"
+    with pytest.raises(ParseError, match=reason):
         open_xlsx_reader(path, dataset, 10, limits=limits)
 
 
@@ -385,16 +390,17 @@ def test_times_durations_and_old_dates(tmp_path: Path, dataset: Dataset) -> None
 
 
 def test_fast_path_hands_over_when_calamine_reads_another_header(
-    tmp_path: Path, dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, dataset: Dataset
 ) -> None:
     # row numbers count from the header row found in the XML; if fastexcel took another
     # row, its numbers would be off: the streaming path must read the file instead
-    from producer.readers.xlsx import fast as xlsx_fast
+    from producer.readers.xlsx.fast import FastPathUnsuitable
     from producer.readers.xlsx.head import HeaderRow
 
     path = write_book(tmp_path / "t.xlsx", [HEADER, [1]])
     misread = HeaderRow(number=1, cells={0: ("inlineStr", "something else")})
-    monkeypatch.setattr(xlsx_fast, "read_header_row", lambda *_: misread)
+    with pytest.raises(FastPathUnsuitable):
+        FastXlsxReader(path, "Orders", misread, dataset, 10, FAST)
     reader, batches = read(path, dataset, FAST)
-    assert isinstance(reader, StreamingXlsxReader)
+    assert isinstance(reader, FastXlsxReader)
     assert batches[0].to_pylist()[0]["order_id"] == "1"

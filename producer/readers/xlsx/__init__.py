@@ -14,17 +14,63 @@ from pathlib import Path
 
 from producer.errors import ParseError
 from producer.readers.base import ESTIMATE_SAMPLE_BYTES, ChunkReader, ReaderLimits
+from producer.readers.header_search import (
+    HEADER_SEARCH_ROWS,
+    HeaderSearch,
+    choose_sheet,
+    search_header,
+    sheet_place,
+)
 from producer.readers.xlsx.constants import (
     ESTIMATE_BYTES_PER_ROW,
     ESTIMATE_DIMENSION_BYTES,
 )
 from producer.readers.xlsx.guard import explain_library_error, inspect_xlsx
-from producer.readers.xlsx.parts import select_sheet, sheet_parts
+from producer.readers.xlsx.head import (
+    HeaderRow,
+    read_head_rows,
+    row_texts,
+    shared_strings,
+    string_indices,
+)
+from producer.readers.xlsx.parts import SheetPart, select_sheet, sheet_parts
 from schemas.dataset import Dataset
 
 __all__ = ["estimate_xlsx_rows", "open_xlsx_reader"]
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*(\d*)(?::[A-Z]+(\d+))?"')
+
+
+def _search(path: Path | str, sheet: SheetPart, dataset: Dataset) -> tuple[HeaderSearch, HeaderRow]:
+    """The header search over the sheet's head (its first rows, read once) and the header
+    row as stored, when found."""
+    rows = read_head_rows(path, sheet.part, HEADER_SEARCH_ROWS)
+    strings = shared_strings(path, string_indices(rows))
+    texts = ((row.number, row_texts(row, strings)) for row in rows)
+    found = search_header(texts, dataset, sheet_place(sheet.name))
+    number = found.header[0] if found.header else 0
+    return found, next((r for r in rows if r.number == number), HeaderRow(0, {}))
+
+
+def _find_table(
+    path: Path | str, sheets: list[SheetPart], dataset: Dataset, sheet: str | None
+) -> tuple[SheetPart, HeaderRow]:
+    """The named sheet, else the first whose head holds a header row; and that row."""
+    if sheet is not None:
+        chosen = select_sheet(sheets, sheet)
+        found, header = _search(path, chosen, dataset)
+        if not found.found:
+            raise found.error()
+        return chosen, header
+    headers: dict[str, HeaderRow] = {}
+    by_name = {s.name: s for s in sheets}
+
+    def search(name: str) -> HeaderSearch:
+        found, headers[name] = _search(path, by_name[name], dataset)
+        return found
+
+    name, _ = choose_sheet([s.name for s in sheets], search)
+    return by_name[name], headers[name]
 
 
 def open_xlsx_reader(
@@ -35,25 +81,29 @@ def open_xlsx_reader(
     sheet: str | None = None,
     limits: ReaderLimits | None = None,
 ) -> ChunkReader:
-    """Open one sheet (the first unless named) as base.py batches of ``chunk_rows`` rows.
+    """Open one sheet (the named one, else the first with a header row for the dataset) as
+    base.py batches of ``chunk_rows`` rows, from its header row on (header_search.py).
 
     Raises ParseError, with a reason for a person, for anything wrong with the file.
     """
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
     limits = limits or ReaderLimits()
-    chosen = select_sheet(inspect_xlsx(path, limits), sheet)
+    sheets = inspect_xlsx(path, limits)
     try:
+        chosen, header = _find_table(path, sheets, dataset, sheet)
         if chosen.xml_bytes <= limits.xlsx_fast_path_max_xml_bytes:
             from producer.readers.xlsx.fast import FastPathUnsuitable, FastXlsxReader
 
             try:
-                return FastXlsxReader(path, chosen.name, chosen.part, dataset, chunk_rows, limits)
+                return FastXlsxReader(path, chosen.name, header, dataset, chunk_rows, limits)
             except FastPathUnsuitable:
                 pass  # slower, never wrong
         from producer.readers.xlsx.stream import StreamingXlsxReader
 
-        return StreamingXlsxReader(path, chosen.name, chosen.part, dataset, chunk_rows, limits)
+        return StreamingXlsxReader(
+            path, chosen.name, chosen.part, header.number, dataset, chunk_rows, limits
+        )
     except ParseError:
         raise
     except Exception as exc:  # the libraries raise anything from KeyError to Rust panics

@@ -10,17 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, shape_batch
 from producer.readers.xlsx.constants import EXACT_INT, FIXED_POINT_MAX, NANO
-from producer.readers.xlsx.head import HeaderRow, read_header_row, shared_strings
+from producer.readers.xlsx.head import HeaderRow, shared_strings
 from producer.readers.xlsx.text import (
     CALAMINE_DATETIME,
     check_cell_sizes,
@@ -205,43 +205,19 @@ class FastPathUnsuitable(Exception):
     """The sheet is readable, only not by fastexcel: the streaming path must take it."""
 
 
-class FastXlsxReader:
-    """Whole-sheet reader for sheets that fit the memory budget (about 1 KB per row)."""
+class SheetTable:
+    """A sheet loaded whole by fastexcel from its header row on, as one base.py batch."""
 
     def __init__(
         self,
-        path: Path | str,
-        sheet: str,
-        part: str,
+        loaded: Any,
+        header: list[str | None],
+        header_number: int,
         dataset: Dataset,
         chunk_rows: int,
         limits: ReaderLimits,
     ) -> None:
-        import fastexcel
-
         self.chunk_rows = chunk_rows
-        found = read_header_row(path, part)
-        if found is None:
-            raise ParseError(
-                f"the sheet {sheet!r} is empty: it has no header row", kind=ParseErrorKind.EMPTY
-            )
-        # header_row=0 is the first used row, as read_header_row found it; every row is
-        # sampled for the column types, so a column is typed only if all its cells agree
-        try:
-            loaded = fastexcel.read_excel(str(path)).load_sheet(
-                sheet, header_row=0, schema_sample_rows=None
-            )
-        except fastexcel.UnsupportedColumnTypeCombinationError as exc:
-            # e.g. numbers and durations in one column: fastexcel has no type for it
-            raise FastPathUnsuitable(str(exc)) from exc
-        # the columns of the table, in its order; available_columns() would infer every
-        # column's type over all rows a second time
-        infos = loaded.selected_columns
-        names = {i.absolute_index: i.name for i in infos}
-        texts = _stored_texts(path, found)
-        if not _same_header_row(texts, names):
-            raise FastPathUnsuitable("calamine took another row for the header")
-        header = _header_texts(found, texts, names)
         self.mapping: HeaderMapping = map_headers(header, dataset, limits)
         self.schema = output_schema(self.mapping)
         table, errors = loaded.to_arrow_with_errors()
@@ -250,7 +226,7 @@ class FastXlsxReader:
             row, position = error.offset_position
             fixes.setdefault(position, {})[row] = _error_text(error.detail)
         cells: dict[int, pa.Array] = {}
-        for position, info in enumerate(infos):
+        for position, info in enumerate(loaded.selected_columns):
             array = table.column(position)
             if info.absolute_index not in self.mapping.columns:
                 cells[info.absolute_index] = _blankable(array)
@@ -265,7 +241,7 @@ class FastXlsxReader:
             header,
             limits.max_cell_bytes,
         )
-        first = found.number + 1
+        first = header_number + 1
         numbers = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
         self._batch: pa.RecordBatch | None = shape_batch(cells, self.mapping, numbers, self.schema)
 
@@ -278,3 +254,40 @@ class FastXlsxReader:
 
     def close(self) -> None:
         self._batch = None  # the sheet is the bulk of the memory; let it go early
+
+
+def load_from_header(source: Any, sheet: str, header_number: int) -> Any:
+    """fastexcel's sheet from the header row on (header_row counts sheet rows from 0); every
+    row is sampled for the column types, so a column is typed only if all its cells agree."""
+    import fastexcel
+
+    try:
+        return source.load_sheet(sheet, header_row=header_number - 1, schema_sample_rows=None)
+    except fastexcel.UnsupportedColumnTypeCombinationError as exc:
+        # e.g. numbers and durations in one column: fastexcel has no type for it
+        raise FastPathUnsuitable(str(exc)) from exc
+
+
+class FastXlsxReader(SheetTable):
+    """Whole-sheet reader for sheets that fit the memory budget (about 1 KB per row)."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        sheet: str,
+        found: HeaderRow,
+        dataset: Dataset,
+        chunk_rows: int,
+        limits: ReaderLimits,
+    ) -> None:
+        import fastexcel
+
+        loaded = load_from_header(fastexcel.read_excel(str(path)), sheet, found.number)
+        # the columns of the table, in its order; available_columns() would infer every
+        # column's type over all rows a second time
+        names = {i.absolute_index: i.name for i in loaded.selected_columns}
+        texts = _stored_texts(path, found)
+        if not _same_header_row(texts, names):
+            raise FastPathUnsuitable("calamine took another row for the header")
+        header = _header_texts(found, texts, names)
+        super().__init__(loaded, header, found.number, dataset, chunk_rows, limits)

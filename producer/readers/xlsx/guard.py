@@ -14,7 +14,7 @@ from typing import BinaryIO
 from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import ReaderLimits
 from producer.readers.csv import human_bytes
-from producer.readers.sniff import OLE_MAGIC
+from producer.readers.sniff import OLE_MAGIC, PASSWORD_ADVICE, PASSWORD_PROTECTED
 from producer.readers.xlsx.constants import (
     DAMAGED,
     ENTITIES,
@@ -51,7 +51,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         # password-protected .xlsx files are OLE containers too
         raise ParseError(
             f"{NOT_XLSX}: it is an old .xls file or a password-protected workbook; "
-            "save it as .xlsx without a password",
+            f"{PASSWORD_ADVICE}",
             kind=ParseErrorKind.UNSUPPORTED_FORMAT,
         )
     if not head.startswith(b"PK"):
@@ -148,24 +148,33 @@ def _verify_reads(f: BinaryIO, info: zipfile.ZipInfo) -> None:
         raise ParseError(DAMAGED, kind=_MALFORMED)
 
 
-def inspect_xlsx(path: Path | str, limits: ReaderLimits) -> list[SheetPart]:
-    """Run every guard, then list the worksheets in workbook order."""
+def check_zip_workbook(archive: zipfile.ZipFile, path: Path | str, limits: ReaderLimits) -> None:
+    """The guards of every zipped workbook (.xlsx, .xlsb, .ods): size and expansion caps, no
+    XML entity declarations, every member inflating to exactly its declared size."""
+    _check_sizes(archive, limits)
+    for info in archive.infolist():
+        if info.filename.endswith((".xml", ".rels", ".vml", ".rdf")):
+            _check_prologue(archive, info)
+    with Path(path).open("rb") as f:
+        for info in archive.infolist():
+            _verify_reads(f, info)
+
+
+def guard_zip(path: Path | str, limits: ReaderLimits, required_part: str | None = None) -> None:
+    """Run every guard on a zipped workbook, ``required_part`` must be in it."""
     with _open_zip(Path(path)) as archive:
         try:
-            names = set(archive.namelist())
-            if WORKBOOK_PART not in names:
+            if required_part is not None and required_part not in set(archive.namelist()):
                 raise ParseError(NOT_XLSX, kind=ParseErrorKind.UNSUPPORTED_FORMAT)
-            _check_sizes(archive, limits)
-            for info in archive.infolist():
-                if info.filename.endswith((".xml", ".rels", ".vml")):
-                    _check_prologue(archive, info)
-            with Path(path).open("rb") as f:
-                for info in archive.infolist():
-                    _verify_reads(f, info)
-            return sheet_parts(archive)
+            check_zip_workbook(archive, path, limits)
         except (zipfile.BadZipFile, EOFError, zlib.error, OSError, NotImplementedError) as exc:
             raise ParseError(DAMAGED, kind=_MALFORMED) from exc
         except RuntimeError as exc:  # zipfile's word for an encrypted member
-            raise ParseError(
-                f"{NOT_XLSX}: its parts are encrypted", kind=ParseErrorKind.UNSUPPORTED_FORMAT
-            ) from exc
+            raise ParseError(PASSWORD_PROTECTED, kind=ParseErrorKind.UNSUPPORTED_FORMAT) from exc
+
+
+def inspect_xlsx(path: Path | str, limits: ReaderLimits) -> list[SheetPart]:
+    """Run every guard, then list the worksheets in workbook order."""
+    guard_zip(path, limits, WORKBOOK_PART)
+    with zipfile.ZipFile(path) as archive:
+        return sheet_parts(archive)

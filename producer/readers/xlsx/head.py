@@ -117,6 +117,33 @@ def _column(ref: str | None, previous: int) -> int:
     return column_index(match.group(1))
 
 
+def read_head_rows(path: Path | str, part: str, last_row: int) -> list[HeaderRow]:
+    """The rows holding a value (as calamine sees them) numbered up to ``last_row``, from the
+    head of the sheet only: the parse stops at the first row past it."""
+    number = 0
+    found: list[HeaderRow] = []
+
+    def take(row: Element) -> bool:
+        nonlocal number
+        number = int(row.get("r") or number + 1)
+        if number > last_row:
+            return True
+        cells: dict[int, tuple[str, str]] = {}
+        column = -1
+        for cell in row:
+            column = _column(cell.get("r"), column)
+            raw = _cell_raw(cell)
+            if raw is not None:
+                cells[column] = (cell.get("t", "n"), raw)
+        if cells:
+            found.append(HeaderRow(number, cells))
+        return False
+
+    with zipfile.ZipFile(path) as archive, archive.open(part) as member:
+        _scan(member, "row", take)
+    return found
+
+
 def read_header_row(path: Path | str, part: str) -> HeaderRow | None:
     """The first row holding a value (as calamine sees it), from the head of the sheet only.
 
@@ -142,6 +169,26 @@ def read_header_row(path: Path | str, part: str) -> HeaderRow | None:
     with zipfile.ZipFile(path) as archive, archive.open(part) as member:
         _scan(member, "row", take)
     return found[0] if found else None
+
+
+def row_texts(row: HeaderRow, strings: dict[int, str]) -> list[str | None]:
+    """A head row's cells as text by column, for the header search: shared strings looked
+    up, booleans spelled, numbers as stored (a header is text; they only need to differ)."""
+    cells: list[str | None] = [None] * (max(row.cells, default=-1) + 1)
+    for column, (kind, raw) in row.cells.items():
+        if kind == "s":
+            cells[column] = strings.get(int(raw)) if raw.isdigit() else None
+        elif kind == "b":
+            cells[column] = "TRUE" if raw == "1" else "FALSE"
+        else:
+            cells[column] = raw
+    return cells
+
+
+def string_indices(rows: list[HeaderRow]) -> set[int]:
+    return {
+        int(raw) for r in rows for kind, raw in r.cells.values() if kind == "s" and raw.isdigit()
+    }
 
 
 def shared_strings(path: Path | str, wanted: set[int]) -> dict[int, str]:

@@ -43,6 +43,7 @@ class StreamingXlsxReader:
         path: Path | str,
         sheet: str,
         part: str,
+        header_number: int,
         dataset: Dataset,
         chunk_rows: int,
         limits: ReaderLimits,
@@ -67,7 +68,7 @@ class StreamingXlsxReader:
             self._activate = install_handlers(
                 self._parser, cells, self._rows, self._others, self._numbers, self._found
             )
-            self.header, pending = self._read_header(sheet)
+            self.header, pending = self._read_header(sheet, header_number)
             self.mapping: HeaderMapping = map_headers(self.header, dataset, limits)
         except BaseException:
             self.close()
@@ -91,20 +92,29 @@ class StreamingXlsxReader:
                 gc.enable()
         self._done = not block
 
-    def _read_header(self, sheet: str) -> tuple[list[str | None], list[tuple[int, Any]]]:
+    def _read_header(
+        self, sheet: str, number: int
+    ) -> tuple[list[str | None], list[tuple[int, Any]]]:
+        """Row ``number`` (the header search found it) as the header; rows above it are
+        titles and notes, left out."""
         found = self._found
         while not self._done:
             self._parse_block()
-            for at, (_, row) in enumerate(found):
-                # any value, even "", starts the used range, as it does for calamine
-                if any(present for _, present, _ in row):
-                    header: list[str | None] = [None] * max(column for column, _, _ in row)
-                    for column, _, text in row:
-                        header[column - 1] = text
-                    pending = found[at + 1 :]
-                    found.clear()
-                    return header, pending
-            found.clear()
+            for at, (row_number, row) in enumerate(found):
+                if row_number < number:
+                    continue
+                if row_number > number:
+                    break  # the header row holds no value after all
+                header: list[str | None] = [None] * max((c for c, _, _ in row), default=0)
+                for column, _, text in row:
+                    header[column - 1] = text
+                pending = found[at + 1 :]
+                found.clear()
+                return header, pending
+            else:
+                found.clear()
+                continue
+            break
         raise ParseError(
             f"the sheet {sheet!r} is empty: it has no header row", kind=ParseErrorKind.EMPTY
         )

@@ -18,6 +18,7 @@ import pyarrow as pa
 from bench.codec_compare import orders_batch
 from schemas.arrow_codec import decode_batch, encode_batch
 from schemas.dataset import DatasetRegistry
+from schemas.settings import packaged_datasets_dir
 from stream_processors.validation import validate_batch
 
 ROWS = 10_000
@@ -26,9 +27,8 @@ REPEAT = 20
 
 
 def typed_chunk() -> pa.RecordBatch:
-    from pathlib import Path
 
-    dataset = DatasetRegistry(Path(__file__).resolve().parent.parent / "datasets").get("orders")
+    dataset = DatasetRegistry(packaged_datasets_dir()).get("orders")
     valid = validate_batch(orders_batch(ROWS), dataset).valid.combine_chunks()
     return valid.to_batches()[0]
 

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from database.engine import make_engine
 from ops.topics import create_topics
-from schemas.settings import Settings, load_settings
+from schemas.settings import Settings, load_settings, packaged_datasets_dir
 from tests.integration.conftest import start_pipeline
 from tests.integration.test_api import A, running
 from tests.support.office_corpus import CORPUS_DIR, check_job, check_refusal, load_expected
@@ -51,7 +51,7 @@ def corpus_api(
     settings = load_settings(
         topic_prefix=f"t{uuid.uuid4().hex[:10]}",
         home=home / "home",
-        datasets_dir=CORPUS_DIR.parents[2] / "datasets",
+        datasets_dir=packaged_datasets_dir(),
         chunk_partitions=4,
         topic_partitions=2,
         kafka_bootstrap=kafka_bootstrap,

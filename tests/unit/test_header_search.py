@@ -10,6 +10,7 @@ import pytest
 from producer.errors import ParseError, ParseErrorKind
 from producer.readers.header_search import HeaderSearch, choose_sheet, search_header
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.settings import packaged_datasets_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ["Order ID", "email", "country", "Ordered At"]
@@ -17,7 +18,7 @@ HEADER = ["Order ID", "email", "country", "Ordered At"]
 
 @pytest.fixture(scope="module")
 def orders() -> Dataset:
-    return DatasetRegistry(ROOT / "datasets").get("orders")
+    return DatasetRegistry(packaged_datasets_dir()).get("orders")
 
 
 def test_title_notes_and_blank_rows_above_the_header_are_skipped(orders: Dataset) -> None:

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     chunk_partitions: int = Field(8, ge=1)
     topic_partitions: int = Field(4, ge=1, description="partitions of every other topic")
     replication_factor: int = Field(1, ge=1)
+    # BULKFLOW_INSTANCE_ID: this process's static consumer-group membership
+    # (group.instance.id), set per child by the supervisor; "" = dynamic membership
+    instance_id: str = Field("", pattern=r"^[A-Za-z0-9._-]{0,200}$")
 
     # where things live on one machine
     home: Path = Path(".bulkflow")

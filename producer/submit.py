@@ -10,6 +10,7 @@ from messaging.names import topic_names
 from producer.publisher import Publisher
 from producer.readers import estimate_rows
 from producer.readers.sniff import sniff_format
+from schemas.private_files import open_private, private_dir, write_private_text
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings
 
@@ -44,13 +45,13 @@ def make_upload_record(
 def spool_copy(settings: Settings, source: Path, job_id: str) -> Path:
     """Copy a local file into the spool, where every producer can read it."""
     target = spool_target(settings, job_id, source.name)
-    shutil.copyfile(source, target)
+    with source.open("rb") as src, open_private(target) as dst:
+        shutil.copyfileobj(src, dst)
     return target
 
 
 def spool_target(settings: Settings, job_id: str, filename: str) -> Path:
-    spool = settings.spool_path
-    spool.mkdir(parents=True, exist_ok=True)
+    spool = private_dir(settings.spool_path)
     suffix = "".join(Path(filename).suffixes[-1:])[:10]
     return spool / f"{job_id}{suffix}"
 
@@ -58,7 +59,7 @@ def spool_target(settings: Settings, job_id: str, filename: str) -> Path:
 def submit_upload(publisher: Publisher, settings: Settings, upload: UploadRecord) -> None:
     """Publish the upload record; it is durable when this returns. A copy beside the
     spooled file lets operators replay the job later."""
-    Path(f"{upload.spool_path}.upload.json").write_text(upload.model_dump_json())
+    write_private_text(Path(f"{upload.spool_path}.upload.json"), upload.model_dump_json())
     topic = topic_names(settings).uploads(upload.tier)
     publisher.produce(topic, upload.model_dump_json().encode(), upload.job_id.encode())
     publisher.flush()

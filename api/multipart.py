@@ -22,6 +22,7 @@ from python_multipart.multipart import MultipartState, parse_options_header
 from starlette.requests import Request
 
 from api.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from schemas.private_files import open_private
 
 WRITE_BYTES = 1 << 20
 MAX_FIELDS = 16
@@ -125,7 +126,7 @@ class _Spooler:
             filename = client_filename(options[b"filename"].decode("utf-8", "replace"))
             target = self.target_for(safe_filename(filename))
             self.form.filename, self.form.path = filename, target
-            self.handle = await anyio.to_thread.run_sync(target.open, "wb")
+            self.handle = await anyio.to_thread.run_sync(open_private, target)
             self.part = "file"
         else:
             if len(self.form.fields) >= MAX_FIELDS:

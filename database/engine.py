@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from schemas.errors import DatasetError
+from schemas.private_files import touch_private
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
@@ -30,7 +31,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        touch_private(path)  # tenants' rows: owner-only, and so are its -wal and -shm
     connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
     connect_args.update(kwargs.pop("connect_args", {}))
     engine = sa.create_engine(url, connect_args=connect_args, **kwargs)

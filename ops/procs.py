@@ -8,8 +8,11 @@ SIGTERM, then SIGKILL after a timeout.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,6 +34,16 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env["BULKFLOW_DATABASE_URL"] = settings.db_url
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def static_member_id(settings: Settings, name: str) -> str:
+    """A child's ``group.instance.id``: the same across its restarts, so a restarted process
+    takes its partitions straight back, and different on another host or another deployment
+    (home) of this one, because two live members with one id fence each other out.
+    Kafka allows ``[A-Za-z0-9._-]`` only."""
+    place = f"{socket.gethostname()}:{settings.home.resolve()}"
+    digest = hashlib.sha1(place.encode()).hexdigest()[:10]
+    return f"{re.sub(r'[^A-Za-z0-9._-]', '-', name)}-{digest}"
 
 
 @dataclass
@@ -57,11 +70,17 @@ class Supervisor:
         self.children[name] = child
         return child
 
+    def child_env(self, child: Child) -> dict[str, str]:
+        env = settings_env(self.settings)
+        env["BULKFLOW_INSTANCE_ID"] = static_member_id(self.settings, child.name)
+        return env
+
     def _spawn(self, child: Child) -> None:
+        env = self.child_env(child)
         log = child.log_path.open("ab")
         child.proc = subprocess.Popen(
             [sys.executable, "-m", "ops.cli", *child.args],
-            env=settings_env(self.settings),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

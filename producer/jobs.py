@@ -20,6 +20,7 @@ from producer.readers.base import ReaderLimits
 from producer.size_policy import choose_chunk_rows
 from schemas.dataset import DatasetRegistry
 from schemas.errors import DatasetError
+from schemas.private_files import write_private_text
 from schemas.records import JobEvent, UploadRecord
 from schemas.settings import Settings
 from schemas.spool import Spool
@@ -50,7 +51,7 @@ def chunk_rows_for(upload: UploadRecord, settings: Settings, lag_chunks: int) ->
     avg_row_bytes = upload.size_bytes / estimated if estimated > 0 else 0.0
     rows = choose_chunk_rows(lag_chunks, avg_row_bytes, settings)
     try:
-        plan.write_text(json.dumps({"chunk_rows": rows, "lag_chunks": lag_chunks}))
+        write_private_text(plan, json.dumps({"chunk_rows": rows, "lag_chunks": lag_chunks}))
     except OSError as exc:  # a read-only spool still works; only crash-replay loses the plan
         log.warning("cannot write the chunk plan %s: %s", plan, exc)
     return rows

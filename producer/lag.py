@@ -1,7 +1,17 @@
 """How far the workers are behind on each chunk topic, in chunks (records).
 
 The chunk-size policy reads it; it is cached for a few seconds because asking Kafka costs
-a few round trips."""
+a few round trips.
+
+The workers' committed offsets are read with one long-lived Consumer per worker group
+(``Consumer.committed``), not with the AdminClient: librdkafka's coordinator-targeted admin
+requests (ListConsumerGroupOffsets, DescribeConsumerGroups) free their request state twice
+when the coordinator connection drops mid-request, and the process aborts with
+``rd_kafka_enq_once_del_source_return: Assertion `eonce->refcnt > 0' failed`` as the broker
+comes back (librdkafka issue 4605, fix pending in PR 5397; seen here with 2.16 when the
+broker was killed mid-job). The consumers never subscribe, so they never join the groups
+they read, and they commit nothing.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +20,14 @@ import time
 from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient
 
-from messaging.clients import admin_config, consumer_config
+from messaging.clients import consumer_config
 from messaging.names import group_names, topic_names
 from schemas.settings import Settings, Tier
 
 log = logging.getLogger(__name__)
 CACHE_S = 5.0
+REQUEST_TIMEOUT_S = 5.0
 
 
 def probe_consumer_config(settings: Settings) -> dict[str, Any]:
@@ -25,8 +35,10 @@ def probe_consumer_config(settings: Settings) -> dict[str, Any]:
     return consumer_config(settings.kafka_bootstrap, group_names(settings).lag_probe)
 
 
-def probe_admin_config(settings: Settings) -> dict[str, Any]:
-    return admin_config(settings.kafka_bootstrap)
+def committed_reader_config(settings: Settings, group: str) -> dict[str, Any]:
+    """Reads ``group``'s committed offsets: it never subscribes (so never joins ``group``)
+    and never commits."""
+    return consumer_config(settings.kafka_bootstrap, group)
 
 
 def worker_groups(settings: Settings, tier: Tier) -> set[str]:
@@ -34,39 +46,51 @@ def worker_groups(settings: Settings, tier: Tier) -> set[str]:
     return set(group_names(settings).workers_reading(tier))
 
 
+def furthest_offsets(committed: list[list[TopicPartition]]) -> dict[int, int]:
+    """Per partition, the furthest offset any group committed (a group that never committed
+    on a partition reports a negative offset and does not count)."""
+    best: dict[int, int] = {}
+    for partitions in committed:
+        for tp in partitions:
+            if tp.error is None and tp.offset >= 0:
+                best[tp.partition] = max(best.get(tp.partition, 0), tp.offset)
+    return best
+
+
 class ChunkLagProbe:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._admin = AdminClient(probe_admin_config(settings))
         self._consumer: Consumer | None = None
+        self._readers: dict[str, Consumer] = {}
         self._cache: dict[str, tuple[float, int]] = {}
 
     def _watermarks(self, topic: str) -> dict[int, int]:
         if self._consumer is None:
             self._consumer = Consumer(probe_consumer_config(self.settings))
-        meta = self._consumer.list_topics(topic, timeout=5).topics[topic]
+        meta = self._consumer.list_topics(topic, timeout=REQUEST_TIMEOUT_S).topics[topic]
         return {
-            p: self._consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1]
+            p: self._consumer.get_watermark_offsets(
+                TopicPartition(topic, p), timeout=REQUEST_TIMEOUT_S
+            )[1]
             for p in meta.partitions
         }
 
-    def _committed(self, topic: str, tier: Tier) -> dict[int, int]:
-        """The furthest committed offsets of any worker group on the topic."""
-        from confluent_kafka import ConsumerGroupTopicPartitions
+    def _reader(self, group: str) -> Consumer:
+        reader = self._readers.get(group)
+        if reader is None:
+            reader = Consumer(committed_reader_config(self.settings, group))
+            self._readers[group] = reader
+        return reader
 
-        workers = worker_groups(self.settings, tier)
-        groups = self._admin.list_consumer_groups(request_timeout=5).result(timeout=10)
-        best: dict[int, int] = {}
-        for group in groups.valid:
-            if group.group_id not in workers:
-                continue
-            request = [ConsumerGroupTopicPartitions(group.group_id)]
-            futures = self._admin.list_consumer_group_offsets(request, request_timeout=5)
-            for future in futures.values():
-                for tp in future.result(timeout=10).topic_partitions or []:
-                    if tp.topic == topic and tp.offset >= 0:
-                        best[tp.partition] = max(best.get(tp.partition, 0), tp.offset)
-        return best
+    def _committed(self, topic: str, tier: Tier, partitions: list[int]) -> dict[int, int]:
+        """The furthest committed offsets of any worker group on the topic."""
+        wanted = [TopicPartition(topic, p) for p in partitions]
+        return furthest_offsets(
+            [
+                self._reader(group).committed(wanted, timeout=REQUEST_TIMEOUT_S)
+                for group in sorted(worker_groups(self.settings, tier))
+            ]
+        )
 
     def lag(self, tier: Tier) -> int:
         topic = topic_names(self.settings).chunks(tier)
@@ -76,7 +100,7 @@ class ChunkLagProbe:
             return cached[1]
         try:
             high = self._watermarks(topic)
-            committed = self._committed(topic, tier)
+            committed = self._committed(topic, tier, sorted(high))
             value = sum(max(h - committed.get(p, 0), 0) for p, h in high.items())
         except Exception as exc:  # the policy falls back to the idle size; never block a job
             log.warning("cannot measure the lag of %s: %s", topic, exc)
@@ -85,6 +109,8 @@ class ChunkLagProbe:
         return value
 
     def close(self) -> None:
-        if self._consumer is not None:
-            self._consumer.close()
-            self._consumer = None
+        for client in [self._consumer, *self._readers.values()]:
+            if client is not None:
+                client.close()
+        self._consumer = None
+        self._readers.clear()

@@ -17,7 +17,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from pydantic import ValidationError
 
-from messaging.clients import consumer_config
+from messaging.clients import HEARTBEAT_INTERVAL_MS, SESSION_TIMEOUT_MS, consumer_config
 from messaging.names import group_names, topic_names
 from producer.jobs import publish_job
 from producer.lag import ChunkLagProbe
@@ -58,7 +58,9 @@ def upload_consumer_config(settings: Settings) -> dict[str, Any]:
         offsets_reset="earliest",
         # one big file may take minutes to parse between two polls
         max_poll_interval_ms=30 * 60 * 1000,
-        session_timeout_ms=30_000,
+        session_timeout_ms=SESSION_TIMEOUT_MS,
+        heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
+        instance_id=settings.instance_id,
     )
 
 

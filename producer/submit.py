@@ -10,6 +10,7 @@ from messaging.names import topic_names
 from producer.publisher import Publisher
 from producer.readers import estimate_rows
 from producer.readers.sniff import sniff_format
+from schemas.private_files import open_private, write_private_text
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings
 from schemas.spool import Spool
@@ -53,14 +54,15 @@ def make_upload_record(
 def spool_copy(settings: Settings, source: Path, job_id: str) -> Path:
     """Copy a local file into the spool, where every producer can read it."""
     target = Spool.of(settings).upload_path(job_id, source.name)
-    shutil.copyfile(source, target)
+    with source.open("rb") as src, open_private(target) as dst:
+        shutil.copyfileobj(src, dst)
     return target
 
 
 def submit_upload(publisher: Publisher, settings: Settings, upload: UploadRecord) -> None:
     """Publish the upload record; it is durable when this returns. A copy beside the
     spooled file lets operators replay the job later."""
-    Spool.upload_record_path(upload.spool_path).write_text(upload.model_dump_json())
+    write_private_text(Spool.upload_record_path(upload.spool_path), upload.model_dump_json())
     topic = topic_names(settings).uploads(upload.tier)
     publisher.produce(topic, upload.model_dump_json().encode(), upload.job_id.encode())
     publisher.flush()

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     chunk_partitions: int = Field(8, ge=1)
     topic_partitions: int = Field(4, ge=1, description="partitions of every other topic")
     replication_factor: int = Field(1, ge=1)
+    # BULKFLOW_INSTANCE_ID: this process's static consumer-group membership
+    # (group.instance.id), set per child by the supervisor; "" = dynamic membership
+    instance_id: str = Field("", pattern=r"^[A-Za-z0-9._-]{0,200}$")
 
     # where things live on one machine; relative values are made absolute once, here, so
     # child processes (which get them as BULKFLOW_* variables) see the same folders

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.private_files import private_dir
 from schemas.settings import Settings
 
 UPLOAD_RECORD_SUFFIX = ".upload.json"
@@ -29,8 +30,8 @@ class Spool:
 
     def upload_path(self, job_id: str, filename: str) -> Path:
         """Where a job's uploaded file goes: its job id and the last extension of the
-        client's file name. Creates the folder."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        client's file name. Creates the folder, owner-only (tenants' files)."""
+        private_dir(self.folder)
         suffix = "".join(Path(filename).suffixes[-1:])[:MAX_EXTENSION_CHARS]
         return self.folder / f"{job_id}{suffix}"
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import faust
 
+from messaging.clients import HEARTBEAT_INTERVAL_MS, SESSION_TIMEOUT_MS
 from messaging.faust_patches import apply_faust_patches
 from schemas.settings import Settings
 
@@ -37,6 +38,11 @@ def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
         "broker_commit_every": 100,
         "broker_commit_interval": 1.0,
         "consumer_auto_offset_reset": "earliest",
+        # a killed worker's partitions move on within seconds, not faust's default minute;
+        # restarted under the supervisor it is the same static member and takes them back
+        "broker_session_timeout": SESSION_TIMEOUT_MS / 1000,
+        "broker_heartbeat_interval": HEARTBEAT_INTERVAL_MS / 1000,
+        "consumer_group_instance_id": settings.instance_id or None,
     }
     options.update(extra)
     return faust.App(app_id, **options)

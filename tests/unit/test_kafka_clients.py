@@ -4,6 +4,7 @@ use had before the builders existed (the values below are the ones written out b
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from api.pipeline_stats import stats_consumer_config
 from api.progress_view import ProgressView, view_consumer_config
 from messaging.clients import admin_config, consumer_config, producer_config
 from ops.topic_scan import scan_consumer_config
-from producer.lag import probe_admin_config, probe_consumer_config
+from producer.lag import committed_reader_config, probe_consumer_config
 from producer.publisher import Publisher
 from producer.service import upload_consumer_config
 from schemas.settings import Settings, load_settings
@@ -53,7 +54,8 @@ def test_the_producer_service_upload_consumer(acme: Settings) -> None:
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
         "max.poll.interval.ms": 30 * 60 * 1000,
-        "session.timeout.ms": 30_000,
+        "session.timeout.ms": 10_000,
+        "heartbeat.interval.ms": 1_000,
     }
 
 
@@ -63,7 +65,11 @@ def test_the_lag_probe_clients(acme: Settings) -> None:
         "group.id": "acme-lag-probe",
         "enable.auto.commit": False,
     }
-    assert probe_admin_config(acme) == {"bootstrap.servers": BOOTSTRAP}
+    assert committed_reader_config(acme, "acme-chunks-high") == {
+        "bootstrap.servers": BOOTSTRAP,
+        "group.id": "acme-chunks-high",
+        "enable.auto.commit": False,
+    }
 
 
 def test_the_api_stats_consumer(acme: Settings) -> None:
@@ -122,3 +128,35 @@ def test_a_producer_config_is_a_fresh_dict() -> None:
     first = producer_config(BOOTSTRAP)
     first["acks"] = "1"
     assert producer_config(BOOTSTRAP)["acks"] == "all"
+
+
+def test_a_supervised_producer_is_a_static_member_noticed_within_seconds() -> None:
+    settings = load_settings(topic_prefix="acme", instance_id="producer-1-0a1b2c3d4e")
+    config = upload_consumer_config(settings)
+    assert config["group.instance.id"] == "producer-1-0a1b2c3d4e"
+    assert config["session.timeout.ms"] <= 10_000
+    assert config["heartbeat.interval.ms"] * 3 <= config["session.timeout.ms"]
+
+
+def test_an_unsupervised_process_keeps_dynamic_membership(acme: Settings) -> None:
+    assert "group.instance.id" not in upload_consumer_config(acme)
+    assert "group.instance.id" not in consumer_config(BOOTSTRAP, "g", instance_id="")
+
+
+def test_the_faust_apps_share_the_session_and_the_instance_id(tmp_path: Path) -> None:
+    from stream_processors.faust_common import build_faust_app
+
+    settings = load_settings(home=tmp_path, instance_id="worker-1-0a1b2c3d4e")
+    conf = build_faust_app(settings, "acme-chunks-high").conf
+    assert conf.consumer_group_instance_id == "worker-1-0a1b2c3d4e"
+    assert conf.broker_session_timeout == 10.0
+    assert conf.broker_heartbeat_interval == 1.0
+    dynamic = build_faust_app(load_settings(home=tmp_path), "acme-progress").conf
+    assert dynamic.consumer_group_instance_id is None
+
+
+def test_an_instance_id_kafka_would_refuse_is_a_config_error() -> None:
+    from schemas.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="instance_id"):
+        load_settings(instance_id="worker 1/host")

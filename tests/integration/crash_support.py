@@ -1,0 +1,86 @@
+"""Helpers of the crash tests: a served pipeline spoken to over HTTP, kept alive by its
+supervisor while a test kills its processes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from ops.procs import Supervisor
+from schemas.records import UploadStatus
+
+API_KEY = {"Authorization": "Bearer demo-key"}
+
+
+class Served:
+    """``bulkflow serve``'s processes under a supervisor that restarts what dies, and an
+    HTTP client of its API. Every wait here polls the supervisor, so a killed process is
+    restarted while the test waits."""
+
+    def __init__(self, supervisor: Supervisor, api_url: str) -> None:
+        self.supervisor = supervisor
+        self.http = httpx.Client(base_url=api_url, headers=API_KEY, timeout=10.0)
+        self.events: list[str] = []
+
+    def wait_until(self, what: str, check: Callable[[], bool], timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.events += self.supervisor.poll()
+            try:
+                if check():
+                    return
+            except httpx.HTTPError:  # the API is down or restarting
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"not {what} within {timeout_s:.0f}s; supervisor: {self.events}")
+
+    def api_up(self) -> bool:
+        return self.http.get("/healthz").status_code == 200
+
+    def upload(self, path: Path) -> str:
+        with path.open("rb") as f:
+            response = self.http.post(
+                "/v1/uploads", files={"file": (path.name, f)}, data={"dataset": "orders"}
+            )
+        assert response.status_code == 202, response.text
+        return str(response.json()["job_id"])
+
+    def status(self, job_id: str) -> UploadStatus | None:
+        response = self.http.get(f"/v1/uploads/{job_id}")
+        if response.status_code != 200:
+            return None
+        return UploadStatus.model_validate(response.json())
+
+    def wait_final(self, job_id: str, timeout_s: float) -> UploadStatus:
+        final: list[UploadStatus] = []
+
+        def is_final() -> bool:
+            status = self.status(job_id)
+            if status is not None and status.is_final:
+                final.append(status)
+            return bool(final)
+
+        self.wait_until(f"job {job_id} final", is_final, timeout_s)
+        return final[0]
+
+    def restarts(self) -> dict[str, int]:
+        return {name: child.restarts for name, child in self.supervisor.children.items()}
+
+    def aborted(self) -> list[str]:
+        """Children whose log shows a native abort (a librdkafka assertion and the like)."""
+        return [
+            name
+            for name, child in self.supervisor.children.items()
+            if child.log_path.exists()
+            and any(
+                mark in child.log_path.read_text(errors="replace")
+                for mark in ("Assertion", "Fatal Python error", "Aborted")
+            )
+        ]
+
+    def close(self) -> None:
+        self.http.close()
+        self.supervisor.stop()

@@ -146,6 +146,10 @@ H_SCHEMA_VERSION = "schema_version"
 H_ERROR = "error"
 H_ERROR_STAGE = "error_stage"
 H_SOURCE_TOPIC = "source_topic"
+# The chunk's columns that carry typed cells (numbers, booleans, dates as the spreadsheet held
+# them), comma-separated; absent when every column is text. The Arrow schema says the same by
+# its field types; the header lets tools (DLQ listings, logs) see it without decoding.
+H_TYPED_COLUMNS = "typed_columns"
 DLQ_HEADERS = frozenset({H_ERROR, H_ERROR_STAGE, H_SOURCE_TOPIC})
 
 KafkaHeaders = list[tuple[str, bytes]]
@@ -162,13 +166,14 @@ class ChunkHeaders:
     dataset: str
     tenant: str
     schema_version: int = 1
+    typed_columns: tuple[str, ...] = ()
 
     @property
     def key(self) -> bytes:
         return f"{self.job_id}:{self.chunk_no}".encode()
 
     def to_kafka(self) -> KafkaHeaders:
-        return [
+        headers = [
             (H_JOB_ID, self.job_id.encode()),
             (H_CHUNK_NO, str(self.chunk_no).encode()),
             (H_FIRST_ROW, str(self.first_row_no).encode()),
@@ -177,6 +182,9 @@ class ChunkHeaders:
             (H_TENANT, self.tenant.encode()),
             (H_SCHEMA_VERSION, str(self.schema_version).encode()),
         ]
+        if self.typed_columns:
+            headers.append((H_TYPED_COLUMNS, ",".join(self.typed_columns).encode()))
+        return headers
 
     @classmethod
     def from_kafka(cls, headers: KafkaHeaders | dict[str, bytes] | None) -> ChunkHeaders:
@@ -195,4 +203,7 @@ class ChunkHeaders:
             dataset=text(H_DATASET),
             tenant=text(H_TENANT),
             schema_version=int(text(H_SCHEMA_VERSION)) if H_SCHEMA_VERSION in found else 1,
+            typed_columns=tuple(filter(None, text(H_TYPED_COLUMNS).split(",")))
+            if H_TYPED_COLUMNS in found
+            else (),
         )

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from schemas.dataset import DatasetRegistry
-from stream_processors.db_schema import dataset_table, row_errors
+from database.tables import dataset_table, row_errors
 from tests.support.office_checksums import checksums
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -26,9 +26,7 @@ _EXACT_DIGITS = 15
 
 def is_text(kind: pa.DataType) -> bool:
     """Text (or nothing at all): the columns validation parses as cell text."""
-    return (
-        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
-    )
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
 
 
 def shown(column: pa.Array, i: int) -> str | None:

@@ -18,9 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from database.engine import make_engine
 from ops.topics import create_topics
 from schemas.settings import Settings, load_settings
-from database.engine import make_engine
 from tests.integration.conftest import start_pipeline
 from tests.integration.test_api import A, running
 from tests.support.office_corpus import CORPUS_DIR, check_job, check_refusal, load_expected

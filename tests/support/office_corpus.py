@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from schemas.dataset import DatasetRegistry
 from database.tables import dataset_table, row_errors
+from schemas.dataset import DatasetRegistry
 from tests.support.office_checksums import checksums
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -56,7 +56,13 @@ def test_integer_rules_and_errors_show_the_value() -> None:
 def test_decimal_from_floats_uses_the_shortest_repr() -> None:
     values = [12.34, 0.1, 0.1 + 0.2, 2.675, 1e20, -5.0, NAN, 99999999.99, None]
     valid, errors = outcome("decimal", pa.array(values), scale=2, precision=10)
-    assert valid == [Decimal("12.34"), Decimal("0.10"), Decimal("-5.00"), Decimal("99999999.99"), None]
+    assert valid == [
+        Decimal("12.34"),
+        Decimal("0.10"),
+        Decimal("-5.00"),
+        Decimal("99999999.99"),
+        None,
+    ]
     assert errors == {
         4: "'0.30000000000000004' has more than 2 decimal places",
         5: "'2.675' has more than 2 decimal places",

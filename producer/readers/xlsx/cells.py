@@ -72,7 +72,7 @@ class Cells:
                 self.columns[letters] = column
         return column
 
-    def serial(self, raw: str, style: int) -> str:
+    def serial(self, raw: str, style: int) -> str | None:
         """A number in a date style: openpyxl's from_excel, then cell_text."""
         try:
             value: float = float(raw) if is_float(raw) else int(raw)

@@ -36,7 +36,7 @@ def install_handlers(
     strings = cells.strings
     date_styles = cells.date_styles
     columns = cells.columns
-    floats: dict[str, str] = {}  # number text -> cell text, for repeated values
+    floats: dict[str, str | None] = {}  # number text -> cell text, for repeated values
     date_style, column_of = cells.date_style, cells.column
     serial, convert = cells.serial, cells.convert
     parts: list[str] = []  # character data since the last <v> or <t>

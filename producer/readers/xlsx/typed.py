@@ -43,4 +43,3 @@ def typed_column(array: pa.Array, column_type: str) -> pa.Array | None:
         if pc.any(early).as_py():
             return None  # bare times of day (Excel's day 0): their text says what they are
     return array
-

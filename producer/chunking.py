@@ -51,6 +51,9 @@ def build_chunk_records(
     for batch in batches:
         if batch.num_rows == 0:
             continue
+        typed = tuple(
+            f.name for f in batch.schema if f.name != ROW_COLUMN and not pa.types.is_string(f.type)
+        )
         for part, payload in _fitted(batch, max_bytes, compression):
             headers = ChunkHeaders(
                 job_id=job_id,
@@ -60,6 +63,7 @@ def build_chunk_records(
                 dataset=dataset,
                 tenant=tenant,
                 schema_version=schema_version,
+                typed_columns=typed,
             )
             yield headers, payload
             chunk_no += 1

@@ -38,6 +38,9 @@ class Column(BaseModel):
     enum: tuple[str, ...] | None = None
     scale: int | None = Field(None, ge=0, le=18)
     precision: int | None = Field(None, ge=1, le=38)
+    # date/datetime only: a bare number is an Excel serial date (45352 = 2024-03-01), never
+    # by default: a number where a date belongs is far more often a mistake
+    excel_serial: bool = False
 
     @field_validator("name")
     @classmethod
@@ -55,6 +58,12 @@ class Column(BaseModel):
             except re.error as exc:
                 raise ValueError(f"pattern {value!r} is not a regular expression: {exc}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _serial_only_for_dates(self) -> Column:
+        if self.excel_serial and self.type not in ("date", "datetime"):
+            raise ValueError(f"excel_serial applies to date and datetime columns, not {self.type}")
+        return self
 
 
 class ResultsConfig(BaseModel):

@@ -173,6 +173,10 @@ H_COMPRESSION = "compression"
 RESULTS_SCHEMA_VERSION = "1"
 ARROW_STREAM_CONTENT_TYPE = "application/vnd.apache.arrow.stream"
 JSON_CONTENT_TYPE = "application/json"
+# The chunk's columns that carry typed cells (numbers, booleans, dates as the spreadsheet held
+# them), comma-separated; absent when every column is text. The Arrow schema says the same by
+# its field types; the header lets tools (DLQ listings, logs) see it without decoding.
+H_TYPED_COLUMNS = "typed_columns"
 DLQ_HEADERS = frozenset({H_ERROR, H_ERROR_STAGE, H_SOURCE_TOPIC})
 
 KafkaHeaders = list[tuple[str, bytes]]
@@ -189,13 +193,14 @@ class ChunkHeaders:
     dataset: str
     tenant: str
     schema_version: int = 1
+    typed_columns: tuple[str, ...] = ()
 
     @property
     def key(self) -> bytes:
         return f"{self.job_id}:{self.chunk_no}".encode()
 
     def to_kafka(self) -> KafkaHeaders:
-        return [
+        headers = [
             (H_JOB_ID, self.job_id.encode()),
             (H_CHUNK_NO, str(self.chunk_no).encode()),
             (H_FIRST_ROW, str(self.first_row_no).encode()),
@@ -204,6 +209,9 @@ class ChunkHeaders:
             (H_TENANT, self.tenant.encode()),
             (H_SCHEMA_VERSION, str(self.schema_version).encode()),
         ]
+        if self.typed_columns:
+            headers.append((H_TYPED_COLUMNS, ",".join(self.typed_columns).encode()))
+        return headers
 
     @classmethod
     def from_kafka(cls, headers: KafkaHeaders | dict[str, bytes] | None) -> ChunkHeaders:
@@ -222,4 +230,7 @@ class ChunkHeaders:
             dataset=text(H_DATASET),
             tenant=text(H_TENANT),
             schema_version=int(text(H_SCHEMA_VERSION)) if H_SCHEMA_VERSION in found else 1,
+            typed_columns=tuple(filter(None, text(H_TYPED_COLUMNS).split(",")))
+            if H_TYPED_COLUMNS in found
+            else (),
         )

@@ -34,6 +34,9 @@ _ISO_DATETIME = re.compile(
 _SERIAL = re.compile(r"\d{1,7}(?:\.\d+)?")
 _LOCAL_DATE = re.compile(r"\d{1,4}[/.]\d{1,2}[/.]\d{1,4}(?:[ T].*)?")
 DATETIME_HINT = "use YYYY-MM-DD HH:MM[:SS], optionally with Z or a +HH:MM offset"
+# a bare number is no date unless the column says it holds Excel serial numbers
+DATE_EXPECTED = "expected a date like 2024-05-31"
+DATETIME_EXPECTED = "expected a date like 2024-05-31 or 2024-05-31T10:00:00Z"
 
 
 class ConversionError(ValueError):
@@ -63,7 +66,7 @@ def parse_integer(text: str) -> int:
     number = Decimal(plain)
     # Excel hands out integers as "42.0"; anything with a real fraction is not one.
     if number != number.to_integral_value(context=_CTX):
-        raise ConversionError(f"{quote(text)} is not an integer")
+        raise ConversionError(f"{quote(text)} is not an integer: expected a whole number")
     value = int(number)
     if not INT64_MIN <= value <= INT64_MAX:
         raise ConversionError(f"{quote(text)} is too large for an integer")
@@ -159,19 +162,28 @@ def _iso_datetime(text: str, match: re.Match[str]) -> datetime:
         raise ConversionError(f"{quote(text)} is not a valid date-time") from None
 
 
-def parse_datetime(text: str) -> datetime:
+def _bare_number(text: str, expected: str) -> ConversionError:
+    return ConversionError(
+        f"{quote(text)} is a number, not a date: {expected} "
+        "(a column of Excel serial numbers declares excel_serial: true)"
+    )
+
+
+def parse_datetime(text: str, excel_serial: bool = False) -> datetime:
     """An aware datetime in UTC."""
     match = _ISO_DATETIME.fullmatch(text)
     if match:
         return _iso_datetime(text, match).astimezone(UTC)
     if _SERIAL.fullmatch(text):
+        if not excel_serial:
+            raise _bare_number(text, DATETIME_EXPECTED)
         return _excel_serial(text).replace(tzinfo=UTC)
     if _LOCAL_DATE.fullmatch(text):
         raise ConversionError(f"{quote(text)} is ambiguous: {DATETIME_HINT}")
     raise ConversionError(f"{quote(text)} is not a date-time: {DATETIME_HINT}")
 
 
-def parse_date(text: str) -> date:
+def parse_date(text: str, excel_serial: bool = False) -> date:
     if _ISO_DATE.fullmatch(text):
         try:
             return date.fromisoformat(text)
@@ -186,7 +198,25 @@ def parse_date(text: str) -> date:
             raise ConversionError(f"{quote(text)} has a time of day: use YYYY-MM-DD")
         return value.date()
     if _SERIAL.fullmatch(text):
+        if not excel_serial:
+            raise _bare_number(text, DATE_EXPECTED)
         return _excel_serial(text).date()
     if _LOCAL_DATE.fullmatch(text):
         raise ConversionError(f"{quote(text)} is ambiguous: use YYYY-MM-DD")
     raise ConversionError(f"{quote(text)} is not a date: use YYYY-MM-DD")
+
+
+def typed_text(value: object) -> str:
+    """A typed cell (from a chunk column that is not text) as the text the parsers take and
+    messages show: floats by their shortest repr in plain notation, TRUE/FALSE, ISO dates."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)  # 'nan', 'inf': every parser refuses them
+        if value.is_integer() and abs(value) < 2**63:
+            return str(int(value))
+        return f"{Decimal(repr(value)):f}"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)

@@ -22,6 +22,7 @@ from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Column, Dataset
 from schemas.records import RowError
 from stream_processors import converters as conv
+from stream_processors.typed_cells import convert_typed, is_text, shown
 
 MISSING = "required value is missing"
 EMAIL_RE = r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$'
@@ -53,6 +54,7 @@ class _Plan:
     type: pa.DataType
     fast_re: str | None = None  # values matching this cast straight to ``type``
     parse: Callable[[str], Any] | None = None
+    int_digits: int = 0  # decimal columns: digits before the point
     re2_pattern: str | None = None  # the column pattern, when Arrow's RE2 can run it
     py_pattern: re.Pattern[str] | None = None
     enum_values: pa.Array | None = None
@@ -70,16 +72,18 @@ def _make_plan(col: Column) -> _Plan:
         frac = rf"(\.\d{{1,{scale}}})?" if scale else ""
         plan.fast_re = rf"^-?\d{{1,{max(int_digits, 1)}}}{frac}$"
         plan.parse = lambda text: conv.parse_decimal(text, scale, int_digits)
+        plan.int_digits = int_digits
     elif col.type == "float":
         plan.fast_re, plan.parse = r"^-?\d{1,300}(\.\d{1,300})?$", conv.parse_float
     elif col.type == "boolean":
         plan.parse = conv.parse_boolean
     elif col.type == "date":
-        plan.fast_re, plan.parse = r"^\d{4}-\d{2}-\d{2}$", conv.parse_date
+        plan.fast_re = r"^\d{4}-\d{2}-\d{2}$"
+        plan.parse = lambda text: conv.parse_date(text, col.excel_serial)
     elif col.type == "datetime":
         # naive or UTC ("Z") ISO datetimes, the common shape, stay vectorised
         plan.fast_re = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?$"
-        plan.parse = conv.parse_datetime
+        plan.parse = lambda text: conv.parse_datetime(text, col.excel_serial)
     if col.pattern and col.type in ("string", "email"):
         full = f"^(?:{col.pattern})$"
         try:  # RE2 lacks look-arounds and back-references; Python's re covers those
@@ -225,6 +229,10 @@ def _check_rules(plan: _Plan, typed: pa.Array) -> list[tuple[pa.Array, str]]:
         if col.max is not None:
             checks.append((pc.greater(numbers, col.max), f"must be at most {_number(col.max)}"))
     if col.type in ("string", "email"):
+        # PostgreSQL text cannot hold NUL: one such cell would fail the chunk's whole write
+        nul = pc.match_substring(typed, "\x00")
+        if pc.any(nul).as_py():
+            checks.append((nul, "contains a NUL character, which cannot be stored"))
         if col.max_length is not None:
             too_long = pc.greater(pc.utf8_length(typed), col.max_length)
             checks.append((too_long, f"must be at most {col.max_length} characters"))
@@ -273,11 +281,19 @@ def validate_batch(batch: pa.RecordBatch, dataset: Dataset) -> ValidationResult:
                 found.extend((i, pos, MISSING) for i in range(n))
             typed_columns.append(pa.nulls(n, plan.type))
             continue
-        text = _clean(batch.column(name))
+        problems: list[tuple[int, str]] = []
+        raw = batch.column(name)
+        if is_text(raw.type) or plan.parse is None or plan.column.type == "email":
+            text = _clean(raw)
+            converted = _convert(plan, text, problems)
+        else:  # a typed column: the cells the spreadsheet held as numbers, dates, booleans
+            text = raw
+            assert plan.parse is not None
+            kind, target = plan.column.type, plan.type
+            converted = convert_typed(kind, target, raw, plan.parse, problems, plan.int_digits)
         if plan.column.required:
             found.extend((i, pos, MISSING) for i in _indices(pc.is_null(text)))
-        problems: list[tuple[int, str]] = []
-        typed = _canonical_enum(plan, _convert(plan, text, problems))
+        typed = _canonical_enum(plan, converted)
         found.extend((i, pos, message) for i, message in problems)
         for mask, message in _check_rules(plan, typed):
             found.extend((i, pos, message) for i in _indices(mask))
@@ -290,12 +306,12 @@ def validate_batch(batch: pa.RecordBatch, dataset: Dataset) -> ValidationResult:
     names = [c.name for c in dataset.columns]
     errors = []
     for i, pos, message in found:
-        raw = batch.column(names[pos])[i].as_py() if names[pos] in batch.schema.names else None
+        value = shown(batch.column(names[pos]), i) if names[pos] in batch.schema.names else None
         errors.append(
             RowError(
                 row=rows[i].as_py(),
                 column=names[pos],
-                value=None if raw is None else str(raw),
+                value=value,
                 message=message,
             )
         )

@@ -22,12 +22,30 @@ from schemas.dataset import Dataset
 HEADER_SCAN_LINES = 1000
 
 
+def _utf8(text: str) -> str:
+    """JSON may escape a lone surrogate ('\\ud800'), which no UTF-8 text can hold: it becomes
+    U+FFFD, as an undecodable byte does anywhere else, and its row goes on."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def _int_or_text(digits: str) -> int | str:
+    # Python refuses ints of more than 4300 digits: such a value stays text, one bad cell
+    try:
+        return int(digits)
+    except ValueError:
+        return digits
+
+
 def cell_text(value: Any) -> str | None:
     """A JSON value as the text a person would type in a sheet."""
     if value is None:
         return None
     if isinstance(value, str):
-        return value or None
+        return _utf8(value) or None
     if isinstance(value, bool):  # before int: bool is an int in Python
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
@@ -36,7 +54,7 @@ def cell_text(value: Any) -> str | None:
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
         return repr(value)
-    return json.dumps(value, ensure_ascii=False)
+    return _utf8(json.dumps(value, ensure_ascii=False))
 
 
 class JsonlReader:
@@ -86,7 +104,7 @@ class JsonlReader:
                 if not line.strip():
                     continue
                 try:
-                    obj = json.loads(line)
+                    obj = json.loads(line, parse_int=_int_or_text)
                 except json.JSONDecodeError as exc:
                     raise ParseError(
                         f"line {line_no} is not valid JSON: {exc.msg} (column {exc.colno})",

@@ -11,9 +11,15 @@ from producer.readers.base import HeaderMapping
 from schemas.arrow_codec import ROW_COLUMN
 
 
-def output_schema(mapping: HeaderMapping) -> pa.Schema:
-    """Dataset columns found in the file, in dataset order, then the row number."""
-    fields = [pa.field(name, pa.string()) for name in mapping.columns.values()]
+def output_schema(
+    mapping: HeaderMapping, types: Mapping[int, pa.DataType] | None = None
+) -> pa.Schema:
+    """Dataset columns found in the file, in dataset order, then the row number; text unless
+    ``types`` (by file column index) says a column is typed."""
+    types = types or {}
+    fields = [
+        pa.field(name, types.get(index, pa.string())) for index, name in mapping.columns.items()
+    ]
     return pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64())])
 
 

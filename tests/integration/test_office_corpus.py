@@ -34,7 +34,6 @@ SHEET_SEARCH = "without a sheet field, the first sheet whose header maps the dat
 FAILURE_REASON = "the failure reason names the sheets / the best candidate header row"
 ODD_CELL = "an impossible date text is one invalid row, not a failed file"
 NOT_YET: dict[str, str] = {
-    "xlsx_impossible_dates.xlsx": ODD_CELL,
     "xlsb_second_sheet_title.xlsb": ODD_CELL,
     "xls_orders.xls": ODD_CELL,
     # calamine reads LibreOffice's error cell (string-value="", calcext error) as ""

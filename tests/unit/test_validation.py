@@ -204,7 +204,7 @@ def test_integer_forms_people_type() -> None:
 def test_integer_rejects() -> None:
     assert messages("integer", ["abc", "42.5", "1,2", "0x1F", "1e3", "12,34"]) == [
         "'abc' is not an integer",
-        "'42.5' is not an integer",
+        "'42.5' is not an integer: expected a whole number",
         "'1,2' is not an integer",
         "'0x1F' is not an integer",
         "'1e3' is not an integer",
@@ -317,8 +317,9 @@ def test_boolean_words() -> None:
 
 
 def test_date_forms() -> None:
-    values = ["2024-03-01", "2024-03-01T00:00:00", "2024-03-01 00:00", "45352", "45352.5"]
-    assert ok_values("date", values) == [date(2024, 3, 1)] * 5
+    values = ["2024-03-01", "2024-03-01T00:00:00", "2024-03-01 00:00"]
+    assert ok_values("date", values) == [date(2024, 3, 1)] * 3
+    assert ok_values("date", ["45352", "45352.5"], excel_serial=True) == [date(2024, 3, 1)] * 2
 
 
 def test_date_rejects_with_the_format_named() -> None:
@@ -337,13 +338,24 @@ def test_bad_calendar_date_does_not_spoil_its_neighbours() -> None:
 
 
 def test_excel_serials() -> None:
-    assert ok_values("date", ["1", "59", "61", "2958465"]) == [
+    assert ok_values("date", ["1", "59", "61", "2958465"], excel_serial=True) == [
         date(1900, 1, 1),
         date(1900, 2, 28),
         date(1900, 3, 1),
         date(9999, 12, 31),
     ]
-    assert len(messages("date", ["0", "2958466", "60"])) == 3
+    assert len(messages("date", ["0", "2958466", "60"], excel_serial=True)) == 3
+
+
+def test_a_bare_number_is_no_date_unless_the_column_says_so() -> None:
+    assert messages("date", ["45352"]) == [
+        "'45352' is a number, not a date: expected a date like 2024-05-31 "
+        "(a column of Excel serial numbers declares excel_serial: true)"
+    ]
+    [message] = messages("datetime", ["45352.5"])
+    assert "expected a date like 2024-05-31 or 2024-05-31T10:00:00Z" in message
+    with pytest.raises(ValueError, match="excel_serial applies to date and datetime"):
+        dataset({"name": "v", "type": "integer", "excel_serial": True})
 
 
 # --- datetimes ---------------------------------------------------------------------------
@@ -361,7 +373,7 @@ def test_datetime_forms() -> None:
         "2024-03-01",
         "45352.5",
     ]
-    got = ok_values("datetime", values)
+    got = ok_values("datetime", values, excel_serial=True)
     assert got[:3] == [datetime(2024, 3, 1, 10, 15, tzinfo=UTC)] * 3
     assert got[3] == datetime(2024, 3, 1, 10, 15, 0, 250000, tzinfo=UTC)
     assert got[4:7] == [datetime(2024, 3, 1, 10, 15, tzinfo=UTC)] * 3

@@ -22,6 +22,7 @@ from producer.readers.xlsx.stream import StreamingXlsxReader
 from producer.readers.xlsx.text import cell_text
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
+from tests.support.cell_text import as_cell_text
 
 STREAM = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
 FAST = ReaderLimits()
@@ -363,7 +364,7 @@ def test_paths_agree_on_dates_and_strings(tmp_path: Path, dataset: Dataset) -> N
     strings = ["<si><t>x</t></si>", "<si><r><t>y</t></r><r><t>z</t></r></si>"]
     path = book(tmp_path / "p.xlsx", rows, strings=strings, styles=styles)
     fast = open_xlsx_reader(path, dataset, 7, limits=FAST)
-    fast_rows = [r for b in fast.batches() for r in b.to_pylist()]
+    fast_rows = [r for b in fast.batches() for r in as_cell_text(b).to_pylist()]
     assert fast_rows == stream_rows(path, dataset)
 
 

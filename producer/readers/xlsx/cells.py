@@ -12,10 +12,30 @@ from producer.readers.xlsx.text import cell_text, format_float, format_text
 
 OTHER = "x"  # stands for "some text outside the dataset's columns" in a row
 MISSING = -1
+INF = float("inf")
 
 
 def is_float(raw: str) -> bool:
     return "." in raw or "E" in raw or "e" in raw  # openpyxl's test, _cast_number
+
+
+def number_text(raw: str) -> str | None:
+    """The cell text of a number cell's <v>; what is no number is kept as written (one odd
+    cell is one invalid row, never a failed file)."""
+    try:
+        return format_float(float(raw)) if is_float(raw) else str(int(raw))
+    except ValueError:  # 'abc', '1.2.3', or an integer of more than 4300 digits
+        return format_text(raw)
+
+
+def boolean_text(raw: str) -> str | None:
+    """A boolean cell: 1/0 as Excel writes it; 'true'/'false' as some writers do."""
+    word = raw.strip().lower()
+    if word in ("1", "true"):
+        return "TRUE"
+    if word in ("0", "false"):
+        return "FALSE"
+    return format_text(raw)
 
 
 class Cells:
@@ -52,9 +72,14 @@ class Cells:
                 self.columns[letters] = column
         return column
 
-    def serial(self, raw: str, style: int) -> str:
+    def serial(self, raw: str, style: int) -> str | None:
         """A number in a date style: openpyxl's from_excel, then cell_text."""
-        value: float = float(raw) if is_float(raw) else int(raw)
+        try:
+            value: float = float(raw) if is_float(raw) else int(raw)
+        except ValueError:
+            return number_text(raw)
+        if value != value or value in (INF, -INF):
+            return "#VALUE!"  # openpyxl's word for a serial outside the calendar
         if FAST_SERIALS[0] <= value < FAST_SERIALS[1] and style not in self.durations:
             day, fraction = divmod(value, 1)
             millis = round(fraction * 86400 * 1000)  # from_excel's arithmetic, to the bit
@@ -97,15 +122,18 @@ class Cells:
             style = self.date_style(s)
             if style is not None:
                 return True, self.serial(raw, style)
-            return True, format_float(float(raw)) if is_float(raw) else str(int(raw))
+            return True, number_text(raw)
         if kind == "s":
             return True, self.strings[int(raw)]
         if kind == "b":
-            return True, "TRUE" if int(raw) else "FALSE"
+            return True, boolean_text(raw)
         if kind == "d":
             from openpyxl.utils.datetime import from_ISO8601
 
-            return True, cell_text(from_ISO8601(raw))
+            try:
+                return True, cell_text(from_ISO8601(raw))
+            except (ValueError, TypeError, OverflowError):  # not an ISO date after all
+                return True, format_text(raw)
         return True, format_text(raw)  # "str", "e" (#DIV/0!) and unknown kinds: as stored
 
 

@@ -28,6 +28,7 @@ from producer.readers.xlsx.text import (
     format_float,
     format_text,
 )
+from producer.readers.xlsx.typed import typed_column
 from schemas.dataset import Dataset
 
 _NANO = pa.scalar(NANO, pa.int64())
@@ -219,7 +220,6 @@ class SheetTable:
     ) -> None:
         self.chunk_rows = chunk_rows
         self.mapping: HeaderMapping = map_headers(header, dataset, limits)
-        self.schema = output_schema(self.mapping)
         table, errors = loaded.to_arrow_with_errors()
         fixes: dict[int, dict[int, str | None]] = {}
         for error in errors.errors if errors else []:
@@ -231,16 +231,22 @@ class SheetTable:
             if info.absolute_index not in self.mapping.columns:
                 cells[info.absolute_index] = _blankable(array)
                 continue
-            text = column_text(array)
-            if position in fixes:
+            if position in fixes:  # error cells (#DIV/0!) make the column text
                 rows = sorted(fixes[position])
-                text = _replace_rows(text, pa.array(rows), [fixes[position][r] for r in rows])
-            cells[info.absolute_index] = text
+                text = _replace_rows(
+                    column_text(array), pa.array(rows), [fixes[position][r] for r in rows]
+                )
+                cells[info.absolute_index] = text
+                continue
+            kind = dataset.column(self.mapping.columns[info.absolute_index]).type
+            typed = typed_column(array, kind)
+            cells[info.absolute_index] = column_text(array) if typed is None else typed
         check_cell_sizes(
             {i: a for i, a in cells.items() if i in self.mapping.columns},
             header,
             limits.max_cell_bytes,
         )
+        self.schema = output_schema(self.mapping, {i: cells[i].type for i in self.mapping.columns})
         first = header_number + 1
         numbers = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
         self._batch: pa.RecordBatch | None = shape_batch(cells, self.mapping, numbers, self.schema)

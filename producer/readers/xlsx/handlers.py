@@ -6,10 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from producer.readers.xlsx.cells import MISSING, OTHER, Cells, GenericCell
+from producer.readers.xlsx.cells import (
+    MISSING,
+    OTHER,
+    Cells,
+    GenericCell,
+    boolean_text,
+    number_text,
+)
 from producer.readers.xlsx.constants import CACHE_MAX
 from producer.readers.xlsx.refs import DIGITS, row_number
-from producer.readers.xlsx.text import format_float, format_text
+from producer.readers.xlsx.text import format_text
 
 Place = Callable[[int, list[GenericCell]], None]
 
@@ -29,7 +36,7 @@ def install_handlers(
     strings = cells.strings
     date_styles = cells.date_styles
     columns = cells.columns
-    floats: dict[str, str] = {}  # number text -> cell text, for repeated values
+    floats: dict[str, str | None] = {}  # number text -> cell text, for repeated values
     date_style, column_of = cells.date_style, cells.column
     serial, convert = cells.serial, cells.convert
     parts: list[str] = []  # character data since the last <v> or <t>
@@ -119,11 +126,14 @@ def install_handlers(
                     elif "." in raw or "E" in raw or "e" in raw:
                         text = floats.get(raw)
                         if text is None:
-                            text = format_float(float(raw))
+                            text = number_text(raw)
                             if len(floats) < CACHE_MAX:  # amounts, prices: few values
                                 floats[raw] = text
                     else:
-                        text = str(int(raw))
+                        try:
+                            text = str(int(raw))
+                        except ValueError:  # one odd <v> is one odd cell
+                            text = number_text(raw)
                 else:
                     text = None
             elif kind == "inlineStr":
@@ -139,7 +149,7 @@ def install_handlers(
             elif kind == "s":
                 text = strings[int(raw)] if raw else None
             elif kind == "b":
-                text = ("TRUE" if int(raw) else "FALSE") if raw else None
+                text = boolean_text(raw) if raw else None
             else:
                 joined = "".join(inline) if has_inline else None
                 text = convert(kind, cell.get("s"), raw, joined)[1]

@@ -82,7 +82,10 @@ def format_text(value: str) -> str | None:
     if len(value) >= 19 and value[10] == " ":
         match = CALAMINE_DATETIME.match(value)
         if match:
-            parsed = dt.datetime.fromisoformat(value.ljust(23, "0") if match[3] else value)
+            try:
+                parsed = dt.datetime.fromisoformat(value.ljust(23, "0") if match[3] else value)
+            except ValueError:  # '2024-02-31 25:61:00': text that only looks like a date
+                return value  # kept as typed; validation makes it one invalid row
             return format_datetime(parsed)
     return value
 

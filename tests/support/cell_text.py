@@ -1,0 +1,16 @@
+"""A chunk batch with its typed columns shown as cell text, by the fast path's own rules:
+what the streaming path (text only) gives for the same sheet."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from producer.readers.xlsx.fast import column_text
+
+
+def as_cell_text(batch: pa.RecordBatch) -> pa.RecordBatch:
+    arrays = [
+        column if pa.types.is_string(column.type) or name == "__row__" else column_text(column)
+        for name, column in zip(batch.schema.names, batch.columns, strict=True)
+    ]
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)

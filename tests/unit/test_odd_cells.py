@@ -1,0 +1,106 @@
+"""One odd cell is one odd value in its row, never a failed file: on both XLSX paths and in
+JSON Lines, each odd shape next to valid cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from producer.readers import open_reader
+from producer.readers.base import ReaderLimits
+from producer.readers.xlsx.cells import boolean_text, number_text
+from producer.readers.xlsx.text import format_text
+from schemas.dataset import Dataset, parse_dataset
+from tests.support.cell_text import as_cell_text
+from tests.unit.test_xlsx_reader import patch_member, write_book
+
+FAST = ReaderLimits()
+STREAM = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
+
+
+@pytest.fixture()
+def dataset() -> Dataset:
+    columns = [
+        {"name": "order_id", "type": "integer"},
+        {"name": "ordered_at", "type": "datetime"},
+        {"name": "notes", "type": "string"},
+    ]
+    return parse_dataset({"name": "odd", "columns": columns})
+
+
+def rows(path: Path, dataset: Dataset, limits: ReaderLimits) -> list[dict]:
+    reader = open_reader(path, dataset, 100, limits=limits)
+    try:
+        return [r for b in reader.batches() for r in as_cell_text(b).to_pylist()]
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
+def test_an_impossible_date_text_is_kept_as_written(
+    tmp_path: Path, dataset: Dataset, limits: ReaderLimits
+) -> None:
+    cells = [dt.datetime(2024, 3, 1, 10), "2024-02-31 25:61:00", "2024-03-01 10:00:00", "x" * 5000]
+    path = write_book(
+        tmp_path / "t.xlsx", [["order_id", "ordered_at", "notes"]] + [[1, c, None] for c in cells]
+    )
+    got = [r["ordered_at"] for r in rows(path, dataset, limits)]
+    assert got == ["2024-03-01T10:00:00", "2024-02-31 25:61:00", "2024-03-01T10:00:00", "x" * 5000]
+
+
+def test_cell_text_rules_never_raise_on_odd_values() -> None:
+    assert format_text("2024-02-31 25:61:00") == "2024-02-31 25:61:00"
+    assert format_text("9999-99-99 99:99:99.999") == "9999-99-99 99:99:99.999"
+    assert number_text("12") == "12" and number_text("1.50") == "1.5"
+    assert number_text("abc") == "abc" and number_text("1.2.3") == "1.2.3"
+    assert number_text("9" * 5000) == "9" * 5000  # beyond Python's int digit limit
+    assert number_text("1e400") == "inf" and number_text("nan") == "nan"
+    assert [boolean_text(v) for v in ("1", "0", "true", "FALSE", "2", "maybe")] == [
+        "TRUE",
+        "FALSE",
+        "TRUE",
+        "FALSE",
+        "2",
+        "maybe",
+    ]
+
+
+def test_odd_number_and_boolean_cells_on_the_streaming_path(
+    tmp_path: Path, dataset: Dataset
+) -> None:
+    path = write_book(tmp_path / "t.xlsx", [["order_id", "ordered_at", "notes"], [1, None, True]])
+    odd_rows = (
+        b'<row r="3"><c r="A3"><v>abc</v></c></row>'
+        b'<row r="4"><c r="A4"><v>2</v></c><c r="C4" t="b"><v>maybe</v></c></row>'
+        b'<row r="5"><c r="A5"><v>3</v></c><c r="B5" t="d"><v>not-a-date</v></c></row>'
+    )
+    patch_member(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b"</sheetData>", odd_rows + b"</sheetData>"),
+    )
+    got = [(r["order_id"], r["ordered_at"], r["notes"]) for r in rows(path, dataset, STREAM)]
+    assert got == [
+        ("1", None, "TRUE"),
+        ("abc", None, None),
+        ("2", None, "maybe"),
+        ("3", "not-a-date", None),
+    ]
+
+
+def test_jsonl_huge_integers_and_lone_surrogates_stay_one_row_each(
+    tmp_path: Path, dataset: Dataset
+) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text(
+        '{"order_id": 1, "notes": "fine"}\n'
+        '{"order_id": ' + "9" * 5000 + ', "notes": "huge"}\n'
+        '{"order_id": 3, "notes": "bad \\ud800 half"}\n'
+        '{"order_id": NaN, "notes": "nan"}\n'
+    )
+    reader = open_reader(path, dataset, 100)
+    got = [(r["order_id"], r["notes"]) for b in reader.batches() for r in b.to_pylist()]
+    reader.close()
+    assert got == [("1", "fine"), ("9" * 5000, "huge"), ("3", "bad \ufffd half"), ("nan", "nan")]

@@ -30,6 +30,7 @@ def all_names(prefix: str) -> list[str]:
         groups.api_stats(INSTANCE),
         groups.dlq_list(INSTANCE),
         groups.dlq_redrive,
+        groups.blob_fetch,
     ]
 
 
@@ -52,8 +53,8 @@ def test_two_prefixes_never_share_a_topic_or_group(one: str, other: str) -> None
 
 def test_every_role_has_its_own_group() -> None:
     names = set(all_names("acme"))
-    # 12 topics, 7 worker tier sets (each counted once per tier it holds), 7 other groups
-    assert len(names) == 12 + 7 + 7
+    # 13 topics, 7 worker tier sets (each counted once per tier it holds), 8 other groups
+    assert len(names) == 13 + 7 + 8
 
 
 def test_every_name_carries_the_prefix() -> None:

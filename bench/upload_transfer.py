@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "bench" / ".work"
 PART_BYTES = 1 << 20
-BYTES_PER_ROW = 110  # about what write_orders_csv writes per row
+BYTES_PER_ROW = 67  # about what write_orders_csv writes per row
 
 
 def sample_file(mb: int) -> Path:

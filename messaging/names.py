@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 from schemas.settings import TIERS, Settings, Tier
 
 SEVEN_DAYS_MS = str(7 * 24 * 3600 * 1000)
+# an uploaded file travels as records of at most this many bytes (producer/upload_blobs.py)
+UPLOAD_BLOB_PART_BYTES = 1 << 20
+# a batch of blob parts may reach the client's message.max.bytes (messaging/clients.py)
+UPLOAD_BLOB_MAX_MESSAGE_BYTES = str(4 * 1024 * 1024)
+# segments roll often enough that retention removes an expired file within hours of expiry
+UPLOAD_BLOB_SEGMENT_MS = str(6 * 3600 * 1000)
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,11 @@ class TopicNames:
 
     def uploads(self, tier: Tier) -> str:
         return f"{self.prefix}.uploads.{tier}"
+
+    @property
+    def upload_blobs(self) -> str:
+        """The uploaded files' bytes, in parts keyed by job id (one partition per file)."""
+        return f"{self.prefix}.uploads-blobs"
 
     def chunks(self, tier: Tier) -> str:
         return f"{self.prefix}.chunks.{tier}"
@@ -82,6 +93,11 @@ class GroupNames:
     def producer(self) -> str:
         """The producer service, on ``uploads.<tier>``."""
         return f"{self.prefix}-producer"
+
+    @property
+    def blob_fetch(self) -> str:
+        """A producer fetching an uploaded file: it assigns partitions and never commits."""
+        return f"{self.prefix}-blob-fetch"
 
     def workers(self, tiers: tuple[Tier, ...] | list[Tier]) -> str:
         """The chunk workers of one tier set (faust app id): one group per tier set."""
@@ -142,6 +158,13 @@ def declared_topics(
     # chunk records stay under chunk_max_bytes; the topic allows twice that as headroom
     big = {**retention, "max.message.bytes": str(2 * settings.chunk_max_bytes + 65536)}
     specs = [TopicSpec(names.uploads(t), n, dict(retention)) for t in TIERS]
+    # kept as long as the upload records that point into it; removed by retention only
+    blobs = {
+        **retention,
+        "max.message.bytes": UPLOAD_BLOB_MAX_MESSAGE_BYTES,
+        "segment.ms": UPLOAD_BLOB_SEGMENT_MS,
+    }
+    specs.append(TopicSpec(names.upload_blobs, n, blobs))
     specs += [TopicSpec(names.chunks(t), settings.chunk_partitions, dict(big)) for t in TIERS]
     specs += [
         TopicSpec(names.jobs, n, dict(retention)),

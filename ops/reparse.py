@@ -35,8 +35,10 @@ def reparse_job(settings: Settings, job_id: str, tenant: str | None = None) -> J
     upload = find_upload(settings, job_id)
     if tenant is not None and upload.tenant != tenant:
         raise OpsError(f"job {job_id} is not tenant {tenant!r}'s")
-    if not Path(upload.spool_path).exists():
-        raise OpsError(f"the spooled file of job {job_id} is gone: {upload.spool_path}")
+    if upload.blob is None and not Path(upload.spool_path).exists():
+        raise OpsError(
+            f"the spooled file of job {job_id} is gone: {upload.spool_path}, and it was not sent through Kafka"
+        )
     datasets = DatasetRegistry(settings.datasets_dir)
     try:
         datasets.get(upload.dataset)

@@ -1,7 +1,8 @@
 """Publish one spooled upload as a job: registered, its chunks, then sealed or parse_failed.
 
 Chunk size is chosen once per job and written beside the spooled file (the plan), so a
-re-parse after a crash yields exactly the same chunks, whatever the load is then.
+re-parse after a crash yields exactly the same chunks, whatever the load is then. An upload
+sent through Kafka is first fetched into this machine's spool (producer/upload_blobs.py).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import time
 from dataclasses import dataclass
 
 from messaging.names import topic_names
+from producer.blob_assembly import UploadBlobError
 from producer.chunking import build_chunk_records
 from producer.errors import ParseError, PublishError
 from producer.publisher import Publisher
 from producer.readers import open_reader
 from producer.readers.base import ReaderLimits
 from producer.size_policy import choose_chunk_rows
+from producer.upload_blobs import local_upload
 from schemas.dataset import DatasetRegistry
 from schemas.errors import DatasetError
 from schemas.private_files import write_private_text
@@ -91,6 +94,10 @@ def publish_job(
     started = time.monotonic()
     key = upload.job_id.encode()
     chunks = rows = 0
+    try:
+        upload = local_upload(upload, settings)
+    except UploadBlobError as exc:
+        return _fail(upload, publisher, failures_to, str(exc), started)
     try:
         dataset = datasets.get(upload.dataset)
         reader = open_reader(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from types import TracebackType
 from typing import Any
 
@@ -36,12 +37,19 @@ class Publisher:
             self._producer = Producer(self._config)
         return self._producer
 
-    def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
+    def _on_delivery(
+        self,
+        delivered: Callable[[Message], None] | None,
+        err: KafkaError | None,
+        msg: Message,
+    ) -> None:
         if err is not None:
             with self._lock:
                 self._errors.append(f"{msg.topic()}: {err.str()}")
         else:
             self.delivered += 1
+            if delivered is not None:
+                delivered(msg)
 
     def produce(
         self,
@@ -50,8 +58,10 @@ class Publisher:
         key: bytes | str | None = None,
         headers: Sequence[tuple[str, Any]] | None = None,
         timeout_s: float = FLUSH_TIMEOUT_S,
+        delivered: Callable[[Message], None] | None = None,
     ) -> None:
-        """Queue one record; when the local queue is full, wait for deliveries (bounded)."""
+        """Queue one record; when the local queue is full, wait for deliveries (bounded).
+        ``delivered`` is called with the record (its partition and offset) once it is."""
         self.raise_errors()
         deadline = time.monotonic() + timeout_s
         while True:
@@ -61,7 +71,7 @@ class Publisher:
                     value=value,
                     key=key,
                     headers=list(headers or []),
-                    on_delivery=self._on_delivery,
+                    on_delivery=partial(self._on_delivery, delivered),
                 )
                 break
             except BufferError as exc:

@@ -10,6 +10,7 @@ from messaging.names import topic_names
 from producer.publisher import Publisher
 from producer.readers import estimate_rows
 from producer.readers.sniff import sniff_format
+from producer.upload_blobs import publish_upload_blob
 from schemas.private_files import open_private, write_private_text
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings
@@ -52,17 +53,22 @@ def make_upload_record(
 
 
 def spool_copy(settings: Settings, source: Path, job_id: str) -> Path:
-    """Copy a local file into the spool, where every producer can read it."""
+    """Copy a local file into the spool, from where it is parsed or sent to the producers."""
     target = Spool.of(settings).upload_path(job_id, source.name)
     with source.open("rb") as src, open_private(target) as dst:
         shutil.copyfileobj(src, dst)
     return target
 
 
-def submit_upload(publisher: Publisher, settings: Settings, upload: UploadRecord) -> None:
-    """Publish the upload record; it is durable when this returns. A copy beside the
-    spooled file lets operators replay the job later."""
+def submit_upload(publisher: Publisher, settings: Settings, upload: UploadRecord) -> UploadRecord:
+    """Send the spooled file to ``uploads-blobs``, then publish the upload record that points
+    at it; both are durable when this returns, so a producer on any machine can fetch the
+    file, now or after a crash. A copy of the record beside the spooled file lets operators
+    replay the job later. Returns the record as published."""
+    blob = publish_upload_blob(publisher, settings, upload.job_id, Path(upload.spool_path))
+    upload = upload.model_copy(update={"blob": blob})
     write_private_text(Spool.upload_record_path(upload.spool_path), upload.model_dump_json())
     topic = topic_names(settings).uploads(upload.tier)
     publisher.produce(topic, upload.model_dump_json().encode(), upload.job_id.encode())
     publisher.flush()
+    return upload

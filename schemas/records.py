@@ -20,8 +20,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UploadBlob(BaseModel):
+    """Where an uploaded file's bytes are on ``uploads-blobs``: ``parts`` records keyed by the
+    job id, all on one partition between two offsets (other jobs' parts may lie between)."""
+
+    topic: str
+    partition: int
+    first_offset: int
+    last_offset: int
+    parts: int
+    size_bytes: int
+    sha256: str
+
+
 class UploadRecord(BaseModel):
-    """On ``uploads.<tier>``: a spooled file waiting to be parsed."""
+    """On ``uploads.<tier>``: a spooled file waiting to be parsed. ``spool_path`` is where the
+    submitter spooled it; ``blob``, when set, is where any machine fetches it from."""
 
     job_id: str
     tenant: str
@@ -35,6 +49,7 @@ class UploadRecord(BaseModel):
     file_format: str | None = None  # csv | xlsx | parquet | jsonl; sniffed when missing
     sheet: str | None = None
     encoding: str | None = None
+    blob: UploadBlob | None = None
 
 
 class JobEvent(BaseModel):
@@ -170,6 +185,8 @@ H_ROW = "row"
 H_REPLAY_ID = "replay_id"
 H_CONTENT_TYPE = "content-type"
 H_COMPRESSION = "compression"
+# headers of an uploads-blobs record (its key is the job id)
+H_BLOB_PART = "blob_part"
 RESULTS_SCHEMA_VERSION = "1"
 ARROW_STREAM_CONTENT_TYPE = "application/vnd.apache.arrow.stream"
 JSON_CONTENT_TYPE = "application/json"

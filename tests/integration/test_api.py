@@ -160,6 +160,8 @@ def test_csv_upload_is_queued_and_published(
     assert record.estimated_rows == 10
     assert record.file_format == "csv"
     assert Path(record.spool_path).read_bytes() == path.read_bytes()
+    # and the file itself is on Kafka for producers that do not share the API's disk
+    assert record.blob is not None and record.blob.size_bytes == path.stat().st_size
 
 
 def test_tier_follows_the_row_estimate(api_settings: Settings, tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ def all_names(prefix: str) -> list[str]:
         groups.dlq_read(INSTANCE),
         groups.replay_scan(INSTANCE),
         groups.job_lookup(INSTANCE),
+        groups.blob_fetch,
     ]
 
 
@@ -53,8 +54,8 @@ def test_two_prefixes_never_share_a_topic_or_group(one: str, other: str) -> None
 
 def test_every_role_has_its_own_group() -> None:
     names = set(all_names("acme"))
-    # 12 topics, 7 worker tier sets (each counted once per tier it holds), 8 other groups
-    assert len(names) == 12 + 7 + 8
+    # 13 topics, 7 worker tier sets (each counted once per tier it holds), 9 other groups
+    assert len(names) == 13 + 7 + 9
 
 
 def test_every_name_carries_the_prefix() -> None:

@@ -98,6 +98,7 @@ def test_topic_declarations() -> None:
         "acme.uploads.high",
         "acme.uploads.medium",
         "acme.uploads.low",
+        "acme.uploads-blobs",
         "acme.chunks.high",
         "acme.chunks.medium",
         "acme.chunks.low",
@@ -114,3 +115,6 @@ def test_topic_declarations() -> None:
     assert specs[names.jobs].partitions == specs[names.chunk_results].partitions
     assert "cleanup.policy" not in specs[names.jobs].config
     assert int(specs[names.chunks("high")].config["max.message.bytes"]) > s.chunk_max_bytes
+    # an upload record never outlives the file it points to
+    blobs = specs[names.upload_blobs].config
+    assert blobs["retention.ms"] == specs[names.uploads("low")].config["retention.ms"]

@@ -1,0 +1,113 @@
+"""API, producer and worker on machines that share no disk: each process gets its own spool
+folder, and the uploaded file reaches the producer through Kafka alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.app import create_app
+from database.engine import make_engine
+from database.reports import count_rows
+from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
+from producer.jobs import publish_job
+from producer.publisher import Publisher
+from producer.submit import make_upload_record, new_job_id, spool_copy, submit_upload
+from schemas.dataset import DatasetRegistry
+from schemas.records import UploadRecord
+from schemas.settings import Settings
+from tests.integration.conftest import start_pipeline
+from tests.integration.test_api import running, upload
+from tests.support.kafka_read import final_statuses
+
+pytestmark = pytest.mark.integration
+
+
+def on_own_spool(settings: Settings, folder: Path) -> Settings:
+    return settings.model_copy(update={"spool_dir": folder})
+
+
+@pytest.mark.slow
+def test_an_upload_completes_when_no_process_sees_another_ones_spool(
+    kafka_settings: Settings, tmp_path: Path
+) -> None:
+    base = kafka_settings.model_copy(update={"api_keys": "acme:key-a"})
+    api_settings = on_own_spool(base, tmp_path / "api-spool")
+    producer_settings = on_own_spool(base, tmp_path / "producer-spool")
+    workers = start_pipeline(
+        on_own_spool(base, tmp_path / "worker-spool"), tmp_path / "w", "worker", "aggregator"
+    )
+    producer = None
+    try:
+        csv_path = write_orders_csv(tmp_path / "orders.csv", 6_000, invalid_every=200)
+        xlsx_path = write_orders_xlsx(tmp_path / "orders.xlsx", 2_000)
+        with running(create_app(api_settings, keepalive_s=0.5)) as client:
+            answers = [upload(client, csv_path), upload(client, xlsx_path)]
+        assert [a.status_code for a in answers] == [202, 202], [a.text for a in answers]
+        csv_job, xlsx_job = (a.json()["job_id"] for a in answers)
+
+        # the producer starts only now: the uploads wait in Kafka, file bytes included
+        producer = start_pipeline(producer_settings, tmp_path / "p", "producer")
+        statuses = final_statuses(base, [csv_job, xlsx_job], timeout_s=180)
+    finally:
+        if producer is not None:
+            producer.stop()
+        workers.stop()
+
+    csv_status, xlsx_status = statuses[csv_job], statuses[xlsx_job]
+    assert (csv_status.state, csv_status.rows_ok, csv_status.rows_failed) == (
+        "completed_with_errors",
+        5_970,
+        30,
+    )
+    assert (xlsx_status.state, xlsx_status.rows_ok, xlsx_status.rows_failed) == (
+        "completed",
+        2_000,
+        0,
+    )
+    orders = DatasetRegistry(base.datasets_dir).get("orders")
+    assert count_rows(make_engine(base.db_url), orders, csv_job) == 5_970
+    # the producer parsed its own copy, fetched byte for byte; the workers' spool stayed empty
+    assert (tmp_path / "producer-spool" / f"{csv_job}.csv").read_bytes() == csv_path.read_bytes()
+    assert not list((tmp_path / "worker-spool").glob("*"))
+
+
+def submitted(settings: Settings, path: Path) -> UploadRecord:
+    job_id = new_job_id()
+    spooled = spool_copy(settings, path, job_id)
+    record = make_upload_record(
+        settings, spooled, job_id=job_id, tenant="acme", dataset="orders", filename=path.name
+    )
+    with Publisher(settings) as publisher:
+        return submit_upload(publisher, settings, record)
+
+
+def parse_elsewhere(settings: Settings, upload: UploadRecord, spool: Path) -> tuple[bool, str]:
+    elsewhere = on_own_spool(settings, spool)
+    with Publisher(elsewhere) as publisher:
+        outcome = publish_job(upload, elsewhere, publisher, DatasetRegistry(settings.datasets_dir))
+    return outcome.sealed, outcome.reason or ""
+
+
+def test_a_file_gone_from_kafka_or_damaged_fails_its_job_with_the_reason(
+    kafka_settings: Settings, tmp_path: Path
+) -> None:
+    upload_record = submitted(kafka_settings, write_orders_csv(tmp_path / "o.csv", 2_500))
+    assert upload_record.blob is not None and upload_record.blob.parts >= 1
+
+    assert parse_elsewhere(kafka_settings, upload_record, tmp_path / "a") == (True, "")
+
+    blob = upload_record.blob
+    gone = upload_record.model_copy(
+        update={"blob": blob.model_copy(update={"first_offset": 10**6, "last_offset": 10**6})}
+    )
+    sealed, reason = parse_elsewhere(kafka_settings, gone, tmp_path / "b")
+    assert not sealed and "the uploaded file is gone from Kafka" in reason
+    assert not list((tmp_path / "b").glob("*.csv")), "no half-fetched file stays behind"
+
+    damaged = upload_record.model_copy(
+        update={"blob": blob.model_copy(update={"sha256": "0" * 64})}
+    )
+    sealed, reason = parse_elsewhere(kafka_settings, damaged, tmp_path / "c")
+    assert not sealed and "the uploaded file is damaged" in reason

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from schemas.errors import DatasetError
+from schemas.errors import ConfigError, DatasetError
 
 ColumnType = Literal[
     "string", "integer", "decimal", "float", "boolean", "date", "datetime", "email"
@@ -165,7 +165,13 @@ class DatasetRegistry:
 
     def names(self) -> list[str]:
         if not self.directory.is_dir():
-            return []
+            # a folder that is not there is a mistake in BULKFLOW_DATASETS_DIR, never "no
+            # datasets": saying so beats every upload failing with "unknown dataset"
+            raise ConfigError(
+                f"the datasets folder {self.directory} does not exist: point "
+                "BULKFLOW_DATASETS_DIR at a folder of dataset YAML files, or unset it to use "
+                "the datasets shipped with bulkflow"
+            )
         return sorted(p.stem for p in self.directory.glob("*.yaml"))
 
     def get(self, name: str) -> Dataset:

@@ -19,8 +19,7 @@ from ops.serve import build_supervisor
 from ops.topics import create_topics
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadStatus
-from schemas.settings import Settings, load_settings
-from tests.conftest import REPO_ROOT
+from schemas.settings import Settings, load_settings, packaged_datasets_dir
 from tests.integration.crash_support import Served
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -33,7 +32,7 @@ RECOVERY_S = 15.0  # the most a kill may add to a job's duration
 def crash_settings(home: Path, bootstrap: str) -> Settings:
     """Small chunks, so a job is long enough to be killed in the middle of."""
     return load_settings(
-        topic_prefix=f"t{uuid.uuid4().hex[:10]}", home=home, datasets_dir=REPO_ROOT / "datasets",
+        topic_prefix=f"t{uuid.uuid4().hex[:10]}", home=home, datasets_dir=packaged_datasets_dir(),
         kafka_bootstrap=bootstrap, chunk_partitions=4, topic_partitions=2,
         chunk_rows_busy=1_000, chunk_rows_normal=1_000, chunk_rows_idle=1_000,
     )  # fmt: skip

@@ -118,3 +118,11 @@ def test_topic_declarations() -> None:
     # an upload record never outlives the file it points to
     blobs = specs[names.upload_blobs].config
     assert blobs["retention.ms"] == specs[names.uploads("low")].config["retention.ms"]
+
+
+def test_a_datasets_folder_that_is_not_there_is_said_plainly(tmp_path: Path) -> None:
+    from schemas.dataset import DatasetRegistry
+    from schemas.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="the datasets folder .* does not exist"):
+        DatasetRegistry(tmp_path / "nowhere").names()

@@ -122,7 +122,6 @@ def test_topic_declarations() -> None:
 
 def test_a_datasets_folder_that_is_not_there_is_said_plainly(tmp_path: Path) -> None:
     from schemas.dataset import DatasetRegistry
-    from schemas.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="the datasets folder .* does not exist"):
+    with pytest.raises(ConfigError, match=r"the datasets folder .* does not exist"):
         DatasetRegistry(tmp_path / "nowhere").names()

@@ -99,11 +99,9 @@ def open_xlsx_reader(
                 return FastXlsxReader(path, chosen.name, header, dataset, chunk_rows, limits)
             except FastPathUnsuitable:
                 pass  # slower, never wrong
-        from producer.readers.xlsx.stream import StreamingXlsxReader
+        from producer.readers.xlsx.rust_reader import RustXlsxReader
 
-        return StreamingXlsxReader(
-            path, chosen.name, chosen.part, header.number, dataset, chunk_rows, limits
-        )
+        return RustXlsxReader(path, chosen, header.number, dataset, chunk_rows, limits)
     except ParseError:
         raise
     except Exception as exc:  # the libraries raise anything from KeyError to Rust panics

@@ -55,6 +55,9 @@ _MS_PER_DAY = 86_400_000
 _EPOCH_1900 = -25_569  # 1899-12-30: Excel's day 0 once its phantom 1900-02-29 is counted
 _EPOCH_1904 = -24_107  # 1904-01-01
 _LAST_SERIAL = 2_958_466  # 10000-01-01 in the 1900 system: Excel's dates end before it
+_DAYS_1900_TO_1904 = 1_462
+# negative serials are days before day 0, as fastexcel and openpyxl read them, down to year 1
+_FIRST_SERIAL = -693_593
 
 
 def available() -> bool:
@@ -95,7 +98,8 @@ def column_array(
     kind = np.frombuffer(kind_bytes, dtype=np.uint8)
     values = np.frombuffer(value_bytes, dtype=np.float64)
     is_int = kind == KIND_INT
-    is_date = (kind == KIND_DATETIME) & (values >= 0) & (values < _LAST_SERIAL)
+    last = _LAST_SERIAL - (_DAYS_1900_TO_1904 if is_1904 else 0)
+    is_date = (kind == KIND_DATETIME) & (values > _FIRST_SERIAL) & (values < last)
     is_duration = kind == KIND_DURATION
     numeric = (kind == KIND_FLOAT) | is_int | (kind == KIND_DATETIME) | is_duration
     is_text = (kind == KIND_STRING) | (kind == KIND_ERROR) | (kind == KIND_ISO_TEXT)

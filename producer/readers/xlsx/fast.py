@@ -7,6 +7,7 @@ The sheet is loaded once and sliced: fastexcel re-parses the whole sheet for eve
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ from producer.readers.xlsx.text import (
 from producer.readers.xlsx.typed import typed_column
 from schemas.dataset import Dataset
 
+TIMEDELTA_MAX_MS = dt.timedelta.max // dt.timedelta(milliseconds=1)
 _NANO = pa.scalar(NANO, pa.int64())
 _FIXED = pa.scalar(FIXED_POINT_MAX, pa.float64())
 _EXACT = pa.scalar(float(EXACT_INT), pa.float64())
@@ -128,6 +130,20 @@ def string_text(array: pa.Array) -> pa.Array:
     return _replace_rows(array, rows, values)
 
 
+def duration_text(millis: pa.Array) -> pa.Array:
+    """Durations ([h]:mm:ss cells), in milliseconds, as text; beyond what a timedelta holds,
+    openpyxl's '#VALUE!'. Rare enough to go through Python cell by cell."""
+    texts = [
+        None
+        if ms is None
+        else format_duration(dt.timedelta(milliseconds=ms))
+        if abs(ms) < TIMEDELTA_MAX_MS
+        else "#VALUE!"
+        for ms in millis.to_pylist()
+    ]
+    return pa.array(texts, pa.string())
+
+
 def column_text(array: pa.Array) -> pa.Array:
     """Cell text of one fastexcel column, by the rules of text.cell_text."""
     kind = array.type
@@ -144,8 +160,7 @@ def column_text(array: pa.Array) -> pa.Array:
     if pa.types.is_date(kind):
         return pc.strftime(array, "%Y-%m-%d")
     if pa.types.is_duration(kind):
-        values = [None if v is None else format_duration(v) for v in array.to_pylist()]
-        return pa.array(values, pa.string())
+        return duration_text(pc.cast(pc.cast(array, pa.duration("ms")), pa.int64()))
     return pa.nulls(len(array), pa.string())  # an all-empty column
 
 

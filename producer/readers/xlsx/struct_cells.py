@@ -8,12 +8,20 @@ rules of text.py, rendered with fast.py's own column functions so both paths agr
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from producer.readers.xlsx.fast import float_text, string_text, timestamp_text
-from producer.readers.xlsx.text import cell_text, format_duration, format_text
+from producer.readers.xlsx.fast import (
+    TIMEDELTA_MAX_MS,
+    duration_text,
+    float_text,
+    string_text,
+    timestamp_text,
+)
+from producer.readers.xlsx.text import cell_text, format_text
 from producer.readers.xlsx.typed import typed_column
 from producer.readers.xlsx_rust import (
     KIND_BOOL,
@@ -29,6 +37,7 @@ from producer.readers.xlsx_rust import (
 
 _NUMBERS = {KIND_FLOAT, KIND_INT}
 _NO_TEXT = pa.scalar(None, pa.string())
+_TIMEDELTA_MAX_DAYS = dt.timedelta.max.days
 
 
 def kinds(column: pa.StructArray) -> np.ndarray:
@@ -90,6 +99,15 @@ def _iso_text(values: list[str | None]) -> list[str | None]:
     return texts
 
 
+def _duration_text(column: pa.StructArray, kind: np.ndarray) -> pa.Array:
+    """Durations as fast.duration_text renders them; a span too long for int64 milliseconds
+    (the struct's duration field) is beyond a timedelta anyway."""
+    days = _only(column.field("float"), kind, KIND_DURATION)
+    too_long = pc.fill_null(pc.greater_equal(pc.abs(days), _TIMEDELTA_MAX_DAYS), False)
+    millis = pc.cast(column.field("duration"), pa.int64())
+    return duration_text(pc.if_else(too_long, pa.scalar(TIMEDELTA_MAX_MS, pa.int64()), millis))
+
+
 def column_text(column: pa.StructArray) -> pa.Array:
     """Cell text of every cell, by the rules of text.cell_text; empty cells are null."""
     kind = kinds(column)
@@ -115,8 +133,7 @@ def column_text(column: pa.StructArray) -> pa.Array:
         if outside.any():  # a serial outside Excel's calendar: openpyxl's word for it
             pieces.append(pc.if_else(pa.array(outside), "#VALUE!", _NO_TEXT))
     if KIND_DURATION in present:
-        spans = column.field("duration").to_pylist()
-        pieces.append(pa.array([None if s is None else format_duration(s) for s in spans]))
+        pieces.append(_duration_text(column, kind))
     if not pieces:
         return pa.nulls(len(column), pa.string())
     if len(pieces) == 1:

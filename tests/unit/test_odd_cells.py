@@ -89,7 +89,7 @@ def test_a_boolean_cell_that_is_no_boolean_is_refused_by_name_on_the_streaming_p
             b"</sheetData>", b'<row r="3"><c r="C3" t="b"><v>maybe</v></c></row></sheetData>'
         ),
     )
-    with pytest.raises(ParseError, match="cannot be read: .*boolean cell value: maybe"):
+    with pytest.raises(ParseError, match=r"cannot be read: .*boolean cell value: maybe"):
         rows(path, dataset, STREAM)
 
 

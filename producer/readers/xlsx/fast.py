@@ -7,7 +7,6 @@ The sheet is loaded once and sliced: fastexcel re-parses the whole sheet for eve
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -25,14 +24,13 @@ from producer.readers.xlsx.head import HeaderRow, shared_strings
 from producer.readers.xlsx.text import (
     CALAMINE_DATETIME,
     check_cell_sizes,
-    format_duration,
+    duration_text,
     format_float,
     format_text,
 )
 from producer.readers.xlsx.typed import typed_column
 from schemas.dataset import Dataset
 
-TIMEDELTA_MAX_MS = dt.timedelta.max // dt.timedelta(milliseconds=1)
 _NANO = pa.scalar(NANO, pa.int64())
 _FIXED = pa.scalar(FIXED_POINT_MAX, pa.float64())
 _EXACT = pa.scalar(float(EXACT_INT), pa.float64())
@@ -128,20 +126,6 @@ def string_text(array: pa.Array) -> pa.Array:
         return array
     values = [format_text(v) for v in pc.take(array, rows).to_pylist()]
     return _replace_rows(array, rows, values)
-
-
-def duration_text(millis: pa.Array) -> pa.Array:
-    """Durations ([h]:mm:ss cells), in milliseconds, as text; beyond what a timedelta holds,
-    openpyxl's '#VALUE!'. Rare enough to go through Python cell by cell."""
-    texts = [
-        None
-        if ms is None
-        else format_duration(dt.timedelta(milliseconds=ms))
-        if abs(ms) < TIMEDELTA_MAX_MS
-        else "#VALUE!"
-        for ms in millis.to_pylist()
-    ]
-    return pa.array(texts, pa.string())
 
 
 def column_text(array: pa.Array) -> pa.Array:

@@ -14,14 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from producer.readers.xlsx.fast import (
-    TIMEDELTA_MAX_MS,
-    duration_text,
-    float_text,
-    string_text,
-    timestamp_text,
-)
-from producer.readers.xlsx.text import cell_text, format_text
+from producer.readers.xlsx.fast import float_text, string_text, timestamp_text
+from producer.readers.xlsx.text import TIMEDELTA_MAX_MS, cell_text, duration_text, format_text
 from producer.readers.xlsx.typed import typed_column
 from producer.readers.xlsx_rust import (
     KIND_BOOL,

@@ -22,17 +22,20 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 # maturin (a dev dependency) is the crate's build backend; --release is its profile there.
-# Without cargo the pipeline still installs: the extension is not used by it yet.
+# The producer reads XLSX sheets over the fast path's memory budget with it: no cargo, no
+# install. Rebuilt only when the crate's sources change (the stamp names their checksum).
 $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
-	@if PATH="$(CARGO_PATH):$$PATH" command -v cargo >/dev/null; then \
-		PATH="$(abspath $(BIN)):$(CARGO_PATH):$$PATH" $(BIN)/python -m pip install -q \
-			--no-build-isolation ./$(NATIVE) && \
-		rm -f $(VENV)/.native-* && touch $(NATIVE_STAMP); \
-	else \
-		echo "cargo not found: the Rust XLSX reader ($(NATIVE)) is not built."; \
-		echo "Install Rust 1.88 or newer with rustup: curl https://sh.rustup.rs -sSf | sh -s -- -y"; \
-		echo "(Debian's own cargo package is older than calamine needs), then run make install."; \
+	@if ! PATH="$(CARGO_PATH):$$PATH" command -v cargo >/dev/null; then \
+		echo "make install: cargo not found; it builds the Rust XLSX reader ($(NATIVE))," >&2; \
+		echo "which the producer needs. Install Rust 1.88 or newer with rustup:" >&2; \
+		echo "  curl https://sh.rustup.rs -sSf | sh -s -- -y" >&2; \
+		echo "(it puts cargo in ~/.cargo/bin; Debian's cargo package is older than calamine" >&2; \
+		echo "needs), then run make install again." >&2; \
+		exit 1; \
 	fi
+	PATH="$(abspath $(BIN)):$(CARGO_PATH):$$PATH" $(BIN)/python -m pip install -q \
+		--no-build-isolation ./$(NATIVE)
+	@rm -f $(VENV)/.native-* && touch $(NATIVE_STAMP)
 
 install: $(STAMP) $(NATIVE_STAMP)
 

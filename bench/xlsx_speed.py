@@ -127,7 +127,7 @@ def main() -> None:
     import pyarrow as pa
 
     import producer.readers.xlsx.fast
-    import producer.readers.xlsx.stream  # noqa: F401
+    import producer.readers.xlsx.rust_reader  # noqa: F401
 
     pa.array([0])
     path = workbook(rows)

@@ -6,8 +6,8 @@ Each sheet column becomes one struct column, named by its letters (A, B, ..., AA
 fields of FIELDS: the cell ``kind`` (the KIND_* codes) and one typed array per kind family,
 valid only where the kind says so. The producer can then choose a type per column.
 
-Not wired into the producer's reader selection yet; ``available()`` says whether the
-extension is installed (``make install`` builds it when cargo is present).
+The producer reads sheets over the fast path's memory budget with it (xlsx/rust_reader.py);
+``make install`` builds it and needs cargo.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pyarrow as pa
 from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx.guard import inspect_xlsx
-from producer.readers.xlsx.parts import select_sheet
+from producer.readers.xlsx.parts import SheetPart, select_sheet
 
 # the kind codes of native/xlsx_stream/src/batch.rs
 KIND_EMPTY = 0
@@ -55,10 +55,13 @@ _MS_PER_DAY = 86_400_000
 _EPOCH_1900 = -25_569  # 1899-12-30: Excel's day 0 once its phantom 1900-02-29 is counted
 _EPOCH_1904 = -24_107  # 1904-01-01
 _LAST_SERIAL = 2_958_466  # 10000-01-01 in the 1900 system: Excel's dates end before it
+_DAYS_1900_TO_1904 = 1_462
+# negative serials are days before day 0, as fastexcel and openpyxl read them, down to year 1
+_FIRST_SERIAL = -693_593
 
 
 def available() -> bool:
-    """Whether the extension is installed: optional until the producer depends on it."""
+    """Whether the extension is installed (``make install`` builds it)."""
     return importlib.util.find_spec("bulkflow_xlsx") is not None
 
 
@@ -95,7 +98,8 @@ def column_array(
     kind = np.frombuffer(kind_bytes, dtype=np.uint8)
     values = np.frombuffer(value_bytes, dtype=np.float64)
     is_int = kind == KIND_INT
-    is_date = (kind == KIND_DATETIME) & (values >= 0) & (values < _LAST_SERIAL)
+    last = _LAST_SERIAL - (_DAYS_1900_TO_1904 if is_1904 else 0)
+    is_date = (kind == KIND_DATETIME) & (values > _FIRST_SERIAL) & (values < last)
     is_duration = kind == KIND_DURATION
     numeric = (kind == KIND_FLOAT) | is_int | (kind == KIND_DATETIME) | is_duration
     is_text = (kind == KIND_STRING) | (kind == KIND_ERROR) | (kind == KIND_ISO_TEXT)
@@ -141,7 +145,8 @@ class RustXlsxSheet:
     """One sheet of an XLSX file, in batches of ``batch_rows`` sheet rows.
 
     The guard of xlsx/guard.py runs first (zip bombs, entity declarations, damaged parts),
-    then the extension reads the sheet on a thread of its own, one batch ahead.
+    unless ``guarded`` is the sheet a caller chose after running it; then the extension
+    reads the sheet on a thread of its own, one batch ahead.
     """
 
     def __init__(
@@ -150,6 +155,8 @@ class RustXlsxSheet:
         sheet: str | None = None,
         batch_rows: int = 10_000,
         limits: ReaderLimits | None = None,
+        *,
+        guarded: SheetPart | None = None,
     ) -> None:
         if not available():
             raise RuntimeError("the bulkflow_xlsx extension is not installed; run make install")
@@ -157,7 +164,9 @@ class RustXlsxSheet:
 
         self._error = bulkflow_xlsx.XlsxReadError
         limits = limits or ReaderLimits()
-        chosen = select_sheet(inspect_xlsx(path, limits), sheet)
+        # a caller that has run the guard already passes the sheet it chose: the guard
+        # inflates every part of the zip, too dear to run twice on a big workbook
+        chosen = guarded or select_sheet(inspect_xlsx(path, limits), sheet)
         try:
             self._stream = bulkflow_xlsx.open(
                 str(path), chosen.name, batch_rows, limits.max_columns

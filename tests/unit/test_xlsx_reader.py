@@ -1,4 +1,4 @@
-"""XLSX reader: cell text, row numbers, sheets, and the fast and streaming paths agreeing."""
+"""XLSX reader: cell text, row numbers, sheets, and the fast and Rust streaming paths agreeing."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from producer.errors import ParseError
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import estimate_xlsx_rows, open_xlsx_reader
 from producer.readers.xlsx.fast import FastXlsxReader
-from producer.readers.xlsx.stream import StreamingXlsxReader
+from producer.readers.xlsx.rust_reader import RustXlsxReader
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
 from tests.support.cell_text import as_cell_text
@@ -73,13 +73,14 @@ def read(path: Path, dataset: Dataset, limits: ReaderLimits, chunk: int = 100, *
 
 
 def rows_both_ways(path: Path, dataset: Dataset, chunk: int = 100, **kw: Any) -> list[dict]:
-    """Rows from the fast path, after checking the streaming path gives the same batches."""
+    """Rows from the fast path, after checking the Rust streaming path gives the same cells."""
     fast, fast_batches = read(path, dataset, FAST, chunk, **kw)
     stream, stream_batches = read(path, dataset, STREAM, chunk, **kw)
-    assert isinstance(fast, FastXlsxReader) and isinstance(stream, StreamingXlsxReader)
+    assert isinstance(fast, FastXlsxReader) and isinstance(stream, RustXlsxReader)
     assert fast.mapping == stream.mapping
-    # the fast path keeps typed cells typed; shown as text they are the streaming path's text
+    # both keep typed cells typed (the streaming path decides per chunk); as text they agree
     fast_batches = [as_cell_text(b) for b in fast_batches]
+    stream_batches = [as_cell_text(b) for b in stream_batches]
     assert [b.schema for b in fast_batches] == [b.schema for b in stream_batches]
     assert [b.to_pylist() for b in fast_batches] == [b.to_pylist() for b in stream_batches]
     return [row for batch in fast_batches for row in batch.to_pylist()]
@@ -383,12 +384,12 @@ def test_times_durations_and_old_dates(tmp_path: Path, dataset: Dataset) -> None
         ("13:45:00", "26:03:00", "1950-01-01T12:00:00.500"),
         ("00:00:01", "-0:05:00", "2024-01-01T01:02:04"),
     ]
-    # numbers and durations in one column: fastexcel has no type for it, streaming takes over
+    # numbers and durations in one column: fastexcel has no type for it, the Rust path takes over
     mixed = write_book(
         tmp_path / "m.xlsx", [["order_id", "amount"], [1, 2.5], [2, dt.timedelta(hours=1)]]
     )
     reader, batches = read(mixed, dataset, FAST)
-    assert isinstance(reader, StreamingXlsxReader)
+    assert isinstance(reader, RustXlsxReader)
     assert batches[0].column("amount").to_pylist() == ["2.5", "1:00:00"]
 
 

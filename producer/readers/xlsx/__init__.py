@@ -1,9 +1,10 @@
-"""XLSX reader: guards first, then the fast whole-sheet path or the streaming path.
+"""XLSX reader: guards first, then the fast whole-sheet path or the Rust streaming path.
 
 Sheets whose XML fits ``limits.xlsx_fast_path_max_xml_bytes`` are loaded whole by
-fastexcel (Rust calamine, roughly 1 KB of memory per row); bigger ones stream through
-expat (stream.py, handlers.py), a row at a time. Both give the same batches for the same
-file, by the cell text rules of text.py.
+fastexcel (Rust calamine, roughly 1 KB of memory per row); bigger ones, and those fastexcel
+cannot type, are read by the Rust extension (rust_reader.py, calamine's lazy cell reader) a
+batch at a time in bounded memory. Both give the same cells for the same file (text.py's
+rules, typed.py's typed columns); the streaming path decides a column's type per chunk.
 """
 
 from __future__ import annotations
@@ -99,11 +100,9 @@ def open_xlsx_reader(
                 return FastXlsxReader(path, chosen.name, header, dataset, chunk_rows, limits)
             except FastPathUnsuitable:
                 pass  # slower, never wrong
-        from producer.readers.xlsx.stream import StreamingXlsxReader
+        from producer.readers.xlsx.rust_reader import RustXlsxReader
 
-        return StreamingXlsxReader(
-            path, chosen.name, chosen.part, header.number, dataset, chunk_rows, limits
-        )
+        return RustXlsxReader(path, chosen, header.number, dataset, chunk_rows, limits)
     except ParseError:
         raise
     except Exception as exc:  # the libraries raise anything from KeyError to Rust panics

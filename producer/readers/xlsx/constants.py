@@ -1,19 +1,8 @@
 """The numbers, names and words every part of the XLSX reader shares, defined once: Excel's
-calendar and number display, the workbook's part names and namespaces, the read and memory
+number display, the workbook's part names and namespaces, the read and memory
 budgets, and the guard's messages."""
 
 from __future__ import annotations
-
-import datetime as dt
-
-# --- Excel's calendar -------------------------------------------------------------------
-# serial 0 of the 1900 date system (1899-12-30 makes the phantom 1900-02-29 come out right
-# for every later serial) and of workbooks saved with <workbookPr date1904="1"/>
-WINDOWS_EPOCH = dt.datetime(1899, 12, 30)
-MAC_EPOCH = dt.datetime(1904, 1, 1)
-# serials the date fast path prints itself; the rest (times of day, 1900's phantom leap day,
-# out of range, durations) go through openpyxl's own from_excel
-FAST_SERIALS = (61, 2_900_000)
 
 # --- numbers as Excel's General format shows them ---------------------------------------
 EXACT_INT = 2**53  # beyond it a double's integer part is not exact
@@ -34,10 +23,6 @@ PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # --- read and memory budgets -------------------------------------------------------------
 XML_BLOCK_BYTES = 1024 * 1024  # sheet and shared-strings XML is fed to expat in these
 EXPAT_TEXT_BUFFER_BYTES = 64 * 1024
-# the streaming path turns at least this many rows into Arrow at once, whatever the chunk
-STREAM_MIN_BATCH_ROWS = 1024
-# per-value caches of the streaming path (styles, columns, dates, numbers) stop growing here
-CACHE_MAX = 100_000
 # the header is usually within the first few KiB of a sheet: start small, grow for odd ones
 HEAD_FIRST_READ_BYTES = 4096
 HEAD_MAX_READ_BYTES = 1024 * 1024

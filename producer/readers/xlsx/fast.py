@@ -24,7 +24,7 @@ from producer.readers.xlsx.head import HeaderRow, shared_strings
 from producer.readers.xlsx.text import (
     CALAMINE_DATETIME,
     check_cell_sizes,
-    format_duration,
+    duration_text,
     format_float,
     format_text,
 )
@@ -144,8 +144,7 @@ def column_text(array: pa.Array) -> pa.Array:
     if pa.types.is_date(kind):
         return pc.strftime(array, "%Y-%m-%d")
     if pa.types.is_duration(kind):
-        values = [None if v is None else format_duration(v) for v in array.to_pylist()]
-        return pa.array(values, pa.string())
+        return duration_text(pc.cast(pc.cast(array, pa.duration("ms")), pa.int64()))
     return pa.nulls(len(array), pa.string())  # an all-empty column
 
 

@@ -21,6 +21,7 @@ from producer.readers.xlsx.constants import EXACT_INT, FIXED_POINT_MAX, NANO
 # text written that way is normalised like a real date or bool, so both paths agree
 CALAMINE_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d{1,3})?$")
 _CALAMINE_BOOLS = {"true": "TRUE", "false": "FALSE"}
+TIMEDELTA_MAX_MS = dt.timedelta.max // dt.timedelta(milliseconds=1)
 
 
 def format_float(value: float) -> str:
@@ -72,6 +73,20 @@ def format_duration(value: dt.timedelta) -> str:
     minutes, secs = divmod(seconds, 60)
     hours, mins = divmod(minutes, 60)
     return f"{sign}{hours}:{mins:02d}:{secs:02d}" + (f".{ms:03d}" if ms else "")
+
+
+def duration_text(millis: pa.Array) -> pa.Array:
+    """Durations ([h]:mm:ss cells), in milliseconds, as text; beyond what a timedelta holds,
+    openpyxl's '#VALUE!'. Rare enough to go through Python cell by cell."""
+    texts = [
+        None
+        if ms is None
+        else format_duration(dt.timedelta(milliseconds=ms))
+        if abs(ms) < TIMEDELTA_MAX_MS
+        else "#VALUE!"
+        for ms in millis.to_pylist()
+    ]
+    return pa.array(texts, pa.string())
 
 
 def format_text(value: str) -> str | None:

@@ -1,0 +1,143 @@
+"""Streaming XLSX reader over the Rust extension (xlsx_rust.RustXlsxSheet): any sheet size in
+bounded memory, the fast path's cells (struct_cells.py).
+
+A column's type is decided per chunk: a chunk whose cells in a column are all numbers (or
+all booleans, all dates) carries that column typed, as the fast path would type it for the
+whole sheet; another chunk of the same sheet may carry it as text. The chunk header lists
+its ``typed_columns`` and the worker takes either, chunk by chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from producer.errors import ParseError, ParseErrorKind
+from producer.readers.base import HeaderMapping, ReaderLimits
+from producer.readers.headers import map_headers
+from producer.readers.rebatch import output_schema, rebatch
+from producer.readers.xlsx.guard import explain_library_error
+from producer.readers.xlsx.parts import SheetPart
+from producer.readers.xlsx.struct_cells import column_cells, column_text, has_content
+from producer.readers.xlsx.text import check_cell_sizes
+from producer.readers.xlsx_rust import FIELDS, RustXlsxSheet, SheetRows
+from schemas.arrow_codec import ROW_COLUMN
+from schemas.dataset import Dataset
+
+# the extension reads at least this many sheet rows at a time: fewer cost more per row in
+# Python, more cost memory (a row of the orders workbook is ~100 bytes of buffers)
+MIN_READ_ROWS = 16_384
+
+
+def _column(rows: pa.RecordBatch, index: int) -> pa.StructArray:
+    """Sheet column ``index`` of a batch; all-empty when the batch is narrower."""
+    if index < rows.num_columns:
+        return rows.column(index)
+    empty = pa.array([{"kind": 0}] * rows.num_rows, FIELDS) if rows.num_rows else None
+    return empty if empty is not None else pa.array([], FIELDS)
+
+
+def _header_texts(rows: pa.RecordBatch, at: int) -> list[str | None]:
+    """The header row's cells as cell text, by sheet column."""
+    row = rows.slice(at, 1)
+    header = [column_text(row.column(i))[0].as_py() for i in range(row.num_columns)]
+    while header and header[-1] is None:
+        header.pop()
+    return header
+
+
+class RustXlsxReader:
+    """One sheet from its header row on, read by the Rust extension a batch at a time."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        sheet: SheetPart,
+        header_number: int,
+        dataset: Dataset,
+        chunk_rows: int,
+        limits: ReaderLimits,
+    ) -> None:
+        self.chunk_rows = chunk_rows
+        self.limits = limits
+        self._dataset = dataset
+        self._header_number = header_number
+        read_rows = max(chunk_rows, MIN_READ_ROWS)
+        self._sheet = RustXlsxSheet(path, sheet.name, read_rows, limits, guarded=sheet)
+        try:
+            self._batches = self._sheet.batches()
+            self.header, self._pending = self._read_header(sheet.name)
+            self.mapping: HeaderMapping = map_headers(self.header, dataset, limits)
+        except BaseException:
+            self.close()
+            raise
+        self._kept = list(self.mapping.columns)
+        self._types = {i: dataset.column(n).type for i, n in self.mapping.columns.items()}
+        self._raw_schema = pa.schema(
+            [*(pa.field(str(i), FIELDS) for i in self._kept), pa.field(ROW_COLUMN, pa.int64())]
+        )
+
+    def _read_header(self, sheet: str) -> tuple[list[str | None], SheetRows | None]:
+        """The header row (the header search found its number); rows above it are titles
+        and notes, left out. Also the rest of the batch that held it."""
+        wanted = self._header_number - 1  # 0-based, as the extension counts rows
+        for batch in self._batches:
+            end = batch.first_row + batch.rows.num_rows
+            if end <= wanted:
+                continue
+            if batch.first_row > wanted:
+                break  # the header row holds no value after all
+            at = wanted - batch.first_row
+            rest = SheetRows(wanted + 1, batch.rows.slice(at + 1))
+            return _header_texts(batch.rows, at), rest
+        raise ParseError(
+            f"the sheet {sheet!r} is empty: it has no header row", kind=ParseErrorKind.EMPTY
+        )
+
+    def _sheet_rows(self) -> Iterator[SheetRows]:
+        if self._pending is not None:
+            yield self._pending
+            self._pending = None
+        yield from self._batches
+
+    def _data_rows(self) -> Iterator[pa.RecordBatch]:
+        """The dataset's columns (still struct cells) and row numbers of non-blank rows."""
+        for batch in self._sheet_rows():
+            rows = batch.rows
+            if rows.num_rows == 0:
+                continue
+            kept = set(self._kept)
+            content = np.zeros(rows.num_rows, dtype=bool)
+            for index in range(rows.num_columns):
+                content |= has_content(rows.column(index), mapped=index in kept)
+            if not content.any():
+                continue
+            first = batch.first_row + 1  # the sheet's row number of the batch's first row
+            numbers = np.arange(first, first + rows.num_rows, dtype=np.int64)
+            arrays = [_column(rows, i) for i in self._kept] + [pa.array(numbers)]
+            raw = pa.RecordBatch.from_arrays(arrays, schema=self._raw_schema)
+            yield raw if content.all() else raw.filter(pa.array(content))
+
+    def _chunk(self, raw: pa.RecordBatch) -> pa.RecordBatch:
+        cells = {
+            index: column_cells(raw.column(at), self._types[index])
+            for at, index in enumerate(self._kept)
+        }
+        check_cell_sizes(cells, self.header, self.limits.max_cell_bytes)
+        schema = output_schema(self.mapping, {i: a.type for i, a in cells.items()})
+        return pa.RecordBatch.from_arrays([*cells.values(), raw.column(ROW_COLUMN)], schema=schema)
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        try:
+            for raw in rebatch(self._data_rows(), self.chunk_rows, self._raw_schema):
+                yield self._chunk(raw)
+        except ParseError:
+            raise
+        except Exception as exc:  # a damaged sheet fails lazily, deep in the XML
+            raise explain_library_error(exc) from exc
+
+    def close(self) -> None:
+        self._sheet.close()

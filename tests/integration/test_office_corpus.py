@@ -32,10 +32,7 @@ FINAL_WAIT_S = 120
 HEADER_SEARCH = "the header is the first row within 50 that maps the required columns"
 SHEET_SEARCH = "without a sheet field, the first sheet whose header maps the dataset"
 FAILURE_REASON = "the failure reason names the sheets / the best candidate header row"
-NOT_YET: dict[str, str] = {
-    # calamine reads LibreOffice's error cell (string-value="", calcext error) as ""
-    "ods_instructions_formulas.ods": "an .ods #DIV/0! cell is named as such in its row error",
-}
+NOT_YET: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ code before and after a change)::
 The workbook holds the orders of ``ops.sample_data`` with real typed cells: numbers
 (order_id, amount, quantity), datetimes (ordered_at) and booleans (express), as a person's
 spreadsheet has them. Producer: ``open_reader`` -> ``batches()`` -> ``build_chunk_records``
-(what producer_bench times, fast path). Worker: ``decode_batch`` + ``validate_batch`` of
+(what producer_bench times, fast path), next to fastexcel alone (the raw library). Worker: ``decode_batch`` + ``validate_batch`` of
 every chunk (the part of the worker's CPU that typed cells change; persistence is the same
 typed rows either way). Best of ``--rounds``, CPU time of this process.
 """
@@ -26,9 +26,22 @@ WORK = ROOT / "bench" / ".work"
 CHUNK_ROWS = 2_000
 
 
+def orders_dataset_file() -> Path:
+    """orders.yaml of the code measured: schemas/datasets/ now, datasets/ before (69ff222)."""
+    import schemas
+
+    home = Path(schemas.__file__).resolve().parent
+    moved = home / "datasets" / "orders.yaml"
+    return moved if moved.exists() else home.parent / "datasets" / "orders.yaml"
+
+
 def typed_workbook(rows: int) -> Path:
     from openpyxl import Workbook
-    from ops.sample_data import HEADER, order_rows
+
+    try:
+        from ops.devservers.sample_data import HEADER, order_rows
+    except ImportError:  # the layout before 69ff222's successors
+        from ops.sample_data import HEADER, order_rows  # type: ignore[no-redef]
 
     path = WORK / f"tc_orders_typed_{rows}.xlsx"
     if path.exists():
@@ -69,7 +82,7 @@ def main() -> None:
     from schemas.dataset import load_dataset_file
     from stream_processors.validation import validate_batch
 
-    dataset = load_dataset_file(ROOT / "datasets" / "orders.yaml")
+    dataset = load_dataset_file(orders_dataset_file())
     path = typed_workbook(args.rows)
     payloads: list[bytes] = []
 
@@ -88,6 +101,11 @@ def main() -> None:
         finally:
             reader.close()
 
+    def raw_library() -> None:  # fastexcel alone: the floor under the producer
+        import fastexcel
+
+        fastexcel.read_excel(str(path)).load_sheet(0, schema_sample_rows=None).to_arrow()
+
     def validate() -> None:
         for payload in payloads:
             validate_batch(decode_batch(payload), dataset)
@@ -96,8 +114,10 @@ def main() -> None:
     ok = sum(validate_batch(decode_batch(p), dataset).rows_ok for p in payloads)
     producer_s = best_cpu(args.rounds, produce)
     worker_s = best_cpu(args.rounds, validate)
+    raw_s = best_cpu(args.rounds, raw_library)
     per_row = 1e6 / args.rows
     print(f"rows {args.rows}, valid {ok}, chunks {len(payloads)}")
+    print(f"raw fastexcel load_sheet + to_arrow CPU {raw_s * per_row:.2f} us/row")
     print(
         f"producer CPU {producer_s * per_row:.2f} us/row, worker validation CPU "
         f"{worker_s * per_row:.2f} us/row, together {(producer_s + worker_s) * per_row:.2f}"

@@ -9,8 +9,12 @@ header search and then the sheet costs one parse (an .xlsb sheet is parsed per l
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import ChunkReader, ReaderLimits
@@ -22,9 +26,13 @@ from producer.readers.header_search import (
     search_header,
     sheet_place,
 )
+from producer.readers.ods_errors import ods_error_cells
 from producer.readers.sniff import PASSWORD_PROTECTED
+from producer.readers.xlsx.fast import SheetTable
 from schemas.dataset import Dataset
 
+# how fastexcel's cell error names a cell calamine read as an empty string
+_EMPTY_STRING = "got 'String(\"\")'"
 _NAMES = {"xls": "Excel 97-2003 (.xls)", "xlsb": "Excel binary (.xlsb)", "ods": "OpenDocument"}
 
 
@@ -100,6 +108,47 @@ def _find_table(book: Any, dataset: Dataset, sheet: str | None) -> tuple[str, He
     )
 
 
+def _empty_strings(table: Any, loaded: Any, columns: Collection[int]) -> list[tuple[int, int]]:
+    """(row, position) of the empty-string cells of the dataset's text columns."""
+    found = []
+    for position, info in enumerate(loaded.selected_columns):
+        array = table.column(position)
+        if info.absolute_index in columns and pa.types.is_string(array.type):
+            rows = pc.indices_nonzero(pc.fill_null(pc.equal(array, ""), False))
+            found += [(row, position) for row in rows.to_pylist()]
+    return found
+
+
+class OdsSheetTable(SheetTable):
+    """An .ods sheet: calamine gives a formula error (#DIV/0!) as an empty string, so
+    content.xml is asked what those cells hold, and only for them."""
+
+    def __init__(self, path: Path, sheet: str, *args: Any) -> None:
+        self.path, self.sheet = path, sheet
+        super().__init__(*args)
+
+    def cell_fixes(
+        self, table: pa.Table, errors: Sequence[Any], loaded: Any, header_number: int
+    ) -> dict[int, dict[int, str | None]]:
+        fixes = super().cell_fixes(table, errors, loaded, header_number)
+        # in a typed column an empty string is a cell error; in a text column, a value
+        empty = [e.offset_position for e in errors if e.detail.endswith(_EMPTY_STRING)]
+        empty += _empty_strings(table, loaded, self.mapping.columns)
+        if not empty:
+            return fixes
+        absolute = [info.absolute_index for info in loaded.selected_columns]
+        first = header_number + 1
+        wanted = {(first + row, absolute[position]) for row, position in empty}
+        found = ods_error_cells(self.path, self.sheet, wanted)
+        for row, position in empty:
+            text = found.get((first + row, absolute[position]))
+            if text:
+                fixes.setdefault(position, {})[row] = text
+            elif row in fixes.get(position, {}):  # an empty text cell among numbers: blank
+                fixes[position][row] = None
+        return fixes
+
+
 def open_calamine_reader(
     path: Path | str,
     file_format: str,
@@ -118,7 +167,7 @@ def open_calamine_reader(
     _check(path, file_format, limits)
     import fastexcel
 
-    from producer.readers.xlsx.fast import FastPathUnsuitable, SheetTable, load_from_header
+    from producer.readers.xlsx.fast import FastPathUnsuitable, load_from_header
 
     try:
         book = fastexcel.read_excel(str(path))
@@ -129,6 +178,9 @@ def open_calamine_reader(
             loaded = load_from_header(book, name, number)
         except FastPathUnsuitable:  # one column mixes types fastexcel cannot unite: as text
             loaded = book.load_sheet(name, header_row=number - 1, dtypes="string")
+        if file_format == "ods":
+            args = (loaded, list(header), number, dataset, chunk_rows, limits)
+            return OdsSheetTable(path, name, *args)
         return SheetTable(loaded, list(header), number, dataset, chunk_rows, limits)
     except ParseError:
         raise

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv as pycsv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -14,29 +13,31 @@ import pyarrow.csv as pacsv
 
 from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import HeaderMapping, ReaderLimits
+from producer.readers.csv_head import HeadText, human_bytes
+from producer.readers.header_search import HeaderSearch, search_header
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch, shape_batch
-from producer.readers.sniff import SAMPLE_BYTES, decode_sample, detect_delimiter, detect_encoding
+from producer.readers.sniff import (
+    DELIMITERS,
+    SAMPLE_BYTES,
+    decode_sample,
+    detect_delimiter,
+    detect_encoding,
+)
 from schemas.dataset import Dataset
 
 # pyarrow cannot parse blocks smaller than a couple of rows efficiently; never go below this
 _MIN_BLOCK = 64 * 1024
 
 
-def human_bytes(n: int) -> str:
-    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if n >= size:
-            value = n / size
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{n} bytes"
-
-
 class CsvReader:
     """Reads one CSV file as base.py batches of exactly ``chunk_rows`` rows.
 
-    The header row is parsed up front (so a bad header fails before any chunk is sent);
-    pyarrow then parses the whole file, header included, so both agree on quoting, and the
-    header is dropped from the first batch. Row numbers count CSV records, not lines.
+    The header row is found up front (so a bad header fails before any chunk is sent): the
+    first of the first 50 records that maps the dataset's required columns, as in a sheet;
+    title lines and notes above it are skipped. pyarrow then parses the file from the header
+    on, so both agree on quoting, and the header is dropped from the first batch. Row numbers
+    count CSV records of the whole file, title lines included, not lines.
     """
 
     def __init__(
@@ -65,7 +66,7 @@ class CsvReader:
     def _reset(self) -> None:
         self._skips: list[int] = []  # record numbers of rows pyarrow skipped (blank lines)
         self._skip_i = 0
-        self._next_record = 1  # record number of the next row pyarrow hands out
+        self._next_record = self.header_record  # record number of the next row pyarrow reads
         self._bad_row: tuple[int | None, int, int] | None = None
 
     def _inspect(self, declared: str | None) -> None:
@@ -76,24 +77,27 @@ class CsvReader:
         text = decode_sample(sample, self.encoding)
         if not text.strip("\ufeff \t\r\n"):
             raise ParseError("the file is empty", kind=ParseErrorKind.EMPTY)
-        self.delimiter = detect_delimiter(text[:SAMPLE_BYTES])
-        buffer = io.StringIO(text.lstrip("\ufeff"), newline="")
+        text = text.lstrip("\ufeff")
         # the csv module's own field cap (128 KiB) is below our line limit
         pycsv.field_size_limit(max(pycsv.field_size_limit(), self.block_size))
-        try:
-            header = next(pycsv.reader(buffer, delimiter=self.delimiter, strict=False))
-        except (StopIteration, pycsv.Error) as exc:
-            raise ParseError(
-                f"the header row cannot be read: {exc}", kind=ParseErrorKind.MALFORMED
-            ) from exc
-        truncated = len(sample) == self.block_size
-        if truncated and buffer.tell() >= len(buffer.getvalue()):
-            raise ParseError(
-                f"line 1 (the header row) is longer than the {human_bytes(self.block_size)} "
-                "limit for one line",
-                kind=ParseErrorKind.TOO_LARGE,
-            )
-        self.header = header
+        head = HeadText(text, truncated=len(sample) == self.block_size, limit=self.block_size)
+        detected = detect_delimiter(text[:SAMPLE_BYTES])
+        # title lines can mislead the delimiter sniffing: the header row decides
+        first: HeaderSearch | None = None
+        for delimiter in (detected, *(d for d in DELIMITERS if d != detected)):
+            found = search_header(head.records(delimiter), self.dataset, "the file")
+            if found.header is not None:
+                break
+            first = first or found
+        else:
+            assert first is not None
+            raise first.error()
+        self.delimiter = delimiter
+        self.header_record, header = found.header
+        self.header = list(header)
+        # pyarrow skips physical lines, then numbers the rows after them as records
+        self.skip_lines = head.lines_before(delimiter, self.header_record)
+        self._number_shift = self.header_record - 1 - self.skip_lines
         self.mapping: HeaderMapping = map_headers(header, self.dataset, self.limits)
         self.schema = output_schema(self.mapping)
 
@@ -101,9 +105,10 @@ class CsvReader:
         if not row.text.strip():
             # whitespace-only line: skipped, but it still takes up a row number
             if row.number is not None:
-                self._skips.append(row.number)
+                self._skips.append(row.number + self._number_shift)
             return "skip"
-        self._bad_row = (row.number, row.actual_columns, row.expected_columns)
+        number = None if row.number is None else row.number + self._number_shift
+        self._bad_row = (number, row.actual_columns, row.expected_columns)
         return "error"
 
     def _open(self) -> pacsv.CSVStreamingReader:
@@ -115,6 +120,7 @@ class CsvReader:
             read_options=pacsv.ReadOptions(
                 column_names=names,
                 block_size=self.block_size,
+                skip_rows=self.skip_lines,  # title lines above the header
                 use_threads=False,  # row numbers of skipped lines are only known serially
                 encoding=pa_encoding,
             ),
@@ -146,7 +152,7 @@ class CsvReader:
         return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(numbers)])
 
     def _explain(self, exc: Exception) -> ParseError:
-        row = max(self._next_record, 2)
+        row = max(self._next_record, self.header_record + 1)
         if self._bad_row is not None:
             number, actual, expected = self._bad_row
             return ParseError(

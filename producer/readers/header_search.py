@@ -39,7 +39,8 @@ class HeaderSearch:
     def reason(self) -> str:
         """Why no header was found, for a person."""
         if self.empty:
-            return f"the {self.where} is empty: it has no header row"
+            place = self.where if self.where.startswith("the ") else f"the {self.where}"
+            return f"{place} is empty: it has no header row"
         required = ", ".join(self.required)
         text = (
             f"no header row in the first {HEADER_SEARCH_ROWS} rows of {self.where} maps the "

@@ -29,13 +29,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300
 
 FINAL_WAIT_S = 120
 # What today's code cannot pass, by the part of issue 11 that will make it pass.
-HEADER_SEARCH = "the header is the first row within 50 that maps the required columns"
-SHEET_SEARCH = "without a sheet field, the first sheet whose header maps the dataset"
-FAILURE_REASON = "the failure reason names the sheets / the best candidate header row"
-NOT_YET: dict[str, str] = {
-    # calamine reads LibreOffice's error cell (string-value="", calcext error) as ""
-    "ods_instructions_formulas.ods": "an .ods #DIV/0! cell is named as such in its row error",
-}
+NOT_YET: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

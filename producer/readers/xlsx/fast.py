@@ -220,10 +220,7 @@ class SheetTable:
         self.chunk_rows = chunk_rows
         self.mapping: HeaderMapping = map_headers(header, dataset, limits)
         table, errors = loaded.to_arrow_with_errors()
-        fixes: dict[int, dict[int, str | None]] = {}
-        for error in errors.errors if errors else []:
-            row, position = error.offset_position
-            fixes.setdefault(position, {})[row] = _error_text(error.detail)
+        fixes = self.cell_fixes(table, errors.errors if errors else [], loaded, header_number)
         cells: dict[int, pa.Array] = {}
         for position, info in enumerate(loaded.selected_columns):
             array = table.column(position)
@@ -249,6 +246,17 @@ class SheetTable:
         first = header_number + 1
         numbers = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
         self._batch: pa.RecordBatch | None = shape_batch(cells, self.mapping, numbers, self.schema)
+
+    def cell_fixes(
+        self, table: pa.Table, errors: Sequence[Any], loaded: Any, header_number: int
+    ) -> dict[int, dict[int, str | None]]:
+        """Text for the cells fastexcel could not give in their column's type (error cells,
+        text among numbers), by column position, then row of the table."""
+        fixes: dict[int, dict[int, str | None]] = {}
+        for error in errors:
+            row, position = error.offset_position
+            fixes.setdefault(position, {})[row] = _error_text(error.detail)
+        return fixes
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         batch = self._batch

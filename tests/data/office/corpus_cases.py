@@ -53,6 +53,8 @@ def build_cases() -> list[Case]:
         failing.truncated,
         failing.cut_sheet_xml,
         failing.encrypted,
+        _csv_title_rows,
+        _csv_blank_lines,
     ]
     return [build((number + 1) * 1000) for number, build in enumerate(builders)]
 
@@ -241,4 +243,29 @@ def _ods_instructions_formulas(base: int) -> Case:
     case = Case("ods_instructions_formulas.ods", ["ods", "second_sheet", "formulas"], recalc=True)
     instructions_sheet(case)
     formulas_table(case, case.new_sheet("Orders"), make_orders(base, 16, base))
+    return case
+
+
+def _csv_title_rows(base: int) -> Case:
+    case = Case("csv_title_rows.csv", ["csv", "title_rows", "blank_rows"])
+    sheet = case.new_sheet("orders")
+    sheet.add("ACME GmbH — orders March 2024")
+    sheet.add("Exported 2024-04-01, by j.doe")  # a comma, but no header
+    sheet.blank()
+    case.table(
+        sheet, make_orders(base, 20, base), odd={3: NOT_A_NUMBER, 12: MAYBE}, blank_after=(7,)
+    )
+    return case
+
+
+def _csv_blank_lines(base: int) -> Case:
+    case = Case("csv_blank_lines.csv", ["csv", "blank_leading_rows", "aliases"], delimiter=";")
+    sheet = case.new_sheet("orders")
+    sheet.blank(2)
+    sheet.add("Questions? Write to orders@example.com")
+    sheet.blank()
+    header = [
+        ("Customer E-Mail", "customer_email") if c == "customer_email" else (c, c) for c in COLUMNS
+    ]
+    case.table(sheet, make_orders(base, 15, base), header, odd={6: BAD_EMAIL}, blank_after=(2, 10))
     return case

@@ -101,6 +101,7 @@ class Case:
     epoch1904: bool = False
     recalc: bool = False  # has formulas: their cached values come from LibreOffice
     damage: str | None = None  # truncate | cut_sheet_xml | encrypt: made from the intact book
+    delimiter: str = ","  # a .csv case's field separator
     outcome: str = "completed"
     reason_keywords: list[str] = field(default_factory=list)
     valid: list[Order] = field(default_factory=list)

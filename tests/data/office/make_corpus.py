@@ -2,7 +2,7 @@
 
     cd REPO && PYTHONPATH=$PWD .venv/bin/python -m tests.data.office.make_corpus [--only NAME]
 
-openpyxl writes .xlsx; pyxlsbwriter writes .xlsb; LibreOffice (``soffice``, Debian package
+openpyxl writes .xlsx; pyxlsbwriter writes .xlsb; the csv module writes .csv; LibreOffice (``soffice``, Debian package
 libreoffice-calc-nogui) converts to .xls, .ods and .xlsm and computes the cached values of
 formula cells, which openpyxl cannot write; msoffcrypto-tool encrypts. A file whose tool is
 missing keeps its committed copy (a warning says so), so CI needs none of them.
@@ -12,6 +12,7 @@ expected.json comes from the data the cases meant to write, never from reading f
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
 import os
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 from tests.data.office.corpus_cases import build_cases
@@ -133,8 +135,34 @@ def damage(case: Case, intact: bytes) -> bytes | None:
     raise ValueError(f"unknown damage {case.damage!r}")
 
 
+def csv_text(value: object) -> str:
+    """A cell as a person's CSV export writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def write_csv(case: Case, path: Path) -> bool:
+    """The case's one sheet as CSV, its blank rows as empty lines."""
+    (spec,) = case.sheets
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, delimiter=case.delimiter, lineterminator="\n")
+        for row in spec.rows:
+            if row:
+                writer.writerow([csv_text(v) for v in row])
+            else:
+                f.write("\n")
+    return True
+
+
 def generate(case: Case, target: Path, workdir: Path) -> bool:
     """Write the case's file; False when a tool it needs is missing."""
+    if case.fmt == "csv":
+        return write_csv(case, target)
     if case.fmt == "xlsb":
         return write_xlsb(case, target)
     plain = workdir / f"{target.stem}.xlsx"

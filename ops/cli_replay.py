@@ -133,7 +133,15 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
                 f"[yellow]gone from the DLQ topic:[/] job {d.job_id} chunk "
                 f"{d.chunk_no}; try `bulkflow replay --job {d.job_id}`"
             )
+        for d, why in report.undelivered:
+            console.print(
+                f"[yellow]not delivered, still outstanding:[/] job {d.job_id} chunk "
+                f"{d.chunk_no}: {why}",
+                highlight=False,
+            )
         console.print(f"{len(report.redriven)} dead letters re-driven")
+        if report.undelivered:
+            raise fail(f"{len(report.undelivered)} dead letters were not delivered; run it again")
 
     @dlq_app.command("discard")
     def dlq_discard(

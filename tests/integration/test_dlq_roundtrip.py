@@ -132,6 +132,13 @@ def test_dead_letters_survive_a_restart_and_redrive_after_the_fix(
         assert count_rows(engine, widgets, fixable) == 300
         engine.dispose()
         fixed = _status_when(settings, fixable, lambda s: s.rows_ok == 300)
+        results = read_topic(
+            settings.kafka_bootstrap,
+            topic_names(settings).chunk_results,
+            until=lambda ms: sum(m.key() == fixable.encode() for m in ms) >= 2,
+            timeout_s=10,
+        )
+        print("DEBUG", [m.value() for m in results if m.key() == fixable.encode()])
         assert (fixed.rows_ok, fixed.rows_failed) == (300, 0)
 
         refused = bulkflow(settings, elsewhere, "dlq", "discard", "--why", "test data")

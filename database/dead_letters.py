@@ -143,3 +143,23 @@ def mark(
             )
             changed += conn.execute(update).rowcount
     return changed
+
+
+def unmark_redriven(engine: Engine, letters: Iterable[tuple[str, int]]) -> int:
+    """Letters whose re-drive was never delivered are outstanding again (the worker never saw
+    them, so nothing else can have changed their state); returns how many changed."""
+    values = {"status": OUTSTANDING, "redriven_at": None}
+    changed = 0
+    with engine.begin() as conn:
+        for job_id, chunk_no in letters:
+            update = (
+                sa.update(dead_letters)
+                .where(
+                    dead_letters.c.job_id == job_id,
+                    dead_letters.c.chunk_no == chunk_no,
+                    dead_letters.c.status == REDRIVEN,
+                )
+                .values(values)
+            )
+            changed += conn.execute(update).rowcount
+    return changed

@@ -76,6 +76,12 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(f"replay {report.replay_id}", total=len(plan.chunks))
             run_replay(settings, report, lambda _ref, _what: bar.advance(task))
+        for ref in report.expired:
+            console.print(
+                f"[yellow]gone before it was replayed:[/] job {ref.job_id} chunk {ref.chunk_no}"
+                f" ({ref.tier}, partition {ref.partition}, offset {ref.offset}: past retention)",
+                highlight=False,
+            )
         console.print(
             f"replay {report.replay_id}: {head}; {report.written} written, {report.skipped} "
             f"already in the database, {report.emitted} result records emitted, "
@@ -133,7 +139,15 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
                 f"[yellow]gone from the DLQ topic:[/] job {d.job_id} chunk "
                 f"{d.chunk_no}; try `bulkflow replay --job {d.job_id}`"
             )
+        for d, why in report.undelivered:
+            console.print(
+                f"[yellow]not delivered, still outstanding:[/] job {d.job_id} chunk "
+                f"{d.chunk_no}: {why}",
+                highlight=False,
+            )
         console.print(f"{len(report.redriven)} dead letters re-driven")
+        if report.undelivered:
+            raise fail(f"{len(report.undelivered)} dead letters were not delivered; run it again")
 
     @dlq_app.command("discard")
     def dlq_discard(

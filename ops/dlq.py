@@ -7,20 +7,27 @@ chunk topic they came from.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
+from confluent_kafka import KafkaError, KafkaException, Producer
 from sqlalchemy import Engine
 
-from database.dead_letters import DeadLetterRow, list_letters, mark
+from database.dead_letters import DeadLetterRow, list_letters, mark, unmark_redriven
 from database.engine import make_engine
 from database.migrations import ensure_schema
+from messaging.clients import producer_config
 from messaging.names import group_names, instance_id, topic_names
 from ops.errors import OpsError
 from ops.topic_scan import headers_of, scan_topic
-from producer.publisher import Publisher
 from schemas.records import DLQ_HEADERS, H_SOURCE_TOPIC, ChunkHeaders
 from schemas.settings import Settings
+
+SEND_TIMEOUT_S = 60.0
+# a DLQ record to send back: (source topic, key, value, headers)
+Record = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,18 @@ class RedriveReport:
     redriven: list[DeadLetterRow] = field(default_factory=list)
     # outstanding letters whose record has left the DLQ topic (past its retention)
     not_found: list[DeadLetterRow] = field(default_factory=list)
+    # letters Kafka did not take (with why): still outstanding, to re-drive again
+    undelivered: list[tuple[DeadLetterRow, str]] = field(default_factory=list)
+
+
+class ChunkProducer(Protocol):
+    """The part of confluent_kafka.Producer a redrive uses (a fake one in unit tests)."""
+
+    def produce(
+        self, topic: str, value: Any = ..., key: Any = ..., *, headers: Any, on_delivery: Any
+    ) -> None: ...
+    def poll(self, timeout: float = ...) -> int: ...
+    def flush(self, timeout: float = ...) -> int: ...
 
 
 def letters_engine(settings: Settings) -> Engine:
@@ -57,7 +76,8 @@ def redrive(
 ) -> RedriveReport:
     """Re-publish outstanding letters (of some jobs, with a reason, or all) onto their chunk
     topic and mark them re-driven. A letter that fails again is outstanding again, one
-    attempt more (the worker records it); one that succeeds is resolved by its ledger row."""
+    attempt more (the worker records it); one that succeeds is resolved by its ledger row.
+    A letter Kafka does not take stays outstanding."""
     engine = letters_engine(settings)
     try:
         wanted = {
@@ -68,19 +88,60 @@ def redrive(
             return RedriveReport()
         latest = _latest_records(settings, set(wanted))
         found = [wanted[key] for key in wanted if key in latest]
-        # marked first: a failure the worker records after this wins (outstanding again)
-        mark(engine, [(d.job_id, d.chunk_no) for d in found], "redriven")
-        with Publisher(settings) as publisher:
-            for d in found:
-                topic, key, value, headers = latest[(d.job_id, d.chunk_no)]
-                publisher.produce(topic, value, key, headers)
-            publisher.flush()
-        return RedriveReport(found, [d for key, d in wanted.items() if key not in latest])
+        gone = [d for key, d in wanted.items() if key not in latest]
+        producer = Producer(producer_config(settings.kafka_bootstrap))
+        failed = send_letters(engine, producer, found, latest)
+        delivered = [d for d in found if (d.job_id, d.chunk_no) not in failed]
+        undelivered = [(d, failed[(d.job_id, d.chunk_no)]) for d in found if d not in delivered]
+        return RedriveReport(delivered, gone, undelivered)
     finally:
         engine.dispose()
 
 
-Record = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]
+def send_letters(
+    engine: Engine,
+    producer: ChunkProducer,
+    letters: list[DeadLetterRow],
+    records: Mapping[tuple[str, int], Record],
+    timeout_s: float = SEND_TIMEOUT_S,
+) -> dict[tuple[str, int], str]:
+    """Publish the letters' records; returns the ones not delivered, with why, which are
+    outstanding again. Marked ``redriven`` before sending: a failure the worker records
+    after a delivery must win over this mark (outstanding again, one attempt more)."""
+    keys = [(d.job_id, d.chunk_no) for d in letters]
+    mark(engine, keys, "redriven")
+    outcome: dict[tuple[str, int], str | None] = {}  # None: delivered
+
+    def reported(key: tuple[str, int]) -> Callable[[KafkaError | None, Any], None]:
+        def on_delivery(err: KafkaError | None, _msg: Any) -> None:
+            outcome[key] = None if err is None else err.str()
+
+        return on_delivery
+
+    deadline = time.monotonic() + timeout_s
+    for key in keys:
+        topic, record_key, value, headers = records[key]
+        while key not in outcome:
+            try:
+                producer.produce(
+                    topic, value, record_key, headers=headers, on_delivery=reported(key)
+                )
+                break
+            except BufferError:  # the local queue is full: let deliveries drain it
+                if time.monotonic() > deadline:
+                    outcome[key] = "the producer's queue stayed full"
+                producer.poll(0.1)
+            except KafkaException as exc:
+                outcome[key] = str(exc)
+        producer.poll(0)
+    producer.flush(max(deadline - time.monotonic(), 1.0))
+    failed = {
+        key: outcome.get(key) or f"not delivered within {timeout_s:.0f}s"
+        for key in keys
+        if outcome.get(key, "") is not None
+    }
+    unmark_redriven(engine, failed)
+    return failed
 
 
 def _latest_records(

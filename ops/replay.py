@@ -32,10 +32,11 @@ from ops.replay_plan import (
     Selection,
     Target,
     build_plan,
+    expired,
     refusals,
     retention_advice,
 )
-from ops.topic_scan import headers_of, retention_ms, scan_topic
+from ops.topic_scan import earliest_offsets, headers_of, retention_ms, scan_topic
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import H_REPLAY_ID, ChunkHeaders, JobReplayedEvent, UploadStatus
@@ -54,6 +55,8 @@ class ReplayReport:
     skipped: int = 0
     emitted: int = 0
     dead_lettered: int = 0
+    # planned chunks the topic's retention removed between the plan and the run
+    expired: list[ChunkRef] = field(default_factory=list)
 
 
 def _since_ms(selection: Selection) -> int | None:  # the first record the window can hold
@@ -99,7 +102,9 @@ def known_jobs(settings: Settings) -> dict[str, JobFacts]:
         if not value:
             continue
         s = UploadStatus.model_validate_json(value)
-        jobs[s.job_id] = JobFacts(s.job_id, s.tenant, s.dataset, s.state, s.chunks_total, s.tier)
+        jobs[s.job_id] = JobFacts(
+            s.job_id, s.tenant, s.dataset, s.state, s.chunks_total, s.tier, s.submitted_at
+        )
     return jobs
 
 
@@ -162,7 +167,7 @@ ChunkDone = Callable[[ChunkRef, str], None]
 
 def run_replay(settings: Settings, report: ReplayReport, on_chunk: ChunkDone | None = None) -> None:
     """Carry the plan out; ``on_chunk(ref, what)`` follows it (written, skipped, emitted,
-    dead-lettered)."""
+    dead-lettered, gone: removed by retention since the plan)."""
     plan, names = report.plan, topic_names(settings)
     by_record = {(c.tier, c.partition, c.offset): c for c in plan.chunks}
     handler = ChunkHandler(settings.db_url, DatasetRegistry(settings.datasets_dir))
@@ -173,6 +178,11 @@ def run_replay(settings: Settings, report: ReplayReport, on_chunk: ChunkDone | N
             for tier in sorted({c.tier for c in plan.chunks}, key=TIERS.index):
                 topic = names.chunks(tier)
                 since_ms = min(c.timestamp_ms for c in plan.chunks if c.tier == tier)
+                low = earliest_offsets(settings, topic, group)
+                for lost in expired(plan.chunks, {(tier, p): o for p, o in low.items()}):
+                    report.expired.append(lost)
+                    if on_chunk is not None:
+                        on_chunk(lost, "gone")
                 for msg in scan_topic(settings, topic, group, since_ms=since_ms):
                     ref = by_record.get((tier, msg.partition() or 0, msg.offset() or 0))
                     if ref is None:
@@ -255,7 +265,7 @@ def _event(publisher: Publisher, topic: str, report: ReplayReport, kind: str) ->
         skipped=report.skipped,
         emitted=report.emitted,
         dead_lettered=report.dead_lettered,
-        not_replayable=sum(len(v) for v in plan.gone.values()),
+        not_replayable=sum(len(v) for v in plan.gone.values()) + len(report.expired),
     )
     publisher.produce(topic, event.model_dump_json().encode(), report.replay_id.encode())
 

@@ -65,6 +65,7 @@ class JobFacts:
     state: str
     chunks_total: int | None
     tier: Tier = "high"
+    submitted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,21 @@ class Selection:
             and (self.tenant is None or ref.tenant == self.tenant)
             and (self.since is None or at >= self.since)
             and (self.until is None or at < self.until)
+        )
+
+    def covers_job(self, facts: JobFacts) -> bool:
+        """Whether all of a job's chunks fall in this selection: a job named, or one of the
+        dataset/tenant submitted inside the window (its chunks are published after that)."""
+        if self.jobs:
+            return facts.job_id in self.jobs
+        at = facts.submitted_at
+        if (self.since or self.until) and at is None:
+            return False
+        return (
+            (self.dataset is None or facts.dataset == self.dataset)
+            and (self.tenant is None or facts.tenant == self.tenant)
+            and (self.since is None or (at is not None and at >= self.since))
+            and (self.until is None or (at is not None and at < self.until))
         )
 
 
@@ -179,8 +195,10 @@ def build_plan(
             s.to_write + (r.chunk in to_write),
         )
     gone: dict[str, list[int]] = {}
-    # a time window selects records, not jobs: only a job asked for by name can miss chunks
-    for job_id in selection.jobs:
+    # a job whose chunks all fall in the selection must have each of them on the topic; a
+    # number missing is a chunk gone with the topic's retention (or a job wholly gone)
+    covered = [*selection.jobs, *(j for j, f in jobs.items() if selection.covers_job(f))]
+    for job_id in dict.fromkeys(covered):
         facts = jobs.get(job_id)
         if facts is not None and facts.chunks_total is not None:
             have = {r.chunk_no for r in chunks if r.job_id == job_id}
@@ -188,6 +206,12 @@ def build_plan(
             if lost:
                 gone[job_id] = lost
     return ReplayPlan(target, chunks, to_write, list(summaries.values()), gone)
+
+
+def expired(chunks: Iterable[ChunkRef], earliest: Mapping[tuple[Tier, int], int]) -> list[ChunkRef]:
+    """Planned chunks whose record lies before its partition's earliest offset now: the
+    topic's retention removed them after the plan was made."""
+    return [c for c in chunks if c.offset < earliest.get((c.tier, c.partition), 0)]
 
 
 def retention_advice(topic: str, retention_ms: int | None, bootstrap: str) -> str:

@@ -89,6 +89,15 @@ def scan_topic(
         consumer.close()
 
 
+def earliest_offsets(settings: Settings, topic: str, group: str) -> dict[int, int]:
+    """Each partition's earliest offset the broker still holds (retention moves it on)."""
+    consumer = Consumer(scan_consumer_config(settings, group))
+    try:
+        return {r.partition: r.low for r in _ranges(consumer, topic, None)}
+    finally:
+        consumer.close()
+
+
 def retention_ms(settings: Settings, topic: str) -> int | None:
     """The topic's ``retention.ms`` (None when unlimited or unknown)."""
     admin = AdminClient(admin_config(settings.kafka_bootstrap, socket_timeout_ms=10_000))

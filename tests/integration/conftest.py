@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ops.procs import Supervisor
+from ops.procs import Supervisor, settings_env
 from producer.publisher import Publisher
 from producer.submit import make_upload_record, new_job_id, spool_copy, submit_upload
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings
+from tests.unit.test_cli_messages import BULKFLOW
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -82,3 +84,16 @@ def submit_file(
     with Publisher(settings) as publisher:
         submit_upload(publisher, settings, upload)
     return job_id
+
+
+def bulkflow(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`bulkflow ARGS` as an operator runs it: the real entry point next to sys.executable,
+    from a folder outside the repo, with the test's settings as its environment."""
+    return subprocess.run(
+        [BULKFLOW, *args],
+        cwd=cwd,
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )

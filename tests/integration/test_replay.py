@@ -3,7 +3,6 @@ exactly, results are re-emitted with a replay_id, and bad requests change nothin
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,13 @@ from database.reports import count_rows, ledger_counts
 from database.tables import dataset_table, ledger, row_errors
 from messaging.names import topic_names
 from ops.devservers.sample_data import write_orders_csv
-from ops.procs import Supervisor, settings_env
+from ops.procs import Supervisor
 from ops.replay import plan_replay, run_replay
 from ops.replay_plan import Selection
 from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings
-from tests.integration.conftest import submit_file
+from tests.integration.conftest import bulkflow, submit_file
 from tests.support.kafka_read import final_statuses, read_topic
-from tests.unit.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -36,17 +34,6 @@ def _lose_job(settings: Settings, job_id: str) -> None:
     engine.dispose()
 
 
-def _bulkflow(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [BULKFLOW, *args],
-        cwd=cwd,
-        env=settings_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
 def test_replay_by_job_brings_back_exactly_the_lost_rows(
     db_settings: Settings, pipeline: Supervisor, tmp_path: Path
 ) -> None:
@@ -59,23 +46,23 @@ def test_replay_by_job_brings_back_exactly_the_lost_rows(
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    dry = _bulkflow(db_settings, elsewhere, "replay", "--job", job_id, "--dry-run")
+    dry = bulkflow(db_settings, elsewhere, "replay", "--job", job_id, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert f"{first.chunks_total} missing from the database" in dry.stderr
     assert count_rows(engine, orders, job_id) == 0  # a dry run changes nothing
 
-    refused = _bulkflow(db_settings, elsewhere, "replay", "--job", "no-such-job")
+    refused = bulkflow(db_settings, elsewhere, "replay", "--job", "no-such-job")
     assert refused.returncode != 0 and "unknown job" in refused.stderr
-    other = _bulkflow(db_settings, elsewhere, "replay", "--job", job_id, "--tenant", "globex")
+    other = bulkflow(db_settings, elsewhere, "replay", "--job", job_id, "--tenant", "globex")
     assert other.returncode != 0 and "not tenant" in other.stderr
-    unknown = _bulkflow(db_settings, elsewhere, "replay", "--dataset", "nope")
+    unknown = bulkflow(db_settings, elsewhere, "replay", "--dataset", "nope")
     assert unknown.returncode != 0 and "unknown dataset" in unknown.stderr
 
-    done = _bulkflow(db_settings, elsewhere, "replay", "--job", job_id)
+    done = bulkflow(db_settings, elsewhere, "replay", "--job", job_id)
     assert done.returncode == 0, done.stderr
     assert count_rows(engine, orders, job_id) == first.rows_ok
     assert ledger_counts(engine, job_id) == (first.chunks_total, first.rows_ok, first.rows_failed)
-    again = _bulkflow(db_settings, elsewhere, "replay", "--job", job_id)
+    again = bulkflow(db_settings, elsewhere, "replay", "--job", job_id)
     assert f"0 written, {first.chunks_total} already in the database" in again.stderr
     status = final_statuses(db_settings, [job_id])[job_id]
     assert (status.state, status.rows_ok, status.rows_failed) == (
@@ -87,18 +74,18 @@ def test_replay_by_job_brings_back_exactly_the_lost_rows(
 
 
 def test_replay_to_results_by_time_window(
-    kafka_settings: Settings, pipeline_sqlite: Supervisor, tmp_path: Path
+    db_settings: Settings, pipeline: Supervisor, tmp_path: Path
 ) -> None:
     path = write_orders_csv(tmp_path / "orders.csv", 500)
-    job_id = submit_file(kafka_settings, path)
-    first = final_statuses(kafka_settings, [job_id])[job_id]
+    job_id = submit_file(db_settings, path)
+    first = final_statuses(db_settings, [job_id])[job_id]
     window = Selection(since=first.submitted_at.replace(microsecond=0), tenant="acme")
-    report = plan_replay(kafka_settings, window, "results")
+    report = plan_replay(db_settings, window, "results")
     assert [j.job_id for j in report.plan.jobs] == [job_id]
-    run_replay(kafka_settings, report)
+    run_replay(db_settings, report)
     assert (report.emitted, report.written) == (first.chunks_total, 0)
 
-    topic = topic_names(kafka_settings).results("orders")
+    topic = topic_names(db_settings).results("orders")
 
     def replayed(messages: list) -> list:  # type: ignore[type-arg]
         return [
@@ -108,15 +95,15 @@ def test_replay_to_results_by_time_window(
         ]
 
     got = read_topic(
-        kafka_settings.kafka_bootstrap,
+        db_settings.kafka_bootstrap,
         topic,
         until=lambda ms: len(replayed(ms)) >= report.emitted,
         timeout_s=30,
     )
     assert len(replayed(got)) == first.chunks_total
     events = read_topic(
-        kafka_settings.kafka_bootstrap,
-        topic_names(kafka_settings).events,
+        db_settings.kafka_bootstrap,
+        topic_names(db_settings).events,
         until=lambda ms: any(b"replay.completed" in (m.value() or b"") for m in ms),
         timeout_s=30,
     )

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ops.replay_plan import ChunkRef, JobFacts, Selection, build_plan, parse_time, refusals
+from ops.replay_plan import (
+    ChunkRef,
+    JobFacts,
+    Selection,
+    build_plan,
+    expired,
+    parse_time,
+    refusals,
+)
 
 T0 = datetime(2025, 1, 31, 18, 0, tzinfo=UTC)
 
@@ -32,6 +40,30 @@ def test_chunks_gone_with_retention_are_reported() -> None:
     facts = {"j1": JobFacts("j1", "acme", "orders", "completed", 3)}
     plan = build_plan(Selection(jobs=("j1",)), [ref("j1", 2, 5)], facts, [])
     assert plan.gone == {"j1": [0, 1]}
+
+
+def test_every_gone_chunk_of_a_window_or_dataset_is_reported() -> None:
+    def facts(job: str, total: int, minute: int, dataset: str = "orders") -> JobFacts:
+        at = T0 + timedelta(minutes=minute)
+        return JobFacts(job, "acme", dataset, "completed", total, "high", at)
+
+    jobs = {
+        "partly": facts("partly", 3, 20),  # chunk 0 expired, 1 and 2 still there
+        "wholly": facts("wholly", 2, 15),  # every chunk expired
+        "before": facts("before", 2, -30),  # submitted before the window: not all in it
+        "other": facts("other", 1, 20, dataset="invoices"),
+    }
+    found = [ref("partly", 1, 7, minute=21), ref("partly", 2, 8, minute=21)]
+    window = Selection(since=T0 + timedelta(minutes=10), dataset="orders")
+    assert build_plan(window, found, jobs, []).gone == {"partly": [0], "wholly": [0, 1]}
+    by_dataset = build_plan(Selection(dataset="orders"), found, jobs, []).gone
+    assert by_dataset == {"partly": [0], "wholly": [0, 1], "before": [0, 1]}
+
+
+def test_planned_chunks_before_the_earliest_offset_are_expired() -> None:
+    planned = [ref("j1", 0, 4), ref("j1", 1, 5), ref("j1", 2, 6)]
+    assert [c.chunk_no for c in expired(planned, {("high", 0): 6})] == [0, 1]
+    assert expired(planned, {("low", 0): 100}) == []
 
 
 def test_unknown_jobs_datasets_and_other_tenants_are_refused() -> None:

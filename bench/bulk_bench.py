@@ -454,11 +454,11 @@ def run_bulkflow(
 ) -> dict[str, Any]:
     import httpx
 
+    from messaging.topics import create_topics
     from ops.client import ApiClient
     from ops.devservers.broker import free_port
     from ops.devservers.sample_data import write_orders_csv
     from ops.serve import build_supervisor
-    from ops.topics import create_topics
     from schemas.settings import load_settings, packaged_datasets_dir
 
     prefix = f"bb{uuid.uuid4().hex[:8]}w{workers}"

@@ -111,9 +111,9 @@ def percentile(values: list[float], q: float) -> float:
 def run(small: int, big: int) -> int:
     import httpx
 
+    from messaging.topics import create_topics
     from ops.devservers.broker import LocalBroker, free_port
     from ops.serve import build_supervisor
-    from ops.topics import create_topics
     from schemas.settings import load_settings
 
     print(f"load average at start: {os.getloadavg()}")

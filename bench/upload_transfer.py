@@ -133,8 +133,8 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
 
+    from messaging.topics import create_topics
     from ops.devservers.broker import LocalBroker, free_port
-    from ops.topics import create_topics
     from schemas.settings import load_settings
 
     source = sample_file(args.mb)

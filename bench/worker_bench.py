@@ -315,8 +315,8 @@ def bench_db(
     timeout_s: float,
     pg_server: Any,
 ) -> dict[str, Any]:
+    from messaging.topics import create_topics
     from ops.devservers.postgres import create_database
-    from ops.topics import create_topics
 
     prefix = f"wb{uuid.uuid4().hex[:10]}"
     if kind == "sqlite":

@@ -89,7 +89,7 @@ def broker_reset() -> None:
 @topics_app.command("create")
 def topics_create() -> None:
     """Create the missing topics; report the ones that exist."""
-    from ops.topics import create_topics
+    from messaging.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
     settings = get_settings()

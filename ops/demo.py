@@ -9,13 +9,13 @@ from pathlib import Path
 
 from rich.console import Console
 
+from messaging.topics import create_topics
 from ops.client import ApiClient
 from ops.devservers.broker import LocalBroker, free_port
 from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
 from ops.errors import OpsError
 from ops.progress_ui import follow_jobs, summary_table
 from ops.serve import build_supervisor
-from ops.topics import create_topics
 from schemas.errors import BulkflowError
 from schemas.settings import Settings
 

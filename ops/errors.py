@@ -9,7 +9,3 @@ class OpsError(BulkflowError):
 
 class BrokerError(OpsError):
     """The local broker cannot be fetched, started or reached."""
-
-
-class TopicError(OpsError):
-    """A topic cannot be created or does not match its declaration."""

@@ -41,7 +41,7 @@ def run_serve(
     producers: int,
     echo: Callable[[str], None],
 ) -> None:
-    from ops.topics import create_topics
+    from messaging.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
     create_topics(settings, DatasetRegistry(settings.datasets_dir).names())

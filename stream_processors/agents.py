@@ -17,6 +17,7 @@ import faust
 
 from messaging.faust_patches import as_current_event
 from messaging.names import group_names, topic_names
+from messaging.topics import create_topics
 from schemas.dataset import DatasetRegistry
 from schemas.records import (
     H_ERROR,
@@ -51,8 +52,12 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
     """The chunk workers of the given tiers, each tier with its own concurrency."""
     app = build_faust_app(settings, worker_app_id(settings, tiers))
     names = topic_names(settings)
-    handler = ChunkHandler(settings.db_url, DatasetRegistry(settings.datasets_dir))
+    datasets = DatasetRegistry(settings.datasets_dir)
+    handler = ChunkHandler(settings.db_url, datasets)
     handler.prepare()  # a dataset change that would lose data stops the worker here
+    # a dataset added to the folder needs its results topic before its first chunk: without
+    # it the send would wait for the topic forever (auto-creation is off on purpose)
+    create_topics(settings, datasets.names())
     executor = ThreadPoolExecutor(max_workers=sum(settings.concurrency(t) for t in tiers))
     chunk_results = _raw_topic(app, names.chunk_results)
     dlq = _raw_topic(app, names.dlq)

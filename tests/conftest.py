@@ -80,7 +80,7 @@ def settings(tmp_path: Path, topic_prefix: str) -> Settings:
 @pytest.fixture
 def kafka_settings(settings: Settings, kafka_bootstrap: str) -> Settings:
     """Settings pointing at the session's real broker, topics created under the prefix."""
-    from ops.topics import create_topics
+    from messaging.topics import create_topics
 
     live = settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap})
     create_topics(live, ["orders"])

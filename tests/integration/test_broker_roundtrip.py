@@ -15,7 +15,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from messaging.clients import admin_config, consumer_config
 from messaging.names import declared_topics, topic_names
-from ops.topics import create_topics
+from messaging.topics import create_topics
 from schemas.settings import Settings
 from tests.conftest import REPO_ROOT
 

@@ -13,10 +13,10 @@ import pytest
 
 from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
+from messaging.topics import create_topics
 from ops.devservers.broker import free_port
 from ops.devservers.sample_data import write_orders_csv
 from ops.serve import build_supervisor
-from ops.topics import create_topics
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadStatus
 from schemas.settings import Settings, load_settings, packaged_datasets_dir

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from database.engine import make_engine
-from ops.topics import create_topics
+from messaging.topics import create_topics
 from schemas.settings import Settings, load_settings, packaged_datasets_dir
 from tests.integration.conftest import start_pipeline
 from tests.integration.test_api import A, running

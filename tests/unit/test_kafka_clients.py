@@ -110,7 +110,7 @@ def test_the_scanning_consumers(acme: Settings) -> None:
 
 
 def test_the_admin_clients() -> None:
-    # ops/topics.py and ops/localhost.py bound each request; the lag probe does not
+    # messaging/topics.py and ops/localhost.py bound each request; the lag probe does not
     assert admin_config(BOOTSTRAP, socket_timeout_ms=10_000) == {
         "bootstrap.servers": BOOTSTRAP,
         "socket.timeout.ms": 10_000,

@@ -1,4 +1,6 @@
-"""Create the declared topics idempotently and report what already exists."""
+"""Create the declared topics idempotently and report what already exists (the CLI's
+`topics create`, `serve`, and every chunk worker at its start, for its datasets' result
+topics)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,14 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from messaging.clients import admin_config
 from messaging.names import TopicSpec, declared_topics
-from ops.errors import TopicError
+from schemas.errors import BulkflowError
 from schemas.settings import Settings
 
 ADMIN_TIMEOUT_S = 30.0
+
+
+class TopicError(BulkflowError):
+    """A topic cannot be created or does not match its declaration."""
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,7 @@ def test_csv_upload_is_queued_and_published(
         "status_url": f"/v1/uploads/{job_id}",
         "events_url": f"/v1/uploads/{job_id}/events",
         "errors_url": f"/v1/uploads/{job_id}/errors",
+        "replayed": False,
     }
     assert answer.headers["location"] == body["status_url"]
 

@@ -42,7 +42,7 @@ def open_xlsx_reader(
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
     limits = limits or ReaderLimits()
-    chosen = select_sheet(inspect_xlsx(path, limits), sheet)
+    chosen = select_sheet(inspect_xlsx(path, limits, confirm_sizes=False), sheet)
     try:
         if chosen.xml_bytes <= limits.xlsx_fast_path_max_xml_bytes:
             from producer.readers.xlsx.fast import FastPathUnsuitable, FastXlsxReader

@@ -4,6 +4,7 @@ parts.py, the header row read by head.py."""
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
@@ -110,12 +111,12 @@ def _as_utf8(head: bytes) -> bytes:
     return head
 
 
-def _verify_reads(f: BinaryIO, info: zipfile.ZipInfo) -> None:
-    """Inflate the member's raw deflate stream (from ``f``, the zip file) to its true end,
-    refusing more bytes than the directory declared, and check its CRC. zipfile itself
-    stops at the declared size, but the Rust zip reader under calamine inflates to the end
-    of the stream: a directory that understates a member must not slip a bomb past the size
-    checks."""
+def _inflate_member(f: BinaryIO, info: zipfile.ZipInfo, keep: bool) -> bytes:
+    """The member's bytes (if ``keep``, else b""), inflated from its raw deflate stream (``f`` is the zip file) to
+    its true end, refusing more bytes than the directory declared, CRC checked. zipfile
+    itself stops at the declared size, but the Rust zip reader under calamine inflates to
+    the end of the stream: a directory that understates a member must not slip a bomb past
+    the size checks."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise ParseError(
             f"{DAMAGED}: {info.filename} uses an unsupported compression", kind=_MALFORMED
@@ -128,6 +129,7 @@ def _verify_reads(f: BinaryIO, info: zipfile.ZipInfo) -> None:
     f.seek(info.header_offset + 30 + name_len + extra_len)
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     left, seen, crc = info.compress_size, 0, 0
+    pieces: list[bytes] = []
     while left > 0:
         block = f.read(min(INFLATE_READ_BYTES, left))
         if not block:
@@ -142,14 +144,44 @@ def _verify_reads(f: BinaryIO, info: zipfile.ZipInfo) -> None:
                     f"{DAMAGED}: {info.filename} is larger than declared", kind=_MALFORMED
                 )
             crc = zlib.crc32(out, crc)
+            if keep:
+                pieces.append(out)
         if inflate and inflate.eof:
             break
     if seen != info.file_size or crc != info.CRC:
         raise ParseError(DAMAGED, kind=_MALFORMED)
+    return b"".join(pieces)
 
 
-def inspect_xlsx(path: Path | str, limits: ReaderLimits) -> list[SheetPart]:
-    """Run every guard, then list the worksheets in workbook order."""
+def inflated_workbook(path: Path | str, max_bytes: int) -> bytes | None:
+    """The workbook as a zip of stored (uncompressed) members, each inflated once, here, and
+    no further than the size its directory declares; None if it would take more than
+    ``max_bytes``. Whatever reads it (fastexcel) then has nothing to inflate, so the size
+    checks of inspect_xlsx hold for it without inflating the file twice."""
+    with _open_zip(Path(path)) as archive:
+        members = archive.infolist()
+        if sum(i.file_size for i in members) > max_bytes:
+            return None
+        copy = io.BytesIO()
+        try:
+            with Path(path).open("rb") as f, zipfile.ZipFile(copy, "w") as target:
+                for info in members:
+                    stored = zipfile.ZipInfo(info.filename, info.date_time)
+                    target.writestr(stored, _inflate_member(f, info, keep=True))
+        except (zlib.error, OSError, ValueError) as exc:
+            raise ParseError(DAMAGED, kind=_MALFORMED) from exc
+    return copy.getvalue()
+
+
+def inspect_xlsx(
+    path: Path | str, limits: ReaderLimits, *, confirm_sizes: bool = True
+) -> list[SheetPart]:
+    """Run every guard, then list the worksheets in workbook order.
+
+    ``confirm_sizes`` inflates every member to prove the directory's sizes true, for readers
+    that inflate past them (calamine from the path). open_xlsx_reader's paths need not:
+    zipfile stops at the declared size, and the fast path reads inflated_workbook's copy.
+    """
     with _open_zip(Path(path)) as archive:
         try:
             names = set(archive.namelist())
@@ -159,9 +191,10 @@ def inspect_xlsx(path: Path | str, limits: ReaderLimits) -> list[SheetPart]:
             for info in archive.infolist():
                 if info.filename.endswith((".xml", ".rels", ".vml")):
                     _check_prologue(archive, info)
-            with Path(path).open("rb") as f:
-                for info in archive.infolist():
-                    _verify_reads(f, info)
+            if confirm_sizes:
+                with Path(path).open("rb") as f:
+                    for info in archive.infolist():
+                        _inflate_member(f, info, keep=False)
             return sheet_parts(archive)
         except (zipfile.BadZipFile, EOFError, zlib.error, OSError, NotImplementedError) as exc:
             raise ParseError(DAMAGED, kind=_MALFORMED) from exc

@@ -18,7 +18,11 @@ from producer.readers.xlsx.constants import (
     ESTIMATE_BYTES_PER_ROW,
     ESTIMATE_DIMENSION_BYTES,
 )
-from producer.readers.xlsx.guard import explain_library_error, inspect_xlsx
+from producer.readers.xlsx.guard import (
+    confirm_declared_sizes,
+    explain_library_error,
+    inspect_xlsx,
+)
 from producer.readers.xlsx.parts import select_sheet, sheet_parts
 from schemas.dataset import Dataset
 
@@ -46,6 +50,9 @@ def open_xlsx_reader(
     try:
         if chosen.xml_bytes <= limits.xlsx_fast_path_max_xml_bytes:
             from producer.readers.xlsx.fast import FastPathUnsuitable, FastXlsxReader
+
+            # calamine inflates past a declared size; zipfile (the streaming path) does not
+            confirm_declared_sizes(path)
 
             try:
                 return FastXlsxReader(path, chosen.name, chosen.part, dataset, chunk_rows, limits)

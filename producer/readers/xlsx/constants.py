@@ -59,9 +59,6 @@ RATIO_FLOOR_BYTES = 1024 * 1024
 # pieces of 1 MiB cost page faults on every allocation; 256 KiB ones are reused
 INFLATE_READ_BYTES = 64 * 1024
 INFLATE_OUTPUT_BYTES = 256 * 1024
-# the fast path holds the whole workbook inflated (its sheet within the fast-path budget);
-# the other parts (shared strings, styles, other sheets) may add this many budgets again
-FAST_PATH_COPY_FACTOR = 2
 
 # --- messages for a person ---------------------------------------------------------------
 NOT_XLSX = "not an Excel .xlsx workbook"

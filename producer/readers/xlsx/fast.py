@@ -19,13 +19,7 @@ from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, shape_batch
-from producer.readers.xlsx.constants import (
-    EXACT_INT,
-    FAST_PATH_COPY_FACTOR,
-    FIXED_POINT_MAX,
-    NANO,
-)
-from producer.readers.xlsx.guard import inflated_workbook
+from producer.readers.xlsx.constants import EXACT_INT, FIXED_POINT_MAX, NANO
 from producer.readers.xlsx.head import HeaderRow, read_header_row, shared_strings
 from producer.readers.xlsx.text import (
     CALAMINE_DATETIME,
@@ -226,13 +220,6 @@ class FastXlsxReader:
         import fastexcel
 
         self.chunk_rows = chunk_rows
-        # calamine would inflate each part to the end of its stream, past the declared size;
-        # the copy is inflated once, by the guard, within it
-        workbook = inflated_workbook(
-            path, FAST_PATH_COPY_FACTOR * limits.xlsx_fast_path_max_xml_bytes
-        )
-        if workbook is None:
-            raise FastPathUnsuitable("the workbook's other parts are too large to copy")
         found = read_header_row(path, part)
         if found is None:
             raise ParseError(
@@ -241,7 +228,7 @@ class FastXlsxReader:
         # header_row=0 is the first used row, as read_header_row found it; every row is
         # sampled for the column types, so a column is typed only if all its cells agree
         try:
-            loaded = fastexcel.read_excel(workbook).load_sheet(
+            loaded = fastexcel.read_excel(str(path)).load_sheet(
                 sheet, header_row=0, schema_sample_rows=None
             )
         except fastexcel.UnsupportedColumnTypeCombinationError as exc:

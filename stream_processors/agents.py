@@ -32,7 +32,11 @@ from stream_processors.progress_publisher import ProgressPublisher
 
 log = logging.getLogger(__name__)
 AGGREGATE_BATCH = 500
-AGGREGATE_WITHIN_S = 0.1
+# a job's records (registered, chunk results, sealed) arrive within a few hundred ms of each
+# other: batches of up to 0.5 s fold more of them into one table write and one publish
+# (the aggregator from 1.18 to 0.78 µs of CPU per row in the quick bench); a status shows up
+# to 0.4 s later, while finished_at comes from the records' own times
+AGGREGATE_WITHIN_S = 0.5
 
 
 def worker_app_id(settings: Settings, tiers: tuple[Tier, ...]) -> str:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 TIER_WEIGHT: dict[str, float] = {"high": 2.0, "medium": 1.0, "low": 0.0}
 AGING_S = 20.0  # a waiting upload gains one tier of priority per this many seconds
 MAX_BUFFERED_PER_TIER = 100
+IDLE_POLL_S = 0.02  # how soon an idle producer looks again for the reports a seal waits on
 
 
 @dataclass(order=True)
@@ -130,7 +131,9 @@ class ProducerService:
             with Publisher(self.settings) as publisher:
                 while not stop.is_set():
                     publisher.poll(0)  # delivery reports: seals and commits of earlier jobs
-                    self._fill(consumer, 0.0 if self._buffered() else 0.5)
+                    # while a seal waits for its reports, come back for them soon
+                    idle_wait = IDLE_POLL_S if publisher.waiting_actions else 0.5
+                    self._fill(consumer, 0.0 if self._buffered() else idle_wait)
                     tier = pick_tier(self.queues, time.monotonic())
                     if tier is None:
                         if idle_exit_s is not None and time.monotonic() - idle_since > idle_exit_s:

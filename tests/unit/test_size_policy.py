@@ -10,7 +10,7 @@ import pytest
 from producer.jobs import chunk_rows_for
 from producer.size_policy import choose_chunk_rows
 from schemas.records import UploadRecord
-from schemas.settings import Settings
+from schemas.settings import Settings, load_settings
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def settings() -> Settings:
     ("lag", "rows"), [(0, 10000), (50, 10000), (51, 8000), (100, 8000), (101, 5000), (10**6, 5000)]
 )
 def test_rows_follow_lag(lag: int, rows: int) -> None:
-    tiered = Settings(chunk_rows_busy=5000, chunk_rows_normal=8000, chunk_rows_idle=10000)
+    tiered = load_settings(chunk_rows_busy=5000, chunk_rows_normal=8000, chunk_rows_idle=10000)
     assert choose_chunk_rows(lag, 50.0, tiered) == rows
 
 

@@ -54,6 +54,11 @@ POLL_S = 2.0  # completion times come from the statuses, not from the poll
 SAMPLE_S = 1.0
 BASELINE_WORKERS = 4
 MACHINE = "machine (all processes)"
+# the pipeline counts as idle below this CPU % of one core, held this long (the broker and
+# the faust apps tick at a few % when nothing happens); give up waiting after the timeout
+IDLE_BELOW_PCT = 15.0
+IDLE_QUIET_S = 2.0
+IDLE_TIMEOUT_S = 60.0
 Echo = Callable[[str], None]
 
 
@@ -85,6 +90,8 @@ class ProcSampler:
         self._waited: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # sample() runs on the sampler thread and, for a final sample, on the caller's
+        self._lock = threading.Lock()
         self.started = 0.0
         self.stopped = 0.0
 
@@ -108,6 +115,7 @@ class ProcSampler:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)
+        self.sample()  # the CPU since the last tick (up to half the run of a short process)
         self.stopped = time.time()
         return self.summary()
 
@@ -125,6 +133,14 @@ class ProcSampler:
         return proc
 
     def sample(self) -> None:
+        """One sample of every group. Call it also just before processes end: the CPU they
+        used since the last tick is lost once they are gone."""
+        if not self.started:
+            return
+        with self._lock:
+            self._sample()
+
+    def _sample(self) -> None:
         import psutil
 
         now = time.time()
@@ -209,6 +225,42 @@ class ProcSampler:
             name: [[round(t - t0, 2), round(p, 1), round(r, 1)] for t, p, r in s]
             for name, s in self.series.items()
         }
+
+
+def wait_until_idle(
+    groups: list[Callable[[], list[int]]],
+    *,
+    busy_pct: float = IDLE_BELOW_PCT,
+    quiet_s: float = IDLE_QUIET_S,
+    timeout_s: float = IDLE_TIMEOUT_S,
+) -> float:
+    """Wait until the processes of ``groups`` together use less than ``busy_pct`` of one core
+    for ``quiet_s`` (consumer groups joined, rebalances over, start-up done), so the measured
+    window holds the work alone; return the seconds waited (``timeout_s`` at most)."""
+    import psutil
+
+    def cpu_now() -> float:
+        total = 0.0
+        for resolve in groups:
+            for pid in resolve():
+                with contextlib.suppress(psutil.Error, OSError):
+                    t = psutil.Process(pid).cpu_times()
+                    total += t.user + t.system
+        return total
+
+    began = time.monotonic()
+    quiet_since = time.monotonic()
+    prev, prev_t = cpu_now(), time.monotonic()
+    while time.monotonic() - began < timeout_s:
+        time.sleep(0.5)
+        now_cpu, now_t = cpu_now(), time.monotonic()
+        pct = 100.0 * (now_cpu - prev) / max(now_t - prev_t, 1e-3)
+        prev, prev_t = now_cpu, now_t
+        if pct >= busy_pct:
+            quiet_since = now_t
+        elif now_t - quiet_since >= quiet_s:
+            break
+    return round(time.monotonic() - began, 1)
 
 
 def run_queue_wait_s(pid: int) -> float:
@@ -526,6 +578,10 @@ def run_bulkflow(
                 raise RuntimeError(f"the warm-up upload ended {final.state}: {final.error}")
         finally:
             client.close()
+        # the second worker's group join must not fall inside the measured window
+        pipeline = [_child_pids(c) for c in supervisor.children.values()]
+        pipeline.append(lambda: tree(ctx.broker_pid) if ctx.broker_pid else [])
+        result["idle_wait_s"] = wait_until_idle(pipeline)
         result["startup_s"] = round(time.monotonic() - began, 1)
         log(
             f"  pipeline up in {result['startup_s']} s ({', '.join(supervisor.children)}), "
@@ -831,7 +887,7 @@ def run(args: argparse.Namespace) -> int:
             report["systems"]["baseline"] = _run_other(
                 "baseline",
                 pg,
-                lambda url, on_start: bulk_systems.run_baseline(
+                lambda url, on_start, on_done: bulk_systems.run_baseline(
                     url,
                     big,
                     small,
@@ -839,6 +895,7 @@ def run(args: argparse.Namespace) -> int:
                     small_at_s=small_at,
                     cap_s=args.baseline_cap,
                     on_start=on_start,
+                    on_done=on_done,
                     echo=log,
                 ),
             )
@@ -848,12 +905,13 @@ def run(args: argparse.Namespace) -> int:
             report["systems"]["raw"] = _run_other(
                 "raw",
                 pg,
-                lambda url, on_start: bulk_systems.run_raw(
+                lambda url, on_start, on_done: bulk_systems.run_raw(
                     url,
                     big + small,
                     processes=cpus,
                     timeout_s=args.timeout,
                     on_start=on_start,
+                    on_done=on_done,
                     echo=log,
                 ),
             )
@@ -902,7 +960,7 @@ def _run_other(name: str, pg: Any, body: Callable[..., dict[str, Any]]) -> dict[
         sampler.start()
 
     try:
-        result = body(url, on_start)
+        result = body(url, on_start, sampler.sample)
     finally:
         samples = sampler.stop() if sampler.started else {"processes": {}}
     result["resources"] = samples

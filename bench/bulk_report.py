@@ -87,6 +87,40 @@ def summarise(system: dict[str, Any]) -> dict[str, Any]:
         out["first_chunk_s"] = _r(ledger[0][0])
     if system.get("measured_rows_per_s"):
         out["measured_rows_per_s"] = system["measured_rows_per_s"]
+    out["cpu"] = cpu_costs(system, sum(r["rows"] for r in done))
+    return out
+
+
+# the bench's own process is not part of any system's cost
+NOT_THE_SYSTEM = ("bench-driver",)
+
+
+def cpu_costs(system: dict[str, Any], rows_done: int) -> dict[str, Any]:
+    """CPU µs per row of each process and of the whole system, and the whole system's CPU
+    per chunk and per job (averages: all its CPU over its chunks or jobs)."""
+    procs = system.get("resources", {}).get("processes", {})
+    if not procs or not rows_done:
+        return {}
+    per_row = {
+        name: round(p["cpu_s"] * 1e6 / rows_done, 2)
+        for name, p in procs.items()
+        if name not in NOT_THE_SYSTEM
+    }
+    total_s = sum(p["cpu_s"] for n, p in procs.items() if n not in NOT_THE_SYSTEM)
+    out: dict[str, Any] = {
+        "rows": rows_done,
+        "total_cpu_s": round(total_s, 1),
+        "us_per_row": round(total_s * 1e6 / rows_done, 2),
+        "us_per_row_by_process": per_row,
+    }
+    uploads = system.get("uploads") or []
+    chunks = sum((u.get("chunks") or [0, 0])[1] or 0 for u in uploads)
+    if chunks:
+        out["chunks"] = chunks
+        out["ms_per_chunk"] = round(total_s * 1e3 / chunks, 1)
+    if uploads:
+        out["jobs"] = len(uploads)
+        out["ms_per_job"] = round(total_s * 1e3 / len(uploads), 1)
     return out
 
 
@@ -346,6 +380,20 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{_fmt(p['p90_cpu_pct'])} | {_fmt(p.get('run_queue_wait_s'))} | "
                 f"{_fmt(p['peak_rss_mb'])} |"
             )
+        cpu = summarise(system).get("cpu") or {}
+        if cpu:
+            by_process = ", ".join(
+                f"{name} {us}" for name, us in cpu["us_per_row_by_process"].items()
+            )
+            lines.append(
+                f"\nCPU per row: **{cpu['us_per_row']} µs** in all ({cpu['total_cpu_s']} CPU s / "
+                f"{cpu['rows']:,} rows); by process (µs): {by_process}."
+            )
+            if "ms_per_chunk" in cpu:
+                lines.append(
+                    f"Averages: {cpu['ms_per_chunk']} ms of CPU per chunk ({cpu['chunks']} "
+                    f"chunks), {cpu['ms_per_job']} ms per job ({cpu['jobs']} jobs)."
+                )
         res = system["resources"]
         if "machine_cpu_s" in res:
             lines.append(

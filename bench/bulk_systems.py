@@ -121,6 +121,7 @@ def run_baseline(
     cap_s: float,
     on_start: Callable[[list[int]], None],
     echo: Callable[[str], None],
+    on_done: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     """Enqueue the big files at t0, the small ones ``small_at_s`` later (FIFO, behind them);
     stop after ``cap_s`` and extrapolate what is left from the measured per-file times."""
@@ -177,6 +178,7 @@ def run_baseline(
                 echo(f"    baseline: {done}/{len(specs)} files in {time.time() - t0:.0f} s")
     finally:
         stop_at = time.time()
+        on_done()  # the processes' last CPU sample: after this they are gone
         for _ in procs:
             with contextlib.suppress(Exception):
                 jobs.put(None)
@@ -310,6 +312,7 @@ def run_raw(
     timeout_s: float,
     on_start: Callable[[list[int]], None],
     echo: Callable[[str], None],
+    on_done: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     create_table(url, RAW_TABLE)
     ctx = mp.get_context("spawn")
@@ -333,6 +336,7 @@ def run_raw(
             if (n + 1) % max(1, len(specs) // 5) == 0:
                 echo(f"    raw ceiling: {n + 1}/{len(specs)} files in {time.time() - t0:.0f} s")
     finally:
+        on_done()  # the processes' last CPU sample: after this they are gone
         pool.terminate()
         pool.join()
     done = [f for f in files if f.finished is not None]

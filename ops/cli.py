@@ -163,8 +163,10 @@ def worker(
     loglevel: str = typer.Option("info"),
 ) -> None:
     """Run one chunk worker process (faust); more processes share the work."""
+    from ops.arrow_memory import use_pooling_allocator
     from stream_processors.app import run
 
+    use_pooling_allocator()
     run(get_settings(), "worker", _tiers(tier), loglevel)
 
 
@@ -183,8 +185,10 @@ def producer(loglevel: str = typer.Option("INFO")) -> None:
     import signal
     import threading
 
+    from ops.arrow_memory import use_pooling_allocator
     from producer.service import ProducerService
 
+    use_pooling_allocator()
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

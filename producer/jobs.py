@@ -1,5 +1,8 @@
 """Publish one spooled upload as a job: registered, its chunks, then sealed or parse_failed.
 
+The last event is produced once the chunks' delivery reports are in (Publisher.after_delivered),
+not after a synchronous flush: registered before chunks before sealed, without the wait.
+
 Chunk size is chosen once per job and written beside the spooled file (the plan), so a
 re-parse after a crash yields exactly the same chunks, whatever the load is then. An upload
 sent through Kafka is first fetched into this machine's spool (producer/upload_blobs.py).
@@ -120,6 +123,7 @@ def publish_job(
             names.jobs,
             _job_event(upload, "registered", unknown_columns=reader.mapping.unknown_columns),
             key,
+            tag=upload.job_id,
         )
         records = build_chunk_records(
             reader.batches(),
@@ -131,27 +135,32 @@ def publish_job(
         )
         topic = names.chunks(upload.tier)
         for headers, payload in records:
-            publisher.produce(topic, payload, headers.key, headers.to_kafka())
+            publisher.produce(topic, payload, headers.key, headers.to_kafka(), tag=upload.job_id)
             chunks += 1
             rows += headers.row_count
     except ParseError as exc:
-        publisher.flush()
         return _fail(upload, publisher, failures_to, str(exc), started, chunks, rows)
     except PublishError:
         raise
     except Exception as exc:  # a library bug on a strange file must fail this job only
         log.exception("job %s: unexpected error while parsing", upload.job_id)
-        publisher.flush()
         reason = f"the file could not be read ({type(exc).__name__}: {exc})"
         return _fail(upload, publisher, failures_to, reason, started, chunks, rows)
     finally:
         reader.close()
-    # chunks must be durable before the seal announces them
-    publisher.flush()
+    # chunks must be durable before the seal announces them: it is produced once their
+    # delivery reports are in, while the caller goes on to the next job
     sealed = _job_event(upload, "sealed", total_chunks=chunks, total_rows=rows)
-    publisher.produce(names.jobs, sealed, key)
-    publisher.flush()
+    _produce_after_chunks(publisher, upload.job_id, names.jobs, sealed)
     return JobOutcome(upload.job_id, True, chunks, rows, None, time.monotonic() - started)
+
+
+def _produce_after_chunks(publisher: Publisher, job_id: str, topic: str, event: bytes) -> None:
+    """The job's last event, once every record it produced before is acknowledged; the
+    caller waits for it with ``publisher.after_delivered(job_id, ...)`` or ``flush()``."""
+    publisher.after_delivered(
+        job_id, lambda: publisher.produce(topic, event, job_id.encode(), tag=job_id)
+    )
 
 
 def _fail(
@@ -167,8 +176,6 @@ def _fail(
     if jobs_topic is None:  # a re-parse: the outcome tells the operator, the job is untouched
         publisher.flush()
         return JobOutcome(upload.job_id, False, chunks, rows, reason, time.monotonic() - started)
-    publisher.produce(
-        jobs_topic, _job_event(upload, "parse_failed", reason=reason), upload.job_id.encode()
-    )
-    publisher.flush()
+    failed = _job_event(upload, "parse_failed", reason=reason)
+    _produce_after_chunks(publisher, upload.job_id, jobs_topic, failed)
     return JobOutcome(upload.job_id, False, chunks, rows, reason, time.monotonic() - started)

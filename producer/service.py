@@ -1,8 +1,10 @@
 """The producer service: a consumer group on ``uploads.<tier>`` that parses one upload at a
 time, highest tier first, with aging so the lowest tier is never starved.
 
-An upload's offset is committed only after its job is sealed or failed, so a crash means a
-clean re-parse of the same chunks (see producer/jobs.py).
+An upload's offset is committed only after its job's seal (or parse_failed) is delivered,
+so a crash means a clean re-parse of the same chunks (see producer/jobs.py). The service does
+not wait for it: the commit is an action of the publisher's delivery reports, asynchronous,
+and only ever for a partition's run of done uploads (producer/offsets.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from messaging.clients import HEARTBEAT_INTERVAL_MS, SESSION_TIMEOUT_MS, consume
 from messaging.names import group_names, topic_names
 from producer.jobs import publish_job
 from producer.lag import ChunkLagProbe
+from producer.offsets import DoneOffsets
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 TIER_WEIGHT: dict[str, float] = {"high": 2.0, "medium": 1.0, "low": 0.0}
 AGING_S = 20.0  # a waiting upload gains one tier of priority per this many seconds
 MAX_BUFFERED_PER_TIER = 100
+IDLE_POLL_S = 0.02  # how soon an idle producer looks again for the reports a seal waits on
 
 
 @dataclass(order=True)
@@ -72,6 +76,8 @@ class ProducerService:
         self.topic_tier = {self.names.uploads(t): t for t in TIERS}
         self.queues: dict[str, deque[_Pending]] = {t: deque() for t in TIERS}
         self._paused: set[str] = set()
+        self._offsets = DoneOffsets()
+        self._committed: dict[tuple[str, int], int] = {}  # the last commit asked per partition
 
     def _consumer(self) -> Consumer:
         consumer = Consumer(upload_consumer_config(self.settings))
@@ -82,6 +88,7 @@ class ProducerService:
         # the new owner re-reads what we had not committed; a new assignment starts unpaused
         self._paused.clear()
         lost = {(p.topic, p.partition) for p in partitions}
+        self._offsets.forget(lost)
         for tier, queue in self.queues.items():
             self.queues[tier] = deque(
                 p for p in queue if (p.msg.topic(), p.msg.partition()) not in lost
@@ -125,15 +132,20 @@ class ProducerService:
         try:
             with Publisher(self.settings) as publisher:
                 while not stop.is_set():
-                    self._fill(consumer, 0.0 if self._buffered() else 0.5)
+                    publisher.poll(0)  # delivery reports: seals and commits of earlier jobs
+                    # while a seal waits for its reports, come back for them soon
+                    idle_wait = IDLE_POLL_S if publisher.waiting_actions else 0.5
+                    self._fill(consumer, 0.0 if self._buffered() else idle_wait)
                     tier = pick_tier(self.queues, time.monotonic())
                     if tier is None:
                         if idle_exit_s is not None and time.monotonic() - idle_since > idle_exit_s:
-                            return
+                            break
                         continue
                     pending = self.queues[tier].popleft()
                     self._handle(consumer, publisher, lag, pending.msg, tier)  # type: ignore[arg-type]
                     idle_since = time.monotonic()
+            # the publisher is flushed: every done upload's commit has been asked for
+            self._commit_last(consumer)
         finally:
             lag.close()
             consumer.close()
@@ -141,6 +153,8 @@ class ProducerService:
     def _handle(
         self, consumer: Consumer, publisher: Publisher, lag: ChunkLagProbe, msg: Message, tier: Tier
     ) -> None:
+        partition, offset = (msg.topic() or "", msg.partition() or 0), msg.offset() or 0
+        self._offsets.take(partition, offset)
         try:
             upload = UploadRecord.model_validate_json(msg.value() or b"")
         except ValidationError as exc:
@@ -151,6 +165,7 @@ class ProducerService:
                 msg.offset(),
                 exc,
             )
+            self._commit_done(consumer, partition, offset)
         else:
             log.info("parsing job %s (%s, %s tier)", upload.job_id, upload.filename, tier)
             outcome = publish_job(
@@ -164,4 +179,20 @@ class ProducerService:
                 outcome.total_rows,
                 outcome.seconds,
             )
-        consumer.commit(message=msg, asynchronous=False)
+            publisher.after_delivered(
+                upload.job_id, lambda: self._commit_done(consumer, partition, offset)
+            )
+
+    def _commit_done(self, consumer: Consumer, partition: tuple[str, int], offset: int) -> None:
+        committable = self._offsets.done(partition, offset)
+        if committable is not None:
+            topic, number = partition
+            self._committed[partition] = committable
+            consumer.commit(offsets=[TopicPartition(topic, number, committable)], asynchronous=True)
+
+    def _commit_last(self, consumer: Consumer) -> None:
+        """On a clean stop, the last commits once more, synchronously: the asynchronous ones
+        may still be on their way when the consumer closes."""
+        if self._committed:
+            offsets = [TopicPartition(t, p, o) for (t, p), o in self._committed.items()]
+            consumer.commit(offsets=offsets, asynchronous=False)

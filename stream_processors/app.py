@@ -24,6 +24,13 @@ def run(
     settings: Settings, role: str, tiers: tuple[Tier, ...] = TIERS, loglevel: str = "info"
 ) -> None:
     app = build_app(settings, role, tiers)
+    if role == "worker":
+        # a dataset added to the folder needs its results topic before its first chunk:
+        # without it the send would wait for the topic forever (auto-creation is off)
+        from messaging.topics import create_topics
+        from schemas.dataset import DatasetRegistry
+
+        create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     silence_worker_spinner(worker)  # it cost ~10% of the CPU in dropped debug records
     worker.execute_from_commandline()

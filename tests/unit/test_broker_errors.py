@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import pytest
 
-from ops.devservers.broker import LocalBroker, find_java, free_port, packaged_config
+from ops.devservers.broker import (
+    LocalBroker,
+    find_java,
+    free_port,
+    packaged_config,
+    thread_counts,
+)
 from ops.errors import BrokerError
 from schemas.settings import load_settings
 
@@ -71,3 +78,18 @@ def test_the_broker_config_comes_from_the_package_not_a_checkout(tmp_path: Path)
     assert broker.log4j_file.parent == broker.home
     assert "${sys:bulkflow.broker.log}" in log4j
     assert "<artifactId>kafka_2.13</artifactId>" in packaged_config("pom.xml")
+
+
+def test_the_broker_threads_fit_a_small_machine(tmp_path: Path) -> None:
+    broker = _broker(tmp_path)
+    broker.home.mkdir(parents=True)
+    broker._write_config()
+    props = dict(line.split("=", 1) for line in broker.config_file.read_text().splitlines() if line)
+    assert int(props["num.io.threads"]) <= max(2, os.cpu_count() or 1)
+    assert thread_counts(2) == {
+        "num.io.threads": "2",
+        "num.network.threads": "1",
+        "background.threads": "2",
+    }
+    assert thread_counts(32)["num.network.threads"] == "3"
+    assert thread_counts(None)["num.io.threads"] == "2"

@@ -10,7 +10,7 @@ import pytest
 from producer.jobs import chunk_rows_for
 from producer.size_policy import choose_chunk_rows
 from schemas.records import UploadRecord
-from schemas.settings import Settings
+from schemas.settings import Settings, load_settings
 
 
 @pytest.fixture
@@ -21,8 +21,15 @@ def settings() -> Settings:
 @pytest.mark.parametrize(
     ("lag", "rows"), [(0, 10000), (50, 10000), (51, 8000), (100, 8000), (101, 5000), (10**6, 5000)]
 )
-def test_rows_follow_lag(settings: Settings, lag: int, rows: int) -> None:
-    assert choose_chunk_rows(lag, 50.0, settings) == rows
+def test_rows_follow_lag(lag: int, rows: int) -> None:
+    tiered = load_settings(chunk_rows_busy=5000, chunk_rows_normal=8000, chunk_rows_idle=10000)
+    assert choose_chunk_rows(lag, 50.0, tiered) == rows
+
+
+@pytest.mark.parametrize("lag", [0, 51, 101, 10**6])
+def test_by_default_chunks_stay_large_under_load(settings: Settings, lag: int) -> None:
+    # per-chunk costs dominate under load; small uploads still meet their latency goal
+    assert choose_chunk_rows(lag, 50.0, settings) == 10000
 
 
 def test_wide_rows_are_capped_under_the_byte_ceiling(settings: Settings) -> None:

@@ -143,3 +143,18 @@ def test_library_failures_become_parse_errors(book: Path, dataset: Dataset) -> N
         with pytest.raises(ParseError):
             reader = open_xlsx_reader(book, dataset, 10, limits=limits)
             list(reader.batches())
+
+
+def test_the_streaming_path_reads_no_further_than_declared(book: Path, dataset: Dataset) -> None:
+    # the Rust reader (calamine) would inflate past the declared 100 bytes: the guard proves
+    # every member's size before either path opens the workbook
+    with zipfile.ZipFile(book) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        head = archive.read(info)[:100]
+    data = bytearray(book.read_bytes())
+    entry = data.index(info.filename.encode(), data.index(b"PK\x01\x02")) - 46
+    data[entry + 16 : entry + 20] = struct.pack("<I", zlib.crc32(head))
+    data[entry + 24 : entry + 28] = struct.pack("<I", 100)
+    book.write_bytes(bytes(data))
+    with pytest.raises(ParseError, match=r"sheet1\.xml is larger than declared"):
+        list(open_xlsx_reader(book, dataset, 10, limits=STREAM).batches())

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from schemas.errors import BulkflowError
 from schemas.settings import TIERS, Tier, get_settings
-
-if TYPE_CHECKING:
-    from ops.client import ApiClient
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -283,109 +279,6 @@ def serve(
     )
 
 
-URL_HELP = "API address; default: BULKFLOW_API_URL, else the address `bulkflow serve` uses"
-KEY_HELP = "API key; default: BULKFLOW_API_KEY, else the first of BULKFLOW_API_KEYS"
-
-
-def _client(url: str | None, key: str | None) -> ApiClient:
-    from ops.client import ApiClient, default_api_url
-
-    settings = get_settings()
-    if key is None:
-        key = next(iter(settings.api_key_map()), "")
-    return ApiClient(url or default_api_url(settings), key)
-
-
-EXIT_FAILED, EXIT_WITH_ERRORS = 2, 3
-
-
-@app.command("upload")
-def upload(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
-    dataset: str = typer.Option(..., "--dataset", "-d", help="the dataset's name"),
-    wait: bool = typer.Option(
-        False, "--wait", help="follow the job to its end with a live progress bar"
-    ),
-    sheet: str | None = typer.Option(None, help="the sheet to read (default: the first that fits)"),
-    url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL", help=URL_HELP),
-    key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY", help=KEY_HELP),
-) -> None:
-    """Upload a file through the API.
-
-    With --wait, the exit code tells the outcome: 0 completed, 2 failed (the reason is
-    printed), 3 completed with errors (the first errors are printed).
-    """
-    from ops.progress_ui import follow_jobs, outcome_lines, summary_table
-
-    client = _client(url, key)
-    try:
-        accepted = client.upload(file, dataset, sheet=sheet)
-        job_id = accepted["job_id"]
-        console.print(f"job {job_id} queued on the {accepted['tier']} tier")
-        if not wait:
-            print(job_id)
-            return
-        final = follow_jobs(client, {job_id: file.name}, console)[job_id]
-        console.print(summary_table({job_id: final}))
-        for line in outcome_lines(client, final):
-            console.print(line, markup=False, highlight=False)
-        if final.state == "failed":
-            raise typer.Exit(EXIT_FAILED)
-        if final.state == "completed_with_errors":
-            raise typer.Exit(EXIT_WITH_ERRORS)
-    except BulkflowError as exc:
-        raise fail(str(exc)) from exc
-    finally:
-        client.close()
-
-
-@app.command("status")
-def status(
-    job: str = typer.Argument(..., help="the job id"),
-    url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL", help=URL_HELP),
-    key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY", help=KEY_HELP),
-) -> None:
-    """Print a job's status (JSON)."""
-    client = _client(url, key)
-    try:
-        print(client.status(job).model_dump_json(indent=2))
-    except BulkflowError as exc:
-        raise fail(str(exc)) from exc
-    finally:
-        client.close()
-
-
-@app.command("errors")
-def errors(
-    job: str = typer.Argument(..., help="the job id"),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="write the CSV to this file (default: standard output)"
-    ),
-    url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL", help=URL_HELP),
-    key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY", help=KEY_HELP),
-) -> None:
-    """Write a job's row errors as CSV: row, column, value, message."""
-    import sys
-
-    client = _client(url, key)
-    try:
-        if output is None:
-            for block in client.errors_csv(job):
-                sys.stdout.buffer.write(block)
-            sys.stdout.flush()
-            return
-        with output.open("wb") as f:
-            for block in client.errors_csv(job):
-                f.write(block)
-        console.print(f"row errors of job {job} written to {output}")
-    except BulkflowError as exc:
-        raise fail(str(exc)) from exc
-    except OSError as exc:
-        raise fail(f"cannot write {output}: {exc.strerror}") from exc
-    finally:
-        client.close()
-
-
 @app.command("demo")
 def demo() -> None:
     """Broker, topics, pipeline, sample uploads at once, live progress, a summary; then stop."""
@@ -394,13 +287,14 @@ def demo() -> None:
     raise typer.Exit(run_demo(get_settings(), console))
 
 
-def _register_operator_commands() -> None:
-    from ops.cli_replay import register
+def _register_commands() -> None:
+    from ops import cli_replay, cli_uploads
 
-    register(app, console, fail)
+    cli_uploads.register(app, console, fail)
+    cli_replay.register(app, console, fail)
 
 
-_register_operator_commands()
+_register_commands()
 
 
 def main() -> None:

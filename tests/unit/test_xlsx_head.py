@@ -11,7 +11,7 @@ import pytest
 
 from producer.errors import ParseError
 from producer.readers.xlsx.fast import string_text
-from producer.readers.xlsx.head import HeaderRow, read_header_row, shared_strings
+from producer.readers.xlsx.head import HeaderRow, read_head_rows, shared_strings
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET = "xl/worksheets/sheet1.xml"
@@ -28,33 +28,38 @@ def book(tmp_path: Path, sheet: str, strings: list[str] | None = None) -> Path:
     return path
 
 
-def test_header_is_the_first_row_with_a_value(tmp_path: Path) -> None:
-    # rows with no value (an empty <v>, no cells) are skipped, far past the first reads
-    empty = '<row><c r="A1"><v></v></c></row>' + "<row/>" * 3000
+def test_head_rows_are_the_rows_with_a_value_numbered_as_in_the_sheet(tmp_path: Path) -> None:
+    # rows with no value (an empty <v>, no cells) are left out; numbers follow r= or count on
+    empty = '<row><c r="A1"><v></v></c></row>' + "<row/>" * 10
     sheet = (
         f'<worksheet xmlns="{MAIN}"><sheetData>{empty}'
-        '<row r="3002"><c r="B3002" t="s"><v>4</v></c><c t="inlineStr"><is><r><t>a</t></r>'
-        '<r><t xml:space="preserve"> b</t></r></is></c><c r="E3002" t="b"><v>1</v></c></row>'
+        '<row r="12"><c r="B12" t="s"><v>4</v></c><c t="inlineStr"><is><r><t>a</t></r>'
+        '<r><t xml:space="preserve"> b</t></r></is></c><c r="E12" t="b"><v>1</v></c></row>'
+        '<row><c><v>9</v></c></row><row r="60"><c><v>past the head</v></c></row>'
         "</sheetData></worksheet>"
     )
-    assert read_header_row(book(tmp_path, sheet), SHEET) == HeaderRow(
-        3002, {1: ("s", "4"), 2: ("inlineStr", "a b"), 4: ("b", "1")}
+    assert read_head_rows(book(tmp_path, sheet), SHEET, 50) == [
+        HeaderRow(12, {1: ("s", "4"), 2: ("inlineStr", "a b"), 4: ("b", "1")}),
+        HeaderRow(13, {0: ("n", "9")}),
+    ]
+
+
+def test_the_head_read_stops_after_its_last_row(tmp_path: Path) -> None:
+    # what follows the head is the reader's to judge: broken XML there is not read here
+    sheet = (
+        f'<x:worksheet xmlns:x="{MAIN}"><x:sheetData><x:row><x:c><x:v>7</x:v></x:c></x:row>'
+        '<x:row r="3"><x:c><x:v>8</x:v></x:c></x:row><<'
     )
+    assert read_head_rows(book(tmp_path, sheet), SHEET, 2) == [HeaderRow(1, {0: ("n", "7")})]
 
 
-def test_header_read_stops_at_the_header_row(tmp_path: Path) -> None:
-    # what follows the header row is calamine's to judge, as before
-    sheet = f'<x:worksheet xmlns:x="{MAIN}"><x:sheetData><x:row><x:c><x:v>7</x:v></x:c></x:row><<'
-    assert read_header_row(book(tmp_path, sheet), SHEET) == HeaderRow(1, {0: ("n", "7")})
-
-
-def test_header_read_of_an_empty_or_broken_sheet(tmp_path: Path) -> None:
-    assert read_header_row(book(tmp_path, f'<worksheet xmlns="{MAIN}"/>'), SHEET) is None
+def test_head_read_of_an_empty_or_broken_sheet(tmp_path: Path) -> None:
+    assert read_head_rows(book(tmp_path, f'<worksheet xmlns="{MAIN}"/>'), SHEET, 50) == []
     with pytest.raises(Exception, match="unbound prefix"):
-        read_header_row(book(tmp_path, "<y:worksheet><row><c><v>1</v></c></row>"), SHEET)
+        read_head_rows(book(tmp_path, "<y:worksheet><row><c><v>1</v></c></row>"), SHEET, 50)
     doctype = '<!DOCTYPE w [<!ENTITY e "x">]><worksheet><row><c><v>&e;</v></c></row></worksheet>'
     with pytest.raises(ParseError, match="entity declarations"):
-        read_header_row(book(tmp_path, doctype), SHEET)
+        read_head_rows(book(tmp_path, doctype), SHEET, 50)
 
 
 def test_shared_strings_by_index(tmp_path: Path) -> None:

@@ -144,33 +144,6 @@ def read_head_rows(path: Path | str, part: str, last_row: int) -> list[HeaderRow
     return found
 
 
-def read_header_row(path: Path | str, part: str) -> HeaderRow | None:
-    """The first row holding a value (as calamine sees it), from the head of the sheet only.
-
-    The fast path takes header text from here, not from fastexcel, which renames
-    duplicate headers ('notes', 'notes_1') and would hide a column named twice."""
-    number = 0
-    found: list[HeaderRow] = []
-
-    def take(row: Element) -> bool:
-        nonlocal number
-        number = int(row.get("r") or number + 1)
-        cells: dict[int, tuple[str, str]] = {}
-        column = -1
-        for cell in row:
-            column = _column(cell.get("r"), column)
-            raw = _cell_raw(cell)
-            if raw is not None:
-                cells[column] = (cell.get("t", "n"), raw)
-        if cells:
-            found.append(HeaderRow(number, cells))
-        return bool(cells)
-
-    with zipfile.ZipFile(path) as archive, archive.open(part) as member:
-        _scan(member, "row", take)
-    return found[0] if found else None
-
-
 def row_texts(row: HeaderRow, strings: dict[int, str]) -> list[str | None]:
     """A head row's cells as text by column, for the header search: shared strings looked
     up, booleans spelled, numbers as stored (a header is text; they only need to differ)."""

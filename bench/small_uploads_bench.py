@@ -59,8 +59,14 @@ def post_all(base_url: str, files: list[tuple[str, Path]]) -> list[dict[str, Any
                 data={"dataset": "orders"},
                 headers={"Authorization": f"Bearer {API_KEY}"},
             )
+        answered = time.time()
         answer.raise_for_status()
-        return {"kind": kind, "job_id": answer.json()["job_id"], "submitted": submitted}
+        return {
+            "kind": kind,
+            "job_id": answer.json()["job_id"],
+            "submitted": submitted,
+            "answered": answered,
+        }
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         return list(pool.map(one, files))
@@ -103,14 +109,11 @@ def cpu_seconds(supervisor: Any) -> dict[str, float]:
     return out
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def run(small: int, big: int) -> int:
     import httpx
 
+    from bench.small_uploads_stages import JobTimes, breakdown, collect, percentile
+    from messaging.names import topic_names
     from messaging.topics import create_topics
     from ops.devservers.broker import LocalBroker, free_port
     from ops.serve import build_supervisor
@@ -133,7 +136,6 @@ def run(small: int, big: int) -> int:
             home=home / "home",
             kafka_bootstrap=bootstrap,
             api_keys=f"bench:{API_KEY}",
-            datasets_dir=ROOT / "datasets",
             topic_prefix=f"small{int(time.time())}",
         )
         create_topics(settings, ["orders"])
@@ -158,6 +160,12 @@ def run(small: int, big: int) -> int:
             finished = wait_finished(base_url, jobs)
             wall = time.monotonic() - started
             cpu_after = cpu_seconds(supervisor)
+            small_times = {
+                j["job_id"]: JobTimes(submitted=j["submitted"], answered=j["answered"])
+                for j in jobs
+                if j["kind"] == "small"
+            }
+            collect(bootstrap, topic_names(settings), "high", small_times)
         finally:
             supervisor.stop()
             if broker is not None:
@@ -172,6 +180,8 @@ def run(small: int, big: int) -> int:
     )
     if big_s:
         print(f"{len(big_s)} big uploads: max {max(big_s):.1f}s; everything in {wall:.1f}s")
+    for line in breakdown(list(small_times.values())):
+        print(line)
     for name in cpu_after:
         print(f"  CPU {name}: {cpu_after[name] - cpu_before.get(name, 0.0):.1f}s")
     print(f"small p95 <= 3 s: {'PASS' if p95 <= 3.0 else 'MISS'}")

@@ -30,6 +30,10 @@ def _until(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.005)
 
 
+def _waiters(gate: PriorityGate, count: int) -> None:
+    _until(lambda: gate.waiting == count, f"{count} waiters at the gate")
+
+
 def _queue_behind(
     gate: PriorityGate, work: list[tuple[str, int]], served: list[str]
 ) -> list[threading.Thread]:
@@ -41,11 +45,10 @@ def _queue_behind(
             with gate.slot(priority):
                 served.append(name)
 
-        before = gate.waiting
         thread = threading.Thread(target=take, daemon=True)
         thread.start()
         threads.append(thread)
-        _until(lambda before=before: gate.waiting == before + 1, f"{name} to wait")
+        _waiters(gate, len(threads))
     return threads
 
 
@@ -123,10 +126,10 @@ def test_a_sqlite_worker_saves_a_waiting_high_tier_chunk_before_a_low_tier_one(
     try:
         workers = [threading.Thread(target=handle, args=(low, 2), daemon=True)]
         workers[0].start()
-        _until(lambda: gate.waiting == 1, "the low-tier chunk to wait")
+        _waiters(gate, 1)  # the low-tier chunk
         workers.append(threading.Thread(target=handle, args=(high, 0), daemon=True))
         workers[1].start()
-        _until(lambda: gate.waiting == 2, "the high-tier chunk to wait")
+        _waiters(gate, 2)  # and the high-tier one, behind it
     finally:
         gate.release()
     for worker in workers:

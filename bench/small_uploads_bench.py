@@ -1,7 +1,8 @@
 """Small uploads under load: 200 small CSV uploads (200-2,000 rows) and 5 of 50,000 rows,
 posted at once from 50 clients to ``bulkflow serve``'s processes. Prints, for the small
 ones, POST -> completed (the server's ``finished_at``) p50, p95 and max, and the CPU seconds
-of every process. Goal: small p95 <= 3 s.
+of every process, and where the small jobs' time went, stage by stage, from the timestamps
+on their records (bench/small_uploads_stages.py). Goal: small p95 <= 3 s.
 
 Run from the repo root: ``python -m bench.small_uploads_bench [--small 200] [--big 5]``.
 A local broker on free ports in a temp home (or ``BULKFLOW_KAFKA_BOOTSTRAP``); SQLite in the

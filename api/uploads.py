@@ -24,6 +24,7 @@ from api.state import AppState
 from database.idempotency import Binding
 from messaging.names import topic_names
 from producer.errors import ParseError, PublishError
+from producer.publisher import Delivery
 from producer.submit import make_upload_record, new_job_id, submit_upload
 from schemas.errors import DatasetError
 from schemas.records import JobState, UploadRecord, UploadStatus, utcnow
@@ -185,8 +186,11 @@ def publish(state: AppState, record: UploadRecord) -> None:
     publisher = state.publisher()
     status = queued_status(record)
     progress = topic_names(state.settings).progress
-    publisher.produce(progress, status.model_dump_json().encode(), record.job_id.encode())
-    publisher.flush()
+    delivery = Delivery()  # this request's records only: not the other requests' big files
+    publisher.produce(
+        progress, status.model_dump_json().encode(), record.job_id.encode(), delivery=delivery
+    )
+    publisher.wait(delivery)
     state.view.put(status)
     try:
         submit_upload(publisher, state.settings, record)

@@ -1,7 +1,8 @@
 """Small uploads under load: 200 small CSV uploads (200-2,000 rows) and 5 of 50,000 rows,
 posted at once from 50 clients to ``bulkflow serve``'s processes. Prints, for the small
 ones, POST -> completed (the server's ``finished_at``) p50, p95 and max, and the CPU seconds
-of every process. Goal: small p95 <= 3 s.
+of every process, and where the small jobs' time went, stage by stage, from the timestamps
+on their records (bench/small_uploads_stages.py). Goal: small p95 <= 3 s.
 
 Run from the repo root: ``python -m bench.small_uploads_bench [--small 200] [--big 5]``.
 A local broker on free ports in a temp home (or ``BULKFLOW_KAFKA_BOOTSTRAP``); SQLite in the
@@ -59,8 +60,14 @@ def post_all(base_url: str, files: list[tuple[str, Path]]) -> list[dict[str, Any
                 data={"dataset": "orders"},
                 headers={"Authorization": f"Bearer {API_KEY}"},
             )
+        answered = time.time()
         answer.raise_for_status()
-        return {"kind": kind, "job_id": answer.json()["job_id"], "submitted": submitted}
+        return {
+            "kind": kind,
+            "job_id": answer.json()["job_id"],
+            "submitted": submitted,
+            "answered": answered,
+        }
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         return list(pool.map(one, files))
@@ -103,14 +110,11 @@ def cpu_seconds(supervisor: Any) -> dict[str, float]:
     return out
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def run(small: int, big: int) -> int:
     import httpx
 
+    from bench.small_uploads_stages import JobTimes, breakdown, collect, percentile
+    from messaging.names import topic_names
     from messaging.topics import create_topics
     from ops.devservers.broker import LocalBroker, free_port
     from ops.serve import build_supervisor
@@ -133,7 +137,6 @@ def run(small: int, big: int) -> int:
             home=home / "home",
             kafka_bootstrap=bootstrap,
             api_keys=f"bench:{API_KEY}",
-            datasets_dir=ROOT / "datasets",
             topic_prefix=f"small{int(time.time())}",
         )
         create_topics(settings, ["orders"])
@@ -158,6 +161,12 @@ def run(small: int, big: int) -> int:
             finished = wait_finished(base_url, jobs)
             wall = time.monotonic() - started
             cpu_after = cpu_seconds(supervisor)
+            small_times = {
+                j["job_id"]: JobTimes(submitted=j["submitted"], answered=j["answered"])
+                for j in jobs
+                if j["kind"] == "small"
+            }
+            collect(bootstrap, topic_names(settings), "high", small_times)
         finally:
             supervisor.stop()
             if broker is not None:
@@ -172,6 +181,8 @@ def run(small: int, big: int) -> int:
     )
     if big_s:
         print(f"{len(big_s)} big uploads: max {max(big_s):.1f}s; everything in {wall:.1f}s")
+    for line in breakdown(list(small_times.values())):
+        print(line)
     for name in cpu_after:
         print(f"  CPU {name}: {cpu_after[name] - cpu_before.get(name, 0.0):.1f}s")
     print(f"small p95 <= 3 s: {'PASS' if p95 <= 3.0 else 'MISS'}")

@@ -28,6 +28,32 @@ from producer.errors import PublishError
 from schemas.settings import Settings
 
 FLUSH_TIMEOUT_S = 60.0
+WAIT_POLL_S = 0.01
+
+
+class Delivery:
+    """The delivery reports of one caller's records (``produce(..., delivery=...)``), so
+    that it waits for its own records only (``Publisher.wait``), not for every record in
+    flight as ``flush`` does: the API's request threads share one publisher, and a small
+    upload's accept must not wait for a big one's parts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.pending = 0
+        self.messages: list[Message] = []
+        self.errors: list[str] = []
+
+    def sent(self) -> None:
+        with self._lock:
+            self.pending += 1
+
+    def report(self, err: KafkaError | None, msg: Message) -> None:
+        with self._lock:
+            self.pending -= 1
+            if err is None:
+                self.messages.append(msg)
+            else:
+                self.errors.append(f"{msg.topic()}: {err.str()}")
 
 
 class Publisher:
@@ -52,10 +78,14 @@ class Publisher:
         self,
         tag: str | None,
         delivered: Callable[[Message], None] | None,
+        delivery: Delivery | None,
         err: KafkaError | None,
         msg: Message,
     ) -> None:
         # runs inside poll()/flush(): only bookkeeping here, the actions run after it
+        if delivery is not None:  # its caller raises its errors (Publisher.wait)
+            delivery.report(err, msg)
+            return
         if tag is not None:
             self._in_flight[tag] -= 1
         if err is not None:
@@ -109,9 +139,11 @@ class Publisher:
         timeout_s: float = FLUSH_TIMEOUT_S,
         delivered: Callable[[Message], None] | None = None,
         tag: str | None = None,
+        delivery: Delivery | None = None,
     ) -> None:
         """Queue one record; when the local queue is full, wait for deliveries (bounded).
-        ``delivered`` is called with the record (its partition and offset) once it is."""
+        ``delivered`` is called with the record (its partition and offset) once it is;
+        ``delivery`` collects its report instead, for ``wait``."""
         self.raise_errors()
         deadline = time.monotonic() + timeout_s
         while True:
@@ -121,8 +153,10 @@ class Publisher:
                     value=value,
                     key=key,
                     headers=list(headers or []),
-                    on_delivery=partial(self._on_delivery, tag, delivered),
+                    on_delivery=partial(self._on_delivery, tag, delivered, delivery),
                 )
+                if delivery is not None:
+                    delivery.sent()
                 if tag is not None:
                     self._in_flight[tag] = self._in_flight.get(tag, 0) + 1
                 break
@@ -137,6 +171,22 @@ class Publisher:
     def poll(self, timeout_s: float = 0) -> None:
         self.client.poll(timeout_s)
         self._run_ready()
+
+    def wait(self, delivery: Delivery, timeout_s: float = FLUSH_TIMEOUT_S) -> list[Message]:
+        """Wait for the records produced with ``delivery``; they are durable when this
+        returns (their messages, in delivery order), else PublishError."""
+        deadline = time.monotonic() + timeout_s
+        self.client.poll(0)
+        while delivery.pending > 0:
+            if time.monotonic() > deadline:
+                raise PublishError(
+                    f"{delivery.pending} records not delivered within {timeout_s:.0f}s"
+                )
+            # any thread's poll serves every report: ours may come in another's call
+            self.client.poll(WAIT_POLL_S)
+        if delivery.errors:
+            raise PublishError(f"{len(delivery.errors)} records failed: {delivery.errors[0]}")
+        return delivery.messages
 
     def flush(self, timeout_s: float = FLUSH_TIMEOUT_S) -> None:
         """Wait for every record, and every action (and what it produces) to be done."""

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 from messaging.names import topic_names
-from producer.publisher import Publisher
+from producer.publisher import Delivery, Publisher
 from producer.readers import estimate_rows
 from producer.readers.sniff import sniff_format
 from producer.upload_blobs import publish_upload_blob
@@ -69,6 +69,9 @@ def submit_upload(publisher: Publisher, settings: Settings, upload: UploadRecord
     upload = upload.model_copy(update={"blob": blob})
     write_private_text(Spool.upload_record_path(upload.spool_path), upload.model_dump_json())
     topic = topic_names(settings).uploads(upload.tier)
-    publisher.produce(topic, upload.model_dump_json().encode(), upload.job_id.encode())
-    publisher.flush()
+    delivery = Delivery()
+    publisher.produce(
+        topic, upload.model_dump_json().encode(), upload.job_id.encode(), delivery=delivery
+    )
+    publisher.wait(delivery)
     return upload

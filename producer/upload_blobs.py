@@ -23,7 +23,7 @@ from messaging.clients import consumer_config
 from messaging.names import UPLOAD_BLOB_PART_BYTES, group_names, topic_names
 from producer.blob_assembly import BlobAssembler
 from producer.errors import PublishError
-from producer.publisher import Publisher
+from producer.publisher import Delivery, Publisher
 from schemas.records import H_BLOB_PART, UploadBlob, UploadRecord
 from schemas.settings import Settings
 from schemas.spool import Spool
@@ -42,7 +42,7 @@ def publish_upload_blob(
     """Stream ``path`` to ``uploads-blobs``; durable when this returns (raises PublishError)."""
     topic = topic_names(settings).upload_blobs
     key = job_id.encode()
-    placed: list[tuple[int, int]] = []
+    delivery = Delivery()
     digest = hashlib.sha256()
     size = parts = 0
     with path.open("rb") as handle:
@@ -54,10 +54,10 @@ def publish_upload_blob(
                 data,
                 key,
                 [(H_BLOB_PART, str(parts).encode())],
-                delivered=lambda msg: placed.append((msg.partition() or 0, msg.offset() or 0)),
+                delivery=delivery,
             )
             parts += 1
-    publisher.flush()
+    placed = [(msg.partition() or 0, msg.offset() or 0) for msg in publisher.wait(delivery)]
     partitions = {partition for partition, _ in placed}
     if len(placed) != parts or len(partitions) > 1:
         raise PublishError(f"the parts of upload {job_id} did not all land on one partition")

@@ -68,14 +68,16 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
             result_topics[dataset] = _raw_topic(app, names.results(dataset))
         return result_topics[dataset]
 
-    async def process(event: faust.EventT) -> None:
+    async def process(event: faust.EventT, tier: Tier) -> None:
         message = event.message
         headers = message.headers
         loop = asyncio.get_running_loop()
         try:
             output: ChunkOutput = await loop.run_in_executor(
                 executor,
-                functools.partial(handler.handle, source_topic=message.topic),
+                functools.partial(
+                    handler.handle, source_topic=message.topic, priority=TIERS.index(tier)
+                ),
                 headers,
                 bytes(message.value or b""),
             )
@@ -96,9 +98,9 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
     for tier in tiers:
         source = _raw_topic(app, names.chunks(tier))
 
-        async def agent_body(stream: faust.StreamT) -> None:
+        async def agent_body(stream: faust.StreamT, tier: Tier = tier) -> None:
             async for event in stream.events():
-                await process(event)
+                await process(event, tier)
 
         agent_body.__name__ = f"process_{tier}_chunks"
         app.agent(source, name=f"chunks-{tier}", concurrency=settings.concurrency(tier))(agent_body)

@@ -29,6 +29,7 @@ from schemas.errors import DatasetError
 from schemas.records import ChunkHeaders, ChunkResult
 from stream_processors.bounded import BoundedDict
 from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error
+from stream_processors.priority_gate import PriorityGate
 from stream_processors.result_records import ResultRecord, replay_id_of, result_records
 from stream_processors.validation import validate_batch
 
@@ -62,6 +63,10 @@ class ChunkHandler:
         self._conflicted: BoundedDict[None] = BoundedDict(CONFLICTED_JOBS_KEPT)
         self._lock = threading.Lock()
         self.stopping = threading.Event()
+        # SQLite has one writer at a time: the chunks queue for it here, most urgent tier
+        # first, rather than in SQLite's busy handler, which favours no one
+        single_writer = self.engine.dialect.name == "sqlite"
+        self.write_gate = PriorityGate(1) if single_writer else None
 
     def prepare(self) -> None:
         """Migrate every dataset's table at start. A change that would lose data stops the
@@ -104,11 +109,24 @@ class ChunkHandler:
                 time.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF_S)
 
+    def _write(self, action: Callable[[], T], priority: int) -> T:
+        if self.write_gate is None:
+            return action()
+        with self.write_gate.slot(priority):
+            return action()
+
     def handle(
-        self, headers: Any, payload: bytes, *, source_topic: str | None = None, persist: bool = True
+        self,
+        headers: Any,
+        payload: bytes,
+        *,
+        source_topic: str | None = None,
+        persist: bool = True,
+        priority: int = 0,
     ) -> ChunkOutput:
         """``persist=False`` validates only (a replay that re-emits results): nothing is
-        written, not even a dead letter."""
+        written, not even a dead letter. ``priority``: the chunk's tier, 0 the most urgent,
+        for its turn at a single-writer database."""
         started = time.perf_counter()
         try:
             meta = ChunkHeaders.from_kafka(headers)
@@ -131,15 +149,18 @@ class ChunkHandler:
             return self._validated(meta, dataset, checked, started, headers)
         try:
             saved = self._retry(
-                lambda: save_chunk_tx(
-                    self.engine,
-                    dataset,
-                    job_id=meta.job_id,
-                    tenant=meta.tenant,
-                    chunk_no=meta.chunk_no,
-                    valid=checked.valid,
-                    errors=checked.errors,
-                    expect_conflicts=meta.job_id in self._conflicted,
+                lambda: self._write(
+                    lambda: save_chunk_tx(
+                        self.engine,
+                        dataset,
+                        job_id=meta.job_id,
+                        tenant=meta.tenant,
+                        chunk_no=meta.chunk_no,
+                        valid=checked.valid,
+                        errors=checked.errors,
+                        expect_conflicts=meta.job_id in self._conflicted,
+                    ),
+                    priority,
                 ),
                 f"saving chunk {meta.job_id}:{meta.chunk_no}",
             )

@@ -1,0 +1,146 @@
+"""The worker's priority gate: a free slot goes to the most urgent waiter (the high tier),
+and a SQLite worker's chunk writes take their turn through it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ops.devservers.sample_data import write_orders_csv
+from producer.chunking import build_chunk_records
+from producer.readers import open_reader
+from schemas.dataset import DatasetRegistry
+from schemas.settings import packaged_datasets_dir
+from stream_processors.chunk_handler import ChunkHandler
+from stream_processors.priority_gate import PriorityGate
+
+WAIT_S = 10.0
+Chunk = tuple[list[tuple[str, bytes]], bytes]  # a chunk record's headers and payload
+
+
+def _until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.005)
+
+
+def _waiters(gate: PriorityGate, count: int) -> None:
+    _until(lambda: gate.waiting == count, f"{count} waiters at the gate")
+
+
+def _queue_behind(
+    gate: PriorityGate, work: list[tuple[str, int]], served: list[str]
+) -> list[threading.Thread]:
+    """Start one thread per (name, priority), each waiting on the gate in turn."""
+    threads = []
+    for name, priority in work:
+
+        def take(name: str = name, priority: int = priority) -> None:
+            with gate.slot(priority):
+                served.append(name)
+
+        thread = threading.Thread(target=take, daemon=True)
+        thread.start()
+        threads.append(thread)
+        _waiters(gate, len(threads))
+    return threads
+
+
+def test_a_free_slot_goes_to_the_highest_tier_then_the_earliest() -> None:
+    gate = PriorityGate(1)
+    gate.acquire()
+    served: list[str] = []
+    threads = _queue_behind(
+        gate, [("low-1", 2), ("medium", 1), ("low-2", 2), ("high-1", 0), ("high-2", 0)], served
+    )
+    gate.release()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert served == ["high-1", "high-2", "medium", "low-1", "low-2"]
+
+
+def test_several_slots_let_several_in_at_once() -> None:
+    gate = PriorityGate(2)
+    gate.acquire(2)
+    gate.acquire(2)
+    served: list[str] = []
+    threads = _queue_behind(gate, [("low", 2), ("high", 0)], served)
+    gate.release()
+    gate.release()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert sorted(served) == ["high", "low"]
+    assert gate.waiting == 0
+
+
+def test_a_gate_needs_a_slot_and_a_holder_to_release() -> None:
+    with pytest.raises(ValueError):
+        PriorityGate(0)
+    with pytest.raises(RuntimeError):
+        PriorityGate(1).release()
+
+
+def _chunk(folder: Path, job_id: str, rows: int) -> Chunk:
+    registry = DatasetRegistry(packaged_datasets_dir())
+    dataset = registry.get("orders")
+    path = folder / f"{job_id}.csv"
+    write_orders_csv(path, rows)
+    reader = open_reader(path, dataset, 10_000)
+    try:
+        (headers, payload), *_ = build_chunk_records(
+            reader.batches(),
+            job_id=job_id,
+            dataset="orders",
+            tenant="acme",
+            schema_version=dataset.version,
+            max_bytes=1 << 20,
+        )
+    finally:
+        reader.close()
+    return headers.to_kafka(), payload
+
+
+def test_a_sqlite_worker_saves_a_waiting_high_tier_chunk_before_a_low_tier_one(
+    tmp_path: Path,
+) -> None:
+    handler = ChunkHandler(
+        f"sqlite:///{tmp_path / 'rows.db'}", DatasetRegistry(packaged_datasets_dir())
+    )
+    handler.prepare()
+    gate = handler.write_gate
+    assert gate is not None
+    low, high = _chunk(tmp_path, "big-job", 3_000), _chunk(tmp_path, "small-job", 200)
+    saved: list[tuple[str, int]] = []
+
+    def handle(chunk: Chunk, priority: int) -> None:
+        output = handler.handle(*chunk, priority=priority)
+        saved.append((output.job_id, output.result.rows_ok + output.result.rows_failed))
+
+    gate.acquire()  # a write in progress
+    try:
+        workers = [threading.Thread(target=handle, args=(low, 2), daemon=True)]
+        workers[0].start()
+        _waiters(gate, 1)  # the low-tier chunk
+        workers.append(threading.Thread(target=handle, args=(high, 0), daemon=True))
+        workers[1].start()
+        _waiters(gate, 2)  # and the high-tier one, behind it
+    finally:
+        gate.release()
+    for worker in workers:
+        worker.join(WAIT_S)
+    handler.close()
+    assert saved == [("small-job", 200), ("big-job", 3_000)]
+
+
+def test_a_postgresql_worker_has_no_write_gate() -> None:
+    handler = ChunkHandler(
+        "postgresql://user@127.0.0.1:1/none", DatasetRegistry(packaged_datasets_dir())
+    )
+    assert handler.write_gate is None
+    handler.close()

@@ -24,6 +24,7 @@ from messaging.names import UPLOAD_BLOB_PART_BYTES, group_names, topic_names
 from producer.blob_assembly import BlobAssembler
 from producer.errors import PublishError
 from producer.publisher import Delivery, Publisher
+from schemas.private_files import open_private, write_private_text
 from schemas.records import H_BLOB_PART, UploadBlob, UploadRecord
 from schemas.settings import Settings
 from schemas.spool import Spool
@@ -84,7 +85,7 @@ def local_upload(upload: UploadRecord, settings: Settings) -> UploadRecord:
         fetch_upload_blob(settings, upload.job_id, upload.blob, target)
     local = upload.model_copy(update={"spool_path": str(target)})
     # beside the local copy, so `bulkflow replay` on this machine finds the job
-    Spool.upload_record_path(target).write_text(local.model_dump_json())
+    write_private_text(Spool.upload_record_path(target), local.model_dump_json())
     return local
 
 
@@ -108,7 +109,7 @@ def fetch_upload_blob(settings: Settings, job_id: str, blob: UploadBlob, target:
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     consumer = Consumer(blob_fetch_config(settings))
     try:
-        with partial.open("wb") as sink:
+        with open_private(partial) as sink:
             assembler = BlobAssembler(job_id, blob, sink)
             if blob.parts:
                 _read_parts(consumer, blob, assembler)

@@ -3,6 +3,7 @@ folder, and the uploaded file reaches the producer through Kafka alone."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,11 @@ def test_an_upload_completes_when_no_process_sees_another_ones_spool(
     orders = DatasetRegistry(base.datasets_dir).get("orders")
     assert count_rows(make_engine(base.db_url), orders, csv_job) == 5_970
     # the producer parsed its own copy, fetched byte for byte; the workers' spool stayed empty
-    assert (tmp_path / "producer-spool" / f"{csv_job}.csv").read_bytes() == csv_path.read_bytes()
+    fetched = tmp_path / "producer-spool" / f"{csv_job}.csv"
+    assert fetched.read_bytes() == csv_path.read_bytes()
+    # a fetched copy is a tenant's data too: owner-only, and so is its record copy
+    for path in (fetched, Path(f"{fetched}.upload.json")):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert not list((tmp_path / "worker-spool").glob("*"))
 
 

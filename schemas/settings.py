@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     concurrency_high: int = Field(8, ge=1)
     concurrency_medium: int = Field(6, ge=1)
     concurrency_low: int = Field(4, ge=1)
+    # Kafka-level compression of what the faust apps send (results, chunk results, progress).
+    # none by default: lz4 halves the broker's bytes but costs the workers about a fifth of
+    # their throughput (docs/decisions.md, faust); lz4 suits brokers short of room.
+    stream_compression: Literal["none", "lz4", "zstd", "gzip"] = "none"
 
     @field_validator("home", "cache_dir", "spool_dir", "datasets_dir")
     @classmethod

@@ -35,11 +35,14 @@ def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
         "consumer_max_fetch_size": 8 * 1024 * 1024,
         "producer_max_request_size": 4 * 1024 * 1024,
         "producer_acks": -1,
-        # results and progress are many small records: batch them for a few ms and lz4 them
-        # (aiokafka's lz4 is cramjam); faust's defaults (no linger, 16 KB, none) send each alone
+        # results and progress are many small records: batch them for a few ms; faust's
+        # defaults (no linger, 16 KB) send each alone. Compression is a setting (aiokafka's
+        # lz4 is cramjam): see BULKFLOW_STREAM_COMPRESSION
         "producer_linger": 0.005,
         "producer_max_batch_size": 512 * 1024,
-        "producer_compression_type": "lz4",
+        "producer_compression_type": (
+            None if settings.stream_compression == "none" else settings.stream_compression
+        ),
         "broker_commit_every": 100,
         "broker_commit_interval": 1.0,
         "consumer_auto_offset_reset": "earliest",

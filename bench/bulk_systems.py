@@ -24,19 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.bulk_workload import FileSpec
+from ops.devservers.sample_data import HEADER
 
 BASELINE_TABLE = "orders"
 RAW_TABLE = "raw_orders"
-COLUMNS = (
-    "order_id",
-    "Customer E-mail",
-    "country",
-    "ordered_at",
-    "amount",
-    "quantity",
-    "express",
-    "notes",
-)
+COLUMNS = tuple(HEADER)
 
 
 def _ddl(table: str) -> str:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ops.devservers.sample_data import HEADER
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import open_xlsx_reader
 from schemas.dataset import load_dataset_file
@@ -26,16 +27,6 @@ from schemas.settings import packaged_datasets_dir
 ROOT = Path(__file__).resolve().parent.parent
 
 WORK = ROOT / "bench" / ".work"
-HEADER = [
-    "order_id",
-    "Customer E-mail",
-    "country",
-    "ordered_at",
-    "amount",
-    "quantity",
-    "express",
-    "notes",
-]
 
 
 def workbook(rows: int) -> Path:

@@ -12,16 +12,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-HEADER = [
+# the orders dataset's columns, and the header a person's export has (an alias for one)
+ORDERS_COLUMNS = (
     "order_id",
-    "Customer E-mail",
+    "customer_email",
     "country",
     "ordered_at",
     "amount",
     "quantity",
     "express",
     "notes",
-]
+)
+HEADER = [ORDERS_COLUMNS[0], "Customer E-mail", *ORDERS_COLUMNS[2:]]
 COUNTRIES = ["DE", "FR", "GB", "US", "NL", "ES", "IT", "SE", "PL", "JP"]
 BAD_KINDS = ("email", "amount", "missing_id", "quantity", "country", "date")
 

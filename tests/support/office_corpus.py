@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from database.tables import dataset_table, row_errors
+from ops.devservers.sample_data import ORDERS_COLUMNS
 from schemas.dataset import DatasetRegistry
 from schemas.settings import packaged_datasets_dir
 from tests.support.office_checksums import checksums
@@ -25,16 +26,7 @@ from tests.support.office_checksums import checksums
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = REPO_ROOT / "tests" / "data" / "office"
 EXPECTED_PATH = CORPUS_DIR / "expected.json"
-CHECKSUM_COLUMNS = (
-    "order_id",
-    "customer_email",
-    "country",
-    "ordered_at",
-    "amount",
-    "quantity",
-    "express",
-    "notes",
-)
+CHECKSUM_COLUMNS = ORDERS_COLUMNS
 
 
 @cache

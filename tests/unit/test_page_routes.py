@@ -13,19 +13,11 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.app import create_app
+from ops.devservers.sample_data import ORDERS_COLUMNS
 from schemas.settings import load_settings, packaged_datasets_dir
 
 A = {"Authorization": "Bearer key-a"}
-ORDERS_HEADER = [
-    "order_id",
-    "customer_email",
-    "country",
-    "ordered_at",
-    "amount",
-    "quantity",
-    "express",
-    "notes",
-]
+ORDERS_HEADER = list(ORDERS_COLUMNS)
 
 
 @pytest.fixture

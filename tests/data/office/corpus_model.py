@@ -13,18 +13,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ops.devservers.sample_data import ORDERS_COLUMNS
 from tests.support.office_checksums import checksums
 
-COLUMNS = (
-    "order_id",
-    "customer_email",
-    "country",
-    "ordered_at",
-    "amount",
-    "quantity",
-    "express",
-    "notes",
-)
+COLUMNS = ORDERS_COLUMNS
 PLAIN_HEADER: list[tuple[str | None, str | None]] = [(c, c) for c in COLUMNS]
 COUNTRIES = ("DE", "FR", "US", "GB", "NL", "PL", None)
 NOTES = (

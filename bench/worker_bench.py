@@ -27,36 +27,30 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import shutil
-import sqlite3
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from bench.worker_process_run import (
+    POLL_S,
+    datasets_with_encoding,
+    publish,
+    run_worker,
+    topic_bytes,
+)
+from bench.worker_raw_writes import raw_postgres, raw_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 INVALID_EVERY = 100  # 1% invalid rows
 CHUNK_ROWS = 10_000  # Settings.chunk_rows_idle: what the producer picks for an idle pipeline
 GOAL_RATIO = 0.60
-TENANT = "bench"
-# the raw rows carry a job id as long as the worker's (32 hex digits), not a short stand-in
-RAW_JOB_ID = uuid.uuid4().hex
-POLL_S = 0.25
-BARE_DDL = (
-    "CREATE TABLE bare (job_id TEXT, tenant TEXT, row_no BIGINT, order_id BIGINT, "
-    "customer_email TEXT, country TEXT, ordered_at {ts}, amount {num}, quantity BIGINT, "
-    "express BOOLEAN, notes TEXT)"
-)
 
 
 def load_avg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
-
-
-# --- the raw baseline ---------------------------------------------------------------------
 
 
 def typed_chunks(csv_path: Path, dataset: Any) -> tuple[list[Any], int]:
@@ -75,232 +69,6 @@ def typed_chunks(csv_path: Path, dataset: Any) -> tuple[list[Any], int]:
     finally:
         reader.close()
     return chunks, total
-
-
-def _timed(fn: Any) -> tuple[float, float]:
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    fn()
-    return time.perf_counter() - wall0, time.process_time() - cpu0
-
-
-def _measured(label: str, chunks: list[Any], run: Any, close: Any) -> dict[str, Any]:
-    """Time ``run`` (wall and CPU), then ``close`` whatever it wrote through."""
-    try:
-        wall, cpu = _timed(run)
-    finally:
-        close()
-    rows = sum(c.num_rows for c in chunks)
-    return {
-        "label": label,
-        "rows": rows,
-        "wall_s": round(wall, 3),
-        "cpu_s": round(cpu, 3),
-        "rows_per_s": round(rows / wall),
-    }
-
-
-def raw_sqlite(db_path: Path, chunks: list[Any]) -> dict[str, Any]:
-    from database.chunk_store import _driver_values
-
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(BARE_DDL.format(ts="TEXT", num="TEXT"))
-    sql = f"INSERT INTO bare VALUES ({', '.join(['?'] * 11)})"
-
-    def run() -> None:
-        for chunk in chunks:
-            n = chunk.num_rows
-            # Arrow -> driver values is inside the timing: executemany needs Python values
-            cols = [_driver_values("sqlite", c) for c in chunk.columns]
-            with conn:
-                conn.executemany(sql, zip([RAW_JOB_ID] * n, [TENANT] * n, *cols, strict=True))
-
-    return _measured(
-        "sqlite3 executemany, bare table, one transaction per chunk", chunks, run, conn.close
-    )
-
-
-def raw_postgres(url: str, chunks: list[Any]) -> dict[str, Any]:
-    import psycopg
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-
-    from database.pg_copy import _csv_ready
-    from ops.devservers.postgres import libpq_url
-
-    conn = psycopg.connect(libpq_url(url))
-    conn.execute(BARE_DDL.format(ts="TIMESTAMPTZ", num="NUMERIC(38, 2)"))
-    conn.commit()
-
-    def run() -> None:
-        for chunk in chunks:
-            n = chunk.num_rows
-            full = chunk.add_column(0, "tenant", pa.array([TENANT] * n)).add_column(
-                0, "job_id", pa.array([RAW_JOB_ID] * n)
-            )
-            sink = pa.BufferOutputStream()
-            pa_csv.write_csv(_csv_ready(full), sink, pa_csv.WriteOptions(include_header=False))
-            with conn.cursor() as cur, cur.copy("COPY bare FROM STDIN (FORMAT csv)") as copy:
-                copy.write(memoryview(sink.getvalue()))
-            conn.commit()
-
-    return _measured(
-        "COPY (Arrow-written CSV), bare table, one transaction per chunk", chunks, run, conn.close
-    )
-
-
-# --- the worker ---------------------------------------------------------------------------
-
-
-def publish(settings: Any, csv_path: Path) -> tuple[str, Any, float]:
-    from producer.jobs import publish_job
-    from producer.publisher import Publisher
-    from producer.submit import make_upload_record, new_job_id, spool_copy
-    from schemas.dataset import DatasetRegistry
-
-    job_id = new_job_id()
-    spooled = spool_copy(settings, csv_path, job_id)
-    upload = make_upload_record(
-        settings, spooled, job_id=job_id, tenant=TENANT, dataset="orders", filename=csv_path.name
-    )
-    began = time.perf_counter()
-    with Publisher(settings) as publisher:
-        outcome = publish_job(upload, settings, publisher, DatasetRegistry(settings.datasets_dir))
-    seconds = time.perf_counter() - began
-    if not outcome.sealed:
-        raise RuntimeError(f"publish_job did not seal the job: {outcome.reason}")
-    return job_id, outcome, seconds
-
-
-def _vm_hwm_mb(pid: int) -> float | None:
-    try:
-        found = re.search(r"^VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
-    except OSError:
-        return None
-    return int(found.group(1)) / 1024 if found else None
-
-
-def _ledger_span(engine: Any, job_id: str) -> tuple[dt.datetime, dt.datetime, int, int]:
-    """(first processed_at, last processed_at, rows in the first chunk(s) at that instant,
-    rows_ok + rows_failed of all)."""
-    import sqlalchemy as sa
-
-    from database.tables import ledger
-
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(ledger.c.processed_at, ledger.c.rows_ok + ledger.c.rows_failed)
-            .where(ledger.c.job_id == job_id)
-            .order_by(ledger.c.processed_at)
-        ).all()
-    first, last = rows[0][0], rows[-1][0]
-    first_rows = sum(n for at, n in rows if at == first)
-    return first, last, first_rows, sum(n for _, n in rows)
-
-
-def run_worker(
-    settings: Any, log_dir: Path, job_id: str, total_chunks: int, timeout_s: float
-) -> dict[str, Any]:
-    import psutil
-
-    from database.engine import make_engine
-    from database.migrations import ensure_schema
-    from database.reports import ledger_counts
-    from ops.procs import Supervisor
-
-    engine = make_engine(settings.db_url)
-    ensure_schema(engine)  # the ledger table, so polling works before the worker makes it
-    supervisor = Supervisor(settings, log_dir, restart=False)
-    supervisor.add("worker", "worker", "--loglevel", "warning")
-    cpu_s = 0.0
-    cpu_at_first: float | None = None  # start-up (imports, faust boot, rebalance) ends here
-    peak_polled = 0
-    hwm: float | None = None
-    try:
-        started_utc = dt.datetime.now(dt.UTC)
-        started = time.monotonic()
-        supervisor.start()
-        proc = supervisor.children["worker"].proc
-        assert proc is not None
-        watched = psutil.Process(proc.pid)
-        deadline = started + timeout_s
-        chunks = ok = failed = 0
-        while True:
-            try:
-                procs = [watched, *watched.children(recursive=True)]
-                times = [p.cpu_times() for p in procs]
-                cpu_s = sum(t.user + t.system for t in times)
-                peak_polled = max(peak_polled, sum(p.memory_info().rss for p in procs))
-                hwm = _vm_hwm_mb(proc.pid) or hwm
-            except psutil.Error:
-                pass
-            chunks, ok, failed = ledger_counts(engine, job_id)
-            if chunks and cpu_at_first is None:
-                cpu_at_first = cpu_s
-            if chunks >= total_chunks:
-                break
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"the worker exited ({proc.returncode}) with {chunks} of "
-                    f"{total_chunks} chunks done:\n{supervisor.log_tail('worker')}"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"timed out after {timeout_s:.0f}s with {chunks} of "
-                    f"{total_chunks} chunks done:\n{supervisor.log_tail('worker')}"
-                )
-            time.sleep(POLL_S)
-        done_wall = time.monotonic() - started
-    finally:
-        supervisor.stop(timeout_s=20)
-        engine_url = settings.db_url
-    first, last, first_rows, rows_all = _ledger_span(engine, job_id)
-    engine.dispose()
-    span = (last - first).total_seconds()
-    to_last = (last - started_utc).total_seconds()
-    steady = (rows_all - first_rows) / span if span > 0 else float("nan")
-    return {
-        "database_url": engine_url.split("@")[-1],
-        "chunks": chunks,
-        "rows_ok": ok,
-        "rows_failed": failed,
-        "rows": ok + failed,
-        "ledger_first": first.isoformat(),
-        "ledger_last": last.isoformat(),
-        "ledger_span_s": round(span, 3),
-        # rows after the first ledger entry over first..last: a steady-state rate
-        "rows_per_s": round(steady),
-        "valid_rows_per_s": round(steady * ok / (ok + failed)),
-        "wall_from_start_s": round(to_last, 3),
-        "poll_done_s": round(done_wall, 3),
-        "rows_per_s_from_start": round((ok + failed) / to_last),
-        "worker_cpu_s": round(cpu_s, 2),
-        "worker_cpu_at_first_chunk_s": round(cpu_at_first or 0.0, 2),
-        "worker_peak_rss_mb": round(hwm, 1) if hwm else None,
-        "worker_polled_max_rss_mb": round(peak_polled / 2**20, 1),
-    }
-
-
-def topic_bytes(base: Any, topic: str) -> int:
-    """The size of a topic's log segments in the local broker's data dir."""
-    from ops.devservers.broker import LocalBroker
-
-    data = LocalBroker(base).data_dir
-    return sum(f.stat().st_size for f in data.glob(f"{topic}-*/*.log"))
-
-
-def datasets_with_encoding(tmp: Path, encoding: str) -> Path:
-    """A datasets dir whose orders publish results in ``encoding``."""
-    from schemas.settings import packaged_datasets_dir
-
-    if encoding == "arrow":  # the default: the repo's own datasets
-        return packaged_datasets_dir()
-    folder = tmp / "datasets"
-    folder.mkdir(exist_ok=True)
-    text = (packaged_datasets_dir() / "orders.yaml").read_text()
-    (folder / "orders.yaml").write_text(f"{text}results: {{encoding: {encoding}}}\n")
-    return folder
 
 
 # --- main ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.xlsx_rust_bench [--rows N] [--batch-rows N]
 
-The workbook is bench/producer_bench.py's orders workbook (ops/sample_data.write_orders_xlsx:
+The workbook is bench/producer_inputs.py's orders workbook (ops/sample_data.write_orders_xlsx:
 8 columns, openpyxl write-only, inline strings; cached as bench/.work/pb_orders_<rows>.xlsx).
 Every reader runs in a fresh child interpreter that reports wall and CPU time (all threads)
 and its peak RSS (resource.getrusage, ru_maxrss), so no reading inherits another's memory.
@@ -105,7 +105,7 @@ def main() -> None:
         child(args.child[0], args.child[1], args.batch_rows)
         return
     sys.path.insert(0, str(ROOT))
-    from bench.producer_bench import orders_xlsx
+    from bench.producer_inputs import orders_xlsx
 
     path = orders_xlsx(args.rows)
     print(

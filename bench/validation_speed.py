@@ -59,6 +59,9 @@ def make_batches(rows: int, chunk_rows: int, bad_fraction: float) -> list[pa.Rec
 
 
 def main() -> None:
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(__doc__)
+        return
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     chunk_rows = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000
     bad_fraction = float(sys.argv[3]) if len(sys.argv) > 3 else 0.01

@@ -107,6 +107,9 @@ def rss(rows: int) -> None:
 
 
 def main() -> None:
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(__doc__)
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "rss":
         rss(int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
         return

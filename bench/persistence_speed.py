@@ -20,7 +20,7 @@ import pyarrow.csv as pa_csv
 
 from database import chunk_store, migrations
 from database.engine import make_engine
-from database.pg_copy import _csv_ready
+from database.pg_copy import csv_ready
 from ops.devservers.postgres import create_database, start_postgres
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
@@ -104,7 +104,7 @@ def sqlite_raw(path: Path, chunks: list[pa.Table], indexed: bool = False) -> Cal
     def run() -> None:
         for chunk in chunks:
             n = chunk.num_rows
-            cols = [chunk_store._driver_values("sqlite", c) for c in chunk.columns]
+            cols = [chunk_store.driver_values("sqlite", c) for c in chunk.columns]
             with conn:
                 conn.executemany(
                     f"INSERT INTO bare VALUES ({', '.join(['?'] * 11)})",
@@ -134,7 +134,7 @@ def pg_raw(url: str, chunks: list[pa.Table], indexed: bool = False) -> Callable[
             )
             sink = pa.BufferOutputStream()
             # Same fast timestamp formatting as the pipeline, so the baseline is not handicapped.
-            pa_csv.write_csv(_csv_ready(full), sink, pa_csv.WriteOptions(include_header=False))
+            pa_csv.write_csv(csv_ready(full), sink, pa_csv.WriteOptions(include_header=False))
             with conn.cursor() as cur, cur.copy("COPY bare FROM STDIN (FORMAT csv)") as copy:
                 copy.write(memoryview(sink.getvalue()))
             conn.commit()

@@ -43,7 +43,7 @@ def _measured(label: str, chunks: list[Any], run: Any, close: Any) -> dict[str, 
 
 
 def raw_sqlite(db_path: Path, chunks: list[Any]) -> dict[str, Any]:
-    from database.chunk_store import _driver_values
+    from database.chunk_store import driver_values
 
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -55,7 +55,7 @@ def raw_sqlite(db_path: Path, chunks: list[Any]) -> dict[str, Any]:
         for chunk in chunks:
             n = chunk.num_rows
             # Arrow -> driver values is inside the timing: executemany needs Python values
-            cols = [_driver_values("sqlite", c) for c in chunk.columns]
+            cols = [driver_values("sqlite", c) for c in chunk.columns]
             with conn:
                 conn.executemany(sql, zip([RAW_JOB_ID] * n, [TENANT] * n, *cols, strict=True))
 
@@ -69,7 +69,7 @@ def raw_postgres(url: str, chunks: list[Any]) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    from database.pg_copy import _csv_ready
+    from database.pg_copy import csv_ready
     from ops.devservers.postgres import libpq_url
 
     conn = psycopg.connect(libpq_url(url))
@@ -83,7 +83,7 @@ def raw_postgres(url: str, chunks: list[Any]) -> dict[str, Any]:
                 0, "job_id", pa.array([RAW_JOB_ID] * n)
             )
             sink = pa.BufferOutputStream()
-            pa_csv.write_csv(_csv_ready(full), sink, pa_csv.WriteOptions(include_header=False))
+            pa_csv.write_csv(csv_ready(full), sink, pa_csv.WriteOptions(include_header=False))
             with conn.cursor() as cur, cur.copy("COPY bare FROM STDIN (FORMAT csv)") as copy:
                 copy.write(memoryview(sink.getvalue()))
             conn.commit()

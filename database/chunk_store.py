@@ -140,7 +140,7 @@ def write_rows(
     marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * (len(names) + 3))
     sql = f"INSERT INTO {quote(target.name)} ({columns}) VALUES ({marks}) {conflict}"
     n = table.num_rows
-    values = [_driver_values(conn.dialect.name, table.column(i)) for i in range(len(names) + 1)]
+    values = [driver_values(conn.dialect.name, table.column(i)) for i in range(len(names) + 1)]
     # Tuples straight to the driver: SQLAlchemy's per-row dict and bind processing would cost
     # more than the insert itself.
     conn.exec_driver_sql(sql, list(zip([job_id] * n, [tenant] * n, *values, strict=True)))
@@ -194,7 +194,7 @@ def _last_per_key(table: pa.Table, key: list[str]) -> pa.Table:
     return table.take(kept.take(pc.array_sort_indices(kept)))
 
 
-def _driver_values(dialect: str, array: pa.ChunkedArray) -> list[Any]:
+def driver_values(dialect: str, array: pa.ChunkedArray) -> list[Any]:
     """A column as the Python values the driver binds (SQLite: SQLAlchemy's text formats)."""
     kind = array.type
     if dialect == "sqlite":

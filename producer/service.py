@@ -37,13 +37,13 @@ IDLE_POLL_S = 0.02  # how soon an idle producer looks again for the reports a se
 
 
 @dataclass(order=True)
-class _Pending:
+class Pending:
     arrived: float
     msg: Message = field(compare=False)
 
 
 def pick_tier(
-    queues: dict[str, deque[_Pending]], now: float, aging_s: float = AGING_S
+    queues: dict[str, deque[Pending]], now: float, aging_s: float = AGING_S
 ) -> str | None:
     """The tier whose head upload is most urgent: tier weight plus age over the aging step."""
     best: tuple[float, str] | None = None
@@ -74,7 +74,7 @@ class ProducerService:
         self.datasets = datasets or DatasetRegistry(settings.datasets_dir)
         self.names = topic_names(settings)
         self.topic_tier = {self.names.uploads(t): t for t in TIERS}
-        self.queues: dict[str, deque[_Pending]] = {t: deque() for t in TIERS}
+        self.queues: dict[str, deque[Pending]] = {t: deque() for t in TIERS}
         self._paused: set[str] = set()
         self._offsets = DoneOffsets()
         self._committed: dict[tuple[str, int], int] = {}  # the last commit asked per partition
@@ -105,7 +105,7 @@ class ProducerService:
                     log.warning("upload consumer: %s", error)
                 continue
             tier = self.topic_tier[msg.topic() or ""]
-            self.queues[tier].append(_Pending(time.monotonic(), msg))
+            self.queues[tier].append(Pending(time.monotonic(), msg))
         # bound memory per tier: a tier with enough waiting here stops fetching, the
         # others go on (a full low tier must never keep a small upload out)
         for topic, tier in self.topic_tier.items():

@@ -34,8 +34,8 @@ class Import:
     names: tuple[str, ...]  # the names taken from it; () for a plain `import module`
 
 
-def _source_files() -> Iterator[Path]:
-    for package in PACKAGES:
+def _source_files(folders: tuple[str, ...] = PACKAGES) -> Iterator[Path]:
+    for package in folders:
         folder = ROOT / package
         if folder.is_dir():
             yield from sorted(folder.rglob("*.py"))
@@ -58,8 +58,8 @@ def _absolute(path: Path, node: ast.ImportFrom) -> str:
     return ".".join([*base, node.module] if node.module else base)
 
 
-def _imports() -> Iterator[Import]:
-    for path in _source_files():
+def _imports(folders: tuple[str, ...] = PACKAGES) -> Iterator[Import]:
+    for path in _source_files(folders):
         relative = path.relative_to(ROOT).as_posix()
         for node in ast.walk(ast.parse(path.read_text(), filename=relative)):
             if isinstance(node, ast.ImportFrom):
@@ -85,12 +85,17 @@ def test_the_packages_are_found() -> None:
 
 
 def test_no_private_names_imported_across_modules() -> None:
+    # the whole project: the package, and the benchmarks, tests and examples beside it
+    everywhere = (*PACKAGES, *NOT_INSTALLED, "examples")
     found = {
-        (imp.file, imp.module, name) for imp in _imports() for name in imp.names if _private(name)
+        (imp.file, imp.module, name)
+        for imp in _imports(everywhere)
+        for name in imp.names
+        if _private(name) and _top(imp.module) in everywhere
     }
     found |= {
         (imp.file, imp.module, part)
-        for imp in _imports()
+        for imp in _imports(everywhere)
         if not imp.names
         for part in imp.module.split(".")
         if _private(part)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import deque
 
-from producer.service import AGING_S, _Pending, pick_tier
+from producer.service import AGING_S, Pending, pick_tier
 
 
-def _queues(**arrivals: list[float]) -> dict[str, deque[_Pending]]:
-    queues: dict[str, deque[_Pending]] = {t: deque() for t in ("high", "medium", "low")}
+def _queues(**arrivals: list[float]) -> dict[str, deque[Pending]]:
+    queues: dict[str, deque[Pending]] = {t: deque() for t in ("high", "medium", "low")}
     for tier, times in arrivals.items():
-        queues[tier].extend(_Pending(t, None) for t in times)  # type: ignore[arg-type]
+        queues[tier].extend(Pending(t, None) for t in times)  # type: ignore[arg-type]
     return queues
 
 
@@ -36,7 +36,7 @@ def test_low_is_never_starved_by_a_steady_stream_of_high() -> None:
     served = []
     now = 0.0
     while "low" not in served:
-        queues["high"].append(_Pending(now, None))  # type: ignore[arg-type]
+        queues["high"].append(Pending(now, None))  # type: ignore[arg-type]
         tier = pick_tier(queues, now)
         assert tier is not None
         queues[tier].popleft()

@@ -52,6 +52,24 @@ def pipeline_sqlite(kafka_settings: Settings, tmp_path: Path) -> Iterator[Superv
         supervisor.stop()
 
 
+def unchecked_upload(
+    spooled: Path, job_id: str, dataset: str, tenant: str, filename: str
+) -> UploadRecord:
+    """An upload record as the API would make it, without its door checks (the dataset, the
+    format and the row estimate are not looked at)."""
+    return UploadRecord(
+        job_id=job_id,
+        tenant=tenant,
+        dataset=dataset,
+        filename=filename,
+        spool_path=str(spooled),
+        size_bytes=spooled.stat().st_size,
+        estimated_rows=0,
+        tier="high",
+        submitted_at=utcnow(),
+    )
+
+
 def submit_file(
     settings: Settings,
     path: Path,
@@ -70,17 +88,7 @@ def submit_file(
             settings, spooled, job_id=job_id, tenant=tenant, dataset=dataset, filename=path.name
         )
     else:
-        upload = UploadRecord(
-            job_id=job_id,
-            tenant=tenant,
-            dataset=dataset,
-            filename=path.name,
-            spool_path=str(spooled),
-            size_bytes=spooled.stat().st_size,
-            estimated_rows=0,
-            tier="high",
-            submitted_at=utcnow(),
-        )
+        upload = unchecked_upload(spooled, job_id, dataset, tenant, path.name)
     with Publisher(settings) as publisher:
         submit_upload(publisher, settings, upload)
     return job_id

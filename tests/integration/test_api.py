@@ -360,13 +360,29 @@ def test_readyz_and_metrics(client: TestClient, api_settings: Settings, tmp_path
     assert 'jobs{state="completed"} 1.0' in text
 
 
+def save_row_errors(
+    settings: Settings, job_id: str, tenant: str, chunk_no: int, errors: list[RowError]
+) -> None:
+    """Play the worker's part for a chunk with no valid rows: its row errors, saved."""
+    engine = make_engine(settings.db_url)
+    ensure_schema(engine)
+    dataset = DatasetRegistry(settings.datasets_dir).get("orders")
+    save_chunk_tx(
+        engine,
+        dataset,
+        job_id=job_id,
+        tenant=tenant,
+        chunk_no=chunk_no,
+        valid=pa.table({}),
+        errors=errors,
+    )
+    engine.dispose()
+
+
 def test_errors_csv_neutralises_formulas(
     client: TestClient, api_settings: Settings, tmp_path: Path
 ) -> None:
     job_id = upload(client, write_orders_csv(tmp_path / "a.csv", 3)).json()["job_id"]
-    engine = make_engine(api_settings.db_url)
-    ensure_schema(engine)
-    dataset = DatasetRegistry(api_settings.datasets_dir).get("orders")
     errors = [
         RowError(row=2, column="customer_email", value='=HYPERLINK("x")', message="bad, email"),
         RowError(row=3, column="amount", value="-5.00", message="must be >= 0"),
@@ -374,25 +390,11 @@ def test_errors_csv_neutralises_formulas(
         RowError(row=5, column="country", value="\tDE", message="plain"),
         RowError(row=6, column="order_id", value=None, message="required"),
     ]
-    save_chunk_tx(
-        engine,
-        dataset,
-        job_id=job_id,
-        tenant="acme",
-        chunk_no=0,
-        valid=pa.table({}),
-        errors=errors,
+    save_row_errors(api_settings, job_id, "acme", 0, errors)
+    # another tenant's errors never show
+    save_row_errors(
+        api_settings, job_id, "globex", 1, [RowError(row=9, column="x", value="y", message="z")]
     )
-    save_chunk_tx(  # another tenant's errors never show
-        engine,
-        dataset,
-        job_id=job_id,
-        tenant="globex",
-        chunk_no=1,
-        valid=pa.table({}),
-        errors=[RowError(row=9, column="x", value="y", message="z")],
-    )
-    engine.dispose()
     answer = client.get(f"/v1/uploads/{job_id}/errors", headers=A)
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
@@ -411,23 +413,11 @@ def test_errors_json_gives_the_first_errors_of_the_tenant(
     client: TestClient, api_settings: Settings, tmp_path: Path
 ) -> None:
     job_id = upload(client, write_orders_csv(tmp_path / "a.csv", 3)).json()["job_id"]
-    engine = make_engine(api_settings.db_url)
-    ensure_schema(engine)
-    dataset = DatasetRegistry(api_settings.datasets_dir).get("orders")
     errors = [
         RowError(row=r, column="amount", value=f"-{r}", message="must be at least 0")
         for r in range(2, 7)
     ]
-    save_chunk_tx(
-        engine,
-        dataset,
-        job_id=job_id,
-        tenant="acme",
-        chunk_no=0,
-        valid=pa.table({}),
-        errors=errors,
-    )
-    engine.dispose()
+    save_row_errors(api_settings, job_id, "acme", 0, errors)
 
     first = client.get(f"/v1/uploads/{job_id}/errors.json?limit=3", headers=A)
     assert first.status_code == 200

@@ -22,9 +22,9 @@ from producer.jobs import publish_job
 from producer.publisher import Publisher
 from producer.submit import new_job_id, spool_copy
 from schemas.dataset import DatasetRegistry
-from schemas.records import UploadRecord, UploadStatus, utcnow
+from schemas.records import UploadStatus
 from schemas.settings import Settings, packaged_datasets_dir
-from tests.integration.conftest import bulkflow, start_pipeline
+from tests.integration.conftest import bulkflow, start_pipeline, unchecked_upload
 from tests.support.kafka_read import read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -39,17 +39,7 @@ def _publish(settings: Settings, known: Path, path: Path, dataset: str) -> str:
     """Publish a job the way the producer does, parsed with datasets the workers lack."""
     job_id = new_job_id()
     spooled = spool_copy(settings, path, job_id)
-    upload = UploadRecord(
-        job_id=job_id,
-        tenant="acme",
-        dataset=dataset,
-        filename=path.name,
-        spool_path=str(spooled),
-        size_bytes=spooled.stat().st_size,
-        estimated_rows=0,
-        tier="high",
-        submitted_at=utcnow(),
-    )
+    upload = unchecked_upload(spooled, job_id, dataset, "acme", path.name)
     with Publisher(settings) as publisher:
         outcome = publish_job(upload, settings, publisher, DatasetRegistry(known))
     assert outcome.sealed, outcome.reason

@@ -13,24 +13,11 @@ from messaging.names import topic_names
 from ops.devservers.sample_data import write_orders_csv
 from ops.procs import Supervisor
 from schemas.dataset import DatasetRegistry
-from schemas.records import ChunkResult
 from schemas.settings import Settings
 from tests.integration.conftest import bulkflow, submit_file
-from tests.support.kafka_read import final_statuses, read_topic
+from tests.support.kafka_read import chunk_results_of, final_statuses
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def _results_of(settings: Settings, job_id: str, count: int) -> list[ChunkResult]:
-    messages = read_topic(
-        settings.kafka_bootstrap,
-        topic_names(settings).chunk_results,
-        until=lambda ms: sum(m.key() == job_id.encode() for m in ms) >= count,
-        timeout_s=90,
-    )
-    return [
-        ChunkResult.model_validate_json(m.value()) for m in messages if m.key() == job_id.encode()
-    ]
 
 
 def test_reparse_from_elsewhere_republishes_and_refuses_what_it_must(
@@ -50,13 +37,13 @@ def test_reparse_from_elsewhere_republishes_and_refuses_what_it_must(
     other = bulkflow(settings, elsewhere, "reparse", "--job", job_id, "--tenant", "globex")
     assert other.returncode != 0
     assert f"job {job_id} is not tenant 'globex'" in other.stderr.replace("\n", "")
-    assert len(_results_of(settings, job_id, first.chunks_total or 0)) == first.chunks_total
+    assert len(chunk_results_of(settings, job_id, first.chunks_total or 0)) == first.chunks_total
 
     done = bulkflow(settings, elsewhere, "reparse", "--job", job_id)
     assert done.returncode == 0, done.stderr
     assert f"job {job_id}: {first.chunks_total} chunks re-published" in done.stderr
     total = first.chunks_total or 0
-    assert len(_results_of(settings, job_id, 2 * total)) == 2 * total  # each chunk seen twice
+    assert len(chunk_results_of(settings, job_id, 2 * total)) == 2 * total  # each chunk seen twice
 
     engine = make_engine(settings.db_url)
     orders = DatasetRegistry(settings.datasets_dir).get("orders")

@@ -17,24 +17,12 @@ from ops.procs import Supervisor
 from ops.reparse import reparse_job
 from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
-from schemas.records import ChunkHeaders, ChunkResult, JobEvent, utcnow
+from schemas.records import ChunkHeaders, JobEvent, utcnow
 from schemas.settings import Settings
 from tests.integration.conftest import submit_file
-from tests.support.kafka_read import final_statuses, read_topic
+from tests.support.kafka_read import chunk_results_of, final_statuses
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def _results_of(settings: Settings, job_id: str, count: int) -> list[ChunkResult]:
-    messages = read_topic(
-        settings.kafka_bootstrap,
-        topic_names(settings).chunk_results,
-        until=lambda ms: sum(m.key() == job_id.encode() for m in ms) >= count,
-        timeout_s=90,
-    )
-    return [
-        ChunkResult.model_validate_json(m.value()) for m in messages if m.key() == job_id.encode()
-    ]
 
 
 def test_chunks_delivered_twice_are_written_once(
@@ -47,7 +35,7 @@ def test_chunks_delivered_twice_are_written_once(
 
     outcome = reparse_job(db_settings, job_id)  # every chunk of the job, delivered again
     assert outcome.total_chunks == first.chunks_total
-    results = _results_of(db_settings, job_id, 2 * outcome.total_chunks)
+    results = chunk_results_of(db_settings, job_id, 2 * outcome.total_chunks)
     assert len(results) == 2 * outcome.total_chunks  # the worker really saw each chunk twice
 
     engine = make_engine(db_settings.db_url)

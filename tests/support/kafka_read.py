@@ -10,7 +10,7 @@ from confluent_kafka import Consumer, Message
 
 from messaging.clients import consumer_config
 from messaging.names import topic_names
-from schemas.records import UploadStatus
+from schemas.records import ChunkResult, UploadStatus
 from schemas.settings import Settings
 
 
@@ -61,3 +61,16 @@ def final_statuses(
     }
     assert not missing, f"jobs not final within {timeout_s:.0f}s: {missing}"
     return {j: latest[j] for j in job_ids}
+
+
+def chunk_results_of(settings: Settings, job_id: str, count: int) -> list[ChunkResult]:
+    """The job's first ``count`` records on ``chunk-results`` (a redelivered chunk counts again)."""
+    messages = read_topic(
+        settings.kafka_bootstrap,
+        topic_names(settings).chunk_results,
+        until=lambda ms: sum(m.key() == job_id.encode() for m in ms) >= count,
+        timeout_s=90,
+    )
+    return [
+        ChunkResult.model_validate_json(m.value()) for m in messages if m.key() == job_id.encode()
+    ]

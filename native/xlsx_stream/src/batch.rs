@@ -19,6 +19,11 @@ pub const ISO_TEXT: u8 = 7;
 /// a serial (days) under a duration format such as `[h]:mm:ss`
 pub const DURATION: u8 = 8;
 
+/// Whether a kind carries text (the others leave the string buffer empty for their row).
+pub fn has_text(kind: u8) -> bool {
+    matches!(kind, STRING | ERROR | ISO_TEXT)
+}
+
 /// One column of a batch: a kind per row, a number per row (0 where the kind has none),
 /// and the text of every row as Arrow lays out a string array (data + n+1 offsets).
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -91,7 +96,7 @@ pub fn column_letters(mut col: u32) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
-fn cell_ref(row: u32, col: u32) -> String {
+pub fn cell_ref(row: u32, col: u32) -> String {
     format!("{}{}", column_letters(col), row as u64 + 1)
 }
 

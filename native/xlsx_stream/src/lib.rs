@@ -3,7 +3,13 @@
 //! See `bulkflow_xlsx.pyi` for the Python API and producer/readers/xlsx_rust.py for its use.
 
 pub mod batch;
+pub mod formats;
+pub mod parts;
+pub mod scan;
+pub mod sheet;
 pub mod stream;
+pub mod text;
+pub mod zipped;
 
 use std::sync::mpsc::Receiver;
 use std::sync::Mutex;
@@ -20,6 +26,8 @@ use crate::stream::Message;
 create_exception!(bulkflow_xlsx, XlsxReadError, PyValueError);
 
 type Dims = ((u32, u32), (u32, u32));
+/// ReaderLimits.max_uncompressed_bytes's default: 2 GiB
+const DEFAULT_MAX_INFLATED: u64 = 2 * 1024 * 1024 * 1024;
 type Reading = (Receiver<Message>, JoinHandle<()>);
 
 /// One sheet being read; `next_batch()` until it returns None.
@@ -45,15 +53,17 @@ fn read_error(reason: impl Into<String>) -> PyErr {
 }
 
 /// Open `path` and start reading `sheet` (the first sheet when None) in batches of
-/// `batch_rows` rows; a cell at or beyond column `max_columns` is an error.
+/// `batch_rows` rows; a cell at or beyond column `max_columns` is an error, and so is a zip
+/// member that inflates beyond its declared size or `max_inflated_bytes`.
 #[pyfunction]
-#[pyo3(signature = (path, sheet=None, batch_rows=10_000, max_columns=1_000))]
+#[pyo3(signature = (path, sheet=None, batch_rows=10_000, max_columns=1_000, max_inflated_bytes=DEFAULT_MAX_INFLATED))]
 fn open(
     py: Python<'_>,
     path: &str,
     sheet: Option<&str>,
     batch_rows: u32,
     max_columns: usize,
+    max_inflated_bytes: u64,
 ) -> PyResult<SheetStream> {
     if batch_rows == 0 {
         return Err(PyValueError::new_err("batch_rows must be at least 1"));
@@ -62,7 +72,7 @@ fn open(
     let sheet = sheet.map(str::to_owned);
     let (workbook, sheet, rx, handle, dimensions) = py
         .detach(move || -> Result<_, String> {
-            let workbook = stream::open(&path)?;
+            let workbook = stream::open(&path, max_inflated_bytes)?;
             let names = workbook.sheet_names.clone();
             let chosen = match sheet {
                 None => names.first().cloned().ok_or("the workbook has no sheets")?,

@@ -223,10 +223,7 @@ pub fn read_rich_text<R: Read>(
                     }
                 }
                 if !preserve {
-                    let kept = out[start..].trim_matches([' ', '\t', '\r', '\n']);
-                    let (skip, len) = (kept.as_ptr() as usize - out[start..].as_ptr() as usize, kept.len());
-                    out.replace_range(start..start + skip, "");
-                    out.truncate(start + len);
+                    trim_from(out, start);
                 }
                 unescape_excel(out, start);
             }
@@ -234,6 +231,19 @@ pub fn read_rich_text<R: Read>(
             _ => (),
         }
     }
+}
+
+/// Trim ASCII blanks off `out[start..]` (Unicode spaces such as U+00A0 stay, as in calamine).
+fn trim_from(out: &mut String, start: usize) {
+    const BLANKS: [char; 4] = [' ', '\t', '\r', '\n'];
+    let tail = &out[start..];
+    if !tail.starts_with(BLANKS) && !tail.ends_with(BLANKS) {
+        return;
+    }
+    let kept = tail.trim_matches(BLANKS);
+    let (skip, len) = (kept.as_ptr() as usize - tail.as_ptr() as usize, kept.len());
+    out.replace_range(start..start + skip, "");
+    out.truncate(start + len);
 }
 
 /// The number format kind of every `<xf>` of `<cellXfs>`, by calamine's rules: a custom

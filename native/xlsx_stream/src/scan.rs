@@ -10,7 +10,7 @@
 
 use std::io::Read;
 
-use memchr::{memchr, memchr3, memmem};
+use memchr::{memchr, memmem};
 
 const BLOCK_BYTES: usize = 64 * 1024;
 /// a single tag or text run longer than this is refused (Excel caps a cell at 32,767 chars)
@@ -118,20 +118,28 @@ impl<R: Read> Scanner<R> {
     }
 
     /// The end of a tag from `pos` (`>` outside quoted attribute values), relative to pos.
+    /// A plain byte loop: tags are short, where memchr's setup costs more than it saves.
     fn tag_end(&mut self) -> Result<usize, String> {
         let mut at = 1;
+        let mut quote = 0u8;
         loop {
-            let found = self.find_ahead(at, |b| memchr3(b'>', b'"', b'\'', b))?;
-            let Some(i) = found else {
-                return Err("the XML ends inside a tag".into());
-            };
-            let quote = self.buf[self.pos + i];
-            if quote == b'>' {
-                return Ok(i);
+            for (i, &b) in self.buf[self.pos + at..self.end].iter().enumerate() {
+                if quote != 0 {
+                    if b == quote {
+                        quote = 0;
+                    }
+                } else if b == b'>' {
+                    return Ok(at + i);
+                } else if b == b'"' || b == b'\'' {
+                    quote = b;
+                }
             }
-            match self.find_ahead(i + 1, |b| memchr(quote, b))? {
-                Some(close) => at = close + 1,
-                None => return Err("the XML ends inside an attribute value".into()),
+            at = self.end - self.pos;
+            if !self.fill()? {
+                return Err(match quote {
+                    0 => "the XML ends inside a tag".into(),
+                    _ => "the XML ends inside an attribute value".into(),
+                });
             }
         }
     }
@@ -277,7 +285,7 @@ impl<R: Read> Scanner<R> {
 }
 
 pub fn local(name: &[u8]) -> &[u8] {
-    match memchr(b':', name) {
+    match name.iter().position(|&b| b == b':') {
         Some(i) => &name[i + 1..],
         None => name,
     }
@@ -299,7 +307,7 @@ impl<'a> Iterator for Attrs<'a> {
             let shown = String::from_utf8_lossy(&rest[..rest.len().min(40)]).into_owned();
             Err(format!("a malformed XML attribute: {shown}"))
         };
-        let Some(eq) = memchr(b'=', rest) else {
+        let Some(eq) = rest.iter().position(|&b| b == b'=') else {
             self.rest = &[];
             return Some(bad());
         };
@@ -312,7 +320,7 @@ impl<'a> Iterator for Attrs<'a> {
                 return Some(bad());
             }
         };
-        let Some(close) = memchr(quote, &after[1..]) else {
+        let Some(close) = after[1..].iter().position(|&b| b == quote) else {
             self.rest = &[];
             return Some(bad());
         };

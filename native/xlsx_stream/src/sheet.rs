@@ -102,8 +102,10 @@ impl<'w, R: Read> SheetCells<'w, R> {
                 },
                 Token::Eof => {
                     return Err(match root {
-                        Some(root) => format!("the sheet is not a worksheet (it is a <{root}>)"),
-                        None => "the sheet XML ends before its <sheetData>".into(),
+                        Some(root) if root != "worksheet" => {
+                            format!("the sheet is not a worksheet (it is a <{root}>)")
+                        }
+                        _ => "the sheet XML ends before its <sheetData>".into(),
                     })
                 }
                 _ => (),

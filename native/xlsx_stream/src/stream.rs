@@ -64,7 +64,7 @@ pub fn start(
             // a send fails only when the reader was dropped: nobody is left to tell
             let _ = tx.send(match outcome {
                 Ok(()) => Message::End,
-                Err(reason) => Message::Failed(unreadable(&reason)),
+                Err(reason) => Message::Failed(reason),
             });
         })
         .map_err(|e| format!("cannot start the reading thread: {e}"))?;
@@ -88,15 +88,17 @@ fn read_sheet(
         .ok_or_else(|| format!("the workbook has no sheet named {sheet:?}"))?;
     let member = workbook
         .zip
-        .member(&part)?
+        .member(&part)
+        .map_err(|e| unreadable(&e))?
         .ok_or_else(|| format!("the XLSX file is damaged: it has no {part}"))?;
-    let mut cells = SheetCells::new(Scanner::new(member), &parts.strings, &parts.formats)?;
+    let scanner = Scanner::new(member);
+    let mut cells = SheetCells::new(scanner, &parts.strings, &parts.formats).map_err(|e| unreadable(&e))?;
     let (start, end) = cells.dimensions;
     if tx.send(Message::Dimensions(start, end)).is_err() {
         return Ok(());
     }
     let mut builder = BatchBuilder::new(batch_rows, max_columns);
-    while let Some(cell) = cells.next_cell()? {
+    while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
         if !builder.accepts(cell.row) {
             if let Some(batch) = builder.finish() {
                 if tx.send(Message::Batch(batch)).is_err() {

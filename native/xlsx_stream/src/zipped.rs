@@ -5,11 +5,14 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 
 use zip::read::ZipFile;
 use zip::result::ZipError;
 use zip::ZipArchive;
+
+/// an OLE container: an old .xls, or an encrypted .xlsx
+const OLE_MAGIC: [u8; 4] = [0xD0, 0xCF, 0x11, 0xE0];
 
 pub struct Zipped {
     archive: ZipArchive<BufReader<File>>,
@@ -57,7 +60,14 @@ fn zip_error(e: ZipError) -> String {
 
 impl Zipped {
     pub fn open(path: &str, max_inflated_bytes: u64) -> Result<Zipped, String> {
-        let file = File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+        let mut file = File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+        let mut magic = [0u8; 4];
+        if file.read_exact(&mut magic).is_ok() && magic == OLE_MAGIC {
+            return Err(
+                "the XLSX file cannot be read: it is password-protected or an old .xls file".into(),
+            );
+        }
+        file.seek(SeekFrom::Start(0)).map_err(|e| format!("cannot read the file: {e}"))?;
         let archive = ZipArchive::new(BufReader::new(file)).map_err(zip_error)?;
         let names = archive
             .file_names()

@@ -17,5 +17,9 @@ class SheetStream:
     def close(self) -> None: ...
 
 def open(
-    path: str, sheet: str | None = None, batch_rows: int = 10_000, max_columns: int = 1_000
+    path: str,
+    sheet: str | None = None,
+    batch_rows: int = 10_000,
+    max_columns: int = 1_000,
+    max_inflated_bytes: int = 2 * 1024**3,
 ) -> SheetStream: ...

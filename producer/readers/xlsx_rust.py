@@ -1,13 +1,13 @@
-"""An XLSX sheet read by the Rust extension ``bulkflow_xlsx`` (native/xlsx_stream): calamine's
-lazy cell reader, in bounded memory, at Rust speed. Its batches arrive as column buffers;
+"""An XLSX sheet read by the Rust extension ``bulkflow_xlsx`` (native/xlsx_stream): a
+purpose-built scanner of the sheet XML, in bounded memory, at Rust speed. Its batches arrive as column buffers;
 this module wraps them as Arrow arrays with numpy, never a Python object per cell.
 
 Each sheet column becomes one struct column, named by its letters (A, B, ..., AA), with the
 fields of FIELDS: the cell ``kind`` (the KIND_* codes) and one typed array per kind family,
 valid only where the kind says so. The producer can then choose a type per column.
 
-The producer reads sheets over the fast path's memory budget with it (xlsx/rust_reader.py);
-``make install`` builds it and needs cargo.
+The producer reads every XLSX sheet with it (xlsx/rust_reader.py); ``make install`` builds
+it and needs cargo.
 """
 
 from __future__ import annotations
@@ -166,10 +166,17 @@ class RustXlsxSheet:
         limits = limits or ReaderLimits()
         # a caller that has run the guard already passes the sheet it chose: the guard
         # inflates every part of the zip, too dear to run twice on a big workbook
-        chosen = guarded or select_sheet(inspect_xlsx(path, limits), sheet)
+        chosen = guarded or select_sheet(
+            inspect_xlsx(path, limits, reader_caps_inflation=True), sheet
+        )
         try:
+            # every member is inflated under its declared size and the archive's limit
             self._stream = bulkflow_xlsx.open(
-                str(path), chosen.name, batch_rows, limits.max_columns
+                str(path),
+                chosen.name,
+                batch_rows,
+                limits.max_columns,
+                max_inflated_bytes=limits.max_uncompressed_bytes,
             )
         except bulkflow_xlsx.XlsxReadError as exc:
             raise ParseError(_first_line(exc), kind=ParseErrorKind.MALFORMED) from exc

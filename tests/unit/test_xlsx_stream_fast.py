@@ -373,6 +373,6 @@ def test_damaged_sheet_xml_is_a_parse_error(tmp_path: Path, dataset: Dataset) ->
         list(open_xlsx_reader(path, dataset, 10, limits=STREAM).batches())
     rows += "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(4, 70_000))
     path = book(tmp_path / "x.xlsx", rows + "</row></sheetData></worksheet>")
-    with pytest.raises(ParseError, match=r"cannot be read: .* not found before end of input"):
+    with pytest.raises(ParseError, match="cannot be read: the XML ends inside <v>"):
         # far beyond the head: the Rust reader finds it, when opening or in the batches
         list(open_xlsx_reader(path, dataset, 10, limits=STREAM).batches())

@@ -1,6 +1,15 @@
 """Checks on an XLSX file before any library parses it: that it is a workbook, that it
 cannot expand without bound, that its XML declares no entities. The sheets are listed by
-parts.py, the header row read by head.py."""
+parts.py, the header row read by head.py.
+
+Every member is inflated once here to its true end (``_confirm_member``), because a library
+such as calamine inflates a deflate stream to its own end whatever the zip directory
+declares. An XLSX read by the Rust extension (bulkflow_xlsx) is the exception: the extension
+counts what it inflates of every member it reads (workbook, styles, shared strings, sheet)
+and stops at the declared size or the caller's limit, so those members are not inflated twice
+(``inspect_xlsx(..., reader_caps_inflation=True)``); the directory checks (sizes, ratio,
+entry count) and the prologue checks still run on every member, and the rest are confirmed.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -26,6 +36,8 @@ from producer.readers.xlsx.constants import (
     MAX_ZIP_ENTRIES,
     NOT_XLSX,
     RATIO_FLOOR_BYTES,
+    SHARED_STRINGS_PART,
+    STYLES_PART,
     WORKBOOK_PART,
 )
 from producer.readers.xlsx.parts import SheetPart, sheet_parts
@@ -162,33 +174,60 @@ def _confirm_member(f: BinaryIO, info: zipfile.ZipInfo) -> None:
         raise ParseError(DAMAGED, kind=_MALFORMED)
 
 
-def check_zip_workbook(archive: zipfile.ZipFile, path: Path | str, limits: ReaderLimits) -> None:
+def check_zip_workbook(
+    archive: zipfile.ZipFile,
+    path: Path | str,
+    limits: ReaderLimits,
+    inflated_by_reader: Callable[[str], bool] | None = None,
+) -> None:
     """The guards of every zipped workbook (.xlsx, .xlsb, .ods): size and expansion caps, no
-    XML entity declarations, every member inflating to exactly its declared size."""
+    XML entity declarations, every member inflating to exactly its declared size (but those
+    ``inflated_by_reader`` names, whose reader caps inflation itself)."""
     _check_sizes(archive, limits)
     for info in archive.infolist():
         if info.filename.endswith((".xml", ".rels", ".vml", ".rdf")):
             _check_prologue(archive, info)
     with Path(path).open("rb") as f:
         for info in archive.infolist():
-            _confirm_member(f, info)
+            if inflated_by_reader is None or not inflated_by_reader(info.filename):
+                _confirm_member(f, info)
 
 
-def guard_zip(path: Path | str, limits: ReaderLimits, required_part: str | None = None) -> None:
+def read_by_rust_extension(name: str) -> bool:
+    """Whether bulkflow_xlsx inflates this member itself, capped (when it reads it at all):
+    the workbook, its styles and shared strings, and the worksheets (whose heads head.py
+    reads through zipfile, which stops at the declared size too)."""
+    name = name.replace("\\", "/").lower()
+    if name in (WORKBOOK_PART, SHARED_STRINGS_PART.lower(), STYLES_PART):
+        return True
+    return name.startswith("xl/worksheets/") and name.count("/") == 2 and name.endswith(".xml")
+
+
+def guard_zip(
+    path: Path | str,
+    limits: ReaderLimits,
+    required_part: str | None = None,
+    inflated_by_reader: Callable[[str], bool] | None = None,
+) -> None:
     """Run every guard on a zipped workbook, ``required_part`` must be in it."""
     with _open_zip(Path(path)) as archive:
         try:
             if required_part is not None and required_part not in set(archive.namelist()):
                 raise ParseError(NOT_XLSX, kind=ParseErrorKind.UNSUPPORTED_FORMAT)
-            check_zip_workbook(archive, path, limits)
+            check_zip_workbook(archive, path, limits, inflated_by_reader)
         except (zipfile.BadZipFile, EOFError, zlib.error, OSError, NotImplementedError) as exc:
             raise ParseError(DAMAGED, kind=_MALFORMED) from exc
         except RuntimeError as exc:  # zipfile's word for an encrypted member
             raise ParseError(PASSWORD_PROTECTED, kind=ParseErrorKind.UNSUPPORTED_FORMAT) from exc
 
 
-def inspect_xlsx(path: Path | str, limits: ReaderLimits) -> list[SheetPart]:
-    """Run every guard, then list the worksheets in workbook order."""
-    guard_zip(path, limits, WORKBOOK_PART)
+def inspect_xlsx(
+    path: Path | str, limits: ReaderLimits, *, reader_caps_inflation: bool = False
+) -> list[SheetPart]:
+    """Run every guard, then list the worksheets in workbook order. With
+    ``reader_caps_inflation`` (the Rust extension reads the cells) the members it inflates
+    under its own cap are not inflated here first."""
+    capped = read_by_rust_extension if reader_caps_inflation else None
+    guard_zip(path, limits, WORKBOOK_PART, capped)
     with zipfile.ZipFile(path) as archive:
         return sheet_parts(archive)

@@ -37,9 +37,11 @@ class ReaderLimits:
     # XLSX is a zip: cap what it may expand to, in total and as a ratio
     max_uncompressed_bytes: int = 2 * 1024**3
     max_compression_ratio: float = 200.0
-    # the XLSX fast path (calamine, whole sheet in memory) is taken while the sheet's
-    # uncompressed XML is under this; beyond it the sheet XML is streamed through expat
-    xlsx_fast_path_max_xml_bytes: int = 64 * 1024 * 1024
+    # the XLSX fast path (fastexcel, whole sheet in memory) is taken while the sheet's
+    # uncompressed XML is under this; beyond it the Rust extension streams the sheet. 0: the
+    # Rust extension reads every sheet (the default: it is faster end to end, in bounded
+    # memory); 64 MiB was the default before its purpose-built scanner
+    xlsx_fast_path_max_xml_bytes: int = 0
     # a legacy .xls (an OLE container, not a zip) is read whole: cap its size
     max_xls_bytes: int = 256 * 1024 * 1024
 

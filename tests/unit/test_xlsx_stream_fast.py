@@ -23,7 +23,8 @@ from schemas.dataset import Dataset, parse_dataset
 from tests.support.cell_text import as_cell_text
 
 STREAM = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
-FAST = ReaderLimits()
+# the fastexcel path, opted into (the default reads every sheet with the Rust extension)
+FAST = ReaderLimits(xlsx_fast_path_max_xml_bytes=64 * 1024 * 1024)
 NAMES = ["a", "b", "c", "d", "e", "f", "g", "h"]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -95,11 +95,20 @@ fn package_target(zip: &mut Zipped) -> Result<(String, String), String> {
         Some(i) => target.split_at(i + 1),
         None => ("", target.as_str()),
     };
-    let name = if name.is_empty() { "workbook.xml" } else { name };
-    Ok((dir.strip_prefix('/').unwrap_or(dir).to_string(), name.to_string()))
+    let name = if name.is_empty() {
+        "workbook.xml"
+    } else {
+        name
+    };
+    Ok((
+        dir.strip_prefix('/').unwrap_or(dir).to_string(),
+        name.to_string(),
+    ))
 }
 
-fn relationships<R: Read>(xml: &mut Scanner<R>) -> Result<HashMap<String, (String, String)>, String> {
+fn relationships<R: Read>(
+    xml: &mut Scanner<R>,
+) -> Result<HashMap<String, (String, String)>, String> {
     let mut rels = HashMap::new();
     loop {
         match xml.next()? {

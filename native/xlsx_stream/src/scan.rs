@@ -215,7 +215,10 @@ impl<R: Read> Scanner<R> {
                         self.owed_end = true;
                     }
                     let inner = &self.buf[start..stop];
-                    let name_len = inner.iter().position(|&b| is_space(b)).unwrap_or(inner.len());
+                    let name_len = inner
+                        .iter()
+                        .position(|&b| is_space(b))
+                        .unwrap_or(inner.len());
                     self.name = (start, start + name_len);
                     self.body = (start + name_len, stop);
                     self.pos += len + 1;

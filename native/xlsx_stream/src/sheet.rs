@@ -48,7 +48,11 @@ impl CellType {
     fn is_raw(self) -> bool {
         matches!(
             self,
-            CellType::Number | CellType::Untyped | CellType::Shared | CellType::Bool | CellType::Error
+            CellType::Number
+                | CellType::Untyped
+                | CellType::Shared
+                | CellType::Bool
+                | CellType::Error
         )
     }
 }
@@ -191,7 +195,9 @@ impl<'w, R: Read> SheetCells<'w, R> {
             match self.xml.next()? {
                 Token::Start => value = self.read_value(kind, format, row, col)?,
                 Token::End if self.xml.local_name() == b"c" => break,
-                Token::Eof => return Err(format!("the sheet XML ends inside cell {}", at(row, col))),
+                Token::Eof => {
+                    return Err(format!("the sheet XML ends inside cell {}", at(row, col)))
+                }
                 _ => (),
             }
         }
@@ -243,7 +249,9 @@ impl<'w, R: Read> SheetCells<'w, R> {
                         value?
                     }
                     Token::End if self.xml.name() == self.qname.as_slice() => return Ok(None),
-                    Token::Eof => return Err(format!("the sheet XML ends inside cell {}", at(row, col))),
+                    Token::Eof => {
+                        return Err(format!("the sheet XML ends inside cell {}", at(row, col)))
+                    }
                     _ => None,
                 };
                 self.xml.skip_to_end(&self.qname)?;
@@ -255,7 +263,9 @@ impl<'w, R: Read> SheetCells<'w, R> {
                     match self.xml.next()? {
                         Token::Text => push_text(self.xml.text(), &mut self.text)?,
                         Token::End if self.xml.name() == self.qname.as_slice() => break,
-                        Token::Eof => return Err(format!("the sheet XML ends inside cell {}", at(row, col))),
+                        Token::Eof => {
+                            return Err(format!("the sheet XML ends inside cell {}", at(row, col)))
+                        }
                         _ => (),
                     }
                 }
@@ -317,12 +327,18 @@ impl<'w, R: Read> SheetCells<'w, R> {
                 } else if value == "1" || value.eq_ignore_ascii_case("true") {
                     Ok(Some((BOOL, 1.0)))
                 } else {
-                    Err(format!("cell {} holds {text:?}, not a boolean", at(row, col)))
+                    Err(format!(
+                        "cell {} holds {text:?}, not a boolean",
+                        at(row, col)
+                    ))
                 }
             }
             CellType::Error => {
                 let error: CellErrorType = text.parse().map_err(|_| {
-                    format!("cell {} holds {text:?}, not an Excel error code", at(row, col))
+                    format!(
+                        "cell {} holds {text:?}, not an Excel error code",
+                        at(row, col)
+                    )
                 })?;
                 self.text.clear();
                 self.text.push_str(&error.to_string());
@@ -340,7 +356,10 @@ impl<'w, R: Read> SheetCells<'w, R> {
                     self.text.push_str(text);
                     Ok(Some((STRING, 0.0)))
                 }
-                Err(_) => Err(format!("cell {} holds {text:?}, not a number", at(row, col))),
+                Err(_) => Err(format!(
+                    "cell {} holds {text:?}, not a number",
+                    at(row, col)
+                )),
             },
         }
     }

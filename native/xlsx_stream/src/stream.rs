@@ -92,7 +92,8 @@ fn read_sheet(
         .map_err(|e| unreadable(&e))?
         .ok_or_else(|| format!("the XLSX file is damaged: it has no {part}"))?;
     let scanner = Scanner::new(member);
-    let mut cells = SheetCells::new(scanner, &parts.strings, &parts.formats).map_err(|e| unreadable(&e))?;
+    let mut cells =
+        SheetCells::new(scanner, &parts.strings, &parts.formats).map_err(|e| unreadable(&e))?;
     let (start, end) = cells.dimensions;
     if tx.send(Message::Dimensions(start, end)).is_err() {
         return Ok(());
@@ -106,7 +107,11 @@ fn read_sheet(
                 }
             }
         }
-        let text = if crate::batch::has_text(cell.kind) { cells.text.as_str() } else { "" };
+        let text = if crate::batch::has_text(cell.kind) {
+            cells.text.as_str()
+        } else {
+            ""
+        };
         builder.put(cell.row, cell.col, cell.kind, cell.number, text)?;
     }
     if let Some(batch) = builder.finish() {

@@ -15,7 +15,11 @@ pub fn push_text(raw: &[u8], out: &mut String) -> Result<(), String> {
         out.push_str(&text[at..i]);
         if bytes[i] == b'\r' {
             out.push('\n');
-            at = if bytes.get(i + 1) == Some(&b'\n') { i + 2 } else { i + 1 };
+            at = if bytes.get(i + 1) == Some(&b'\n') {
+                i + 2
+            } else {
+                i + 1
+            };
             continue;
         }
         let Some(semi) = memchr(b';', &bytes[i..]) else {
@@ -37,7 +41,11 @@ pub fn push_cdata(raw: &[u8], out: &mut String) -> Result<(), String> {
         let i = at + i;
         out.push_str(&text[at..i]);
         out.push('\n');
-        at = if bytes.get(i + 1) == Some(&b'\n') { i + 2 } else { i + 1 };
+        at = if bytes.get(i + 1) == Some(&b'\n') {
+            i + 2
+        } else {
+            i + 1
+        };
     }
     out.push_str(&text[at..]);
     Ok(())
@@ -75,8 +83,7 @@ const ESCAPE_LEN: usize = 7; // _xHHHH_
 
 fn parse_escape(bytes: &[u8], index: usize) -> Option<u16> {
     let e = bytes.get(index..index + ESCAPE_LEN)?;
-    if e[0] != b'_' || e[1] != b'x' || e[6] != b'_' || !e[2..6].iter().all(u8::is_ascii_hexdigit)
-    {
+    if e[0] != b'_' || e[1] != b'x' || e[6] != b'_' || !e[2..6].iter().all(u8::is_ascii_hexdigit) {
         return None;
     }
     u16::from_str_radix(std::str::from_utf8(&e[2..6]).ok()?, 16).ok()
@@ -109,7 +116,8 @@ pub fn unescape_excel(text: &mut String, from: usize) {
         match unit {
             0xD800..=0xDBFF => match parse_escape(bytes, index) {
                 Some(low @ 0xDC00..=0xDFFF) => {
-                    let code = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    let code =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
                     text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
                     index += ESCAPE_LEN;
                 }
@@ -142,12 +150,18 @@ fn row_and_column(range: &[u8]) -> Result<(u32, Option<u32>), String> {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' if !digits => {
                 let v = (b.to_ascii_uppercase() - b'A') as u32 + 1;
-                col = col.checked_mul(26).and_then(|c| c.checked_add(v)).ok_or_else(bad)?;
+                col = col
+                    .checked_mul(26)
+                    .and_then(|c| c.checked_add(v))
+                    .ok_or_else(bad)?;
             }
             b'0'..=b'9' => {
                 digits = true;
                 let v = (b - b'0') as u32;
-                row = row.checked_mul(10).and_then(|r| r.checked_add(v)).ok_or_else(bad)?;
+                row = row
+                    .checked_mul(10)
+                    .and_then(|r| r.checked_add(v))
+                    .ok_or_else(bad)?;
             }
             _ => return Err(bad()),
         }

@@ -67,7 +67,8 @@ impl Zipped {
                 "the XLSX file cannot be read: it is password-protected or an old .xls file".into(),
             );
         }
-        file.seek(SeekFrom::Start(0)).map_err(|e| format!("cannot read the file: {e}"))?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| format!("cannot read the file: {e}"))?;
         let archive = ZipArchive::new(BufReader::new(file)).map_err(zip_error)?;
         let names = archive
             .file_names()
@@ -84,7 +85,11 @@ impl Zipped {
     /// The member `path` (None when the zip has no such member), capped.
     pub fn member(&mut self, path: &str) -> Result<Option<Capped<'_>>, String> {
         let wanted = path.to_ascii_lowercase();
-        let name = self.names.get(&wanted).cloned().unwrap_or_else(|| path.to_string());
+        let name = self
+            .names
+            .get(&wanted)
+            .cloned()
+            .unwrap_or_else(|| path.to_string());
         let inner = match self.archive.by_name(&name) {
             Ok(inner) => inner,
             Err(ZipError::FileNotFound) => return Ok(None),

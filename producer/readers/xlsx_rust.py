@@ -90,38 +90,62 @@ def _validity(valid: np.ndarray) -> pa.Buffer:
     return pa.py_buffer(np.packbits(valid, bitorder="little"))
 
 
+def _masked(values: np.ndarray, valid: np.ndarray, kind: pa.DataType, everywhere: bool) -> pa.Array:
+    """``values`` as an Arrow array, null where not ``valid``; no mask when ``everywhere``."""
+    return pa.array(values, type=kind, mask=None if everywhere else ~valid)
+
+
 def column_array(
     buffers: tuple[bytes, bytes, bytes, bytes], n_rows: int, is_1904: bool
 ) -> pa.StructArray:
-    """One column's buffers as a struct array of FIELDS."""
+    """One column's buffers as a struct array of FIELDS.
+
+    A field whose kinds the column does not hold is all null, and built as such without
+    touching the buffers: a column is usually all one kind (all strings, all numbers), so
+    most of the seven fields are empty and cost nothing.
+    """
     kind_bytes, value_bytes, text_bytes, offset_bytes = buffers
     kind = np.frombuffer(kind_bytes, dtype=np.uint8)
-    values = np.frombuffer(value_bytes, dtype=np.float64)
-    is_int = kind == KIND_INT
-    last = _LAST_SERIAL - (_DAYS_1900_TO_1904 if is_1904 else 0)
-    is_date = (kind == KIND_DATETIME) & (values > _FIRST_SERIAL) & (values < last)
-    is_duration = kind == KIND_DURATION
-    numeric = (kind == KIND_FLOAT) | is_int | (kind == KIND_DATETIME) | is_duration
-    is_text = (kind == KIND_STRING) | (kind == KIND_ERROR) | (kind == KIND_ISO_TEXT)
-    datetimes = serials_to_ms(np.where(is_date, values, 0.0), is_1904)
-    durations = np.round(np.where(is_duration, values, 0.0) * _MS_PER_DAY).astype(np.int64)
-    text = pa.Array.from_buffers(
-        pa.string(),
-        n_rows,
-        [_validity(is_text), pa.py_buffer(offset_bytes), pa.py_buffer(text_bytes)],
-    )
-    return pa.StructArray.from_arrays(
-        [
-            pa.array(kind, type=pa.uint8()),
-            pa.array(values, mask=~numeric),
-            pa.array(np.where(is_int, values, 0.0).astype(np.int64), mask=~is_int),
-            pa.array(values != 0, mask=kind != KIND_BOOL),
-            pa.array(datetimes, type=pa.timestamp("ms"), mask=~is_date),
-            pa.array(durations, type=pa.duration("ms"), mask=~is_duration),
-            text,
-        ],
-        fields=list(FIELDS),
-    )
+    counts = np.bincount(kind, minlength=KIND_DURATION + 1)
+    has = counts > 0
+    fields: dict[str, pa.Array] = {
+        "kind": pa.Array.from_buffers(pa.uint8(), n_rows, [None, pa.py_buffer(kind_bytes)])
+    }
+    n_numeric = int(counts[[KIND_FLOAT, KIND_INT, KIND_DATETIME, KIND_DURATION]].sum())
+    if n_numeric:
+        values = np.frombuffer(value_bytes, dtype=np.float64)
+        is_int = kind == KIND_INT
+        numeric = is_int | (kind == KIND_FLOAT) | (kind == KIND_DATETIME) | (kind == KIND_DURATION)
+        fields["float"] = _masked(values, numeric, pa.float64(), n_numeric == n_rows)
+        if has[KIND_INT]:
+            ints = np.where(is_int, values, 0.0).astype(np.int64)
+            fields["int"] = _masked(ints, is_int, pa.int64(), counts[KIND_INT] == n_rows)
+        if has[KIND_DATETIME]:
+            last = _LAST_SERIAL - (_DAYS_1900_TO_1904 if is_1904 else 0)
+            is_date = (kind == KIND_DATETIME) & (values > _FIRST_SERIAL) & (values < last)
+            datetimes = serials_to_ms(np.where(is_date, values, 0.0), is_1904)
+            fields["datetime"] = pa.array(datetimes, type=pa.timestamp("ms"), mask=~is_date)
+        if has[KIND_DURATION]:
+            is_duration = kind == KIND_DURATION
+            durations = np.round(np.where(is_duration, values, 0.0) * _MS_PER_DAY)
+            fields["duration"] = pa.array(
+                durations.astype(np.int64), type=pa.duration("ms"), mask=~is_duration
+            )
+    if has[KIND_BOOL]:
+        values = np.frombuffer(value_bytes, dtype=np.float64)
+        fields["bool"] = pa.array(values != 0, mask=kind != KIND_BOOL)
+    n_text = int(counts[[KIND_STRING, KIND_ERROR, KIND_ISO_TEXT]].sum())
+    if n_text:
+        is_text = (kind == KIND_STRING) | (kind == KIND_ERROR) | (kind == KIND_ISO_TEXT)
+        validity = None if n_text == n_rows else _validity(is_text)
+        fields["text"] = pa.Array.from_buffers(
+            pa.string(),
+            n_rows,
+            [validity, pa.py_buffer(offset_bytes), pa.py_buffer(text_bytes)],
+            null_count=n_rows - n_text,
+        )
+    arrays = [fields[f.name] if f.name in fields else pa.nulls(n_rows, f.type) for f in FIELDS]
+    return pa.StructArray.from_arrays(arrays, fields=list(FIELDS))
 
 
 def column_name(index: int) -> str:

@@ -5,6 +5,11 @@ A column's type is decided per chunk: a chunk whose cells in a column are all nu
 all booleans, all dates) carries that column typed, as the fast path would type it for the
 whole sheet; another chunk of the same sheet may carry it as text. The chunk header lists
 its ``typed_columns`` and the worker takes either, chunk by chunk.
+
+Cell text is computed once per batch the extension hands over (16,384 rows or more), not
+per chunk: it is cell by cell, so a chunk's slice of it is the chunk's text, and pyarrow's
+cost per call is then spread over eight times more rows. A column whose every chunk will go
+typed (the batch's cells are all of a kind its type takes) gets no text at all.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch
 from producer.readers.xlsx.guard import explain_library_error
 from producer.readers.xlsx.parts import SheetPart
-from producer.readers.xlsx.struct_cells import column_cells, column_text, has_content
+from producer.readers.xlsx.struct_cells import column_text, has_content, typed_cells
 from producer.readers.xlsx.text import check_cell_sizes
 from producer.readers.xlsx_rust import FIELDS, RustXlsxSheet, SheetRows
 from schemas.arrow_codec import ROW_COLUMN
@@ -76,9 +81,13 @@ class RustXlsxReader:
             raise
         self._kept = list(self.mapping.columns)
         self._types = {i: dataset.column(n).type for i, n in self.mapping.columns.items()}
-        self._raw_schema = pa.schema(
-            [*(pa.field(str(i), FIELDS) for i in self._kept), pa.field(ROW_COLUMN, pa.int64())]
-        )
+        # per dataset column: its struct cells, then their text (null when never needed)
+        cell_fields = [
+            field
+            for i in self._kept
+            for field in (pa.field(str(i), FIELDS), pa.field(f"{i}.text", pa.string()))
+        ]
+        self._raw_schema = pa.schema([*cell_fields, pa.field(ROW_COLUMN, pa.int64())])
 
     def _read_header(self, sheet: str) -> tuple[list[str | None], SheetRows | None]:
         """The header row (the header search found its number); rows above it are titles
@@ -109,23 +118,37 @@ class RustXlsxReader:
             rows = batch.rows
             if rows.num_rows == 0:
                 continue
-            kept = set(self._kept)
+            cells = {i: _column(rows, i) for i in self._kept}
+            texts = {i: self._batch_text(cells[i], self._types[i]) for i in self._kept}
             content = np.zeros(rows.num_rows, dtype=bool)
             for index in range(rows.num_columns):
-                content |= has_content(rows.column(index), mapped=index in kept)
+                mapped = index in cells
+                text = texts[index] if mapped else None
+                content |= has_content(rows.column(index), mapped=mapped, text=text)
             if not content.any():
                 continue
             first = batch.first_row + 1  # the sheet's row number of the batch's first row
             numbers = np.arange(first, first + rows.num_rows, dtype=np.int64)
-            arrays = [_column(rows, i) for i in self._kept] + [pa.array(numbers)]
-            raw = pa.RecordBatch.from_arrays(arrays, schema=self._raw_schema)
+            no_text = pa.nulls(rows.num_rows, pa.string())
+            arrays = [
+                a for i in self._kept for a in (cells[i], no_text if texts[i] is None else texts[i])
+            ]
+            raw = pa.RecordBatch.from_arrays([*arrays, pa.array(numbers)], schema=self._raw_schema)
             yield raw if content.all() else raw.filter(pa.array(content))
 
+    @staticmethod
+    def _batch_text(column: pa.StructArray, column_type: str) -> pa.Array | None:
+        """The column's cell text; None when every chunk of it will go typed (the
+        batch is all of one kind its type takes, so each slice is too, or empty)."""
+        if typed_cells(column, column_type) is not None:
+            return None
+        return column_text(column)
+
     def _chunk(self, raw: pa.RecordBatch) -> pa.RecordBatch:
-        cells = {
-            index: column_cells(raw.column(at), self._types[index])
-            for at, index in enumerate(self._kept)
-        }
+        cells = {}
+        for at, index in enumerate(self._kept):
+            typed = typed_cells(raw.column(2 * at), self._types[index])
+            cells[index] = raw.column(2 * at + 1) if typed is None else typed
         check_cell_sizes(cells, self.header, self.limits.max_cell_bytes)
         schema = output_schema(self.mapping, {i: a.type for i, a in cells.items()})
         return pa.RecordBatch.from_arrays([*cells.values(), raw.column(ROW_COLUMN)], schema=schema)

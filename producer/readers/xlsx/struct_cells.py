@@ -30,6 +30,7 @@ from producer.readers.xlsx_rust import (
 )
 
 _NUMBERS = {KIND_FLOAT, KIND_INT}
+_TEXTS = {KIND_STRING, KIND_ERROR, KIND_ISO_TEXT}  # the kinds that fill the text field
 _NO_TEXT = pa.scalar(None, pa.string())
 _TIMEDELTA_MAX_DAYS = dt.timedelta.max.days
 
@@ -39,18 +40,30 @@ def kinds(column: pa.StructArray) -> np.ndarray:
     return column.field("kind").to_numpy(zero_copy_only=False)
 
 
-def has_content(column: pa.StructArray, *, mapped: bool) -> np.ndarray:
+def present_kinds(kind: np.ndarray) -> set[int]:
+    """The kinds of the non-empty cells among ``kind``."""
+    counts = np.bincount(kind, minlength=KIND_DURATION + 1)
+    return {int(k) for k in np.flatnonzero(counts)} - {KIND_EMPTY}
+
+
+def has_content(
+    column: pa.StructArray, *, mapped: bool, text: pa.Array | None = None
+) -> np.ndarray:
     """Where a cell makes its row non-blank, as the fast path judges it: any value but
     blank text; an error cell outside the dataset's columns is null there (fastexcel
-    reports it apart and only the dataset's columns take it back), so it does not count."""
+    reports it apart and only the dataset's columns take it back), so it does not count.
+    ``text``, the column's cell text when known, says which strings are blank (null)."""
     kind = kinds(column)
     content = kind != KIND_EMPTY
     if not mapped:
         content &= kind != KIND_ERROR
     strings = kind == KIND_STRING
     if strings.any():
-        text = column.field("text")
-        blank = pc.fill_null(pc.or_(pc.equal(text, ""), pc.utf8_is_space(text)), False)
+        if text is not None:
+            blank = text.is_null()
+        else:
+            text = column.field("text")
+            blank = pc.fill_null(pc.or_(pc.equal(text, ""), pc.utf8_is_space(text)), False)
         content &= ~(strings & blank.to_numpy(zero_copy_only=False))
     return content
 
@@ -71,8 +84,14 @@ def _typed_candidate(column: pa.StructArray, present: set[int]) -> pa.Array | No
     return None
 
 
-def _only(array: pa.Array, kind: np.ndarray, wanted: int | set[int]) -> pa.Array:
-    """``array`` where the cell is of the wanted kind(s), null elsewhere."""
+def _only(
+    array: pa.Array, kind: np.ndarray, wanted: int | set[int], present: set[int] | None = None
+) -> pa.Array:
+    """``array`` where the cell is of the wanted kind(s), null elsewhere. When the kinds
+    ``present`` that fill the array are all wanted, it is returned as it is: its nulls
+    are already where the other cells are."""
+    if present is not None and present <= ({wanted} if isinstance(wanted, int) else wanted):
+        return array
     keep = np.isin(kind, list(wanted)) if isinstance(wanted, set) else kind == wanted
     return pc.if_else(pa.array(keep), array, pa.scalar(None, array.type))
 
@@ -105,19 +124,21 @@ def _duration_text(column: pa.StructArray, kind: np.ndarray) -> pa.Array:
 def column_text(column: pa.StructArray) -> pa.Array:
     """Cell text of every cell, by the rules of text.cell_text; empty cells are null."""
     kind = kinds(column)
-    present = set(np.unique(kind).tolist()) - {KIND_EMPTY}
+    present = present_kinds(kind)
     pieces: list[pa.Array] = []
-    if present & {KIND_STRING, KIND_ERROR, KIND_ISO_TEXT}:
+    texts = present & _TEXTS
+    if texts:
         text = column.field("text")
         if KIND_STRING in present:
-            pieces.append(string_text(_only(text, kind, KIND_STRING)))
+            pieces.append(string_text(_only(text, kind, KIND_STRING, texts)))
         if KIND_ERROR in present:
-            pieces.append(_only(text, kind, KIND_ERROR))  # '#DIV/0!' as Excel shows it
+            pieces.append(_only(text, kind, KIND_ERROR, texts))  # '#DIV/0!' as Excel shows it
         if KIND_ISO_TEXT in present:
-            iso = _only(text, kind, KIND_ISO_TEXT).to_pylist()
+            iso = _only(text, kind, KIND_ISO_TEXT, texts).to_pylist()
             pieces.append(pa.array(_iso_text(iso), pa.string()))
     if present & _NUMBERS:
-        pieces.append(float_text(_only(column.field("float"), kind, _NUMBERS)))
+        numeric = present & (_NUMBERS | {KIND_DATETIME, KIND_DURATION})
+        pieces.append(float_text(_only(column.field("float"), kind, _NUMBERS, numeric)))
     if KIND_BOOL in present:
         pieces.append(pc.if_else(column.field("bool"), "TRUE", "FALSE"))
     if KIND_DATETIME in present:
@@ -138,10 +159,11 @@ def column_text(column: pa.StructArray) -> pa.Array:
 def column_cells(column: pa.StructArray, column_type: str) -> pa.Array:
     """What goes into the chunk for a dataset column of ``column_type``: the typed array
     when every cell here is of one kind its type takes (typed.py), else the cell text."""
-    present = set(np.unique(kinds(column)).tolist()) - {KIND_EMPTY}
-    candidate = _typed_candidate(column, present)
-    if candidate is not None:
-        typed = typed_column(candidate, column_type)
-        if typed is not None:
-            return typed
-    return column_text(column)
+    typed = typed_cells(column, column_type)
+    return column_text(column) if typed is None else typed
+
+
+def typed_cells(column: pa.StructArray, column_type: str) -> pa.Array | None:
+    """The typed array column_cells gives, or None where it gives the cell text."""
+    candidate = _typed_candidate(column, present_kinds(kinds(column)))
+    return None if candidate is None else typed_column(candidate, column_type)

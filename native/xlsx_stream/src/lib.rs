@@ -3,6 +3,7 @@
 //! See `bulkflow_xlsx.pyi` for the Python API and producer/readers/xlsx_rust.py for its use.
 
 pub mod batch;
+pub mod fastcell;
 pub mod formats;
 pub mod parts;
 pub mod scan;

@@ -242,6 +242,11 @@ pub fn read_rich_text<R: Read>(
     }
 }
 
+/// Trim ASCII blanks off a whole string, as `trim_from` does.
+pub fn trim_ascii_blanks(out: &mut String) {
+    trim_from(out, 0);
+}
+
 /// Trim ASCII blanks off `out[start..]` (Unicode spaces such as U+00A0 stay, as in calamine).
 fn trim_from(out: &mut String, start: usize) {
     const BLANKS: [char; 4] = [' ', '\t', '\r', '\n'];

@@ -228,6 +228,21 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    /// The bytes buffered and not yet read as tokens (none while an End is owed): a
+    /// caller may recognise a whole element there and `consume` it (fastcell.rs).
+    pub fn pending(&self) -> &[u8] {
+        if self.owed_end {
+            return &[];
+        }
+        &self.buf[self.pos..self.end]
+    }
+
+    /// Step over `n` bytes of `pending()`.
+    pub fn consume(&mut self, n: usize) {
+        debug_assert!(!self.owed_end && n <= self.end - self.pos);
+        self.pos += n;
+    }
+
     /// The current tag's qualified name (`x:c`).
     pub fn name(&self) -> &[u8] {
         &self.buf[self.name.0..self.name.1]

@@ -10,7 +10,8 @@ use calamine::CellErrorType;
 use crate::formats::CellFormat;
 
 use crate::batch::{BOOL, DATETIME, DURATION, ERROR, FLOAT, INT, ISO_TEXT, STRING};
-use crate::parts::read_rich_text;
+use crate::fastcell::{self, Content};
+use crate::parts::{read_rich_text, trim_ascii_blanks};
 use crate::scan::{Scanner, Token};
 use crate::text::{cell_position, dimension, push_text, row_position, unescape_excel, Dims};
 
@@ -132,6 +133,11 @@ impl<'w, R: Read> SheetCells<'w, R> {
     /// The next non-empty cell; None after `</sheetData>`.
     pub fn next_cell(&mut self) -> Result<Option<Cell>, String> {
         loop {
+            match self.fast_cell()? {
+                Some(Some(cell)) => return Ok(Some(cell)),
+                Some(None) => continue, // an empty cell
+                None => (),             // not a common shape: one token the general way
+            }
             match self.xml.next()? {
                 Token::Start => match self.xml.local_name() {
                     b"row" => {
@@ -158,6 +164,66 @@ impl<'w, R: Read> SheetCells<'w, R> {
                 _ => (),
             }
         }
+    }
+
+    /// A cell of a common shape whole in the buffer (fastcell.rs), read as `read_cell`
+    /// reads it: Some(None) for an empty cell; None when the general walk must read it.
+    fn fast_cell(&mut self) -> Result<Option<Option<Cell>>, String> {
+        let Some(found) = fastcell::parse(self.xml.pending()) else {
+            return Ok(None);
+        };
+        let len = found.len;
+        let kind = CellType::of(found.t);
+        let raw = match found.content {
+            Content::Value(_) if !kind.is_raw() => return Ok(None),
+            Content::Value(v) => Some(&v[..memchr::memchr(b'&', v).unwrap_or(v.len())]),
+            _ => None,
+        };
+        let (row, col) = match found.r {
+            Some(r) => {
+                let (row, col) = cell_position(r)?;
+                self.col = col;
+                (row, col)
+            }
+            None => (self.row, self.col),
+        };
+        let format = match found.s {
+            Some(s) => {
+                let id = atoi_simd::parse::<usize, true, false>(s).unwrap_or(0);
+                self.formats.get(id)
+            }
+            None => Some(&CellFormat::Other),
+        };
+        let value = match found.content {
+            Content::Empty => None,
+            Content::Inline(text) => {
+                self.text.clear();
+                push_text(text, &mut self.text)?;
+                trim_ascii_blanks(&mut self.text);
+                unescape_excel(&mut self.text, 0);
+                Some((STRING, 0.0))
+            }
+            Content::Value(_) => {
+                let mut value = std::mem::take(&mut self.raw);
+                value.clear();
+                value.extend_from_slice(raw.unwrap_or_default());
+                let read = if value.is_empty() {
+                    Ok(None)
+                } else {
+                    self.raw_value(&value, kind, format, row, col)
+                };
+                self.raw = value;
+                read?
+            }
+        };
+        self.xml.consume(len);
+        self.col = self.col.wrapping_add(1);
+        Ok(Some(value.map(|(kind, number)| Cell {
+            row,
+            col,
+            kind,
+            number,
+        })))
     }
 
     /// A `<c>` (its Start just read) to its End; None when it holds no value.

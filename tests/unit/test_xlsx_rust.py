@@ -240,3 +240,44 @@ def test_column_names_are_excel_letters() -> None:
         "AAA",
         "XFD",
     ]
+
+
+def test_common_and_unusual_cell_shapes_read_alike(tmp_path: Path) -> None:
+    """The scanner reads the usual cell shapes in one pass and the rest token by token;
+    each pair of cells here is the same value in both spellings."""
+    path = write_book(tmp_path / "s.xlsx", [["x"]], write_only=False, epoch1904=False)
+    with zipfile.ZipFile(path) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    start, end = sheet.index("<sheetData"), sheet.index("</sheetData>") + len("</sheetData>")
+    data = (
+        "<sheetData>"
+        '<row r="1"><c r="A1" t="inlineStr"><is><t> a &amp; b_x000D_ </t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t xml:space="default"> a &amp; b_x000D_ </t></is></c>'
+        '<c r="C1"><v>42</v></c><c r="D1" cm="1"><v>42</v></c>'
+        '<c r="E1" t="b"><v>1</v></c><c r=\'F1\' t="b"><v>1</v></c>'
+        '<c r="G1" t="inlineStr"/><c r="H1"><v>2.5</v></c>'
+        "<c><v>2.5</v></c></row>"
+        "<row><c t=\"e\"><v>#N/A</v></c><c r='B2' t='e'><v>#N/A</v></c>"
+        '<c r="C2" t="str"><v>&lt;f&gt;</v></c></row>'
+        "</sheetData>"
+    )
+    edited = tmp_path / "shapes.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(edited, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = (sheet[:start] + data + sheet[end:]).encode()
+            dst.writestr(info, body)
+    assert rust_cells(edited) == {
+        (0, 0): "a & b\r",
+        (0, 1): "a & b\r",
+        (0, 2): 42,
+        (0, 3): 42,
+        (0, 4): True,
+        (0, 5): True,
+        (0, 7): 2.5,
+        (0, 8): 2.5,
+        (1, 0): "#N/A",
+        (1, 1): "#N/A",
+        (1, 2): "<f>",
+    }

@@ -22,8 +22,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 # maturin (a dev dependency) is the crate's build backend; --release is its profile there.
-# The producer reads XLSX sheets over the fast path's memory budget with it: no cargo, no
-# install. Rebuilt only when the crate's sources change (the stamp names their checksum).
+# The producer reads every XLSX sheet with it: no cargo, no install. Rebuilt only when the crate's sources change (the stamp names their checksum).
 $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 	@if ! PATH="$(CARGO_PATH):$$PATH" command -v cargo >/dev/null; then \
 		echo "make install: cargo not found; it builds the Rust XLSX reader ($(NATIVE))," >&2; \

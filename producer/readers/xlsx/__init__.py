@@ -2,8 +2,8 @@
 
 The Rust extension (rust_reader.py over bulkflow_xlsx, a purpose-built scanner of the sheet
 XML) reads a batch at a time in bounded memory and is now faster end to end than loading a
-sheet whole with fastexcel (2.87 against 4.22 CPU us per row on the bench's 10,000-row
-orders files), so by default (``limits.xlsx_fast_path_max_xml_bytes`` = 0) it reads every
+sheet whole with fastexcel (1.89 against 4.22 CPU us per row to the last batch on the
+bench's 10,000-row orders files; bench/README.md "XLSX per-row figures"), so by default (``limits.xlsx_fast_path_max_xml_bytes`` = 0) it reads every
 sheet. The fastexcel path (fast.py, ~1 KB of memory per row) stays as an opt-in for sheets
 under that limit, kept because the corpus tests compare the two paths cell for cell and
 calamine.py reuses its loader; the streaming path decides a column's type per chunk.

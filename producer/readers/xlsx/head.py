@@ -1,5 +1,5 @@
-"""The fast path's look-ups in the sheet's head: its header row and the shared strings that
-row uses, read only as far as needed.
+"""The header search's look-ups in the sheet's head (both XLSX paths): its header row and
+the shared strings that row uses, read only as far as needed.
 
 Both stop at the first element they need. ElementTree's iterparse would build every
 element of each 16 KiB it reads (some 900 for a typical sheet) before the first row is

@@ -1,6 +1,6 @@
 """The workbook's parts besides a sheet's cells: its sheets (names and zip members) and
-where its shared-strings table is. The cells themselves are read by fastexcel (fast.py) or
-the Rust extension (rust_reader.py); the head of a sheet by head.py."""
+where its shared-strings table is. The cells themselves are read by the Rust extension
+(rust_reader.py, the default) or fastexcel (fast.py, opt-in); the head of a sheet by head.py."""
 
 from __future__ import annotations
 

@@ -1,16 +1,21 @@
-//! A minimal XML tokenizer for the few shapes an XLSX part takes, read from any `Read` in
-//! blocks through one buffer. A token (tag or text) cut by a block boundary is carried over
-//! to the front of the buffer and completed by the next block; the buffer grows only for a
-//! single token longer than itself, up to `MAX_TOKEN_BYTES`, so memory stays bounded.
+//! A minimal XML tokenizer for the few shapes an XLSX part takes: the token state machine
+//! (`Scanner::next`), read from any `Read` in blocks through one buffer (scan/buffer.rs), so
+//! memory stays bounded; the current token's name, text and attributes are read through
+//! scan/tags.rs.
 //!
 //! It yields what quick-xml yields with calamine's settings (`expand_empty_elements`: a
 //! self-closing `<a/>` is a Start then an End; text untrimmed; end names unchecked), so the
 //! readers built on it follow calamine's event logic one for one. Entities are left in the
 //! text: `text::push_text` resolves them where calamine does.
 
+mod buffer;
+mod tags;
+
+pub use tags::{local, Attrs};
+
 use std::io::Read;
 
-use memchr::{memchr, memmem};
+use memchr::memchr;
 
 const BLOCK_BYTES: usize = 64 * 1024;
 /// a single tag or text run longer than this is refused (Excel caps a cell at 32,767 chars)
@@ -58,97 +63,6 @@ impl<R: Read> Scanner<R> {
             name: (0, 0),
             body: (0, 0),
             owed_end: false,
-        }
-    }
-
-    /// Move the unread bytes to the front and read more after them (growing the buffer
-    /// when one token fills it). False at the end of the input.
-    fn fill(&mut self) -> Result<bool, String> {
-        if self.eof {
-            return Ok(false);
-        }
-        if self.pos > 0 {
-            self.buf.copy_within(self.pos..self.end, 0);
-            self.end -= self.pos;
-            self.pos = 0;
-        }
-        if self.end == self.buf.len() {
-            if self.buf.len() >= MAX_TOKEN_BYTES {
-                return Err(format!(
-                    "an XML tag or text is longer than {} MiB",
-                    MAX_TOKEN_BYTES >> 20
-                ));
-            }
-            let grown = (self.buf.len() * 2).min(MAX_TOKEN_BYTES);
-            self.buf.resize(grown, 0);
-        }
-        loop {
-            match self.src.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(false);
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-    }
-
-    /// The offset (from `pos`) where `find` matches in the unread bytes, reading more
-    /// blocks as needed; None at the end of the input.
-    fn find_ahead(
-        &mut self,
-        from: usize,
-        find: impl Fn(&[u8]) -> Option<usize>,
-    ) -> Result<Option<usize>, String> {
-        let mut from = from;
-        loop {
-            if let Some(i) = find(&self.buf[self.pos + from..self.end]) {
-                return Ok(Some(from + i));
-            }
-            from = self.end - self.pos;
-            if !self.fill()? {
-                return Ok(None);
-            }
-        }
-    }
-
-    /// The end of a tag from `pos` (`>` outside quoted attribute values), relative to pos.
-    /// A plain byte loop: tags are short, where memchr's setup costs more than it saves.
-    fn tag_end(&mut self) -> Result<usize, String> {
-        let mut at = 1;
-        let mut quote = 0u8;
-        loop {
-            for (i, &b) in self.buf[self.pos + at..self.end].iter().enumerate() {
-                if quote != 0 {
-                    if b == quote {
-                        quote = 0;
-                    }
-                } else if b == b'>' {
-                    return Ok(at + i);
-                } else if b == b'"' || b == b'\'' {
-                    quote = b;
-                }
-            }
-            at = self.end - self.pos;
-            if !self.fill()? {
-                return Err(match quote {
-                    0 => "the XML ends inside a tag".into(),
-                    _ => "the XML ends inside an attribute value".into(),
-                });
-            }
-        }
-    }
-
-    fn skip_past(&mut self, from: usize, marker: &[u8], what: &str) -> Result<usize, String> {
-        let finder = memmem::Finder::new(marker);
-        match self.find_ahead(from, |b| finder.find(b))? {
-            Some(i) => Ok(i + marker.len()),
-            None => Err(format!("the XML ends inside {what}")),
         }
     }
 
@@ -242,109 +156,6 @@ impl<R: Read> Scanner<R> {
         debug_assert!(!self.owed_end && n <= self.end - self.pos);
         self.pos += n;
     }
-
-    /// The current tag's qualified name (`x:c`).
-    pub fn name(&self) -> &[u8] {
-        &self.buf[self.name.0..self.name.1]
-    }
-
-    /// The current tag's name without its namespace prefix (`c`).
-    pub fn local_name(&self) -> &[u8] {
-        local(self.name())
-    }
-
-    /// The current text or CDATA, raw (entities unresolved).
-    pub fn text(&self) -> &[u8] {
-        &self.buf[self.body.0..self.body.1]
-    }
-
-    /// The current Start tag's attributes, raw (values' entities unresolved).
-    pub fn attrs(&self) -> Attrs<'_> {
-        Attrs {
-            rest: &self.buf[self.body.0..self.body.1],
-        }
-    }
-
-    /// The raw value of one attribute of the current Start tag (its exact name).
-    pub fn attr(&self, key: &[u8]) -> Result<Option<&[u8]>, String> {
-        for item in self.attrs() {
-            let (k, v) = item?;
-            if k == key {
-                return Ok(Some(v));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Skip to the End of the element whose Start was just read (`qname`), past nested
-    /// elements of the same name, as quick-xml's `read_to_end_into`.
-    pub fn skip_to_end(&mut self, qname: &[u8]) -> Result<(), String> {
-        let qname = qname.to_vec();
-        let mut depth = 0usize;
-        loop {
-            match self.next()? {
-                Token::Start if self.name() == qname.as_slice() => depth += 1,
-                Token::End if self.name() == qname.as_slice() => {
-                    if depth == 0 {
-                        return Ok(());
-                    }
-                    depth -= 1;
-                }
-                Token::Eof => {
-                    return Err(format!(
-                        "the XML ends inside <{}>",
-                        String::from_utf8_lossy(&qname)
-                    ))
-                }
-                _ => (),
-            }
-        }
-    }
-}
-
-pub fn local(name: &[u8]) -> &[u8] {
-    match name.iter().position(|&b| b == b':') {
-        Some(i) => &name[i + 1..],
-        None => name,
-    }
-}
-
-/// `key="value"` pairs of a tag, raw.
-pub struct Attrs<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Iterator for Attrs<'a> {
-    type Item = Result<(&'a [u8], &'a [u8]), String>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.rest;
-        let start = rest.iter().position(|&b| !is_space(b))?;
-        let rest = &rest[start..];
-        let bad = || {
-            let shown = String::from_utf8_lossy(&rest[..rest.len().min(40)]).into_owned();
-            Err(format!("a malformed XML attribute: {shown}"))
-        };
-        let Some(eq) = rest.iter().position(|&b| b == b'=') else {
-            self.rest = &[];
-            return Some(bad());
-        };
-        let key = rest[..eq].trim_ascii_end();
-        let after = rest[eq + 1..].trim_ascii_start();
-        let quote = match after.first() {
-            Some(&q @ (b'"' | b'\'')) => q,
-            _ => {
-                self.rest = &[];
-                return Some(bad());
-            }
-        };
-        let Some(close) = after[1..].iter().position(|&b| b == quote) else {
-            self.rest = &[];
-            return Some(bad());
-        };
-        self.rest = &after[close + 2..];
-        Some(Ok((key, &after[1..close + 1])))
-    }
 }
 
 #[cfg(test)]
@@ -426,14 +237,5 @@ mod tests {
             }
             assert!(failed, "{}", lossy(xml));
         }
-    }
-
-    #[test]
-    fn skip_to_end_passes_nested_namesakes() {
-        let mut s = Scanner::with_block(Trickle(b"<f><f>x</f></f><v>2</v>", 7), 5);
-        assert_eq!(s.next().unwrap(), Token::Start);
-        s.skip_to_end(b"f").unwrap();
-        assert_eq!(s.next().unwrap(), Token::Start);
-        assert_eq!(s.local_name(), b"v");
     }
 }

@@ -8,7 +8,7 @@ PYTEST_TIMEOUT ?= 1500
 # the Rust XLSX reader (bulkflow_xlsx), rebuilt when its sources change
 NATIVE := native/xlsx_stream
 NATIVE_SOURCES := $(NATIVE)/Cargo.toml $(NATIVE)/Cargo.lock $(NATIVE)/pyproject.toml \
-	$(NATIVE)/bulkflow_xlsx.pyi $(wildcard $(NATIVE)/src/*.rs)
+	$(NATIVE)/bulkflow_xlsx.pyi $(wildcard $(NATIVE)/src/*.rs $(NATIVE)/src/*/*.rs)
 NATIVE_STAMP := $(VENV)/.native-$(shell cat $(NATIVE_SOURCES) | sha1sum | cut -c1-12)
 # rustup installs cargo under ~/.cargo/bin, which a fresh shell may not have on its PATH yet
 CARGO_PATH := $(HOME)/.cargo/bin

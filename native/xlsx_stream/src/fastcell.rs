@@ -108,15 +108,16 @@ pub fn parse(b: &[u8]) -> Option<FastCell<'_>> {
 mod tests {
     use super::*;
 
-    fn cell(
-        xml: &[u8],
-    ) -> Option<(
+    /// (len, r, s, t, content) of a parsed cell
+    type Shape<'a> = (
         usize,
-        Option<&[u8]>,
-        Option<&[u8]>,
-        Option<&[u8]>,
-        Content<'_>,
-    )> {
+        Option<&'a [u8]>,
+        Option<&'a [u8]>,
+        Option<&'a [u8]>,
+        Content<'a>,
+    );
+
+    fn cell(xml: &[u8]) -> Option<Shape<'_>> {
         parse(xml).map(|c| (c.len, c.r, c.s, c.t, c.content))
     }
 

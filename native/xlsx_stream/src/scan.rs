@@ -67,6 +67,8 @@ impl<R: Read> Scanner<R> {
     }
 
     /// The next token; its name, attributes and text are valid until the next call.
+    // not Iterator::next: a read error is an Err, and the end is a token (Eof), not None
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Token, String> {
         if self.owed_end {
             self.owed_end = false;
@@ -124,7 +126,7 @@ impl<R: Read> Scanner<R> {
                     let len = self.tag_end()?;
                     let start = self.pos + 1;
                     let mut stop = self.pos + len;
-                    if self.buf[stop - 1] == b'/' && stop - 1 >= start {
+                    if self.buf[stop - 1] == b'/' && stop > start {
                         stop -= 1;
                         self.owed_end = true;
                     }

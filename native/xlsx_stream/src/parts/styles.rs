@@ -51,7 +51,8 @@ pub(super) fn cell_formats<R: Read>(xml: &mut Scanner<R>) -> Result<Vec<CellForm
                             }
                         };
                         formats.push(format);
-                        xml.skip_to_end(&xml.name().to_vec())?;
+                        let qname = xml.name().to_vec();
+                        xml.skip_to_end(&qname)?;
                     }
                     Token::End if xml.local_name() == b"cellXfs" => break,
                     Token::Eof => return Err(eof("the styles", "cellXfs")),

@@ -4,7 +4,7 @@ server's CPU for the same chunks.
 Run from the repo root::
 
     .venv/bin/python -m bench chunks [--rows 200000] [--db postgres|sqlite] [--repeat 3]
-        [--profile FILE] [--format csv|xlsx]
+        [--profile FILE] [--format csv|xlsx] [--chunk-rows 10000]
 
 The orders file (1% invalid rows) is read into chunk records as the producer publishes them
 (``build_chunk_records``), outside the timing. Each pass hands every chunk to one
@@ -61,11 +61,11 @@ def server_cpu(data_dir: Path | None) -> Callable[[], float]:
     return total
 
 
-def chunk_records(path: Path, dataset: Any) -> list[tuple[Any, bytes]]:
+def chunk_records(path: Path, dataset: Any, chunk_rows: int) -> list[tuple[Any, bytes]]:
     from producer.chunking import build_chunk_records
     from producer.readers import open_reader
 
-    reader = open_reader(path, dataset, CHUNK_ROWS)
+    reader = open_reader(path, dataset, chunk_rows)
     try:
         return list(
             build_chunk_records(
@@ -135,6 +135,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--chunk-rows", type=int, default=CHUNK_ROWS)
     parser.add_argument("--reupload", action="store_true", help="also time the upsert path")
     parser.add_argument("--profile", type=Path, help="cProfile one extra pass into this file")
     args = parser.parse_args()
@@ -155,7 +156,7 @@ def main() -> None:
         else:
             writer(path, args.rows, invalid_every=INVALID_EVERY)
         registry = DatasetRegistry(packaged_datasets_dir())
-        records = chunk_records(path, registry.get("orders"))
+        records = chunk_records(path, registry.get("orders"), args.chunk_rows)
         if args.db == "postgres":
             pg = start_postgres(tmp / "pg")
             url = pg.url

@@ -12,7 +12,7 @@ The orders file (1% invalid rows) is read into chunk records as the producer pub
 ``--reupload``, the same chunks again under another job id and the same tenant (every key
 exists: the upsert path). Measured per pass: this process's CPU (all threads) and, for PostgreSQL, the CPU of
 the throw-away server's processes (``ops.devservers.postgres``), both per row, and the wall
-time in ``ChunkHandler._write`` (for SQLite: what the write gate serialises); the best of
+time in ``save_prepared_tx`` (for SQLite: what the write gate serialises); the best of
 ``--repeat`` passes is reported, since the machine is shared. ``--profile`` writes a cProfile
 of one extra pass.
 """
@@ -38,27 +38,6 @@ TENANT = "bench"
 def own_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def server_cpu(data_dir: Path | None) -> Callable[[], float]:
-    """Seconds of CPU of the PostgreSQL server under ``data_dir`` (postmaster and backends)."""
-    import psutil
-
-    if data_dir is None:
-        return lambda: 0.0
-    postmaster = psutil.Process(int((data_dir / "postmaster.pid").read_text().split()[0]))
-
-    def total() -> float:
-        seconds = 0.0
-        for proc in [postmaster, *postmaster.children(recursive=True)]:
-            try:
-                times = proc.cpu_times()
-            except psutil.Error:
-                continue  # a backend that just ended
-            seconds += times.user + times.system
-        return seconds
-
-    return total
 
 
 def chunk_records(path: Path, dataset: Any, chunk_rows: int) -> list[tuple[Any, bytes]]:
@@ -92,21 +71,23 @@ def one_pass(handler: Any, records: list[tuple[Any, bytes]], job_id: str, tenant
     return rows
 
 
-class GateClock:
-    """Wall seconds spent holding SQLite's write gate (the serialised part of a chunk)."""
+class SaveClock:
+    """Wall seconds in ``save_prepared_tx``: for SQLite, what the write gate serialises."""
 
-    def __init__(self, handler: Any) -> None:
+    def __init__(self) -> None:
+        from stream_processors import chunk_handler
+
         self.held_s = 0.0
-        write = handler._write
+        save = chunk_handler.save_prepared_tx
 
-        def timed(action: Callable[[], Any], priority: int) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
             began = time.perf_counter()
             try:
-                return write(action, priority)
+                return save(*args, **kwargs)
             finally:
                 self.held_s += time.perf_counter() - began
 
-        handler._write = timed
+        chunk_handler.save_prepared_tx = timed
 
 
 def measure(
@@ -114,7 +95,7 @@ def measure(
     records: list[tuple[Any, bytes]],
     tenant: str,
     server: Callable[[], float],
-    gate: GateClock,
+    gate: SaveClock,
 ) -> dict[str, float]:
     """One pass under a new job id; a tenant seen before makes it a re-upload (upserts)."""
     cpu0, srv0, wall0, held0 = own_cpu_s(), server(), time.perf_counter(), gate.held_s
@@ -140,6 +121,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="cProfile one extra pass into this file")
     args = parser.parse_args()
 
+    from bench.worker_process_run import postgres_cpu
     from ops.devservers import sample_data
     from ops.devservers.postgres import start_postgres
     from schemas.dataset import DatasetRegistry
@@ -162,10 +144,10 @@ def main() -> None:
             url = pg.url
         else:
             url = f"sqlite:///{tmp / 'bench.db'}"
-        server = server_cpu(pg.data_dir if pg is not None else None)
+        server = postgres_cpu(pg.data_dir if pg is not None else None)
         handler = ChunkHandler(url, registry)
         handler.prepare()
-        gate = GateClock(handler)
+        gate = SaveClock()
         one_pass(handler, records[:1], "warmup", "warmup")  # connection, caches
         one_pass(handler, records[:1], "warmup-again", "warmup")  # the upsert's temp table
         best: dict[str, dict[str, float]] = {}

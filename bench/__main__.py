@@ -14,6 +14,10 @@ import sys
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "bulk": ("bench.bulk_bench", "the 500-user scenario: bulkflow vs baseline vs raw ceiling"),
     "worker": ("bench.worker_bench", "one real worker process vs raw database writes"),
+    "chunks": (
+        "bench.chunk_loop_bench",
+        "ChunkHandler.handle in-process: CPU per row, and the DB's",
+    ),
     "producer": ("bench.producer_bench", "parse + chunk + encode per format, peak RSS"),
     "persistence": ("bench.persistence_speed", "save_chunk vs bare inserts and COPY"),
     "validation": ("bench.validation_speed", "validate_batch rows per second on one core"),

@@ -36,6 +36,7 @@ from typing import Any
 from bench.worker_process_run import (
     POLL_S,
     datasets_with_encoding,
+    postgres_cpu,
     publish,
     run_worker,
     topic_bytes,
@@ -114,7 +115,10 @@ def bench_db(
         f"load average {load_avg()}; starting one worker ...",
         flush=True,
     )
-    worker = run_worker(settings, tmp / f"logs-{kind}", job_id, outcome.total_chunks, timeout_s)
+    server_cpu = postgres_cpu(pg_server.data_dir if kind == "postgres" else None)
+    worker = run_worker(
+        settings, tmp / f"logs-{kind}", job_id, outcome.total_chunks, timeout_s, server_cpu
+    )
     results_bytes = topic_bytes(base, f"{prefix}.results.orders")
     worker["results_bytes_per_valid_row"] = round(results_bytes / max(worker["rows_ok"], 1), 1)
     print(
@@ -140,6 +144,11 @@ def bench_db(
         f"{worker['worker_cpu_at_first_chunk_s']:.1f} s of it before the first chunk was "
         f"saved (polled every {POLL_S} s); peak RSS "
         f"{worker['worker_peak_rss_mb']} MB (polled max {worker['worker_polled_max_rss_mb']} MB)"
+    )
+    print(
+        f"    after the first chunk: worker {worker['worker_cpu_us_per_row_after_first']} µs "
+        f"of CPU per row, database server {worker['server_cpu_us_per_row_after_first']} µs "
+        f"per row ({worker['server_cpu_s']:.1f} s of server CPU in all)"
     )
     verdict = "PASS" if ratio >= GOAL_RATIO else "MISS"
     print(

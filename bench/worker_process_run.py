@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,28 @@ def publish(settings: Any, csv_path: Path) -> tuple[str, Any, float]:
     if not outcome.sealed:
         raise RuntimeError(f"publish_job did not seal the job: {outcome.reason}")
     return job_id, outcome, seconds
+
+
+def postgres_cpu(data_dir: Path | None) -> Callable[[], float]:
+    """Seconds of CPU so far of the local PostgreSQL under ``data_dir`` (postmaster and every
+    live backend; a backend that ended takes its seconds with it). No server: always 0."""
+    import psutil
+
+    if data_dir is None:
+        return lambda: 0.0
+    postmaster = psutil.Process(int((data_dir / "postmaster.pid").read_text().split()[0]))
+
+    def total() -> float:
+        seconds = 0.0
+        for proc in [postmaster, *postmaster.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue  # a backend that just ended
+            seconds += times.user + times.system
+        return seconds
+
+    return total
 
 
 def _vm_hwm_mb(pid: int) -> float | None:
@@ -62,8 +85,14 @@ def _ledger_span(engine: Any, job_id: str) -> tuple[dt.datetime, dt.datetime, in
 
 
 def run_worker(
-    settings: Any, log_dir: Path, job_id: str, total_chunks: int, timeout_s: float
+    settings: Any,
+    log_dir: Path,
+    job_id: str,
+    total_chunks: int,
+    timeout_s: float,
+    server_cpu: Callable[[], float] = lambda: 0.0,
 ) -> dict[str, Any]:
+    """``server_cpu``: the database server's CPU seconds so far (postgres_cpu)."""
     import psutil
 
     from database.engine import make_engine
@@ -77,6 +106,9 @@ def run_worker(
     supervisor.add("worker", "worker", "--loglevel", "warning")
     cpu_s = 0.0
     cpu_at_first: float | None = None  # start-up (imports, faust boot, rebalance) ends here
+    server_at_start = server_cpu()
+    server_at_first = server_at_start
+    rows_at_first = 0
     peak_polled = 0
     hwm: float | None = None
     try:
@@ -100,6 +132,8 @@ def run_worker(
             chunks, ok, failed = ledger_counts(engine, job_id)
             if chunks and cpu_at_first is None:
                 cpu_at_first = cpu_s
+                server_at_first = server_cpu()
+                rows_at_first = ok + failed
             if chunks >= total_chunks:
                 break
             if proc.poll() is not None:
@@ -114,11 +148,14 @@ def run_worker(
                 )
             time.sleep(POLL_S)
         done_wall = time.monotonic() - started
+        server_s = server_cpu()
     finally:
         supervisor.stop(timeout_s=20)
         engine_url = settings.db_url
     first, last, first_rows, rows_all = _ledger_span(engine, job_id)
     engine.dispose()
+    # after the poll first saw saved chunks: CPU per row while draining, start-up left out
+    drained = max(rows_all - rows_at_first, 1)
     span = (last - first).total_seconds()
     to_last = (last - started_utc).total_seconds()
     steady = (rows_all - first_rows) / span if span > 0 else float("nan")
@@ -139,6 +176,11 @@ def run_worker(
         "rows_per_s_from_start": round((ok + failed) / to_last),
         "worker_cpu_s": round(cpu_s, 2),
         "worker_cpu_at_first_chunk_s": round(cpu_at_first or 0.0, 2),
+        "worker_cpu_us_per_row_after_first": round(
+            (cpu_s - (cpu_at_first or 0.0)) / drained * 1e6, 2
+        ),
+        "server_cpu_s": round(server_s - server_at_start, 2),
+        "server_cpu_us_per_row_after_first": round((server_s - server_at_first) / drained * 1e6, 2),
         "worker_peak_rss_mb": round(hwm, 1) if hwm else None,
         "worker_polled_max_rss_mb": round(peak_polled / 2**20, 1),
     }

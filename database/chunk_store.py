@@ -36,6 +36,51 @@ class SaveOutcome:
     key_conflict: bool = False  # PostgreSQL: rows met existing keys (a re-upload) and upserted
 
 
+@dataclass(frozen=True)
+class PreparedChunk:
+    """A chunk's writes made ready before any transaction: the Python and Arrow work a
+    single-writer database (SQLite's write gate) need not wait for."""
+
+    job_id: str
+    tenant: str
+    rows: pa.Table  # prepare_rows: ``__row__`` then the dataset columns, storage types
+    row_values: list[tuple[Any, ...]] | None  # the executemany path's driver tuples, else None
+    error_values: list[tuple[Any, ...]]
+    rows_ok: int
+    rows_failed: int
+
+
+def prepare_chunk(
+    dialect: str,
+    dataset: Dataset,
+    *,
+    job_id: str,
+    tenant: str,
+    valid: pa.Table,
+    errors: list[RowError],
+) -> PreparedChunk:
+    """Pure: the rows cast and deduplicated, and the driver values for ``dialect``.
+
+    Raises ArrowInvalid for a value its storage type cannot hold exactly (prepare_rows)."""
+    rows = prepare_rows(dataset, valid) if valid.num_rows else valid
+    row_values = None
+    if rows.num_rows and (dialect != "postgresql" or rows.num_rows < PG_COPY_MIN_ROWS):
+        n = rows.num_rows
+        values = [driver_values(dialect, rows.column(i)) for i in range(rows.num_columns)]
+        # Tuples straight to the driver: SQLAlchemy's per-row dict and bind processing would
+        # cost more than the insert itself.
+        row_values = list(zip([job_id] * n, [tenant] * n, *values, strict=True))
+    return PreparedChunk(
+        job_id=job_id,
+        tenant=tenant,
+        rows=rows,
+        row_values=row_values,
+        error_values=[(job_id, tenant, e.row, e.column, e.value, e.message) for e in errors],
+        rows_ok=valid.num_rows,
+        rows_failed=len({e.row for e in errors}),
+    )
+
+
 def save_chunk(
     conn: Connection,
     dataset: Dataset,
@@ -52,31 +97,44 @@ def save_chunk(
     ``mode`` is how PostgreSQL meets existing keys (pg_copy.Mode); "copy" may raise
     pg_copy.KeyConflict, after which the caller must roll back.
     """
-    rows_ok = valid.num_rows
-    rows_failed = len({e.row for e in errors})
+    prepared = prepare_chunk(
+        conn.dialect.name, dataset, job_id=job_id, tenant=tenant, valid=valid, errors=errors
+    )
+    return save_prepared(conn, dataset, prepared, chunk_no=chunk_no, mode=mode)
+
+
+def save_prepared(
+    conn: Connection,
+    dataset: Dataset,
+    chunk: PreparedChunk,
+    *,
+    chunk_no: int,
+    mode: pg_copy.Mode = "savepoint",
+) -> SaveOutcome:
+    """save_chunk of a chunk prepared for this connection's dialect (prepare_chunk)."""
     # Driver-level SQL: compiling Core statements cost more CPU per chunk than the COPY.
     sql = bookkeeping_sql(conn.dialect)
     now = stored_datetime(conn.dialect.name, datetime.now(UTC))
-    claim = (job_id, chunk_no, rows_ok, rows_failed, now)
+    claim = (chunk.job_id, chunk_no, chunk.rows_ok, chunk.rows_failed, now)
     # SQLAlchemy only keeps an INSERT's rowcount when asked; 0 means the chunk was saved before.
     options = {"preserve_rowcount": True}
     claimed = conn.exec_driver_sql(sql.claim, claim, execution_options=options).rowcount
     if claimed != 1:
         stored = conn.execute(
             select(ledger.c.rows_ok, ledger.c.rows_failed).where(
-                ledger.c.job_id == job_id, ledger.c.chunk_no == chunk_no
+                ledger.c.job_id == chunk.job_id, ledger.c.chunk_no == chunk_no
             )
         ).one()
         return SaveOutcome(True, int(stored.rows_ok), int(stored.rows_failed))
-    if rows_ok:
-        write_rows(conn, dataset, job_id=job_id, tenant=tenant, valid=valid, mode=mode)
-    if errors:
-        rows = [(job_id, tenant, e.row, e.column, e.value, e.message) for e in errors]
+    if chunk.rows.num_rows:
+        write_rows(conn, dataset, chunk, mode=mode)
+    if chunk.error_values:
         if conn.dialect.name == "postgresql":
-            pg_copy.copy_tuples(conn, sql.errors_copy, rows)  # executemany: a pipeline step a row
+            # executemany: a pipeline step a row
+            pg_copy.copy_tuples(conn, sql.errors_copy, chunk.error_values)
         else:
-            conn.exec_driver_sql(sql.errors, rows)
-    return SaveOutcome(False, rows_ok, rows_failed)
+            conn.exec_driver_sql(sql.errors, chunk.error_values)
+    return SaveOutcome(False, chunk.rows_ok, chunk.rows_failed)
 
 
 def save_chunk_tx(
@@ -90,22 +148,30 @@ def save_chunk_tx(
     errors: list[RowError],
     expect_conflicts: bool = False,
 ) -> SaveOutcome:
-    """save_chunk in a transaction of its own. New rows are COPYed bare; when a key already
+    """save_chunk in a transaction of its own (see save_prepared_tx)."""
+    prepared = prepare_chunk(
+        engine.dialect.name, dataset, job_id=job_id, tenant=tenant, valid=valid, errors=errors
+    )
+    return save_prepared_tx(
+        engine, dataset, prepared, chunk_no=chunk_no, expect_conflicts=expect_conflicts
+    )
+
+
+def save_prepared_tx(
+    engine: Engine,
+    dataset: Dataset,
+    chunk: PreparedChunk,
+    *,
+    chunk_no: int,
+    expect_conflicts: bool = False,
+) -> SaveOutcome:
+    """save_prepared in a transaction of its own. New rows are COPYed bare; when a key already
     exists the transaction is rolled back and the chunk runs again as an upsert (at once when
     ``expect_conflicts``, say for the rest of a re-uploaded file)."""
 
     def attempt(mode: pg_copy.Mode) -> SaveOutcome:
         with engine.begin() as conn:
-            return save_chunk(
-                conn,
-                dataset,
-                job_id=job_id,
-                tenant=tenant,
-                chunk_no=chunk_no,
-                valid=valid,
-                errors=errors,
-                mode=mode,
-            )
+            return save_prepared(conn, dataset, chunk, chunk_no=chunk_no, mode=mode)
 
     if not expect_conflicts:
         try:
@@ -119,31 +185,32 @@ def save_chunk_tx(
 def write_rows(
     conn: Connection,
     dataset: Dataset,
+    chunk: PreparedChunk,
     *,
-    job_id: str,
-    tenant: str,
-    valid: pa.Table,
     mode: pg_copy.Mode = "savepoint",
 ) -> None:
-    """Insert (or upsert) the valid rows; no ledger check, so only call it via save_chunk."""
-    table = prepare_rows(dataset, valid)
+    """Insert (or upsert) the prepared rows; no ledger check, so only call it via
+    save_prepared."""
     target = dataset_table(dataset)
     names = [c.name for c in dataset.columns]
     quote = conn.dialect.identifier_preparer.quote
     conflict = conflict_sql(dataset, quote)
-    if conn.dialect.name == "postgresql" and table.num_rows >= PG_COPY_MIN_ROWS:
+    if chunk.row_values is None:  # PostgreSQL, enough rows for COPY
         pg_copy.copy_rows(
-            conn, target, names, conflict, job_id=job_id, tenant=tenant, rows=table, mode=mode
+            conn,
+            target,
+            names,
+            conflict,
+            job_id=chunk.job_id,
+            tenant=chunk.tenant,
+            rows=chunk.rows,
+            mode=mode,
         )
         return
     columns = ", ".join(quote(c) for c in ("job_id", "tenant", "row_no", *names))
     marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * (len(names) + 3))
     sql = f"INSERT INTO {quote(target.name)} ({columns}) VALUES ({marks}) {conflict}"
-    n = table.num_rows
-    values = [driver_values(conn.dialect.name, table.column(i)) for i in range(len(names) + 1)]
-    # Tuples straight to the driver: SQLAlchemy's per-row dict and bind processing would cost
-    # more than the insert itself.
-    conn.exec_driver_sql(sql, list(zip([job_id] * n, [tenant] * n, *values, strict=True)))
+    conn.exec_driver_sql(sql, chunk.row_values)
 
 
 def conflict_sql(dataset: Dataset, quote: Any) -> str:

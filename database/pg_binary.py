@@ -38,23 +38,68 @@ def constant_text(value: str) -> bytes:
     return len(data).to_bytes(4, "big") + data
 
 
-def encode_rows(columns: Sequence[pa.Array | bytes]) -> list[memoryview | bytes]:
+def encode_rows(columns: Sequence[pa.Array | pa.ChunkedArray | bytes]) -> list[memoryview | bytes]:
     """The COPY stream of the rows: arrays (one per field, equal length) or constants from
     ``constant_text``. Returned as pieces to write in order (no copy of the body)."""
-    pieces = [c if isinstance(c, bytes) else encode_column(c) for c in columns]
-    count = len(columns).to_bytes(2, "big")
-    tuples = pc.binary_join_element_wise(count, *pieces, b"")
-    if not isinstance(tuples, pa.Array) or len(tuples) == 0:
+    n = next((len(c) for c in columns if not isinstance(c, bytes)), 0)
+    if n == 0:
         return [HEADER, TRAILER]
+    # Each tuple is laid out from segments: runs of fixed-width bytes (the field count,
+    # constants, NULL-free numbers, text lengths) are joined into one numpy block per run, so
+    # the final join walks a few pieces a row rather than two per field.
+    runs: list[list[np.ndarray] | pa.Array] = [
+        [_constant_block(len(columns).to_bytes(2, "big"), n)]
+    ]
+    for column in columns:
+        parts = (
+            [_constant_block(column, n)] if isinstance(column, bytes) else _field_segments(column)
+        )
+        for part in parts:
+            if not isinstance(part, np.ndarray):
+                runs.append(part)
+            elif isinstance(runs[-1], list):
+                runs[-1].append(part)
+            else:
+                runs.append([part])
+    segments = [np.concatenate(r, axis=1) if isinstance(r, list) else r for r in runs]
+    tuples = _joined(segments)
     offsets = np.frombuffer(tuples.buffers()[1], np.int32)
     first, last = offsets[tuples.offset], offsets[tuples.offset + len(tuples)]
     return [HEADER, memoryview(tuples.buffers()[2])[first:last], TRAILER]
 
 
+def _constant_block(data: bytes, n: int) -> np.ndarray:
+    return np.broadcast_to(np.frombuffer(data, np.uint8), (n, len(data)))
+
+
+def _binary_of(block: np.ndarray) -> pa.Array:
+    """An (n, w) byte block as n binary values of w bytes (no copy when contiguous)."""
+    n, width = block.shape
+    data = np.ascontiguousarray(block)
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
 def encode_column(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     """One length-prefixed field per row."""
+    return _joined(_field_segments(column))
+
+
+def _joined(segments: list[np.ndarray | pa.Array]) -> pa.Array:
+    """Row i of the result is row i of every segment, end to end."""
+    pieces = [_binary_of(s) if isinstance(s, np.ndarray) else s for s in segments]
+    if len(pieces) == 1:
+        return pieces[0]
+    joined = pc.binary_join_element_wise(*pieces, b"")
+    assert isinstance(joined, pa.Array)
+    return joined
+
+
+def _field_segments(column: pa.Array | pa.ChunkedArray) -> list[np.ndarray | pa.Array]:
+    """A column's fields as segments: an (n, w) byte block for fixed-width fields, a binary
+    array where the width varies (text, NULLs)."""
     if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
+        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     kind = column.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return _text(column)
@@ -83,34 +128,27 @@ def _numbers(column: pa.Array, dtype: type) -> np.ndarray:
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=dtype)
 
 
-def _fixed(values: np.ndarray, column: pa.Array) -> pa.Array:
-    """n values of w bytes each as n fields (w, value); NULL where ``column`` is null."""
+def _fixed(values: np.ndarray, column: pa.Array) -> list[np.ndarray | pa.Array]:
+    """n values of w bytes each as n fields (w, value): (n, 4) and (n, w) byte blocks, or a
+    binary array with NULL markers where ``column`` is null."""
     n = len(values)
     width = values.itemsize * (values.size // n if n else 1)
     raw = np.ascontiguousarray(values).view(np.uint8).reshape(n, width)
-    out = np.empty((n, 4 + width), np.uint8)
-    out[:, :4] = np.frombuffer(width.to_bytes(4, "big"), np.uint8)
-    out[:, 4:] = raw
-    offsets = np.arange(0, (n + 1) * (4 + width), 4 + width, dtype=np.int32)
-    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(out)]
-    fields = pa.Array.from_buffers(pa.binary(), n, buffers)
-    if column.null_count:
-        fields = pc.if_else(column.is_valid(), fields, _NULL)
-    return fields
+    prefix = _constant_block(width.to_bytes(4, "big"), n)
+    if not column.null_count:
+        return [prefix, raw]
+    fields = _binary_of(np.concatenate([prefix, raw], axis=1))
+    return [pc.if_else(column.is_valid(), fields, _NULL)]
 
 
-def _text(column: pa.Array) -> pa.Array:
+def _text(column: pa.Array) -> list[np.ndarray | pa.Array]:
+    """The lengths as a (n, 4) block, then the bytes (a NULL: length -1, no bytes)."""
     data = pc.cast(column, pa.binary())
     lengths = pc.fill_null(pc.binary_length(data), -1)
-    n = len(data)
     prefix = np.asarray(lengths.to_numpy(zero_copy_only=False), dtype=">i4")
-    offsets = np.arange(0, (n + 1) * 4, 4, dtype=np.int32)
-    prefixes = pa.Array.from_buffers(
-        pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(prefix)]
-    )
     if data.null_count:
         data = data.fill_null(b"")
-    return pc.binary_join_element_wise(prefixes, data, b"")
+    return [prefix.view(np.uint8).reshape(len(data), 4), data]
 
 
 def _numeric(column: pa.Array) -> np.ndarray:

@@ -17,9 +17,14 @@ def encode_batch(batch: pa.RecordBatch, compression: str | None = DEFAULT_COMPRE
     return sink.getvalue().to_pybytes()
 
 
+# Decompressed in the calling thread: a worker decodes in many threads already, and handing a
+# chunk's few buffers to Arrow's pool cost more CPU than it saved (0.40 -> 0.29 ms a chunk).
+_READ_OPTIONS = pa.ipc.IpcReadOptions(use_threads=False)
+
+
 def decode_batch(payload: bytes) -> pa.RecordBatch:
     """Raises pa.ArrowInvalid when the payload is not one Arrow IPC batch."""
-    reader = pa.ipc.open_stream(pa.py_buffer(payload))
+    reader = pa.ipc.open_stream(pa.py_buffer(payload), options=_READ_OPTIONS)
     batches = list(reader)
     if len(batches) != 1:
         raise pa.ArrowInvalid(f"expected one record batch, found {len(batches)}")

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 from sqlalchemy import exc as sa_exc
 
-from database.chunk_store import save_chunk_tx
+from database.chunk_store import prepare_chunk, save_prepared_tx
 from database.dead_letters import record_failure
 from database.engine import make_engine
 from database.migrations import ensure_schema, migrate_datasets
@@ -147,22 +147,33 @@ class ChunkHandler:
         checked = validate_batch(batch, dataset)
         if not persist:
             return self._validated(meta, dataset, checked, started, headers)
+        what = f"saving chunk {meta.job_id}:{meta.chunk_no}"
         try:
+            # Rows cast and driver values made before the write gate: SQLite's one writer
+            # waits for the database work only, not for another chunk's Python.
+            prepared = self._retry(
+                lambda: prepare_chunk(
+                    self.engine.dialect.name,
+                    dataset,
+                    job_id=meta.job_id,
+                    tenant=meta.tenant,
+                    valid=checked.valid,
+                    errors=checked.errors,
+                ),
+                what,
+            )
             saved = self._retry(
                 lambda: self._write(
-                    lambda: save_chunk_tx(
+                    lambda: save_prepared_tx(
                         self.engine,
                         dataset,
-                        job_id=meta.job_id,
-                        tenant=meta.tenant,
+                        prepared,
                         chunk_no=meta.chunk_no,
-                        valid=checked.valid,
-                        errors=checked.errors,
                         expect_conflicts=meta.job_id in self._conflicted,
                     ),
                     priority,
                 ),
-                f"saving chunk {meta.job_id}:{meta.chunk_no}",
+                what,
             )
         except PermanentChunkError as exc:
             return self._dead(meta, str(exc), started, source_topic, persist)

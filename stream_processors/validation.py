@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -230,8 +231,8 @@ def _check_rules(plan: _Plan, typed: pa.Array) -> list[tuple[pa.Array, str]]:
             checks.append((pc.greater(numbers, col.max), f"must be at most {_number(col.max)}"))
     if col.type in ("string", "email"):
         # PostgreSQL text cannot hold NUL: one such cell would fail the chunk's whole write
-        nul = pc.match_substring(typed, "\x00")
-        if pc.any(nul).as_py():
+        if _may_hold_nul(typed):
+            nul = pc.match_substring(typed, "\x00")
             checks.append((nul, "contains a NUL character, which cannot be stored"))
         if col.max_length is not None:
             too_long = pc.greater(pc.utf8_length(typed), col.max_length)
@@ -251,6 +252,15 @@ def _check_rules(plan: _Plan, typed: pa.Array) -> list[tuple[pa.Array, str]]:
         outside = pc.and_(pc.is_valid(typed), pc.invert(pc.is_in(typed, plan.enum_values)))
         checks.append((outside, f"must be one of: {', '.join(col.enum)}"))
     return checks
+
+
+def _may_hold_nul(text: pa.Array) -> bool:
+    """A NUL byte anywhere in the text's data buffer: one pass over raw bytes, ~50x cheaper
+    than the per-value search, which then confirms it (the buffer may reach beyond a slice)."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return True  # no byte buffer to scan: let the per-value search decide
+    data = text.buffers()[2]
+    return data is not None and data.size > 0 and not np.all(np.frombuffer(data, np.uint8))
 
 
 def _canonical_enum(plan: _Plan, typed: pa.Array) -> pa.Array:

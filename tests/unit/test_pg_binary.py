@@ -136,3 +136,26 @@ def test_an_empty_chunk_is_a_header_and_a_trailer() -> None:
 def test_what_it_cannot_write_exactly_it_refuses(column: pa.Array) -> None:
     with pytest.raises(Unsupported):
         encode_column(column)
+
+
+def test_null_free_fields_between_texts_and_constants_read_back() -> None:
+    # NULL-free numbers and constants are laid out as one fixed-width block per run; a NULL
+    # elsewhere in the row must not shift them
+    at = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    columns = [
+        constant_text("job-1"),
+        constant_text("tenant-ü"),
+        pa.array([7, 8], pa.int64()),
+        pa.array(["a@b.example", "ü"], pa.string()),
+        pa.array([at, at], pa.timestamp("us", tz="UTC")),
+        pa.array([Decimal("1.50"), None], pa.decimal128(38, 2)),
+        pa.array([True, False]),
+        pa.array([None, "note"], pa.string()),
+        pa.array([3, 4], pa.int64()),
+    ]
+    kinds = ["text", "text", "int8", "text", "timestamptz", "numeric", "bool", "text", "int8"]
+
+    assert decode(stream_of(columns), kinds) == [
+        ("job-1", "tenant-ü", 7, "a@b.example", at, Decimal("1.50"), True, None, 3),
+        ("job-1", "tenant-ü", 8, "ü", at, None, False, "note", 4),
+    ]

@@ -7,14 +7,17 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from database import chunk_store
 from ops.devservers.sample_data import write_orders_csv
 from producer.chunking import build_chunk_records
 from producer.readers import open_reader
 from schemas.dataset import DatasetRegistry
 from schemas.settings import packaged_datasets_dir
+from stream_processors import chunk_handler
 from stream_processors.chunk_handler import ChunkHandler
 from stream_processors.priority_gate import PriorityGate
 
@@ -144,3 +147,38 @@ def test_a_postgresql_worker_has_no_write_gate() -> None:
     )
     assert handler.write_gate is None
     handler.close()
+
+
+def test_a_sqlite_chunk_makes_its_rows_ready_before_it_queues_for_the_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = ChunkHandler(
+        f"sqlite:///{tmp_path / 'rows.db'}", DatasetRegistry(packaged_datasets_dir())
+    )
+    handler.prepare()
+    gate = handler.write_gate
+    assert gate is not None
+    prepared: list[int] = []
+    original = chunk_handler.prepare_chunk
+
+    def spy(*args: Any, **kwargs: Any) -> chunk_store.PreparedChunk:
+        chunk = original(*args, **kwargs)
+        prepared.append(len(chunk.row_values or []))
+        return chunk
+
+    monkeypatch.setattr(chunk_handler, "prepare_chunk", spy)
+    outputs: list[Any] = []
+    gate.acquire()  # another chunk's write in progress
+    try:
+        worker = threading.Thread(
+            target=lambda: outputs.append(handler.handle(*_chunk(tmp_path, "job", 300))),
+            daemon=True,
+        )
+        worker.start()
+        _waiters(gate, 1)
+        assert prepared == [300]  # its driver values were made while the gate was taken
+    finally:
+        gate.release()
+    worker.join(WAIT_S)
+    handler.close()
+    assert outputs[0].result.rows_ok == 300

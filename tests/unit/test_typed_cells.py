@@ -135,3 +135,12 @@ def test_string_columns_refuse_nul_characters() -> None:
         ["fine", "also fine"],
         {3: "contains a NUL character, which cannot be stored"},
     )
+
+
+def test_a_nul_outside_the_chunk_s_values_is_no_error() -> None:
+    # the data buffer of a slice reaches beyond it: only the values themselves count
+    texts = pa.array(["bad\x00byte", "fine", "also fine"]).slice(1)
+    assert outcome("string", texts) == (["fine", "also fine"], {})
+    assert outcome("email", pa.array(["a\x00@b.example"]))[1] == {
+        2: "contains a NUL character, which cannot be stored",
+    }

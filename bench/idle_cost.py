@@ -18,6 +18,8 @@ import argparse
 import json
 import os
 import shutil
+import signal
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -75,6 +77,27 @@ def top_threads(before: dict[str, float], after: dict[str, float], span: float) 
     """The busiest thread names of a phase, CPU % of one core."""
     used = {n: 100 * (s - before.get(n, 0.0)) / span for n, s in after.items()}
     return {n: round(p, 2) for n, p in sorted(used.items(), key=lambda x: -x[1])[:8] if p > 0}
+
+
+def profile_jobs(supervisor: Any, out_dir: str) -> list[subprocess.Popen[bytes]]:
+    """py-spy (GIL holders only: CPU in Python) on every supervised child until stopped."""
+    from bench.bulk_profiles import py_spy
+
+    spy = py_spy()
+    if spy is None:
+        log("--profile: py-spy is not installed; no profiles")
+        return []
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen(
+            [spy, "record", "--pid", str(child.proc.pid), "--rate", "200", "--gil"]
+            + ["--format", "raw", "--nonblocking", "--output", f"{out_dir}/{name}.txt"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, child in supervisor.children.items()
+        if child.proc is not None
+    ]
 
 
 def delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
@@ -148,10 +171,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             log(f"{args.jobs} small uploads, one at a time ...")
             t0, c0 = time.monotonic(), cpu_of(groups)
             th0 = {n: thread_cpu(r()) for n, r in threads.items()}
+            spies = profile_jobs(supervisor, args.profile) if args.profile else []
             for spec in (small * (1 + args.jobs // len(small)))[: args.jobs]:
                 accepted = client.upload(spec.path, "orders")
                 client.wait_final(accepted["job_id"], timeout_s=60)
             span = time.monotonic() - t0
+            for spy in spies:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
+                spy.wait(30)
             used = delta(c0, cpu_of(groups))
             result["jobs_threads_pct"] = {
                 n: top_threads(th0[n], thread_cpu(r()), span) for n, r in threads.items()
@@ -188,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads", default="kafka-broker", help="processes to break down by thread name"
     )
+    parser.add_argument("--profile", default="", metavar="DIR", help="py-spy the uploads here")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
     args = parser.parse_args(argv)
     result = run(args)

@@ -31,6 +31,7 @@ from bench.bulk_uploads import API_KEY
 from bench.bulk_workload import ensure_files, plan
 
 TENANT = "bench"
+SPY_ARGS = ["--rate", "200", "--gil", "--format", "raw", "--nonblocking", "--output"]
 
 
 def cpu_of(groups: dict[str, Any]) -> dict[str, float]:
@@ -90,8 +91,7 @@ def profile_jobs(supervisor: Any, out_dir: str) -> list[subprocess.Popen[bytes]]
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     return [
         subprocess.Popen(
-            [spy, "record", "--pid", str(child.proc.pid), "--rate", "200", "--gil"]
-            + ["--format", "raw", "--nonblocking", "--output", f"{out_dir}/{name}.txt"],
+            [spy, "record", "--pid", str(child.proc.pid), *SPY_ARGS, f"{out_dir}/{name}.txt"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

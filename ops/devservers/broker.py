@@ -274,6 +274,10 @@ class LocalBroker:
                     # bench; the serial collector's short young pauses cost next to none
                     "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1",
+                    # compile (C1) after a few calls, not hundreds: a fresh broker spent a
+                    # third of its first busy seconds interpreting and compiling the produce
+                    # and fetch paths; now that happens at start (+0.6 CPU s, same start time)
+                    "-XX:CompileThresholdScaling=0.02",
                     "-Djava.awt.headless=true",
                     f"-Dlog4j2.configurationFile={self.log4j_file}",
                     f"-Dbulkflow.broker.log={self.log_file}",

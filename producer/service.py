@@ -25,6 +25,7 @@ from producer.jobs import publish_job
 from producer.lag import ChunkLagProbe
 from producer.offsets import DoneOffsets
 from producer.publisher import Publisher
+from producer.warm_imports import PRODUCER_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord
 from schemas.settings import TIERS, Settings, Tier
@@ -126,6 +127,7 @@ class ProducerService:
 
     def run(self, stop: threading.Event | None = None, idle_exit_s: float | None = None) -> None:
         stop = stop or threading.Event()
+        warm_imports(PRODUCER_MODULES)  # not inside the first upload (its latency, its CPU)
         consumer = self._consumer()
         lag = ChunkLagProbe(self.settings)
         idle_since = time.monotonic()

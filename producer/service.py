@@ -19,7 +19,12 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from pydantic import ValidationError
 
-from messaging.clients import HEARTBEAT_INTERVAL_MS, SESSION_TIMEOUT_MS, consumer_config
+from messaging.clients import (
+    FOLLOWER_FETCH_WAIT_MS,
+    HEARTBEAT_INTERVAL_MS,
+    SESSION_TIMEOUT_MS,
+    consumer_config,
+)
 from messaging.names import group_names, topic_names
 from producer.jobs import publish_job
 from producer.lag import ChunkLagProbe
@@ -65,6 +70,7 @@ def upload_consumer_config(settings: Settings) -> dict[str, Any]:
         max_poll_interval_ms=30 * 60 * 1000,
         session_timeout_ms=SESSION_TIMEOUT_MS,
         heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
+        fetch_wait_max_ms=FOLLOWER_FETCH_WAIT_MS,
         instance_id=settings.instance_id,
     )
 

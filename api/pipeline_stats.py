@@ -11,7 +11,7 @@ from confluent_kafka import Consumer
 from pydantic import ValidationError
 
 from api.metrics import ApiMetrics
-from messaging.clients import consumer_config
+from messaging.clients import FOLLOWER_FETCH_WAIT_MS, consumer_config
 from messaging.names import group_names, instance_id, topic_names
 from producer.lag import ChunkLagProbe
 from schemas.records import ChunkResult
@@ -23,7 +23,10 @@ log = logging.getLogger(__name__)
 def stats_consumer_config(settings: Settings, instance: str) -> dict[str, Any]:
     """Follows new chunk results only, in a group of its own: every API process sees all."""
     return consumer_config(
-        settings.kafka_bootstrap, group_names(settings).api_stats(instance), offsets_reset="latest"
+        settings.kafka_bootstrap,
+        group_names(settings).api_stats(instance),
+        offsets_reset="latest",
+        fetch_wait_max_ms=FOLLOWER_FETCH_WAIT_MS,
     )
 
 

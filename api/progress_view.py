@@ -19,7 +19,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import ValidationError
 
-from messaging.clients import consumer_config
+from messaging.clients import FOLLOWER_FETCH_WAIT_MS, consumer_config
 from messaging.names import group_names, instance_id, topic_names
 from schemas.records import UploadStatus, is_step_back
 from schemas.settings import Settings
@@ -40,6 +40,7 @@ def view_consumer_config(
         auto_offset_store=False,
         partition_eof=True,
         session_timeout_ms=10_000,
+        fetch_wait_max_ms=FOLLOWER_FETCH_WAIT_MS,
         overrides=overrides,
     )
 

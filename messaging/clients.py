@@ -18,6 +18,11 @@ OffsetsReset = Literal["earliest", "latest"]
 # busy but live member in its group. The broker accepts 6 s and up (group.min.session...).
 SESSION_TIMEOUT_MS = 10_000
 HEARTBEAT_INTERVAL_MS = 1_000
+# How long the broker holds an empty fetch of a long-lived follower (the producer's upload
+# consumer, the API's status view and chunk stats) before answering "nothing": a record that
+# arrives is answered at once, so this only sets how often an idle follower asks again.
+# librdkafka's 500 ms made each ask twice a second; faust's consumers wait 1500 ms.
+FOLLOWER_FETCH_WAIT_MS = 1_500
 
 
 def producer_config(bootstrap: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -54,6 +59,7 @@ def consumer_config(
     session_timeout_ms: int | None = None,
     heartbeat_interval_ms: int | None = None,
     max_poll_interval_ms: int | None = None,
+    fetch_wait_max_ms: int | None = None,
     instance_id: str | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -74,6 +80,7 @@ def consumer_config(
         "session.timeout.ms": session_timeout_ms,
         "heartbeat.interval.ms": heartbeat_interval_ms,
         "max.poll.interval.ms": max_poll_interval_ms,
+        "fetch.wait.max.ms": fetch_wait_max_ms,
         "group.instance.id": instance_id or None,
     }
     config.update({key: value for key, value in optional.items() if value is not None})

@@ -19,7 +19,7 @@ import logging
 import time
 from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 
 from messaging.clients import consumer_config
 from messaging.names import group_names, topic_names
@@ -68,12 +68,16 @@ class ChunkLagProbe:
         if self._consumer is None:
             self._consumer = Consumer(probe_consumer_config(self.settings))
         meta = self._consumer.list_topics(topic, timeout=REQUEST_TIMEOUT_S).topics[topic]
-        return {
-            p: self._consumer.get_watermark_offsets(
-                TopicPartition(topic, p), timeout=REQUEST_TIMEOUT_S
-            )[1]
-            for p in meta.partitions
-        }
+        # one ListOffsets request for every partition ("latest" is timestamp -1), where a
+        # get_watermark_offsets per partition made one each: 8 per probe of a chunk topic
+        latest = self._consumer.offsets_for_times(
+            [TopicPartition(topic, p, OFFSET_END) for p in meta.partitions],
+            timeout=REQUEST_TIMEOUT_S,
+        )
+        for tp in latest:
+            if tp.error is not None:
+                raise KafkaException(tp.error)
+        return {tp.partition: tp.offset for tp in latest}
 
     def _reader(self, group: str) -> Consumer:
         reader = self._readers.get(group)

@@ -19,12 +19,18 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from pydantic import ValidationError
 
-from messaging.clients import HEARTBEAT_INTERVAL_MS, SESSION_TIMEOUT_MS, consumer_config
+from messaging.clients import (
+    FOLLOWER_FETCH_WAIT_MS,
+    HEARTBEAT_INTERVAL_MS,
+    SESSION_TIMEOUT_MS,
+    consumer_config,
+)
 from messaging.names import group_names, topic_names
 from producer.jobs import publish_job
 from producer.lag import ChunkLagProbe
 from producer.offsets import DoneOffsets
 from producer.publisher import Publisher
+from producer.warm_imports import PRODUCER_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord
 from schemas.settings import TIERS, Settings, Tier
@@ -64,6 +70,7 @@ def upload_consumer_config(settings: Settings) -> dict[str, Any]:
         max_poll_interval_ms=30 * 60 * 1000,
         session_timeout_ms=SESSION_TIMEOUT_MS,
         heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
+        fetch_wait_max_ms=FOLLOWER_FETCH_WAIT_MS,
         instance_id=settings.instance_id,
     )
 
@@ -126,6 +133,7 @@ class ProducerService:
 
     def run(self, stop: threading.Event | None = None, idle_exit_s: float | None = None) -> None:
         stop = stop or threading.Event()
+        warm_imports(PRODUCER_MODULES)  # not inside the first upload (its latency, its CPU)
         consumer = self._consumer()
         lag = ChunkLagProbe(self.settings)
         idle_since = time.monotonic()

@@ -56,6 +56,7 @@ def test_the_producer_service_upload_consumer(acme: Settings) -> None:
         "max.poll.interval.ms": 30 * 60 * 1000,
         "session.timeout.ms": 10_000,
         "heartbeat.interval.ms": 1_000,
+        "fetch.wait.max.ms": 1_500,
     }
 
 
@@ -78,6 +79,7 @@ def test_the_api_stats_consumer(acme: Settings) -> None:
         "group.id": "acme-api-stats-0a1b2c3d",
         "auto.offset.reset": "latest",
         "enable.auto.commit": False,
+        "fetch.wait.max.ms": 1_500,
     }
 
 
@@ -90,6 +92,7 @@ def test_the_progress_view_consumer(acme: Settings) -> None:
         "enable.partition.eof": True,
         "auto.offset.reset": "earliest",
         "session.timeout.ms": 10_000,
+        "fetch.wait.max.ms": 1_500,
     }
     assert view_consumer_config(acme, "0a1b2c3d") == expected
     config = dict(ProgressView(acme)._config)

@@ -4,7 +4,9 @@ No Docker needed: ``mvn`` resolves ``org.apache.kafka:kafka_2.13`` once into a c
 outside the work tree, the storage is formatted once, and the broker runs as a child
 process with a pid file and a log file under ``<home>/kafka``. Its pom.xml and
 log4j2.properties ship inside this package (``kafka/``) and are written out beside the jars
-and the data, so an installed ``bulkflow`` needs no git checkout.
+and the data, so an installed ``bulkflow`` needs no git checkout. What goes into
+server.properties and onto the JVM's command line (and why) is in
+``ops.devservers.broker_config``; this module fetches the jars and runs the process.
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
+from ops.devservers.broker_config import jvm_flags, packaged_config, server_properties
 from ops.devservers.localhost import (
     find_java,
     free_port,
-    heap_mb,
     is_alive,
     port_accepts,
     port_is_free,
@@ -39,23 +40,6 @@ MVN_TIMEOUT_S = 900
 START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 30
 Echo = Callable[[str], None]
-
-
-def thread_counts(cpus: int | None) -> dict[str, str]:
-    """Kafka's request and background thread pools sized for this machine. Its defaults
-    (8 I/O, 3 network, 10 background threads) are for a dedicated server; on a 2-core machine
-    shared with the whole pipeline their wake-ups and hand-offs cost CPU the work needs."""
-    cores = max(1, cpus or 1)
-    return {
-        "num.io.threads": str(max(2, cores)),
-        "num.network.threads": str(max(1, min(3, cores // 2))),
-        "background.threads": str(max(2, min(10, cores))),
-    }
-
-
-def packaged_config(name: str) -> str:
-    """A file of the broker's configuration shipped as package data (``kafka/<name>``)."""
-    return resources.files("ops.devservers").joinpath("kafka", name).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -172,39 +156,8 @@ class LocalBroker:
         )
 
     def _write_config(self) -> None:
-        s = self.settings
-        props = {
-            "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@127.0.0.1:{s.controller_port}",
-            "listeners": f"PLAINTEXT://127.0.0.1:{s.broker_port},"
-            f"CONTROLLER://127.0.0.1:{s.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{s.broker_port}",
-            "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "log.dirs": str(self.data_dir),
-            "num.partitions": "1",
-            # topics are declared in schemas/topics.py; a typo must not create one silently
-            "auto.create.topics.enable": "false",
-            "offsets.topic.replication.factor": "1",
-            "offsets.topic.num.partitions": "10",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
-            "group.initial.rebalance.delay.ms": "0",
-            "log.cleaner.backoff.ms": "1000",
-            # a new segment's two index files are mmapped sparse files of this size, and the
-            # first write to each faulted in up to read_ahead_kb of zeros (8 MB on the bench
-            # VM): a fifth of the request threads' CPU on fresh topics. A segment whose index
-            # is full rolls: at 1 MiB that is after 341 MiB of records at least (12-byte time
-            # index entries, one per 4 KiB), where segments roll at 1 GiB anyway
-            "log.index.size.max.bytes": str(1024 * 1024),
-            "message.max.bytes": str(4 * 1024 * 1024),
-            **thread_counts(os.cpu_count()),
-        }
-        self.config_file.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        config = server_properties(self.settings, self.data_dir, os.cpu_count())
+        self.config_file.write_text(config)
         self.log4j_file.write_text(packaged_config("log4j2.properties"), encoding="utf-8")
 
     def _format_storage(self, java: str, classpath: str) -> None:
@@ -268,23 +221,11 @@ class LocalBroker:
         classpath = f"{libs}/*"
         self._format_storage(java, classpath)
         started = time.monotonic()
-        heap = self.settings.broker_heap
         with open(self.stdout_file, "ab") as out:
             proc = subprocess.Popen(
                 [
                     java,
-                    f"-Xmx{heap}",
-                    f"-Xms{min(128, heap_mb(heap))}m",
-                    # G1's concurrent marking, set off by the ~1 MiB chunk records (humongous
-                    # objects for its 1 MiB regions), took half the broker's CPU in the quick
-                    # bench; the serial collector's short young pauses cost next to none
-                    "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1",
-                    # compile (C1) after a few calls, not hundreds: a fresh broker spent a
-                    # third of its first busy seconds interpreting and compiling the produce
-                    # and fetch paths; now that happens at start (+0.6 CPU s, same start time)
-                    "-XX:CompileThresholdScaling=0.02",
-                    "-Djava.awt.headless=true",
+                    *jvm_flags(self.settings.broker_heap),
                     f"-Dlog4j2.configurationFile={self.log4j_file}",
                     f"-Dbulkflow.broker.log={self.log_file}",
                     "-cp",

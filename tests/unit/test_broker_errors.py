@@ -8,13 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ops.devservers.broker import (
-    LocalBroker,
-    find_java,
-    free_port,
-    packaged_config,
-    thread_counts,
-)
+from ops.devservers.broker import LocalBroker, find_java, free_port
+from ops.devservers.broker_config import packaged_config, thread_counts
 from ops.errors import BrokerError
 from schemas.settings import load_settings
 

@@ -43,7 +43,7 @@ from schemas.result_schema import result_arrow_schema
 # Uncompressed IPC buffers: arrow-js cannot read compressed ones, and Kafka's own batch
 # compression (producer compression.type) shrinks the record for every client alike.
 ARROW_COMPRESSION: str | None = None
-# results topics allow 2 x chunk_max_bytes + 64 KiB per record (schemas/topics.py)
+# results topics allow 2 x chunk_max_bytes + 64 KiB per record (messaging/names.py)
 RESULT_MAX_BYTES = 2_000_000
 _CONTROL = r"[\x00-\x1f]"
 

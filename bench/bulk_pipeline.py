@@ -43,6 +43,37 @@ class Context:
         return f"{self.server_base}/{name}"
 
 
+def pipeline_supervisor(
+    database_url: str, prefix: str, home: Path, bootstrap: str, workers: int, producers: int
+) -> tuple[Any, Any, int]:
+    """The settings, the processes of ``bulkflow serve`` (not started yet) and the API's port
+    of one bench run: the bench tenant, the orders dataset and its topics."""
+    from messaging.topics import create_topics
+    from ops.devservers.broker import free_port
+    from ops.serve import build_supervisor
+    from schemas.settings import load_settings, packaged_datasets_dir
+
+    settings = load_settings(
+        database_url=database_url,
+        topic_prefix=prefix,
+        home=home,
+        kafka_bootstrap=bootstrap,
+        api_keys=f"{TENANT}:{API_KEY}",
+        datasets_dir=packaged_datasets_dir(),
+    )
+    create_topics(settings, ["orders"])
+    port = free_port()
+    supervisor = build_supervisor(
+        settings,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        producers=producers,
+        log_dir=home / "logs",
+    )
+    return settings, supervisor, port
+
+
 def run_bulkflow(
     ctx: Context,
     big: list[FileSpec],
@@ -57,33 +88,13 @@ def run_bulkflow(
 ) -> dict[str, Any]:
     import httpx
 
-    from messaging.topics import create_topics
     from ops.client import ApiClient
-    from ops.devservers.broker import free_port
     from ops.devservers.sample_data import write_orders_csv
-    from ops.serve import build_supervisor
-    from schemas.settings import load_settings, packaged_datasets_dir
 
     prefix = f"bb{uuid.uuid4().hex[:8]}w{workers}"
-    url = ctx.new_database(prefix)
-    home = ctx.tmp / prefix
-    settings = load_settings(
-        database_url=url,
-        topic_prefix=prefix,
-        home=home,
-        kafka_bootstrap=ctx.bootstrap,
-        api_keys=f"{TENANT}:{API_KEY}",
-        datasets_dir=packaged_datasets_dir(),
-    )
-    create_topics(settings, ["orders"])
-    port = free_port()
-    supervisor = build_supervisor(
-        settings,
-        host="127.0.0.1",
-        port=port,
-        workers=workers,
-        producers=producers,
-        log_dir=home / "logs",
+    url, home = ctx.new_database(prefix), ctx.tmp / prefix
+    settings, supervisor, port = pipeline_supervisor(
+        url, prefix, home, ctx.bootstrap, workers, producers
     )
     base_url = f"http://127.0.0.1:{port}"
     sampler = ProcSampler()

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bulk_output import log
+from bench.bulk_pipeline import pipeline_supervisor
 from bench.bulk_sampler import child_pids, postgres_pids, tree, wait_until_idle
 from bench.bulk_uploads import API_KEY
 from bench.bulk_workload import ensure_files, plan
@@ -105,13 +106,11 @@ def delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from messaging.topics import create_topics
     from ops.client import ApiClient
     from ops.devservers.broker import LocalBroker, free_port
     from ops.devservers.postgres import create_database, start_postgres
     from ops.devservers.sample_data import write_orders_csv
-    from ops.serve import build_supervisor
-    from schemas.settings import load_settings, packaged_datasets_dir
+    from schemas.settings import load_settings
 
     _big, small = plan(1, 10, "xlsx", 7)
     ensure_files(small, echo=log)
@@ -129,23 +128,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         broker_pid = broker.status().pid
         base = pg.url.rsplit("/", 1)[0]
         create_database(f"{base}/postgres", "idle")
-        settings = load_settings(
-            database_url=f"{base}/idle",
-            topic_prefix="idle",
-            home=tmp / "home",
-            kafka_bootstrap=broker.bootstrap,
-            api_keys=f"{TENANT}:{API_KEY}",
-            datasets_dir=packaged_datasets_dir(),
-        )
-        create_topics(settings, ["orders"])
-        port = free_port()
-        supervisor = build_supervisor(
-            settings,
-            host="127.0.0.1",
-            port=port,
-            workers=args.workers,
-            producers=1,
-            log_dir=tmp / "home" / "logs",
+        _settings, supervisor, port = pipeline_supervisor(
+            f"{base}/idle", "idle", tmp / "home", broker.bootstrap, args.workers, 1
         )
         groups: dict[str, Any] = {n: child_pids(c) for n, c in supervisor.children.items()}
         groups["kafka-broker"] = lambda: tree(broker_pid)

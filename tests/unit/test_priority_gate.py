@@ -109,15 +109,20 @@ def _chunk(folder: Path, job_id: str, rows: int) -> Chunk:
     return headers.to_kafka(), payload
 
 
+def _sqlite_handler(folder: Path) -> tuple[ChunkHandler, PriorityGate]:
+    """A ready SQLite chunk handler and its write gate."""
+    handler = ChunkHandler(
+        f"sqlite:///{folder / 'rows.db'}", DatasetRegistry(packaged_datasets_dir())
+    )
+    handler.prepare()
+    assert handler.write_gate is not None
+    return handler, handler.write_gate
+
+
 def test_a_sqlite_worker_saves_a_waiting_high_tier_chunk_before_a_low_tier_one(
     tmp_path: Path,
 ) -> None:
-    handler = ChunkHandler(
-        f"sqlite:///{tmp_path / 'rows.db'}", DatasetRegistry(packaged_datasets_dir())
-    )
-    handler.prepare()
-    gate = handler.write_gate
-    assert gate is not None
+    handler, gate = _sqlite_handler(tmp_path)
     low, high = _chunk(tmp_path, "big-job", 3_000), _chunk(tmp_path, "small-job", 200)
     saved: list[tuple[str, int]] = []
 
@@ -152,12 +157,7 @@ def test_a_postgresql_worker_has_no_write_gate() -> None:
 def test_a_sqlite_chunk_makes_its_rows_ready_before_it_queues_for_the_gate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handler = ChunkHandler(
-        f"sqlite:///{tmp_path / 'rows.db'}", DatasetRegistry(packaged_datasets_dir())
-    )
-    handler.prepare()
-    gate = handler.write_gate
-    assert gate is not None
+    handler, gate = _sqlite_handler(tmp_path)
     prepared: list[int] = []
     original = chunk_handler.prepare_chunk
 

@@ -298,7 +298,11 @@ def test_idempotency_key_gives_the_same_job(api_settings: Settings, tmp_path: Pa
             assert answer.status_code == 422, answer.text
             assert "already used for a different upload" in answer.json()["detail"]
         assert client.get("/v1/uploads", headers=A).json()["total"] == 2
-        assert not list(api_settings.spool_path.glob("*b.csv"))  # the refused file is gone
+        # the refused files are gone: one spooled file per accepted upload, none of them b.csv
+        # (spooled files are named by job id, so a name pattern cannot tell them apart)
+        spooled = list(api_settings.spool_path.glob("*.csv"))
+        assert len(spooled) == 3
+        assert other_file.read_bytes() not in {p.read_bytes() for p in spooled}
         # a replayed answer shows the job's current state
         status = UploadStatus.model_validate(
             client.get(f"/v1/uploads/{first.json()['job_id']}", headers=A).json()

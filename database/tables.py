@@ -121,7 +121,12 @@ def dataset_table(dataset: Dataset) -> Table:
             # Part of CREATE TABLE (not a later CREATE INDEX) so a table seen by a concurrent
             # ensure_schema always has its upsert target. Scoped by tenant: one tenant's
             # re-upload must never overwrite another tenant's rows.
-            parts.append(sa.UniqueConstraint(*key_columns(dataset), name=f"uq_{name}_key"))
+            # The key's own columns lead and the tenant comes last: the same uniqueness and
+            # the same ON CONFLICT target (PostgreSQL matches an index by its set of columns),
+            # but an insert's comparisons are settled by the key, not by a text tenant that is
+            # the same on every row of a chunk (PostgreSQL: _bt_compare and its text compares
+            # were 17% of a backend's CPU in the 500-user bench with the tenant first).
+            parts.append(sa.UniqueConstraint(*dataset.key, "tenant", name=f"uq_{name}_key"))
         else:
             # The upsert target of an unkeyed dataset. A keyed one goes without: the ledger
             # already writes each chunk once, and this wide index cost PostgreSQL ~5 us a

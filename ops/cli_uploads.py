@@ -5,7 +5,8 @@ Thin: each parses its options and calls ops/client.py; a failure is one line wit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -26,6 +27,19 @@ def _client(url: str | None, key: str | None) -> ApiClient:
     if key is None:
         key = next(iter(settings.api_key_map()), "")
     return ApiClient(url or default_api_url(settings), key)
+
+
+@contextmanager
+def _session(url: str | None, key: str | None, fail: Fail) -> Iterator[ApiClient]:
+    """An API client for one command: a bulkflow error ends the command as one line (the
+    caller's ``fail``), and the client is closed whatever happens."""
+    client = _client(url, key)
+    try:
+        yield client
+    except BulkflowError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        client.close()
 
 
 def register(app: typer.Typer, console: Console, fail: Fail) -> None:
@@ -49,8 +63,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         """
         from ops.progress_ui import follow_jobs, outcome_lines, summary_table
 
-        client = _client(url, key)
-        try:
+        with _session(url, key, fail) as client:
             accepted = client.upload(file, dataset, sheet=sheet)
             job_id = accepted["job_id"]
             console.print(f"job {job_id} queued on the {accepted['tier']} tier")
@@ -65,10 +78,6 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
                 raise typer.Exit(EXIT_FAILED)
             if final.state == "completed_with_errors":
                 raise typer.Exit(EXIT_WITH_ERRORS)
-        except BulkflowError as exc:
-            raise fail(str(exc)) from exc
-        finally:
-            client.close()
 
     @app.command("status")
     def status(
@@ -77,13 +86,8 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY", help=KEY_HELP),
     ) -> None:
         """Print a job's status (JSON)."""
-        client = _client(url, key)
-        try:
+        with _session(url, key, fail) as client:
             print(client.status(job).model_dump_json(indent=2))
-        except BulkflowError as exc:
-            raise fail(str(exc)) from exc
-        finally:
-            client.close()
 
     @app.command("errors")
     def errors(
@@ -97,20 +101,16 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         """Write a job's row errors as CSV: row, column, value, message."""
         import sys
 
-        client = _client(url, key)
-        try:
-            if output is None:
-                for block in client.errors_csv(job):
-                    sys.stdout.buffer.write(block)
-                sys.stdout.flush()
-                return
-            with output.open("wb") as f:
-                for block in client.errors_csv(job):
-                    f.write(block)
+        with _session(url, key, fail) as client:
+            try:
+                if output is None:
+                    for block in client.errors_csv(job):
+                        sys.stdout.buffer.write(block)
+                    sys.stdout.flush()
+                    return
+                with output.open("wb") as f:
+                    for block in client.errors_csv(job):
+                        f.write(block)
+            except OSError as exc:
+                raise fail(f"cannot write {output}: {exc.strerror}") from exc
             console.print(f"row errors of job {job} written to {output}")
-        except BulkflowError as exc:
-            raise fail(str(exc)) from exc
-        except OSError as exc:
-            raise fail(f"cannot write {output}: {exc.strerror}") from exc
-        finally:
-            client.close()

@@ -97,5 +97,6 @@ def test_a_new_table_upserts_per_tenant(engine: Engine) -> None:
     save(engine, "job-1", "1.00")
     save(engine, "job-2", "12.34")
     save(engine, "job-3", "5.00", tenant="globex")
+    assert count_rows(engine, ORDERS, "job-1") == 0
     assert count_rows(engine, ORDERS, "job-2") == count_rows(engine, ORDERS, "job-3") == ROWS
     assert amounts(engine) == {("acme", Decimal("12.34")), ("globex", Decimal("5.00"))}

@@ -106,20 +106,28 @@ def test_zip_bomb_by_ratio(book: Path, dataset: Dataset) -> None:
         open_xlsx_reader(book, dataset, 10)
 
 
-def test_directory_understating_a_member_is_caught(book: Path, dataset: Dataset) -> None:
-    # claim the sheet inflates to 100 bytes, with the CRC of its first 100 bytes: zipfile
-    # stops there, satisfied; the Rust reader under calamine inflates to the end
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def understate_sheet(book: Path, size: int = 100) -> bytes:
+    """Forge the zip directory: the sheet claims to inflate to ``size`` bytes, with the CRC of
+    its first ``size`` bytes, so zipfile stops there satisfied. Returns those bytes."""
     with zipfile.ZipFile(book) as archive:
-        info = archive.getinfo("xl/worksheets/sheet1.xml")
-        head = archive.read(info)[:100]
+        info = archive.getinfo(SHEET)
+        head = archive.read(info)[:size]
     data = bytearray(book.read_bytes())
     entry = data.index(info.filename.encode(), data.index(b"PK\x01\x02")) - 46
-    assert data[entry : entry + 4] == b"PK\x01\x02" and info.file_size > 100
+    assert data[entry : entry + 4] == b"PK\x01\x02" and info.file_size > size
     data[entry + 16 : entry + 20] = struct.pack("<I", zlib.crc32(head))
-    data[entry + 24 : entry + 28] = struct.pack("<I", 100)
+    data[entry + 24 : entry + 28] = struct.pack("<I", size)
     book.write_bytes(bytes(data))
+    return head
+
+
+def test_directory_understating_a_member_is_caught(book: Path, dataset: Dataset) -> None:
+    head = understate_sheet(book)
     with zipfile.ZipFile(book) as archive:
-        assert archive.read(info.filename) == head  # zipfile alone is fooled
+        assert archive.read(SHEET) == head  # zipfile alone is fooled
     with pytest.raises(ParseError, match=r"sheet1\.xml is larger than declared"):
         open_xlsx_reader(book, dataset, 10, limits=FAST)  # the guard inflates it for fastexcel
     # the Rust path inflates the sheet once, itself, capped: the header search reads the
@@ -152,16 +160,9 @@ def test_library_failures_become_parse_errors(book: Path, dataset: Dataset) -> N
 
 
 def test_the_streaming_path_reads_no_further_than_declared(book: Path, dataset: Dataset) -> None:
-    # the Rust reader (calamine) would inflate past the declared 100 bytes: the guard proves
-    # every member's size before either path opens the workbook
-    with zipfile.ZipFile(book) as archive:
-        info = archive.getinfo("xl/worksheets/sheet1.xml")
-        head = archive.read(info)[:100]
-    data = bytearray(book.read_bytes())
-    entry = data.index(info.filename.encode(), data.index(b"PK\x01\x02")) - 46
-    data[entry + 16 : entry + 20] = struct.pack("<I", zlib.crc32(head))
-    data[entry + 24 : entry + 28] = struct.pack("<I", 100)
-    book.write_bytes(bytes(data))
+    # the header search reads the 100 declared bytes and finds the sheet cut short; the
+    # extension, reading the sheet itself, stops at the declared size
+    understate_sheet(book)
     with pytest.raises(ParseError, match="cannot be read: unclosed token"):
         list(open_xlsx_reader(book, dataset, 10, limits=STREAM).batches())
     # and the extension itself stops the sheet at its declared size, or at the caller's limit

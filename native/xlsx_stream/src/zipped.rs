@@ -31,13 +31,17 @@ pub struct Capped<'a> {
 
 impl Read for Capped<'_> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(out)?;
+        // the zip crate stops a member at its declared size too, in its own words
+        let n = self.inner.read(out).map_err(|e| {
+            if e.to_string().contains("declared uncompressed size") {
+                self.over_declared()
+            } else {
+                e
+            }
+        })?;
         self.seen += n as u64;
         if self.seen > self.declared {
-            return Err(std::io::Error::other(format!(
-                "{} inflates to more than the {} bytes its zip directory declares",
-                self.name, self.declared
-            )));
+            return Err(self.over_declared());
         }
         if self.seen > self.limit {
             return Err(std::io::Error::other(format!(
@@ -46,6 +50,15 @@ impl Read for Capped<'_> {
             )));
         }
         Ok(n)
+    }
+}
+
+impl Capped<'_> {
+    fn over_declared(&self) -> std::io::Error {
+        std::io::Error::other(format!(
+            "{} inflates to more than the {} bytes its zip directory declares",
+            self.name, self.declared
+        ))
     }
 }
 

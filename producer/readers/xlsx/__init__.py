@@ -99,6 +99,8 @@ def open_xlsx_reader(
     rust_only = limits.xlsx_fast_path_max_xml_bytes <= 0
     sheets = inspect_xlsx(path, limits, reader_caps_inflation=rust_only)
     try:
+        if rust_only:
+            return _rust_reader(path, sheets, dataset, chunk_rows, sheet, limits)
         chosen, header = _find_table(path, sheets, dataset, sheet)
         if chosen.xml_bytes <= limits.xlsx_fast_path_max_xml_bytes:
             from producer.readers.xlsx.fast import FastPathUnsuitable, FastXlsxReader
@@ -107,13 +109,27 @@ def open_xlsx_reader(
                 return FastXlsxReader(path, chosen.name, header, dataset, chunk_rows, limits)
             except FastPathUnsuitable:
                 pass  # slower, never wrong
-        from producer.readers.xlsx.rust_reader import RustXlsxReader
-
-        return RustXlsxReader(path, chosen, header.number, dataset, chunk_rows, limits)
+        return _rust_reader(path, [chosen], dataset, chunk_rows, chosen.name, limits)
     except ParseError:
         raise
     except Exception as exc:  # the libraries raise anything from KeyError to Rust panics
         raise explain_library_error(exc) from exc
+
+
+def _rust_reader(
+    path: Path | str,
+    sheets: list[SheetPart],
+    dataset: Dataset,
+    chunk_rows: int,
+    sheet: str | None,
+    limits: ReaderLimits,
+) -> ChunkReader:
+    from producer.readers.xlsx.rust_head import open_table
+    from producer.readers.xlsx.rust_reader import MIN_READ_ROWS, RustXlsxReader
+
+    read_rows = max(chunk_rows, MIN_READ_ROWS)
+    opened, head = open_table(path, sheets, dataset, sheet, read_rows, limits)
+    return RustXlsxReader(opened, head, dataset, chunk_rows, limits)
 
 
 def estimate_xlsx_rows(path: Path | str, sheet: str | None = None) -> int:

@@ -15,17 +15,16 @@ typed (the batch's cells are all of a kind its type takes) gets no text at all.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from producer.errors import ParseError, ParseErrorKind
+from producer.errors import ParseError
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch
 from producer.readers.xlsx.guard import explain_library_error
-from producer.readers.xlsx.parts import SheetPart
+from producer.readers.xlsx.rust_head import SheetHead
 from producer.readers.xlsx.struct_cells import column_text, has_content, typed_cells
 from producer.readers.xlsx.text import check_cell_sizes
 from producer.readers.xlsx_rust import FIELDS, RustXlsxSheet, SheetRows
@@ -45,36 +44,26 @@ def _column(rows: pa.RecordBatch, index: int) -> pa.StructArray:
     return empty if empty is not None else pa.array([], FIELDS)
 
 
-def _header_texts(rows: pa.RecordBatch, at: int) -> list[str | None]:
-    """The header row's cells as cell text, by sheet column."""
-    row = rows.slice(at, 1)
-    header = [column_text(row.column(i))[0].as_py() for i in range(row.num_columns)]
-    while header and header[-1] is None:
-        header.pop()
-    return header
-
-
 class RustXlsxReader:
     """One sheet from its header row on, read by the Rust extension a batch at a time."""
 
     def __init__(
         self,
-        path: Path | str,
-        sheet: SheetPart,
-        header_number: int,
+        sheet: RustXlsxSheet,
+        head: SheetHead,
         dataset: Dataset,
         chunk_rows: int,
         limits: ReaderLimits,
     ) -> None:
+        """``sheet`` is open and ``head`` holds the header row the search found in it."""
         self.chunk_rows = chunk_rows
         self.limits = limits
         self._dataset = dataset
-        self._header_number = header_number
-        read_rows = max(chunk_rows, MIN_READ_ROWS)
-        self._sheet = RustXlsxSheet(path, sheet.name, read_rows, limits, guarded=sheet)
+        self._sheet = sheet
         try:
-            self._batches = self._sheet.batches()
-            self.header, self._pending = self._read_header(sheet.name)
+            self._batches = head.rest
+            self.header = list(head.header)
+            self._pending: SheetRows | None = head.after_header()
             self.mapping: HeaderMapping = map_headers(self.header, dataset, limits)
         except BaseException:
             self.close()
@@ -88,23 +77,6 @@ class RustXlsxReader:
             for field in (pa.field(str(i), FIELDS), pa.field(f"{i}.text", pa.string()))
         ]
         self._raw_schema = pa.schema([*cell_fields, pa.field(ROW_COLUMN, pa.int64())])
-
-    def _read_header(self, sheet: str) -> tuple[list[str | None], SheetRows | None]:
-        """The header row (the header search found its number); rows above it are titles
-        and notes, left out. Also the rest of the batch that held it."""
-        wanted = self._header_number - 1  # 0-based, as the extension counts rows
-        for batch in self._batches:
-            end = batch.first_row + batch.rows.num_rows
-            if end <= wanted:
-                continue
-            if batch.first_row > wanted:
-                break  # the header row holds no value after all
-            at = wanted - batch.first_row
-            rest = SheetRows(wanted + 1, batch.rows.slice(at + 1))
-            return _header_texts(batch.rows, at), rest
-        raise ParseError(
-            f"the sheet {sheet!r} is empty: it has no header row", kind=ParseErrorKind.EMPTY
-        )
 
     def _sheet_rows(self) -> Iterator[SheetRows]:
         if self._pending is not None:

@@ -117,7 +117,7 @@ async def accept_upload(
                 await remove(form.path)
                 return await replay(state, bound, request_fingerprint)
         try:
-            await run_in_threadpool(publish, state, record)
+            await run_in_threadpool(publish, state, record, form.sha256)
         except BaseException:
             if idempotency_key is not None:
                 with anyio.CancelScope(shield=True):
@@ -181,8 +181,9 @@ def make_record(
         raise parse_error_answer(exc) from exc
 
 
-def publish(state: AppState, record: UploadRecord) -> None:
-    """The queued status first (durable, and in the view at once), then the upload record."""
+def publish(state: AppState, record: UploadRecord, sha256: str) -> None:
+    """The queued status first (durable, and in the view at once), then the upload record.
+    ``sha256``: the file's, taken as it streamed in."""
     publisher = state.publisher()
     status = queued_status(record)
     progress = topic_names(state.settings).progress
@@ -193,7 +194,7 @@ def publish(state: AppState, record: UploadRecord) -> None:
     publisher.wait(delivery)
     state.view.put(status)
     try:
-        submit_upload(publisher, state.settings, record)
+        submit_upload(publisher, state.settings, record, sha256)
     except PublishError as exc:
         failed = status.model_copy(
             update={

@@ -25,8 +25,11 @@ HEARTBEAT_INTERVAL_MS = 1_000
 FOLLOWER_FETCH_WAIT_MS = 1_500
 
 
-def producer_config(bootstrap: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Idempotent, compressed, bounded in flight; ``overrides`` win (benches, tests)."""
+def producer_config(
+    bootstrap: str, overrides: Mapping[str, Any] | None = None, compression: str = "none"
+) -> dict[str, Any]:
+    """Idempotent, bounded in flight, compressed by ``compression`` (settings'
+    publish_compression); ``overrides`` win (benches, tests)."""
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap,
         "enable.idempotence": True,
@@ -35,7 +38,7 @@ def producer_config(bootstrap: str, overrides: Mapping[str, Any] | None = None) 
         # on every co-partitioned topic, whoever wrote them
         "partitioner": "murmur2_random",
         "acks": "all",
-        "compression.type": "lz4",
+        "compression.type": compression,
         "linger.ms": 5,
         # bound what waits in memory: produce() blocks (we poll) instead of growing
         "queue.buffering.max.kbytes": 64 * 1024,

@@ -60,12 +60,15 @@ def spool_copy(settings: Settings, source: Path, job_id: str) -> Path:
     return target
 
 
-def submit_upload(publisher: Publisher, settings: Settings, upload: UploadRecord) -> UploadRecord:
+def submit_upload(
+    publisher: Publisher, settings: Settings, upload: UploadRecord, sha256: str | None = None
+) -> UploadRecord:
     """Send the spooled file to ``uploads-blobs``, then publish the upload record that points
     at it; both are durable when this returns, so a producer on any machine can fetch the
     file, now or after a crash. A copy of the record beside the spooled file lets operators
-    replay the job later. Returns the record as published."""
-    blob = publish_upload_blob(publisher, settings, upload.job_id, Path(upload.spool_path))
+    replay the job later. Returns the record as published. ``sha256``: the file's, if known."""
+    spooled = Path(upload.spool_path)
+    blob = publish_upload_blob(publisher, settings, upload.job_id, spooled, sha256)
     upload = upload.model_copy(update={"blob": blob})
     write_private_text(Spool.upload_record_path(upload.spool_path), upload.model_dump_json())
     topic = topic_names(settings).uploads(upload.tier)

@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     # none by default: lz4 halves the broker's bytes but costs the workers about a fifth of
     # their throughput (docs/decisions.md, faust); lz4 suits brokers short of room.
     stream_compression: Literal["none", "lz4", "zstd", "gzip"] = "none"
+    # Kafka-level compression of what the API, the producers and operator tools send (upload
+    # blobs, chunks, job events). none by default: an XLSX blob is a zip and a chunk is lz4
+    # Arrow already, and lz4 over them cost about 1 ms of CPU per 430 KB record in the sender
+    # and more in the broker, which decompresses to validate (docs/decisions.md). lz4 suits
+    # CSV uploads over a thin network.
+    publish_compression: Literal["none", "lz4", "zstd", "gzip"] = "none"
 
     @field_validator("home", "cache_dir", "spool_dir", "datasets_dir")
     @classmethod

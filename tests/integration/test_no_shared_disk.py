@@ -3,6 +3,7 @@ folder, and the uploaded file reaches the producer through Kafka alone."""
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from pathlib import Path
 
@@ -98,8 +99,10 @@ def parse_elsewhere(settings: Settings, upload: UploadRecord, spool: Path) -> tu
 def test_a_file_gone_from_kafka_or_damaged_fails_its_job_with_the_reason(
     kafka_settings: Settings, tmp_path: Path
 ) -> None:
-    upload_record = submitted(kafka_settings, write_orders_csv(tmp_path / "o.csv", 2_500))
+    source = write_orders_csv(tmp_path / "o.csv", 2_500)
+    upload_record = submitted(kafka_settings, source)
     assert upload_record.blob is not None and upload_record.blob.parts >= 1
+    assert upload_record.blob.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
 
     assert parse_elsewhere(kafka_settings, upload_record, tmp_path / "a") == (True, "")
 

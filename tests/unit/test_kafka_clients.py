@@ -31,7 +31,7 @@ def test_the_publisher_config(acme: Settings) -> None:
         "enable.idempotence": True,
         "partitioner": "murmur2_random",
         "acks": "all",
-        "compression.type": "lz4",
+        "compression.type": "none",
         "linger.ms": 5,
         "queue.buffering.max.kbytes": 64 * 1024,
         "queue.buffering.max.messages": 20_000,
@@ -39,6 +39,11 @@ def test_the_publisher_config(acme: Settings) -> None:
         "delivery.timeout.ms": 120_000,
         "socket.keepalive.enable": True,
     }
+
+
+def test_the_publisher_compresses_as_the_settings_say() -> None:
+    settings = load_settings(kafka_bootstrap=BOOTSTRAP, publish_compression="lz4")
+    assert Publisher(settings)._config["compression.type"] == "lz4"
 
 
 def test_publisher_overrides_win(acme: Settings) -> None:

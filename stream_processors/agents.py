@@ -30,6 +30,7 @@ from stream_processors.errors import PermanentChunkError
 from stream_processors.faust_common import build_faust_app
 from stream_processors.progress import JobProgress, fold_batch
 from stream_processors.progress_publisher import ProgressPublisher
+from stream_processors.result_sender import ResultSender
 
 log = logging.getLogger(__name__)
 AGGREGATE_BATCH = 500
@@ -61,12 +62,7 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
     executor = ThreadPoolExecutor(max_workers=sum(settings.concurrency(t) for t in tiers))
     chunk_results = _raw_topic(app, names.chunk_results)
     dlq = _raw_topic(app, names.dlq)
-    result_topics: dict[str, faust.TopicT] = {}
-
-    def results_topic(dataset: str) -> faust.TopicT:
-        if dataset not in result_topics:
-            result_topics[dataset] = _raw_topic(app, names.results(dataset))
-        return result_topics[dataset]
+    sender = ResultSender(settings)
 
     async def process(event: faust.EventT, tier: Tier) -> None:
         message = event.message
@@ -87,9 +83,9 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
         if output.dead_letter_reason is not None:
             await _dead_letter(dlq, message, output.dead_letter_reason, "process")
         elif output.results and output.dataset:
-            results = results_topic(output.dataset)
-            for record in output.results:
-                await results.send(key=record.key, value=record.value, headers=record.headers)
+            # durable when this returns: the chunk's result (and its offset) comes after
+            topic = names.results(output.dataset)
+            await loop.run_in_executor(executor, sender.send, topic, output.results)
         delivered = await chunk_results.send(
             key=output.job_id.encode(), value=output.result.model_dump_json().encode()
         )
@@ -109,6 +105,7 @@ def create_worker_app(settings: Settings, tiers: tuple[Tier, ...] = TIERS) -> fa
     def _close(app: faust.App, **_kw: Any) -> None:  # pragma: no cover - shutdown path
         handler.close()
         executor.shutdown(wait=False, cancel_futures=True)
+        sender.close()
 
     return app
 

@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from producer.errors import ParseError, ParseErrorKind, PublishError
+from messaging.publisher import PublishError
+from producer.errors import ParseError, ParseErrorKind
 from schemas.errors import BulkflowError
 
 log = logging.getLogger(__name__)

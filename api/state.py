@@ -12,7 +12,7 @@ from api.pipeline_stats import PipelineStats
 from api.progress_view import ProgressView
 from database.engine import make_engine
 from database.migrations import ensure_schema
-from producer.publisher import Publisher
+from messaging.publisher import Publisher
 from producer.warm_imports import API_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings

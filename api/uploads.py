@@ -23,8 +23,8 @@ from api.multipart import SpooledForm, spool_multipart
 from api.state import AppState
 from database.idempotency import Binding
 from messaging.names import topic_names
-from producer.errors import ParseError, PublishError
-from producer.publisher import Delivery
+from messaging.publisher import Delivery, PublishError
+from producer.errors import ParseError
 from producer.submit import make_upload_record, new_job_id, submit_upload
 from schemas.errors import DatasetError
 from schemas.records import JobState, UploadRecord, UploadStatus, utcnow

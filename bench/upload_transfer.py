@@ -60,7 +60,7 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 def kafka_round(settings: Any, source: Path, target: Path) -> tuple[float, float]:
-    from producer.publisher import Publisher
+    from messaging.publisher import Publisher
     from producer.upload_blobs import fetch_upload_blob, holds_blob, publish_upload_blob
 
     job_id = uuid.uuid4().hex

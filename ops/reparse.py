@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from messaging.publisher import Publisher
 from ops.errors import OpsError
 from producer.jobs import JobOutcome, publish_job
-from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.errors import DatasetError
 from schemas.records import UploadRecord

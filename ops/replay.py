@@ -24,6 +24,7 @@ from database.engine import make_engine
 from database.migrations import ensure_schema
 from database.tables import ledger
 from messaging.names import TopicNames, group_names, instance_id, topic_names
+from messaging.publisher import Publisher
 from ops.errors import OpsError
 from ops.replay_plan import (
     ChunkRef,
@@ -37,7 +38,6 @@ from ops.replay_plan import (
     retention_advice,
 )
 from ops.topic_scan import earliest_offsets, headers_of, retention_ms, scan_topic
-from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import H_REPLAY_ID, ChunkHeaders, JobReplayedEvent, UploadStatus
 from schemas.replay_events import ReplayEvent

@@ -40,7 +40,3 @@ class ParseError(ProducerError):
     def __reduce__(self) -> tuple[Any, ...]:
         # the default rebuilds from args alone, which lacks the keyword-only kind
         return partial(type(self), kind=self.kind), self.args
-
-
-class PublishError(ProducerError):
-    """Kafka refused or lost a record after retries."""

@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass
 
 from messaging.names import topic_names
+from messaging.publisher import Publisher, PublishError
 from producer.blob_assembly import UploadBlobError
 from producer.chunking import build_chunk_records
-from producer.errors import ParseError, PublishError
-from producer.publisher import Publisher
+from producer.errors import ParseError
 from producer.readers import open_reader
 from producer.readers.base import ReaderLimits
 from producer.size_policy import choose_chunk_rows

@@ -26,10 +26,10 @@ from messaging.clients import (
     consumer_config,
 )
 from messaging.names import group_names, topic_names
+from messaging.publisher import Publisher
 from producer.jobs import publish_job
 from producer.lag import ChunkLagProbe
 from producer.offsets import DoneOffsets
-from producer.publisher import Publisher
 from producer.warm_imports import PRODUCER_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 from messaging.names import topic_names
-from producer.publisher import Delivery, Publisher
+from messaging.publisher import Delivery, Publisher
 from producer.readers import estimate_rows
 from producer.readers.sniff import sniff_format
 from producer.upload_blobs import publish_upload_blob
@@ -67,8 +67,7 @@ def submit_upload(
     at it; both are durable when this returns, so a producer on any machine can fetch the
     file, now or after a crash. A copy of the record beside the spooled file lets operators
     replay the job later. Returns the record as published. ``sha256``: the file's, if known."""
-    spooled = Path(upload.spool_path)
-    blob = publish_upload_blob(publisher, settings, upload.job_id, spooled, sha256)
+    blob = publish_upload_blob(publisher, settings, upload.job_id, Path(upload.spool_path), sha256)
     upload = upload.model_copy(update={"blob": blob})
     write_private_text(Spool.upload_record_path(upload.spool_path), upload.model_dump_json())
     topic = topic_names(settings).uploads(upload.tier)

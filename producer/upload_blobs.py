@@ -21,9 +21,8 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 
 from messaging.clients import consumer_config
 from messaging.names import UPLOAD_BLOB_PART_BYTES, group_names, topic_names
+from messaging.publisher import Delivery, Publisher, PublishError
 from producer.blob_assembly import BlobAssembler
-from producer.errors import PublishError
-from producer.publisher import Delivery, Publisher
 from schemas.private_files import open_private, write_private_text
 from schemas.records import H_BLOB_PART, UploadBlob, UploadRecord
 from schemas.settings import Settings

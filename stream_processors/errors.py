@@ -22,10 +22,6 @@ class PermanentChunkError(ProcessorError):
     """The database refuses this chunk's data and always will: dead-letter it."""
 
 
-class ResultsNotSent(ProcessorError):
-    """Kafka did not take a chunk's results records: the chunk is not done (its offset stays)."""
-
-
 # SQLSTATEs worth a retry: connection exceptions (08), insufficient resources such as too many
 # connections (53), system I/O errors (58), serialization failure, deadlock, unknown completion,
 # lock/statement timeouts and operator intervention (admin shutdown, crash recovery).

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from messaging.publisher import Publisher
 from ops.procs import Supervisor, settings_env
-from producer.publisher import Publisher
 from producer.submit import make_upload_record, new_job_id, spool_copy, submit_upload
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings

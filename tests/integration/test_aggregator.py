@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from messaging.names import topic_names
-from producer.publisher import Publisher
+from messaging.publisher import Publisher
 from schemas.records import ChunkResult, JobEvent, utcnow
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline

@@ -118,7 +118,7 @@ def test_our_producer_and_faust_put_a_key_on_the_same_partition(
 
     from aiokafka import AIOKafkaProducer
 
-    from producer.publisher import Publisher
+    from messaging.publisher import Publisher
 
     names = topic_names(kafka_settings)
     keys = [f"job-{i:03d}-{i * 7919}".encode() for i in range(40)]

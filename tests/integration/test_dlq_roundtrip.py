@@ -16,10 +16,10 @@ import pytest
 from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
 from messaging.names import topic_names
+from messaging.publisher import Publisher
 from ops.devservers.sample_data import write_orders_csv
 from ops.dlq import list_dead_letters
 from producer.jobs import publish_job
-from producer.publisher import Publisher
 from producer.submit import new_job_id, spool_copy
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadStatus

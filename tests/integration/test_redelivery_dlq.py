@@ -11,11 +11,11 @@ import pytest
 from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
 from messaging.names import topic_names
+from messaging.publisher import Publisher
 from ops.devservers.sample_data import write_orders_csv
 from ops.dlq import discard, list_dead_letters, redrive
 from ops.procs import Supervisor
 from ops.reparse import reparse_job
-from producer.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import ChunkHeaders, JobEvent, utcnow
 from schemas.settings import Settings

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from producer.errors import PublishError
+from messaging.publisher import Publisher, PublishError
 from producer.offsets import DoneOffsets
-from producer.publisher import Publisher
 from schemas.settings import load_settings
 
 

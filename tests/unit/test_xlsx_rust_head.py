@@ -17,23 +17,15 @@ from producer.readers.xlsx.rust_head import head_rows, open_table
 from producer.readers.xlsx.rust_reader import RustXlsxReader
 from producer.readers.xlsx_rust import RustXlsxSheet
 from schemas.arrow_codec import ROW_COLUMN
-from schemas.dataset import Dataset, parse_dataset
+from schemas.dataset import Dataset, DatasetRegistry
+from schemas.settings import packaged_datasets_dir
 
 STREAM = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
 
 
 @pytest.fixture()
 def dataset() -> Dataset:
-    return parse_dataset(
-        {
-            "name": "orders",
-            "columns": [
-                {"name": "order_id", "type": "integer", "required": True},
-                {"name": "customer_email", "type": "email", "aliases": ["Customer E-mail"]},
-                {"name": "ordered_at", "type": "datetime"},
-            ],
-        }
-    )
+    return DatasetRegistry(packaged_datasets_dir()).get("orders")
 
 
 def write_book(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
@@ -97,7 +89,8 @@ def test_no_sheet_with_a_header_names_every_sheet(tmp_path: Path, dataset: Datas
     assert refused.value.kind is ParseErrorKind.MISSING_COLUMNS
     assert str(refused.value).startswith(
         "no sheet has a header row (in its first 50 rows) that maps the required columns "
-        "order_id; the workbook's sheets are: 'Read me', 'Notes'. Name the sheet to read with"
+        "order_id, customer_email, ordered_at; the workbook's sheets are: 'Read me', 'Notes'. "
+        "Name the sheet to read with"
     )
 
 

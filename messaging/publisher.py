@@ -24,11 +24,15 @@ from typing import Any
 from confluent_kafka import KafkaError, Message, Producer
 
 from messaging.clients import producer_config
-from producer.errors import PublishError
+from schemas.errors import BulkflowError
 from schemas.settings import Settings
 
 FLUSH_TIMEOUT_S = 60.0
 WAIT_POLL_S = 0.01
+
+
+class PublishError(BulkflowError):
+    """Kafka refused or lost a record after retries."""
 
 
 class Delivery:
@@ -72,8 +76,12 @@ class Publisher:
 
     @property
     def client(self) -> Producer:
+        """Built on first use; threads share a publisher (the API's requests, a worker's
+        handlers), so only one of them builds it."""
         if self._producer is None:
-            self._producer = Producer(self._config)
+            with self._lock:
+                if self._producer is None:
+                    self._producer = Producer(self._config)
         return self._producer
 
     def _on_delivery(

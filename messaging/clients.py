@@ -1,14 +1,18 @@
 """The confluent-kafka client configs: one builder each for the Producer, the Consumer and
 the AdminClient. Every place that builds such a client takes its config from here, so a
-setting that must hold everywhere (the partitioner, idempotence) is written once.
+setting that must hold everywhere (the partitioner, idempotence, the security properties of
+``messaging.security``) is written once.
 
-Pure: the builders return dicts; the caller builds the client.
+The builders return dicts; the caller builds the client.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Literal
+
+from messaging.security import librdkafka_security
+from schemas.settings import Settings
 
 OffsetsReset = Literal["earliest", "latest"]
 
@@ -25,13 +29,18 @@ HEARTBEAT_INTERVAL_MS = 1_000
 FOLLOWER_FETCH_WAIT_MS = 1_500
 
 
+def connection_config(settings: Settings) -> dict[str, Any]:
+    """What every client shares: where Kafka is and how to log in to it."""
+    return {"bootstrap.servers": settings.kafka_bootstrap, **librdkafka_security(settings)}
+
+
 def producer_config(
-    bootstrap: str, overrides: Mapping[str, Any] | None = None, compression: str = "none"
+    settings: Settings, overrides: Mapping[str, Any] | None = None, compression: str = "none"
 ) -> dict[str, Any]:
     """Idempotent, bounded in flight, compressed by ``compression`` (settings'
     publish_compression); ``overrides`` win (benches, tests)."""
     config: dict[str, Any] = {
-        "bootstrap.servers": bootstrap,
+        **connection_config(settings),
         "enable.idempotence": True,
         # the Java client's (and aiokafka's) partitioner: faust writes chunk-results and
         # progress with it, and a job's records must land on the same partition number
@@ -52,7 +61,7 @@ def producer_config(
 
 
 def consumer_config(
-    bootstrap: str,
+    settings: Settings,
     group: str,
     *,
     offsets_reset: OffsetsReset | None = None,
@@ -72,7 +81,7 @@ def consumer_config(
     id, it takes its partitions back without waiting for its old session to expire.
     A parameter left at None (or an empty ``instance_id``) leaves librdkafka's default."""
     config: dict[str, Any] = {
-        "bootstrap.servers": bootstrap,
+        **connection_config(settings),
         "group.id": group,
         "enable.auto.commit": auto_commit,
     }
@@ -91,9 +100,9 @@ def consumer_config(
     return config
 
 
-def admin_config(bootstrap: str, *, socket_timeout_ms: int | None = None) -> dict[str, Any]:
+def admin_config(settings: Settings, *, socket_timeout_ms: int | None = None) -> dict[str, Any]:
     """An AdminClient; ``socket_timeout_ms`` bounds one request (librdkafka's default is 60 s)."""
-    config: dict[str, Any] = {"bootstrap.servers": bootstrap}
+    config = connection_config(settings)
     if socket_timeout_ms is not None:
         config["socket.timeout.ms"] = socket_timeout_ms
     return config

@@ -29,7 +29,7 @@ class TopicReport:
 
 
 def admin_client(settings: Settings) -> AdminClient:
-    return AdminClient(admin_config(settings.kafka_bootstrap, socket_timeout_ms=10_000))
+    return AdminClient(admin_config(settings, socket_timeout_ms=10_000))
 
 
 def create_topics(

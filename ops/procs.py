@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from schemas.settings import Settings
 
 STOP_TIMEOUT_S = 20.0
@@ -30,7 +32,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump().items():
         if value is None:
             continue
-        env[f"BULKFLOW_{name.upper()}"] = str(value)
+        # a child needs the real secret (SecretStr prints as stars); it is never logged
+        plain = value.get_secret_value() if isinstance(value, SecretStr) else value
+        env[f"BULKFLOW_{name.upper()}"] = str(plain)
     env["BULKFLOW_DATABASE_URL"] = settings.db_url
     env["PYTHONUNBUFFERED"] = "1"
     return env

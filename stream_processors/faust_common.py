@@ -8,6 +8,7 @@ import faust
 
 from messaging.clients import HEARTBEAT_INTERVAL_MS, SESSION_TIMEOUT_MS
 from messaging.faust_patches import apply_faust_patches
+from messaging.security import faust_credentials
 from schemas.settings import Settings
 
 
@@ -23,6 +24,8 @@ def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
     datadir.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {
         "broker": faust_broker_url(settings),
+        # the same protocol, login and TLS as the confluent-kafka clients (messaging/security.py)
+        "broker_credentials": faust_credentials(settings),
         "store": "memory://",
         "processing_guarantee": "at_least_once",
         "topic_partitions": settings.topic_partitions,

@@ -12,7 +12,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from ops.errors import BrokerError
+from schemas.settings import Settings
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -36,6 +39,23 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def open_client_settings(settings: Settings, bootstrap: str) -> Settings:
+    """``settings`` as a client of the open local broker at ``bootstrap``: no login, no TLS
+    (whatever Kafka security the environment sets for another cluster)."""
+    return settings.model_copy(
+        update={
+            "kafka_bootstrap": bootstrap,
+            "kafka_security_protocol": "PLAINTEXT",
+            "kafka_sasl_username": "",
+            "kafka_sasl_password": SecretStr(""),
+            "kafka_sasl_password_file": None,
+            "kafka_ssl_ca_file": None,
+            "kafka_ssl_cert_file": None,
+            "kafka_ssl_key_file": None,
+        }
+    )
 
 
 def find_java() -> str:
@@ -70,13 +90,14 @@ def is_alive(pid: int) -> bool:
 
 
 def wait_for_broker(
-    bootstrap: str, timeout_s: float, alive: Callable[[], bool] = lambda: True
+    settings: Settings, timeout_s: float, alive: Callable[[], bool] = lambda: True
 ) -> None:
-    """Wait until an AdminClient sees the broker (metadata answers), or fail."""
+    """Wait until an AdminClient of ``settings`` sees the broker (metadata answers), or fail."""
     from confluent_kafka.admin import AdminClient
 
     from messaging.clients import admin_config
 
+    bootstrap = settings.kafka_bootstrap
     deadline = time.monotonic() + timeout_s
     host, _, port = bootstrap.split(",")[0].rpartition(":")
     # wait for the port first: librdkafka logs every refused connection
@@ -86,7 +107,7 @@ def wait_for_broker(
         if port_accepts(int(port), host or "127.0.0.1"):
             break
         time.sleep(0.2)
-    admin = AdminClient(admin_config(bootstrap, socket_timeout_ms=2000))
+    admin = AdminClient(admin_config(settings, socket_timeout_ms=2000))
     last = ""
     while time.monotonic() < deadline:
         if not alive():

@@ -15,7 +15,7 @@ from schemas.settings import Settings
 
 
 def read_topic(
-    bootstrap: str,
+    settings: Settings,
     topic: str,
     *,
     until: Callable[[list[Message]], bool],
@@ -23,7 +23,7 @@ def read_topic(
 ) -> list[Message]:
     """Read ``topic`` from the beginning until ``until(messages)`` holds or time is up."""
     group = f"test-read-{uuid.uuid4().hex[:8]}"
-    consumer = Consumer(consumer_config(bootstrap, group, offsets_reset="earliest"))
+    consumer = Consumer(consumer_config(settings, group, offsets_reset="earliest"))
     consumer.subscribe([topic])
     got: list[Message] = []
     deadline = time.monotonic() + timeout_s
@@ -51,9 +51,7 @@ def final_statuses(
         return all(j in latest and latest[j].is_final for j in job_ids)
 
     seen: list[Message] = []
-    read_topic(
-        settings.kafka_bootstrap, topic_names(settings).progress, until=done, timeout_s=timeout_s
-    )
+    read_topic(settings, topic_names(settings).progress, until=done, timeout_s=timeout_s)
     missing = {
         j: (latest[j].state if j in latest else "no status")
         for j in job_ids
@@ -66,7 +64,7 @@ def final_statuses(
 def chunk_results_of(settings: Settings, job_id: str, count: int) -> list[ChunkResult]:
     """The job's first ``count`` records on ``chunk-results`` (a redelivered chunk counts again)."""
     messages = read_topic(
-        settings.kafka_bootstrap,
+        settings,
         topic_names(settings).chunk_results,
         until=lambda ms: sum(m.key() == job_id.encode() for m in ms) >= count,
         timeout_s=90,

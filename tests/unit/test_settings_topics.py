@@ -86,7 +86,7 @@ def test_bad_api_keys_are_refused_with_a_clear_message(bad: str) -> None:
 
 
 def test_bad_number_is_refused() -> None:
-    with pytest.raises(ConfigError, match="chunk_partitions"):
+    with pytest.raises(ConfigError, match=r"^bad setting: BULKFLOW_CHUNK_PARTITIONS: "):
         load_settings(chunk_partitions=0)
 
 

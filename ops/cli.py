@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from schemas.errors import BulkflowError
+from schemas.errors import CONFIG_EXIT_CODE, BulkflowError, ConfigError
 from schemas.settings import TIERS, Tier, get_settings
 
 app = typer.Typer(
@@ -85,11 +85,13 @@ def broker_reset() -> None:
 @topics_app.command("create")
 def topics_create() -> None:
     """Create the missing topics; report the ones that exist."""
+    from messaging.preflight import check_kafka
     from messaging.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
     settings = get_settings()
     try:
+        check_kafka(settings, "operator")
         report = create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
     except BulkflowError as exc:
         raise fail(str(exc)) from exc
@@ -97,7 +99,7 @@ def topics_create() -> None:
         console.print(f"created  {name}")
     for name in report.existing:
         console.print(f"exists   {name}")
-    for line in report.mismatched:
+    for line in report.mismatched + report.under_replicated:
         console.print(f"[yellow]warning:[/] {line}")
     console.print(f"{len(report.created)} created, {len(report.existing)} already there")
 
@@ -159,19 +161,27 @@ def worker(
     loglevel: str = typer.Option("info"),
 ) -> None:
     """Run one chunk worker process (faust); more processes share the work."""
+    from messaging.preflight import check_kafka_soon
+
+    settings, tiers = get_settings(), _tiers(tier)
+    checked = check_kafka_soon(settings, "worker")  # while faust is imported
     from ops.arrow_memory import use_pooling_allocator
     from stream_processors.app import run
 
     use_pooling_allocator()
-    run(get_settings(), "worker", _tiers(tier), loglevel)
+    run(settings, "worker", tiers, loglevel, kafka_checked=checked)
 
 
 @app.command("aggregator")
 def aggregator(loglevel: str = typer.Option("info")) -> None:
     """Run the progress aggregator (faust): jobs + chunk results -> progress, events."""
+    from messaging.preflight import check_kafka_soon
+
+    settings = get_settings()
+    checked = check_kafka_soon(settings, "aggregator")  # while faust is imported
     from stream_processors.app import run
 
-    run(get_settings(), "aggregator", loglevel=loglevel)
+    run(settings, "aggregator", loglevel=loglevel, kafka_checked=checked)
 
 
 @app.command("producer")
@@ -181,15 +191,18 @@ def producer(loglevel: str = typer.Option("INFO")) -> None:
     import signal
     import threading
 
+    from messaging.preflight import check_kafka
     from ops.arrow_memory import use_pooling_allocator
     from producer.service import ProducerService
 
     use_pooling_allocator()
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    settings = get_settings()
+    check_kafka(settings, "producer")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    ProducerService(get_settings()).run(stop)
+    ProducerService(settings).run(stop)
 
 
 @app.command("produce")
@@ -200,8 +213,8 @@ def produce(
     sheet: str | None = typer.Option(None),
 ) -> None:
     """Publish one file directly (no API, no upload queue): for operators and tests."""
+    from messaging.preflight import check_kafka
     from messaging.publisher import Publisher
-    from producer.errors import ParseError
     from producer.jobs import publish_job
     from producer.submit import make_upload_record, new_job_id, spool_copy
     from schemas.dataset import DatasetRegistry
@@ -209,6 +222,7 @@ def produce(
     settings = get_settings()
     job_id = new_job_id()
     try:
+        check_kafka(settings, "operator")
         spooled = spool_copy(settings, file, job_id)
         upload = make_upload_record(
             settings,
@@ -219,7 +233,7 @@ def produce(
             filename=file.name,
             sheet=sheet,
         )
-    except ParseError as exc:
+    except BulkflowError as exc:
         raise fail(str(exc)) from exc
     with Publisher(settings) as publisher:
         outcome = publish_job(upload, settings, publisher, DatasetRegistry(settings.datasets_dir))
@@ -241,9 +255,11 @@ def api(
     """Run the HTTP API (uvicorn)."""
     import uvicorn
 
+    from messaging.preflight import check_kafka
     from ops.client import record_api_url
 
     settings = get_settings()
+    check_kafka(settings, "api")
     host, port = host or settings.api_host, port or settings.api_port
     record_api_url(settings, host, port)
     uvicorn.run(
@@ -302,7 +318,7 @@ def main() -> None:
         app()
     except BulkflowError as exc:  # a known failure is one line, never a traceback
         console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        raise SystemExit(1) from None
+        raise SystemExit(CONFIG_EXIT_CODE if isinstance(exc, ConfigError) else 1) from None
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import typer
 from rich.console import Console
 
+from messaging.preflight import check_kafka
 from schemas.errors import BulkflowError
 from schemas.settings import get_settings
 
@@ -56,6 +57,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
             raise typer.BadParameter(str(exc)) from exc
         settings = get_settings()
         try:
+            check_kafka(settings, "operator")
             report = plan_replay(settings, selection, to)
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
@@ -96,6 +98,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         from ops.reparse import reparse_job
 
         try:
+            check_kafka(get_settings(), "operator")
             outcome = reparse_job(get_settings(), job, tenant)
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
@@ -131,6 +134,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         from ops.dlq import redrive
 
         try:
+            check_kafka(get_settings(), "operator")
             report = redrive(get_settings(), job_ids=job, reason=reason)
         except BulkflowError as exc:
             raise fail(str(exc)) from exc

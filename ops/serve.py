@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ops.procs import Supervisor
+from schemas.errors import ConfigError
 from schemas.settings import Settings
 
 
@@ -41,9 +42,11 @@ def run_serve(
     producers: int,
     echo: Callable[[str], None],
 ) -> None:
+    from messaging.preflight import check_kafka
     from messaging.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
+    check_kafka(settings)  # each child checks its role's rights when it starts
     create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
     supervisor = build_supervisor(
         settings, host=host, port=port, workers=workers, producers=producers
@@ -60,6 +63,9 @@ def run_serve(
         while not stop.is_set():
             for event in supervisor.poll():
                 echo(event)
+            if supervisor.failed:  # restarting would fail again: stop everything
+                name, line = next(iter(supervisor.failed.items()))
+                raise ConfigError(f"{name} stopped: {line} (log {supervisor.log_dir})")
             stop.wait(0.5)
     finally:
         echo("stopping ...")

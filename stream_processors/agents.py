@@ -17,7 +17,7 @@ from typing import Any, cast
 import faust
 
 from messaging.faust_patches import as_current_event
-from messaging.names import group_names, topic_names
+from messaging.names import PROGRESS_TABLE, group_names, topic_names
 from messaging.publisher import Delivery, Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import (
@@ -168,7 +168,7 @@ def create_aggregator_app(settings: Settings) -> faust.App:
     progress_topic = _raw_topic(app, names.progress)
     events_topic = _raw_topic(app, names.events)
     table = app.Table(
-        "job-progress",
+        PROGRESS_TABLE,
         default=None,
         partitions=settings.topic_partitions,
         key_type=str,

@@ -54,6 +54,11 @@ def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
         "broker_session_timeout": SESSION_TIMEOUT_MS / 1000,
         "broker_heartbeat_interval": HEARTBEAT_INTERVAL_MS / 1000,
         "consumer_group_instance_id": settings.instance_id or None,
+        # every topic, faust's own changelog included, is declared in messaging/names.py
+        # and made by `bulkflow topics create` with the replication settings: faust creates
+        # none (and needs no right to), and its leader-election topic is not used
+        "topic_allow_declare": False,
+        "topic_disable_leader": True,
     }
     options.update(extra)
     return faust.App(app_id, **options)

@@ -108,9 +108,14 @@ def test_topic_declarations() -> None:
         "acme.events",
         "acme.dlq",
         "acme.results.orders",
+        "acme-progress-job-progress-changelog",
     }
     assert specs[names.chunks("low")].partitions == 12
     assert specs[names.progress].config["cleanup.policy"] == "compact"
+    # faust's changelog of the aggregator's table, co-partitioned with what it folds
+    changelog = specs[names.progress_changelog]
+    assert changelog.config["cleanup.policy"] == "compact"
+    assert changelog.partitions == specs[names.jobs].partitions
     # the aggregator joins jobs and chunk-results by key: they must be co-partitioned
     assert specs[names.jobs].partitions == specs[names.chunk_results].partitions
     assert "cleanup.policy" not in specs[names.jobs].config

@@ -1,0 +1,127 @@
+"""Least privilege per process role: the Kafka ACLs each bulkflow role needs, built from
+``messaging.names`` so that no topic or group name is written twice.
+
+A role is what one kind of process does with Kafka: ``api``, ``producer``, ``worker``,
+``aggregator``, ``operator`` (topics, replay, DLQ, re-parse) and ``reader`` (a downstream
+system: the result topics, ``events`` and ``progress``, never the uploaded files).
+READ and WRITE imply DESCRIBE in Kafka; DESCRIBE alone is listed where a role only asks
+for offsets (the lag probe). Idempotent producers need no cluster right: WRITE on a topic
+implies it (Kafka 3.0 and later).
+
+Pure: ``role_grants`` returns plain ``Grant`` records; ``messaging.acl_admin`` turns them
+into the admin API's bindings and applies or checks them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from messaging.names import GroupNames, TopicNames
+from schemas.settings import TIERS
+
+ROLES = ("api", "producer", "worker", "aggregator", "operator", "reader")
+Resource = Literal["topic", "group"]
+Pattern = Literal["literal", "prefixed"]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """ALLOW ``operations`` on a topic or group, by exact name or by name prefix."""
+
+    resource: Resource
+    pattern: Pattern
+    name: str
+    operations: tuple[str, ...]
+
+    def describe(self) -> str:
+        star = "*" if self.pattern == "prefixed" else ""
+        return f"{'/'.join(self.operations)} {self.resource} {self.name}{star}"
+
+
+def role_user(role: str) -> str:
+    """The Kafka user (SCRAM) or certificate common name (mTLS) of a role."""
+    return f"bulkflow-{role}"
+
+
+def _topics(ops: tuple[str, ...], *names: str) -> list[Grant]:
+    return [Grant("topic", "literal", n, ops) for n in names]
+
+
+def _groups(ops: tuple[str, ...], *names: str) -> list[Grant]:
+    return [Grant("group", "literal", n, ops) for n in names]
+
+
+def _group_prefix(ops: tuple[str, ...], prefix: str) -> Grant:
+    return Grant("group", "prefixed", prefix, ops)
+
+
+READ, WRITE, DESCRIBE = ("READ",), ("WRITE",), ("DESCRIBE",)
+
+
+def role_grants(prefix: str, role: str) -> list[Grant]:
+    """The ACLs of ``role`` in the deployment of ``prefix`` (settings.topic_prefix)."""
+    t, g = TopicNames(prefix), GroupNames(prefix)
+    uploads = [t.uploads(tier) for tier in TIERS]
+    chunks = [t.chunks(tier) for tier in TIERS]
+    results = Grant("topic", "prefixed", t.results(""), WRITE)
+    # the lag probe: chunk topics' end offsets and the worker groups' commits
+    lag = [
+        *_topics(DESCRIBE, *chunks),
+        *_groups(READ, g.lag_probe),
+        _group_prefix(DESCRIBE, g.workers_prefix),
+    ]
+    grants: dict[str, list[Grant]] = {
+        "api": [
+            *_topics(WRITE, t.upload_blobs, *uploads),
+            *_topics(("READ", "WRITE"), t.progress),
+            *_topics(READ, t.chunk_results),
+            _group_prefix(READ, g.progress_view("")),
+            _group_prefix(READ, g.api_stats("")),
+            *lag,
+        ],
+        "producer": [
+            *_topics(READ, t.upload_blobs, *uploads),
+            *_topics(WRITE, t.jobs, *chunks),
+            *_groups(READ, g.producer, g.blob_fetch),
+            *lag,
+        ],
+        "worker": [
+            *_topics(READ, *chunks),
+            *_topics(WRITE, t.chunk_results, t.dlq),
+            results,
+            # a dataset added to the folder: its worker makes its results topic at start
+            Grant("topic", "prefixed", t.results(""), ("CREATE",)),
+            _group_prefix(READ, g.workers_prefix),
+        ],
+        "aggregator": [
+            *_topics(READ, t.jobs, t.chunk_results),
+            *_topics(WRITE, t.progress, t.events),
+            *_topics(("READ", "WRITE"), t.progress_changelog),
+            *_groups(READ, g.aggregator),
+        ],
+        "operator": [
+            # `bulkflow topics create`: every topic of the deployment, faust's changelog too
+            Grant("topic", "prefixed", f"{prefix}.", ("CREATE", "DESCRIBE_CONFIGS")),
+            *_topics(("CREATE", "DESCRIBE_CONFIGS"), t.progress_changelog),
+            # replay (chunks -> database, results, chunk-results, events), DLQ redrive
+            # (dlq -> chunks), re-parse (the uploaded file -> chunks, jobs)
+            *_topics(("READ", "WRITE"), *chunks),
+            *_topics(READ, t.dlq, t.progress, t.upload_blobs),
+            *_topics(WRITE, t.chunk_results, t.events, t.jobs),
+            results,
+            _group_prefix(READ, g.replay_scan("")),
+            _group_prefix(READ, g.dlq_read("")),
+            _group_prefix(READ, g.job_lookup("")),
+            *_groups(READ, g.blob_fetch),
+            *lag,
+        ],
+        "reader": [
+            Grant("topic", "prefixed", t.results(""), READ),
+            *_topics(READ, t.events, t.progress),
+            _group_prefix(READ, g.reader("")),
+        ],
+    }
+    if role not in grants:
+        raise ValueError(f"roles are {', '.join(ROLES)}; got {role!r}")
+    return grants[role]

@@ -57,6 +57,7 @@ def _group_prefix(ops: tuple[str, ...], prefix: str) -> Grant:
 
 
 READ, WRITE, DESCRIBE = ("READ",), ("WRITE",), ("DESCRIBE",)
+CREATE_TOPICS = ("CREATE", "DESCRIBE", "DESCRIBE_CONFIGS")
 
 
 def role_grants(prefix: str, role: str) -> list[Grant]:
@@ -102,8 +103,9 @@ def role_grants(prefix: str, role: str) -> list[Grant]:
         ],
         "operator": [
             # `bulkflow topics create`: every topic of the deployment, faust's changelog too
-            Grant("topic", "prefixed", f"{prefix}.", ("CREATE", "DESCRIBE_CONFIGS")),
-            *_topics(("CREATE", "DESCRIBE_CONFIGS"), t.progress_changelog),
+            # (DESCRIBE: it sees which exist, and their replicas)
+            Grant("topic", "prefixed", f"{prefix}.", CREATE_TOPICS),
+            *_topics(CREATE_TOPICS, t.progress_changelog),
             # replay (chunks -> database, results, chunk-results, events), DLQ redrive
             # (dlq -> chunks), re-parse (the uploaded file -> chunks, jobs)
             *_topics(("READ", "WRITE"), *chunks),

@@ -210,10 +210,14 @@ def explain(
 
 def explain_rights(settings: Settings, role: str, missing: list[str]) -> str:
     shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+    who = (
+        "BULKFLOW_KAFKA_SASL_USERNAME"
+        if settings.kafka_uses_sasl
+        else "BULKFLOW_KAFKA_SSL_CERT_FILE (its common name is the user)"
+    )
     return (
         f"Kafka denies {identity(settings)} what the {role} role needs: {shown}; an admin "
-        f"grants it with `bulkflow kafka acls --role {role} --apply`, or check "
-        "BULKFLOW_KAFKA_SASL_USERNAME"
+        f"grants it with `bulkflow kafka acls --role {role} --apply`, or check {who}"
     )
 
 

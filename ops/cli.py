@@ -15,7 +15,9 @@ app = typer.Typer(
     add_completion=False,
     help="bulkflow: bulk spreadsheet uploads through Kafka, with live progress.",
 )
-broker_app = typer.Typer(no_args_is_help=True, help="The local Kafka broker (no Docker).")
+broker_app = typer.Typer(
+    no_args_is_help=True, help="The local Kafka broker or cluster (no Docker)."
+)
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics: create the declared ones.")
 app.add_typer(broker_app, name="broker")
 app.add_typer(topics_app, name="topics")
@@ -31,17 +33,6 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-@broker_app.command("start")
-def broker_start() -> None:
-    """Fetch the jars (once), format storage (once) and start the broker."""
-    from ops.devservers.broker import LocalBroker
-
-    try:
-        LocalBroker(get_settings()).start(echo=console.print)
-    except BulkflowError as exc:
-        raise fail(str(exc)) from exc
-
-
 @broker_app.command("fetch")
 def broker_fetch() -> None:
     """Fetch the broker jars into the cache (mvn, once)."""
@@ -52,34 +43,6 @@ def broker_fetch() -> None:
     except BulkflowError as exc:
         raise fail(str(exc)) from exc
     console.print(f"broker jars ready in {libs}")
-
-
-@broker_app.command("stop")
-def broker_stop() -> None:
-    """Stop the broker: SIGTERM, then SIGKILL after a timeout."""
-    from ops.devservers.broker import LocalBroker
-
-    LocalBroker(get_settings()).stop(echo=console.print)
-
-
-@broker_app.command("status")
-def broker_status() -> None:
-    """Say whether the broker runs, and where."""
-    from ops.devservers.broker import LocalBroker
-
-    status = LocalBroker(get_settings()).status()
-    console.print(status.describe())
-    if not status.running:
-        raise typer.Exit(3)
-
-
-@broker_app.command("reset")
-def broker_reset() -> None:
-    """Stop the broker and wipe its data (all topics are lost)."""
-    from ops.devservers.broker import LocalBroker
-
-    LocalBroker(get_settings()).reset()
-    console.print("broker stopped and its data wiped")
 
 
 @topics_app.command("create")
@@ -304,10 +267,11 @@ def demo() -> None:
 
 
 def _register_commands() -> None:
-    from ops import cli_replay, cli_uploads
+    from ops import cli_kafka, cli_replay, cli_uploads
 
     cli_uploads.register(app, console, fail)
     cli_replay.register(app, console, fail)
+    cli_kafka.register(app, broker_app, console, fail)
 
 
 _register_commands()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from messaging.preflight import check_kafka
 from messaging.topics import create_topics
 from ops.client import ApiClient
 from ops.devservers.broker import LocalBroker, free_port
@@ -46,14 +47,18 @@ def make_samples(folder: Path) -> list[Path]:
 
 
 def run_demo(base: Settings, console: Console) -> int:
+    """On the local broker (started if need be), or on the Kafka the settings name (a
+    cluster's: the identity needs to create topics, as its admin can)."""
     started = time.monotonic()
     broker = LocalBroker(base)
-    we_started_broker = not broker.status().running
+    local = base.kafka_security_protocol == "PLAINTEXT" and base.kafka_bootstrap == broker.bootstrap
+    we_started_broker = local and not broker.status().running
     if we_started_broker:
         broker.start(echo=console.print)
-    settings = base.model_copy(
-        update={"topic_prefix": f"demo{int(time.time())}", "kafka_bootstrap": broker.bootstrap}
-    )
+    elif not local:
+        check_kafka(base)
+        console.print(f"Kafka at {base.kafka_bootstrap} ({base.kafka_security_protocol})")
+    settings = base.model_copy(update={"topic_prefix": f"demo{int(time.time())}"})
     key = next(iter(settings.api_key_map()))
     port = free_port()
     supervisor = build_supervisor(

@@ -90,21 +90,24 @@ def is_alive(pid: int) -> bool:
 
 
 def wait_for_broker(
-    settings: Settings, timeout_s: float, alive: Callable[[], bool] = lambda: True
+    settings: Settings,
+    timeout_s: float,
+    alive: Callable[[], bool] = lambda: True,
+    brokers: int = 1,
 ) -> None:
-    """Wait until an AdminClient of ``settings`` sees the broker (metadata answers), or fail."""
+    """Wait until an AdminClient of ``settings`` sees ``brokers`` brokers in the metadata."""
     from confluent_kafka.admin import AdminClient
 
     from messaging.clients import admin_config
 
     bootstrap = settings.kafka_bootstrap
     deadline = time.monotonic() + timeout_s
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
-    # wait for the port first: librdkafka logs every refused connection
+    addresses = [a.strip().rpartition(":") for a in bootstrap.split(",")][:brokers]
+    # wait for the ports first: librdkafka logs every refused connection
     while time.monotonic() < deadline:
         if not alive():
             raise BrokerError(f"the broker process exited before {bootstrap} answered")
-        if port_accepts(int(port), host or "127.0.0.1"):
+        if all(port_accepts(int(port), host or "127.0.0.1") for host, _, port in addresses):
             break
         time.sleep(0.2)
     admin = AdminClient(admin_config(settings, socket_timeout_ms=2000))
@@ -114,8 +117,9 @@ def wait_for_broker(
             raise BrokerError(f"the broker process exited before {bootstrap} answered")
         try:
             meta = admin.list_topics(timeout=2)
-            if meta.brokers:
+            if len(meta.brokers) >= brokers:
                 return
+            last = f"({len(meta.brokers)} of {brokers} brokers up)"
         except Exception as exc:  # the admin client raises KafkaException while connecting
             last = str(exc)
         time.sleep(0.3)

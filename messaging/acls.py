@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from messaging.names import GroupNames, TopicNames
-from schemas.settings import TIERS
+from messaging.names import GroupNames, TopicNames, declared_topics
+from schemas.settings import TIERS, Settings
 
 ROLES = ("api", "producer", "worker", "aggregator", "operator", "reader")
 Resource = Literal["topic", "group"]
@@ -60,6 +60,11 @@ READ, WRITE, DESCRIBE = ("READ",), ("WRITE",), ("DESCRIBE",)
 CREATE_TOPICS = ("CREATE", "DESCRIBE", "DESCRIBE_CONFIGS")
 
 
+def _declared(prefix: str) -> list[str]:
+    """The deployment's topics but the datasets' results topics (messaging.names)."""
+    return [s.name for s in declared_topics(Settings.model_construct(topic_prefix=prefix))]
+
+
 def role_grants(prefix: str, role: str) -> list[Grant]:
     """The ACLs of ``role`` in the deployment of ``prefix`` (settings.topic_prefix)."""
     t, g = TopicNames(prefix), GroupNames(prefix)
@@ -90,9 +95,8 @@ def role_grants(prefix: str, role: str) -> list[Grant]:
         "worker": [
             *_topics(READ, *chunks),
             *_topics(WRITE, t.chunk_results, t.dlq),
-            results,
-            # a dataset added to the folder: its worker makes its results topic at start
-            Grant("topic", "prefixed", t.results(""), ("CREATE",)),
+            # CREATE: a dataset added to the folder gets its results topic from its worker
+            Grant("topic", "prefixed", t.results(""), ("WRITE", "CREATE")),
             _group_prefix(READ, g.workers_prefix),
         ],
         "aggregator": [
@@ -104,8 +108,8 @@ def role_grants(prefix: str, role: str) -> list[Grant]:
         "operator": [
             # `bulkflow topics create`: every topic of the deployment, faust's changelog too
             # (DESCRIBE: it sees which exist, and their replicas)
-            Grant("topic", "prefixed", f"{prefix}.", CREATE_TOPICS),
-            *_topics(CREATE_TOPICS, t.progress_changelog),
+            *_topics(CREATE_TOPICS, *_declared(prefix)),
+            Grant("topic", "prefixed", t.results(""), CREATE_TOPICS),
             # replay (chunks -> database, results, chunk-results, events), DLQ redrive
             # (dlq -> chunks), re-parse (the uploaded file -> chunks, jobs)
             *_topics(("READ", "WRITE"), *chunks),
@@ -127,3 +131,17 @@ def role_grants(prefix: str, role: str) -> list[Grant]:
     if role not in grants:
         raise ValueError(f"roles are {', '.join(ROLES)}; got {role!r}")
     return grants[role]
+
+
+def acl_table(prefix: str) -> str:
+    """The roles' ACLs as a Markdown table (docs/deploy.md holds it, a test compares)."""
+    rows = ["| role | allowed | on |", "| --- | --- | --- |"]
+    for role in ROLES:
+        merged: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        for g in role_grants(prefix, role):
+            name = f"`{g.name}*`" if g.pattern == "prefixed" else f"`{g.name}`"
+            merged.setdefault((g.resource, g.operations), []).append(name)
+        for (resource, ops), names in merged.items():
+            plural = "s" if len(names) > 1 or names[0].endswith("*`") else ""
+            rows.append(f"| {role} | {', '.join(ops)} | {resource}{plural} {', '.join(names)} |")
+    return "\n".join(rows)

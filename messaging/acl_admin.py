@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from confluent_kafka import KafkaError, KafkaException, TopicCollection
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicCollection, TopicPartition
 from confluent_kafka.admin import (
     AclBinding,
     AclOperation,
@@ -17,6 +17,7 @@ from confluent_kafka.admin import (
 )
 
 from messaging.acls import Grant, role_grants
+from messaging.clients import consumer_config
 from messaging.names import declared_topics
 from schemas.settings import Settings
 
@@ -64,26 +65,41 @@ def missing_rights(
     """What ``role`` needs and Kafka does not grant the client's user, as "OPERATION on
     topic NAME" phrases; empty when all is granted. A topic that does not exist yet is
     skipped (``bulkflow topics create`` makes it). Where the broker reports no authorized
-    operations (no authorizer) nothing is missing."""
+    operations (no authorizer) nothing is missing. Groups are checked by reading the
+    role's first group's offsets (DESCRIBE): the admin API's group requests can abort the
+    process in librdkafka while a coordinator moves (see producer/lag.py)."""
     grants = role_grants(settings.topic_prefix, role)
     declared = [s.name for s in declared_topics(settings, tuple(datasets))]
     topic_needs: dict[str, set[str]] = {}
-    group_needs: dict[str, set[str]] = {}
-    for g in grants:
-        if g.resource == "topic":
-            names = (
-                [n for n in declared if n.startswith(g.name)]
-                if g.pattern == "prefixed"
-                else [g.name]
-            )
-            for name in names:
-                topic_needs.setdefault(name, set()).update(g.operations)
-        else:
-            name = g.name + PROBE_SUFFIX if g.pattern == "prefixed" else g.name
-            group_needs.setdefault(name, set()).update(g.operations)
+    for g in (g for g in grants if g.resource == "topic"):
+        names = (
+            [n for n in declared if n.startswith(g.name)] if g.pattern == "prefixed" else [g.name]
+        )
+        for name in names:
+            topic_needs.setdefault(name, set()).update(g.operations)
     problems = _topic_problems(admin, topic_needs)
-    problems += _group_problems(admin, group_needs)
+    group = next((g for g in grants if g.resource == "group"), None)
+    if group is not None and topic_needs and not problems:
+        name = group.name + PROBE_SUFFIX if group.pattern == "prefixed" else group.name
+        if not group_readable(settings, name, next(iter(topic_needs))):
+            problems.append(f"{'/'.join(group.operations)} on group {name}")
     return problems
+
+
+def group_readable(settings: Settings, group: str, topic: str) -> bool:
+    """Whether the client may read ``group``'s committed offsets (of ``topic``): False on
+    GROUP_AUTHORIZATION_FAILED. A consumer that never subscribes asks, so it joins no
+    group and commits nothing."""
+    consumer = Consumer(consumer_config(settings, group, overrides={"log_level": 0}))
+    try:
+        consumer.committed([TopicPartition(topic, 0)], timeout=TIMEOUT_S)
+    except KafkaException as exc:
+        if exc.args[0].code() == KafkaError.GROUP_AUTHORIZATION_FAILED:
+            return False
+        raise
+    finally:
+        consumer.close()
+    return True
 
 
 def _granted(authorized: list[AclOperation] | None) -> set[str] | None:
@@ -114,24 +130,4 @@ def _topic_problems(admin: AdminClient, needs: dict[str, set[str]]) -> list[str]
             raise
         if granted is not None and not needs[name] <= granted:
             problems.append(f"{'/'.join(sorted(needs[name] - granted))} on topic {name}")
-    return problems
-
-
-def _group_problems(admin: AdminClient, needs: dict[str, set[str]]) -> list[str]:
-    if not needs:
-        return []
-    futures = admin.describe_consumer_groups(
-        sorted(needs), include_authorized_operations=True, request_timeout=TIMEOUT_S
-    )
-    problems = []
-    for name, future in futures.items():
-        try:
-            granted = _granted(future.result(timeout=TIMEOUT_S).authorized_operations)
-        except KafkaException as exc:
-            if exc.args[0].code() == KafkaError.GROUP_AUTHORIZATION_FAILED:
-                problems.append(f"{'/'.join(sorted(needs[name]))} on group {name}")
-                continue
-            raise
-        if granted is not None and not needs[name] <= granted:
-            problems.append(f"{'/'.join(sorted(needs[name] - granted))} on group {name}")
     return problems

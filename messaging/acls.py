@@ -120,7 +120,6 @@ def role_grants(prefix: str, role: str) -> list[Grant]:
             _group_prefix(READ, g.dlq_read("")),
             _group_prefix(READ, g.job_lookup("")),
             *_groups(READ, g.blob_fetch),
-            *lag,
         ],
         "reader": [
             Grant("topic", "prefixed", t.results(""), READ),

@@ -29,9 +29,23 @@ HEARTBEAT_INTERVAL_MS = 1_000
 FOLLOWER_FETCH_WAIT_MS = 1_500
 
 
+# A broker that went away is tried again at most this often: librdkafka backs off up to
+# 10 s, so a client could wait that long for a node back from a restart (a rolling restart
+# moves leaders back and forth).
+RECONNECT_BACKOFF_MAX_MS = 1_000
+# A connection (TCP, TLS and SASL) not set up by then is given up and tried elsewhere: a
+# host that vanished without a reset held a client for librdkafka's 30 s.
+CONNECTION_SETUP_TIMEOUT_MS = 10_000
+
+
 def connection_config(settings: Settings) -> dict[str, Any]:
-    """What every client shares: where Kafka is and how to log in to it."""
-    return {"bootstrap.servers": settings.kafka_bootstrap, **librdkafka_security(settings)}
+    """What every client shares: where Kafka is, how to log in, how to fail over."""
+    return {
+        "bootstrap.servers": settings.kafka_bootstrap,
+        **librdkafka_security(settings),
+        "reconnect.backoff.max.ms": RECONNECT_BACKOFF_MAX_MS,
+        "socket.connection.setup.timeout.ms": CONNECTION_SETUP_TIMEOUT_MS,
+    }
 
 
 def producer_config(

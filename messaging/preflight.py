@@ -15,7 +15,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
@@ -28,6 +28,8 @@ from schemas.settings import Settings
 PREFLIGHT_TIMEOUT_S = 7.0
 # every address refusing connections for this long is an answer: nothing listens there
 REFUSED_FOR_S = 2.0
+# rights found missing are asked for again after this long before the process stops
+RIGHTS_AGAIN_S = 1.5
 _LOGIN = (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED)
 
 
@@ -74,39 +76,59 @@ def check_kafka(
                 raise KafkaUnreachableError(text)
             raise KafkaAccessError(text)
     if role is not None:
-        from messaging.acl_admin import missing_rights
         from schemas.dataset import DatasetRegistry
 
         if datasets is None:
             datasets = DatasetRegistry(settings.datasets_dir).names()
-        try:
-            missing = missing_rights(admin, settings, role, datasets)
-        except (KafkaException, TimeoutError):
-            missing = []  # a coordinator not ready yet: the clients find out themselves
+        missing = _missing(admin, settings, role, list(datasets))
+        if missing:  # once more: ACLs just made reach every broker a moment later
+            time.sleep(RIGHTS_AGAIN_S)
+            missing = _missing(admin, settings, role, list(datasets))
         if missing:
             raise KafkaAccessError(explain_rights(settings, role, missing))
 
 
-def check_kafka_soon(settings: Settings, role: str | None = None) -> Callable[[], None]:
-    """``check_kafka`` in a thread, while the process builds what it needs (a faust app
-    takes seconds): the returned function waits for the check and raises what it found."""
-    found: list[BaseException] = []
+def _missing(admin: AdminClient, settings: Settings, role: str, datasets: list[str]) -> list[str]:
+    from messaging.acl_admin import missing_rights
 
-    def run() -> None:
+    try:
+        return missing_rights(admin, settings, role, datasets)
+    except (KafkaException, TimeoutError):
+        return []  # a coordinator not ready yet: the clients find out themselves
+
+
+class KafkaCheck:
+    """``check_kafka`` in a thread, while the process imports and builds what it needs (a
+    faust app takes seconds). ``wait`` raises what the check found."""
+
+    def __init__(self, settings: Settings, role: str | None = None) -> None:
+        self._found: list[BaseException] = []
+        self._thread = threading.Thread(
+            target=self._run, args=(settings, role), name="kafka-check", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, settings: Settings, role: str | None) -> None:
         try:
             check_kafka(settings, role)
         except BaseException as exc:  # handed to the caller's thread
-            found.append(exc)
+            self._found.append(exc)
 
-    thread = threading.Thread(target=run, name="kafka-check", daemon=True)
-    thread.start()
+    def wait(self, timeout_s: float | None = None, refusals_only: bool = False) -> bool:
+        """Wait for the check (at most ``timeout_s``) and raise what it found (with
+        ``refusals_only``, only a KafkaAccessError: a Kafka that does not answer yet is
+        left for the full wait); whether it is done."""
+        self._thread.join(timeout_s)
+        if self._found and (not refusals_only or isinstance(self._found[0], KafkaAccessError)):
+            raise self._found[0]
+        return not self._thread.is_alive()
 
-    def wait() -> None:
-        thread.join()
-        if found:
-            raise found[0]
+    def __call__(self) -> None:
+        self.wait()
 
-    return wait
+
+def check_kafka_soon(settings: Settings, role: str | None = None) -> KafkaCheck:
+    return KafkaCheck(settings, role)
 
 
 def refusal(error: KafkaError) -> bool:

@@ -28,6 +28,11 @@ if not console.is_terminal:  # logs and CI: wide enough for the summary table
     console = Console(stderr=True, soft_wrap=True, width=140)
 
 
+# how long a faust process waits for its Kafka check before it imports faust (seconds of
+# CPU) alongside it: a refusal usually comes within one
+QUICK_CHECK_S = 3.0
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
@@ -127,7 +132,8 @@ def worker(
     from messaging.preflight import check_kafka_soon
 
     settings, tiers = get_settings(), _tiers(tier)
-    checked = check_kafka_soon(settings, "worker")  # while faust is imported
+    checked = check_kafka_soon(settings, "worker")
+    checked.wait(QUICK_CHECK_S, refusals_only=True)  # a refused login stops here
     from ops.arrow_memory import use_pooling_allocator
     from stream_processors.app import run
 
@@ -141,7 +147,8 @@ def aggregator(loglevel: str = typer.Option("info")) -> None:
     from messaging.preflight import check_kafka_soon
 
     settings = get_settings()
-    checked = check_kafka_soon(settings, "aggregator")  # while faust is imported
+    checked = check_kafka_soon(settings, "aggregator")
+    checked.wait(QUICK_CHECK_S, refusals_only=True)  # a refused login stops here
     from stream_processors.app import run
 
     run(settings, "aggregator", loglevel=loglevel, kafka_checked=checked)

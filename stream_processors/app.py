@@ -6,12 +6,10 @@ Nothing is built at import time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import faust
 
 from messaging.faust_patches import silence_worker_spinner
-from messaging.preflight import check_kafka_soon
+from messaging.preflight import KafkaCheck, check_kafka_soon
 from schemas.settings import TIERS, Settings, Tier
 
 
@@ -28,7 +26,7 @@ def run(
     role: str,
     tiers: tuple[Tier, ...] = TIERS,
     loglevel: str = "info",
-    kafka_checked: Callable[[], None] | None = None,
+    kafka_checked: KafkaCheck | None = None,
 ) -> None:
     """``kafka_checked``: waits for the Kafka check (messaging.preflight.check_kafka_soon)
     that the caller started before importing this module; else it starts here."""

@@ -36,6 +36,7 @@ from ops.devservers.cluster_config import (
     node_properties_text,
     scram_arguments,
 )
+from ops.devservers.cluster_health import warm_group_coordinator
 from ops.devservers.localhost import find_java, is_alive, port_is_free, wait_for_broker
 from ops.errors import BrokerError
 from schemas.private_files import open_private, private_dir, write_private_text
@@ -264,7 +265,8 @@ class LocalCluster:
         self._procs[i] = proc
         return proc.pid
 
-    def _alive(self, i: int) -> bool:
+    def alive(self, i: int) -> bool:
+        """Whether node ``i`` runs (asked of the process handle when this object started it)."""
         proc = self._procs.get(i)
         return proc.poll() is None if proc is not None else self.node_pid(i) is not None
 
@@ -276,31 +278,14 @@ class LocalCluster:
             wait_for_broker(
                 admin_settings,
                 timeout_s,
-                alive=lambda: all(self._alive(i) for i in range(layout.nodes)),
+                alive=lambda: all(self.alive(i) for i in range(layout.nodes)),
                 brokers=layout.nodes,
             )
         except BrokerError as exc:
-            dead = [i for i in range(layout.nodes) if not self._alive(i)]
+            dead = [i for i in range(layout.nodes) if not self.alive(i)]
             tails = "\n".join(f"--- node {i + 1} ---\n{self.log_tail(i)}" for i in dead)
             raise BrokerError(f"{exc}\n{tails}".rstrip()) from exc
-        # the first group request makes Kafka create its offsets topic (three copies):
-        # done here, it does not hold up the first process's start
-        from confluent_kafka.admin import AdminClient
-
-        from messaging.clients import admin_config
-
-        admin = AdminClient(admin_config(admin_settings))
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            remaining = max(deadline - time.monotonic(), 1.0)
-            future = admin.describe_consumer_groups(["bulkflow-cluster-start"], request_timeout=10)
-            try:
-                future["bulkflow-cluster-start"].result(timeout=min(remaining, 15))
-                return
-            except Exception as exc:  # NOT_COORDINATOR while the topic is made; a timeout
-                last = exc
-                time.sleep(0.5)
-        raise BrokerError(f"the cluster's group coordinator did not answer: {last}")
+        warm_group_coordinator(admin_settings, deadline)
 
     def start_node(self, i: int) -> int:
         """Start one stopped node again (a rolling restart); it rejoins on its own."""
@@ -327,16 +312,17 @@ class LocalCluster:
             time.sleep(0.5)
         self._pid_file(i).unlink(missing_ok=True)
 
-    def stop(self, echo: Echo = print) -> None:
+    def stop(self, echo: Echo = print, sig: int = signal.SIGTERM) -> None:
+        """Every node; SIGKILL for a cluster whose data is thrown away next (tests)."""
         layout = self.layout()
         if layout is None:
             return
         pids = {i: self.node_pid(i) for i in range(layout.nodes)}
         running = {i: pid for i, pid in pids.items() if pid is not None}
         for pid in running.values():  # all at once: a last node alone waits for a quorum
-            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, sig)
         for i in running:
-            self.stop_node(i, timeout_s=STOP_TIMEOUT_S)
+            self.stop_node(i, sig, timeout_s=STOP_TIMEOUT_S)
         echo(f"cluster stopped ({len(running)} of {layout.nodes} nodes were running)")
 
     def reset(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import re
 import shutil
 import socket
@@ -56,6 +57,16 @@ def open_client_settings(settings: Settings, bootstrap: str) -> Settings:
             "kafka_ssl_key_file": None,
         }
     )
+
+
+def free_port_block(count: int, low: int = 20_000, high: int = 32_000) -> int:
+    """The first of ``count`` consecutive free ports (a local cluster's), below Linux's
+    range for outgoing connections (32768 and up), so none is taken from under it."""
+    for _ in range(200):
+        base = random.randrange(low, high - count)
+        if all(port_is_free(p) for p in range(base, base + count)):
+            return base
+    raise BrokerError(f"no {count} consecutive free ports between {low} and {high}")
 
 
 def find_java() -> str:

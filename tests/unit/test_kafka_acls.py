@@ -133,6 +133,17 @@ def test_no_grant_reaches_another_deployment(other: str) -> None:
                 assert not allows(grants, resource, name, "DESCRIBE"), (role, name)
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_a_role_grants_each_right_once(role: str) -> None:
+    """The admin API refuses a request that holds one binding twice."""
+    rights = [
+        (g.resource, g.pattern, g.name, op)
+        for g in role_grants("acme", role)
+        for op in g.operations
+    ]
+    assert len(rights) == len(set(rights))
+
+
 def test_the_bindings_are_one_per_operation_for_the_principal() -> None:
     grants = role_grants("acme", "worker")
     made = bindings(grants, "User:bulkflow-worker")

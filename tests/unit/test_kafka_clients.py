@@ -19,7 +19,12 @@ from schemas.settings import Settings, load_settings
 
 BOOTSTRAP = "kafka-1:9092,kafka-2:9092"
 # what every client of an open cluster shares (messaging.clients.connection_config)
-CONNECTION = {"bootstrap.servers": BOOTSTRAP, "security.protocol": "PLAINTEXT"}
+CONNECTION = {
+    "bootstrap.servers": BOOTSTRAP,
+    "security.protocol": "PLAINTEXT",
+    "reconnect.backoff.max.ms": 1_000,
+    "socket.connection.setup.timeout.ms": 10_000,
+}
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def properties_text(props: dict[str, str]) -> str:
     return "".join(f"{k}={v}\n" for k, v in props.items())
 
 
-def jvm_flags(heap: str) -> list[str]:
+def jvm_flags(heap: str, tls: bool = False) -> list[str]:
     """The broker JVM's heap, garbage collector and JIT flags (before the classpath)."""
     return [
         f"-Xmx{heap}",
@@ -111,10 +111,13 @@ def jvm_flags(heap: str) -> list[str]:
         # objects for its 1 MiB regions), took half the broker's CPU in the quick
         # bench; the serial collector's short young pauses cost next to none
         "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1",
-        # compile (C1) after a few calls, not hundreds: a fresh broker spent a
-        # third of its first busy seconds interpreting and compiling the produce
-        # and fetch paths; now that happens at start (+0.6 CPU s, same start time)
-        "-XX:CompileThresholdScaling=0.02",
+        # Without TLS: C1 only, and after a few calls, not hundreds: a fresh broker spent
+        # a third of its first busy seconds interpreting and compiling the produce and
+        # fetch paths; now that happens at start (+0.6 CPU s, same start time).
+        # With TLS: C2 too, at its usual thresholds. Only C2 compiles AES-GCM and GHASH to
+        # the CPU's AES and carry-less multiply instructions: C1-compiled ciphers cost a
+        # secured node several times an open one's CPU per MB, and compiling everything
+        # with C2 at once cost more still (docs/deploy.md)
+        *([] if tls else ["-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.02"]),
         "-Djava.awt.headless=true",
     ]

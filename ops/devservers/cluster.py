@@ -248,7 +248,7 @@ class LocalCluster:
             proc = subprocess.Popen(
                 [
                     java,
-                    *jvm_flags(NODE_HEAP),
+                    *jvm_flags(NODE_HEAP, tls=self._secure()),
                     f"-Dlog4j2.configurationFile={self.log4j_file}",
                     f"-Dbulkflow.broker.log={self.log_file(i)}",
                     "-cp",
@@ -264,6 +264,10 @@ class LocalCluster:
         self._pid_file(i).write_text(str(proc.pid))
         self._procs[i] = proc
         return proc.pid
+
+    def _secure(self) -> bool:
+        layout = self.layout()
+        return layout is not None and layout.secure
 
     def alive(self, i: int) -> bool:
         """Whether node ``i`` runs (asked of the process handle when this object started it)."""

@@ -154,6 +154,10 @@ def figures(kind: str, result: dict[str, Any], load: tuple[float, float]) -> dic
         "rows_per_s": s.get("rows_per_s"),
         "us_per_row": cpu.get("us_per_row"),
         "us_per_row_by_process": grouped,
+        "broker_peak_rss_mb_one_node": result.get("resources", {})
+        .get("processes", {})
+        .get("kafka-broker", {})
+        .get("peak_rss_one_process_mb"),
     }
 
 

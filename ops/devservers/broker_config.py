@@ -115,9 +115,9 @@ def jvm_flags(heap: str, tls: bool = False) -> list[str]:
         # a third of its first busy seconds interpreting and compiling the produce and
         # fetch paths; now that happens at start (+0.6 CPU s, same start time).
         # With TLS: C2 too, at its usual thresholds. Only C2 compiles AES-GCM and GHASH to
-        # the CPU's AES and carry-less multiply instructions: C1-compiled ciphers cost a
-        # secured node several times an open one's CPU per MB, and compiling everything
-        # with C2 at once cost more still (docs/deploy.md)
+        # the CPU's AES and carry-less multiply instructions (C1-compiled ciphers cost a
+        # secured node's CPU per MB several times over), and compiling everything with C2
+        # at once costs more CPU than it saves
         *([] if tls else ["-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.02"]),
         "-Djava.awt.headless=true",
     ]

@@ -18,11 +18,10 @@ from messaging.names import declared_topics, group_names, topic_names
 from messaging.preflight import check_kafka
 from ops.devservers.certs import ensure_ca
 from ops.devservers.cluster_clients import client_settings
-from ops.procs import settings_env
 from schemas.errors import CONFIG_EXIT_CODE
 from schemas.settings import Settings
+from tests.integration.conftest import bulkflow
 from tests.support.cluster_fixtures import SecureCluster
-from tests.unit.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.cluster]
 WITHIN_S = 10.0
@@ -31,15 +30,9 @@ WITHIN_S = 10.0
 def run_cli(
     settings: Settings, cwd: Path, *args: str
 ) -> tuple[subprocess.CompletedProcess[str], float]:
+    """The real CLI as an operator runs it, and how long it took."""
     started = time.monotonic()
-    done = subprocess.run(
-        [BULKFLOW, *args],
-        cwd=cwd,
-        env=settings_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = bulkflow(settings, cwd, *args)
     return done, time.monotonic() - started
 
 

@@ -18,18 +18,25 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from database.column_types import MAX_PRECISION, UTC_MICROS, arrow_type
+from database.column_types import MAX_PRECISION, arrow_type
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Column, Dataset
+from schemas.locales import Locale, NumberFormat, resolve_locale
 from schemas.records import RowError
 from stream_processors import converters as conv
+from stream_processors.text_columns import (
+    NULL_STRING,
+    booleans,
+    normalise_numbers,
+    number_re,
+    temporal,
+)
+from stream_processors.text_rules import DEFAULT_RULES, TextRules, rules_for
 from stream_processors.typed_cells import convert_typed, is_text, shown
 
 MISSING = "required value is missing"
+PLAIN_NUMBERS = NumberFormat(".", ())
 EMAIL_RE = r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$'
-_TRUE = pa.array(sorted(conv.TRUE_WORDS))
-_FALSE = pa.array(sorted(conv.FALSE_WORDS))
-_NULL_STRING = pa.scalar(None, pa.string())
 
 
 @dataclass(frozen=True)
@@ -49,42 +56,54 @@ def output_schema(dataset: Dataset) -> pa.Schema:
 
 @dataclass
 class _Plan:
-    """What one column needs, worked out once per dataset rather than per batch."""
+    """What one column needs, worked out once per dataset and locale rather than per batch."""
 
     column: Column
     type: pa.DataType
-    fast_re: str | None = None  # values matching this cast straight to ``type``
+    rules: TextRules = DEFAULT_RULES
+    fast_re: str | None = None  # numbers matching this cast straight to ``type``
     parse: Callable[[str], Any] | None = None
     int_digits: int = 0  # decimal columns: digits before the point
     re2_pattern: str | None = None  # the column pattern, when Arrow's RE2 can run it
     py_pattern: re.Pattern[str] | None = None
     enum_values: pa.Array | None = None
     enum_canonical: dict[str, str] = field(default_factory=dict)
+    true_words: pa.Array | None = None
+    false_words: pa.Array | None = None
 
 
-def _make_plan(col: Column) -> _Plan:
-    plan = _Plan(col, arrow_type(col))
+def _number_plan(plan: _Plan, col: Column, rules: TextRules) -> None:
+    # without a locale the fast path takes plain numbers only; grouped ones go the slow way
+    numbers = rules.numbers if rules.local_numbers else PLAIN_NUMBERS
     if col.type == "integer":
         # 18 digits always fit int64; longer ones go the slow way to get "too large"
-        plan.fast_re, plan.parse = r"^-?\d{1,18}$", conv.parse_integer
+        plan.fast_re = number_re(numbers, 18, "")
+        plan.parse = lambda text: conv.parse_integer(text, rules)
     elif col.type == "decimal":
         scale = plan.type.scale
         int_digits = min(col.precision or MAX_PRECISION, MAX_PRECISION) - scale
-        frac = rf"(\.\d{{1,{scale}}})?" if scale else ""
-        plan.fast_re = rf"^-?\d{{1,{max(int_digits, 1)}}}{frac}$"
-        plan.parse = lambda text: conv.parse_decimal(text, scale, int_digits)
+        frac = rf"({{dec}}\d{{{{1,{scale}}}}})?" if scale else ""
+        plan.fast_re = number_re(numbers, int_digits, frac)
+        plan.parse = lambda text: conv.parse_decimal(text, scale, int_digits, rules)
         plan.int_digits = int_digits
-    elif col.type == "float":
-        plan.fast_re, plan.parse = r"^-?\d{1,300}(\.\d{1,300})?$", conv.parse_float
+    else:
+        plan.fast_re = number_re(numbers, 300, r"({dec}\d{{1,300}})?")
+        plan.parse = lambda text: conv.parse_float(text, rules)
+
+
+def _make_plan(col: Column, locale: Locale | None) -> _Plan:
+    rules = rules_for(col, locale)
+    plan = _Plan(col, arrow_type(col), rules)
+    if col.type in ("integer", "decimal", "float"):
+        _number_plan(plan, col, rules)
     elif col.type == "boolean":
-        plan.parse = conv.parse_boolean
+        plan.parse = lambda text: conv.parse_boolean(text, rules)
+        plan.true_words = pa.array(sorted(rules.true_words), pa.string())
+        plan.false_words = pa.array(sorted(rules.false_words), pa.string())
     elif col.type == "date":
-        plan.fast_re = r"^\d{4}-\d{2}-\d{2}$"
-        plan.parse = lambda text: conv.parse_date(text, col.excel_serial)
+        plan.parse = lambda text: conv.parse_date(text, col.excel_serial, rules)
     elif col.type == "datetime":
-        # naive or UTC ("Z") ISO datetimes, the common shape, stay vectorised
-        plan.fast_re = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?$"
-        plan.parse = lambda text: conv.parse_datetime(text, col.excel_serial)
+        plan.parse = lambda text: conv.parse_datetime(text, col.excel_serial, rules)
     if col.pattern and col.type in ("string", "email"):
         full = f"^(?:{col.pattern})$"
         try:  # RE2 lacks look-arounds and back-references; Python's re covers those
@@ -96,8 +115,10 @@ def _make_plan(col: Column) -> _Plan:
         if col.type in ("string", "email"):
             plan.enum_values = pa.array(col.enum, pa.string())
             plan.enum_canonical = {v.casefold(): v for v in col.enum}
-        else:
-            members = [_try(plan.parse, v) for v in col.enum] if plan.parse else []
+        elif plan.parse is not None:  # the dataset writes its members without a locale
+            parse = plan.parse if locale is None else _make_plan(col, None).parse
+            assert parse is not None
+            members = [_try(parse, v) for v in col.enum]
             plan.enum_values = pa.array([m for m in members if m is not None], plan.type)
     return plan
 
@@ -110,8 +131,9 @@ def _try(parse: Callable[[str], Any], text: str) -> Any:
 
 
 @lru_cache(maxsize=128)
-def _plans(dataset: Dataset) -> tuple[_Plan, ...]:
-    return tuple(_make_plan(c) for c in dataset.columns)
+def _plans(dataset: Dataset, locale: str | None) -> tuple[_Plan, ...]:
+    reading = resolve_locale(locale) if locale else None
+    return tuple(_make_plan(c, reading) for c in dataset.columns)
 
 
 def _number(value: float) -> str:
@@ -131,7 +153,7 @@ def _clean(raw: pa.Array) -> pa.Array:
         raw = pc.cast(raw, pa.string())
     text = pc.utf8_trim_whitespace(raw)
     blank = pc.equal(text, "")
-    return pc.if_else(blank, _NULL_STRING, text) if blank.true_count else text
+    return pc.if_else(blank, NULL_STRING, text) if blank.true_count else text
 
 
 def _convert(plan: _Plan, text: pa.Array, problems: list[tuple[int, str]]) -> pa.Array:
@@ -145,56 +167,32 @@ def _convert(plan: _Plan, text: pa.Array, problems: list[tuple[int, str]]) -> pa
                 problems.append((i, f"{value} is not a valid email address"))
         return text
     if kind == "boolean":
-        lower = pc.utf8_lower(text)
-        is_true, is_false = pc.is_in(lower, _TRUE), pc.is_in(lower, _FALSE)
-        typed = pc.if_else(is_true, True, pc.if_else(is_false, False, pa.scalar(None, pa.bool_())))
-        slow = pc.and_(pc.is_valid(text), pc.invert(pc.or_(is_true, is_false)))
-        return _slow_path(plan, text, typed, slow, problems)
-    if kind == "integer":
+        assert plan.true_words is not None and plan.false_words is not None
+        typed = booleans(text, plan.true_words, plan.false_words)
+    elif kind in ("date", "datetime"):
+        typed = temporal(kind, plan.rules, text)
+    else:
+        typed = _numbers(plan, text)
+    # a value the fast path left (say 2024-02-30, or 1,234.5 grouped) is parsed slowly
+    slow = pc.and_(pc.is_valid(text), pc.is_null(typed))
+    return _slow_path(plan, text, typed, slow, problems)
+
+
+def _numbers(plan: _Plan, text: pa.Array) -> pa.Array:
+    if plan.column.type == "integer":
         try:  # clean integer columns need no regex: cast, then keep exact round trips
             typed = pc.cast(text, pa.int64())
         except pa.ArrowInvalid:
             pass
         else:  # "007", "-0" or "0x1F" cast too; the slow path decides what those mean
-            slow = pc.fill_null(pc.not_equal(pc.cast(typed, pa.string()), text), False)
-            return _slow_path(plan, text, typed, slow, problems)
+            exact = pc.fill_null(pc.equal(pc.cast(typed, pa.string()), text), False)
+            return pc.if_else(exact, typed, pa.scalar(None, pa.int64()))
     assert plan.fast_re is not None
     fast = pc.fill_null(pc.match_substring_regex(text, plan.fast_re), False)
-    candidates = pc.if_else(fast, text, _NULL_STRING)
-    typed = _fast_cast(plan, candidates)
-    # a fast candidate that still came out null (say 2024-02-30) is parsed slowly too
-    slow = pc.and_(pc.is_valid(text), pc.is_null(typed))
-    return _slow_path(plan, text, typed, slow, problems)
-
-
-def _fast_cast(plan: _Plan, candidates: pa.Array) -> pa.Array:
-    kind = plan.column.type
-    if kind == "datetime":
-        # candidates end in at most one Z (fast_re); a trim is ~25x cheaper than a regex
-        candidates = pc.utf8_rtrim(candidates, "Z")
-    try:
-        if kind == "datetime":
-            naive = pc.cast(candidates, pa.timestamp("us"))
-            return pc.cast(naive, UTC_MICROS)  # naive values are UTC
-        return pc.cast(candidates, plan.type)
-    except pa.ArrowInvalid:
-        if kind not in ("date", "datetime"):
-            raise
-    # One impossible calendar value fails the whole cast. strptime nulls just that value,
-    # but rolls 2024-02-30 over into March (and :60 into the next minute), so keep only
-    # the values whose parsed parts equal the written ones; the rest go the slow way.
-    iso = pc.replace_substring(candidates, " ", "T")
-    fmt = "%Y-%m-%d" if kind == "date" else "%Y-%m-%dT%H:%M:%S"
-    stamps = pc.strptime(iso, format=fmt, unit="us", error_is_null=True)
-    parts = [(pc.day, 8)] if kind == "date" else [(pc.day, 8), (pc.minute, 14), (pc.second, 17)]
-    exact = pc.is_valid(stamps)
-    for extract, at in parts:
-        written = pc.cast(pc.utf8_slice_codeunits(iso, at, at + 2), pa.int64())
-        exact = pc.and_(exact, pc.fill_null(pc.equal(extract(stamps), written), False))
-    stamps = pc.if_else(exact, stamps, pa.scalar(None, stamps.type))
-    if kind == "date":
-        return pc.cast(stamps, pa.date32())
-    return pc.cast(stamps, UTC_MICROS)
+    candidates = pc.if_else(fast, text, NULL_STRING)
+    if plan.rules.local_numbers:
+        candidates = normalise_numbers(candidates, plan.rules.numbers)
+    return pc.cast(candidates, plan.type)
 
 
 def _slow_path(
@@ -276,15 +274,21 @@ def _canonical_enum(plan: _Plan, typed: pa.Array) -> pa.Array:
     return pc.replace_with_mask(typed, mask, pa.array(list(fixes.values()), pa.string()))
 
 
-def validate_batch(batch: pa.RecordBatch, dataset: Dataset) -> ValidationResult:
-    """Type and check every row of ``batch``; a row with any error is left out of ``valid``."""
+def validate_batch(
+    batch: pa.RecordBatch, dataset: Dataset, locale: str | None = None
+) -> ValidationResult:
+    """Type and check every row of ``batch``; a row with any error is left out of ``valid``.
+
+    ``locale``: the tag text cells are read by (None: no locale); typed cells ignore it.
+    Raises LocaleError for a tag no locale has."""
     if ROW_COLUMN not in batch.schema.names:
         raise ValueError(f"chunk batch has no {ROW_COLUMN} column")
     n = batch.num_rows
     rows = pc.cast(batch.column(ROW_COLUMN), pa.int64())
     typed_columns: list[pa.Array] = []
     found: list[tuple[int, int, str]] = []  # (batch index, column position, message)
-    for pos, plan in enumerate(_plans(dataset)):
+    neutral = _plans(dataset, None)  # a typed cell is what it is, in any locale
+    for pos, plan in enumerate(_plans(dataset, locale)):
         name = plan.column.name
         if name not in batch.schema.names:
             if plan.column.required:
@@ -298,9 +302,10 @@ def validate_batch(batch: pa.RecordBatch, dataset: Dataset) -> ValidationResult:
             converted = _convert(plan, text, problems)
         else:  # a typed column: the cells the spreadsheet held as numbers, dates, booleans
             text = raw
-            assert plan.parse is not None
+            parse = neutral[pos].parse
+            assert parse is not None
             kind, target = plan.column.type, plan.type
-            converted = convert_typed(kind, target, raw, plan.parse, problems, plan.int_digits)
+            converted = convert_typed(kind, target, raw, parse, problems, plan.int_digits)
         if plan.column.required:
             found.extend((i, pos, MISSING) for i in _indices(pc.is_null(text)))
         typed = _canonical_enum(plan, converted)

@@ -22,10 +22,12 @@ from producer.chunking import build_chunk_records
 from producer.errors import ParseError
 from producer.readers import open_reader
 from producer.readers.base import ReaderLimits
+from producer.reading import choose_reading
 from producer.size_policy import choose_chunk_rows
 from producer.upload_blobs import local_upload
 from schemas.dataset import DatasetRegistry
 from schemas.errors import DatasetError
+from schemas.locales import LocaleError
 from schemas.private_files import write_private_text
 from schemas.records import JobEvent, UploadRecord
 from schemas.settings import Settings
@@ -119,26 +121,31 @@ def publish_job(
             upload, publisher, failures_to, "the uploaded file is gone from the spool", started
         )
     try:
-        publisher.produce(
-            names.jobs,
-            _job_event(upload, "registered", unknown_columns=reader.mapping.unknown_columns),
-            key,
-            tag=upload.job_id,
+        reading, batches = choose_reading(upload, dataset, reader.batches())
+        registered = _job_event(
+            upload,
+            "registered",
+            unknown_columns=reader.mapping.unknown_columns,
+            locale=reading.locale,
+            locale_source=reading.source,
+            reading=reading.text,
         )
+        publisher.produce(names.jobs, registered, key, tag=upload.job_id)
         records = build_chunk_records(
-            reader.batches(),
+            batches,
             job_id=upload.job_id,
             dataset=upload.dataset,
             tenant=upload.tenant,
             schema_version=dataset.version,
             max_bytes=settings.chunk_max_bytes,
+            locale=reading.locale,
         )
         topic = names.chunks(upload.tier)
         for headers, payload in records:
             publisher.produce(topic, payload, headers.key, headers.to_kafka(), tag=upload.job_id)
             chunks += 1
             rows += headers.row_count
-    except ParseError as exc:
+    except (ParseError, LocaleError) as exc:
         return _fail(upload, publisher, failures_to, str(exc), started, chunks, rows)
     except PublishError:
         raise

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from schemas.locales import LocaleSource
 from schemas.settings import Tier
 
 JobState = Literal[
@@ -50,6 +51,7 @@ class UploadRecord(BaseModel):
     sheet: str | None = None
     encoding: str | None = None
     blob: UploadBlob | None = None
+    locale: str | None = None  # the reading locale the uploader chose (a supported tag)
 
 
 class JobEvent(BaseModel):
@@ -67,6 +69,10 @@ class JobEvent(BaseModel):
     total_rows: int | None = None
     reason: str | None = None
     unknown_columns: list[str] = Field(default_factory=list)
+    # registered: the locale the chunks are read by (none: no locale), and what it means
+    locale: str | None = None
+    locale_source: LocaleSource | None = None
+    reading: str | None = None
 
 
 class RowError(BaseModel):
@@ -112,6 +118,17 @@ class UploadStatus(BaseModel):
     finished_at: datetime | None = None
     error: str | None = None
     unknown_columns: list[str] = Field(default_factory=list)
+    locale: str | None = Field(
+        default=None, description="the reading locale of the text cells, if any"
+    )
+    locale_source: LocaleSource | None = Field(
+        default=None, description="chosen (the upload's), dataset (its default) or detected"
+    )
+    reading: str | None = Field(
+        default=None,
+        description="how the text was read, for a person: 'read as de-DE: decimal comma, "
+        "day-first dates (detected)'",
+    )
 
     @property
     def is_final(self) -> bool:
@@ -194,6 +211,8 @@ JSON_CONTENT_TYPE = "application/json"
 # them), comma-separated; absent when every column is text. The Arrow schema says the same by
 # its field types; the header lets tools (DLQ listings, logs) see it without decoding.
 H_TYPED_COLUMNS = "typed_columns"
+# The reading locale of the chunk's text cells (absent: none); a replay reads them alike.
+H_LOCALE = "locale"
 DLQ_HEADERS = frozenset({H_ERROR, H_ERROR_STAGE, H_SOURCE_TOPIC})
 
 KafkaHeaders = list[tuple[str, bytes]]
@@ -211,6 +230,7 @@ class ChunkHeaders:
     tenant: str
     schema_version: int = 1
     typed_columns: tuple[str, ...] = ()
+    locale: str | None = None
 
     @property
     def key(self) -> bytes:
@@ -228,6 +248,8 @@ class ChunkHeaders:
         ]
         if self.typed_columns:
             headers.append((H_TYPED_COLUMNS, ",".join(self.typed_columns).encode()))
+        if self.locale:
+            headers.append((H_LOCALE, self.locale.encode()))
         return headers
 
     @classmethod
@@ -250,4 +272,5 @@ class ChunkHeaders:
             typed_columns=tuple(filter(None, text(H_TYPED_COLUMNS).split(",")))
             if H_TYPED_COLUMNS in found
             else (),
+            locale=(text(H_LOCALE) or None) if H_LOCALE in found else None,
         )

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from schemas.locales import LocaleSource
 from schemas.records import (
     FINAL_STATES,
     ChunkResult,
@@ -35,6 +36,10 @@ class JobProgress(BaseModel):
     tier: Tier | None = None
     submitted_at: datetime | None = None
     unknown_columns: list[str] = Field(default_factory=list)
+    # the reading locale, from the registered event
+    locale: str | None = None
+    locale_source: LocaleSource | None = None
+    reading: str | None = None
     # lifecycle
     registered_at: datetime | None = None
     sealed_at: datetime | None = None
@@ -63,6 +68,8 @@ def apply_job_event(p: JobProgress | None, e: JobEvent) -> JobProgress:
     p.unknown_columns = list(dict.fromkeys([*p.unknown_columns, *e.unknown_columns]))
     if e.kind == "registered":
         p.registered_at = _earliest(p.registered_at, e.at)
+        if e.reading is not None:
+            p.locale, p.locale_source, p.reading = e.locale, e.locale_source, e.reading
         if e.total_rows is not None and p.total_chunks is None:
             p.total_rows = e.total_rows
     elif e.kind == "sealed":
@@ -207,6 +214,9 @@ def to_status(p: JobProgress, now: datetime) -> UploadStatus:
         finished_at=finished_at,
         error=_error(p, state),
         unknown_columns=list(p.unknown_columns),
+        locale=p.locale,
+        locale_source=p.locale_source,
+        reading=p.reading,
     )
 
 

@@ -27,6 +27,7 @@ from messaging.publisher import Delivery, PublishError
 from producer.errors import ParseError
 from producer.submit import make_upload_record, new_job_id, submit_upload
 from schemas.errors import DatasetError
+from schemas.locales import LocaleError, describe_reading, resolve_locale
 from schemas.records import JobState, UploadRecord, UploadStatus, utcnow
 from schemas.settings import Tier
 from schemas.spool import Spool
@@ -59,6 +60,7 @@ def accepted(
 
 
 def queued_status(record: UploadRecord) -> UploadStatus:
+    chosen = record.locale
     return UploadStatus(
         job_id=record.job_id,
         tenant=record.tenant,
@@ -67,6 +69,9 @@ def queued_status(record: UploadRecord) -> UploadStatus:
         tier=record.tier,
         state="queued",
         submitted_at=record.submitted_at,
+        locale=chosen,
+        locale_source="chosen" if chosen else None,
+        reading=describe_reading(chosen, "chosen", None) if chosen else None,
     )
 
 
@@ -93,7 +98,8 @@ async def accept_upload(
         dataset = check_form(state, form)
         assert form.path is not None and form.filename is not None
         sheet = form.fields.get("sheet") or None
-        request_fingerprint = fingerprint(dataset, sheet, form.sha256)
+        locale = chosen_locale(form)
+        request_fingerprint = fingerprint(dataset, sheet, form.sha256, locale)
         if idempotency_key is not None:
             existing = await run_in_threadpool(store.get, tenant, idempotency_key)
             if existing is not None:
@@ -108,6 +114,7 @@ async def accept_upload(
             dataset,
             form.filename,
             sheet,
+            locale,
         )
         if idempotency_key is not None:
             bound = await run_in_threadpool(
@@ -156,6 +163,17 @@ def check_form(state: AppState, form: SpooledForm) -> str:
     return name
 
 
+def chosen_locale(form: SpooledForm) -> str | None:
+    """The ``locale`` field as a supported tag (None: detect it); 422 for an unknown one."""
+    tag = form.fields.get("locale", "").strip()
+    if not tag:
+        return None
+    try:
+        return resolve_locale(tag).tag
+    except LocaleError as exc:
+        raise Unprocessable(str(exc)) from exc
+
+
 def make_record(
     state: AppState,
     path: Path,
@@ -164,6 +182,7 @@ def make_record(
     dataset: str,
     filename: str,
     sheet: str | None,
+    locale: str | None = None,
 ) -> UploadRecord:
     """Sniff and estimate (blocking): the empty file is 422, anything unsupported 415
     (api.errors.PARSE_ERROR_ANSWERS)."""
@@ -176,6 +195,7 @@ def make_record(
             dataset=dataset,
             filename=filename,
             sheet=sheet,
+            locale=locale,
         )
     except ParseError as exc:
         raise parse_error_answer(exc) from exc

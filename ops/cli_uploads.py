@@ -53,6 +53,11 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         sheet: str | None = typer.Option(
             None, help="the sheet to read (default: the first that fits)"
         ),
+        locale: str | None = typer.Option(
+            None,
+            help="how the file writes numbers, dates and true/false (de-DE, fr-FR, en-US, ...); "
+            "default: the dataset's locale, else detected from the file",
+        ),
         url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL", help=URL_HELP),
         key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY", help=KEY_HELP),
     ) -> None:
@@ -62,9 +67,14 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         printed), 3 completed with errors (the first errors are printed).
         """
         from ops.progress_ui import follow_jobs, outcome_lines, summary_table
+        from schemas.locales import LocaleError, resolve_locale
 
+        try:
+            tag = resolve_locale(locale).tag if locale else None
+        except LocaleError as exc:
+            raise fail(str(exc)) from exc
         with _session(url, key, fail) as client:
-            accepted = client.upload(file, dataset, sheet=sheet)
+            accepted = client.upload(file, dataset, sheet=sheet, locale=tag)
             job_id = accepted["job_id"]
             console.print(f"job {job_id} queued on the {accepted['tier']} tier")
             if not wait:
@@ -72,6 +82,8 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
                 return
             final = follow_jobs(client, {job_id: file.name}, console)[job_id]
             console.print(summary_table({job_id: final}))
+            if final.reading:
+                console.print(final.reading, markup=False, highlight=False)
             for line in outcome_lines(client, final):
                 console.print(line, markup=False, highlight=False)
             if final.state == "failed":

@@ -103,9 +103,12 @@ class ApiClient:
         *,
         sheet: str | None = None,
         idempotency_key: str | None = None,
+        locale: str | None = None,
     ) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         data = {"dataset": dataset, **({"sheet": sheet} if sheet else {})}
+        if locale:
+            data["locale"] = locale
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         with path.open("rb") as f:
             files = {"file": (path.name, f, kind)}

@@ -36,7 +36,7 @@ async def upload_events(job_id: str, tenant: TenantDep, state: StateDep) -> Stre
 @router.get(
     "/{job_id}/errors",
     response_class=StreamingResponse,
-    summary="The row errors as CSV: row, column, value, message",
+    summary="The row errors as CSV: row, column, value, message, locale",
     responses={
         200: {
             "content": {"text/csv": {"schema": {"type": "string"}}},
@@ -46,9 +46,9 @@ async def upload_events(job_id: str, tenant: TenantDep, state: StateDep) -> Stre
     },
 )
 async def upload_errors(job_id: str, tenant: TenantDep, state: StateDep) -> StreamingResponse:
-    find_job(state.view, tenant, job_id)
+    status = find_job(state.view, tenant, job_id)
     return StreamingResponse(
-        error_csv(state.engine, job_id, tenant),
+        error_csv(state.engine, status),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{job_id}-errors.csv"'},
     )

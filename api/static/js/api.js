@@ -78,11 +78,12 @@ function randomKey() {
 }
 
 // POST one file; XMLHttpRequest because fetch does not report upload progress.
-export function uploadFile(file, dataset, sheet, onProgress) {
+export function uploadFile(file, dataset, sheet, locale, onProgress) {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     form.append("dataset", dataset);
     if (sheet) form.append("sheet", sheet);
+    if (locale) form.append("locale", locale);
     form.append("file", file, file.name);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "v1/uploads");

@@ -92,5 +92,8 @@ export function columnRules(column) {
   if (column.enum) rules.push(`one of ${column.enum.join(", ")}`);
   if (column.precision != null) rules.push(`up to ${column.precision} digits`);
   if (column.scale != null) rules.push(`${plural(column.scale, "decimal place", "decimal places")}`);
+  if (column.formats?.length) rules.push(`written ${column.formats.join(" or ")}`);
+  if (column.true_values?.length) rules.push(`true also as ${column.true_values.join(", ")}`);
+  if (column.false_values?.length) rules.push(`false also as ${column.false_values.join(", ")}`);
   return rules.join("; ");
 }

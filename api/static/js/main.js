@@ -2,6 +2,7 @@
 
 import { AuthError, session } from "./api.js";
 import { loadDatasets, selectedDataset, wireDatasets } from "./datasets.js";
+import { loadLocales } from "./locales.js";
 import { $, announce } from "./dom.js";
 import { loadRecent, resetRecent, wireRecent } from "./recent.js";
 import { stopUploads, wireUploads } from "./uploads.js";
@@ -39,6 +40,7 @@ async function enter(focusApp) {
   $("#sign-in-error").textContent = "";
   if (focusApp) $("#dataset").focus();
   announce("Signed in");
+  loadLocales(report);
   loadRecent(report);
 }
 

@@ -130,9 +130,9 @@ _TABLE: tuple[tuple[str, str, str, tuple[str, ...], DateOrder, str, Words], ...]
     ("cs-CZ", "Czech (Czechia)", ",", _SPACE, "DMY", "./-", _CS),
     ("tr-TR", "Turkish (Türkiye)", ",", _DOT, "DMY", "./-", _TR),
     ("ru-RU", "Russian (Russia)", ",", _SPACE, "DMY", "./-", _RU),
-    ("sv-SE", "Swedish (Sweden)", ",", _SPACE, "YMD", "-/.", _SV),
     ("ja-JP", "Japanese (Japan)", ".", _COMMA, "YMD", "/-.", _NONE),
     ("zh-CN", "Chinese (China)", ".", _COMMA, "YMD", "/-.", _ZH),
+    ("sv-SE", "Swedish (Sweden)", ",", _SPACE, "YMD", "-/.", _SV),
 )
 LOCALES: dict[str, Locale] = {
     tag: Locale(tag, name, NumberFormat(decimal, groups), order, seps, words[0], words[1])

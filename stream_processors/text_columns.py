@@ -27,6 +27,8 @@ ISO_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 ISO_DATETIME_RE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?$"
 # strptime reads %Y as up to four digits: a year before this is a two-digit one
 _FIRST_YEAR = 1000
+# at most this many values left by a column's first date form are parsed one by one
+FEW_LEFT = 16
 
 
 def number_re(numbers: NumberFormat, int_digits: int, fraction: str) -> str:
@@ -79,12 +81,24 @@ def by_form(text: pa.Array, form: DateForm) -> pa.Array:
     return pc.if_else(pc.fill_null(odd, False), pa.scalar(None, _NAIVE), stamps)
 
 
-def by_forms(text: pa.Array, forms: tuple[DateForm, ...]) -> pa.Array:
-    """The first form over the whole column, each further one over what is left."""
-    stamps = by_form(text, forms[0])
-    for form in forms[1:]:
-        stamps = fill_left(stamps, text, lambda rest, f=form: by_form(rest, f))  # type: ignore[misc]
-    return stamps
+def _left(typed: pa.Array, text: pa.Array) -> int:
+    return pc.and_(pc.is_valid(text), pc.is_null(typed)).true_count
+
+
+def temporal(kind: str, rules: TextRules, text: pa.Array) -> pa.Array:
+    """A date or datetime column: ISO alone without forms; with forms (a locale's or the
+    column's), the first form over the whole column, then the other forms and ISO over what
+    it left. A few values left go straight to the per-value parser, which reads every form:
+    each further vectorised pass costs a dozen kernel calls whatever its length."""
+    if not rules.forms:
+        return iso_temporal(kind, text)
+    target = UTC_MICROS if kind == "datetime" else pa.date32()
+    typed = pc.cast(by_form(text, rules.forms[0]), target)
+    if _left(typed, text) <= FEW_LEFT:
+        return typed
+    for form in rules.forms[1:]:
+        typed = fill_left(typed, text, lambda rest, f=form: pc.cast(by_form(rest, f), target))  # type: ignore[misc]
+    return fill_left(typed, text, lambda rest: iso_temporal(kind, rest))
 
 
 def iso_temporal(kind: str, text: pa.Array) -> pa.Array:
@@ -117,16 +131,6 @@ def iso_temporal(kind: str, text: pa.Array) -> pa.Array:
     if kind == "date":
         return pc.cast(stamps, pa.date32())
     return pc.cast(stamps, UTC_MICROS)
-
-
-def temporal(kind: str, rules: TextRules, text: pa.Array) -> pa.Array:
-    """A date or datetime column: ISO alone without forms; with forms (a locale's or the
-    column's), the forms first, then ISO for what they left."""
-    if not rules.forms:
-        return iso_temporal(kind, text)
-    stamps = by_forms(text, rules.forms)
-    typed = pc.cast(stamps, UTC_MICROS if kind == "datetime" else pa.date32())
-    return fill_left(typed, text, lambda rest: iso_temporal(kind, rest))
 
 
 def booleans(text: pa.Array, true_words: pa.Array, false_words: pa.Array) -> pa.Array:

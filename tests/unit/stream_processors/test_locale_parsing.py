@@ -274,3 +274,14 @@ def test_enum_members_are_written_without_a_locale() -> None:
     column = {"type": "decimal", "scale": 2, "enum": ["1.50", "2.50"]}
     assert read(column, ["1,50", "2,50"], "de-DE") == [Decimal("1.50"), Decimal("2.50")]
     assert errors(column, ["3,50"], "de-DE") == ["must be one of: 1.50, 2.50"]
+
+
+def test_a_long_column_of_several_forms_reads_each() -> None:
+    # more values than the per-value parser takes alone: every form gets a vectorised pass
+    forms = ["02.07.2024 09:30", "2/7/2024 9:30", "2024-07-02T09:30:00", "2-7-2024 09:30:00"]
+    values = forms * 20 + ["31.04.2024 09:30"] * 20
+    result = run(DATETIME, values, "de-DE")
+    assert result.valid.column("v").to_pylist() == [D(2024, 7, 2, 9, 30, tzinfo=UTC)] * 80
+    assert [e.message for e in result.errors] == [
+        "'31.04.2024 09:30' is not a valid date-time"
+    ] * 20

@@ -70,8 +70,12 @@ class Locale:
 
     def words(self, value: bool) -> frozenset[str]:
         """Its words for ``value``, English included, in every case form compared."""
-        own = self.true_words if value else self.false_words
-        return (TRUE_WORDS if value else FALSE_WORDS) | fold_words(own)
+        return _words(self.true_words if value else self.false_words, value)
+
+
+@lru_cache(maxsize=256)
+def _words(own: tuple[str, ...], value: bool) -> frozenset[str]:
+    return (TRUE_WORDS if value else FALSE_WORDS) | fold_words(own)
 
 
 def fold_words(words: tuple[str, ...] | list[str]) -> frozenset[str]:

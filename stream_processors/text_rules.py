@@ -108,23 +108,40 @@ def plain_number(text: str, numbers: NumberFormat) -> str | None:
     return match.group(1) + digits + fraction
 
 
+@lru_cache(maxsize=1)
+def _comma_formats() -> dict[NumberFormat, str]:
+    """Each decimal-comma number format, and the first locale that writes it."""
+    found: dict[NumberFormat, str] = {}
+    for locale in LOCALES.values():
+        if locale.numbers.decimal != ".":
+            found.setdefault(locale.numbers, locale.tag)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _speakers() -> dict[str, str]:
+    """Each locale's own word, and the first locale that has it."""
+    found: dict[str, str] = {}
+    for locale in LOCALES.values():
+        for word in locale.words(True) | locale.words(False):
+            found.setdefault(word, locale.tag)
+    return found
+
+
 def number_hint(text: str, rules: TextRules) -> str:
     """What to add to a number's error: the locale it was read by, or one that reads it."""
     if rules.locale is not None:
         return f" as {rules.locale.tag} writes numbers (like {rules.locale.example_number})"
-    for locale in LOCALES.values():
-        if locale.numbers.decimal != "." and plain_number(text, locale.numbers) is not None:
-            return f" (a decimal comma? {LOCALE_FIELD}, e.g. {locale.tag})"
+    for numbers, tag in _comma_formats().items():
+        if plain_number(text, numbers) is not None:
+            return f" (a decimal comma? {LOCALE_FIELD}, e.g. {tag})"
     return ""
 
 
 def word_hint(text: str, rules: TextRules) -> str:
-    if rules.locale is not None:
-        return f"use {rules.word_hint}"
-    word = text.casefold()
-    for locale in LOCALES.values():
-        if word in locale.words(True) | locale.words(False):
-            return f"use {rules.word_hint}, or {LOCALE_FIELD}, e.g. {locale.tag}"
+    tag = None if rules.locale is not None else _speakers().get(text.casefold())
+    if tag is not None:
+        return f"use {rules.word_hint}, or {LOCALE_FIELD}, e.g. {tag}"
     return f"use {rules.word_hint}"
 
 

@@ -171,6 +171,8 @@ def _convert(plan: _Plan, text: pa.Array, problems: list[tuple[int, str]]) -> pa
         typed = booleans(text, plan.true_words, plan.false_words)
     elif kind in ("date", "datetime"):
         typed = temporal(kind, plan.rules, text)
+    elif kind == "integer" and (cast := _integers(text)) is not None:
+        return _slow_path(plan, text, *cast, problems)
     else:
         typed = _numbers(plan, text)
     # a value the fast path left (say 2024-02-30, or 1,234.5 grouped) is parsed slowly
@@ -178,15 +180,17 @@ def _convert(plan: _Plan, text: pa.Array, problems: list[tuple[int, str]]) -> pa
     return _slow_path(plan, text, typed, slow, problems)
 
 
+def _integers(text: pa.Array) -> tuple[pa.Array, pa.Array] | None:
+    """Clean integer columns need no regex: one cast, then the values to parse slowly
+    ("007", "-0" or "0x1F" cast too, but only an exact round trip is taken as it is)."""
+    try:
+        typed = pc.cast(text, pa.int64())
+    except pa.ArrowInvalid:
+        return None
+    return typed, pc.fill_null(pc.not_equal(pc.cast(typed, pa.string()), text), False)
+
+
 def _numbers(plan: _Plan, text: pa.Array) -> pa.Array:
-    if plan.column.type == "integer":
-        try:  # clean integer columns need no regex: cast, then keep exact round trips
-            typed = pc.cast(text, pa.int64())
-        except pa.ArrowInvalid:
-            pass
-        else:  # "007", "-0" or "0x1F" cast too; the slow path decides what those mean
-            exact = pc.fill_null(pc.equal(pc.cast(typed, pa.string()), text), False)
-            return pc.if_else(exact, typed, pa.scalar(None, pa.int64()))
     assert plan.fast_re is not None
     fast = pc.fill_null(pc.match_substring_regex(text, plan.fast_re), False)
     candidates = pc.if_else(fast, text, NULL_STRING)
@@ -287,8 +291,8 @@ def validate_batch(
     rows = pc.cast(batch.column(ROW_COLUMN), pa.int64())
     typed_columns: list[pa.Array] = []
     found: list[tuple[int, int, str]] = []  # (batch index, column position, message)
-    neutral = _plans(dataset, None)  # a typed cell is what it is, in any locale
-    for pos, plan in enumerate(_plans(dataset, locale)):
+    plans = _plans(dataset, locale)
+    for pos, plan in enumerate(plans):
         name = plan.column.name
         if name not in batch.schema.names:
             if plan.column.required:
@@ -302,7 +306,8 @@ def validate_batch(
             converted = _convert(plan, text, problems)
         else:  # a typed column: the cells the spreadsheet held as numbers, dates, booleans
             text = raw
-            parse = neutral[pos].parse
+            # a typed cell is what it is, in any locale
+            parse = (_plans(dataset, None) if locale else plans)[pos].parse
             assert parse is not None
             kind, target = plan.column.type, plan.type
             converted = convert_typed(kind, target, raw, parse, problems, plan.int_digits)

@@ -78,14 +78,16 @@ class _Evidence:
         self.number_ok = {f: pc.match_substring_regex(numbers, _number_re(f)) for f in formats}
         self.number_any = _any(list(self.number_ok.values()), len(numbers))
         self.dates = dates
-        parts = pc.extract_regex(dates, _DATE_SHAPE)
-        same_sep = pc.fill_null(pc.equal(parts.field("s"), parts.field("t")), False)
-        a, b, c = (_int(parts.field(n)) for n in "abc")
-        a4 = pc.equal(pc.utf8_length(parts.field("a")), 4)
-        c4 = pc.equal(pc.utf8_length(parts.field("c")), 4)
+        # flattened, a value that is no date is null in every part (not an empty string)
+        extracted = pc.extract_regex(dates, _DATE_SHAPE)
+        parts = dict(zip(extracted.type.names, extracted.flatten(), strict=True))
+        same_sep = pc.fill_null(pc.equal(parts["s"], parts["t"]), False)
+        a, b, c = (_int(parts[n]) for n in "abc")
+        a4 = pc.equal(pc.utf8_length(parts["a"]), 4)
+        c4 = pc.equal(pc.utf8_length(parts["c"]), 4)
         self.day_month = (a, b)
-        two = [pc.equal(pc.utf8_length(parts.field(n)), 2) for n in "bc"]
-        dash = pc.equal(parts.field("s"), "-")
+        two = [pc.equal(pc.utf8_length(parts[n]), 2) for n in "bc"]
+        dash = pc.equal(parts["s"], "-")
         self.date_ok = {
             "YMD": _all(same_sep, a4, _between(b, 12), _between(c, 31)),
             "DMY": _all(same_sep, c4, _between(a, 31), _between(b, 12)),

@@ -182,3 +182,9 @@ def test_an_unknown_locale_on_an_upload_record_is_refused(tmp_path: Path) -> Non
 
     with pytest.raises(LocaleError):
         choose_reading(_upload(tmp_path, "xx-YY"), ORDERS, GERMAN)
+
+
+def test_cells_that_are_no_dates_at_all_leave_the_date_evidence_alone() -> None:
+    # a regression: the parts of a value that is no date were read as numbers and failed
+    found = detect(ordered_at=["-", "n/a", "2024-02-30", "13.01.2024", "45352"])
+    assert found == Detection("en-GB")

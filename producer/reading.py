@@ -78,6 +78,10 @@ def choose_reading(
         rows += batch.num_rows
         if rows >= DETECT_ROWS:
             break
-    detection = detect_locale(sample, dataset)
+    try:
+        detection = detect_locale(sample, dataset)
+    except Exception:  # a bug in detection must not fail the upload: read it without one
+        log.exception("job %s: locale detection failed", upload.job_id)
+        detection = Detection(None, "locale detection failed; choose one with the locale field")
     _remember(plan, detection)
     return _made(detection.locale, "detected", detection.note), itertools.chain(sample, batches)

@@ -3,39 +3,28 @@
 Pure: no Kafka, no database. Every column takes a vectorised fast path (a regex kernel picks
 the values in the common, well-formed shape and one cast converts them all); only the values
 that path rejects are parsed one by one in Python (``converters``), which is where the edge
-cases and the messages for people live. Clean data therefore never leaves Arrow.
+cases and the messages for people live. Clean data therefore never leaves Arrow. Cell text is
+read by the chunk's reading locale (schemas/locales.py); typed cells never depend on it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from database.column_types import MAX_PRECISION, arrow_type
+from database.column_types import arrow_type
 from schemas.arrow_codec import ROW_COLUMN
-from schemas.dataset import Column, Dataset
-from schemas.locales import Locale, NumberFormat, resolve_locale
+from schemas.dataset import Dataset
 from schemas.records import RowError
 from stream_processors import converters as conv
-from stream_processors.text_columns import (
-    NULL_STRING,
-    booleans,
-    normalise_numbers,
-    number_re,
-    temporal,
-)
-from stream_processors.text_rules import DEFAULT_RULES, TextRules, rules_for
+from stream_processors.column_plans import ColumnPlan, plans_for
+from stream_processors.text_columns import NULL_STRING, booleans, normalise_numbers, temporal
 from stream_processors.typed_cells import convert_typed, is_text, shown
 
 MISSING = "required value is missing"
-PLAIN_NUMBERS = NumberFormat(".", ())
 EMAIL_RE = r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$'
 
 
@@ -52,88 +41,6 @@ def output_schema(dataset: Dataset) -> pa.Schema:
     return pa.schema(
         [pa.field(c.name, arrow_type(c)) for c in dataset.columns] + [(ROW_COLUMN, pa.int64())]
     )
-
-
-@dataclass
-class _Plan:
-    """What one column needs, worked out once per dataset and locale rather than per batch."""
-
-    column: Column
-    type: pa.DataType
-    rules: TextRules = DEFAULT_RULES
-    fast_re: str | None = None  # numbers matching this cast straight to ``type``
-    parse: Callable[[str], Any] | None = None
-    int_digits: int = 0  # decimal columns: digits before the point
-    re2_pattern: str | None = None  # the column pattern, when Arrow's RE2 can run it
-    py_pattern: re.Pattern[str] | None = None
-    enum_values: pa.Array | None = None
-    enum_canonical: dict[str, str] = field(default_factory=dict)
-    true_words: pa.Array | None = None
-    false_words: pa.Array | None = None
-
-
-def _number_plan(plan: _Plan, col: Column, rules: TextRules) -> None:
-    # without a locale the fast path takes plain numbers only; grouped ones go the slow way
-    numbers = rules.numbers if rules.local_numbers else PLAIN_NUMBERS
-    if col.type == "integer":
-        # 18 digits always fit int64; longer ones go the slow way to get "too large"
-        plan.fast_re = number_re(numbers, 18, "")
-        plan.parse = lambda text: conv.parse_integer(text, rules)
-    elif col.type == "decimal":
-        scale = plan.type.scale
-        int_digits = min(col.precision or MAX_PRECISION, MAX_PRECISION) - scale
-        frac = rf"({{dec}}\d{{{{1,{scale}}}}})?" if scale else ""
-        plan.fast_re = number_re(numbers, int_digits, frac)
-        plan.parse = lambda text: conv.parse_decimal(text, scale, int_digits, rules)
-        plan.int_digits = int_digits
-    else:
-        plan.fast_re = number_re(numbers, 300, r"({dec}\d{{1,300}})?")
-        plan.parse = lambda text: conv.parse_float(text, rules)
-
-
-def _make_plan(col: Column, locale: Locale | None) -> _Plan:
-    rules = rules_for(col, locale)
-    plan = _Plan(col, arrow_type(col), rules)
-    if col.type in ("integer", "decimal", "float"):
-        _number_plan(plan, col, rules)
-    elif col.type == "boolean":
-        plan.parse = lambda text: conv.parse_boolean(text, rules)
-        plan.true_words = pa.array(sorted(rules.true_words), pa.string())
-        plan.false_words = pa.array(sorted(rules.false_words), pa.string())
-    elif col.type == "date":
-        plan.parse = lambda text: conv.parse_date(text, col.excel_serial, rules)
-    elif col.type == "datetime":
-        plan.parse = lambda text: conv.parse_datetime(text, col.excel_serial, rules)
-    if col.pattern and col.type in ("string", "email"):
-        full = f"^(?:{col.pattern})$"
-        try:  # RE2 lacks look-arounds and back-references; Python's re covers those
-            pc.match_substring_regex(pa.array([""]), full)
-            plan.re2_pattern = full
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            plan.py_pattern = re.compile(col.pattern)
-    if col.enum:
-        if col.type in ("string", "email"):
-            plan.enum_values = pa.array(col.enum, pa.string())
-            plan.enum_canonical = {v.casefold(): v for v in col.enum}
-        elif plan.parse is not None:  # the dataset writes its members without a locale
-            parse = plan.parse if locale is None else _make_plan(col, None).parse
-            assert parse is not None
-            members = [_try(parse, v) for v in col.enum]
-            plan.enum_values = pa.array([m for m in members if m is not None], plan.type)
-    return plan
-
-
-def _try(parse: Callable[[str], Any], text: str) -> Any:
-    try:
-        return parse(text)
-    except conv.ConversionError:
-        return None
-
-
-@lru_cache(maxsize=128)
-def _plans(dataset: Dataset, locale: str | None) -> tuple[_Plan, ...]:
-    reading = resolve_locale(locale) if locale else None
-    return tuple(_make_plan(c, reading) for c in dataset.columns)
 
 
 def _number(value: float) -> str:
@@ -156,7 +63,7 @@ def _clean(raw: pa.Array) -> pa.Array:
     return pc.if_else(blank, NULL_STRING, text) if blank.true_count else text
 
 
-def _convert(plan: _Plan, text: pa.Array, problems: list[tuple[int, str]]) -> pa.Array:
+def _convert(plan: ColumnPlan, text: pa.Array, problems: list[tuple[int, str]]) -> pa.Array:
     """``text`` as ``plan.type``; failures become null and land in ``problems``."""
     kind = plan.column.type
     if kind in ("string", "email"):
@@ -190,7 +97,7 @@ def _integers(text: pa.Array) -> tuple[pa.Array, pa.Array] | None:
     return typed, pc.fill_null(pc.not_equal(pc.cast(typed, pa.string()), text), False)
 
 
-def _numbers(plan: _Plan, text: pa.Array) -> pa.Array:
+def _numbers(plan: ColumnPlan, text: pa.Array) -> pa.Array:
     assert plan.fast_re is not None
     fast = pc.fill_null(pc.match_substring_regex(text, plan.fast_re), False)
     candidates = pc.if_else(fast, text, NULL_STRING)
@@ -200,7 +107,7 @@ def _numbers(plan: _Plan, text: pa.Array) -> pa.Array:
 
 
 def _slow_path(
-    plan: _Plan,
+    plan: ColumnPlan,
     text: pa.Array,
     typed: pa.Array,
     slow: pa.Array,
@@ -221,7 +128,7 @@ def _slow_path(
     return pc.replace_with_mask(typed, pc.fill_null(slow, False), replacements)
 
 
-def _check_rules(plan: _Plan, typed: pa.Array) -> list[tuple[pa.Array, str]]:
+def _check_rules(plan: ColumnPlan, typed: pa.Array) -> list[tuple[pa.Array, str]]:
     """(failing mask, message) per rule; a null value fails no rule."""
     col = plan.column
     checks: list[tuple[pa.Array, str]] = []
@@ -265,7 +172,7 @@ def _may_hold_nul(text: pa.Array) -> bool:
     return data is not None and data.size > 0 and not np.all(np.frombuffer(data, np.uint8))
 
 
-def _canonical_enum(plan: _Plan, typed: pa.Array) -> pa.Array:
+def _canonical_enum(plan: ColumnPlan, typed: pa.Array) -> pa.Array:
     """Enum text matched case-insensitively is stored as the dataset spells it."""
     if not plan.enum_canonical:
         return typed
@@ -291,7 +198,7 @@ def validate_batch(
     rows = pc.cast(batch.column(ROW_COLUMN), pa.int64())
     typed_columns: list[pa.Array] = []
     found: list[tuple[int, int, str]] = []  # (batch index, column position, message)
-    plans = _plans(dataset, locale)
+    plans = plans_for(dataset, locale)
     for pos, plan in enumerate(plans):
         name = plan.column.name
         if name not in batch.schema.names:
@@ -307,7 +214,7 @@ def validate_batch(
         else:  # a typed column: the cells the spreadsheet held as numbers, dates, booleans
             text = raw
             # a typed cell is what it is, in any locale
-            parse = (_plans(dataset, None) if locale else plans)[pos].parse
+            parse = (plans_for(dataset, None) if locale else plans)[pos].parse
             assert parse is not None
             kind, target = plan.column.type, plan.type
             converted = convert_typed(kind, target, raw, parse, problems, plan.int_digits)

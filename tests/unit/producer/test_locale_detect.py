@@ -13,9 +13,10 @@ from producer.locale_detect import DETECT_ROWS, Detection, detect_locale
 from producer.reading import choose_reading
 from schemas.dataset import Dataset, load_dataset_file
 from schemas.locales import NBSP
-from schemas.records import UploadRecord, utcnow
+from schemas.records import UploadRecord
 from schemas.settings import packaged_datasets_dir
 from schemas.spool import Spool
+from tests.integration.conftest import unchecked_upload
 
 ORDERS = load_dataset_file(packaged_datasets_dir() / "orders.yaml")
 
@@ -127,18 +128,8 @@ def test_typed_cells_and_columns_with_formats_say_nothing() -> None:
 def _upload(tmp_path: Path, locale: str | None = None) -> UploadRecord:
     spooled = tmp_path / "job.csv"
     spooled.write_text("x")
-    return UploadRecord(
-        job_id="j1",
-        tenant="acme",
-        dataset="orders",
-        filename="orders.csv",
-        spool_path=str(spooled),
-        size_bytes=1,
-        estimated_rows=1,
-        tier="high",
-        submitted_at=utcnow(),
-        locale=locale,
-    )
+    upload = unchecked_upload(spooled, "j1", "orders", "acme", "orders.csv")
+    return upload.model_copy(update={"locale": locale})
 
 
 GERMAN = sample(ordered_at=["13.07.2024 09:30"], amount=["3,01"], express=["ja"])

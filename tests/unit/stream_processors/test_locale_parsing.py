@@ -285,3 +285,19 @@ def test_a_long_column_of_several_forms_reads_each() -> None:
     assert [e.message for e in result.errors] == [
         "'31.04.2024 09:30' is not a valid date-time"
     ] * 20
+
+
+@pytest.mark.parametrize("tag", sorted(LOCALES))
+def test_every_locale_reads_what_it_writes(tag: str) -> None:
+    loc = LOCALES[tag]
+    assert read(DECIMAL, [loc.example_number, "7"], tag) == [Decimal("1234.56"), Decimal("7.00")]
+    fields = {"D": "31", "M": "12", "Y": "2024"}
+    for sep in loc.date_seps:
+        day = sep.join(fields[part] for part in loc.date_order)
+        assert read(DATETIME, [f"{day} 13:45"], tag) == [D(2024, 12, 31, 13, 45, tzinfo=UTC)]
+        assert read({"type": "date"}, [day], tag) == [date(2024, 12, 31)]
+    words = [*loc.true_words, *(w.upper() for w in loc.true_words)]
+    nots = [*loc.false_words, *(w.upper() for w in loc.false_words)]
+    assert read({"type": "boolean"}, [*words, *nots], tag) == [True] * len(words) + [False] * len(
+        nots
+    )

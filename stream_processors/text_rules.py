@@ -132,6 +132,8 @@ def number_hint(text: str, rules: TextRules) -> str:
     """What to add to a number's error: the locale it was read by, or one that reads it."""
     if rules.locale is not None:
         return f" as {rules.locale.tag} writes numbers (like {rules.locale.example_number})"
+    if "," not in text:  # most errors: no decimal comma to point out
+        return ""
     for numbers, tag in _comma_formats().items():
         if plain_number(text, numbers) is not None:
             return f" (a decimal comma? {LOCALE_FIELD}, e.g. {tag})"

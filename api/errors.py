@@ -15,8 +15,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from messaging.publisher import PublishError
-from producer.errors import ParseError, ParseErrorKind
-from schemas.errors import BulkflowError
+from schemas.errors import BulkflowError, ParseError, ParseErrorKind
 
 log = logging.getLogger(__name__)
 

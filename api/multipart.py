@@ -22,7 +22,7 @@ from python_multipart.multipart import MultipartState, parse_options_header
 from starlette.requests import Request
 
 from api.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
-from schemas.private_files import open_private
+from files.private import open_private
 
 WRITE_BYTES = 1 << 20
 MAX_FIELDS = 16

@@ -22,14 +22,14 @@ from api.models import UploadAccepted
 from api.multipart import SpooledForm, spool_multipart
 from api.state import AppState
 from database.idempotency import Binding
+from files.spool import Spool
+from files.upload_record import make_upload_record, new_job_id
 from messaging.names import topic_names
 from messaging.publisher import Delivery, PublishError
-from producer.errors import ParseError
-from producer.submit import make_upload_record, new_job_id, submit_upload
-from schemas.errors import DatasetError
+from messaging.upload_blobs import submit_upload
+from schemas.errors import DatasetError, ParseError
 from schemas.records import JobState, UploadRecord, UploadStatus, utcnow
 from schemas.settings import Tier
-from schemas.spool import Spool
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ POLL_S = 0.25
 
 
 def publish(settings: Any, csv_path: Path) -> tuple[str, Any, float]:
+    from files.upload_record import make_upload_record, new_job_id, spool_copy
     from messaging.publisher import Publisher
     from producer.jobs import publish_job
-    from producer.submit import make_upload_record, new_job_id, spool_copy
     from schemas.dataset import DatasetRegistry
 
     job_id = new_job_id()

@@ -17,9 +17,9 @@ from sqlalchemy import Connection, Engine, select
 
 from database import pg_copy
 from database.bookkeeping_sql import bookkeeping_sql, stored_datetime
-from database.column_types import arrow_type
 from database.tables import dataset_table, key_columns, ledger
 from schemas.arrow_codec import ROW_COLUMN
+from schemas.arrow_types import arrow_type
 from schemas.dataset import Dataset
 from schemas.records import RowError
 

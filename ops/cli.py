@@ -200,11 +200,11 @@ def produce(
     sheet: str | None = typer.Option(None),
 ) -> None:
     """Publish one file directly (no API, no upload queue): for operators and tests."""
+    from files.upload_record import make_upload_record, new_job_id, spool_copy
     from messaging.publisher import Publisher
-    from producer.errors import ParseError
     from producer.jobs import publish_job
-    from producer.submit import make_upload_record, new_job_id, spool_copy
     from schemas.dataset import DatasetRegistry
+    from schemas.errors import ParseError
 
     settings = get_settings()
     job_id = new_job_id()

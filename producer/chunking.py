@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
-from producer.errors import ParseError, ParseErrorKind
 from producer.readers.csv import human_bytes
 from schemas.arrow_codec import ROW_COLUMN, encode_batch
+from schemas.errors import ParseError, ParseErrorKind
 from schemas.records import ChunkHeaders
 
 

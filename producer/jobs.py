@@ -15,21 +15,20 @@ import logging
 import time
 from dataclasses import dataclass
 
+from files.private import write_private_text
+from files.spool import Spool
+from messaging.blob_assembly import UploadBlobError
 from messaging.names import topic_names
 from messaging.publisher import Publisher, PublishError
-from producer.blob_assembly import UploadBlobError
+from messaging.upload_blobs import local_upload
 from producer.chunking import build_chunk_records
-from producer.errors import ParseError
 from producer.readers import open_reader
 from producer.readers.base import ReaderLimits
 from producer.size_policy import choose_chunk_rows
-from producer.upload_blobs import local_upload
 from schemas.dataset import DatasetRegistry
-from schemas.errors import DatasetError
-from schemas.private_files import write_private_text
+from schemas.errors import DatasetError, ParseError
 from schemas.records import JobEvent, UploadRecord
 from schemas.settings import Settings
-from schemas.spool import Spool
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from pydantic import ValidationError
 
+from messaging.chunk_lag import ChunkLagProbe
 from messaging.clients import (
     FOLLOWER_FETCH_WAIT_MS,
     HEARTBEAT_INTERVAL_MS,
@@ -28,7 +29,6 @@ from messaging.clients import (
 from messaging.names import group_names, topic_names
 from messaging.publisher import Publisher
 from producer.jobs import publish_job
-from producer.lag import ChunkLagProbe
 from producer.offsets import DoneOffsets
 from producer.warm_imports import PRODUCER_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry

@@ -11,20 +11,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from producer.errors import ParseError, ParseErrorKind
+from files.sniff import DELIMITERS, SAMPLE_BYTES, decode_sample, detect_delimiter, detect_encoding
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.csv_head import HeadText, human_bytes
 from producer.readers.header_search import HeaderSearch, search_header
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch, shape_batch
-from producer.readers.sniff import (
-    DELIMITERS,
-    SAMPLE_BYTES,
-    decode_sample,
-    detect_delimiter,
-    detect_encoding,
-)
 from schemas.dataset import Dataset
+from schemas.errors import ParseError, ParseErrorKind
 
 # pyarrow cannot parse blocks smaller than a couple of rows efficiently; never go below this
 _MIN_BLOCK = 64 * 1024

@@ -11,8 +11,8 @@ import io
 import re
 from collections.abc import Iterator
 
-from producer.errors import ParseError, ParseErrorKind
 from producer.readers.header_search import HEADER_SEARCH_ROWS, SheetRow
+from schemas.errors import ParseError, ParseErrorKind
 
 # the line ends pyarrow's CSV reader counts when it skips lines
 _LINE_END = re.compile(r"\r\n|\r|\n")

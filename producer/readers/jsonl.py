@@ -10,13 +10,13 @@ from typing import IO, Any
 
 import pyarrow as pa
 
-from producer.errors import ParseError, ParseErrorKind
+from files.sniff import SAMPLE_BYTES, detect_encoding
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.csv import human_bytes
 from producer.readers.headers import map_headers
-from producer.readers.sniff import SAMPLE_BYTES, detect_encoding
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset
+from schemas.errors import ParseError, ParseErrorKind
 
 # keys are collected from this many lines before the header is fixed
 HEADER_SCAN_LINES = 1000

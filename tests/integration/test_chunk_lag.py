@@ -8,9 +8,9 @@ import time
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from messaging.chunk_lag import ChunkLagProbe, worker_groups
 from messaging.clients import consumer_config, producer_config
 from messaging.names import topic_names
-from producer.lag import ChunkLagProbe, worker_groups
 from schemas.settings import Settings, Tier
 
 pytestmark = pytest.mark.integration

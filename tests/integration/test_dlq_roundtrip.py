@@ -15,12 +15,12 @@ import pytest
 
 from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
+from files.upload_record import new_job_id, spool_copy
 from messaging.names import topic_names
 from messaging.publisher import Publisher
 from ops.devservers.sample_data import write_orders_csv
 from ops.dlq import list_dead_letters
 from producer.jobs import publish_job
-from producer.submit import new_job_id, spool_copy
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadStatus
 from schemas.settings import Settings, packaged_datasets_dir

@@ -15,12 +15,12 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
 from database.chunk_store import PG_COPY_MIN_ROWS, save_chunk, save_chunk_tx
-from database.column_types import arrow_type
 from database.engine import make_engine
 from database.migrations import ensure_schema
 from database.reports import count_rows, iter_row_errors, ledger_counts
 from database.tables import dataset_table
 from schemas.arrow_codec import ROW_COLUMN
+from schemas.arrow_types import arrow_type
 from schemas.dataset import Dataset, parse_dataset
 from schemas.records import RowError
 from stream_processors.errors import (

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from producer.readers.xlsx.fast import column_text
+from producer.readers.column_text import typed_column_text
 
 
 def as_cell_text(batch: pa.RecordBatch) -> pa.RecordBatch:
     arrays = [
-        column if pa.types.is_string(column.type) or name == "__row__" else column_text(column)
+        column
+        if pa.types.is_string(column.type) or name == "__row__"
+        else typed_column_text(column)
         for name, column in zip(batch.schema.names, batch.columns, strict=True)
     ]
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from producer.blob_assembly import BlobAssembler, UploadBlobError
+from messaging.blob_assembly import BlobAssembler, UploadBlobError
 from schemas.records import UploadBlob
 
 FILE = b"order_id,quantity\n" + b"".join(f"{i},{i % 7}\n".encode() for i in range(1000))

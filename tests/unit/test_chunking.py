@@ -8,10 +8,10 @@ import pyarrow as pa
 import pytest
 
 from producer.chunking import build_chunk_records
-from producer.errors import ParseError
 from producer.readers import open_reader
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.errors import ParseError
 from schemas.records import ChunkHeaders
 from schemas.settings import packaged_datasets_dir
 

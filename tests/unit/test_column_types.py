@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
 from database.chunk_store import prepare_rows
-from database.column_types import arrow_type, sql_type
+from database.column_types import sql_type
 from schemas.arrow_codec import ROW_COLUMN
+from schemas.arrow_types import arrow_type
 from schemas.dataset import Dataset
 from stream_processors.validation import output_schema, validate_batch
 

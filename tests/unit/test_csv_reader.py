@@ -8,12 +8,12 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from producer.errors import ParseError
 from producer.readers import open_reader
 from producer.readers.base import ReaderLimits
 from producer.readers.csv import CsvReader
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.errors import ParseError
 from schemas.settings import packaged_datasets_dir
 
 HEADER = "order_id,customer_email,ordered_at,notes\n"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from producer.errors import ParseError, ParseErrorKind
 from producer.readers import open_reader
 from producer.readers.base import ReaderLimits
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.errors import ParseError, ParseErrorKind
 from schemas.settings import packaged_datasets_dir
 
 HEADER = "order_id,customer_email,ordered_at,notes\n"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from producer.errors import ParseError, ParseErrorKind
 from producer.readers.header_search import HeaderSearch, choose_sheet, search_header
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.errors import ParseError, ParseErrorKind
 from schemas.settings import packaged_datasets_dir
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from producer.errors import ParseError
 from producer.readers.base import ReaderLimits
 from producer.readers.headers import map_headers
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.errors import ParseError
 from schemas.settings import packaged_datasets_dir
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from api.pipeline_stats import stats_consumer_config
 from api.progress_view import ProgressView, view_consumer_config
+from messaging.chunk_lag import committed_reader_config, probe_consumer_config
 from messaging.clients import admin_config, consumer_config, producer_config
 from messaging.publisher import Publisher
 from ops.topic_scan import scan_consumer_config
-from producer.lag import committed_reader_config, probe_consumer_config
 from producer.service import upload_consumer_config
 from schemas.settings import Settings, load_settings
 

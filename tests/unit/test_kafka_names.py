@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from api.progress_view import ProgressView
+from messaging.chunk_lag import worker_groups
 from messaging.names import declared_topics, group_names, tier_sets_with
-from producer.lag import worker_groups
 from schemas.settings import TIERS, Settings, Tier, load_settings
 from stream_processors.agents import create_aggregator_app, create_worker_app
 

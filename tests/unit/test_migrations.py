@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from database.chunk_store import save_chunk_tx
-from database.column_types import arrow_type
 from database.engine import make_engine
 from database.migrations import applied_versions, ensure_schema
 from database.tables import dataset_table
 from schemas.arrow_codec import ROW_COLUMN
+from schemas.arrow_types import arrow_type
 from schemas.dataset import Dataset, parse_dataset
 from schemas.errors import ConfigError
 

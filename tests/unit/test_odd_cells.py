@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from producer.errors import ParseError
 from producer.readers import open_reader
 from producer.readers.base import ReaderLimits
-from producer.readers.xlsx.text import format_text
+from producer.readers.cell_text import format_text
 from schemas.dataset import Dataset, parse_dataset
+from schemas.errors import ParseError
 from tests.support.cell_text import as_cell_text
 from tests.unit.test_xlsx_reader import patch_member, write_book
-
-# the fastexcel path, opted into (the default reads every sheet with the Rust extension)
-FAST = ReaderLimits(xlsx_fast_path_max_xml_bytes=64 * 1024 * 1024)
-STREAM = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
 
 
 @pytest.fixture()
@@ -31,23 +27,20 @@ def dataset() -> Dataset:
     return parse_dataset({"name": "odd", "columns": columns})
 
 
-def rows(path: Path, dataset: Dataset, limits: ReaderLimits) -> list[dict]:
-    reader = open_reader(path, dataset, 100, limits=limits)
+def rows(path: Path, dataset: Dataset) -> list[dict]:
+    reader = open_reader(path, dataset, 100, limits=ReaderLimits())
     try:
         return [r for b in reader.batches() for r in as_cell_text(b).to_pylist()]
     finally:
         reader.close()
 
 
-@pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
-def test_an_impossible_date_text_is_kept_as_written(
-    tmp_path: Path, dataset: Dataset, limits: ReaderLimits
-) -> None:
+def test_an_impossible_date_text_is_kept_as_written(tmp_path: Path, dataset: Dataset) -> None:
     cells = [dt.datetime(2024, 3, 1, 10), "2024-02-31 25:61:00", "2024-03-01 10:00:00", "x" * 5000]
     path = write_book(
         tmp_path / "t.xlsx", [["order_id", "ordered_at", "notes"]] + [[1, c, None] for c in cells]
     )
-    got = [r["ordered_at"] for r in rows(path, dataset, limits)]
+    got = [r["ordered_at"] for r in rows(path, dataset)]
     assert got == ["2024-03-01T10:00:00", "2024-02-31 25:61:00", "2024-03-01T10:00:00", "x" * 5000]
 
 
@@ -68,7 +61,7 @@ def test_odd_number_and_date_cells_on_the_streaming_path(tmp_path: Path, dataset
         "xl/worksheets/sheet1.xml",
         lambda xml: xml.replace(b"</sheetData>", odd_rows + b"</sheetData>"),
     )
-    got = [(r["order_id"], r["ordered_at"], r["notes"]) for r in rows(path, dataset, STREAM)]
+    got = [(r["order_id"], r["ordered_at"], r["notes"]) for r in rows(path, dataset)]
     assert got == [
         ("1", None, "TRUE"),
         ("abc", None, None),
@@ -91,7 +84,7 @@ def test_a_boolean_cell_that_is_no_boolean_is_refused_by_name_on_the_streaming_p
         ),
     )
     with pytest.raises(ParseError, match=r"cannot be read: cell C3 holds \"maybe\", not a boolean"):
-        rows(path, dataset, STREAM)
+        rows(path, dataset)
 
 
 def test_jsonl_huge_integers_and_lone_surrogates_stay_one_row_each(

@@ -11,11 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from producer.errors import ParseError
-from producer.readers import estimate_rows, open_reader
+from files.estimate import estimate_rows
+from producer.readers import open_reader
 from producer.readers.jsonl import cell_text
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.errors import ParseError
 from schemas.settings import packaged_datasets_dir
 
 
@@ -209,8 +210,8 @@ def test_xlsx_goes_to_the_xlsx_reader(
         return "xlsx reader"
 
     fake.open_xlsx_reader = open_xlsx_reader  # type: ignore[attr-defined]
-    fake.estimate_xlsx_rows = lambda path: 42  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "producer.readers.xlsx", fake)
+    monkeypatch.setattr("files.estimate.estimate_xlsx_rows", lambda path: 42)
     path = tmp_path / "book.bin"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")

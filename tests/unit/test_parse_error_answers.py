@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from api.errors import PARSE_ERROR_ANSWERS, parse_error_answer
-from producer.errors import ParseError, ParseErrorKind
-from producer.readers import estimate_rows
+from files.estimate import estimate_rows
+from files.sniff import sniff_format
 from producer.readers.headers import map_headers
-from producer.readers.sniff import sniff_format
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.errors import ParseError, ParseErrorKind
 from schemas.settings import packaged_datasets_dir
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from api.multipart import spool_multipart
 from database.engine import make_engine
 from database.migrations import ensure_schema
+from files.spool import Spool
+from files.upload_record import make_upload_record, spool_copy
 from producer.jobs import chunk_rows_for
-from producer.submit import make_upload_record, spool_copy
 from schemas.settings import Settings, load_settings
-from schemas.spool import Spool
 from tests.unit.test_multipart import multipart_body
 
 

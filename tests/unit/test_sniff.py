@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from producer.errors import ParseError
-from producer.readers.sniff import detect_delimiter, detect_encoding, sniff_format
+from files.sniff import detect_delimiter, detect_encoding, sniff_format
+from schemas.errors import ParseError
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from files.spool import Spool
+from files.upload_record import make_upload_record, spool_copy
 from ops.errors import OpsError
 from ops.reparse import find_upload
 from producer.jobs import chunk_rows_for
-from producer.submit import make_upload_record, spool_copy
 from schemas.records import UploadRecord
 from schemas.settings import Settings
-from schemas.spool import Spool
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The modules the API and the producer import at start exist, and a missing one does not
+"""The modules the producer imports at start exist, and a missing one does not
 stop a process from starting."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from producer.warm_imports import API_MODULES, PRODUCER_MODULES, warm_imports
+from producer.warm_imports import PRODUCER_MODULES, warm_imports
 
 
-@pytest.mark.parametrize("name", sorted(set(PRODUCER_MODULES + API_MODULES)))
+@pytest.mark.parametrize("name", sorted(PRODUCER_MODULES))
 def test_every_module_warmed_at_start_exists(name: str) -> None:
     # a reader moved without this list following would only be logged at start
     assert importlib.util.find_spec(name) is not None

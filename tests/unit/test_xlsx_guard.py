@@ -10,15 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import open_xlsx_reader
 from schemas.dataset import Dataset, parse_dataset
-
-# the fastexcel path, opted into (the default reads every sheet with the Rust extension)
-FAST = ReaderLimits(xlsx_fast_path_max_xml_bytes=64 * 1024 * 1024)
-STREAM = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
-BOTH = pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
+from schemas.errors import ParseError, ParseErrorKind
+from tests.support.calamine_reference import open_with_calamine
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -58,12 +54,11 @@ def rebuild(path: Path, replace: dict[str, bytes], add: dict[str, bytes] | None 
     return path
 
 
-@BOTH
-def test_truncated_file_is_damaged(book: Path, dataset: Dataset, limits: ReaderLimits) -> None:
+def test_truncated_file_is_damaged(book: Path, dataset: Dataset) -> None:
     data = book.read_bytes()
     book.write_bytes(data[: len(data) // 2])
     with pytest.raises(ParseError, match=r"^the XLSX file is damaged or truncated$"):
-        open_xlsx_reader(book, dataset, 10, limits=limits)
+        open_xlsx_reader(book, dataset, 10, limits=ReaderLimits())
 
 
 def test_corrupt_member_is_damaged(book: Path, dataset: Dataset) -> None:
@@ -132,41 +127,38 @@ def test_directory_understating_a_member_is_caught(book: Path, dataset: Dataset)
     with zipfile.ZipFile(book) as archive:
         assert archive.read(SHEET) == head  # zipfile alone is fooled
     with pytest.raises(ParseError, match=r"sheet1\.xml is larger than declared"):
-        open_xlsx_reader(book, dataset, 10, limits=FAST)  # the guard inflates it for fastexcel
-    # the Rust path inflates the sheet once, itself, capped at the declared size
+        open_with_calamine(book, dataset, 10)  # the guard inflates it for calamine
+    # the XLSX reader's extension inflates the sheet once, itself, capped at the declared size
     with pytest.raises(ParseError, match=OVER_DECLARED) as refused:
         open_xlsx_reader(book, dataset, 10)
     assert refused.value.kind == ParseErrorKind.MALFORMED
 
 
-@BOTH
 @pytest.mark.parametrize(
     ("member", "xml"),
     [("xl/worksheets/sheet1.xml", BILLION_LAUGHS), ("xl/sharedStrings.xml", EXTERNAL_ENTITY)],
     ids=["billion-laughs", "external-entity"],
 )
-def test_xml_entities_are_refused(
-    book: Path, dataset: Dataset, limits: ReaderLimits, member: str, xml: bytes
-) -> None:
+def test_xml_entities_are_refused(book: Path, dataset: Dataset, member: str, xml: bytes) -> None:
     rebuild(book, {member: xml})
     with pytest.raises(ParseError, match=r"^the workbook contains XML entity declarations"):
-        open_xlsx_reader(book, dataset, 10, limits=limits)
+        open_xlsx_reader(book, dataset, 10, limits=ReaderLimits())
 
 
 def test_library_failures_become_parse_errors(book: Path, dataset: Dataset) -> None:
     rebuild(book, {"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row><c r="})
-    for limits in (FAST, STREAM):
+    for opener in (open_xlsx_reader, open_with_calamine):
         with pytest.raises(ParseError):
-            reader = open_xlsx_reader(book, dataset, 10, limits=limits)
+            reader = opener(book, dataset, 10)
             list(reader.batches())
 
 
-def test_the_streaming_path_reads_no_further_than_declared(book: Path, dataset: Dataset) -> None:
+def test_the_xlsx_reader_reads_no_further_than_declared(book: Path, dataset: Dataset) -> None:
     # the extension, reading the sheet itself (the header search too), stops at the
     # declared size
     understate_sheet(book)
     with pytest.raises(ParseError, match=OVER_DECLARED):
-        list(open_xlsx_reader(book, dataset, 10, limits=STREAM).batches())
+        list(open_xlsx_reader(book, dataset, 10, limits=ReaderLimits()).batches())
     # and the extension itself stops the sheet at its declared size, or at the caller's limit
     import bulkflow_xlsx
 

@@ -1,33 +1,26 @@
-"""The fast path and the Rust streaming path agree cell for cell on the whole office corpus:
-every .xlsx and .xlsm of tests/data/office, read as its expected.json upload says (dataset,
-sheet), gives the same rows, row numbers and column mapping, and the same typed columns
-when a chunk holds the whole sheet (the Rust path types a column per chunk)."""
+"""The XLSX reader and calamine (the way the .xls, .xlsb and .ods formats are read) agree
+cell for cell on the whole office corpus: every .xlsx and .xlsm of tests/data/office, read
+as its expected.json upload says (dataset, sheet), gives the same rows, row numbers and
+column mapping, and the same typed columns when a chunk holds the whole sheet (the XLSX
+reader types a column per chunk)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 
-from producer.errors import ParseError
-from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import open_xlsx_reader
-from producer.readers.xlsx.fast import FastXlsxReader
-from producer.readers.xlsx.rust_reader import RustXlsxReader
+from producer.readers.xlsx.reader import XlsxReader
 from schemas.dataset import Dataset, load_dataset_file
+from schemas.errors import ParseError
 from schemas.settings import packaged_datasets_dir
+from tests.support.calamine_reference import open_with_calamine
 from tests.support.cell_text import as_cell_text
 from tests.support.office_corpus import CORPUS_DIR, load_expected
 
-# the fastexcel path, opted into (the default reads every sheet with the Rust extension)
-FAST = ReaderLimits(xlsx_fast_path_max_xml_bytes=64 * 1024 * 1024)
-RUST = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
 CORPUS = sorted([*CORPUS_DIR.glob("*.xlsx"), *CORPUS_DIR.glob("*.xlsm")])
-
-
-UNREADABLE = "the XLSX file cannot be read: "
 
 
 def _upload(path: Path) -> tuple[Dataset, str | None]:
@@ -38,19 +31,15 @@ def _upload(path: Path) -> tuple[Dataset, str | None]:
     return dataset, expected.get("sheet")
 
 
-def _read(path: Path, limits: ReaderLimits, chunk: int) -> tuple[Any, list[pa.RecordBatch]]:
-    dataset, sheet = _upload(path)
-    reader = open_xlsx_reader(path, dataset, chunk, sheet=sheet, limits=limits)
-    try:
-        return reader, list(reader.batches())
-    finally:
-        reader.close()
-
-
-def _outcome(path: Path, limits: ReaderLimits, chunk: int) -> Any:
+def _outcome(path: Path, opener: Any, chunk: int) -> Any:
     """The reader and its batches, or the reason the file is refused."""
+    dataset, sheet = _upload(path)
     try:
-        return _read(path, limits, chunk)
+        reader = opener(path, dataset, chunk, sheet=sheet)
+        try:
+            return reader, list(reader.batches())
+        finally:
+            reader.close()
     except ParseError as exc:
         return str(exc)
 
@@ -62,21 +51,19 @@ def test_the_corpus_has_workbooks() -> None:
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
 @pytest.mark.parametrize("chunk", [7, 10_000], ids=["chunk7", "whole"])
-def test_fast_and_rust_paths_agree(path: Path, chunk: int) -> None:
-    fast = _outcome(path, FAST, chunk)
-    rust = _outcome(path, RUST, chunk)
-    if isinstance(fast, str) or isinstance(rust, str):
-        assert isinstance(fast, str) and isinstance(rust, str), (fast, rust)
-        if fast != rust:  # damaged XML: each path's own parser says where, in its words
-            assert fast.startswith(UNREADABLE) and rust.startswith(UNREADABLE), (fast, rust)
+def test_the_xlsx_reader_and_calamine_agree(path: Path, chunk: int) -> None:
+    xlsx = _outcome(path, open_xlsx_reader, chunk)
+    reference = _outcome(path, open_with_calamine, chunk)
+    if isinstance(xlsx, str) or isinstance(reference, str):
+        # a damaged file: both refuse it, each in the words of its own parser
+        assert isinstance(xlsx, str) and isinstance(reference, str), (xlsx, reference)
         return
-    (fast_reader, fast_batches), (rust_reader, rust_batches) = fast, rust
-    assert isinstance(fast_reader, FastXlsxReader), "the corpus is small: the fast path reads it"
-    assert isinstance(rust_reader, RustXlsxReader)
-    assert fast_reader.mapping == rust_reader.mapping
-    assert [b.num_rows for b in fast_batches] == [b.num_rows for b in rust_batches]
-    if len(fast_batches) == 1:  # one chunk: per-chunk typing is the fast path's per sheet
-        assert fast_batches[0].schema == rust_batches[0].schema
-    fast_rows = [row for b in fast_batches for row in as_cell_text(b).to_pylist()]
-    rust_rows = [row for b in rust_batches for row in as_cell_text(b).to_pylist()]
-    assert rust_rows == fast_rows
+    (xlsx_reader, xlsx_batches), (reference_reader, reference_batches) = xlsx, reference
+    assert isinstance(xlsx_reader, XlsxReader)
+    assert xlsx_reader.mapping == reference_reader.mapping
+    assert [b.num_rows for b in xlsx_batches] == [b.num_rows for b in reference_batches]
+    if len(xlsx_batches) == 1:  # one chunk: per-chunk typing is calamine's per sheet
+        assert xlsx_batches[0].schema == reference_batches[0].schema
+    xlsx_rows = [row for b in xlsx_batches for row in as_cell_text(b).to_pylist()]
+    reference_rows = [row for b in reference_batches for row in as_cell_text(b).to_pylist()]
+    assert xlsx_rows == reference_rows

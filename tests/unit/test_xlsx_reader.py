@@ -1,4 +1,4 @@
-"""XLSX reader: cell text, row numbers, sheets, and the fast and Rust streaming paths agreeing."""
+"""XLSX reader: cell text, row numbers, sheets, and the same cells as the calamine formats."""
 
 from __future__ import annotations
 
@@ -6,25 +6,22 @@ import datetime as dt
 import random
 import re
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
-from producer.errors import ParseError
+from files.estimate import estimate_xlsx_rows
 from producer.readers.base import ReaderLimits
-from producer.readers.xlsx import estimate_xlsx_rows, open_xlsx_reader
-from producer.readers.xlsx.fast import FastXlsxReader
-from producer.readers.xlsx.rust_reader import RustXlsxReader
+from producer.readers.xlsx import open_xlsx_reader
+from producer.readers.xlsx.reader import XlsxReader
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
+from schemas.errors import ParseError
+from tests.support.calamine_reference import open_with_calamine
 from tests.support.cell_text import as_cell_text
 
-# the fastexcel path, opted into (the default reads every sheet with the Rust extension)
-FAST = ReaderLimits(xlsx_fast_path_max_xml_bytes=64 * 1024 * 1024)
-STREAM = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
 HEADER = ["order_id", "Customer E-mail", "amount", "ordered_at", "express", "notes"]
 
 
@@ -65,8 +62,16 @@ def patch_member(path: Path, member: str, edit: Any) -> Path:
     return path
 
 
-def read(path: Path, dataset: Dataset, limits: ReaderLimits, chunk: int = 100, **kw: Any) -> Any:
-    reader = open_xlsx_reader(path, dataset, chunk, limits=limits, **kw)
+def read(path: Path, dataset: Dataset, chunk: int = 100, **kw: Any) -> Any:
+    reader = open_xlsx_reader(path, dataset, chunk, **kw)
+    try:
+        return reader, list(reader.batches())
+    finally:
+        reader.close()
+
+
+def read_with_calamine(path: Path, dataset: Dataset, chunk: int = 100, **kw: Any) -> Any:
+    reader = open_with_calamine(path, dataset, chunk, **kw)
     try:
         return reader, list(reader.batches())
     finally:
@@ -74,17 +79,17 @@ def read(path: Path, dataset: Dataset, limits: ReaderLimits, chunk: int = 100, *
 
 
 def rows_both_ways(path: Path, dataset: Dataset, chunk: int = 100, **kw: Any) -> list[dict]:
-    """Rows from the fast path, after checking the Rust streaming path gives the same cells."""
-    fast, fast_batches = read(path, dataset, FAST, chunk, **kw)
-    stream, stream_batches = read(path, dataset, STREAM, chunk, **kw)
-    assert isinstance(fast, FastXlsxReader) and isinstance(stream, RustXlsxReader)
-    assert fast.mapping == stream.mapping
-    # both keep typed cells typed (the streaming path decides per chunk); as text they agree
-    fast_batches = [as_cell_text(b) for b in fast_batches]
-    stream_batches = [as_cell_text(b) for b in stream_batches]
-    assert [b.schema for b in fast_batches] == [b.schema for b in stream_batches]
-    assert [b.to_pylist() for b in fast_batches] == [b.to_pylist() for b in stream_batches]
-    return [row for batch in fast_batches for row in batch.to_pylist()]
+    """Rows of the XLSX reader, after checking calamine gives the same cells (calamine.py)."""
+    xlsx, xlsx_batches = read(path, dataset, chunk, **kw)
+    reference, reference_batches = read_with_calamine(path, dataset, chunk, **kw)
+    assert isinstance(xlsx, XlsxReader)
+    assert xlsx.mapping == reference.mapping
+    # both keep typed cells typed (the XLSX reader decides per chunk); as text they agree
+    xlsx_batches = [as_cell_text(b) for b in xlsx_batches]
+    reference_batches = [as_cell_text(b) for b in reference_batches]
+    assert [b.schema for b in xlsx_batches] == [b.schema for b in reference_batches]
+    assert [b.to_pylist() for b in xlsx_batches] == [b.to_pylist() for b in reference_batches]
+    return [row for batch in xlsx_batches for row in batch.to_pylist()]
 
 
 def test_cells_read_as_a_person_sees_them(tmp_path: Path, dataset: Dataset) -> None:
@@ -181,7 +186,7 @@ def test_paths_agree_on_a_bigger_sheet_in_exact_chunks(tmp_path: Path, dataset: 
             sheet.append([])  # a blank row: its number is skipped
     path = tmp_path / "big.xlsx"
     book.save(path)
-    _, batches = read(path, dataset, FAST, chunk=250)
+    _, batches = read(path, dataset, chunk=250)
     assert [b.num_rows for b in batches] == [250] * 6
     rows = rows_both_ways(path, dataset, chunk=250)
     numbers = [r[ROW_COLUMN] for r in rows]
@@ -205,7 +210,7 @@ def test_row_numbers_are_sheet_rows_even_off_the_corner(tmp_path: Path, dataset:
         (None, "after two blank rows", 7),
         (None, None, 8),  # kept, so it fails validation instead of vanishing
     ]
-    reader, _ = read(path, dataset, FAST)
+    reader, _ = read(path, dataset)
     assert reader.mapping.columns == {2: "order_id", 3: "notes"}
     assert reader.mapping.unknown_columns == ["colour"]
 
@@ -237,10 +242,9 @@ def test_spooled_file_without_extension(tmp_path: Path, dataset: Dataset) -> Non
     assert rows_both_ways(spooled, dataset)[0]["customer_email"] == "a@b.c"
 
 
-@pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
-def test_cell_size_limit(tmp_path: Path, dataset: Dataset, limits: ReaderLimits) -> None:
+def test_cell_size_limit(tmp_path: Path, dataset: Dataset) -> None:
     path = write_book(tmp_path / "t.xlsx", [HEADER, [1, None, None, None, None, "x" * 2000]])
-    small = replace(limits, max_cell_bytes=1000)
+    small = ReaderLimits(max_cell_bytes=1000)
     with pytest.raises(ParseError, match="'notes' holds 2000 bytes, more than the limit of 1000"):
         list(open_xlsx_reader(path, dataset, 10, limits=small).batches())
 
@@ -266,27 +270,21 @@ def test_named_sheet_and_unknown_sheet(tmp_path: Path, dataset: Dataset) -> None
         open_xlsx_reader(path, dataset, 10, sheet="Orders")
 
 
-@pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
-def test_header_only_and_empty_sheets(
-    tmp_path: Path, dataset: Dataset, limits: ReaderLimits
-) -> None:
+def test_header_only_and_empty_sheets(tmp_path: Path, dataset: Dataset) -> None:
     path = write_book(tmp_path / "h.xlsx", [HEADER])
-    reader, batches = read(path, dataset, limits)
+    reader, batches = read(path, dataset)
     assert batches == []
     assert list(reader.mapping.columns.values()) == [c.name for c in dataset.columns]
     empty = write_book(tmp_path / "e.xlsx", [])
     with pytest.raises(ParseError, match="'Orders' is empty"):
-        open_xlsx_reader(empty, dataset, 10, limits=limits)
+        open_xlsx_reader(empty, dataset, 10, limits=ReaderLimits())
 
 
-@pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
-def test_missing_required_column_is_named(
-    tmp_path: Path, dataset: Dataset, limits: ReaderLimits
-) -> None:
+def test_missing_required_column_is_named(tmp_path: Path, dataset: Dataset) -> None:
     path = write_book(tmp_path / "t.xlsx", [["Customer E-mail", "amount"], ["a@b.c", 1]])
     reason = r"maps the required columns order_id; .* \(row 1 holds 'Customer E-mail', 'amount'\)"
     with pytest.raises(ParseError, match=reason):
-        open_xlsx_reader(path, dataset, 10, limits=limits)
+        open_xlsx_reader(path, dataset, 10, limits=ReaderLimits())
 
 
 def test_estimate_rows(tmp_path: Path) -> None:
@@ -363,14 +361,11 @@ def test_shared_strings_and_rich_text(tmp_path: Path, dataset: Dataset) -> None:
     assert rows_both_ways(path, dataset) == [{"order_id": "7", "notes": "hello", ROW_COLUMN: 2}]
 
 
-@pytest.mark.parametrize("limits", [FAST, STREAM], ids=["fast", "stream"])
-def test_a_column_named_twice_is_refused(
-    tmp_path: Path, dataset: Dataset, limits: ReaderLimits
-) -> None:
+def test_a_column_named_twice_is_refused(tmp_path: Path, dataset: Dataset) -> None:
     # fastexcel renames the second 'notes' to 'notes_1'; the reader must not be fooled
     path = write_book(tmp_path / "t.xlsx", [["order_id", "notes", "notes"], [1, "a", "b"]])
     with pytest.raises(ParseError, match="both name the dataset column 'notes'"):
-        open_xlsx_reader(path, dataset, 10, limits=limits)
+        open_xlsx_reader(path, dataset, 10, limits=ReaderLimits())
 
 
 def test_times_durations_and_old_dates(tmp_path: Path, dataset: Dataset) -> None:
@@ -385,27 +380,9 @@ def test_times_durations_and_old_dates(tmp_path: Path, dataset: Dataset) -> None
         ("13:45:00", "26:03:00", "1950-01-01T12:00:00.500"),
         ("00:00:01", "-0:05:00", "2024-01-01T01:02:04"),
     ]
-    # numbers and durations in one column: fastexcel has no type for it, the Rust path takes over
+    # numbers and durations in one column: cell text, each as it shows
     mixed = write_book(
         tmp_path / "m.xlsx", [["order_id", "amount"], [1, 2.5], [2, dt.timedelta(hours=1)]]
     )
-    reader, batches = read(mixed, dataset, FAST)
-    assert isinstance(reader, RustXlsxReader)
+    _, batches = read(mixed, dataset)
     assert batches[0].column("amount").to_pylist() == ["2.5", "1:00:00"]
-
-
-def test_fast_path_hands_over_when_calamine_reads_another_header(
-    tmp_path: Path, dataset: Dataset
-) -> None:
-    # row numbers count from the header row found in the XML; if fastexcel took another
-    # row, its numbers would be off: the streaming path must read the file instead
-    from producer.readers.xlsx.fast import FastPathUnsuitable
-    from producer.readers.xlsx.head import HeaderRow
-
-    path = write_book(tmp_path / "t.xlsx", [HEADER, [1]])
-    misread = HeaderRow(number=1, cells={0: ("inlineStr", "something else")})
-    with pytest.raises(FastPathUnsuitable):
-        FastXlsxReader(path, "Orders", misread, dataset, 10, FAST)
-    reader, batches = read(path, dataset, FAST)
-    assert isinstance(reader, FastXlsxReader)
-    assert batches[0].to_pylist()[0]["order_id"] == 1.0  # a typed number cell

@@ -1,4 +1,4 @@
-"""The Rust XLSX reader (bulkflow_xlsx through producer/readers/xlsx_rust.py), cell for cell
+"""The Rust XLSX reader (bulkflow_xlsx through producer/readers/xlsx_sheet.py), cell for cell
 against openpyxl on workbooks openpyxl writes."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import openpyxl
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from producer.errors import ParseError
-from producer.readers import xlsx_rust
+from files.workbook import NOT_XLSX
 from producer.readers.base import ReaderLimits
-from producer.readers.xlsx.constants import ENTITIES, NOT_XLSX
+from producer.readers.sax import ENTITIES
+from producer.readers.xlsx import sheet as xlsx_sheet
+from schemas.errors import ParseError
 
 # the producer needs the extension: a machine without it fails here, it does not skip
 
@@ -25,29 +26,29 @@ Cells = dict[tuple[int, int], Any]
 def python_value(cell: dict[str, Any]) -> Any:
     """A struct cell as the Python value openpyxl gives for it."""
     kind = cell["kind"]
-    if kind == xlsx_rust.KIND_DATETIME and cell["float"] < 1:
+    if kind == xlsx_sheet.KIND_DATETIME and cell["float"] < 1:
         return cell["datetime"].time()  # a time of day: openpyxl gives a time, not a date
     field = {
-        xlsx_rust.KIND_FLOAT: "float",
-        xlsx_rust.KIND_INT: "int",
-        xlsx_rust.KIND_BOOL: "bool",
-        xlsx_rust.KIND_STRING: "text",
-        xlsx_rust.KIND_DATETIME: "datetime",
-        xlsx_rust.KIND_ERROR: "text",
-        xlsx_rust.KIND_ISO_TEXT: "text",
-        xlsx_rust.KIND_DURATION: "duration",
+        xlsx_sheet.KIND_FLOAT: "float",
+        xlsx_sheet.KIND_INT: "int",
+        xlsx_sheet.KIND_BOOL: "bool",
+        xlsx_sheet.KIND_STRING: "text",
+        xlsx_sheet.KIND_DATETIME: "datetime",
+        xlsx_sheet.KIND_ERROR: "text",
+        xlsx_sheet.KIND_ISO_TEXT: "text",
+        xlsx_sheet.KIND_DURATION: "duration",
     }[kind]
     return cell[field]
 
 
 def rust_cells(path: Path, sheet: str | None = None, batch_rows: int = 1000) -> Cells:
     cells: Cells = {}
-    with xlsx_rust.RustXlsxSheet(path, sheet, batch_rows) as reader:
+    with xlsx_sheet.XlsxSheet(path, sheet, batch_rows) as reader:
         for batch in reader.batches():
             assert 1 <= batch.rows.num_rows <= batch_rows
             for i, row in enumerate(batch.rows.to_pylist()):
                 for name, cell in row.items():
-                    if cell["kind"] != xlsx_rust.KIND_EMPTY:
+                    if cell["kind"] != xlsx_sheet.KIND_EMPTY:
                         col = openpyxl.utils.column_index_from_string(name) - 1
                         cells[(batch.first_row + i, col)] = python_value(cell)
     return cells
@@ -128,7 +129,7 @@ def test_every_kind_agrees_with_openpyxl(
 
 def test_blank_rows_inside_a_batch_keep_the_sheet_row_numbers(tmp_path: Path) -> None:
     path = write_book(tmp_path / "b.xlsx", ROWS, write_only=False, epoch1904=False)
-    with xlsx_rust.RustXlsxSheet(path, "data", batch_rows=5) as reader:
+    with xlsx_sheet.XlsxSheet(path, "data", batch_rows=5) as reader:
         assert reader.sheet_names == ["data", "other"] and not reader.is_1904
         batches = list(reader.batches())
     assert [(b.first_row, b.rows.num_rows) for b in batches] == [(0, 5), (7, 1)]
@@ -198,10 +199,10 @@ def test_formulas_give_their_cached_values(tmp_path: Path) -> None:
 
 def test_first_sheet_by_default_and_a_missing_sheet_lists_the_sheets(tmp_path: Path) -> None:
     path = write_book(tmp_path / "s.xlsx", ROWS, write_only=False, epoch1904=False)
-    with xlsx_rust.RustXlsxSheet(path) as reader:
+    with xlsx_sheet.XlsxSheet(path) as reader:
         assert reader.sheet == "data"
     with pytest.raises(ParseError, match="no sheet named 'nope'; its sheets are: 'data', 'other'"):
-        xlsx_rust.RustXlsxSheet(path, "nope")
+        xlsx_sheet.XlsxSheet(path, "nope")
     import bulkflow_xlsx
 
     with pytest.raises(bulkflow_xlsx.XlsxReadError, match='its sheets are: "data", "other"'):
@@ -212,27 +213,27 @@ def test_the_guard_runs_first(tmp_path: Path) -> None:
     path = write_book(tmp_path / "e.xlsx", ROWS, write_only=False, epoch1904=False)
     evil = rewrite_sheet(path, {"<worksheet": '<!DOCTYPE x [<!ENTITY a "b">]><worksheet'})
     with pytest.raises(ParseError, match=ENTITIES):
-        xlsx_rust.RustXlsxSheet(evil)
+        xlsx_sheet.XlsxSheet(evil)
     (tmp_path / "n.xlsx").write_bytes(b"name,age\n")
     with pytest.raises(ParseError, match=NOT_XLSX):
-        xlsx_rust.RustXlsxSheet(tmp_path / "n.xlsx")
+        xlsx_sheet.XlsxSheet(tmp_path / "n.xlsx")
 
 
 def test_damaged_sheet_xml_and_too_many_columns_are_parse_errors(tmp_path: Path) -> None:
     path = write_book(tmp_path / "x.xlsx", ROWS, write_only=False, epoch1904=False)
     broken = rewrite_sheet(path, {"</sheetData>": "<row><c><v>1</v></row></sheetData>"})
-    with pytest.raises(ParseError, match="cannot be read"), xlsx_rust.RustXlsxSheet(broken) as r:
+    with pytest.raises(ParseError, match="cannot be read"), xlsx_sheet.XlsxSheet(broken) as r:
         list(r.batches())
     narrow = ReaderLimits(max_columns=5)
     with (
         pytest.raises(ParseError, match="cell F1 lies beyond the limit of 5 columns"),
-        xlsx_rust.RustXlsxSheet(path, "data", limits=narrow) as reader,
+        xlsx_sheet.XlsxSheet(path, "data", limits=narrow) as reader,
     ):
         list(reader.batches())
 
 
 def test_column_names_are_excel_letters() -> None:
-    assert [xlsx_rust.column_name(i) for i in (0, 25, 26, 701, 702, 16383)] == [
+    assert [xlsx_sheet.column_name(i) for i in (0, 25, 26, 701, 702, 16383)] == [
         "A",
         "Z",
         "AA",

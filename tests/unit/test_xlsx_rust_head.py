@@ -9,18 +9,16 @@ from typing import Any
 import openpyxl
 import pytest
 
-from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import open_xlsx_reader
 from producer.readers.xlsx.guard import inspect_xlsx
-from producer.readers.xlsx.rust_head import head_rows, open_table
-from producer.readers.xlsx.rust_reader import RustXlsxReader
-from producer.readers.xlsx_rust import RustXlsxSheet
+from producer.readers.xlsx.reader import XlsxReader
+from producer.readers.xlsx.sheet import XlsxSheet
+from producer.readers.xlsx.table_search import head_rows, open_table
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, DatasetRegistry
+from schemas.errors import ParseError, ParseErrorKind
 from schemas.settings import packaged_datasets_dir
-
-STREAM = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
 
 
 @pytest.fixture()
@@ -55,9 +53,9 @@ def test_the_first_sheet_with_a_header_is_read_from_the_row_below_it(
     path = write_book(
         tmp_path / "x.xlsx", {"Read me": [["Fill in the Orders sheet"]], "Orders": ORDERS}
     )
-    reader = open_xlsx_reader(path, dataset, 10, limits=STREAM)
+    reader = open_xlsx_reader(path, dataset, 10, limits=ReaderLimits())
     try:
-        assert isinstance(reader, RustXlsxReader)
+        assert isinstance(reader, XlsxReader)
         assert reader.header == ["order_id", "Customer E-mail", "ordered_at"]
         batches = list(reader.batches())
     finally:
@@ -69,8 +67,8 @@ def test_the_first_sheet_with_a_header_is_read_from_the_row_below_it(
 
 def test_the_head_is_cell_text_as_shown(tmp_path: Path) -> None:
     path = write_book(tmp_path / "x.xlsx", {"Orders": ORDERS})
-    sheets = inspect_xlsx(path, STREAM, reader_caps_inflation=True)
-    with RustXlsxSheet(path, "Orders", 100, STREAM, guarded=sheets[0]) as sheet:
+    sheets = inspect_xlsx(path, ReaderLimits())
+    with XlsxSheet(path, "Orders", 100, ReaderLimits(), guarded=sheets[0]) as sheet:
         rows = head_rows(next(sheet.batches()))
     assert rows[:4] == [
         (1, ["ACME orders, March"]),
@@ -85,7 +83,7 @@ def test_no_sheet_with_a_header_names_every_sheet(tmp_path: Path, dataset: Datas
         tmp_path / "x.xlsx", {"Read me": [["Nothing here"]], "Notes": [["Order number", "note"]]}
     )
     with pytest.raises(ParseError) as refused:
-        open_xlsx_reader(path, dataset, 10, limits=STREAM)
+        open_xlsx_reader(path, dataset, 10, limits=ReaderLimits())
     assert refused.value.kind is ParseErrorKind.MISSING_COLUMNS
     assert str(refused.value).startswith(
         "no sheet has a header row (in its first 50 rows) that maps the required columns "
@@ -96,13 +94,13 @@ def test_no_sheet_with_a_header_names_every_sheet(tmp_path: Path, dataset: Datas
 
 def test_a_named_sheet_without_a_header_says_why(tmp_path: Path, dataset: Dataset) -> None:
     path = write_book(tmp_path / "x.xlsx", {"Orders": ORDERS, "Empty": []})
-    sheets = inspect_xlsx(path, STREAM, reader_caps_inflation=True)
+    sheets = inspect_xlsx(path, ReaderLimits())
     with pytest.raises(ParseError, match="the sheet 'Empty' is empty: it has no header row"):
-        open_table(path, sheets, dataset, "Empty", 100, STREAM)
+        open_table(path, sheets, dataset, "Empty", 100, ReaderLimits())
 
 
 def test_the_first_batch_must_hold_the_whole_head(tmp_path: Path, dataset: Dataset) -> None:
     path = write_book(tmp_path / "x.xlsx", {"Orders": ORDERS})
-    sheets = inspect_xlsx(path, STREAM, reader_caps_inflation=True)
+    sheets = inspect_xlsx(path, ReaderLimits())
     with pytest.raises(ValueError, match="read_rows must be at least 50"):
-        open_table(path, sheets, dataset, None, 10, STREAM)
+        open_table(path, sheets, dataset, None, 10, ReaderLimits())

@@ -12,19 +12,17 @@ from typing import Any
 import openpyxl
 import pytest
 
-from producer.errors import ParseError
 from producer.readers.base import ReaderLimits
+from producer.readers.cell_text import cell_text
+from producer.readers.sax import new_parser
 from producer.readers.xlsx import open_xlsx_reader
-from producer.readers.xlsx.rust_reader import RustXlsxReader
-from producer.readers.xlsx.sax import new_parser
-from producer.readers.xlsx.text import cell_text
+from producer.readers.xlsx.reader import XlsxReader
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
+from schemas.errors import ParseError
+from tests.support.calamine_reference import open_with_calamine
 from tests.support.cell_text import as_cell_text
 
-STREAM = ReaderLimits(xlsx_fast_path_max_xml_bytes=0)
-# the fastexcel path, opted into (the default reads every sheet with the Rust extension)
-FAST = ReaderLimits(xlsx_fast_path_max_xml_bytes=64 * 1024 * 1024)
 NAMES = ["a", "b", "c", "d", "e", "f", "g", "h"]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -100,9 +98,9 @@ HEADER_ROW = (
 
 
 def stream_rows(path: Path, dataset: Dataset, chunk: int = 7) -> list[dict[str, Any]]:
-    reader = open_xlsx_reader(path, dataset, chunk, limits=STREAM)
+    reader = open_xlsx_reader(path, dataset, chunk, limits=ReaderLimits())
     try:
-        assert isinstance(reader, RustXlsxReader)
+        assert isinstance(reader, XlsxReader)
         batches = [as_cell_text(b) for b in reader.batches()]
     finally:
         reader.close()
@@ -346,7 +344,7 @@ def test_differential_against_openpyxl_on_every_kind(tmp_path: Path, dataset: Da
     assert len(got) > 500 and got[-1][ROW_COLUMN] == 700
 
 
-def test_paths_agree_on_dates_and_strings(tmp_path: Path, dataset: Dataset) -> None:
+def test_calamine_agrees_on_dates_and_strings(tmp_path: Path, dataset: Dataset) -> None:
     rows = HEADER_ROW + "".join(
         f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}" s="1"><v>{45000 + n / 7}</v></c>'
         f'<c r="C{n}" t="s"><v>{n % 2}</v></c></row>'
@@ -355,9 +353,9 @@ def test_paths_agree_on_dates_and_strings(tmp_path: Path, dataset: Dataset) -> N
     styles = '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="22"/></cellXfs>'
     strings = ["<si><t>x</t></si>", "<si><r><t>y</t></r><r><t>z</t></r></si>"]
     path = book(tmp_path / "p.xlsx", rows, strings=strings, styles=styles)
-    fast = open_xlsx_reader(path, dataset, 7, limits=FAST)
-    fast_rows = [r for b in fast.batches() for r in as_cell_text(b).to_pylist()]
-    assert fast_rows == stream_rows(path, dataset)
+    reference = open_with_calamine(path, dataset, 7)
+    reference_rows = [r for b in reference.batches() for r in as_cell_text(b).to_pylist()]
+    assert reference_rows == stream_rows(path, dataset)
 
 
 def test_the_parser_refuses_a_dtd() -> None:
@@ -371,9 +369,9 @@ def test_damaged_sheet_xml_is_a_parse_error(tmp_path: Path, dataset: Dataset) ->
     path = book(tmp_path / "x.xlsx", rows)
     with pytest.raises(ParseError, match="cannot be read: the XML ends inside <v>"):
         # the whole sheet is in the first batch, which the header search reads
-        list(open_xlsx_reader(path, dataset, 10, limits=STREAM).batches())
+        list(open_xlsx_reader(path, dataset, 10, limits=ReaderLimits()).batches())
     rows += "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(4, 70_000))
     path = book(tmp_path / "x.xlsx", rows + "</row></sheetData></worksheet>")
     with pytest.raises(ParseError, match="cannot be read: the XML ends inside <v>"):
         # far beyond the head: the Rust reader finds it, when opening or in the batches
-        list(open_xlsx_reader(path, dataset, 10, limits=STREAM).batches())
+        list(open_xlsx_reader(path, dataset, 10, limits=ReaderLimits()).batches())

@@ -1,7 +1,7 @@
-"""The cell text rules both XLSX paths share: what a person sees in a cell, as text.
+"""The cell text rules every sheet reader shares: what a person sees in a cell, as text.
 
-The fast path (fast.py) renders whole typed columns with pyarrow; the per-cell
-functions here are the definition it must agree with, cell for cell.
+column_text.py renders whole typed columns with pyarrow; the per-cell functions here are
+the definition it must agree with, cell for cell.
 """
 
 from __future__ import annotations
@@ -14,11 +14,17 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from producer.errors import ParseError, ParseErrorKind
-from producer.readers.xlsx.constants import EXACT_INT, FIXED_POINT_MAX, NANO
+from schemas.errors import ParseError, ParseErrorKind
+
+# numbers as Excel's General format shows them
+EXACT_INT = 2**53  # beyond it a double's integer part is not exact
+NANO = 10**9
+# x * 1e9 must stay an exact integer in a double (< 2**53): beyond it nine decimals are
+# more digits than a double holds anyway
+FIXED_POINT_MAX = 9e6
 
 # calamine renders a date or bool found among text cells as '2024-03-01 13:45:00' / 'true';
-# text written that way is normalised like a real date or bool, so both paths agree
+# text written that way is normalised like a real date or bool, so every format agrees
 CALAMINE_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d{1,3})?$")
 _CALAMINE_BOOLS = {"true": "TRUE", "false": "FALSE"}
 TIMEDELTA_MAX_MS = dt.timedelta.max // dt.timedelta(milliseconds=1)
@@ -27,7 +33,7 @@ TIMEDELTA_MAX_MS = dt.timedelta.max // dt.timedelta(milliseconds=1)
 def format_float(value: float) -> str:
     """42.0 -> '42'; otherwise rounded to nine decimals, trailing zeros trimmed: what Excel's
     General format shows. The rounding is round(x * 1e9), half to even, exactly as
-    fast.float_text computes it for a whole column."""
+    column_text.float_text computes it for a whole column."""
     if value.is_integer() and abs(value) < EXACT_INT:
         return str(int(value))
     if not abs(value) < FIXED_POINT_MAX:
@@ -73,20 +79,6 @@ def format_duration(value: dt.timedelta) -> str:
     minutes, secs = divmod(seconds, 60)
     hours, mins = divmod(minutes, 60)
     return f"{sign}{hours}:{mins:02d}:{secs:02d}" + (f".{ms:03d}" if ms else "")
-
-
-def duration_text(millis: pa.Array) -> pa.Array:
-    """Durations ([h]:mm:ss cells), in milliseconds, as text; beyond what a timedelta holds,
-    openpyxl's '#VALUE!'. Rare enough to go through Python cell by cell."""
-    texts = [
-        None
-        if ms is None
-        else format_duration(dt.timedelta(milliseconds=ms))
-        if abs(ms) < TIMEDELTA_MAX_MS
-        else "#VALUE!"
-        for ms in millis.to_pylist()
-    ]
-    return pa.array(texts, pa.string())
 
 
 def format_text(value: str) -> str | None:

@@ -1,17 +1,16 @@
-"""The expat setup every XML read of the workbook shares: one parser that refuses DTDs,
-and the feeding of a zip member through it."""
+"""The expat set-up of the XML the producer reads itself (an .ods sheet's error cells, by
+ods_errors.py): one parser that refuses DTDs, and the feeding of a zip member through it."""
 
 from __future__ import annotations
 
 from typing import Any
 from xml.parsers import expat
 
-from producer.errors import ParseError, ParseErrorKind
-from producer.readers.xlsx.constants import (
-    ENTITIES,
-    EXPAT_TEXT_BUFFER_BYTES,
-    XML_BLOCK_BYTES,
-)
+from schemas.errors import ParseError, ParseErrorKind
+
+XML_BLOCK_BYTES = 1024 * 1024  # XML is fed to expat in blocks of this size
+EXPAT_TEXT_BUFFER_BYTES = 64 * 1024
+ENTITIES = "the workbook contains XML entity declarations, which are not allowed"
 
 
 def _refuse_dtd(*_: Any) -> None:

@@ -1,9 +1,9 @@
-"""Streaming XLSX reader over the Rust extension (xlsx_rust.RustXlsxSheet): any sheet size in
-bounded memory, the fast path's cells (struct_cells.py).
+"""The XLSX reader over the Rust extension (sheet.XlsxSheet): any sheet size in bounded
+memory, its cells as struct_cells.py gives them.
 
 A column's type is decided per chunk: a chunk whose cells in a column are all numbers (or
-all booleans, all dates) carries that column typed, as the fast path would type it for the
-whole sheet; another chunk of the same sheet may carry it as text. The chunk header lists
+all booleans, all dates) carries that column typed, as fastexcel types a calamine-format
+sheet's column; another chunk of the same sheet may carry it as text. The chunk header lists
 its ``typed_columns`` and the worker takes either, chunk by chunk.
 
 Cell text is computed once per batch the extension hands over (16,384 rows or more), not
@@ -19,17 +19,17 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from producer.errors import ParseError
 from producer.readers.base import HeaderMapping, ReaderLimits
+from producer.readers.cell_text import check_cell_sizes
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch
 from producer.readers.xlsx.guard import explain_library_error
-from producer.readers.xlsx.rust_head import SheetHead
+from producer.readers.xlsx.sheet import FIELDS, SheetRows, XlsxSheet
 from producer.readers.xlsx.struct_cells import column_text, has_content, typed_cells
-from producer.readers.xlsx.text import check_cell_sizes
-from producer.readers.xlsx_rust import FIELDS, RustXlsxSheet, SheetRows
+from producer.readers.xlsx.table_search import SheetHead
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset
+from schemas.errors import ParseError
 
 # the extension reads at least this many sheet rows at a time: fewer cost more per row in
 # Python, more cost memory (a row of the orders workbook is ~100 bytes of buffers)
@@ -44,12 +44,12 @@ def _column(rows: pa.RecordBatch, index: int) -> pa.StructArray:
     return empty if empty is not None else pa.array([], FIELDS)
 
 
-class RustXlsxReader:
+class XlsxReader:
     """One sheet from its header row on, read by the Rust extension a batch at a time."""
 
     def __init__(
         self,
-        sheet: RustXlsxSheet,
+        sheet: XlsxSheet,
         head: SheetHead,
         dataset: Dataset,
         chunk_rows: int,

@@ -1,6 +1,6 @@
 """Uploaded files through Kafka, so that the API and the producers share no disk.
 
-The submitter (the API, or a test's ``submit_file``) streams the spooled file to
+The submitter (the API, the CLI's local upload, or a test's ``submit_file``) streams the spooled file to
 ``uploads-blobs`` as parts of at most 1 MiB keyed by the job id (one partition, in order)
 and puts where they are, with the file's sha256, in the upload record. A producer on any
 machine fetches the parts into its own spool (its cache: a copy that is already there and
@@ -19,14 +19,14 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
+from files.private import open_private, write_private_text
+from files.spool import Spool
+from messaging.blob_assembly import BlobAssembler
 from messaging.clients import consumer_config
 from messaging.names import UPLOAD_BLOB_PART_BYTES, group_names, topic_names
 from messaging.publisher import Delivery, Publisher, PublishError
-from producer.blob_assembly import BlobAssembler
-from schemas.private_files import open_private, write_private_text
 from schemas.records import H_BLOB_PART, UploadBlob, UploadRecord
 from schemas.settings import Settings
-from schemas.spool import Spool
 
 HASH_READ_BYTES = 1 << 20
 # no part for this long while some are still due: Kafka is down, not the file gone
@@ -74,6 +74,25 @@ def publish_upload_blob(
         size_bytes=size,
         sha256=digest.hexdigest() if digest is not None else str(sha256),
     )
+
+
+def submit_upload(
+    publisher: Publisher, settings: Settings, upload: UploadRecord, sha256: str | None = None
+) -> UploadRecord:
+    """Send the spooled file to ``uploads-blobs``, then publish the upload record that points
+    at it; both are durable when this returns, so a producer on any machine can fetch the
+    file, now or after a crash. A copy of the record beside the spooled file lets operators
+    replay the job later. Returns the record as published. ``sha256``: the file's, if known."""
+    blob = publish_upload_blob(publisher, settings, upload.job_id, Path(upload.spool_path), sha256)
+    upload = upload.model_copy(update={"blob": blob})
+    write_private_text(Spool.upload_record_path(upload.spool_path), upload.model_dump_json())
+    topic = topic_names(settings).uploads(upload.tier)
+    delivery = Delivery()
+    publisher.produce(
+        topic, upload.model_dump_json().encode(), upload.job_id.encode(), delivery=delivery
+    )
+    publisher.wait(delivery)
+    return upload
 
 
 def local_upload(upload: UploadRecord, settings: Settings) -> UploadRecord:

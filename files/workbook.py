@@ -1,6 +1,6 @@
-"""The workbook's parts besides a sheet's cells: its sheets (names and zip members) and
-where its shared-strings table is. The cells themselves are read by the Rust extension
-(rust_reader.py, the default) or fastexcel (fast.py, opt-in); the head of a sheet by head.py."""
+"""An XLSX workbook's table of contents: its sheets, by name, and the zip members that
+hold them. The row estimate (estimate.py) reads the first sheet's head through it, the
+producer's XLSX reader (producer/readers/xlsx/) the sheet it is asked for."""
 
 from __future__ import annotations
 
@@ -11,17 +11,18 @@ from dataclasses import dataclass
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from producer.errors import ParseError, ParseErrorKind
-from producer.readers.xlsx.constants import (
-    DAMAGED,
-    MAIN_NS,
-    NOT_XLSX,
-    PKG_REL_NS,
-    REL_NS,
-    SHARED_STRINGS_PART,
-    WORKBOOK_PART,
-    WORKBOOK_RELS_PART,
-)
+from schemas.errors import ParseError, ParseErrorKind
+
+WORKBOOK_PART = "xl/workbook.xml"
+WORKBOOK_RELS_PART = "xl/_rels/workbook.xml.rels"
+SHARED_STRINGS_PART = "xl/sharedStrings.xml"  # when the workbook's rels do not say
+STYLES_PART = "xl/styles.xml"  # where openpyxl looks for it, whatever the rels say
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# messages for a person
+NOT_XLSX = "not an Excel .xlsx workbook"
+DAMAGED = "the XLSX file is damaged or truncated"
 
 
 @dataclass(frozen=True)
@@ -74,15 +75,3 @@ def select_sheet(sheets: list[SheetPart], name: str | None) -> SheetPart:
         f"the workbook has no sheet named {name!r}; its sheets are: {listed}",
         kind=ParseErrorKind.NO_SUCH_SHEET,
     )
-
-
-def shared_strings_part(archive: zipfile.ZipFile) -> str | None:
-    """The zip member of the shared-strings table, None when the workbook has none."""
-    names = set(archive.namelist())
-    if WORKBOOK_RELS_PART in names:
-        root = SafeET.fromstring(archive.read(WORKBOOK_RELS_PART))
-        for rel in root.iter(f"{PKG_REL_NS}Relationship"):
-            if rel.get("Type", "").endswith("/sharedStrings"):
-                part = _part_of(rel.get("Target", ""))
-                return part if part in names else None
-    return SHARED_STRINGS_PART if SHARED_STRINGS_PART in names else None

@@ -1,13 +1,13 @@
 """An XLSX sheet read by the Rust extension ``bulkflow_xlsx`` (native/xlsx_stream): a
-purpose-built scanner of the sheet XML, in bounded memory, at Rust speed. Its batches arrive as column buffers;
-this module wraps them as Arrow arrays with numpy, never a Python object per cell.
+purpose-built scanner of the sheet XML, in bounded memory. Its batches arrive as column
+buffers; this module wraps them as Arrow arrays with numpy, never a Python object per cell.
 
 Each sheet column becomes one struct column, named by its letters (A, B, ..., AA), with the
 fields of FIELDS: the cell ``kind`` (the KIND_* codes) and one typed array per kind family,
 valid only where the kind says so. The producer can then choose a type per column.
 
-The producer reads every XLSX sheet with it (xlsx/rust_reader.py); ``make install`` builds
-it and needs cargo.
+The producer reads every XLSX sheet with it (reader.py); ``make install`` builds it and
+needs cargo.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from producer.errors import ParseError, ParseErrorKind
+from files.workbook import SheetPart, select_sheet
 from producer.readers.base import ReaderLimits
 from producer.readers.xlsx.guard import inspect_xlsx
-from producer.readers.xlsx.parts import SheetPart, select_sheet
+from schemas.errors import ParseError, ParseErrorKind
 
 # the kind codes of native/xlsx_stream/src/batch.rs
 KIND_EMPTY = 0
@@ -165,7 +165,7 @@ def to_sheet_rows(raw: tuple[int, int, list[Any]], is_1904: bool) -> SheetRows:
     return SheetRows(first_row, pa.RecordBatch.from_arrays(arrays, names=names))
 
 
-class RustXlsxSheet:
+class XlsxSheet:
     """One sheet of an XLSX file, in batches of ``batch_rows`` sheet rows.
 
     The guard of xlsx/guard.py runs first (zip bombs, entity declarations, damaged parts),
@@ -190,9 +190,7 @@ class RustXlsxSheet:
         limits = limits or ReaderLimits()
         # a caller that has run the guard already passes the sheet it chose: the guard
         # inflates every part of the zip, too dear to run twice on a big workbook
-        chosen = guarded or select_sheet(
-            inspect_xlsx(path, limits, reader_caps_inflation=True), sheet
-        )
+        chosen = guarded or select_sheet(inspect_xlsx(path, limits), sheet)
         try:
             # every member is inflated under its declared size and the archive's limit
             self._stream = bulkflow_xlsx.open(
@@ -222,7 +220,7 @@ class RustXlsxSheet:
     def close(self) -> None:
         self._stream.close()
 
-    def __enter__(self) -> RustXlsxSheet:
+    def __enter__(self) -> XlsxSheet:
         return self
 
     def __exit__(

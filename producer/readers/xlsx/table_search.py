@@ -1,4 +1,4 @@
-"""Find the table on the Rust path: the header search over the first batch the extension
+"""Find the table: the header search over the first batch the extension
 reads, which the reader then goes on from.
 
 The sheet is read once. The head's cell text is the text the reader maps the header with
@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from files.workbook import SheetPart, select_sheet
 from producer.readers.base import ReaderLimits
 from producer.readers.header_search import (
     HEADER_SEARCH_ROWS,
@@ -23,9 +24,8 @@ from producer.readers.header_search import (
     search_header,
     sheet_place,
 )
-from producer.readers.xlsx.parts import SheetPart, select_sheet
+from producer.readers.xlsx.sheet import SheetRows, XlsxSheet
 from producer.readers.xlsx.struct_cells import column_text
-from producer.readers.xlsx_rust import RustXlsxSheet, SheetRows
 from schemas.dataset import Dataset
 
 
@@ -64,9 +64,9 @@ def head_rows(batch: SheetRows) -> list[SheetRow]:
 
 def _search(
     path: Path | str, part: SheetPart, dataset: Dataset, read_rows: int, limits: ReaderLimits
-) -> tuple[RustXlsxSheet, HeaderSearch, SheetHead | None]:
+) -> tuple[XlsxSheet, HeaderSearch, SheetHead | None]:
     """Open the sheet and search its first batch; the sheet is left open."""
-    opened = RustXlsxSheet(path, part.name, read_rows, limits, guarded=part)
+    opened = XlsxSheet(path, part.name, read_rows, limits, guarded=part)
     try:
         batches = opened.batches()
         # read_rows >= HEADER_SEARCH_ROWS: the first batch holds every row the search reads
@@ -89,7 +89,7 @@ def open_table(
     sheet: str | None,
     read_rows: int,
     limits: ReaderLimits,
-) -> tuple[RustXlsxSheet, SheetHead]:
+) -> tuple[XlsxSheet, SheetHead]:
     """The named sheet, else the first whose head holds a header row, open at that row.
     Raises ParseError (header_search.py's reasons) when there is none."""
     if read_rows < HEADER_SEARCH_ROWS:
@@ -101,7 +101,7 @@ def open_table(
             raise found.error()
         return opened, head
     by_name = {s.name: s for s in sheets}
-    chosen: dict[str, tuple[RustXlsxSheet, SheetHead]] = {}
+    chosen: dict[str, tuple[XlsxSheet, SheetHead]] = {}
 
     def search(name: str) -> HeaderSearch:
         opened, found, head = _search(path, by_name[name], dataset, read_rows, limits)

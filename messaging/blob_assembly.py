@@ -1,8 +1,7 @@
 """Put an uploaded file back together from its ``uploads-blobs`` parts, checking as it goes.
 
 Pure: the parts come in as (job id, part number, bytes) in the partition's order and go out
-to a binary sink; nothing here talks to Kafka or names a file (producer/upload_blobs.py
-does). A file that cannot be rebuilt exactly raises ``UploadBlobError`` with a reason for a
+to a binary sink; nothing here talks to Kafka or names a file (upload_blobs.py does). A file that cannot be rebuilt exactly raises ``UploadBlobError`` with a reason for a
 person, which fails its job.
 """
 
@@ -11,11 +10,11 @@ from __future__ import annotations
 import hashlib
 from typing import BinaryIO
 
-from producer.errors import ProducerError
+from schemas.errors import BulkflowError
 from schemas.records import UploadBlob
 
 
-class UploadBlobError(ProducerError):
+class UploadBlobError(BulkflowError):
     """The uploaded file is missing or damaged in the shared store: its job cannot run."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemas.private_files import private_dir
+from files.private import private_dir
 from schemas.settings import Settings
 
 UPLOAD_RECORD_SUFFIX = ".upload.json"

@@ -1,4 +1,5 @@
-"""Turn a file into an upload record on ``uploads.<tier>``: the API's and the CLI's entry."""
+"""A spooled file as the upload record the pipeline passes on: its format, row estimate and
+tier. The API and the CLI make one here, then send it with messaging.upload_blobs."""
 
 from __future__ import annotations
 
@@ -6,15 +7,12 @@ import shutil
 import uuid
 from pathlib import Path
 
-from messaging.names import topic_names
-from messaging.publisher import Delivery, Publisher
-from producer.readers import estimate_rows
-from producer.readers.sniff import sniff_format
-from producer.upload_blobs import publish_upload_blob
-from schemas.private_files import open_private, write_private_text
+from files.estimate import estimate_rows
+from files.private import open_private
+from files.sniff import sniff_format
+from files.spool import Spool
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings
-from schemas.spool import Spool
 
 
 def new_job_id() -> str:
@@ -58,22 +56,3 @@ def spool_copy(settings: Settings, source: Path, job_id: str) -> Path:
     with source.open("rb") as src, open_private(target) as dst:
         shutil.copyfileobj(src, dst)
     return target
-
-
-def submit_upload(
-    publisher: Publisher, settings: Settings, upload: UploadRecord, sha256: str | None = None
-) -> UploadRecord:
-    """Send the spooled file to ``uploads-blobs``, then publish the upload record that points
-    at it; both are durable when this returns, so a producer on any machine can fetch the
-    file, now or after a crash. A copy of the record beside the spooled file lets operators
-    replay the job later. Returns the record as published. ``sha256``: the file's, if known."""
-    blob = publish_upload_blob(publisher, settings, upload.job_id, Path(upload.spool_path), sha256)
-    upload = upload.model_copy(update={"blob": blob})
-    write_private_text(Spool.upload_record_path(upload.spool_path), upload.model_dump_json())
-    topic = topic_names(settings).uploads(upload.tier)
-    delivery = Delivery()
-    publisher.produce(
-        topic, upload.model_dump_json().encode(), upload.job_id.encode(), delivery=delivery
-    )
-    publisher.wait(delivery)
-    return upload

@@ -7,8 +7,12 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from producer.errors import ParseError, ParseErrorKind
+from schemas.errors import ParseError, ParseErrorKind
 
+# what bulkflow reads, by the names sniff_format gives
+FORMATS = ("csv", "xlsx", "parquet", "jsonl", "xls", "xlsb", "ods")
+# read by calamine (fastexcel) whole: legacy Excel, binary Excel, OpenDocument
+CALAMINE_FORMATS = ("xls", "xlsb", "ods")
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -29,6 +33,11 @@ _BOMS = (
 )
 _TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1a")
 _UNSUPPORTED = ParseErrorKind.UNSUPPORTED_FORMAT
+
+
+def unknown_format(file_format: str) -> str:
+    """The reason a declared format is refused."""
+    return f"unknown file format {file_format!r} (known: {', '.join(FORMATS)})"
 
 
 def detect_encoding(sample: bytes, declared: str | None = None) -> str:
@@ -162,7 +171,7 @@ def _ole_kind(path: Path) -> str:
 
 
 def sniff_format(path: Path | str) -> str:
-    """One of base.FORMATS, by content. Raises ParseError otherwise."""
+    """One of FORMATS, by content. Raises ParseError otherwise."""
     path = Path(path)
     try:
         size = path.stat().st_size

@@ -66,8 +66,8 @@ def one_pass(handler: Any, records: list[tuple[Any, bytes]], job_id: str, tenant
     rows = 0
     for meta, payload in records:
         out = handler.handle(replace(meta, job_id=job_id, tenant=tenant).to_kafka(), payload)
-        assert not out.result.dead_lettered, out.result.reason
-        rows += out.result.rows_ok + out.result.rows_failed
+        assert not out.chunk_result.dead_lettered, out.chunk_result.reason
+        rows += out.chunk_result.rows_ok + out.chunk_result.rows_failed
     return rows
 
 

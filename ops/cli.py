@@ -160,7 +160,7 @@ def worker(
 ) -> None:
     """Run one chunk worker process (faust); more processes share the work."""
     from ops.arrow_memory import use_pooling_allocator
-    from stream_processors.app import run
+    from stream_processors.run import run
 
     use_pooling_allocator()
     run(get_settings(), "worker", _tiers(tier), loglevel)
@@ -169,7 +169,7 @@ def worker(
 @app.command("aggregator")
 def aggregator(loglevel: str = typer.Option("info")) -> None:
     """Run the progress aggregator (faust): jobs + chunk results -> progress, events."""
-    from stream_processors.app import run
+    from stream_processors.run import run
 
     run(get_settings(), "aggregator", loglevel=loglevel)
 

@@ -11,7 +11,8 @@ from api.progress_view import ProgressView
 from messaging.chunk_lag import worker_groups
 from messaging.names import declared_topics, group_names, tier_sets_with
 from schemas.settings import TIERS, Settings, Tier, load_settings
-from stream_processors.agents import create_aggregator_app, create_worker_app
+from stream_processors.aggregator_app import create_aggregator_app
+from stream_processors.worker_app import create_worker_app
 
 INSTANCE = "0a1b2c3d"
 

@@ -128,7 +128,7 @@ def test_a_sqlite_worker_saves_a_waiting_high_tier_chunk_before_a_low_tier_one(
 
     def handle(chunk: Chunk, priority: int) -> None:
         output = handler.handle(*chunk, priority=priority)
-        saved.append((output.job_id, output.result.rows_ok + output.result.rows_failed))
+        saved.append((output.job_id, output.chunk_result.rows_ok + output.chunk_result.rows_failed))
 
     gate.acquire()  # a write in progress
     try:
@@ -181,4 +181,4 @@ def test_a_sqlite_chunk_makes_its_rows_ready_before_it_queues_for_the_gate(
         gate.release()
     worker.join(WAIT_S)
     handler.close()
-    assert outputs[0].result.rows_ok == 300
+    assert outputs[0].chunk_result.rows_ok == 300

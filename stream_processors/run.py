@@ -13,10 +13,12 @@ from schemas.settings import TIERS, Settings, Tier
 
 
 def build_app(settings: Settings, role: str, tiers: tuple[Tier, ...] = TIERS) -> faust.App:
-    from stream_processors.agents import create_aggregator_app, create_worker_app
-
     if role == "aggregator":
+        from stream_processors.aggregator_app import create_aggregator_app
+
         return create_aggregator_app(settings)
+    from stream_processors.worker_app import create_worker_app
+
     return create_worker_app(settings, tiers)
 
 

@@ -202,7 +202,7 @@ def produce(
     """Publish one file directly (no API, no upload queue): for operators and tests."""
     from files.upload_record import make_upload_record, new_job_id, spool_copy
     from messaging.publisher import Publisher
-    from producer.jobs import publish_job
+    from producer.publish_job import publish_job
     from schemas.dataset import DatasetRegistry
     from schemas.errors import ParseError
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from files.spool import Spool
 from messaging.publisher import Publisher
 from ops.errors import OpsError
-from producer.jobs import JobOutcome, publish_job
+from producer.publish_job import JobOutcome, publish_job
 from schemas.dataset import DatasetRegistry
 from schemas.errors import DatasetError
 from schemas.records import UploadRecord

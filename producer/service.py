@@ -28,8 +28,8 @@ from messaging.clients import (
 )
 from messaging.names import group_names, topic_names
 from messaging.publisher import Publisher
-from producer.jobs import publish_job
 from producer.offsets import DoneOffsets
+from producer.publish_job import publish_job
 from producer.warm_imports import PRODUCER_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 from sqlalchemy import exc as sa_exc
 
-from database.chunk_store import prepare_chunk, save_prepared_tx
+from database.chunk_store import prepare_chunk, save_chunk
 from database.dead_letters import record_failure
 from database.engine import make_engine
 from database.migrations import ensure_schema, migrate_datasets
@@ -187,7 +187,7 @@ class ChunkHandler:
             )
             saved = self._retry(
                 lambda: self._write(
-                    lambda: save_prepared_tx(
+                    lambda: save_chunk(
                         self.engine,
                         dataset,
                         prepared,

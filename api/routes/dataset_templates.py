@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from api.dataset_templates import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, template_csv, template_xlsx
 from api.deps import RegistryDep, TenantDep
-from api.errors import NotFound, error_responses
+from api.http_errors import NotFound, error_responses
 from schemas.dataset import Dataset, DatasetRegistry
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])

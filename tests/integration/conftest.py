@@ -11,7 +11,7 @@ import pytest
 from files.upload_record import make_upload_record, new_job_id, spool_copy
 from messaging.publisher import Publisher
 from messaging.upload_blobs import submit_upload
-from ops.procs import Supervisor, settings_env
+from ops.supervisor import Supervisor, settings_env
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings
 from tests.unit.test_cli_messages import BULKFLOW

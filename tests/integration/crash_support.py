@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from ops.procs import Supervisor
+from ops.supervisor import Supervisor
 from schemas.records import UploadStatus
 
 API_KEY = {"Authorization": "Bearer demo-key"}

@@ -23,7 +23,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from database.chunk_store import save_chunk_tx
 from database.engine import make_engine
 from database.migrations import ensure_schema
 from messaging.clients import consumer_config, producer_config
@@ -32,6 +31,7 @@ from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
 from schemas.dataset import DatasetRegistry
 from schemas.records import RowError, UploadRecord, UploadStatus
 from schemas.settings import Settings
+from tests.support.chunk_store import save_validated
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -371,7 +371,7 @@ def save_row_errors(
     engine = make_engine(settings.db_url)
     ensure_schema(engine)
     dataset = DatasetRegistry(settings.datasets_dir).get("orders")
-    save_chunk_tx(
+    save_validated(
         engine,
         dataset,
         job_id=job_id,

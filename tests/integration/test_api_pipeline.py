@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
-from ops.procs import Supervisor
+from ops.supervisor import Supervisor
 from schemas.records import UploadStatus
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline

@@ -13,7 +13,7 @@ import pytest
 
 from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
-from ops.procs import Supervisor, settings_env
+from ops.supervisor import Supervisor, settings_env
 from schemas.settings import Settings
 from tests.unit.test_cli_messages import BULKFLOW
 

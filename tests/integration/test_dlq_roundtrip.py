@@ -20,7 +20,7 @@ from messaging.names import topic_names
 from messaging.publisher import Publisher
 from ops.devservers.sample_data import write_orders_csv
 from ops.dlq import list_dead_letters
-from producer.jobs import publish_job
+from producer.publish_job import publish_job
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadStatus
 from schemas.settings import Settings, packaged_datasets_dir

@@ -19,7 +19,7 @@ from selenium.webdriver.remote.webelement import WebElement
 
 from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
-from ops.procs import Supervisor
+from ops.supervisor import Supervisor
 from schemas.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.support.browser import MISSING, chromium, wait_for, wait_for_file

@@ -15,7 +15,7 @@ from database.engine import make_engine
 from database.reports import count_rows, iter_row_errors, ledger_counts
 from messaging.names import topic_names
 from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
-from ops.procs import Supervisor
+from ops.supervisor import Supervisor
 from schemas.arrow_codec import decode_batch
 from schemas.dataset import DatasetRegistry
 from schemas.records import JobOutcomeEvent

@@ -14,8 +14,8 @@ from messaging.names import topic_names
 from messaging.publisher import Publisher
 from ops.devservers.sample_data import write_orders_csv
 from ops.dlq import discard, list_dead_letters, redrive
-from ops.procs import Supervisor
 from ops.reparse import reparse_job
+from ops.supervisor import Supervisor
 from schemas.dataset import DatasetRegistry
 from schemas.records import ChunkHeaders, JobEvent, utcnow
 from schemas.settings import Settings

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from database.chunk_store import save_chunk_tx
 from database.engine import make_engine
 from database.migrations import applied_versions, ensure_schema
 from database.tables import dataset_table
@@ -23,6 +22,7 @@ from schemas.arrow_codec import ROW_COLUMN
 from schemas.arrow_types import arrow_type
 from schemas.dataset import Dataset, parse_dataset
 from schemas.errors import ConfigError
+from tests.support.chunk_store import save_validated
 
 BASE_COLUMNS: list[dict[str, Any]] = [
     {"name": "order_id", "type": "integer", "required": True},
@@ -46,7 +46,7 @@ def save(engine: Engine, dataset: Dataset, job: str, rows: list[dict[str, Any]])
     data = {ROW_COLUMN: pa.array([i + 2 for i in range(len(rows))], pa.int64())}
     for col in dataset.columns:
         data[col.name] = pa.array([r.get(col.name) for r in rows], arrow_type(col))
-    save_chunk_tx(
+    save_validated(
         engine, dataset, job_id=job, tenant="acme", chunk_no=0, valid=pa.table(data), errors=[]
     )
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from api.errors import install_error_handlers
+from api.http_errors import install_error_handlers
 from api.multipart import spool_multipart
 
 MAX_BYTES = 10_000

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api.errors import PARSE_ERROR_ANSWERS, parse_error_answer
+from api.http_errors import PARSE_ERROR_ANSWERS, parse_error_answer
 from files.estimate import estimate_rows
 from files.sniff import sniff_format
 from producer.readers.headers import map_headers

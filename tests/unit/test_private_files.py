@@ -18,7 +18,7 @@ from database.engine import make_engine
 from database.migrations import ensure_schema
 from files.spool import Spool
 from files.upload_record import make_upload_record, spool_copy
-from producer.jobs import chunk_rows_for
+from producer.publish_job import chunk_rows_for
 from schemas.settings import Settings, load_settings
 from tests.unit.test_multipart import multipart_body
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from producer.jobs import chunk_rows_for
+from producer.publish_job import chunk_rows_for
 from producer.size_policy import choose_chunk_rows
 from schemas.records import UploadRecord
 from schemas.settings import Settings, load_settings

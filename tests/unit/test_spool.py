@@ -13,7 +13,7 @@ from files.spool import Spool
 from files.upload_record import make_upload_record, spool_copy
 from ops.errors import OpsError
 from ops.reparse import find_upload
-from producer.jobs import chunk_rows_for
+from producer.publish_job import chunk_rows_for
 from schemas.records import UploadRecord
 from schemas.settings import Settings
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.procs import Supervisor, static_member_id
+from ops.supervisor import Supervisor, static_member_id
 from schemas.settings import load_settings
 
 

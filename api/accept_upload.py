@@ -10,13 +10,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from api.errors import (
-    BadRequest,
-    Conflict,
-    PayloadTooLarge,
-    Unprocessable,
-    parse_error_answer,
-)
+from api.http_errors import BadRequest, Conflict, PayloadTooLarge, Unprocessable, parse_error_answer
 from api.idempotency import fingerprint, valid_key
 from api.models import UploadAccepted
 from api.multipart import SpooledForm, spool_multipart
@@ -33,7 +27,7 @@ from schemas.settings import Tier
 
 log = logging.getLogger(__name__)
 
-REPLAY_WAIT_S = 5.0
+REPEAT_ANSWER_WAIT_S = 5.0
 FORM_OVERHEAD_BYTES = 64 * 1024  # boundaries, part headers and small fields
 
 
@@ -98,7 +92,7 @@ async def accept_upload(
             existing = await run_in_threadpool(store.get, tenant, idempotency_key)
             if existing is not None:
                 await remove(form.path)
-                return await replay(state, existing, request_fingerprint)
+                return await repeat_answer(state, existing, request_fingerprint)
         record = await run_in_threadpool(
             make_record,
             state,
@@ -115,7 +109,7 @@ async def accept_upload(
             )
             if bound.job_id != job_id:  # a concurrent request with the same key won
                 await remove(form.path)
-                return await replay(state, bound, request_fingerprint)
+                return await repeat_answer(state, bound, request_fingerprint)
         try:
             await run_in_threadpool(publish, state, record, form.sha256)
         except BaseException:
@@ -166,7 +160,7 @@ def make_record(
     sheet: str | None,
 ) -> UploadRecord:
     """Sniff and estimate (blocking): the empty file is 422, anything unsupported 415
-    (api.errors.PARSE_ERROR_ANSWERS)."""
+    (api.http_errors.PARSE_ERROR_ANSWERS)."""
     try:
         return make_upload_record(
             state.settings,
@@ -212,13 +206,15 @@ def publish(state: AppState, record: UploadRecord, sha256: str) -> None:
         raise exc
 
 
-async def replay(state: AppState, binding: Binding, request_fingerprint: str) -> UploadAccepted:
+async def repeat_answer(
+    state: AppState, binding: Binding, request_fingerprint: str
+) -> UploadAccepted:
     """The answer already given for an Idempotency-Key, with the job's current state; 422 when
     the key was bound to another request."""
     if binding.fingerprint and binding.fingerprint != request_fingerprint:
         raise Unprocessable(KEY_REUSED)
     job_id = binding.job_id
-    deadline = time.monotonic() + REPLAY_WAIT_S
+    deadline = time.monotonic() + REPEAT_ANSWER_WAIT_S
     version, status = state.view.snapshot(job_id)
     while status is None and time.monotonic() < deadline:
         await state.view.wait_change(job_id, version, deadline - time.monotonic())

@@ -118,6 +118,8 @@ def main() -> None:
     import openpyxl
     import pyarrow as pa
 
+    import producer.readers.xlsx.reader  # noqa: F401
+
     pa.array([0])
     path = workbook(rows)
     dataset = load_dataset_file(packaged_datasets_dir() / "orders.yaml")

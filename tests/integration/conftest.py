@@ -14,7 +14,7 @@ from messaging.upload_blobs import submit_upload
 from ops.supervisor import Supervisor, settings_env
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings
-from tests.unit.test_cli_messages import BULKFLOW
+from tests.unit.ops.test_cli_messages import BULKFLOW
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -15,7 +15,7 @@ from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
 from ops.supervisor import Supervisor, settings_env
 from schemas.settings import Settings
-from tests.unit.test_cli_messages import BULKFLOW
+from tests.unit.ops.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -14,7 +14,7 @@ from producer.readers.cell_text import format_text
 from schemas.dataset import Dataset, parse_dataset
 from schemas.errors import ParseError
 from tests.support.cell_text import as_cell_text
-from tests.unit.test_xlsx_reader import patch_member, write_book
+from tests.unit.producer.readers.xlsx.test_reader import patch_member, write_book
 
 
 @pytest.fixture()

@@ -20,7 +20,7 @@ from files.spool import Spool
 from files.upload_record import make_upload_record, spool_copy
 from producer.publish_job import chunk_rows_for
 from schemas.settings import Settings, load_settings
-from tests.unit.test_multipart import multipart_body
+from tests.unit.api.test_multipart import multipart_body
 
 
 def mode(path: Path) -> int:

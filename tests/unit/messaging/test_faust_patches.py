@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from messaging import faust_patches
 from messaging.faust_patches import PINNED_VERSIONS, apply_faust_patches, check_versions
+from tests.conftest import REPO_ROOT
 
-PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+PYPROJECT = REPO_ROOT / "pyproject.toml"
 
 
 def _versions(**found: str) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,9 @@ from producer.readers.header_search import HeaderSearch, choose_sheet, search_he
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import ParseError, ParseErrorKind
 from schemas.settings import packaged_datasets_dir
+from tests.conftest import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 HEADER = ["Order ID", "email", "country", "Ordered At"]
 
 

@@ -15,8 +15,9 @@ from producer.readers.headers import map_headers
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import ParseError, ParseErrorKind
 from schemas.settings import packaged_datasets_dir
+from tests.conftest import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 
 
 @pytest.fixture(scope="module")

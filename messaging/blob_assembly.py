@@ -1,8 +1,9 @@
 """Put an uploaded file back together from its ``uploads-blobs`` parts, checking as it goes.
 
 Pure: the parts come in as (job id, part number, bytes) in the partition's order and go out
-to a binary sink; nothing here talks to Kafka or names a file (upload_blobs.py does). A file that cannot be rebuilt exactly raises ``UploadBlobError`` with a reason for a
-person, which fails its job.
+to a binary sink; nothing here talks to Kafka or names a file (upload_blobs.py does). A
+file that cannot be rebuilt exactly raises ``UploadBlobError`` with a reason for a person,
+which fails its job.
 """
 
 from __future__ import annotations

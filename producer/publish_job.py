@@ -5,7 +5,7 @@ not after a synchronous flush: registered before chunks before sealed, without t
 
 Chunk size is chosen once per job and written beside the spooled file (the plan), so a
 re-parse after a crash yields exactly the same chunks, whatever the load is then. An upload
-sent through Kafka is first fetched into this machine's spool (producer/upload_blobs.py).
+sent through Kafka is first fetched into this machine's spool (messaging/upload_blobs.py).
 """
 
 from __future__ import annotations

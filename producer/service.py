@@ -2,7 +2,7 @@
 time, highest tier first, with aging so the lowest tier is never starved.
 
 An upload's offset is committed only after its job's seal (or parse_failed) is delivered,
-so a crash means a clean re-parse of the same chunks (see producer/jobs.py). The service does
+so a crash means a clean re-parse of the same chunks (see publish_job.py). The service does
 not wait for it: the commit is an action of the publisher's delivery reports, asynchronous,
 and only ever for a partition's run of done uploads (producer/offsets.py).
 """

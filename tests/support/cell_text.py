@@ -1,5 +1,5 @@
-"""A chunk batch with its typed columns shown as cell text, by the fast path's own rules:
-what the streaming path (text only) gives for the same sheet."""
+"""A chunk batch with its typed columns shown as cell text, by column_text.py's rules: what
+the same cells give as text, so chunks typed differently compare cell for cell."""
 
 from __future__ import annotations
 

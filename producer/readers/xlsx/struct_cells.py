@@ -158,7 +158,7 @@ def column_text(column: pa.StructArray) -> pa.Array:
 
 def column_cells(column: pa.StructArray, column_type: str) -> pa.Array:
     """What goes into the chunk for a dataset column of ``column_type``: the typed array
-    when every cell here is of one kind its type takes (typed.py), else the cell text."""
+    when every cell here is of one kind its type takes (typed_columns.py), else the cell text."""
     typed = typed_cells(column, column_type)
     return column_text(column) if typed is None else typed
 

@@ -1,4 +1,4 @@
-""".xls, .xlsb and .ods: typed cells as on the XLSX fast path, and .ods formula errors named
+""".xls, .xlsb and .ods: typed cells as the XLSX reader types a whole-sheet chunk, and .ods formula errors named
 in their row rather than read as blank cells."""
 
 from __future__ import annotations

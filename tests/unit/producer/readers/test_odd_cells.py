@@ -70,11 +70,11 @@ def test_odd_number_and_date_cells_on_the_streaming_path(tmp_path: Path, dataset
     ]
 
 
-def test_a_boolean_cell_that_is_no_boolean_is_refused_by_name_on_the_streaming_path(
+def test_a_boolean_cell_that_is_no_boolean_is_refused_by_name(
     tmp_path: Path, dataset: Dataset
 ) -> None:
-    # calamine's cell reader stops at a t="b" cell holding neither 0 nor 1 (the fast path's
-    # whole-sheet reader takes it for TRUE)
+    # the XLSX reader stops at a t="b" cell holding neither 0 nor 1 (calamine's whole-sheet
+    # reader takes it for TRUE)
     path = write_book(tmp_path / "t.xlsx", [["order_id", "ordered_at", "notes"], [1, None, True]])
     patch_member(
         path,

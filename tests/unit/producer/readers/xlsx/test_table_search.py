@@ -1,4 +1,4 @@
-"""The header search on the Rust path: the extension's first batch, read once."""
+"""The XLSX header search: the extension's first batch, read once."""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pyarrow as pa
 
 # Every chunk batch carries the spreadsheet row number of each row (header row = 1).
@@ -15,6 +17,21 @@ def encode_batch(batch: pa.RecordBatch, compression: str | None = DEFAULT_COMPRE
     with pa.ipc.new_stream(sink, batch.schema, options=options) as writer:
         writer.write_batch(batch)
     return sink.getvalue().to_pybytes()
+
+
+def encode_to_fit(
+    batch: pa.RecordBatch, max_bytes: int, compression: str | None = DEFAULT_COMPRESSION
+) -> Iterator[tuple[pa.RecordBatch, bytes]]:
+    """(part, payload) pairs: the batch encoded, halved until each part's payload is at
+    most ``max_bytes``, in row order. A single row that is larger still comes out as it is:
+    the caller decides what such a row means."""
+    payload = encode_batch(batch, compression)
+    if len(payload) <= max_bytes or batch.num_rows <= 1:
+        yield batch, payload
+        return
+    half = batch.num_rows // 2
+    yield from encode_to_fit(batch.slice(0, half), max_bytes, compression)
+    yield from encode_to_fit(batch.slice(half), max_bytes, compression)
 
 
 # Decompressed in the calling thread: a worker decodes in many threads already, and handing a

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import StateDep, TenantDep
 from api.http_errors import error_responses
 from api.job_status import find_job
-from api.models import RowErrorPage
+from api.models import RowErrorPage, attachment, body_openapi
 from api.row_error_reports import error_csv, first_row_errors
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
@@ -23,10 +23,7 @@ router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
     response_class=StreamingResponse,
     summary="The row errors as CSV: row, column, value, message",
     responses={
-        200: {
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-            "description": "CSV; formula-like cells are neutralised with a leading quote",
-        },
+        **body_openapi("text/csv", "CSV; formula-like cells are neutralised with a leading quote"),
         **error_responses(401, 404, 422, 503),
     },
 )
@@ -35,7 +32,7 @@ async def upload_errors(job_id: str, tenant: TenantDep, state: StateDep) -> Stre
     return StreamingResponse(
         error_csv(state.engine, job_id, tenant),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{job_id}-errors.csv"'},
+        headers=attachment(f"{job_id}-errors.csv"),
     )
 
 

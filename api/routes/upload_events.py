@@ -8,6 +8,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import StateDep, TenantDep
 from api.http_errors import error_responses
 from api.job_status import find_job, status_events
+from api.models import body_openapi
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 
@@ -17,10 +18,7 @@ router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
     response_class=StreamingResponse,
     summary="Server-sent events: the status on every change, until the job ends",
     responses={
-        200: {
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
-            "description": "`data: <UploadStatus JSON>` events",
-        },
+        **body_openapi("text/event-stream", "`data: <UploadStatus JSON>` events"),
         **error_responses(401, 404, 422, 503),
     },
 )

@@ -50,3 +50,12 @@ class ChunkReader(Protocol):
     def batches(self) -> Iterator[pa.RecordBatch]: ...
 
     def close(self) -> None: ...
+
+
+def human_bytes(n: int) -> str:
+    """A size as a person reads it in a limit's message: 1 MiB, 1.5 KiB, 900 bytes."""
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size:
+            value = n / size
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{n} bytes"

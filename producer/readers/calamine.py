@@ -18,9 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from files.sniff import PASSWORD_PROTECTED
-from producer.readers.base import ChunkReader, ReaderLimits
+from producer.readers.base import ChunkReader, ReaderLimits, human_bytes
 from producer.readers.calamine_table import SheetTable
-from producer.readers.csv import human_bytes
 from producer.readers.header_search import (
     HEADER_SEARCH_ROWS,
     HeaderSearch,

@@ -11,12 +11,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from files.sniff import DELIMITERS, SAMPLE_BYTES, decode_sample, detect_delimiter, detect_encoding
-from producer.readers.base import HeaderMapping, ReaderLimits
-from producer.readers.csv_head import HeadText, human_bytes
+from files.sniff import DELIMITERS, SAMPLE_BYTES, decode_sample, detect_delimiter
+from producer.readers.base import HeaderMapping, ReaderLimits, human_bytes
+from producer.readers.csv_head import HeadText
 from producer.readers.header_search import HeaderSearch, search_header
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch, shape_batch
+from producer.readers.text_file import TextFileReader
 from schemas.dataset import Dataset
 from schemas.errors import ParseError, ParseErrorKind
 
@@ -24,7 +25,7 @@ from schemas.errors import ParseError, ParseErrorKind
 _MIN_BLOCK = 64 * 1024
 
 
-class CsvReader:
+class CsvReader(TextFileReader):
     """Reads one CSV file as base.py batches of exactly ``chunk_rows`` rows.
 
     The header row is found up front (so a bad header fails before any chunk is sent): the
@@ -43,15 +44,12 @@ class CsvReader:
         encoding: str | None = None,
         limits: ReaderLimits | None = None,
     ) -> None:
-        self.path = Path(path)
-        self.dataset = dataset
-        self.chunk_rows = chunk_rows
-        self.limits = limits or ReaderLimits()
+        super().__init__(path, dataset, chunk_rows, encoding=encoding, limits=limits)
         # a line must fit in one pyarrow block; the block size is thus the line limit
         self.block_size = max(self.limits.max_cell_bytes, _MIN_BLOCK)
         self._file: IO[bytes] = self.path.open("rb")
         try:
-            self._inspect(encoding)
+            self._inspect()
         except BaseException:
             self._file.close()
             raise
@@ -63,11 +61,10 @@ class CsvReader:
         self._next_record = self.header_record  # record number of the next row pyarrow reads
         self._bad_row: tuple[int | None, int, int] | None = None
 
-    def _inspect(self, declared: str | None) -> None:
+    def _inspect(self) -> None:
         sample = self._file.read(self.block_size)
         if not sample:
             raise ParseError("the file is empty", kind=ParseErrorKind.EMPTY)
-        self.encoding = detect_encoding(sample[:SAMPLE_BYTES], declared)
         text = decode_sample(sample, self.encoding)
         if not text.strip("\ufeff \t\r\n"):
             raise ParseError("the file is empty", kind=ParseErrorKind.EMPTY)
@@ -156,11 +153,7 @@ class CsvReader:
             )
         message = str(exc)
         if isinstance(exc, UnicodeDecodeError) or "UTF8" in message or "decode" in message:
-            return ParseError(
-                f"the file is not valid {self.encoding.upper()} text (in a row at or after "
-                f"row {row}); save it as UTF-8 or declare its encoding",
-                kind=ParseErrorKind.ENCODING,
-            )
+            return self.not_in_encoding(f"in a row at or after row {row}")
         if "straddl" in message:
             return ParseError(
                 f"row {row} is longer than the {human_bytes(self.block_size)} limit for one "

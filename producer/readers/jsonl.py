@@ -10,10 +10,9 @@ from typing import IO, Any
 
 import pyarrow as pa
 
-from files.sniff import SAMPLE_BYTES, detect_encoding
-from producer.readers.base import HeaderMapping, ReaderLimits
-from producer.readers.csv import human_bytes
+from producer.readers.base import HeaderMapping, ReaderLimits, human_bytes
 from producer.readers.headers import map_headers
+from producer.readers.text_file import TextFileReader
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset
 from schemas.errors import ParseError, ParseErrorKind
@@ -57,7 +56,7 @@ def cell_text(value: Any) -> str | None:
     return _utf8(json.dumps(value, ensure_ascii=False))
 
 
-class JsonlReader:
+class JsonlReader(TextFileReader):
     """Row numbers are line numbers + 1, so the first line is row 2 as in a sheet."""
 
     def __init__(
@@ -69,11 +68,7 @@ class JsonlReader:
         encoding: str | None = None,
         limits: ReaderLimits | None = None,
     ) -> None:
-        self.path = Path(path)
-        self.chunk_rows = chunk_rows
-        self.limits = limits or ReaderLimits()
-        with self.path.open("rb") as raw:
-            self.encoding = detect_encoding(raw.read(SAMPLE_BYTES), encoding)
+        super().__init__(path, dataset, chunk_rows, encoding=encoding, limits=limits)
         self._text: IO[str] | None = None
         keys: dict[str, None] = {}  # an ordered set: first-seen order is the header order
         for _, obj in self._objects(max_lines=HEADER_SCAN_LINES):
@@ -116,10 +111,7 @@ class JsonlReader:
                     )
                 yield line_no, obj
         except UnicodeDecodeError as exc:
-            raise ParseError(
-                f"the file is not valid {self.encoding.upper()} text (line {line_no + 1})",
-                kind=ParseErrorKind.ENCODING,
-            ) from exc
+            raise self.not_in_encoding(f"line {line_no + 1}") from exc
 
     def _build(self, cells: list[list[str | None]], rows: list[int]) -> pa.RecordBatch:
         arrays = [pa.array(column, pa.string()) for column in cells]

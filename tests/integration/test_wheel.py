@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 
 from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -133,11 +133,12 @@ def api_url(venv_bin: Path, user_env: dict[str, str], broker: Path) -> Iterator[
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while not _ready(url):
+
+        def ready() -> bool:
             assert serve.poll() is None, f"serve exited:\n{log.read_text()[-4000:]}"
-            assert time.monotonic() < deadline, f"serve not ready:\n{log.read_text()[-4000:]}"
-            time.sleep(1)
+            return _ready(url)
+
+        wait_until(ready, f"serve to be ready (log {log})", 120, every_s=1)
         yield url
     finally:
         _stop_group(serve)

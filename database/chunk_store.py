@@ -23,8 +23,8 @@ from schemas.arrow_types import arrow_type
 from schemas.dataset import Dataset
 from schemas.records import RowError
 
-# Measured: from ~10 rows a chunk, COPY (plus its savepoint) beats psycopg's executemany
-# (at 200 rows by 3x); below that, fewer round trips win.
+# From about 10 rows a chunk, COPY (plus its savepoint) costs less than psycopg's
+# executemany, and the more rows the more so; below that, fewer round trips win.
 PG_COPY_MIN_ROWS = 10
 
 

@@ -35,7 +35,7 @@ def encode_to_fit(
 
 
 # Decompressed in the calling thread: a worker decodes in many threads already, and handing a
-# chunk's few buffers to Arrow's pool cost more CPU than it saved (0.40 -> 0.29 ms a chunk).
+# chunk's few buffers to Arrow's thread pool costs more CPU than it saves.
 _READ_OPTIONS = pa.ipc.IpcReadOptions(use_threads=False)
 
 

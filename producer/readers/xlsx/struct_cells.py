@@ -122,7 +122,7 @@ def _duration_text(column: pa.StructArray, kind: np.ndarray) -> pa.Array:
 
 
 def column_text(column: pa.StructArray) -> pa.Array:
-    """Cell text of every cell, by the rules of text.cell_text; empty cells are null."""
+    """Cell text of every cell, by the rules of cell_text.cell_text; empty cells are null."""
     kind = kinds(column)
     present = present_kinds(kind)
     pieces: list[pa.Array] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv as pycsv
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
@@ -12,13 +11,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from files.sniff import DELIMITERS, SAMPLE_BYTES, decode_sample, detect_delimiter
-from producer.readers.base import HeaderMapping, ReaderLimits, human_bytes
+from producer.readers.base import HeaderMapping, human_bytes
 from producer.readers.csv_head import HeadText
 from producer.readers.header_search import HeaderSearch, search_header
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch, shape_batch
 from producer.readers.text_file import TextFileReader
-from schemas.dataset import Dataset
 from schemas.errors import ParseError, ParseErrorKind
 
 # pyarrow cannot parse blocks smaller than a couple of rows efficiently; never go below this
@@ -35,24 +33,13 @@ class CsvReader(TextFileReader):
     count CSV records of the whole file, title lines included, not lines.
     """
 
-    def __init__(
-        self,
-        path: Path | str,
-        dataset: Dataset,
-        chunk_rows: int,
-        *,
-        encoding: str | None = None,
-        limits: ReaderLimits | None = None,
-    ) -> None:
-        super().__init__(path, dataset, chunk_rows, encoding=encoding, limits=limits)
+    _file: IO[bytes]  # opened by find_header
+
+    def find_header(self) -> None:
         # a line must fit in one pyarrow block; the block size is thus the line limit
         self.block_size = max(self.limits.max_cell_bytes, _MIN_BLOCK)
-        self._file: IO[bytes] = self.path.open("rb")
-        try:
-            self._inspect()
-        except BaseException:
-            self._file.close()
-            raise
+        self._file = self.path.open("rb")
+        self._inspect()
         self._reset()
 
     def _reset(self) -> None:
@@ -191,4 +178,5 @@ class CsvReader(TextFileReader):
         return rebatch(self._raw_batches(), self.chunk_rows, self.schema)
 
     def close(self) -> None:
-        self._file.close()
+        if hasattr(self, "_file"):
+            self._file.close()

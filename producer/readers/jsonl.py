@@ -5,16 +5,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
 
-from producer.readers.base import HeaderMapping, ReaderLimits, human_bytes
+from producer.readers.base import HeaderMapping, human_bytes
 from producer.readers.headers import map_headers
 from producer.readers.text_file import TextFileReader
 from schemas.arrow_codec import ROW_COLUMN
-from schemas.dataset import Dataset
 from schemas.errors import ParseError, ParseErrorKind
 
 # keys are collected from this many lines before the header is fixed
@@ -59,22 +57,15 @@ def cell_text(value: Any) -> str | None:
 class JsonlReader(TextFileReader):
     """Row numbers are line numbers + 1, so the first line is row 2 as in a sheet."""
 
-    def __init__(
-        self,
-        path: Path | str,
-        dataset: Dataset,
-        chunk_rows: int,
-        *,
-        encoding: str | None = None,
-        limits: ReaderLimits | None = None,
-    ) -> None:
-        super().__init__(path, dataset, chunk_rows, encoding=encoding, limits=limits)
-        self._text: IO[str] | None = None
+    _text: IO[str] | None = None
+
+    def find_header(self) -> None:
+        """The keys of the first lines' objects, in first-seen order, are the header."""
         keys: dict[str, None] = {}  # an ordered set: first-seen order is the header order
         for _, obj in self._objects(max_lines=HEADER_SCAN_LINES):
             keys.update(dict.fromkeys(obj))
         self.keys = list(keys)
-        self.mapping: HeaderMapping = map_headers(self.keys, dataset, self.limits)
+        self.mapping: HeaderMapping = map_headers(self.keys, self.dataset, self.limits)
         self._wanted = [(self.keys[i], name) for i, name in self.mapping.columns.items()]
         fields = [pa.field(name, pa.string()) for _, name in self._wanted]
         self.schema = pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64())])

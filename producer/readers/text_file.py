@@ -14,7 +14,9 @@ from schemas.errors import ParseError, ParseErrorKind
 
 class TextFileReader:
     """The base of CsvReader and JsonlReader: ``encoding`` is a BOM's, else the declared
-    one, else the one the head of the file decodes in (files/sniff.py)."""
+    one, else the one the head of the file decodes in (files/sniff.py). A reader's own
+    set-up is ``find_header``, which maps the header row; the file is closed when it
+    raises."""
 
     def __init__(
         self,
@@ -31,6 +33,18 @@ class TextFileReader:
         self.limits = limits or ReaderLimits()
         with self.path.open("rb") as raw:
             self.encoding = detect_encoding(raw.read(SAMPLE_BYTES), encoding)
+        try:
+            self.find_header()
+        except BaseException:
+            self.close()
+            raise
+
+    def find_header(self) -> None:
+        """Read the head of the file and map its header row (``self.mapping``)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
 
     def not_in_encoding(self, where: str) -> ParseError:
         """The file holds bytes its encoding cannot decode, ``where`` says about where."""

@@ -9,14 +9,13 @@ import sys
 import threading
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 
 from api.app import create_app
 from ops.devservers.broker import free_port
 from schemas.settings import Settings
-from tests.support.waiting import wait_until
+from tests.support.waiting import api_ready, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -33,13 +32,7 @@ def test_schemathesis_finds_no_server_error(kafka_settings: Settings, tmp_path: 
     thread.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until(
-            lambda: httpx.get(f"{base}/readyz", timeout=2).status_code == 200,
-            "the API to be ready",
-            60,
-            every_s=0.3,
-            ignoring=(httpx.TransportError,),
-        )
+        wait_until(lambda: api_ready(base), "the API to be ready", 60, every_s=0.3)
         run = subprocess.run(
             [
                 st,

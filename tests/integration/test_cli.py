@@ -7,14 +7,13 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
 from ops.supervisor import Supervisor, settings_env
 from schemas.settings import Settings
-from tests.support.waiting import wait_until
+from tests.support.waiting import api_ready, wait_until
 from tests.unit.ops.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -32,11 +31,7 @@ def served(kafka_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     supervisor.start()
     try:
         wait_until(
-            lambda: httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200,
-            "the API to be ready",
-            60,
-            every_s=0.3,
-            ignoring=(httpx.TransportError,),
+            lambda: api_ready(f"http://127.0.0.1:{port}"), "the API to be ready", 60, every_s=0.3
         )
         yield settings
     finally:

@@ -23,7 +23,7 @@ from ops.supervisor import Supervisor
 from schemas.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.support.browser import MISSING, PAGE_CHANGING, chromium, wait_for_file
-from tests.support.waiting import wait_until
+from tests.support.waiting import api_ready, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -56,11 +56,7 @@ def stack(kafka_settings: Settings, tmp_path: Path) -> Iterator[str]:
     supervisor.start()
     base = f"http://127.0.0.1:{port}/"
     try:
-
-        def ready() -> bool:
-            return httpx.get(f"{base}readyz", timeout=2).status_code == 200
-
-        wait_until(ready, "the API to be ready", 90, every_s=0.5, ignoring=(httpx.HTTPError,))
+        wait_until(lambda: api_ready(base), "the API to be ready", 90, every_s=0.5)
         yield base
     finally:
         supervisor.stop()

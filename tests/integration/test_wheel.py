@@ -15,12 +15,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
-from tests.support.waiting import wait_until
+from tests.support.waiting import api_ready, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -136,19 +135,12 @@ def api_url(venv_bin: Path, user_env: dict[str, str], broker: Path) -> Iterator[
 
         def ready() -> bool:
             assert serve.poll() is None, f"serve exited:\n{log.read_text()[-4000:]}"
-            return _ready(url)
+            return api_ready(url)
 
         wait_until(ready, f"serve to be ready (log {log})", 120, every_s=1)
         yield url
     finally:
         _stop_group(serve)
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import httpx
+
 T = TypeVar("T")
 
 
@@ -39,3 +41,12 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout_s:g}s waiting for {what} ({last!r})")
         time.sleep(every_s)
+
+
+def api_ready(base_url: str) -> bool:
+    """Whether the API at ``base_url`` answers /readyz with 200 (its status view caught up);
+    False while it is not listening yet."""
+    try:
+        return httpx.get(f"{base_url.rstrip('/')}/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False

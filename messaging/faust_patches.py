@@ -40,7 +40,7 @@ def check_versions(installed: Callable[[str], str] | None = None) -> None:
         f"bulkflow patches faust/aiokafka internals written for {pinned}, but found {actual}. "
         "Install the pinned versions (pip install -e . from the repository), or, to upgrade, "
         "check each patch in messaging/faust_patches.py against the new code (and run "
-        "tests/unit/test_commit_guard.py and tests/integration/test_rebalance_seek.py), "
+        "tests/unit/messaging/test_commit_guard.py and tests/integration/test_rebalance_seek.py), "
         "then update PINNED_VERSIONS there and the pins in pyproject.toml."
     )
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from files.private import write_private_text
+from files.spool import Spool
 from producer.locale_detect import DETECT_ROWS, Detection, detect_locale
 from schemas.dataset import Dataset
 from schemas.locales import LocaleSource, describe_reading, resolve_locale
-from schemas.private_files import write_private_text
 from schemas.records import UploadRecord
-from schemas.spool import Spool
 
 log = logging.getLogger(__name__)
 

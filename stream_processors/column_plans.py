@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from database.column_types import MAX_PRECISION, arrow_type
+from schemas.arrow_types import MAX_PRECISION, arrow_type
 from schemas.dataset import Column, Dataset
 from schemas.locales import Locale, NumberFormat, resolve_locale
 from stream_processors import converters as conv

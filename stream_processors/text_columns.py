@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from database.column_types import UTC_MICROS
+from schemas.arrow_types import UTC_MICROS
 from schemas.date_forms import DateForm
 from schemas.locales import NumberFormat
 from stream_processors.text_rules import TextRules

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import TenantDep
-from api.errors import error_responses
+from api.http_errors import error_responses
 from api.models import LocaleInfo, LocaleList
 from schemas.locales import LANGUAGE_DEFAULTS, LOCALES
 

@@ -13,8 +13,9 @@ from selenium.webdriver.support.select import Select
 
 from tests.integration import test_page as page
 from tests.integration.test_page import by_id, final_card, shoot, sign_in
-from tests.support.browser import MISSING, wait_for
+from tests.support.browser import MISSING, PAGE_CHANGING
 from tests.support.office_corpus import REPO_ROOT
+from tests.support.waiting import wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -33,11 +34,21 @@ def test_a_person_chooses_the_locale_and_sees_it_in_the_outcome(
 ) -> None:
     driver, _downloads = browser
     driver.get(stack)
-    wait_for(lambda: by_id(driver, "api-key").is_displayed(), 15, "the sign-in form")
+    wait_until(
+        lambda: by_id(driver, "api-key").is_displayed(),
+        "the sign-in form",
+        15,
+        ignoring=PAGE_CHANGING,
+    )
     sign_in(driver, "key-a")
-    wait_for(lambda: by_id(driver, "app").is_displayed(), 15, "the signed-in page")
+    wait_until(
+        lambda: by_id(driver, "app").is_displayed(),
+        "the signed-in page",
+        15,
+        ignoring=PAGE_CHANGING,
+    )
     choice = Select(by_id(driver, "locale"))
-    wait_for(lambda: len(choice.options) > 20, 15, "the locales")
+    wait_until(lambda: len(choice.options) > 20, "the locales", 15)
     assert choice.first_selected_option.text == "Detect it from each file"
     choice.select_by_value("de-DE")
     assert "decimal comma, day-first dates" in choice.first_selected_option.text

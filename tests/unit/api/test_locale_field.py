@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from api.errors import Unprocessable
+from api.accept_upload import chosen_locale
+from api.http_errors import Unprocessable
 from api.idempotency import fingerprint
 from api.multipart import SpooledForm
-from api.uploads import chosen_locale
 
 
 def test_the_field_is_taken_as_a_supported_tag() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.unit.test_cli_messages import run_cli
+from tests.unit.ops.test_cli_messages import run_cli
 
 
 def test_an_unknown_locale_is_one_line_listing_the_supported_ones(tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from files.spool import Spool
 from producer.locale_detect import DETECT_ROWS, Detection, detect_locale
 from producer.reading import choose_reading
 from schemas.dataset import Dataset, load_dataset_file
 from schemas.locales import NBSP
 from schemas.records import UploadRecord
 from schemas.settings import packaged_datasets_dir
-from schemas.spool import Spool
 from tests.integration.conftest import unchecked_upload
 
 ORDERS = load_dataset_file(packaged_datasets_dir() / "orders.yaml")

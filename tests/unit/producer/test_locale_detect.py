@@ -11,11 +11,13 @@ import pytest
 
 from files.spool import Spool
 from producer.locale_detect import DETECT_ROWS, Detection, detect_locale
+from producer.readers import open_reader
 from producer.reading import choose_reading
 from schemas.dataset import Dataset, load_dataset_file
 from schemas.locales import NBSP
 from schemas.records import UploadRecord
 from schemas.settings import packaged_datasets_dir
+from tests.conftest import REPO_ROOT
 from tests.integration.conftest import unchecked_upload
 
 ORDERS = load_dataset_file(packaged_datasets_dir() / "orders.yaml")
@@ -179,3 +181,22 @@ def test_cells_that_are_no_dates_at_all_leave_the_date_evidence_alone() -> None:
     # a regression: the parts of a value that is no date were read as numbers and failed
     found = detect(ordered_at=["-", "n/a", "2024-02-30", "13.01.2024", "45352"])
     assert found == Detection("en-GB")
+
+
+@pytest.mark.parametrize("export", ["sep-line", "unicode-text"])
+def test_excels_other_german_exports_detect_de_de(tmp_path: Path, export: str) -> None:
+    """Excel's "sep=;" hint line above the table, and its "Unicode Text" (UTF-16, tabs)."""
+    german = (REPO_ROOT / "tests/data/locales/de-DE_excel_semicolon.csv").read_bytes()
+    text = german.decode("cp1252")
+    path = tmp_path / "bestellungen.csv"
+    if export == "sep-line":
+        path.write_bytes(("sep=;\r\n" + text).encode("cp1252"))
+    else:
+        path.write_bytes(text.replace(";", "\t").encode("utf-16"))  # with its byte-order mark
+    reader = open_reader(path, ORDERS, 1000)
+    try:
+        batches = list(reader.batches())
+    finally:
+        reader.close()
+    assert sum(b.num_rows for b in batches) == 100
+    assert detect_locale(batches, ORDERS) == Detection("de-DE")

@@ -64,6 +64,9 @@ def copy_rows(
     data_cols = ", ".join(quote(c) for c in names)
     temp = _temp_table(conn, target, names)
     with driver.cursor() as cur:
+        # The temp table lives for this chunk only, inside its transaction: no session state
+        # outlives it, so a transaction pooler (PgBouncer) may give the next transaction
+        # another server session. A rolled-back transaction takes the CREATE with it.
         cur.execute(temp.ddl)
         _copy(cur, f"{temp.name} (row_no, {data_cols})", rows)
         cur.execute(
@@ -71,9 +74,7 @@ def copy_rows(
             f"SELECT %s, %s, row_no, {data_cols} FROM {temp.name} {conflict}",
             (job_id, tenant),
         )
-        # The temp table outlives this chunk on a pooled connection (and may see a second
-        # chunk in the same transaction): empty it now rather than at commit.
-        cur.execute(f"TRUNCATE {temp.name}")
+        cur.execute(f"DROP TABLE {temp.name}")
 
 
 def copy_tuples(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:

@@ -241,10 +241,12 @@ def api(
     """Run the HTTP API (uvicorn)."""
     import uvicorn
 
+    from database.preflight import check_database
     from ops.client import record_api_url
 
     settings = get_settings()
     host, port = host or settings.api_host, port or settings.api_port
+    check_database(settings.db_url)  # a database URL that can never work stops it here
     record_api_url(settings, host, port)
     uvicorn.run(
         "api.app:create_app",
@@ -303,6 +305,21 @@ def main() -> None:
     except BulkflowError as exc:  # a known failure is one line, never a traceback
         console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
         raise SystemExit(1) from None
+    except Exception as exc:
+        problem = _database_setting_problem(exc)
+        if problem is None:
+            raise
+        console.print(f"[bold red]error:[/] {problem}", markup=True, highlight=False)
+        raise SystemExit(1) from None
+
+
+def _database_setting_problem(exc: Exception) -> str | None:
+    """One line for a database error that BULKFLOW_DATABASE_URL causes (any command)."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    from database.preflight import setting_problem
+
+    return setting_problem(exc, get_settings().db_url)
 
 
 if __name__ == "__main__":

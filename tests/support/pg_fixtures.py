@@ -102,6 +102,8 @@ def set_password(admin_url: str, role: str, password: str) -> None:
 def drop_roles(admin_url: str, roles: tuple[str, ...]) -> None:
     """Roles and what they own or were granted in the test's database (then dropped too)."""
     with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
+        # one role at a time: PostgreSQL 15 fails on a default ACL that names two of them
+        for role in roles:
+            conn.execute(sql.SQL("DROP OWNED BY {} CASCADE").format(sql.Identifier(role)))
         names = sql.SQL(", ").join(map(sql.Identifier, roles))
-        conn.execute(sql.SQL("DROP OWNED BY {} CASCADE").format(names))
         conn.execute(sql.SQL("DROP ROLE {}").format(names))

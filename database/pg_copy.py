@@ -74,7 +74,7 @@ def copy_rows(
             f"SELECT %s, %s, row_no, {data_cols} FROM {temp.name} {conflict}",
             (job_id, tenant),
         )
-        cur.execute(f"DROP TABLE {temp.name}")
+        cur.execute(temp.end)
 
 
 def copy_tuples(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
@@ -151,9 +151,10 @@ def csv_ready(rows: pa.Table) -> pa.Table:
 
 
 class _TempTable:
-    def __init__(self, name: str, ddl: str) -> None:
+    def __init__(self, name: str, ddl: str, end: str) -> None:
         self.name = name
         self.ddl = ddl
+        self.end = end  # run once the chunk's rows are merged
 
 
 _temp_cache: dict[tuple[str, ...], _TempTable] = {}
@@ -168,5 +169,5 @@ def _temp_table(conn: Connection, target: Table, names: Sequence[str]) -> _TempT
         # Named by the column layout, so a changed dataset never reuses a stale temp table.
         name = "bulkflow_tmp_" + hashlib.sha1(repr(key).encode()).hexdigest()[:12]
         ddl = f"CREATE TEMP TABLE IF NOT EXISTS {name} (row_no bigint, {', '.join(types)})"
-        found = _temp_cache[key] = _TempTable(name, ddl)
+        found = _temp_cache[key] = _TempTable(name, ddl, f"DROP TABLE {name}")
     return found

@@ -159,11 +159,19 @@ def worker(
     loglevel: str = typer.Option("info"),
 ) -> None:
     """Run one chunk worker process (faust); more processes share the work."""
+    from database.preflight import check_database
+    from schemas.dataset import DatasetRegistry
+
+    settings = get_settings()
+    # before faust is even imported: a database URL or tables it can never work with stop
+    # the worker in one line at once
+    check_database(settings.db_url, DatasetRegistry(settings.datasets_dir))
+
     from ops.arrow_memory import use_pooling_allocator
     from stream_processors.app import run
 
     use_pooling_allocator()
-    run(get_settings(), "worker", _tiers(tier), loglevel)
+    run(settings, "worker", _tiers(tier), loglevel)
 
 
 @app.command("aggregator")

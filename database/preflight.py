@@ -79,11 +79,15 @@ def setting_problem(exc: BaseException, url: str | URL) -> str | None:
         )
     if "server does not support SSL" in text:
         return f"{SETTING}: sslmode={mode} asks for TLS and the server at {host} offers none"
-    if "password authentication failed" in text or "no password supplied" in text:
+    # PostgreSQL says "password authentication failed", PgBouncer "SASL authentication failed"
+    if re.search(r"(password|SASL) authentication failed|no password supplied", text):
         return f"{SETTING}: password authentication failed for user {user!r}"
     unknown = re.search(r'(role|database) "([^"]*)" does not exist', text)
     if unknown:
         return f"{SETTING}: {unknown.group(1)} {unknown.group(2)!r} does not exist on {host}"
+    no_database = re.search(r"no such database: (\S+)", text)  # PgBouncer's words
+    if no_database:
+        return f"{SETTING}: database {no_database.group(1)!r} does not exist on {host}"
     if re.search(r"invalid \w+ value|invalid connection option|invalid URI", text):
         return f"{SETTING}: {_after_failed(text)}"
     return None

@@ -37,9 +37,11 @@ $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 
 install: $(STAMP) $(NATIVE_STAMP)
 
-# PostgreSQL binaries for the tests that run on it (the tests start their own server)
+# PostgreSQL binaries for the tests that run on it, and PgBouncer for those that run through
+# a transaction pooler (the tests start their own server and pooler)
 postgres:
 	@bash deploy/ensure-postgres.sh
+	@bash deploy/ensure-pgbouncer.sh
 
 # headless Chromium and its driver for the upload page's browser test
 browser:

@@ -20,6 +20,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     ),
     "producer": ("bench.producer_bench", "parse + chunk + encode per format, peak RSS"),
     "persistence": ("bench.persistence_speed", "save_chunk vs bare inserts and COPY"),
+    "pooler": (
+        "bench.pooler_bench",
+        "the upsert path pooler-safe, with session state, via PgBouncer",
+    ),
     "validation": ("bench.validation_speed", "validate_batch rows per second on one core"),
     "xlsx": ("bench.xlsx_speed", "XLSX reader paths next to the raw libraries"),
     "codec": ("bench.codec_compare", "Arrow IPC compression codecs on one chunk"),

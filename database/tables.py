@@ -87,11 +87,16 @@ def create_tables(engine: Engine, metadata: sa.MetaData, attempts: int = CREATE_
         try:
             metadata.create_all(engine, checkfirst=True)
             return
-        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError) as exc:
             # Another process created it between our check and CREATE ("already exists",
             # or PostgreSQL's duplicate pg_type key); checkfirst sees it on the next pass.
-            if attempt == attempts - 1:
+            if attempt == attempts - 1 or lacks_privilege(exc):
                 raise
+
+
+def lacks_privilege(exc: BaseException) -> bool:
+    """PostgreSQL refused a statement to this role (SQLSTATE 42501): no retry can help."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501"
 
 
 def key_columns(dataset: Dataset) -> list[str]:

@@ -41,9 +41,13 @@ def run_serve(
     producers: int,
     echo: Callable[[str], None],
 ) -> None:
+    from database.preflight import check_database
     from messaging.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
+    # a database URL or a schema no child can work with stops serve here, in one line,
+    # rather than in children restarted over and over
+    check_database(settings.db_url, DatasetRegistry(settings.datasets_dir))
     create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
     supervisor = build_supervisor(
         settings, host=host, port=port, workers=workers, producers=producers

@@ -47,7 +47,10 @@ class Settings(BaseSettings):
     # child processes (which get them as BULKFLOW_* variables) see the same folders
     home: Path = Field(default_factory=default_home)
     cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "bulkflow")
-    database_url: str = ""
+    # BULKFLOW_DATABASE_URL: SQLAlchemy URL, e.g. postgresql+psycopg://user:password@host/db
+    # with libpq parameters as its query (?sslmode=verify-full&sslrootcert=/path/ca.pem);
+    # "" = SQLite under home. Kept out of repr: the password is a secret.
+    database_url: str = Field("", repr=False)
     spool_dir: Path | None = None
     datasets_dir: Path = Field(default_factory=packaged_datasets_dir)
 

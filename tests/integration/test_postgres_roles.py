@@ -20,13 +20,13 @@ from database.engine import make_engine
 from database.roles import RoleNames
 from ops.devservers.postgres import libpq_url
 from ops.devservers.sample_data import write_orders_csv
-from ops.procs import settings_env
+from ops.supervisor import settings_env
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline
 from tests.integration.test_api import A, running, upload
 from tests.integration.test_postgres_tls import wait_final
 from tests.support.pg_fixtures import drop_roles, role_url, run_sql, set_password, unique_roles
-from tests.unit.test_cli_messages import BULKFLOW
+from tests.unit.ops.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.slow]
 

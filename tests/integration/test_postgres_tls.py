@@ -22,12 +22,12 @@ from ops.devservers.certs import ensure_ca
 from ops.devservers.localhost import free_port
 from ops.devservers.postgres import PostgresServer, create_database, libpq_url, with_database
 from ops.devservers.sample_data import write_orders_csv
-from ops.procs import settings_env
+from ops.supervisor import settings_env
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline
 from tests.integration.test_api import A, running, upload
 from tests.support.pg_fixtures import role_url, run_sql, set_password
-from tests.unit.test_cli_messages import BULKFLOW
+from tests.unit.ops.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.slow]
 

@@ -27,9 +27,9 @@ $(STAMP): pyproject.toml
 $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 	@if ! PATH="$(CARGO_PATH):$$PATH" command -v cargo >/dev/null; then \
 		echo "make install: cargo not found; it builds the Rust XLSX reader ($(NATIVE))," >&2; \
-		echo "which the producer needs. Install Rust 1.88 or newer with rustup (the Rust" >&2; \
+		echo "which the producer needs. Install Rust 1.89 or newer with rustup (the Rust" >&2; \
 		echo "project's installer; it puts cargo in ~/.cargo/bin, which make finds; Debian's" >&2; \
-		echo "cargo package is older than calamine needs), then run make install again." >&2; \
+		echo "cargo package is older than the zip crate needs), then run make install again." >&2; \
 		exit 1; \
 	fi
 	PATH="$(abspath $(BIN)):$(CARGO_PATH):$$PATH" $(BIN)/python -m pip install -q \

@@ -8,15 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import install_error_handlers
+from api.http_errors import install_error_handlers
 from api.routes import (
     dataset_templates,
     datasets,
-    error_rows,
     health,
     offline_docs,
     page,
-    reports,
+    row_errors,
+    upload_events,
     uploads,
 )
 from api.state import AppState
@@ -48,8 +48,8 @@ def create_app(settings: Settings | None = None, *, keepalive_s: float = 15.0) -
     app.state.bulkflow = state
     install_error_handlers(app)
     app.include_router(uploads.router)
-    app.include_router(reports.router)
-    app.include_router(error_rows.router)
+    app.include_router(upload_events.router)
+    app.include_router(row_errors.router)
     app.include_router(datasets.router)
     app.include_router(dataset_templates.router)
     app.include_router(health.router)

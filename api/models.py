@@ -90,3 +90,19 @@ def upload_form_openapi() -> dict[str, object]:
             "content": {"multipart/form-data": {"schema": schema}},
         }
     }
+
+
+def body_openapi(
+    media_type: str, description: str = "", *, binary: bool = False
+) -> dict[int | str, dict[str, object]]:
+    """OpenAPI ``responses=`` of a 200 whose body is text (or bytes) of ``media_type``."""
+    schema = {"type": "string", "format": "binary"} if binary else {"type": "string"}
+    ok: dict[str, object] = {"content": {media_type: {"schema": schema}}}
+    if description:
+        ok["description"] = description
+    return {200: ok}
+
+
+def attachment(filename: str) -> dict[str, str]:
+    """The headers that make a browser save the body as ``filename``."""
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}

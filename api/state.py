@@ -13,7 +13,6 @@ from api.progress_view import ProgressView
 from database.engine import make_engine
 from database.migrations import ensure_schema
 from messaging.publisher import Publisher
-from producer.warm_imports import API_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings
 
@@ -60,7 +59,6 @@ class AppState:
     def start(self) -> None:
         self.view.start()
         self.stats.start()
-        warm_imports(API_MODULES)  # not inside the first upload (its latency, its CPU)
 
     def stop(self) -> None:
         """Blocking: stops the view, flushes the publisher, disposes of the engine."""

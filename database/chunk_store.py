@@ -17,14 +17,14 @@ from sqlalchemy import Connection, Engine, select
 
 from database import pg_copy
 from database.bookkeeping_sql import bookkeeping_sql, stored_datetime
-from database.column_types import arrow_type
 from database.tables import dataset_table, key_columns, ledger
 from schemas.arrow_codec import ROW_COLUMN
+from schemas.arrow_types import arrow_type
 from schemas.dataset import Dataset
 from schemas.records import RowError
 
-# Measured: from ~10 rows a chunk, COPY (plus its savepoint) beats psycopg's executemany
-# (at 200 rows by 3x); below that, fewer round trips win.
+# From about 10 rows a chunk, COPY (plus its savepoint) costs less than psycopg's
+# executemany, and the more rows the more so; below that, fewer round trips win.
 PG_COPY_MIN_ROWS = 10
 
 
@@ -81,29 +81,7 @@ def prepare_chunk(
     )
 
 
-def save_chunk(
-    conn: Connection,
-    dataset: Dataset,
-    *,
-    job_id: str,
-    tenant: str,
-    chunk_no: int,
-    valid: pa.Table,
-    errors: list[RowError],
-    mode: pg_copy.Mode = "savepoint",
-) -> SaveOutcome:
-    """Write a chunk within the caller's transaction; a chunk seen before writes nothing.
-
-    ``mode`` is how PostgreSQL meets existing keys (pg_copy.Mode); "copy" may raise
-    pg_copy.KeyConflict, after which the caller must roll back.
-    """
-    prepared = prepare_chunk(
-        conn.dialect.name, dataset, job_id=job_id, tenant=tenant, valid=valid, errors=errors
-    )
-    return save_prepared(conn, dataset, prepared, chunk_no=chunk_no, mode=mode)
-
-
-def save_prepared(
+def write_chunk(
     conn: Connection,
     dataset: Dataset,
     chunk: PreparedChunk,
@@ -111,7 +89,12 @@ def save_prepared(
     chunk_no: int,
     mode: pg_copy.Mode = "savepoint",
 ) -> SaveOutcome:
-    """save_chunk of a chunk prepared for this connection's dialect (prepare_chunk)."""
+    """Write a prepared chunk (prepare_chunk, for this connection's dialect) within the
+    caller's transaction; a chunk the ledger holds already writes nothing.
+
+    ``mode`` is how PostgreSQL meets existing keys (pg_copy.Mode); "copy" may raise
+    pg_copy.KeyConflict, after which the caller must roll back.
+    """
     # Driver-level SQL: compiling Core statements cost more CPU per chunk than the COPY.
     sql = bookkeeping_sql(conn.dialect)
     now = stored_datetime(conn.dialect.name, datetime.now(UTC))
@@ -137,27 +120,7 @@ def save_prepared(
     return SaveOutcome(False, chunk.rows_ok, chunk.rows_failed)
 
 
-def save_chunk_tx(
-    engine: Engine,
-    dataset: Dataset,
-    *,
-    job_id: str,
-    tenant: str,
-    chunk_no: int,
-    valid: pa.Table,
-    errors: list[RowError],
-    expect_conflicts: bool = False,
-) -> SaveOutcome:
-    """save_chunk in a transaction of its own (see save_prepared_tx)."""
-    prepared = prepare_chunk(
-        engine.dialect.name, dataset, job_id=job_id, tenant=tenant, valid=valid, errors=errors
-    )
-    return save_prepared_tx(
-        engine, dataset, prepared, chunk_no=chunk_no, expect_conflicts=expect_conflicts
-    )
-
-
-def save_prepared_tx(
+def save_chunk(
     engine: Engine,
     dataset: Dataset,
     chunk: PreparedChunk,
@@ -165,13 +128,13 @@ def save_prepared_tx(
     chunk_no: int,
     expect_conflicts: bool = False,
 ) -> SaveOutcome:
-    """save_prepared in a transaction of its own. New rows are COPYed bare; when a key already
-    exists the transaction is rolled back and the chunk runs again as an upsert (at once when
-    ``expect_conflicts``, say for the rest of a re-uploaded file)."""
+    """Write a prepared chunk in a transaction of its own (write_chunk). New rows are COPYed
+    bare; when a key already exists the transaction is rolled back and the chunk runs again
+    as an upsert (at once when ``expect_conflicts``, say for the rest of a re-uploaded file)."""
 
     def attempt(mode: pg_copy.Mode) -> SaveOutcome:
         with engine.begin() as conn:
-            return save_prepared(conn, dataset, chunk, chunk_no=chunk_no, mode=mode)
+            return write_chunk(conn, dataset, chunk, chunk_no=chunk_no, mode=mode)
 
     if not expect_conflicts:
         try:
@@ -190,7 +153,7 @@ def write_rows(
     mode: pg_copy.Mode = "savepoint",
 ) -> None:
     """Insert (or upsert) the prepared rows; no ledger check, so only call it via
-    save_prepared."""
+    write_chunk."""
     target = dataset_table(dataset)
     names = [c.name for c in dataset.columns]
     quote = conn.dialect.identifier_preparer.quote

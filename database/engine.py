@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from files.private import touch_private
 from schemas.errors import DatasetError
-from schemas.private_files import touch_private
 
 SQLITE_BUSY_TIMEOUT_S = 30
 

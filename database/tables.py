@@ -124,13 +124,13 @@ def dataset_table(dataset: Dataset) -> Table:
             # The key's own columns lead and the tenant comes last: the same uniqueness and
             # the same ON CONFLICT target (PostgreSQL matches an index by its set of columns),
             # but an insert's comparisons are settled by the key, not by a text tenant that is
-            # the same on every row of a chunk (PostgreSQL: _bt_compare and its text compares
-            # were 17% of a backend's CPU in the 500-user bench with the tenant first).
+            # the same on every row of a chunk (with the tenant first, PostgreSQL's b-tree
+            # compares text on every row before it reaches the key).
             parts.append(sa.UniqueConstraint(*dataset.key, "tenant", name=f"uq_{name}_key"))
         else:
             # The upsert target of an unkeyed dataset. A keyed one goes without: the ledger
-            # already writes each chunk once, and this wide index cost PostgreSQL ~5 us a
-            # row, as much as the rest of the insert (bench/persistence_speed.py).
+            # already writes each chunk once, and this wide index costs PostgreSQL about as
+            # much per row as the rest of the insert (bench/persistence_speed.py).
             parts.append(sa.UniqueConstraint("job_id", "row_no", name=f"uq_{name}_job_row"))
         table = Table(name, sa.MetaData(), *parts)
         _tables[dataset] = table

@@ -160,7 +160,7 @@ def worker(
 ) -> None:
     """Run one chunk worker process (faust); more processes share the work."""
     from ops.arrow_memory import use_pooling_allocator
-    from stream_processors.app import run
+    from stream_processors.run import run
 
     use_pooling_allocator()
     run(get_settings(), "worker", _tiers(tier), loglevel)
@@ -169,7 +169,7 @@ def worker(
 @app.command("aggregator")
 def aggregator(loglevel: str = typer.Option("info")) -> None:
     """Run the progress aggregator (faust): jobs + chunk results -> progress, events."""
-    from stream_processors.app import run
+    from stream_processors.run import run
 
     run(get_settings(), "aggregator", loglevel=loglevel)
 
@@ -200,11 +200,11 @@ def produce(
     sheet: str | None = typer.Option(None),
 ) -> None:
     """Publish one file directly (no API, no upload queue): for operators and tests."""
+    from files.upload_record import make_upload_record, new_job_id, spool_copy
     from messaging.publisher import Publisher
-    from producer.errors import ParseError
-    from producer.jobs import publish_job
-    from producer.submit import make_upload_record, new_job_id, spool_copy
+    from producer.publish_job import publish_job
     from schemas.dataset import DatasetRegistry
+    from schemas.errors import ParseError
 
     settings = get_settings()
     job_id = new_job_id()

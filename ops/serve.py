@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ops.procs import Supervisor
+from ops.supervisor import Supervisor
 from schemas.settings import Settings
 
 

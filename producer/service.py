@@ -2,7 +2,7 @@
 time, highest tier first, with aging so the lowest tier is never starved.
 
 An upload's offset is committed only after its job's seal (or parse_failed) is delivered,
-so a crash means a clean re-parse of the same chunks (see producer/jobs.py). The service does
+so a crash means a clean re-parse of the same chunks (see publish_job.py). The service does
 not wait for it: the commit is an action of the publisher's delivery reports, asynchronous,
 and only ever for a partition's run of done uploads (producer/offsets.py).
 """
@@ -19,6 +19,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from pydantic import ValidationError
 
+from messaging.chunk_lag import ChunkLagProbe
 from messaging.clients import (
     FOLLOWER_FETCH_WAIT_MS,
     HEARTBEAT_INTERVAL_MS,
@@ -27,9 +28,8 @@ from messaging.clients import (
 )
 from messaging.names import group_names, topic_names
 from messaging.publisher import Publisher
-from producer.jobs import publish_job
-from producer.lag import ChunkLagProbe
 from producer.offsets import DoneOffsets
+from producer.publish_job import publish_job
 from producer.warm_imports import PRODUCER_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord

@@ -168,8 +168,6 @@ class JobReplayedEvent(BaseModel):
     at: datetime = Field(default_factory=utcnow)
 
 
-EVENT_TYPES = ("job.completed", "job.failed", "job.replayed")
-
 H_JOB_ID = "job_id"
 H_CHUNK_NO = "chunk_no"
 H_FIRST_ROW = "first_row_no"

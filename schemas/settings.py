@@ -69,11 +69,11 @@ class Settings(BaseSettings):
     tier_high_max_rows: int = 1_000
     tier_medium_max_rows: int = 5_000
 
-    # chunk size policy. Each chunk costs a record each way, a transaction and a progress
-    # update (about 21 ms of CPU across the pipeline), so small chunks lose throughput (one
-    # PostgreSQL worker: 70k rows/s at 2,000 rows, 106k at 5,000, 138k at 10,000). Under load
-    # those costs matter most, so busy topics get 10,000-row chunks too; the small-upload
-    # latency goal (p95 <= 3 s at the backlog's peak) holds with them (docs/decisions.md).
+    # chunk size policy, in rows (producer/size_policy.py picks by the chunk topics' lag, in
+    # chunks). Each chunk costs a record each way, a transaction and a progress update
+    # whatever its size, so small chunks lose throughput; under load those costs matter
+    # most, so busy topics get 10,000-row chunks too, and the small-upload latency goal
+    # still holds with them (docs/decisions.md). chunk_max_bytes: one chunk record's most.
     chunk_rows_busy: int = 10_000
     chunk_rows_normal: int = 10_000
     chunk_rows_idle: int = 10_000
@@ -91,9 +91,9 @@ class Settings(BaseSettings):
     stream_compression: Literal["none", "lz4", "zstd", "gzip"] = "none"
     # Kafka-level compression of what the API, the producers and operator tools send (upload
     # blobs, chunks, job events). none by default: an XLSX blob is a zip and a chunk is lz4
-    # Arrow already, and lz4 over them cost about 1 ms of CPU per 430 KB record in the sender
-    # and more in the broker, which decompresses to validate (docs/decisions.md). lz4 suits
-    # CSV uploads over a thin network.
+    # Arrow already, so lz4 over them costs CPU in the sender and in the broker (which
+    # decompresses to validate) for little gain (docs/decisions.md). lz4 suits CSV uploads
+    # over a thin network.
     publish_compression: Literal["none", "lz4", "zstd", "gzip"] = "none"
 
     @field_validator("home", "cache_dir", "spool_dir", "datasets_dir")

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 from sqlalchemy import exc as sa_exc
 
-from database.chunk_store import prepare_chunk, save_prepared_tx
+from database.chunk_store import prepare_chunk, save_chunk
 from database.dead_letters import record_failure
 from database.engine import make_engine
 from database.migrations import ensure_schema, migrate_datasets
@@ -26,7 +26,7 @@ from database.schema_diff import SchemaChangeRefused
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError
-from schemas.records import ChunkHeaders, ChunkResult
+from schemas.records import ChunkHeaders, ChunkResult, RowError
 from stream_processors.bounded import BoundedDict
 from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error
 from stream_processors.priority_gate import PriorityGate
@@ -38,19 +38,41 @@ T = TypeVar("T")
 ERROR_SAMPLES = 5
 MAX_BACKOFF_S = 30.0
 CONFLICTED_JOBS_KEPT = 1024
-SHARED_TABLES = ""  # in ChunkHandler._ready: the shared tables exist (no dataset is named "")
 
 
 @dataclass(frozen=True)
 class ChunkOutput:
-    """What the agent sends after a chunk: its result, and either rows or a dead letter."""
+    """What the worker sends after a chunk (chunk_routing.py): its chunk result, and either
+    its result records or a dead letter."""
 
     job_id: str
-    result: ChunkResult
-    results: tuple[ResultRecord, ...] = ()  # valid typed rows for results.<dataset>
+    chunk_result: ChunkResult  # its counts, for the aggregator (chunk-results)
+    result_records: tuple[ResultRecord, ...] = ()  # valid typed rows for results.<dataset>
     dataset: str | None = None
     dead_letter_reason: str | None = None
     already_saved: bool = False  # the ledger held the chunk: nothing was written again
+
+
+def chunk_result(
+    meta: ChunkHeaders,
+    started: float,
+    *,
+    rows_ok: int,
+    rows_failed: int,
+    errors: list[RowError] | None = None,
+    dead_letter_reason: str | None = None,
+) -> ChunkResult:
+    """The chunk's result, timed from ``started`` (perf_counter) to now."""
+    return ChunkResult(
+        job_id=meta.job_id,
+        chunk_no=meta.chunk_no,
+        rows_ok=rows_ok,
+        rows_failed=rows_failed,
+        error_samples=(errors or [])[:ERROR_SAMPLES],
+        duration_ms=(time.perf_counter() - started) * 1000,
+        dead_lettered=dead_letter_reason is not None,
+        reason=dead_letter_reason,
+    )
 
 
 class ChunkHandler:
@@ -58,7 +80,8 @@ class ChunkHandler:
         self.datasets = datasets
         # no pre-ping: a dropped connection fails the chunk's transaction, which _retry redoes
         self.engine = make_engine(database_url, pool_pre_ping=False)
-        self._ready: set[str] = set()
+        self._ready: set[str] = set()  # the datasets whose tables are there
+        self._shared_tables_ready = False  # the tables every dataset shares (dead letters)
         # jobs whose rows met existing keys (re-uploads): their next chunks upsert at once
         self._conflicted: BoundedDict[None] = BoundedDict(CONFLICTED_JOBS_KEPT)
         self._lock = threading.Lock()
@@ -164,7 +187,7 @@ class ChunkHandler:
             )
             saved = self._retry(
                 lambda: self._write(
-                    lambda: save_prepared_tx(
+                    lambda: save_chunk(
                         self.engine,
                         dataset,
                         prepared,
@@ -180,13 +203,12 @@ class ChunkHandler:
         if saved.key_conflict:
             with self._lock:
                 self._conflicted.remember(meta.job_id, None)
-        result = ChunkResult(
-            job_id=meta.job_id,
-            chunk_no=meta.chunk_no,
+        result = chunk_result(
+            meta,
+            started,
             rows_ok=saved.rows_ok,
             rows_failed=saved.rows_failed,
-            error_samples=checked.errors[:ERROR_SAMPLES],
-            duration_ms=(time.perf_counter() - started) * 1000,
+            errors=checked.errors,
         )
         records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
         return ChunkOutput(
@@ -196,13 +218,12 @@ class ChunkHandler:
     def _validated(
         self, meta: ChunkHeaders, dataset: Dataset, checked: Any, started: float, headers: Any
     ) -> ChunkOutput:
-        result = ChunkResult(
-            job_id=meta.job_id,
-            chunk_no=meta.chunk_no,
+        result = chunk_result(
+            meta,
+            started,
             rows_ok=checked.valid.num_rows,
             rows_failed=len({e.row for e in checked.errors}),
-            error_samples=checked.errors[:ERROR_SAMPLES],
-            duration_ms=(time.perf_counter() - started) * 1000,
+            errors=checked.errors,
         )
         records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
         return ChunkOutput(meta.job_id, result, tuple(records), dataset.name)
@@ -218,14 +239,8 @@ class ChunkHandler:
         log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)
         if persist:
             self._record_dead_letter(meta, reason, source_topic)
-        result = ChunkResult(
-            job_id=meta.job_id,
-            chunk_no=meta.chunk_no,
-            rows_ok=0,
-            rows_failed=meta.row_count,
-            duration_ms=(time.perf_counter() - started) * 1000,
-            dead_lettered=True,
-            reason=reason,
+        result = chunk_result(
+            meta, started, rows_ok=0, rows_failed=meta.row_count, dead_letter_reason=reason
         )
         return ChunkOutput(meta.job_id, result, dead_letter_reason=reason)
 
@@ -233,9 +248,9 @@ class ChunkHandler:
         # The DLQ topic keeps the payload; this row is the letter's state (dlq list/redrive).
         # A database that refuses it must not stop the worker: the topic still has the letter.
         try:
-            if SHARED_TABLES not in self._ready:  # a letter may come before any dataset
+            if not self._shared_tables_ready:  # a letter may come before any dataset
                 self._retry(lambda: ensure_schema(self.engine), "create tables")
-                self._ready.add(SHARED_TABLES)
+                self._shared_tables_ready = True
             self._retry(
                 lambda: record_failure(
                     self.engine,

@@ -18,8 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from database.column_types import MAX_PRECISION, UTC_MICROS, arrow_type
 from schemas.arrow_codec import ROW_COLUMN
+from schemas.arrow_types import MAX_PRECISION, UTC_MICROS, arrow_type
 from schemas.dataset import Column, Dataset
 from schemas.records import RowError
 from stream_processors import converters as conv

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import RegistryDep, TenantDep
-from api.errors import NotFound, error_responses
+from api.http_errors import NotFound, error_responses
 from api.models import DatasetDetail, DatasetList
 from schemas.result_schema import arrow_schema_description, result_row_json_schema
 

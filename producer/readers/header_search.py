@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from producer.errors import ParseError, ParseErrorKind
 from producer.readers.headers import listing
 from schemas.dataset import Dataset, normalise_header
+from schemas.errors import ParseError, ParseErrorKind
 
 HEADER_SEARCH_ROWS = 50
 SHEET_HINT = "the `sheet` form field, or --sheet in the CLI"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import HeaderMapping, ReaderLimits
 from schemas.dataset import Dataset, normalise_header
+from schemas.errors import ParseError, ParseErrorKind
 
 # enough of the found headers to recognise the file, without flooding a status page
 _MAX_LISTED = 20

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from files.upload_record import make_upload_record, new_job_id, spool_copy
 from messaging.publisher import Publisher
-from ops.procs import Supervisor, settings_env
-from producer.submit import make_upload_record, new_job_id, spool_copy, submit_upload
+from messaging.upload_blobs import submit_upload
+from ops.supervisor import Supervisor, settings_env
 from schemas.records import UploadRecord, utcnow
 from schemas.settings import Settings
-from tests.unit.test_cli_messages import BULKFLOW
+from tests.unit.ops.test_cli_messages import BULKFLOW
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

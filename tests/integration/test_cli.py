@@ -4,18 +4,17 @@ the real API, broker, workers and database."""
 from __future__ import annotations
 
 import csv
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
-from ops.procs import Supervisor, settings_env
+from ops.supervisor import Supervisor, settings_env
 from schemas.settings import Settings
-from tests.unit.test_cli_messages import BULKFLOW
+from tests.support.waiting import api_ready, wait_until
+from tests.unit.ops.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -31,16 +30,9 @@ def served(kafka_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
         supervisor.add(name, name, *(["--loglevel", "warning"] if name != "producer" else []))
     supervisor.start()
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
-        else:
-            pytest.fail("the API did not become ready in 60 s")
+        wait_until(
+            lambda: api_ready(f"http://127.0.0.1:{port}"), "the API to be ready", 60, every_s=0.3
+        )
         yield settings
     finally:
         supervisor.stop()

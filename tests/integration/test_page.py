@@ -19,10 +19,11 @@ from selenium.webdriver.remote.webelement import WebElement
 
 from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
-from ops.procs import Supervisor
+from ops.supervisor import Supervisor
 from schemas.settings import Settings
 from tests.conftest import REPO_ROOT
-from tests.support.browser import MISSING, chromium, wait_for, wait_for_file
+from tests.support.browser import MISSING, PAGE_CHANGING, chromium, wait_for_file
+from tests.support.waiting import api_ready, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -55,11 +56,7 @@ def stack(kafka_settings: Settings, tmp_path: Path) -> Iterator[str]:
     supervisor.start()
     base = f"http://127.0.0.1:{port}/"
     try:
-
-        def ready() -> bool:
-            return httpx.get(f"{base}readyz", timeout=2).status_code == 200
-
-        wait_for(ready, 90, "the API to be ready", every_s=0.5)
+        wait_until(lambda: api_ready(base), "the API to be ready", 90, every_s=0.5)
         yield base
     finally:
         supervisor.stop()
@@ -97,7 +94,7 @@ def final_card(driver: WebDriver, filename: str) -> WebElement:
         state = card.get_attribute("data-state")
         return card if state in ("completed", "completed_with_errors", "failed") else None
 
-    return wait_for(ended, FINAL_S, f"the upload of {filename} to end")
+    return wait_until(ended, f"the upload of {filename} to end", FINAL_S, ignoring=PAGE_CHANGING)
 
 
 def sign_in(driver: WebDriver, key: str) -> None:
@@ -125,21 +122,34 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
     other_job = answer.json()["job_id"]
 
     driver.get(stack)
-    wait_for(lambda: by_id(driver, "api-key").is_displayed(), 15, "the sign-in form")
+    wait_until(
+        lambda: by_id(driver, "api-key").is_displayed(),
+        "the sign-in form",
+        15,
+        ignoring=PAGE_CHANGING,
+    )
     assert driver.switch_to.active_element.get_attribute("id") == "api-key"
     sign_in(driver, "not-a-key")
-    wait_for(lambda: by_id(driver, "sign-in-error").text, 15, "the sign-in error")
+    wait_until(
+        lambda: by_id(driver, "sign-in-error").text, "the sign-in error", 15, ignoring=PAGE_CHANGING
+    )
     assert by_id(driver, "sign-in-error").text == "That API key is not valid."
     assert not by_id(driver, "app").is_displayed()
     shoot(driver, "01-sign-in-refused")
 
     sign_in(driver, "key-a")
-    wait_for(lambda: by_id(driver, "app").is_displayed(), 15, "the signed-in page")
-    assert driver.switch_to.active_element.get_attribute("id") == "dataset"
-    columns = wait_for(
-        lambda: driver.find_elements(By.CSS_SELECTOR, "#columns tbody tr"),
+    wait_until(
+        lambda: by_id(driver, "app").is_displayed(),
+        "the signed-in page",
         15,
+        ignoring=PAGE_CHANGING,
+    )
+    assert driver.switch_to.active_element.get_attribute("id") == "dataset"
+    columns = wait_until(
+        lambda: driver.find_elements(By.CSS_SELECTOR, "#columns tbody tr"),
         "the dataset's columns",
+        15,
+        ignoring=PAGE_CHANGING,
     )
     table = {r.find_element(By.TAG_NAME, "th").text.split()[0]: r.text for r in columns}
     assert list(table)[:2] == ["order_id", "customer_email"]
@@ -158,10 +168,11 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
     broken = tmp_path / "broken-orders.csv"
     broken.write_text("customer_email,ordered_at\na@b.co,2026-01-01T00:00:00Z\n")
     by_id(driver, "files").send_keys("\n".join(str(p) for p in (good, with_errors, broken)))
-    wait_for(
+    wait_until(
         lambda: len(driver.find_elements(By.CSS_SELECTOR, ".upload-card")) == 3,
-        15,
         "three upload cards",
+        15,
+        ignoring=PAGE_CHANGING,
     )
     driver.execute_script("arguments[0].scrollIntoView()", by_id(driver, "upload"))
     shoot(driver, "02-uploading")
@@ -185,8 +196,11 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
     show = partial.find_element(By.CLASS_NAME, "show-errors")
     assert show.get_attribute("aria-expanded") == "false"
     show.click()
-    error_rows = wait_for(
-        lambda: partial.find_elements(By.CSS_SELECTOR, ".error-table tbody tr"), 15, "the errors"
+    error_rows = wait_until(
+        lambda: partial.find_elements(By.CSS_SELECTOR, ".error-table tbody tr"),
+        "the errors",
+        15,
+        ignoring=PAGE_CHANGING,
     )
     assert show.get_attribute("aria-expanded") == "true"
     assert partial.find_element(By.CSS_SELECTOR, ".error-table caption").text == "All 10 errors"
@@ -213,7 +227,7 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
         }
         return found if len(found) == 3 and "queued" not in found.values() else None
 
-    recent = wait_for(listed, 30, "the three uploads in the recent list")
+    recent = wait_until(listed, "the three uploads in the recent list", 30, ignoring=PAGE_CHANGING)
     assert recent == {
         good.name: "completed",
         with_errors.name: "completed_with_errors",
@@ -230,31 +244,48 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
     shoot(driver, "04-page")
 
     driver.set_window_size(390, 1600)
-    wait_for(
-        lambda: driver.execute_script("return window.innerWidth") <= 400, 10, "a narrow window"
+    wait_until(
+        lambda: driver.execute_script("return window.innerWidth") <= 400,
+        "a narrow window",
+        10,
+        ignoring=PAGE_CHANGING,
     )
     too_wide = driver.execute_script(WIDER_THAN_THE_WINDOW)
     assert not too_wide, f"on a narrow screen these stick out sideways: {too_wide}"
     shoot(driver, "05-narrow")
 
     by_id(driver, "sign-out").click()
-    wait_for(lambda: by_id(driver, "sign-in").is_displayed(), 10, "the sign-in form again")
+    wait_until(
+        lambda: by_id(driver, "sign-in").is_displayed(),
+        "the sign-in form again",
+        10,
+        ignoring=PAGE_CHANGING,
+    )
     assert driver.execute_script("return sessionStorage.length") == 0
 
 
 def test_the_api_docs_render_without_internet(stack: str, browser: tuple[WebDriver, Path]) -> None:
     driver, _downloads = browser
     driver.get(f"{stack}docs")
-    title = wait_for(
+    title = wait_until(
         lambda: driver.find_elements(By.CSS_SELECTOR, ".swagger-ui .info .title"),
-        30,
         "Swagger UI to render",
+        30,
+        ignoring=PAGE_CHANGING,
     )
     assert title[0].text.startswith("bulkflow")
-    wait_for(
-        lambda: driver.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"), 15, "the operations"
+    wait_until(
+        lambda: driver.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"),
+        "the operations",
+        15,
+        ignoring=PAGE_CHANGING,
     )
     shoot(driver, "06-docs")
     driver.get(f"{stack}redoc")
-    heading = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "h1"), 30, "ReDoc to render")
+    heading = wait_until(
+        lambda: driver.find_elements(By.CSS_SELECTOR, "h1"),
+        "ReDoc to render",
+        30,
+        ignoring=PAGE_CHANGING,
+    )
     assert heading[0].text.startswith("bulkflow")

@@ -13,9 +13,9 @@ from database.reports import count_rows, ledger_counts
 from database.tables import dataset_table, ledger, row_errors
 from messaging.names import topic_names
 from ops.devservers.sample_data import write_orders_csv
-from ops.procs import Supervisor
 from ops.replay import plan_replay, run_replay
 from ops.replay_plan import Selection
+from ops.supervisor import Supervisor
 from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings
 from tests.integration.conftest import bulkflow, submit_file

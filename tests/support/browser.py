@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
-T = TypeVar("T")
+from tests.support.waiting import wait_until
+
+# what a page being redrawn raises while a check reads it (an element replaced): not yet
+PAGE_CHANGING = (WebDriverException,)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -62,21 +64,6 @@ def chromium(download_dir: Path, width: int = 1280, height: int = 1000) -> Itera
         driver.quit()
 
 
-def wait_for(check: Callable[[], T | None], timeout_s: float, what: str, every_s: float = 0.2) -> T:
-    """``check()``'s first truthy answer; fails with ``what`` after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            found = check()
-            if found:
-                return found
-        except Exception as exc:  # an element replaced while read: try again
-            last_error = exc
-        time.sleep(every_s)
-    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what} ({last_error})")
-
-
 def wait_for_file(folder: Path, name: str, timeout_s: float = 20) -> Path:
     path = folder / name
 
@@ -84,4 +71,4 @@ def wait_for_file(folder: Path, name: str, timeout_s: float = 20) -> Path:
         # Chromium writes <name>.crdownload first and renames it when complete
         return path if path.exists() and path.stat().st_size > 0 else None
 
-    return wait_for(done, timeout_s, f"the download {name}")
+    return wait_until(done, f"the download {name}", timeout_s)

@@ -1,0 +1,31 @@
+"""Live events of one upload (server-sent events)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from api.deps import StateDep, TenantDep
+from api.http_errors import error_responses
+from api.job_status import find_job, status_events
+from api.models import body_openapi
+
+router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
+
+
+@router.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    summary="Server-sent events: the status on every change, until the job ends",
+    responses={
+        **body_openapi("text/event-stream", "`data: <UploadStatus JSON>` events"),
+        **error_responses(401, 404, 422, 503),
+    },
+)
+async def upload_events(job_id: str, tenant: TenantDep, state: StateDep) -> StreamingResponse:
+    find_job(state.view, tenant, job_id)
+    return StreamingResponse(
+        status_events(state.view, job_id, state.keepalive_s),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

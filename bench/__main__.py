@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     ),
     "validation": ("bench.validation_speed", "validate_batch rows per second on one core"),
     "xlsx": ("bench.xlsx_speed", "XLSX reader paths next to the raw libraries"),
+    "xlsx_rust": ("bench.xlsx_rust_bench", "the Rust XLSX reader vs fastexcel, fresh processes"),
     "codec": ("bench.codec_compare", "Arrow IPC compression codecs on one chunk"),
     "idle": ("bench.idle_cost", "idle CPU per process, CPU per small upload (fixed costs)"),
     "upload": ("bench.upload_transfer", "an upload to another machine: Kafka parts vs database"),

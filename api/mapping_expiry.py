@@ -82,14 +82,15 @@ class MappingExpiry:
                 submitted_at=record.submitted_at,
                 reason=expiry_reason(self.settings.mapping_timeout_s),
             )
+            publisher = self._publisher()
             delivery = Delivery()
-            self._publisher().produce(
+            publisher.produce(
                 topic_names(self.settings).jobs,
                 event.model_dump_json().encode(),
                 record.job_id.encode(),
                 delivery=delivery,
             )
-            self._publisher().wait(delivery)
+            publisher.wait(delivery)
             log.info("upload %s: its column mapping expired", record.job_id)
             done.append(record.job_id)
         return done

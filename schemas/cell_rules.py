@@ -66,12 +66,15 @@ def rules_in_words(column: Column) -> str:
     return ", ".join(parts)
 
 
-def example_value(column: Column) -> str:
-    """A value that passes the column's rules (the dataset's own example when it has one)."""
+def example_value(column: Column) -> str | None:
+    """A value that passes the column's rules: the dataset's own example when it has one,
+    else one made for its type (None for a pattern, which no made-up text can be sure of)."""
     if column.example is not None:
         return column.example
     if column.enum:
         return column.enum[0]
+    if column.pattern:
+        return None
     low = column.min if column.min is not None else None
     if column.type == "integer":
         value = 42 if low is None or low <= 42 else int(low)
@@ -101,7 +104,7 @@ def cell_json_schema(dataset: Dataset) -> dict[str, Any]:
             "type": "string" if column.required else ["string", "null"],
             "title": column.name,
             "description": rules_in_words(column),
-            "examples": [example_value(column)],
+            "examples": [e for e in [example_value(column)] if e is not None],
             "x-bulkflow-type": column.type,
             "allOf": [{"pattern": p} for p in patterns],
         }

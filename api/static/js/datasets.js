@@ -36,7 +36,7 @@ function renderDataset(dataset) {
         column.type,
         column.required ? "yes" : "no",
         cells[column.name].description,
-        el("td", {}, el("code", { text: cells[column.name].examples[0] })),
+        cells[column.name].examples.length ? el("td", {}, el("code", { text: cells[column.name].examples[0] })) : "—",
         (column.aliases || []).join(", ") || "—",
       ]),
     ),

@@ -41,17 +41,7 @@ def confirm_mapping(
     record = UploadRecord.model_validate_json(paused.upload)
     sheet = status.mapping_preview.sheet if status.mapping_preview else None
     record = record.model_copy(update={"mapping": body.mapping, "sheet": sheet or record.sheet})
-    event = JobEvent(
-        job_id=job_id,
-        kind="mapping_confirmed",
-        tenant=record.tenant,
-        dataset=record.dataset,
-        filename=record.filename,
-        tier=record.tier,
-        submitted_at=record.submitted_at,
-        mapping=body.mapping,
-        corrects=record.corrects,
-    )
+    event = JobEvent.of_upload(record, "mapping_confirmed", mapping=body.mapping)
     names = topic_names(state.settings)
     publisher = state.publisher()
     delivery = Delivery()

@@ -72,16 +72,8 @@ class MappingExpiry:
             if not release_paused(engine, paused.job_id):
                 continue  # another API process took it
             record = UploadRecord.model_validate_json(paused.upload)
-            event = JobEvent(
-                job_id=record.job_id,
-                kind="mapping_expired",
-                tenant=record.tenant,
-                dataset=record.dataset,
-                filename=record.filename,
-                tier=record.tier,
-                submitted_at=record.submitted_at,
-                reason=expiry_reason(self.settings.mapping_timeout_s),
-            )
+            reason = expiry_reason(self.settings.mapping_timeout_s)
+            event = JobEvent.of_upload(record, "mapping_expired", reason=reason)
             publisher = self._publisher()
             delivery = Delivery()
             publisher.produce(

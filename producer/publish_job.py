@@ -67,18 +67,7 @@ def chunk_rows_for(upload: UploadRecord, settings: Settings, lag_chunks: int) ->
 
 
 def _job_event(upload: UploadRecord, kind: str, **fields: object) -> bytes:
-    event = JobEvent(
-        job_id=upload.job_id,
-        kind=kind,  # type: ignore[arg-type]
-        tenant=upload.tenant,
-        dataset=upload.dataset,
-        filename=upload.filename,
-        tier=upload.tier,
-        submitted_at=upload.submitted_at,
-        corrects=upload.corrects,
-        **fields,  # type: ignore[arg-type]
-    )
-    return event.model_dump_json().encode()
+    return JobEvent.of_upload(upload, kind, **fields).model_dump_json().encode()
 
 
 def open_upload_reader(

@@ -92,6 +92,23 @@ class JobEvent(BaseModel):
     mapping_preview: MappingPreview | None = None  # needs_mapping: what the person sees
     corrects: str | None = None
 
+    @classmethod
+    def of_upload(cls, upload: UploadRecord, kind: str, **fields: object) -> JobEvent:
+        """The upload's job event of ``kind``: its identity from the upload record."""
+        return cls.model_validate(
+            {
+                "job_id": upload.job_id,
+                "kind": kind,
+                "tenant": upload.tenant,
+                "dataset": upload.dataset,
+                "filename": upload.filename,
+                "tier": upload.tier,
+                "submitted_at": upload.submitted_at,
+                "corrects": upload.corrects,
+                **fields,
+            }
+        )
+
 
 class RowError(BaseModel):
     row: int

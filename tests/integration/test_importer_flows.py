@@ -18,11 +18,9 @@ import sqlalchemy as sa
 from api.mapping_expiry import MappingExpiry
 from database.engine import make_engine
 from messaging.publisher import Publisher
-from ops.client import ApiClient
-from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
-from ops.supervisor import Supervisor
 from schemas.settings import Settings
+from tests.integration.conftest import served_api
 from tests.integration.test_cli import cli
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
@@ -33,18 +31,8 @@ MAPPED_HEADER = "Order #,E-mail address,Date,Total"
 @pytest.fixture
 def served(db_settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, str]]:
     settings = db_settings.model_copy(update={"api_keys": "acme:key-a,globex:key-b"})
-    port = free_port()
-    supervisor = Supervisor(settings, tmp_path / "logs", restart=False)
-    supervisor.add("api", "api", "--port", str(port))
-    for name in ("producer", "worker", "aggregator"):
-        supervisor.add(name, name, *(["--loglevel", "warning"] if name != "producer" else []))
-    supervisor.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        ApiClient(base, "key-a").wait_ready(90)
+    with served_api(settings, tmp_path / "logs") as base:
         yield settings, base
-    finally:
-        supervisor.stop()
 
 
 def post_file(base: str, path: Path, **fields: str) -> str:

@@ -60,7 +60,8 @@ def _final_status(client: TestClient, job_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + FINAL_WAIT_S
     while True:
         status = client.get(f"/v1/uploads/{job_id}", headers=A).json()
-        if status["state"] in ("completed", "completed_with_errors", "failed"):
+        # needs_mapping: paused for a person, as far as the file goes without one
+        if status["state"] in ("completed", "completed_with_errors", "failed", "needs_mapping"):
             return status
         assert time.monotonic() < deadline, f"job {job_id} not final in {FINAL_WAIT_S}s: {status}"
         time.sleep(0.2)

@@ -340,11 +340,7 @@ def test_a_person_maps_columns_and_fixes_rows_with_the_keyboard_only(
     by_id(driver, "files").send_keys(f"{with_errors}\n{mapped}")
     final_card(driver, with_errors.name)
 
-    def paused() -> WebElement | None:
-        card = card_of(driver, mapped.name)
-        return card if card.get_attribute("data-state") == "needs_mapping" else None
-
-    card = wait_for(paused, FINAL_S, "the mapped file to pause for its columns")
+    card = paused_card(driver, mapped.name)
     press_enter_on(driver, card.find_element(By.LINK_TEXT, "Map the columns"))
     form = wait_for(lambda: driver.find_elements(By.ID, "mapping-form"), 20, "the mapping step")[0]
     suggested = {
@@ -437,11 +433,7 @@ def test_a_person_maps_columns_and_fixes_rows_with_the_keyboard_only(
     )
     by_id(driver, "files").send_keys(str(again))
 
-    def paused_again() -> WebElement | None:
-        card = card_of(driver, again.name)
-        return card if card.get_attribute("data-state") == "needs_mapping" else None
-
-    card = wait_for(paused_again, FINAL_S, "the next file to pause")
+    card = paused_card(driver, again.name)
     press_enter_on(driver, card.find_element(By.LINK_TEXT, "Map the columns"))
     amount = wait_for(lambda: driver.find_elements(By.ID, "map-amount"), 20, "the mapping step")[0]
     assert amount.get_attribute("value") == "Total"
@@ -456,6 +448,14 @@ def test_a_person_maps_columns_and_fixes_rows_with_the_keyboard_only(
     requests += network_requests(driver)
     elsewhere = sorted({u for u in requests if not u.startswith((stack, "data:", "blob:"))})
     assert not elsewhere, f"the browser asked other servers: {elsewhere}"
+
+
+def paused_card(driver: WebDriver, filename: str) -> WebElement:
+    def paused() -> WebElement | None:
+        card = card_of(driver, filename)
+        return card if card.get_attribute("data-state") == "needs_mapping" else None
+
+    return wait_for(paused, FINAL_S, f"{filename} to pause for its columns")
 
 
 def card_job(driver: WebDriver, filename: str) -> str:

@@ -3,31 +3,12 @@ data-less file's warning; a correction's link to the job it corrects."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from schemas.column_mapping import MappingPreview
-from schemas.records import ChunkResult, JobEvent, is_step_back
-from stream_processors.progress import (
-    JobProgress,
-    apply_chunk_result,
-    apply_job_event,
-    job_outcome_event,
-    to_status,
-)
-from tests.unit.stream_processors.test_progress_fold import JOB, at, event
+from schemas.records import ChunkResult, is_step_back
+from stream_processors.progress import job_outcome_event, to_status
+from tests.unit.stream_processors.test_progress_fold import JOB, at, event, fold
 
 PREVIEW = MappingPreview(reason="no header", header_row=3, file_columns=["Order #", "Date"])
-
-
-def fold(events: Iterable[JobEvent | ChunkResult]) -> JobProgress:
-    progress = None
-    for e in events:
-        if isinstance(e, JobEvent):
-            progress = apply_job_event(progress, e)
-        else:
-            progress = apply_chunk_result(progress, e)
-    assert progress is not None
-    return progress
 
 
 def test_a_paused_job_needs_mapping_then_goes_on_once_confirmed() -> None:

@@ -285,8 +285,10 @@ def press_enter_on(driver: WebDriver, target: WebElement) -> None:
 
 
 def type_into(driver: WebDriver, target: WebElement, text: str) -> None:
+    """Replace a text field's value, or pick a select's option by typing its start."""
     tab_to(driver, target)
-    ActionChains(driver).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).perform()
+    if target.tag_name != "select":
+        ActionChains(driver).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).perform()
     keys(driver, text)
 
 

@@ -50,7 +50,7 @@ def served_api(settings: Settings, log_dir: Path) -> Iterator[str]:
     supervisor.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        ApiClient(base, "").wait_ready(90)
+        ApiClient(base, "readiness-needs-no-key").wait_ready(90)
         yield base
     finally:
         supervisor.stop()

@@ -30,6 +30,7 @@ def build_chunk_records(
     schema_version: int,
     max_bytes: int,
     compression: str | None = "lz4",
+    corrects: str | None = None,
 ) -> Iterator[tuple[ChunkHeaders, bytes]]:
     """(headers, payload) per chunk, numbered 0, 1, 2, ... in file order.
 
@@ -55,6 +56,7 @@ def build_chunk_records(
                 tenant=tenant,
                 schema_version=schema_version,
                 typed_columns=typed,
+                corrects=corrects,
             )
             yield headers, payload
             chunk_no += 1

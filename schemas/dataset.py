@@ -41,6 +41,11 @@ class Column(BaseModel):
     # date/datetime only: a bare number is an Excel serial date (45352 = 2024-03-01), never
     # by default: a number where a date belongs is far more often a mistake
     excel_serial: bool = False
+    # what the pattern asks for, in words ("two capital letters, like DE"); the page shows
+    # it instead of the regular expression
+    pattern_description: str | None = None
+    # a value that passes every rule, shown beside the column (default: one made per type)
+    example: str | None = None
 
     @field_validator("name")
     @classmethod

@@ -187,6 +187,8 @@ class ChunkHandler:
                     tenant=meta.tenant,
                     valid=checked.valid,
                     errors=checked.errors,
+                    invalid=checked.invalid_rows,
+                    corrects=meta.corrects,
                 ),
                 what,
             )

@@ -11,7 +11,9 @@ from typing import cast
 
 from sqlalchemy import Engine
 
-from database.reports import iter_row_errors
+from api.models import Correction, InvalidRow, InvalidRowPage
+from api.state import AppState
+from database.reports import corrections_of, iter_row_errors, still_invalid
 from schemas.records import RowError, UploadStatus
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -19,14 +21,37 @@ CSV_BATCH_ROWS = 1000
 
 
 def first_row_errors(
-    engine: Engine, job_id: str, tenant: str, limit: int
+    engine: Engine, job_id: str, tenant: str, limit: int, offset: int = 0
 ) -> tuple[list[RowError], bool]:
-    """Up to ``limit`` errors by row then column, and whether there are more (blocking)."""
+    """Up to ``limit`` errors by row then column from ``offset`` on, and whether there are
+    more (blocking)."""
     # closing() ends the streamed query (and gives its connection back) once enough are read
     streamed = cast(Generator[RowError, None, None], iter_row_errors(engine, job_id, tenant))
     with closing(streamed) as errors:
-        found = list(islice(errors, limit + 1))
+        found = list(islice(errors, offset, offset + limit + 1))
     return found[:limit], len(found) > limit
+
+
+def invalid_row_page(
+    state: AppState, job_id: str, tenant: str, limit: int, offset: int
+) -> InvalidRowPage:
+    """The job's rows still invalid, a page of them, with the corrections that saved the
+    others (blocking)."""
+    engine = state.engine()
+    items, total = still_invalid(engine, job_id, tenant, offset, limit)
+    corrections = []
+    for correction, rows in corrections_of(engine, job_id, tenant):
+        known = state.view.get(correction)
+        filename = known.filename if known is not None and known.tenant == tenant else None
+        corrections.append(Correction(job_id=correction, filename=filename, rows=rows))
+    return InvalidRowPage(
+        items=[InvalidRow(row=i.row, cells=i.cells, errors=i.errors) for i in items],
+        total=total,
+        offset=offset,
+        limit=limit,
+        rows_corrected=sum(c.rows for c in corrections),
+        corrections=corrections,
+    )
 
 
 def neutralise(cell: object) -> str:

@@ -31,6 +31,7 @@ def build_chunk_records(
     max_bytes: int,
     compression: str | None = "lz4",
     locale: str | None = None,
+    corrects: str | None = None,
 ) -> Iterator[tuple[ChunkHeaders, bytes]]:
     """(headers, payload) per chunk, numbered 0, 1, 2, ... in file order; ``locale``: the
     job's reading locale, on every chunk's headers.
@@ -58,6 +59,7 @@ def build_chunk_records(
                 schema_version=schema_version,
                 typed_columns=typed,
                 locale=locale,
+                corrects=corrects,
             )
             yield headers, payload
             chunk_no += 1

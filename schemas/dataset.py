@@ -48,6 +48,11 @@ class Column(BaseModel):
     # boolean only: words for true and for false besides the English ones and the locale's
     true_values: tuple[str, ...] = ()
     false_values: tuple[str, ...] = ()
+    # what the pattern asks for, in words ("two capital letters, like DE"); the page shows
+    # it instead of the regular expression
+    pattern_description: str | None = None
+    # a value that passes every rule, shown beside the column (default: one made per type)
+    example: str | None = None
 
     @field_validator("name")
     @classmethod

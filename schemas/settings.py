@@ -47,7 +47,10 @@ class Settings(BaseSettings):
     # child processes (which get them as BULKFLOW_* variables) see the same folders
     home: Path = Field(default_factory=default_home)
     cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "bulkflow")
-    database_url: str = ""
+    # BULKFLOW_DATABASE_URL: SQLAlchemy URL, e.g. postgresql+psycopg://user:password@host/db
+    # with libpq parameters as its query (?sslmode=verify-full&sslrootcert=/path/ca.pem);
+    # "" = SQLite under home. Kept out of repr: the password is a secret.
+    database_url: str = Field("", repr=False)
     spool_dir: Path | None = None
     datasets_dir: Path = Field(default_factory=packaged_datasets_dir)
 
@@ -64,6 +67,9 @@ class Settings(BaseSettings):
     api_keys: str = "demo:demo-key"
     idempotency_ttl_s: float = Field(24 * 3600, gt=0, description="an Idempotency-Key's lifetime")
     max_upload_bytes: int = 512 * 1024 * 1024
+    # an upload paused in needs_mapping fails after this many seconds without a confirmed
+    # mapping (BULKFLOW_MAPPING_TIMEOUT_S, default 24 h)
+    mapping_timeout_s: float = Field(24 * 3600, gt=0)
 
     # tiers, by the row estimate made at upload
     tier_high_max_rows: int = 1_000

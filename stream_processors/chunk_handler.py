@@ -22,6 +22,7 @@ from database.chunk_store import prepare_chunk, save_chunk
 from database.dead_letters import record_failure
 from database.engine import make_engine
 from database.migrations import ensure_schema, migrate_datasets
+from database.preflight import DatabaseSettingError, setting_problem
 from database.schema_diff import SchemaChangeRefused
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
@@ -93,14 +94,18 @@ class ChunkHandler:
         self.write_gate = PriorityGate(1) if single_writer else None
 
     def prepare(self) -> None:
-        """Migrate every dataset's table at start. A change that would lose data stops the
-        start (SchemaChangeRefused); a database that does not answer yet is left to the
-        first chunk of each dataset, which retries."""
+        """Migrate every dataset's table at start. A change that would lose data, or one this
+        role may not make, stops the start (SchemaChangeRefused), and so does a database URL
+        that cannot work (DatabaseSettingError: a wrong CA, password, host); a database that
+        does not answer yet is left to the first chunk of each dataset, which retries."""
         try:
             done = migrate_datasets(self.engine, self.datasets)
         except SchemaChangeRefused:
             raise
         except (sa_exc.SQLAlchemyError, OSError) as exc:
+            problem = setting_problem(exc, self.engine.url)
+            if problem is not None:
+                raise DatabaseSettingError(problem) from exc
             log.warning("dataset tables not checked at start (%s); the first chunk will", exc)
             return
         with self._lock:
@@ -186,6 +191,8 @@ class ChunkHandler:
                     tenant=meta.tenant,
                     valid=checked.valid,
                     errors=checked.errors,
+                    invalid=checked.invalid_rows,
+                    corrects=meta.corrects,
                 ),
                 what,
             )

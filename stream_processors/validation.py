@@ -9,7 +9,7 @@ read by the chunk's reading locale (schemas/locales.py); typed cells never depen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +34,8 @@ class ValidationResult:
     errors: list[RowError]
     rows_ok: int
     rows_failed: int
+    # each invalid row whole, as the file gave it: (row number, column -> cell text)
+    invalid_rows: list[tuple[int, dict[str, str | None]]] = field(default_factory=list)
 
 
 def output_schema(dataset: Dataset) -> pa.Schema:
@@ -242,9 +244,17 @@ def validate_batch(
                 message=message,
             )
         )
-    bad = {i for i, _, _ in found}
+    bad = sorted({i for i, _, _ in found})
     # row numbers are unique within a chunk, so they pick out the failed rows
     keep = pc.invert(pc.is_in(rows, pa.array([rows[i].as_py() for i in bad], pa.int64())))
+    present = [name for name in names if name in batch.schema.names]
+    invalid = [
+        (rows[i].as_py(), {name: shown(batch.column(name), i) for name in present}) for i in bad
+    ]
     return ValidationResult(
-        valid=table.filter(keep), errors=errors, rows_ok=n - len(bad), rows_failed=len(bad)
+        valid=table.filter(keep),
+        errors=errors,
+        rows_ok=n - len(bad),
+        rows_failed=len(bad),
+        invalid_rows=invalid,
     )

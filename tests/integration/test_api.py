@@ -433,8 +433,12 @@ def test_errors_json_gives_the_first_errors_of_the_tenant(
     assert first.json() == {
         "items": [e.model_dump() for e in errors[:3]],
         "limit": 3,
+        "offset": 0,
         "more": True,
     }
+    # the next page: where the first one ended
+    rest = client.get(f"/v1/uploads/{job_id}/errors.json?limit=3&offset=3", headers=A).json()
+    assert ([e["row"] for e in rest["items"]], rest["more"]) == ([5, 6], False)
     every = client.get(f"/v1/uploads/{job_id}/errors.json", headers=A).json()
     assert [e["row"] for e in every["items"]] == [2, 3, 4, 5, 6] and every["more"] is False
     assert client.get(f"/v1/uploads/{job_id}/errors.json", headers=B).status_code == 404

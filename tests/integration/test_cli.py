@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
-from ops.supervisor import Supervisor, settings_env
+from ops.supervisor import settings_env
 from schemas.settings import Settings
-from tests.support.waiting import api_ready, wait_until
+from tests.integration.conftest import served_api
 from tests.unit.ops.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -23,19 +22,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def served(kafka_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     """API (on a port only its own settings know), producer, worker, aggregator."""
     settings = kafka_settings.model_copy(update={"api_keys": "acme:key-a,globex:key-b"})
-    port = free_port()
-    supervisor = Supervisor(settings, tmp_path / "logs", restart=False)
-    supervisor.add("api", "api", "--port", str(port))
-    for name in ("producer", "worker", "aggregator"):
-        supervisor.add(name, name, *(["--loglevel", "warning"] if name != "producer" else []))
-    supervisor.start()
-    try:
-        wait_until(
-            lambda: api_ready(f"http://127.0.0.1:{port}"), "the API to be ready", 60, every_s=0.3
-        )
+    with served_api(settings, tmp_path / "logs"):
         yield settings
-    finally:
-        supervisor.stop()
 
 
 def cli(settings: Settings, *args: str, cwd: Path, key: str = "key-a") -> tuple[int, str, str]:

@@ -25,7 +25,7 @@ pytestmark = [
 ]
 
 # the page test's fixtures: the whole stack as `bulkflow serve` runs it, and the browser
-stack, browser = page.stack, page.browser
+stack_settings, stack, browser = page.stack_settings, page.stack, page.browser
 GERMAN = REPO_ROOT / "tests" / "data" / "locales" / "de-DE_excel_semicolon.csv"
 
 
@@ -62,3 +62,14 @@ def test_a_person_chooses_the_locale_and_sees_it_in_the_outcome(
     assert reading == "read as de-DE: decimal comma, day-first dates (chosen)"
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", card)
     shoot(driver, "07-locale-chosen")
+
+    # the upload's own page names it among its facts
+    card.find_element(By.LINK_TEXT, "bestellungen.csv").click()
+
+    def read_as() -> str | None:
+        facts = by_id(driver, "upload-facts").find_elements(
+            By.XPATH, "./dt[.='Read as']/following-sibling::dd[1]"
+        )
+        return facts[0].text if facts else None
+
+    assert wait_until(read_as, "the upload page's facts", 15, ignoring=PAGE_CHANGING) == reading

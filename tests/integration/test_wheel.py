@@ -28,6 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 NOT_PACKAGED = shutil.ignore_patterns(
     *(".git", ".venv", ".bulkflow", "bench", "tests", "docs", "build", "dist", "*.egg-info"),
     *("__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"),
+    "target",  # cargo's builds of native/xlsx_stream: the release and the tests' debug one
 )
 ROWS = 40
 

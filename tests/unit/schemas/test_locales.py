@@ -148,3 +148,30 @@ def test_a_dataset_names_its_locale_and_columns_their_forms_and_words() -> None:
 def test_a_bad_locale_rule_stops_the_dataset_at_load(data: dict[str, object], says: str) -> None:
     with pytest.raises(DatasetError, match=says):
         parse_dataset(data)
+
+
+def test_the_pages_check_of_a_cell_leaves_local_forms_to_the_workers() -> None:
+    from schemas.cell_rules import cell_json_schema, rules_in_words
+
+    plain = parse_dataset(
+        {
+            "name": "t",
+            "columns": [
+                {"name": "d", "type": "date", "formats": ["DD.MM.YYYY"]},
+                {"name": "b", "type": "boolean", "true_values": ["X"], "false_values": ["-"]},
+                {"name": "n", "type": "decimal"},
+                {"name": "c", "type": "string", "pattern": "^[A-Z]{2}$"},
+            ],
+        }
+    )
+    assert rules_in_words(plain.columns[0]) == "a date, YYYY-MM-DD, or written DD.MM.YYYY"
+    assert rules_in_words(plain.columns[1]).endswith("or X for yes, - for no")
+    patterns = {
+        name: [p["pattern"] for p in prop["allOf"]]
+        for name, prop in cell_json_schema(plain)["properties"].items()
+    }
+    assert patterns["d"] == [] and patterns["b"] == []  # the column's own forms and words
+    assert len(patterns["n"]) == 1  # without a locale the browser knows the number's shape
+    german = plain.model_copy(update={"locale": "de-DE"})
+    local = {n: p["allOf"] for n, p in cell_json_schema(german)["properties"].items()}
+    assert local["n"] == [] and local["c"] == [{"pattern": "^[A-Z]{2}$"}]

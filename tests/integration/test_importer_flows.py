@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from ops.devservers.sample_data import write_orders_csv
 from schemas.settings import Settings
 from tests.integration.conftest import served_api
 from tests.integration.test_cli import cli
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 A = {"Authorization": "Bearer key-a"}
@@ -45,13 +45,11 @@ def post_file(base: str, path: Path, **fields: str) -> str:
 
 
 def wait_state(base: str, job_id: str, states: set[str], timeout_s: float = 120) -> dict:  # type: ignore[type-arg]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    def reached() -> dict | None:  # type: ignore[type-arg]
         status = httpx.get(f"{base}/v1/uploads/{job_id}", headers=A, timeout=10).json()
-        if status.get("state") in states:
-            return status  # type: ignore[no-any-return]
-        time.sleep(0.3)
-    raise AssertionError(f"job {job_id} never reached {states}: {status}")
+        return status if status.get("state") in states else None  # type: ignore[no-any-return]
+
+    return wait_until(reached, f"job {job_id} to reach {sorted(states)}", timeout_s, every_s=0.3)
 
 
 def rows_of(settings: Settings, where: str) -> list[tuple[object, ...]]:

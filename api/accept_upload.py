@@ -27,6 +27,7 @@ from messaging.upload_blobs import submit_upload
 from schemas.column_mapping import ColumnMapping, mapped_dataset
 from schemas.dataset import Dataset
 from schemas.errors import DatasetError, ParseError
+from schemas.locales import LocaleError, describe_reading, resolve_locale
 from schemas.records import JobState, UploadRecord, UploadStatus, utcnow
 from schemas.settings import Tier
 
@@ -58,6 +59,7 @@ def accepted(
 
 
 def queued_status(record: UploadRecord) -> UploadStatus:
+    chosen = record.locale
     return UploadStatus(
         job_id=record.job_id,
         tenant=record.tenant,
@@ -66,6 +68,9 @@ def queued_status(record: UploadRecord) -> UploadStatus:
         tier=record.tier,
         state="queued",
         submitted_at=record.submitted_at,
+        locale=chosen,
+        locale_source="chosen" if chosen else None,
+        reading=describe_reading(chosen, "chosen", None) if chosen else None,
         corrects=record.corrects,
     )
 
@@ -94,8 +99,10 @@ async def accept_upload(
         dataset = options.dataset
         assert form.path is not None and form.filename is not None
         sheet = form.fields.get("sheet") or None
+        locale = chosen_locale(form)
+        mapping_text = form.fields.get("mapping", "")
         request_fingerprint = fingerprint(
-            dataset, sheet, form.sha256, form.fields.get("mapping", ""), options.corrects or ""
+            dataset, sheet, form.sha256, mapping_text, options.corrects or "", locale or ""
         )
         if idempotency_key is not None:
             existing = await run_in_threadpool(store.get, tenant, idempotency_key)
@@ -111,6 +118,7 @@ async def accept_upload(
             dataset,
             form.filename,
             sheet,
+            locale,
         )
         record = record.model_copy(
             update={"mapping": options.mapping, "corrects": options.corrects}
@@ -203,6 +211,17 @@ def parse_mapping_field(text: str, dataset: Dataset) -> ColumnMapping | None:
     return mapping
 
 
+def chosen_locale(form: SpooledForm) -> str | None:
+    """The ``locale`` field as a supported tag (None: detect it); 422 for an unknown one."""
+    tag = form.fields.get("locale", "").strip()
+    if not tag:
+        return None
+    try:
+        return resolve_locale(tag).tag
+    except LocaleError as exc:
+        raise Unprocessable(str(exc)) from exc
+
+
 def make_record(
     state: AppState,
     path: Path,
@@ -211,6 +230,7 @@ def make_record(
     dataset: str,
     filename: str,
     sheet: str | None,
+    locale: str | None = None,
 ) -> UploadRecord:
     """Sniff and estimate (blocking): the empty file is 422, anything unsupported 415
     (api.http_errors.PARSE_ERROR_ANSWERS)."""
@@ -223,6 +243,7 @@ def make_record(
             dataset=dataset,
             filename=filename,
             sheet=sheet,
+            locale=locale,
         )
     except ParseError as exc:
         raise parse_error_answer(exc) from exc

@@ -14,6 +14,7 @@ from api.routes import (
     dataset_templates,
     datasets,
     health,
+    locales,
     mapping,
     offline_docs,
     page,
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, keepalive_s: float = 15.0) -
     app.include_router(account.router)
     app.include_router(datasets.router)
     app.include_router(dataset_templates.router)
+    app.include_router(locales.router)
     app.include_router(health.router)
     app.include_router(page.router)
     app.include_router(offline_docs.router)

@@ -128,6 +128,12 @@ class UploadCreate(BaseModel):
         None,
         description="the sheet to read (default: the first sheet whose header fits the dataset)",
     )
+    locale: str | None = Field(
+        None,
+        description="how the file's text writes numbers, dates and true/false, as a BCP 47 "
+        "tag (de-DE, fr-FR, en-US; GET /v1/locales lists them); default: the dataset's "
+        "locale, else detected from the file",
+    )
     mapping: str | None = Field(
         None,
         description='a column mapping, JSON: {"order_id": "Order #", ...} (dataset column -> '
@@ -166,3 +172,20 @@ def body_openapi(
 def attachment(filename: str) -> dict[str, str]:
     """The headers that make a browser save the body as ``filename``."""
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+class LocaleInfo(BaseModel):
+    """A reading locale: how text written in it is read."""
+
+    tag: str = Field(description="BCP 47, as the locale form field takes it")
+    name: str
+    reads: str = Field(description="e.g. 'decimal comma, day-first dates'")
+    example_number: str = Field(description="1234.56 as it writes it")
+    date_forms: list[str] = Field(description="its date forms, besides YYYY-MM-DD")
+    true_words: list[str] = Field(description="besides true, t, yes, y, 1")
+    false_words: list[str] = Field(description="besides false, f, no, n, 0")
+
+
+class LocaleList(BaseModel):
+    locales: list[LocaleInfo]
+    languages: dict[str, str] = Field(description="a language alone, and the locale it means")

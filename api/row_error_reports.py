@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from api.models import Correction, InvalidRow, InvalidRowPage
 from api.state import AppState
 from database.reports import corrections_of, iter_row_errors, still_invalid
-from schemas.records import RowError
+from schemas.records import RowError, UploadStatus
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH_ROWS = 1000
@@ -60,14 +60,30 @@ def neutralise(cell: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def error_csv(engine: Callable[[], Engine], job_id: str, tenant: str) -> Iterator[str]:
-    """The row errors as CSV, in batches (blocking: Starlette iterates it in a thread)."""
+def locale_cell(status: UploadStatus) -> str:
+    """Which locale read the job's text, and how it came to: 'de-DE (detected)', 'none'."""
+    if status.locale is None:
+        return "none"
+    how = {"dataset": "the dataset's"}.get(status.locale_source or "", status.locale_source)
+    return f"{status.locale} ({how})"
+
+
+def error_csv(engine: Callable[[], Engine], status: UploadStatus) -> Iterator[str]:
+    """The row errors as CSV, in batches (blocking: Starlette iterates it in a thread); the
+    last column says by which locale the values were read."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["row", "column", "value", "message"])
-    for count, err in enumerate(iter_row_errors(engine(), job_id, tenant), start=1):
+    writer.writerow(["row", "column", "value", "message", "locale"])
+    read_by = locale_cell(status)
+    for count, err in enumerate(iter_row_errors(engine(), status.job_id, status.tenant), start=1):
         writer.writerow(
-            [err.row, neutralise(err.column), neutralise(err.value), neutralise(err.message)]
+            [
+                err.row,
+                neutralise(err.column),
+                neutralise(err.value),
+                neutralise(err.message),
+                read_by,
+            ]
         )
         if count % CSV_BATCH_ROWS == 0:
             yield buffer.getvalue()

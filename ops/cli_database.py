@@ -58,4 +58,6 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
             tables = [registry.get(name).table_name for name in registry.names()]
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
-        typer.echo(grants_sql(tables, RoleNames(worker=worker, api=api, producer=producer)), nl=False)
+        typer.echo(
+            grants_sql(tables, RoleNames(worker=worker, api=api, producer=producer)), nl=False
+        )

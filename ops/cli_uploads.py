@@ -61,6 +61,8 @@ def _end(client: ApiClient, console: Console, job_id: str, name: str) -> None:
 
     final = follow_jobs(client, {job_id: name}, console)[job_id]
     console.print(summary_table({job_id: final}))
+    if final.reading:  # how the text was read: "read as de-DE: ... (detected)"
+        console.print(final.reading, markup=False, highlight=False)
     for line in outcome_lines(client, final):
         console.print(line, markup=False, highlight=False)
     code = exit_code(final)
@@ -93,6 +95,11 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         sheet: str | None = typer.Option(
             None, help="the sheet to read (default: the first that fits)"
         ),
+        locale: str | None = typer.Option(
+            None,
+            help="how the file writes numbers, dates and true/false (de-DE, fr-FR, en-US, ...); "
+            "default: the dataset's locale, else detected from the file",
+        ),
         map_: list[str] | None = typer.Option(None, "--map", help=MAP_HELP),
         corrects: str | None = typer.Option(
             None,
@@ -109,11 +116,19 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         printed), 3 completed with errors (the first errors are printed), 4 completed with a
         warning (no data rows), 5 paused until its columns are mapped (`bulkflow map`).
         """
+        from schemas.locales import LocaleError, resolve_locale
+
         if dataset is None and corrects is None:
             raise fail("name the dataset with --dataset (or the job corrected with --corrects)")
         mapping = _mapping(map_, fail)
+        try:
+            tag = resolve_locale(locale).tag if locale else None
+        except LocaleError as exc:
+            raise fail(str(exc)) from exc
         with _session(url, key, fail) as client:
-            accepted = client.upload(file, dataset, sheet=sheet, mapping=mapping, corrects=corrects)
+            accepted = client.upload(
+                file, dataset, sheet=sheet, mapping=mapping, corrects=corrects, locale=tag
+            )
             job_id = accepted["job_id"]
             console.print(f"job {job_id} queued on the {accepted['tier']} tier")
             if not wait:

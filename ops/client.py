@@ -116,6 +116,7 @@ class ApiClient:
         idempotency_key: str | None = None,
         mapping: dict[str, str] | None = None,
         corrects: str | None = None,
+        locale: str | None = None,
     ) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         fields = {
@@ -123,6 +124,7 @@ class ApiClient:
             "sheet": sheet,
             "mapping": json.dumps(mapping) if mapping else None,
             "corrects": corrects,
+            "locale": locale,
         }
         data = {name: value for name, value in fields.items() if value}
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

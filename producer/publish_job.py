@@ -26,10 +26,12 @@ from producer.corrections import corrections_dataset, with_original_rows
 from producer.mapping_desk import MappingDesk
 from producer.readers import open_reader
 from producer.readers.base import ChunkReader, HeaderNotFound, ReaderLimits
+from producer.reading import choose_reading
 from producer.size_policy import choose_chunk_rows
 from schemas.column_mapping import MappingPreview, mapped_dataset
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError, ParseError
+from schemas.locales import LocaleError
 from schemas.records import JobEvent, UploadRecord
 from schemas.settings import Settings
 
@@ -145,6 +147,7 @@ def publish_job(
         )
     try:
         mapping = reader.mapping
+        reading, batches = choose_reading(upload, dataset, reader.batches())
         registered = _job_event(
             upload,
             "registered",
@@ -154,9 +157,11 @@ def publish_job(
             mapping={
                 c: h for c, h in mapping.headers.items() if c != "row_no" or not upload.corrects
             },
+            locale=reading.locale,
+            locale_source=reading.source,
+            reading=reading.text,
         )
         publisher.produce(names.jobs, registered, key, tag=upload.job_id)
-        batches = reader.batches()
         records = build_chunk_records(
             with_original_rows(batches) if upload.corrects else batches,
             job_id=upload.job_id,
@@ -164,6 +169,7 @@ def publish_job(
             tenant=upload.tenant,
             schema_version=dataset.version,
             max_bytes=settings.chunk_max_bytes,
+            locale=reading.locale,
             corrects=upload.corrects,
         )
         topic = names.chunks(upload.tier)
@@ -171,7 +177,7 @@ def publish_job(
             publisher.produce(topic, payload, headers.key, headers.to_kafka(), tag=upload.job_id)
             chunks += 1
             rows += headers.row_count
-    except ParseError as exc:
+    except (ParseError, LocaleError) as exc:
         return _fail(upload, publisher, failures_to, str(exc), started, chunks, rows)
     except PublishError:
         raise

@@ -63,6 +63,14 @@ def rules_in_words(column: Column) -> str:
         parts.append(f"one of {', '.join(column.enum)}")
     if column.excel_serial:
         parts.append("or an Excel serial date")
+    if column.formats:
+        parts.append(f"or written {' or '.join(column.formats)}")
+    if column.true_values or column.false_values:
+        words = [
+            *(f"{w} for yes" for w in column.true_values),
+            *(f"{w} for no" for w in column.false_values),
+        ]
+        parts.append(f"or {', '.join(words)}")
     return ", ".join(parts)
 
 
@@ -93,13 +101,21 @@ def example_value(column: Column) -> str | None:
     }.get(column.type, "some text")
 
 
+def _type_pattern(dataset: Dataset, column: Column) -> str | None:
+    """The shape of the column's text, when it does not depend on a reading locale or on the
+    column's own forms and words (then the workers alone judge it)."""
+    own = column.formats or column.true_values or column.false_values
+    local = dataset.locale is not None and column.type not in ("string", "email")
+    return None if own or local else TYPE_PATTERNS.get(column.type)
+
+
 def cell_json_schema(dataset: Dataset) -> dict[str, Any]:
     """JSON Schema (2020-12) of one row as cell text. Besides the standard keywords, each
     property has ``x-bulkflow-type`` (the column's type) and, for numbers, ``x-minimum``,
     ``x-maximum`` and ``x-scale``, which apply to the number the text holds."""
     properties: dict[str, Any] = {}
     for column in dataset.columns:
-        patterns = [p for p in (TYPE_PATTERNS.get(column.type), column.pattern) if p]
+        patterns = [p for p in (_type_pattern(dataset, column), column.pattern) if p]
         prop: dict[str, Any] = {
             "type": "string" if column.required else ["string", "null"],
             "title": column.name,

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from schemas.column_mapping import ColumnMapping, MappingPreview
+from schemas.locales import LocaleSource
 from schemas.settings import Tier
 
 JobState = Literal[
@@ -57,6 +58,7 @@ class UploadRecord(BaseModel):
     sheet: str | None = None
     encoding: str | None = None
     blob: UploadBlob | None = None
+    locale: str | None = None  # the reading locale the uploader chose (a supported tag)
     # dataset column -> the file's header for it, when a person (or a saved mapping) chose
     mapping: ColumnMapping | None = None
     # the job whose invalid rows this file corrects: its rows carry their original row numbers
@@ -85,6 +87,10 @@ class JobEvent(BaseModel):
     total_rows: int | None = None
     reason: str | None = None
     unknown_columns: list[str] = Field(default_factory=list)
+    # registered: the locale the chunks are read by (none: no locale), and what it means
+    locale: str | None = None
+    locale_source: LocaleSource | None = None
+    reading: str | None = None
     # registered: where the table was found and how its columns were mapped
     sheet: str | None = None
     header_row: int | None = None
@@ -153,6 +159,17 @@ class UploadStatus(BaseModel):
     finished_at: datetime | None = None
     error: str | None = None
     unknown_columns: list[str] = Field(default_factory=list)
+    locale: str | None = Field(
+        default=None, description="the reading locale of the text cells, if any"
+    )
+    locale_source: LocaleSource | None = Field(
+        default=None, description="chosen (the upload's), dataset (its default) or detected"
+    )
+    reading: str | None = Field(
+        default=None,
+        description="how the text was read, for a person: 'read as de-DE: decimal comma, "
+        "day-first dates (detected)'",
+    )
     # a job that ended well but holds something a person should know ("no data rows under
     # the header on row 1"); the state stays completed, the CLI exits 4
     warning: str | None = None
@@ -251,6 +268,8 @@ JSON_CONTENT_TYPE = "application/json"
 # them), comma-separated; absent when every column is text. The Arrow schema says the same by
 # its field types; the header lets tools (DLQ listings, logs) see it without decoding.
 H_TYPED_COLUMNS = "typed_columns"
+# The reading locale of the chunk's text cells (absent: none); a replay reads them alike.
+H_LOCALE = "locale"
 DLQ_HEADERS = frozenset({H_ERROR, H_ERROR_STAGE, H_SOURCE_TOPIC})
 
 KafkaHeaders = list[tuple[str, bytes]]
@@ -268,6 +287,7 @@ class ChunkHeaders:
     tenant: str
     schema_version: int = 1
     typed_columns: tuple[str, ...] = ()
+    locale: str | None = None
     corrects: str | None = None  # the job whose invalid rows this chunk's rows correct
 
     @property
@@ -286,6 +306,8 @@ class ChunkHeaders:
         ]
         if self.typed_columns:
             headers.append((H_TYPED_COLUMNS, ",".join(self.typed_columns).encode()))
+        if self.locale:
+            headers.append((H_LOCALE, self.locale.encode()))
         if self.corrects:
             headers.append((H_CORRECTS, self.corrects.encode()))
         return headers
@@ -310,5 +332,6 @@ class ChunkHeaders:
             typed_columns=tuple(filter(None, text(H_TYPED_COLUMNS).split(",")))
             if H_TYPED_COLUMNS in found
             else (),
+            locale=(text(H_LOCALE) or None) if H_LOCALE in found else None,
             corrects=text(H_CORRECTS) if H_CORRECTS in found else None,
         )

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 
 from schemas.column_mapping import ColumnMapping, MappingPreview
+from schemas.locales import LocaleSource
 from schemas.records import (
     FINAL_STATES,
     ChunkResult,
@@ -36,6 +37,10 @@ class JobProgress(BaseModel):
     tier: Tier | None = None
     submitted_at: datetime | None = None
     unknown_columns: list[str] = Field(default_factory=list)
+    # the reading locale, from the registered event
+    locale: str | None = None
+    locale_source: LocaleSource | None = None
+    reading: str | None = None
     corrects: str | None = None
     # where the table was found and how its columns were read (registered)
     sheet: str | None = None
@@ -72,6 +77,8 @@ def apply_job_event(p: JobProgress | None, e: JobEvent) -> JobProgress:
     p.corrects = e.corrects or p.corrects
     if e.kind == "registered":
         p.registered_at = _earliest(p.registered_at, e.at)
+        if e.reading is not None:
+            p.locale, p.locale_source, p.reading = e.locale, e.locale_source, e.reading
         p.mapping_preview = None
         p.sheet, p.header_row = e.sheet, e.header_row
         p.mapping = dict(e.mapping) or p.mapping
@@ -242,6 +249,9 @@ def to_status(p: JobProgress, now: datetime) -> UploadStatus:
         finished_at=finished_at,
         error=_error(p, state),
         unknown_columns=list(p.unknown_columns),
+        locale=p.locale,
+        locale_source=p.locale_source,
+        reading=p.reading,
         warning=_warning(p, state),
         sheet=p.sheet,
         header_row=p.header_row,

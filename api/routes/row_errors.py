@@ -21,16 +21,16 @@ router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 @router.get(
     "/{job_id}/errors",
     response_class=StreamingResponse,
-    summary="The row errors as CSV: row, column, value, message",
+    summary="The row errors as CSV: row, column, value, message, locale",
     responses={
         **body_openapi("text/csv", "CSV; formula-like cells are neutralised with a leading quote"),
         **error_responses(401, 404, 422, 503),
     },
 )
 async def upload_errors(job_id: str, tenant: TenantDep, state: StateDep) -> StreamingResponse:
-    find_job(state.view, tenant, job_id)
+    status = find_job(state.view, tenant, job_id)
     return StreamingResponse(
-        error_csv(state.engine, job_id, tenant),
+        error_csv(state.engine, status),
         media_type="text/csv; charset=utf-8",
         headers=attachment(f"{job_id}-errors.csv"),
     )

@@ -407,13 +407,14 @@ def test_errors_csv_neutralises_formulas(
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.text)))
+    # the last column: the locale the values were read by (none: this job names none)
     assert rows == [
-        ["row", "column", "value", "message"],
-        ["2", "customer_email", '\'=HYPERLINK("x")', "bad, email"],
-        ["3", "amount", "'-5.00", "must be >= 0"],
-        ["4", "notes", "'+1", "'@odd"],
-        ["5", "country", "'\tDE", "plain"],
-        ["6", "order_id", "", "required"],
+        ["row", "column", "value", "message", "locale"],
+        ["2", "customer_email", '\'=HYPERLINK("x")', "bad, email", "none"],
+        ["3", "amount", "'-5.00", "must be >= 0", "none"],
+        ["4", "notes", "'+1", "'@odd", "none"],
+        ["5", "country", "'\tDE", "plain", "none"],
+        ["6", "order_id", "", "required", "none"],
     ]
 
 

@@ -45,10 +45,13 @@ def test_upload_wait_tells_the_whole_story(served: Settings, tmp_path: Path) -> 
     code, _out, err = cli(served, "upload", str(good), "-d", "orders", "--wait", cwd=tmp_path)
     assert code == 0, err
     assert "completed" in err and "300" in err
+    assert "read without a locale: decimal point, dates as YYYY-MM-DD" in err
 
     bad_rows = write_orders_csv(tmp_path / "some-bad.csv", 400, invalid_every=50)
-    code, _out, err = cli(served, "upload", str(bad_rows), "-d", "orders", "--wait", cwd=tmp_path)
+    upload = ("upload", str(bad_rows), "-d", "orders", "--locale", "en", "--wait")
+    code, _out, err = cli(served, *upload, cwd=tmp_path)
     assert code == 3, err
+    assert "read as en-US: decimal point, month-first dates (chosen)" in err
     assert "completed with errors: 392 rows saved, 8 rows rejected" in err
     assert "row,column,value,message" in err.replace(" ", "")
     job = err.split("bulkflow errors ")[1].split()[0]

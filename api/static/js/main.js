@@ -3,6 +3,7 @@
 
 import { AuthError, getJson, readEvents, session } from "./api.js";
 import { loadDatasets, selectedDataset, wireDatasets } from "./datasets.js";
+import { loadLocales } from "./locales.js";
 import { $, announce } from "./dom.js";
 import { applyStatus, loadRecent, resetRecent, setLive, wireRecent } from "./recent.js";
 import { closeUploadView, openUploadView, uploadViewStatus } from "./upload_view.js";
@@ -93,6 +94,7 @@ async function enter(focusApp) {
   $("#who-text").textContent = `Signed in as ${tenant}`;
   $("#sign-in-error").textContent = "";
   announce(`Signed in as ${tenant}`);
+  loadLocales(report);
   loadRecent(report);
   restoreUploads(report, () => loadRecent(report));
   followTenant(signedIn.signal);

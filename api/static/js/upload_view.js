@@ -37,6 +37,8 @@ function renderFacts(status) {
     ...fact("Speed", FINAL_STATES.has(status.state) && status.rows_per_second ? `${count(status.rows_per_second)} rows/s` : null),
     ...fact("Sheet", status.sheet),
     ...fact("Header row", status.header_row == null ? null : `row ${status.header_row}`),
+    // how numbers, dates and yes/no were read: "read as de-DE: decimal comma, ... (detected)"
+    ...fact("Read as", status.reading),
     ...fact("Columns left out", (status.unknown_columns || []).join(", ")),
   );
 }

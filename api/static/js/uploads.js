@@ -48,6 +48,7 @@ class UploadCard {
     this.badge = el("span", { class: "badge", text: stateLabel("uploading") });
     this.bar = el("progress", { max: "100", "aria-label": `Progress of ${file.name}` });
     this.live = el("p", { class: "live" , text: "Waiting to send…" });
+    this.reading = el("p", { class: "reading" });
     this.outcome = el("p", { class: "outcome" });
     this.errorsPanel = el("div", { class: "errors-panel", id: `${id}-errors`, hidden: true });
     this.showErrors = el("button", { type: "button", class: "secondary show-errors", "aria-expanded": "false", "aria-controls": this.errorsPanel.id, text: `Show the first ${ERROR_ROWS_SHOWN} errors` });
@@ -61,6 +62,7 @@ class UploadCard {
       el("p", { class: "meta", text: `${dataset} · ${bytes(file.size)}` }),
       this.bar,
       this.live,
+      this.reading,
       this.outcome,
       this.errorTools,
       this.errorsPanel,
@@ -99,6 +101,8 @@ class UploadCard {
     const changed = this.setState(status.state);
     if (status.rows_total != null || this.final) this.bar.value = this.final ? 100 : status.percent;
     this.live.textContent = progressLine(status);
+    // how the text was read ("read as de-DE: decimal comma, day-first dates (detected)")
+    if (status.reading) this.reading.textContent = status.reading;
     if (this.final) this.finish(status);
     else if (changed && status.state === "needs_mapping") this.pause();
     else if (changed) {
@@ -232,13 +236,14 @@ export function forgetUploads() {
   sessionStorage.removeItem(REMEMBERED);
 }
 
-async function send(card, sheet, report, onFinished) {
+async function send(card, sheet, locale, report, onFinished) {
   const { signal } = session;
   while (sending >= MAX_SENDING) await new Promise((resolve) => waitingToSend.push(resolve));
   if (signal.aborted) return;
   sending += 1;
   try {
-    const accepted = await uploadFile(card.file, card.dataset, sheet, (f) => card.sendProgress(f));
+    const fields = locale ? { locale } : {};
+    const accepted = await uploadFile(card.file, card.dataset, sheet, (f) => card.sendProgress(f), fields);
     card.accepted(accepted.job_id);
   } catch (error) {
     if (error instanceof AuthError) report(error, card.live);
@@ -254,14 +259,14 @@ async function send(card, sheet, report, onFinished) {
   if (!signal.aborted) onFinished();
 }
 
-export function startUploads(files, dataset, sheet, report, onFinished) {
+export function startUploads(files, dataset, sheet, locale, report, onFinished) {
   const list = $("#upload-list");
   $("#no-uploads").hidden = true;
   for (const file of files) {
     const card = new UploadCard(file, dataset);
     wireErrorTools(card, report);
     list.prepend(card.node);
-    send(card, sheet, report, onFinished);
+    send(card, sheet, locale, report, onFinished);
   }
   announce(`${files.length === 1 ? "1 file" : `${files.length} files`} added`);
 }
@@ -270,8 +275,9 @@ export function wireUploads(getDataset, report, onFinished) {
   const input = $("#files");
   const zone = $("#drop-zone");
   const sheet = () => $("#sheet").value.trim();
+  const locale = () => $("#locale").value;
   input.addEventListener("change", () => {
-    if (input.files.length) startUploads([...input.files], getDataset(), sheet(), report, onFinished);
+    if (input.files.length) startUploads([...input.files], getDataset(), sheet(), locale(), report, onFinished);
     input.value = "";
   });
   zone.addEventListener("dragover", (event) => {
@@ -283,6 +289,6 @@ export function wireUploads(getDataset, report, onFinished) {
     event.preventDefault();
     zone.classList.remove("dragging");
     const files = [...(event.dataTransfer?.files || [])];
-    if (files.length) startUploads(files, getDataset(), sheet(), report, onFinished);
+    if (files.length) startUploads(files, getDataset(), sheet(), locale(), report, onFinished);
   });
 }

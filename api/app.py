@@ -8,15 +8,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import install_error_handlers
+from api.http_errors import install_error_handlers
 from api.routes import (
+    account,
     dataset_templates,
     datasets,
-    error_rows,
     health,
+    locales,
+    mapping,
     offline_docs,
     page,
-    reports,
+    row_errors,
+    upload_events,
     uploads,
 )
 from api.state import AppState
@@ -47,11 +50,15 @@ def create_app(settings: Settings | None = None, *, keepalive_s: float = 15.0) -
     )
     app.state.bulkflow = state
     install_error_handlers(app)
+    # before uploads: /v1/uploads/events must not be read as the upload with id "events"
+    app.include_router(upload_events.router)
     app.include_router(uploads.router)
-    app.include_router(reports.router)
-    app.include_router(error_rows.router)
+    app.include_router(row_errors.router)
+    app.include_router(mapping.router)
+    app.include_router(account.router)
     app.include_router(datasets.router)
     app.include_router(dataset_templates.router)
+    app.include_router(locales.router)
     app.include_router(health.router)
     app.include_router(page.router)
     app.include_router(offline_docs.router)

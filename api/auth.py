@@ -7,7 +7,7 @@ import hmac
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.errors import Unauthorized
+from api.http_errors import Unauthorized
 
 bearer_scheme = HTTPBearer(auto_error=False, description="an API key: Bearer <key>")
 

@@ -21,8 +21,8 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartState, parse_options_header
 from starlette.requests import Request
 
-from api.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
-from schemas.private_files import open_private
+from api.http_errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from files.private import open_private
 
 WRITE_BYTES = 1 << 20
 MAX_FIELDS = 16

@@ -11,9 +11,9 @@ from confluent_kafka import Consumer
 from pydantic import ValidationError
 
 from api.metrics import ApiMetrics
+from messaging.chunk_lag import ChunkLagProbe
 from messaging.clients import FOLLOWER_FETCH_WAIT_MS, consumer_config
 from messaging.names import group_names, instance_id, topic_names
-from producer.lag import ChunkLagProbe
 from schemas.records import ChunkResult
 from schemas.settings import TIERS, Settings
 

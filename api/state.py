@@ -7,13 +7,13 @@ import threading
 from sqlalchemy import Engine
 
 from api.idempotency import IdempotencyStore
+from api.mapping_expiry import MappingExpiry
 from api.metrics import ApiMetrics
 from api.pipeline_stats import PipelineStats
 from api.progress_view import ProgressView
 from database.engine import make_engine
 from database.migrations import ensure_schema
 from messaging.publisher import Publisher
-from producer.warm_imports import API_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings
 
@@ -31,6 +31,7 @@ class AppState:
         self._publisher: Publisher | None = None
         self._engine: Engine | None = None
         self._idempotency: IdempotencyStore | None = None
+        self.expiry = MappingExpiry(settings, self.engine, self.publisher)
 
     def publisher(self) -> Publisher:
         """Built on first use (thread-safe: uploads run in worker threads)."""
@@ -60,10 +61,11 @@ class AppState:
     def start(self) -> None:
         self.view.start()
         self.stats.start()
-        warm_imports(API_MODULES)  # not inside the first upload (its latency, its CPU)
+        self.expiry.start()
 
     def stop(self) -> None:
         """Blocking: stops the view, flushes the publisher, disposes of the engine."""
+        self.expiry.stop()
         self.view.stop()
         self.stats.stop()
         with self._lock:

@@ -12,7 +12,7 @@ The orders file (1% invalid rows) is read into chunk records as the producer pub
 ``--reupload``, the same chunks again under another job id and the same tenant (every key
 exists: the upsert path). Measured per pass: this process's CPU (all threads) and, for PostgreSQL, the CPU of
 the throw-away server's processes (``ops.devservers.postgres``), both per row, and the wall
-time in ``save_prepared_tx`` (for SQLite: what the write gate serialises); the best of
+time in ``save_chunk`` (for SQLite: what the write gate serialises); the best of
 ``--repeat`` passes is reported, since the machine is shared. ``--profile`` writes a cProfile
 of one extra pass.
 """
@@ -66,19 +66,19 @@ def one_pass(handler: Any, records: list[tuple[Any, bytes]], job_id: str, tenant
     rows = 0
     for meta, payload in records:
         out = handler.handle(replace(meta, job_id=job_id, tenant=tenant).to_kafka(), payload)
-        assert not out.result.dead_lettered, out.result.reason
-        rows += out.result.rows_ok + out.result.rows_failed
+        assert not out.chunk_result.dead_lettered, out.chunk_result.reason
+        rows += out.chunk_result.rows_ok + out.chunk_result.rows_failed
     return rows
 
 
 class SaveClock:
-    """Wall seconds in ``save_prepared_tx``: for SQLite, what the write gate serialises."""
+    """Wall seconds in ``save_chunk``: for SQLite, what the write gate serialises."""
 
     def __init__(self) -> None:
         from stream_processors import chunk_handler
 
         self.held_s = 0.0
-        save = chunk_handler.save_prepared_tx
+        save = chunk_handler.save_chunk
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             began = time.perf_counter()
@@ -87,7 +87,7 @@ class SaveClock:
             finally:
                 self.held_s += time.perf_counter() - began
 
-        chunk_handler.save_prepared_tx = timed
+        chunk_handler.save_chunk = timed
 
 
 def measure(
@@ -160,7 +160,7 @@ def main() -> None:
                 print(
                     f"  {name}: {run['rows']:,} rows, worker {run['worker_us_per_row']:.2f} "
                     f"µs/row, server {run['server_us_per_row']:.2f} µs/row, "
-                    f"wall {run['wall_s']:.2f} s, in save_chunk_tx "
+                    f"wall {run['wall_s']:.2f} s, in save_chunk "
                     f"{run['write_us_per_row']:.2f} µs/row",
                     flush=True,
                 )
@@ -171,7 +171,7 @@ def main() -> None:
             print(
                 f"best {name} ({args.db}, {args.format}): worker "
                 f"{run['worker_us_per_row']:.2f} µs/row, server {run['server_us_per_row']:.2f} "
-                f"µs/row, in save_chunk_tx {run['write_us_per_row']:.2f} µs/row (wall)"
+                f"µs/row, in save_chunk {run['write_us_per_row']:.2f} µs/row (wall)"
             )
         if args.profile:
             profiler = cProfile.Profile()

@@ -83,9 +83,10 @@ def save_all(url: str, dataset: Dataset, chunks: list[pa.Table]) -> Callable[[],
 
     def run() -> None:
         for no, chunk in enumerate(chunks):
-            chunk_store.save_chunk_tx(
-                engine, dataset, job_id="bench", tenant="t", chunk_no=no, valid=chunk, errors=[]
+            prepared = chunk_store.prepare_chunk(
+                engine.dialect.name, dataset, job_id="bench", tenant="t", valid=chunk, errors=[]
             )
+            chunk_store.save_chunk(engine, dataset, prepared, chunk_no=no)
         engine.dispose()
 
     return run

@@ -56,9 +56,9 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def xml_bytes(path: Path) -> int:
+    from files.workbook import select_sheet
     from producer.readers.base import ReaderLimits
     from producer.readers.xlsx.guard import inspect_xlsx
-    from producer.readers.xlsx.parts import select_sheet
 
     return int(select_sheet(inspect_xlsx(path, ReaderLimits()), None).xml_bytes)
 
@@ -122,7 +122,6 @@ def main() -> None:
         "rss": {},
     }
     speed = report["speed"]
-    default_limits = ReaderLimits()
     print()
 
     info: dict[str, Any] = {}
@@ -148,31 +147,16 @@ def main() -> None:
     )
 
     xml = xml_bytes(xlsx_200k)
-    budget = default_limits.xlsx_fast_path_max_xml_bytes
-    default_path = "fastexcel" if xml <= budget else "rust"
-    print(
-        f"\nXLSX {xlsx_200k.name}: sheet XML {xml / 2**20:.0f} MiB, fastexcel-path budget "
-        f"{budget / 2**20:.0f} MiB -> default path: {default_path} (the Rust extension reads "
-        f"every sheet unless the budget is raised)"
-    )
-    info = {"sheet_xml_bytes": xml, "default_path": default_path}
-    speed["xlsx_200k_rust"] = compare(
-        f"XLSX default path (Rust extension, bulkflow_xlsx) {xlsx_200k.name}",
+    print(f"\nXLSX {xlsx_200k.name}: sheet XML {xml / 2**20:.0f} MiB")
+    info = {"sheet_xml_bytes": xml}
+    speed["xlsx_200k"] = compare(
+        f"XLSX reader (Rust extension, bulkflow_xlsx) {xlsx_200k.name}",
         args.rounds,
         "fastexcel read_excel().load_sheet(0).to_arrow()",
         raw_fastexcel(xlsx_200k),
         pipeline(xlsx_200k, ReaderLimits(), info),
         info,
-        "xlsx_fast_rows_per_s",
-    )
-    info = {"sheet_xml_bytes": xml}
-    speed["xlsx_200k_fastexcel"] = compare(
-        f"XLSX fastexcel path {xlsx_200k.name} (opt-in, forced: budget 2**40)",
-        args.rounds,
-        "fastexcel read_excel().load_sheet(0).to_arrow()",
-        raw_fastexcel(xlsx_200k),
-        pipeline(xlsx_200k, ReaderLimits(xlsx_fast_path_max_xml_bytes=2**40), info),
-        info,
+        "xlsx_rows_per_s",
     )
     print()
     info = {}
@@ -200,7 +184,6 @@ def main() -> None:
         result = measure_rss(path)
         if path.suffix == ".xlsx":
             result["sheet_xml_bytes"] = xml_bytes(path)
-            result["path_taken"] = "rust" if "Rust" in result["reader"] else "fastexcel"
         report["rss"][path.name] = result
         print_rss(result, goal_applies=not args.quick)
 

@@ -8,7 +8,8 @@ code before and after a change)::
 The workbook holds the orders of ``ops.sample_data`` with real typed cells: numbers
 (order_id, amount, quantity), datetimes (ordered_at) and booleans (express), as a person's
 spreadsheet has them. Producer: ``open_reader`` -> ``batches()`` -> ``build_chunk_records``
-(what producer_bench times, fast path), next to fastexcel alone (the raw library). Worker: ``decode_batch`` + ``validate_batch`` of
+(what producer_bench times), next to fastexcel alone (the raw library). Worker:
+``decode_batch`` + ``validate_batch`` of
 every chunk (the part of the worker's CPU that typed cells change; persistence is the same
 typed rows either way). Best of ``--rounds``, CPU time of this process.
 """

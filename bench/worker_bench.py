@@ -6,9 +6,9 @@ Run from the repo root::
         [--encoding arrow|json]
 
 Per database: a fresh topic prefix on a local Kafka broker (temp dir, free ports), the
-orders CSV (1% invalid rows) published as chunks with ``producer.jobs.publish_job`` *before*
+orders CSV (1% invalid rows) published as chunks with ``producer.publish_job.publish_job`` *before*
 the worker starts, so the worker only drains; then one ``bulkflow worker`` process
-(``ops.procs.Supervisor``) and the database is polled until the chunk ledger holds every
+(``ops.supervisor.Supervisor``) and the database is polled until the chunk ledger holds every
 chunk. Throughput is taken from the ledger's ``processed_at`` (first to last chunk) and,
 less kindly, from the worker's start to the last chunk (start-up and rebalance included).
 

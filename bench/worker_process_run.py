@@ -17,9 +17,9 @@ POLL_S = 0.25
 
 
 def publish(settings: Any, csv_path: Path) -> tuple[str, Any, float]:
+    from files.upload_record import make_upload_record, new_job_id, spool_copy
     from messaging.publisher import Publisher
-    from producer.jobs import publish_job
-    from producer.submit import make_upload_record, new_job_id, spool_copy
+    from producer.publish_job import publish_job
     from schemas.dataset import DatasetRegistry
 
     job_id = new_job_id()
@@ -98,7 +98,7 @@ def run_worker(
     from database.engine import make_engine
     from database.migrations import ensure_schema
     from database.reports import ledger_counts
-    from ops.procs import Supervisor
+    from ops.supervisor import Supervisor
 
     engine = make_engine(settings.db_url)
     ensure_schema(engine)  # the ledger table, so polling works before the worker makes it

@@ -1,13 +1,13 @@
 """The Rust XLSX reader (bulkflow_xlsx) against fastexcel, in one run, each in its own process.
 
-    .venv/bin/python -m bench.xlsx_rust_bench [--rows N] [--batch-rows N]
+    .venv/bin/python -m bench xlsx_rust [--rows N] [--batch-rows N]
 
 The workbook is bench/producer_inputs.py's orders workbook (ops/sample_data.write_orders_xlsx:
 8 columns, openpyxl write-only, inline strings; cached as bench/.work/pb_orders_<rows>.xlsx).
 Every reader runs in a fresh child interpreter that reports wall and CPU time (all threads)
 and its peak RSS (resource.getrusage, ru_maxrss), so no reading inherits another's memory.
 
-  rust            RustXlsxSheet: the zip guard, then batches of --batch-rows rows as
+  rust            XlsxSheet: the zip guard, then batches of --batch-rows rows as
                   pyarrow RecordBatches (one struct column per sheet column)
   rust-no-guard   the same without the guard (bulkflow_xlsx.open + to_sheet_rows)
   fastexcel       fastexcel (calamine, whole sheet in memory) into one pyarrow RecordBatch
@@ -30,10 +30,10 @@ CHILD_TIMEOUT_S = 900
 
 
 def read_rust(path: str, batch_rows: int) -> int:
-    from producer.readers.xlsx_rust import RustXlsxSheet
+    from producer.readers.xlsx.sheet import XlsxSheet
 
     rows = 0
-    with RustXlsxSheet(path, None, batch_rows) as sheet:
+    with XlsxSheet(path, None, batch_rows) as sheet:
         for batch in sheet.batches():
             rows += batch.rows.num_rows
     return rows
@@ -42,7 +42,7 @@ def read_rust(path: str, batch_rows: int) -> int:
 def read_rust_no_guard(path: str, batch_rows: int) -> int:
     import bulkflow_xlsx
 
-    from producer.readers.xlsx_rust import to_sheet_rows
+    from producer.readers.xlsx.sheet import to_sheet_rows
 
     stream = bulkflow_xlsx.open(path, None, batch_rows)
     rows = 0

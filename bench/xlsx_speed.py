@@ -1,4 +1,4 @@
-"""XLSX reader speed: both reader paths next to the raw libraries, in one run.
+"""XLSX reader speed next to the raw libraries (fastexcel, openpyxl), in one run.
 
     .venv/bin/python -m bench xlsx [rows]
     .venv/bin/python -m bench xlsx rss [rows]
@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ops.devservers.sample_data import HEADER
-from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import open_xlsx_reader
 from schemas.dataset import load_dataset_file
 from schemas.settings import packaged_datasets_dir
@@ -74,13 +73,12 @@ def timed(label: str, rows: int, run: Callable[[], int]) -> tuple[float, float]:
 
 _RSS_CHILD = """
 import resource, sys, time
-from producer.readers.base import ReaderLimits
 from producer.readers.xlsx import open_xlsx_reader
 from schemas.dataset import load_dataset_file
 from schemas.settings import packaged_datasets_dir
 dataset = load_dataset_file(packaged_datasets_dir() / "orders.yaml")
 wall, cpu = time.perf_counter(), time.process_time()
-reader = open_xlsx_reader(sys.argv[1], dataset, 10_000, limits=ReaderLimits(xlsx_fast_path_max_xml_bytes=0))
+reader = open_xlsx_reader(sys.argv[1], dataset, 10_000)
 rows = sum(b.num_rows for b in reader.batches())
 reader.close()
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -91,7 +89,7 @@ print(f"{rows:,} rows {wall:.1f} s wall ({rows / wall:,.0f} rows/s) {cpu:.1f} s 
 
 
 def rss(rows: int) -> None:
-    """The streaming path over a write_orders_xlsx workbook, alone in a child process."""
+    """The XLSX reader over a write_orders_xlsx workbook, alone in a child process."""
     import subprocess
 
     from ops.devservers.sample_data import write_orders_xlsx
@@ -101,7 +99,7 @@ def rss(rows: int) -> None:
         WORK.mkdir(parents=True, exist_ok=True)
         tmp = write_orders_xlsx(path.with_suffix(".tmp"), rows)
         tmp.rename(path)
-    print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB, streaming path in a child process")
+    print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB, the XLSX reader in a child process")
     # python -c puts its cwd first on sys.path: the repo root, as for ``python -m bench``
     subprocess.run([sys.executable, "-c", _RSS_CHILD, str(path)], cwd=ROOT, check=True)
 
@@ -120,8 +118,7 @@ def main() -> None:
     import openpyxl
     import pyarrow as pa
 
-    import producer.readers.xlsx.fast
-    import producer.readers.xlsx.rust_reader  # noqa: F401
+    import producer.readers.xlsx.reader  # noqa: F401
 
     pa.array([0])
     path = workbook(rows)
@@ -137,31 +134,20 @@ def main() -> None:
         book.close()
         return count
 
-    def reader(limits: ReaderLimits) -> Callable[[], int]:
-        def run() -> int:
-            opened = open_xlsx_reader(path, dataset, 10_000, limits=limits)
-            try:
-                return sum(b.num_rows for b in opened.batches())
-            finally:
-                opened.close()
-
-        return run
+    def reader() -> int:
+        opened = open_xlsx_reader(path, dataset, 10_000)
+        try:
+            return sum(b.num_rows for b in opened.batches())
+        finally:
+            opened.close()
 
     print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB")
     raw_fast = timed("raw fastexcel (load + to_arrow)", rows, raw_fastexcel)
-    # the default budget (64 MiB of XML) sends this workbook down the streaming path;
-    # raise it so the fast path is what is measured
-    fast_limits = ReaderLimits(xlsx_fast_path_max_xml_bytes=2**40)
-    fast = timed("fast path (open_xlsx_reader)", rows, reader(fast_limits))
-    raw_stream = timed("raw openpyxl read-only", rows, raw_openpyxl)
-    stream = timed(
-        "streaming path (open_xlsx_reader)",
-        rows,
-        reader(ReaderLimits(xlsx_fast_path_max_xml_bytes=0)),
-    )
-    for label, ours, raw in (
-        ("fast path / raw fastexcel:", fast, raw_fast),
-        ("streaming path / raw openpyxl:", stream, raw_stream),
+    raw_openpyxl_speed = timed("raw openpyxl read-only", rows, raw_openpyxl)
+    ours = timed("XLSX reader (open_xlsx_reader)", rows, reader)
+    for label, raw in (
+        ("XLSX reader / raw fastexcel:", raw_fast),
+        ("XLSX reader / raw openpyxl:", raw_openpyxl_speed),
     ):
         print(f"{label:<32} {ours[0] / raw[0]:.2f} (wall)  {ours[1] / raw[1]:.2f} (cpu)")
 

@@ -1,8 +1,6 @@
-"""The one map from a dataset column type to its SQL type and its Arrow type.
-
-Validation types a chunk's cells with ``arrow_type``; the chunk store casts rows to it before
-they are written; table creation and migrations declare columns with ``sql_type``. One map,
-so what validation accepts is always what the table stores.
+"""The one map from a dataset column type to its SQL type: table creation and migrations
+declare columns with ``sql_type``. The Arrow side of the same map (what validation types a
+column's cells as, and what the chunk store casts rows to) is schemas/arrow_types.py.
 """
 
 from __future__ import annotations
@@ -11,14 +9,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import pyarrow as pa
 import sqlalchemy as sa
 
+from schemas.arrow_types import MAX_PRECISION
 from schemas.dataset import Column
-
-DEFAULT_SCALE = 2
-MAX_PRECISION = 38
-UTC_MICROS = pa.timestamp("us", tz="UTC")
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -53,39 +47,16 @@ class DecimalText(sa.TypeDecorator[Decimal]):
         return None if value is None else Decimal(value)
 
 
-# dataset type -> (SQL type, Arrow type); decimal depends on the column's scale (below)
-_TYPES: dict[str, tuple[Any, pa.DataType]] = {
-    "string": (sa.Text, pa.string()),
-    "email": (sa.Text, pa.string()),
-    "integer": (sa.BigInteger, pa.int64()),
-    "float": (sa.Float, pa.float64()),
-    "boolean": (sa.Boolean, pa.bool_()),
-    "date": (sa.Date, pa.date32()),
-    "datetime": (UTCDateTime, UTC_MICROS),
+# dataset type -> SQL type; decimal depends on the column's scale (sql_type)
+_SQL_TYPES: dict[str, Any] = {
+    "string": sa.Text,
+    "email": sa.Text,
+    "integer": sa.BigInteger,
+    "float": sa.Float,
+    "boolean": sa.Boolean,
+    "date": sa.Date,
+    "datetime": UTCDateTime,
 }
-
-
-def decimal_scale(column: Column) -> int:
-    """The scale of a decimal column: its declared one, else ``DEFAULT_SCALE``.
-
-    A decimal without a declared scale used to mean two things: validation typed it as
-    decimal(38, 2), while the table code passed any scale through to a bare NUMERIC. Settled
-    on the reading that loses no data, in two halves. Validation takes at most two places,
-    and refuses a value with more as a row error the uploader sees ("has more than 2 decimal
-    places"), never rounding it. The table stays a bare NUMERIC (exact text on SQLite):
-    NUMERIC(38, 2) would make PostgreSQL round, silently, any value with more places that
-    reaches the table another way (a hand-written fix, a bulk load), and tables made before
-    this change keep their type. The chunk store casts rows to decimal(38, 2) with Arrow's
-    safe cast, which raises on a value it would have to round.
-    """
-    return column.scale if column.scale is not None else DEFAULT_SCALE
-
-
-def arrow_type(column: Column) -> pa.DataType:
-    """The Arrow type a validated column has, and the one rows are cast to before storing."""
-    if column.type == "decimal":
-        return pa.decimal128(MAX_PRECISION, decimal_scale(column))
-    return _TYPES[column.type][1]
 
 
 def sql_type(column: Column) -> Any:
@@ -94,7 +65,7 @@ def sql_type(column: Column) -> Any:
         scale = column.scale
         numeric = sa.Numeric() if scale is None else sa.Numeric(column.precision or 38, scale)
         return numeric.with_variant(DecimalText(), "sqlite")
-    return _TYPES[column.type][0]()
+    return _SQL_TYPES[column.type]()
 
 
 def storage_label(column: Column) -> str:

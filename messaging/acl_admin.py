@@ -67,7 +67,7 @@ def missing_rights(
     skipped (``bulkflow topics create`` makes it). Where the broker reports no authorized
     operations (no authorizer) nothing is missing. Groups are checked by reading the
     role's first group's offsets (DESCRIBE): the admin API's group requests can abort the
-    process in librdkafka while a coordinator moves (see producer/lag.py)."""
+    process in librdkafka while a coordinator moves (see messaging/chunk_lag.py)."""
     grants = role_grants(settings.topic_prefix, role)
     declared = [s.name for s in declared_topics(settings, tuple(datasets))]
     topic_needs: dict[str, set[str]] = {}

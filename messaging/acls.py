@@ -79,7 +79,8 @@ def role_grants(prefix: str, role: str) -> list[Grant]:
     ]
     grants: dict[str, list[Grant]] = {
         "api": [
-            *_topics(WRITE, t.upload_blobs, *uploads),
+            # jobs: a confirmed column mapping, and a paused upload that expires
+            *_topics(WRITE, t.upload_blobs, *uploads, t.jobs),
             *_topics(("READ", "WRITE"), t.progress),
             *_topics(READ, t.chunk_results),
             _group_prefix(READ, g.progress_view("")),

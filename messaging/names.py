@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from schemas.settings import TIERS, Settings, Tier
 
 SEVEN_DAYS_MS = str(7 * 24 * 3600 * 1000)
-# an uploaded file travels as records of at most this many bytes (producer/upload_blobs.py)
+# an uploaded file travels as records of at most this many bytes (messaging/upload_blobs.py)
 UPLOAD_BLOB_PART_BYTES = 1 << 20
 # a batch of blob parts may reach the client's message.max.bytes (messaging/clients.py)
 UPLOAD_BLOB_MAX_MESSAGE_BYTES = str(4 * 1024 * 1024)

@@ -129,13 +129,18 @@ def worker(
     loglevel: str = typer.Option("info"),
 ) -> None:
     """Run one chunk worker process (faust); more processes share the work."""
+    from database.preflight import check_database
     from messaging.preflight import check_kafka_soon
+    from schemas.dataset import DatasetRegistry
 
     settings, tiers = get_settings(), _tiers(tier)
     checked = check_kafka_soon(settings, "worker")
+    # before faust is even imported: a database URL or tables it can never work with stop
+    # the worker in one line at once (Kafka is checked meanwhile)
+    check_database(settings.db_url, DatasetRegistry(settings.datasets_dir))
     checked.wait(QUICK_CHECK_S, refusals_only=True)  # a refused login stops here
     from ops.arrow_memory import use_pooling_allocator
-    from stream_processors.app import run
+    from stream_processors.run import run
 
     use_pooling_allocator()
     run(settings, "worker", tiers, loglevel, kafka_checked=checked)
@@ -149,7 +154,7 @@ def aggregator(loglevel: str = typer.Option("info")) -> None:
     settings = get_settings()
     checked = check_kafka_soon(settings, "aggregator")
     checked.wait(QUICK_CHECK_S, refusals_only=True)  # a refused login stops here
-    from stream_processors.app import run
+    from stream_processors.run import run
 
     run(settings, "aggregator", loglevel=loglevel, kafka_checked=checked)
 
@@ -183,10 +188,10 @@ def produce(
     sheet: str | None = typer.Option(None),
 ) -> None:
     """Publish one file directly (no API, no upload queue): for operators and tests."""
+    from files.upload_record import make_upload_record, new_job_id, spool_copy
     from messaging.preflight import check_kafka
     from messaging.publisher import Publisher
-    from producer.jobs import publish_job
-    from producer.submit import make_upload_record, new_job_id, spool_copy
+    from producer.publish_job import publish_job
     from schemas.dataset import DatasetRegistry
 
     settings = get_settings()
@@ -225,12 +230,14 @@ def api(
     """Run the HTTP API (uvicorn)."""
     import uvicorn
 
+    from database.preflight import check_database
     from messaging.preflight import check_kafka
     from ops.client import record_api_url
 
     settings = get_settings()
     check_kafka(settings, "api")
     host, port = host or settings.api_host, port or settings.api_port
+    check_database(settings.db_url)  # a database URL that can never work stops it here
     record_api_url(settings, host, port)
     uvicorn.run(
         "api.app:create_app",
@@ -274,11 +281,12 @@ def demo() -> None:
 
 
 def _register_commands() -> None:
-    from ops import cli_kafka, cli_replay, cli_uploads
+    from ops import cli_database, cli_kafka, cli_replay, cli_uploads
 
     cli_uploads.register(app, console, fail)
     cli_replay.register(app, console, fail)
     cli_kafka.register(app, broker_app, console, fail)
+    cli_database.register(app, console, fail)
 
 
 _register_commands()
@@ -290,6 +298,21 @@ def main() -> None:
     except BulkflowError as exc:  # a known failure is one line, never a traceback
         console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
         raise SystemExit(CONFIG_EXIT_CODE if isinstance(exc, ConfigError) else 1) from None
+    except Exception as exc:
+        problem = _database_setting_problem(exc)
+        if problem is None:
+            raise
+        console.print(f"[bold red]error:[/] {problem}", markup=True, highlight=False)
+        raise SystemExit(1) from None
+
+
+def _database_setting_problem(exc: Exception) -> str | None:
+    """One line for a database error that BULKFLOW_DATABASE_URL causes (any command)."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    from database.preflight import setting_problem
+
+    return setting_problem(exc, get_settings().db_url)
 
 
 if __name__ == "__main__":

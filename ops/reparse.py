@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from files.spool import Spool
 from messaging.publisher import Publisher
 from ops.errors import OpsError
-from producer.jobs import JobOutcome, publish_job
+from producer.publish_job import JobOutcome, publish_job
 from schemas.dataset import DatasetRegistry
 from schemas.errors import DatasetError
 from schemas.records import UploadRecord
 from schemas.settings import Settings
-from schemas.spool import Spool
 
 
 def find_upload(settings: Settings, job_id: str) -> UploadRecord:

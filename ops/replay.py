@@ -43,6 +43,7 @@ from schemas.records import H_REPLAY_ID, ChunkHeaders, JobReplayedEvent, UploadS
 from schemas.replay_events import ReplayEvent
 from schemas.settings import TIERS, Settings, Tier
 from stream_processors.chunk_handler import ChunkHandler
+from stream_processors.chunk_routing import route_chunk_output
 
 
 @dataclass
@@ -228,9 +229,11 @@ def _replay_one(
     output = handler.handle(
         [*chunk_headers, replay_header], msg.value() or b"", source_topic=topic, persist=write
     )
-    if output.dead_letter_reason is not None:
+    routes = route_chunk_output(output, names, chunk_result_headers=[replay_header])
+    if routes.dead_letter_reason is not None:
         report.dead_lettered += 1
         return "dead-lettered"
+    sent = []
     what = "emitted"
     if write:
         if output.already_saved:
@@ -240,14 +243,13 @@ def _replay_one(
             report.written += 1
             what = "written"
             # the aggregator counts a chunk once; a dead chunk's failure is replaced
-            result = output.result.model_dump_json().encode()
-            publisher.produce(names.chunk_results, result, ref.job_id.encode(), [replay_header])
-    if target != "db" and output.results and output.dataset:
-        results_topic = names.results(output.dataset)
-        for record in output.results:
-            publisher.produce(results_topic, record.value, record.key, list(record.headers))
-        report.emitted += len(output.results)
+            sent.append(routes.chunk_result)
+    if target != "db" and routes.results:
+        sent = [*routes.results, *sent]
+        report.emitted += len(routes.results)
         what = "emitted" if target == "results" else what
+    for record in sent:
+        publisher.produce(record.topic, record.value, record.key, record.headers)
     return what
 
 

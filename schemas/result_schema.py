@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from schemas.arrow_codec import ROW_COLUMN
+from schemas.arrow_types import arrow_type, decimal_scale
 from schemas.dataset import Column, Dataset
 from schemas.records import RESULTS_SCHEMA_VERSION
 
@@ -21,8 +22,6 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def result_arrow_schema(dataset: Dataset) -> pa.Schema:
     """Typed dataset columns, then the spreadsheet row number. A required column is never
     null in a valid row, so its field says so (code generators then make it non-optional)."""
-    from stream_processors.validation import arrow_type
-
     fields = [pa.field(c.name, arrow_type(c), nullable=not c.required) for c in dataset.columns]
     return pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64(), nullable=False)])
 
@@ -39,8 +38,6 @@ def arrow_schema_description(dataset: Dataset) -> dict[str, Any]:
 
 
 def _decimal_pattern(column: Column) -> str:
-    from database.column_types import decimal_scale
-
     scale = decimal_scale(column)
     return rf"^-?\d+\.\d{{{scale}}}$" if scale else r"^-?\d+$"
 

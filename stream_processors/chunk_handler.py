@@ -18,15 +18,17 @@ from typing import Any, TypeVar
 import pyarrow as pa
 from sqlalchemy import exc as sa_exc
 
-from database.chunk_store import prepare_chunk, save_prepared_tx
+from database.chunk_store import prepare_chunk, save_chunk
 from database.dead_letters import record_failure
 from database.engine import make_engine
 from database.migrations import ensure_schema, migrate_datasets
+from database.preflight import DatabaseSettingError, setting_problem
 from database.schema_diff import SchemaChangeRefused
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError
-from schemas.records import ChunkHeaders, ChunkResult
+from schemas.locales import LocaleError
+from schemas.records import ChunkHeaders, ChunkResult, RowError
 from stream_processors.bounded import BoundedDict
 from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error
 from stream_processors.priority_gate import PriorityGate
@@ -38,19 +40,41 @@ T = TypeVar("T")
 ERROR_SAMPLES = 5
 MAX_BACKOFF_S = 30.0
 CONFLICTED_JOBS_KEPT = 1024
-SHARED_TABLES = ""  # in ChunkHandler._ready: the shared tables exist (no dataset is named "")
 
 
 @dataclass(frozen=True)
 class ChunkOutput:
-    """What the agent sends after a chunk: its result, and either rows or a dead letter."""
+    """What the worker sends after a chunk (chunk_routing.py): its chunk result, and either
+    its result records or a dead letter."""
 
     job_id: str
-    result: ChunkResult
-    results: tuple[ResultRecord, ...] = ()  # valid typed rows for results.<dataset>
+    chunk_result: ChunkResult  # its counts, for the aggregator (chunk-results)
+    result_records: tuple[ResultRecord, ...] = ()  # valid typed rows for results.<dataset>
     dataset: str | None = None
     dead_letter_reason: str | None = None
     already_saved: bool = False  # the ledger held the chunk: nothing was written again
+
+
+def chunk_result(
+    meta: ChunkHeaders,
+    started: float,
+    *,
+    rows_ok: int,
+    rows_failed: int,
+    errors: list[RowError] | None = None,
+    dead_letter_reason: str | None = None,
+) -> ChunkResult:
+    """The chunk's result, timed from ``started`` (perf_counter) to now."""
+    return ChunkResult(
+        job_id=meta.job_id,
+        chunk_no=meta.chunk_no,
+        rows_ok=rows_ok,
+        rows_failed=rows_failed,
+        error_samples=(errors or [])[:ERROR_SAMPLES],
+        duration_ms=(time.perf_counter() - started) * 1000,
+        dead_lettered=dead_letter_reason is not None,
+        reason=dead_letter_reason,
+    )
 
 
 class ChunkHandler:
@@ -58,7 +82,8 @@ class ChunkHandler:
         self.datasets = datasets
         # no pre-ping: a dropped connection fails the chunk's transaction, which _retry redoes
         self.engine = make_engine(database_url, pool_pre_ping=False)
-        self._ready: set[str] = set()
+        self._ready: set[str] = set()  # the datasets whose tables are there
+        self._shared_tables_ready = False  # the tables every dataset shares (dead letters)
         # jobs whose rows met existing keys (re-uploads): their next chunks upsert at once
         self._conflicted: BoundedDict[None] = BoundedDict(CONFLICTED_JOBS_KEPT)
         self._lock = threading.Lock()
@@ -69,14 +94,18 @@ class ChunkHandler:
         self.write_gate = PriorityGate(1) if single_writer else None
 
     def prepare(self) -> None:
-        """Migrate every dataset's table at start. A change that would lose data stops the
-        start (SchemaChangeRefused); a database that does not answer yet is left to the
-        first chunk of each dataset, which retries."""
+        """Migrate every dataset's table at start. A change that would lose data, or one this
+        role may not make, stops the start (SchemaChangeRefused), and so does a database URL
+        that cannot work (DatabaseSettingError: a wrong CA, password, host); a database that
+        does not answer yet is left to the first chunk of each dataset, which retries."""
         try:
             done = migrate_datasets(self.engine, self.datasets)
         except SchemaChangeRefused:
             raise
         except (sa_exc.SQLAlchemyError, OSError) as exc:
+            problem = setting_problem(exc, self.engine.url)
+            if problem is not None:
+                raise DatabaseSettingError(problem) from exc
             log.warning("dataset tables not checked at start (%s); the first chunk will", exc)
             return
         with self._lock:
@@ -144,7 +173,10 @@ class ChunkHandler:
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
             reason = f"the chunk payload cannot be decoded: {exc}"
             return self._dead(meta, reason, started, source_topic, persist)
-        checked = validate_batch(batch, dataset)
+        try:
+            checked = validate_batch(batch, dataset, meta.locale)
+        except LocaleError as exc:  # a locale this worker does not know: no retry helps
+            return self._dead(meta, str(exc), started, source_topic, persist)
         if not persist:
             return self._validated(meta, dataset, checked, started, headers)
         what = f"saving chunk {meta.job_id}:{meta.chunk_no}"
@@ -159,12 +191,14 @@ class ChunkHandler:
                     tenant=meta.tenant,
                     valid=checked.valid,
                     errors=checked.errors,
+                    invalid=checked.invalid_rows,
+                    corrects=meta.corrects,
                 ),
                 what,
             )
             saved = self._retry(
                 lambda: self._write(
-                    lambda: save_prepared_tx(
+                    lambda: save_chunk(
                         self.engine,
                         dataset,
                         prepared,
@@ -180,13 +214,12 @@ class ChunkHandler:
         if saved.key_conflict:
             with self._lock:
                 self._conflicted.remember(meta.job_id, None)
-        result = ChunkResult(
-            job_id=meta.job_id,
-            chunk_no=meta.chunk_no,
+        result = chunk_result(
+            meta,
+            started,
             rows_ok=saved.rows_ok,
             rows_failed=saved.rows_failed,
-            error_samples=checked.errors[:ERROR_SAMPLES],
-            duration_ms=(time.perf_counter() - started) * 1000,
+            errors=checked.errors,
         )
         records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
         return ChunkOutput(
@@ -196,13 +229,12 @@ class ChunkHandler:
     def _validated(
         self, meta: ChunkHeaders, dataset: Dataset, checked: Any, started: float, headers: Any
     ) -> ChunkOutput:
-        result = ChunkResult(
-            job_id=meta.job_id,
-            chunk_no=meta.chunk_no,
+        result = chunk_result(
+            meta,
+            started,
             rows_ok=checked.valid.num_rows,
             rows_failed=len({e.row for e in checked.errors}),
-            error_samples=checked.errors[:ERROR_SAMPLES],
-            duration_ms=(time.perf_counter() - started) * 1000,
+            errors=checked.errors,
         )
         records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
         return ChunkOutput(meta.job_id, result, tuple(records), dataset.name)
@@ -218,14 +250,8 @@ class ChunkHandler:
         log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)
         if persist:
             self._record_dead_letter(meta, reason, source_topic)
-        result = ChunkResult(
-            job_id=meta.job_id,
-            chunk_no=meta.chunk_no,
-            rows_ok=0,
-            rows_failed=meta.row_count,
-            duration_ms=(time.perf_counter() - started) * 1000,
-            dead_lettered=True,
-            reason=reason,
+        result = chunk_result(
+            meta, started, rows_ok=0, rows_failed=meta.row_count, dead_letter_reason=reason
         )
         return ChunkOutput(meta.job_id, result, dead_letter_reason=reason)
 
@@ -233,9 +259,9 @@ class ChunkHandler:
         # The DLQ topic keeps the payload; this row is the letter's state (dlq list/redrive).
         # A database that refuses it must not stop the worker: the topic still has the letter.
         try:
-            if SHARED_TABLES not in self._ready:  # a letter may come before any dataset
+            if not self._shared_tables_ready:  # a letter may come before any dataset
                 self._retry(lambda: ensure_schema(self.engine), "create tables")
-                self._ready.add(SHARED_TABLES)
+                self._shared_tables_ready = True
             self._retry(
                 lambda: record_failure(
                     self.engine,

@@ -1,4 +1,5 @@
-"""faust settings shared by the worker and the aggregator apps, built from our settings."""
+"""What the worker and the aggregator apps share: faust's settings, built from ours, and
+the raw (bytes in, bytes out) topics they read and send."""
 
 from __future__ import annotations
 
@@ -62,3 +63,11 @@ def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
     }
     options.update(extra)
     return faust.App(app_id, **options)
+
+
+def raw_topic(app: faust.App, *names: str) -> faust.TopicT:
+    """The topics ``names`` (one or several, read as one stream) with bytes keys and values:
+    the records are our own JSON or Arrow."""
+    return app.topic(
+        *names, key_type=bytes, value_type=bytes, value_serializer="raw", key_serializer="raw"
+    )

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from database.column_types import UTC_MICROS
+from schemas.arrow_types import UTC_MICROS
 from stream_processors import converters as conv
 
 # int64's range as floats: 2**63 itself is the first float beyond it

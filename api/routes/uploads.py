@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from api.accept_upload import accept_upload
 from api.deps import StateDep, TenantDep, ViewDep
-from api.errors import error_responses
-from api.jobs import find_job
+from api.http_errors import error_responses
+from api.job_status import find_job
 from api.models import UploadAccepted, UploadList, upload_form_openapi
-from api.uploads import accept_upload
 from schemas.records import UploadStatus
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])

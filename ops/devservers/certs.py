@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from schemas.private_files import open_private, private_dir
+from files.private import open_private, private_dir
 
 CA_CERT = "ca.pem"
 CA_KEY = "ca.key"

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from files.private import open_private, private_dir, write_private_text
 from messaging.acls import ROLES, role_user
 from ops.devservers.broker import LocalBroker
 from ops.devservers.broker_config import jvm_flags, packaged_config
@@ -39,7 +40,6 @@ from ops.devservers.cluster_config import (
 from ops.devservers.cluster_health import warm_group_coordinator
 from ops.devservers.localhost import find_java, is_alive, port_is_free, wait_for_broker
 from ops.errors import BrokerError
-from schemas.private_files import open_private, private_dir, write_private_text
 from schemas.settings import Settings
 
 START_TIMEOUT_S = 120

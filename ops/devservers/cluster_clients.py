@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
+from files.private import write_private_text
 from messaging.acls import ROLES, role_user
 from ops.devservers.cluster_config import ADMIN_USER, SASL_MECHANISM
 from ops.errors import BrokerError
-from schemas.private_files import write_private_text
 from schemas.settings import Settings
 
 if TYPE_CHECKING:

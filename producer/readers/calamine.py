@@ -1,5 +1,6 @@
 """Reader of the office formats besides XLSX (.xls, .xlsb, .ods): fastexcel (Rust calamine)
-loads the chosen sheet whole, as the XLSX fast path does, and gives the same cell text.
+loads the chosen sheet whole (calamine_table.py), with the cell text of column_text.py, the
+text the XLSX reader gives for the same cells.
 
 Guards first: .xlsb and .ods are zips and get the XLSX zip guard (expansion caps, no XML
 entities); a legacy .xls is an OLE container, read whole, so its size is capped. calamine
@@ -16,9 +17,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from producer.errors import ParseError, ParseErrorKind
-from producer.readers.base import ChunkReader, ReaderLimits
-from producer.readers.csv import human_bytes
+from files.sniff import PASSWORD_PROTECTED
+from producer.readers.base import ChunkReader, ReaderLimits, human_bytes
+from producer.readers.calamine_table import SheetTable
 from producer.readers.header_search import (
     HEADER_SEARCH_ROWS,
     HeaderSearch,
@@ -27,9 +28,8 @@ from producer.readers.header_search import (
     sheet_place,
 )
 from producer.readers.ods_errors import ods_error_cells
-from producer.readers.sniff import PASSWORD_PROTECTED
-from producer.readers.xlsx.fast import SheetTable
 from schemas.dataset import Dataset
+from schemas.errors import ParseError, ParseErrorKind
 
 # how fastexcel's cell error names a cell calamine read as an empty string
 _EMPTY_STRING = "got 'String(\"\")'"
@@ -90,7 +90,7 @@ def _find_table(book: Any, dataset: Dataset, sheet: str | None) -> tuple[str, He
     names: list[str] = list(book.sheet_names)
 
     def search(name: str) -> HeaderSearch:
-        return search_header(head_rows(book, name), dataset, sheet_place(name))
+        return search_header(head_rows(book, name), dataset, sheet_place(name), name)
 
     if sheet is None:
         return choose_sheet(names, search)
@@ -167,7 +167,7 @@ def open_calamine_reader(
     _check(path, file_format, limits)
     import fastexcel
 
-    from producer.readers.xlsx.fast import FastPathUnsuitable, load_from_header
+    from producer.readers.calamine_table import MixedColumnTypes, load_from_header
 
     try:
         book = fastexcel.read_excel(str(path))
@@ -176,12 +176,12 @@ def open_calamine_reader(
         number, header = found.header
         try:
             loaded = load_from_header(book, name, number)
-        except FastPathUnsuitable:  # one column mixes types fastexcel cannot unite: as text
+        except MixedColumnTypes:  # one column mixes types fastexcel cannot unite: as text
             loaded = book.load_sheet(name, header_row=number - 1, dtypes="string")
         if file_format == "ods":
-            args = (loaded, list(header), number, dataset, chunk_rows, limits)
+            args = (loaded, list(header), number, dataset, chunk_rows, limits, name)
             return OdsSheetTable(path, name, *args)
-        return SheetTable(loaded, list(header), number, dataset, chunk_rows, limits)
+        return SheetTable(loaded, list(header), number, dataset, chunk_rows, limits, name)
     except ParseError:
         raise
     except Exception as exc:  # the library raises anything from CalamineError to panics

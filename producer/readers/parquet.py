@@ -10,11 +10,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from producer.errors import ParseError, ParseErrorKind
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch, shape_batch
 from schemas.dataset import Dataset
+from schemas.errors import ParseError, ParseErrorKind
 
 
 def _strip_zero_fraction(text: pa.Array) -> pa.Array:

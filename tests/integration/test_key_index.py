@@ -10,12 +10,13 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, text
 
-from database.chunk_store import PG_COPY_MIN_ROWS, save_chunk_tx
+from database.chunk_store import PG_COPY_MIN_ROWS
 from database.engine import make_engine
 from database.migrations import ensure_schema
 from database.reports import count_rows
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import parse_dataset
+from tests.support.chunk_store import save_validated
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -51,7 +52,7 @@ def orders(amount: str) -> pa.Table:
 
 
 def save(engine: Engine, job: str, amount: str, tenant: str = "acme") -> None:
-    save_chunk_tx(
+    save_validated(
         engine, ORDERS, job_id=job, tenant=tenant, chunk_no=0, valid=orders(amount), errors=[]
     )
 

@@ -1,4 +1,4 @@
-"""The dataset migration cases of tests/unit/test_migrations.py, against PostgreSQL."""
+"""The dataset migration cases of tests/unit/database/test_migrations.py, against PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from database.engine import make_engine
 from database.migrations import ensure_schema
 
 # The same test functions, run here with this module's PostgreSQL ``engine`` fixture.
-from tests.unit.test_migrations import (  # noqa: F401
+from tests.unit.database.test_migrations import (  # noqa: F401
     orders,
     table_columns,
     test_a_table_dropped_by_hand_is_made_again,

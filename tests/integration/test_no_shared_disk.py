@@ -12,10 +12,11 @@ import pytest
 from api.app import create_app
 from database.engine import make_engine
 from database.reports import count_rows
+from files.upload_record import make_upload_record, new_job_id, spool_copy
 from messaging.publisher import Publisher
+from messaging.upload_blobs import submit_upload
 from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
-from producer.jobs import publish_job
-from producer.submit import make_upload_record, new_job_id, spool_copy, submit_upload
+from producer.publish_job import publish_job
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord
 from schemas.settings import Settings

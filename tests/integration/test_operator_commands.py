@@ -11,7 +11,7 @@ from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
 from messaging.names import topic_names
 from ops.devservers.sample_data import write_orders_csv
-from ops.procs import Supervisor
+from ops.supervisor import Supervisor
 from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings
 from tests.integration.conftest import bulkflow, submit_file

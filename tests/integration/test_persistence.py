@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from database.chunk_store import PG_COPY_MIN_ROWS, save_chunk, save_chunk_tx
-from database.column_types import arrow_type
+from database.chunk_store import PG_COPY_MIN_ROWS
 from database.engine import make_engine
 from database.migrations import ensure_schema
 from database.reports import count_rows, iter_row_errors, ledger_counts
 from database.tables import dataset_table
 from schemas.arrow_codec import ROW_COLUMN
+from schemas.arrow_types import arrow_type
 from schemas.dataset import Dataset, parse_dataset
 from schemas.records import RowError
 from stream_processors.errors import (
@@ -28,6 +28,7 @@ from stream_processors.errors import (
     TransientDatabaseError,
     classify_db_error,
 )
+from tests.support.chunk_store import save_validated, write_validated
 
 pytestmark = pytest.mark.integration
 
@@ -103,7 +104,7 @@ def save(
     errors: list[RowError] | None = None,
     tenant: str = "acme",
 ):
-    return save_chunk_tx(
+    return save_validated(
         engine,
         dataset,
         job_id=job,
@@ -172,7 +173,7 @@ def test_a_chunk_partly_of_known_keys_updates_those_and_inserts_the_rest(
     save(engine, ORDERS, orders(size), job="job-1")
     # keys 1..size again (amount changed) plus as many new ones
     mixed = orders(2 * size, amount="5.55")
-    outcome = save_chunk_tx(
+    outcome = save_validated(
         engine,
         ORDERS,
         job_id="job-2",
@@ -397,7 +398,9 @@ def test_a_locked_sqlite_database_is_transient(sqlite_url: str) -> None:
         locked.exec_driver_sql("BEGIN IMMEDIATE")  # hold the write lock
         with waiter.connect() as conn, pytest.raises(Exception) as caught:
             conn.exec_driver_sql("PRAGMA busy_timeout=50")
-            save_chunk(conn, ORDERS, job_id="j", tenant="t", chunk_no=0, valid=orders(1), errors=[])
+            write_validated(
+                conn, ORDERS, job_id="j", tenant="t", chunk_no=0, valid=orders(1), errors=[]
+            )
         locked.exec_driver_sql("ROLLBACK")
     assert isinstance(classify_db_error(caught.value), TransientDatabaseError)
     holder.dispose()
@@ -413,7 +416,9 @@ def test_a_killed_postgres_connection_is_transient(pg_database_url: str) -> None
         with killer.begin() as k:
             k.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         with pytest.raises(Exception) as caught:
-            save_chunk(conn, ORDERS, job_id="j", tenant="t", chunk_no=0, valid=orders(1), errors=[])
+            write_validated(
+                conn, ORDERS, job_id="j", tenant="t", chunk_no=0, valid=orders(1), errors=[]
+            )
     error = classify_db_error(caught.value)
     assert isinstance(error, TransientDatabaseError), error
     eng.dispose()

@@ -9,11 +9,11 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
+from files.upload_record import make_upload_record, new_job_id, spool_copy
 from messaging.names import topic_names
 from messaging.publisher import Publisher
 from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
-from producer.jobs import publish_job
-from producer.submit import make_upload_record, new_job_id, spool_copy
+from producer.publish_job import publish_job
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import DatasetRegistry
 from schemas.records import ChunkHeaders, JobEvent

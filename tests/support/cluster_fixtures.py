@@ -24,8 +24,8 @@ from ops.devservers.cluster import LocalCluster
 from ops.devservers.cluster_clients import client_env, client_settings
 from ops.devservers.cluster_config import ClusterLayout
 from ops.devservers.localhost import free_port_block
-from ops.procs import Child, Supervisor
 from ops.serve import build_supervisor
+from ops.supervisor import Child, Supervisor
 from schemas.settings import Settings, load_settings, packaged_datasets_dir
 from tests.integration.crash_support import Served
 

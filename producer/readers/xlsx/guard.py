@@ -1,13 +1,13 @@
 """Checks on an XLSX file before any library parses it: that it is a workbook, that it
 cannot expand without bound, that its XML declares no entities. The sheets are listed by
-parts.py, the header row read by head.py.
+files/workbook.py.
 
 Every member is inflated once here to its true end (``_confirm_member``), because a library
-such as calamine inflates a deflate stream to its own end whatever the zip directory
-declares. An XLSX read by the Rust extension (bulkflow_xlsx) is the exception: the extension
-counts what it inflates of every member it reads (workbook, styles, shared strings, sheet)
-and stops at the declared size or the caller's limit, so those members are not inflated twice
-(``inspect_xlsx(..., reader_caps_inflation=True)``); the directory checks (sizes, ratio,
+such as calamine (the .xlsb and .ods readers, through ``guard_zip``) inflates a deflate
+stream to its own end whatever the zip directory declares. An XLSX is read by the Rust
+extension (bulkflow_xlsx), which counts what it inflates of every member it reads (workbook,
+styles, shared strings, sheet) and stops at the declared size or the caller's limit, so
+``inspect_xlsx`` does not inflate those members twice; the directory checks (sizes, ratio,
 entry count) and the prologue checks still run on every member, and the rest are confirmed.
 """
 
@@ -23,24 +23,19 @@ from typing import BinaryIO, cast
 
 from isal import isal_zlib
 
-from producer.errors import ParseError, ParseErrorKind
-from producer.readers.base import ReaderLimits
-from producer.readers.csv import human_bytes
-from producer.readers.sniff import OLE_MAGIC, PASSWORD_ADVICE, PASSWORD_PROTECTED
-from producer.readers.xlsx.constants import (
+from files.sniff import OLE_MAGIC, PASSWORD_ADVICE, PASSWORD_PROTECTED
+from files.workbook import (
     DAMAGED,
-    ENTITIES,
-    INFLATE_OUTPUT_BYTES,
-    INFLATE_READ_BYTES,
-    MAX_PROLOGUE_BYTES,
-    MAX_ZIP_ENTRIES,
     NOT_XLSX,
-    RATIO_FLOOR_BYTES,
     SHARED_STRINGS_PART,
     STYLES_PART,
     WORKBOOK_PART,
+    SheetPart,
+    sheet_parts,
 )
-from producer.readers.xlsx.parts import SheetPart, sheet_parts
+from producer.readers.base import ReaderLimits, human_bytes
+from producer.readers.sax import ENTITIES
+from schemas.errors import ParseError, ParseErrorKind
 
 # what reading a damaged member raises; ISA-L (which inflates about twice as fast as zlib,
 # with the same API) has a stub that types its error class as an instance, hence the cast
@@ -53,6 +48,18 @@ _DAMAGED_MEMBER: tuple[type[Exception], ...] = (
     cast(type[Exception], isal_zlib.error),
 )
 
+# a real workbook has tens of parts; thousands only serve to make scanning slow
+MAX_ZIP_ENTRIES = 10_000
+# a DOCTYPE can only precede the root element, so the prologue is all we must scan
+MAX_PROLOGUE_BYTES = 64 * 1024
+# tiny files compress oddly well (empty sheets are mostly boilerplate); judge the ratio
+# only once the content is big enough to matter
+RATIO_FLOOR_BYTES = 1024 * 1024
+# compressed input is read in small blocks so that each one inflates within the output
+# cap: a block that does not leaves an unconsumed tail, copied again on every call. Output
+# pieces of 1 MiB cost page faults on every allocation; 256 KiB ones are reused
+INFLATE_READ_BYTES = 64 * 1024
+INFLATE_OUTPUT_BYTES = 256 * 1024
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 _MALFORMED = ParseErrorKind.MALFORMED
 
@@ -195,8 +202,8 @@ def check_zip_workbook(
 
 def read_by_rust_extension(name: str) -> bool:
     """Whether bulkflow_xlsx inflates this member itself, capped (when it reads it at all):
-    the workbook, its styles and shared strings, and the worksheets (whose heads head.py
-    reads through zipfile, which stops at the declared size too)."""
+    the workbook, its styles and shared strings, and the worksheets (whose heads the row
+    estimate reads through zipfile, which stops at the declared size too)."""
     name = name.replace("\\", "/").lower()
     if name in (WORKBOOK_PART, SHARED_STRINGS_PART.lower(), STYLES_PART):
         return True
@@ -221,13 +228,9 @@ def guard_zip(
             raise ParseError(PASSWORD_PROTECTED, kind=ParseErrorKind.UNSUPPORTED_FORMAT) from exc
 
 
-def inspect_xlsx(
-    path: Path | str, limits: ReaderLimits, *, reader_caps_inflation: bool = False
-) -> list[SheetPart]:
-    """Run every guard, then list the worksheets in workbook order. With
-    ``reader_caps_inflation`` (the Rust extension reads the cells) the members it inflates
-    under its own cap are not inflated here first."""
-    capped = read_by_rust_extension if reader_caps_inflation else None
-    guard_zip(path, limits, WORKBOOK_PART, capped)
+def inspect_xlsx(path: Path | str, limits: ReaderLimits) -> list[SheetPart]:
+    """Run every guard, then list the worksheets in workbook order. The members the Rust
+    extension inflates under its own cap are not inflated here first."""
+    guard_zip(path, limits, WORKBOOK_PART, read_by_rust_extension)
     with zipfile.ZipFile(path) as archive:
         return sheet_parts(archive)

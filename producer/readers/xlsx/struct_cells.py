@@ -1,9 +1,9 @@
-"""Cells of the Rust reader (xlsx_rust.py's struct columns) as the fast path gives them.
+"""The extension's struct columns (sheet.py) as the cells that go into a chunk.
 
 Pure pyarrow/numpy, no I/O. A struct column carries each cell's kind and one array per kind
-family; this module turns it into what the fast path (fast.py) puts in a chunk for the same
-cells: a typed array where fastexcel would type the column (typed.py), else cell text by the
-rules of text.py, rendered with fast.py's own column functions so both paths agree.
+family; this module turns it into a typed array where every cell is of one kind its dataset
+column takes (typed_columns.py), else into cell text by the rules of cell_text.py, rendered
+with column_text.py's functions: the text the calamine formats give for the same cells.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from producer.readers.xlsx.fast import float_text, string_text, timestamp_text
-from producer.readers.xlsx.text import TIMEDELTA_MAX_MS, cell_text, duration_text, format_text
-from producer.readers.xlsx.typed import typed_column
-from producer.readers.xlsx_rust import (
+from producer.readers.cell_text import TIMEDELTA_MAX_MS, cell_text, format_text
+from producer.readers.column_text import duration_text, float_text, string_text, timestamp_text
+from producer.readers.typed_columns import typed_column
+from producer.readers.xlsx.sheet import (
     KIND_BOOL,
     KIND_DATETIME,
     KIND_DURATION,
@@ -36,7 +36,7 @@ _TIMEDELTA_MAX_DAYS = dt.timedelta.max.days
 
 
 def kinds(column: pa.StructArray) -> np.ndarray:
-    """The kind code of every cell (xlsx_rust.KIND_*)."""
+    """The kind code of every cell (sheet.KIND_*)."""
     return column.field("kind").to_numpy(zero_copy_only=False)
 
 
@@ -49,7 +49,7 @@ def present_kinds(kind: np.ndarray) -> set[int]:
 def has_content(
     column: pa.StructArray, *, mapped: bool, text: pa.Array | None = None
 ) -> np.ndarray:
-    """Where a cell makes its row non-blank, as the fast path judges it: any value but
+    """Where a cell makes its row non-blank, as the calamine formats judge it: any value but
     blank text; an error cell outside the dataset's columns is null there (fastexcel
     reports it apart and only the dataset's columns take it back), so it does not count.
     ``text``, the column's cell text when known, says which strings are blank (null)."""
@@ -113,7 +113,7 @@ def _iso_text(values: list[str | None]) -> list[str | None]:
 
 
 def _duration_text(column: pa.StructArray, kind: np.ndarray) -> pa.Array:
-    """Durations as fast.duration_text renders them; a span too long for int64 milliseconds
+    """Durations as column_text.duration_text renders them; a span too long for int64 milliseconds
     (the struct's duration field) is beyond a timedelta anyway."""
     days = _only(column.field("float"), kind, KIND_DURATION)
     too_long = pc.fill_null(pc.greater_equal(pc.abs(days), _TIMEDELTA_MAX_DAYS), False)
@@ -122,7 +122,7 @@ def _duration_text(column: pa.StructArray, kind: np.ndarray) -> pa.Array:
 
 
 def column_text(column: pa.StructArray) -> pa.Array:
-    """Cell text of every cell, by the rules of text.cell_text; empty cells are null."""
+    """Cell text of every cell, by the rules of cell_text.cell_text; empty cells are null."""
     kind = kinds(column)
     present = present_kinds(kind)
     pieces: list[pa.Array] = []
@@ -156,14 +156,9 @@ def column_text(column: pa.StructArray) -> pa.Array:
     return pc.coalesce(*pieces)
 
 
-def column_cells(column: pa.StructArray, column_type: str) -> pa.Array:
-    """What goes into the chunk for a dataset column of ``column_type``: the typed array
-    when every cell here is of one kind its type takes (typed.py), else the cell text."""
-    typed = typed_cells(column, column_type)
-    return column_text(column) if typed is None else typed
-
-
 def typed_cells(column: pa.StructArray, column_type: str) -> pa.Array | None:
-    """The typed array column_cells gives, or None where it gives the cell text."""
+    """What goes into the chunk for a dataset column of ``column_type``, when typed: the
+    typed array when every cell here is of one kind its type takes (typed_columns.py);
+    None when the column goes as its cell text (column_text)."""
     candidate = _typed_candidate(column, present_kinds(kinds(column)))
     return None if candidate is None else typed_column(candidate, column_type)

@@ -1,0 +1,56 @@
+"""Where a handled chunk's records go: its valid rows to ``results.<dataset>``, its result to
+``chunk-results`` (keyed by job id, so the aggregator counts it), or the chunk to the DLQ.
+
+Pure: a ChunkOutput in, records out. The worker (worker_app.py) and ``bulkflow replay``
+(ops/replay.py) both route with it, each sending what its run asks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from messaging.names import TopicNames
+from schemas.records import KafkaHeaders
+from stream_processors.chunk_handler import ChunkOutput
+
+
+@dataclass(frozen=True)
+class RoutedRecord:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: KafkaHeaders
+
+
+@dataclass(frozen=True)
+class ChunkRoutes:
+    """A chunk's records, in the order they must be durable: its results before its chunk
+    result (a counted chunk's rows are on the results topic). A dead-lettered chunk has no
+    results; its chunk result says it failed."""
+
+    results: tuple[RoutedRecord, ...]
+    chunk_result: RoutedRecord
+    dead_letter_reason: str | None
+
+
+def route_chunk_output(
+    output: ChunkOutput,
+    names: TopicNames,
+    chunk_result_headers: Sequence[tuple[str, bytes]] = (),
+) -> ChunkRoutes:
+    """The records of one handled chunk; ``chunk_result_headers`` ride on its chunk result
+    (a replay's id)."""
+    results: tuple[RoutedRecord, ...] = ()
+    if output.dead_letter_reason is None and output.dataset:
+        topic = names.results(output.dataset)
+        results = tuple(
+            RoutedRecord(topic, r.key, r.value, list(r.headers)) for r in output.result_records
+        )
+    chunk_result = RoutedRecord(
+        names.chunk_results,
+        output.job_id.encode(),
+        output.chunk_result.model_dump_json().encode(),
+        list(chunk_result_headers),
+    )
+    return ChunkRoutes(results, chunk_result, output.dead_letter_reason)

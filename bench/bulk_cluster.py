@@ -119,12 +119,15 @@ def warm_brokers(bootstrap: str, fields: dict[str, Any], megabytes: int) -> floa
     admin.create_topics([spec])[topic].result(60)
     producer = Producer(producer_config(settings))
     value = os.urandom(1 << 20)
+    sent_by = time.monotonic() + 300
     for i in range(megabytes):
         while True:
             try:
                 producer.produce(topic, value, key=str(i))
                 break
-            except BufferError:
+            except BufferError:  # the queue is full: wait for deliveries, not forever
+                if time.monotonic() > sent_by:
+                    raise RuntimeError(f"warm-up: {i} of {megabytes} MB sent in 300 s") from None
                 producer.poll(0.1)
         producer.poll(0)
     producer.flush(300)

@@ -28,6 +28,7 @@ from ops.serve import build_supervisor
 from ops.supervisor import Child, Supervisor
 from schemas.settings import Settings, load_settings, packaged_datasets_dir
 from tests.integration.crash_support import Served
+from tests.support.waiting import wait_until
 
 NODES = 3
 # the variables that make a child process log in as its role's user
@@ -82,14 +83,16 @@ def wait_for_rights(cluster: SecureCluster, settings: Settings, timeout_s: float
 
     deadline = time.monotonic() + timeout_s
     for role in ROLES:
-        while True:
-            try:
-                check_kafka(cluster.as_role(settings, role), role)
-                break
-            except KafkaAccessError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+        role_settings = cluster.as_role(settings, role)
+
+        def granted(role: str = role, role_settings: Settings = role_settings) -> bool:
+            check_kafka(role_settings, role)
+            return True
+
+        left_s = max(deadline - time.monotonic(), 0.5)
+        wait_until(
+            granted, f"the {role} role's rights", left_s, every_s=0.5, ignoring=(KafkaAccessError,)
+        )
 
 
 def role_of(child: str) -> str:

@@ -18,6 +18,7 @@ from ops.errors import OpsError
 from ops.progress_ui import follow_jobs, summary_table
 from ops.serve import build_supervisor
 from schemas.errors import BulkflowError
+from schemas.records import UploadStatus
 from schemas.settings import Settings
 
 # (file name, rows, every n-th row invalid)
@@ -44,6 +45,11 @@ def make_samples(folder: Path) -> list[Path]:
     broken.write_text("customer_email,ordered_at,amount\nann@example.com,2026-01-02,3.50\n")
     paths.append(broken)
     return paths
+
+
+def unsettled(finals: dict[str, UploadStatus]) -> list[str]:
+    """The jobs still under way: neither final nor paused for a person to map columns."""
+    return [j for j, s in finals.items() if not s.is_final and s.state != "needs_mapping"]
 
 
 def run_demo(base: Settings, console: Console) -> int:
@@ -88,6 +94,11 @@ def run_demo(base: Settings, console: Console) -> int:
         for job, status in finals.items():
             if status.error:
                 console.print(f"[yellow]{jobs[job]}[/]: {status.error}")
+            if status.state == "needs_mapping":  # settled: it waits for a person
+                console.print(
+                    f"[yellow]{jobs[job]}[/]: paused until its columns are mapped: "
+                    f"bulkflow map {job} --map 'File header=column' (its page shows them)"
+                )
         sample_errors = next((j for j, s in finals.items() if s.rows_failed), None)
         if sample_errors:
             console.print(
@@ -99,8 +110,7 @@ def run_demo(base: Settings, console: Console) -> int:
             f"{len(finals)} uploads, {total:,} rows in "
             f"{time.monotonic() - started:.0f}s (including start-up)"
         )
-        unfinished = [jobs[j] for j, s in finals.items() if not s.is_final]
-        return 1 if unfinished else 0
+        return 1 if unsettled(finals) else 0
     except BulkflowError as exc:
         console.print(f"[bold red]demo failed:[/] {exc}")
         for name in supervisor.children:

@@ -235,9 +235,9 @@ def api(
     from ops.client import record_api_url
 
     settings = get_settings()
+    check_database(settings.db_url)  # a database URL that can never work stops it here
     check_kafka(settings, "api")
     host, port = host or settings.api_host, port or settings.api_port
-    check_database(settings.db_url)  # a database URL that can never work stops it here
     record_api_url(settings, host, port)
     uvicorn.run(
         "api.app:create_app",

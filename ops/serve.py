@@ -53,10 +53,10 @@ def run_serve(
     from messaging.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
-    check_kafka(settings)  # each child checks its role's rights when it starts
     # a database URL or a schema no child can work with stops serve here, in one line,
     # rather than in children restarted over and over
     check_database(settings.db_url, DatasetRegistry(settings.datasets_dir))
+    check_kafka(settings)  # each child checks its role's rights when it starts
     create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
     supervisor = build_supervisor(
         settings, host=host, port=port, workers=workers, producers=producers

@@ -40,7 +40,8 @@ def invalid_row_page(
     engine = state.engine()
     items, total = still_invalid(engine, job_id, tenant, offset, limit)
     corrections = []
-    for correction, rows in corrections_of(engine, job_id, tenant):
+    by_job, rows_corrected = corrections_of(engine, job_id, tenant)
+    for correction, rows in by_job:
         known = state.view.get(correction)
         filename = known.filename if known is not None and known.tenant == tenant else None
         corrections.append(Correction(job_id=correction, filename=filename, rows=rows))
@@ -49,7 +50,7 @@ def invalid_row_page(
         total=total,
         offset=offset,
         limit=limit,
-        rows_corrected=sum(c.rows for c in corrections),
+        rows_corrected=rows_corrected,
         corrections=corrections,
     )
 

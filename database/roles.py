@@ -55,7 +55,9 @@ API_TABLES = {
     invalid_rows: "SELECT",  # the rows still invalid, to correct in place
     corrected_rows: "SELECT",  # "N rows corrected by ..."
     column_mappings: "SELECT, INSERT, UPDATE",  # save a confirmed mapping (an upsert)
-    paused_uploads: "SELECT, DELETE",  # confirm a mapping, expire what nobody confirms
+    # confirm a mapping or expire what nobody confirms (taking the row decides which);
+    # put it back when the confirmation cannot be sent
+    paused_uploads: "SELECT, INSERT, DELETE",
 }
 PRODUCER_TABLES = {
     column_mappings: "SELECT",  # a saved mapping, offered first or applied when exact

@@ -131,8 +131,9 @@ class UploadCreate(BaseModel):
     locale: str | None = Field(
         None,
         description="how the file's text writes numbers, dates and true/false, as a BCP 47 "
-        "tag (de-DE, fr-FR, en-US; GET /v1/locales lists them); default: the dataset's "
-        "locale, else detected from the file",
+        "tag (de-DE, fr-FR, en-US; GET /v1/locales lists them); default: for a correction, "
+        "the locale the corrected upload was read by; else the dataset's locale, else "
+        "detected from the file",
     )
     mapping: str | None = Field(
         None,

@@ -65,7 +65,9 @@ def locale_cell(status: UploadStatus) -> str:
     """Which locale read the job's text, and how it came to: 'de-DE (detected)', 'none'."""
     if status.locale is None:
         return "none"
-    how = {"dataset": "the dataset's"}.get(status.locale_source or "", status.locale_source)
+    how = {"dataset": "the dataset's", "corrected": "from the corrected upload"}.get(
+        status.locale_source or "", status.locale_source
+    )
     return f"{status.locale} ({how})"
 
 

@@ -17,6 +17,8 @@ from schemas.locales import FALSE_WORDS, TRUE_WORDS, LocaleError, fold_words, re
 ColumnType = Literal[
     "string", "integer", "decimal", "float", "boolean", "date", "datetime", "email"
 ]
+# the types whose text a reading locale reads as numbers (1.234,56 in de-DE)
+NUMBER_TYPES = frozenset({"integer", "decimal", "float"})
 ResultEncoding = Literal["arrow", "json"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 

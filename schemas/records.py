@@ -59,6 +59,9 @@ class UploadRecord(BaseModel):
     encoding: str | None = None
     blob: UploadBlob | None = None
     locale: str | None = None  # the reading locale the uploader chose (a supported tag)
+    # how ``locale`` came to be: chosen (None says so too), or corrected: a correction that
+    # names none reads as the job it corrects was read
+    locale_source: LocaleSource | None = None
     # dataset column -> the file's header for it, when a person (or a saved mapping) chose
     mapping: ColumnMapping | None = None
     # the job whose invalid rows this file corrects: its rows carry their original row numbers
@@ -163,7 +166,9 @@ class UploadStatus(BaseModel):
         default=None, description="the reading locale of the text cells, if any"
     )
     locale_source: LocaleSource | None = Field(
-        default=None, description="chosen (the upload's), dataset (its default) or detected"
+        default=None,
+        description="chosen (the upload's), dataset (its default), detected, or corrected (a "
+        "correction's, as the job it corrects was read)",
     )
     reading: str | None = Field(
         default=None,

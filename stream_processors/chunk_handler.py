@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import exc as sa_exc
 
 from database.chunk_store import prepare_chunk, save_chunk
@@ -61,8 +62,12 @@ def chunk_result(
     rows_failed: int,
     errors: list[RowError] | None = None,
     dead_letter_reason: str | None = None,
+    last_row: int | None = None,
 ) -> ChunkResult:
-    """The chunk's result, timed from ``started`` (perf_counter) to now."""
+    """The chunk's result, timed from ``started`` (perf_counter) to now. A dead-lettered
+    chunk names its rows: from its first row to ``last_row`` (when the payload was read),
+    else to the first row plus its row count."""
+    dead = dead_letter_reason is not None
     return ChunkResult(
         job_id=meta.job_id,
         chunk_no=meta.chunk_no,
@@ -70,8 +75,10 @@ def chunk_result(
         rows_failed=rows_failed,
         error_samples=(errors or [])[:ERROR_SAMPLES],
         duration_ms=(time.perf_counter() - started) * 1000,
-        dead_lettered=dead_letter_reason is not None,
+        dead_lettered=dead,
         reason=dead_letter_reason,
+        first_row=meta.first_row_no if dead else None,
+        last_row=(last_row or meta.first_row_no + max(meta.row_count, 1) - 1) if dead else None,
     )
 
 
@@ -199,7 +206,8 @@ class ChunkHandler:
                 what,
             )
         except PermanentChunkError as exc:
-            return self._dead(meta, str(exc), started, source_topic, persist)
+            last_row = _last_row(batch)
+            return self._dead(meta, str(exc), started, source_topic, persist, last_row)
         if saved.key_conflict:
             with self._lock:
                 self._conflicted.remember(meta.job_id, None)
@@ -235,12 +243,18 @@ class ChunkHandler:
         started: float,
         source_topic: str | None = None,
         persist: bool = True,
+        last_row: int | None = None,
     ) -> ChunkOutput:
         log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)
         if persist:
             self._record_dead_letter(meta, reason, source_topic)
         result = chunk_result(
-            meta, started, rows_ok=0, rows_failed=meta.row_count, dead_letter_reason=reason
+            meta,
+            started,
+            rows_ok=0,
+            rows_failed=meta.row_count,
+            dead_letter_reason=reason,
+            last_row=last_row,
         )
         return ChunkOutput(meta.job_id, result, dead_letter_reason=reason)
 
@@ -269,3 +283,11 @@ class ChunkHandler:
     def close(self) -> None:
         self.stopping.set()
         self.engine.dispose()
+
+
+def _last_row(batch: pa.RecordBatch) -> int | None:
+    """The chunk's last spreadsheet row number (rows may skip blank lines)."""
+    if batch.num_rows == 0:
+        return None
+    value = pc.max(batch.column(ROW_COLUMN)).as_py()
+    return int(value) if value is not None else None

@@ -76,15 +76,3 @@ JOB_EVENT_MODELS: tuple[type[BaseModel], ...] = (
     JobResultsRepublished,
     JobRowsRewritten,
 )
-
-
-class JobReplayedEvent(BaseModel):
-    """On ``events``: a job's chunks were published again (a replay)."""
-
-    type: Literal["job.replayed"] = "job.replayed"
-    job_id: str
-    tenant: str
-    dataset: str
-    replay_id: str
-    chunks: int | None = None
-    at: datetime = Field(default_factory=utcnow)

@@ -91,6 +91,12 @@ class ChunkResult(BaseModel):
     # the chunk's first and last spreadsheet rows (set on a dead-lettered chunk's result)
     first_row: int | None = None
     last_row: int | None = None
+    # what handling it did: the replay (or re-parse) it came from, whether its rows were
+    # written to the database this time (not when the ledger held it already), and how
+    # many result records it sent (replay and reparse report these on events)
+    replay_id: str | None = None
+    written: bool = False
+    result_records: int = 0
 
 
 class DeadLetterRange(BaseModel):

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import pyarrow as pa
@@ -63,6 +63,9 @@ def chunk_result(
     errors: list[RowError] | None = None,
     dead_letter_reason: str | None = None,
     last_row: int | None = None,
+    replay_id: bytes | None = None,
+    written: bool = False,
+    result_records: int = 0,
 ) -> ChunkResult:
     """The chunk's result, timed from ``started`` (perf_counter) to now. A dead-lettered
     chunk names its rows: from its first row to ``last_row`` (when the payload was read),
@@ -79,6 +82,9 @@ def chunk_result(
         reason=dead_letter_reason,
         first_row=meta.first_row_no if dead else None,
         last_row=(last_row or meta.first_row_no + max(meta.row_count, 1) - 1) if dead else None,
+        replay_id=replay_id.decode(errors="replace") if replay_id else None,
+        written=written,
+        result_records=result_records,
     )
 
 
@@ -162,6 +168,23 @@ class ChunkHandler:
             meta = ChunkHeaders.from_kafka(headers)
         except (KeyError, ValueError) as exc:
             raise PermanentChunkError(f"chunk headers are missing or malformed: {exc}") from exc
+        output = self._handle(meta, headers, payload, started, source_topic, persist, priority)
+        replay_id = replay_id_of(headers)
+        if replay_id is not None and output.chunk_result.replay_id is None:  # a dead letter
+            tagged = output.chunk_result.model_copy(update={"replay_id": replay_id.decode()})
+            output = replace(output, chunk_result=tagged)
+        return output
+
+    def _handle(
+        self,
+        meta: ChunkHeaders,
+        headers: Any,
+        payload: bytes,
+        started: float,
+        source_topic: str | None,
+        persist: bool,
+        priority: int,
+    ) -> ChunkOutput:
         try:
             dataset = self._dataset(meta.dataset)
             batch = decode_batch(payload)
@@ -211,14 +234,18 @@ class ChunkHandler:
         if saved.key_conflict:
             with self._lock:
                 self._conflicted.remember(meta.job_id, None)
+        replay_id = replay_id_of(headers)
+        records = result_records(dataset, meta, checked.valid, replay_id)
         result = chunk_result(
             meta,
             started,
             rows_ok=saved.rows_ok,
             rows_failed=saved.rows_failed,
             errors=checked.errors,
+            replay_id=replay_id,
+            written=not saved.already_saved,
+            result_records=len(records),
         )
-        records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
         return ChunkOutput(
             meta.job_id, result, tuple(records), dataset.name, already_saved=saved.already_saved
         )
@@ -226,14 +253,17 @@ class ChunkHandler:
     def _validated(
         self, meta: ChunkHeaders, dataset: Dataset, checked: Any, started: float, headers: Any
     ) -> ChunkOutput:
+        replay_id = replay_id_of(headers)
+        records = result_records(dataset, meta, checked.valid, replay_id)
         result = chunk_result(
             meta,
             started,
             rows_ok=checked.valid.num_rows,
             rows_failed=len({e.row for e in checked.errors}),
             errors=checked.errors,
+            replay_id=replay_id,
+            result_records=len(records),
         )
-        records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
         return ChunkOutput(meta.job_id, result, tuple(records), dataset.name)
 
     def _dead(

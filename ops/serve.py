@@ -44,7 +44,7 @@ def run_serve(
     from messaging.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
-    create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
+    create_topics(settings, DatasetRegistry(settings.datasets_dir).results_names())
     supervisor = build_supervisor(
         settings, host=host, port=port, workers=workers, producers=producers
     )

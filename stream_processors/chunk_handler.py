@@ -50,6 +50,7 @@ class ChunkOutput:
     chunk_result: ChunkResult  # its counts, for the aggregator (chunk-results)
     result_records: tuple[ResultRecord, ...] = ()  # valid typed rows for results.<dataset>
     dataset: str | None = None
+    results_name: str | None = None  # the results topic's name part (dataset.results_name)
     dead_letter_reason: str | None = None
     already_saved: bool = False  # the ledger held the chunk: nothing was written again
 
@@ -247,7 +248,12 @@ class ChunkHandler:
             result_records=len(records),
         )
         return ChunkOutput(
-            meta.job_id, result, tuple(records), dataset.name, already_saved=saved.already_saved
+            meta.job_id,
+            result,
+            tuple(records),
+            dataset.name,
+            dataset.results_name,
+            already_saved=saved.already_saved,
         )
 
     def _validated(
@@ -264,7 +270,7 @@ class ChunkHandler:
             replay_id=replay_id,
             result_records=len(records),
         )
-        return ChunkOutput(meta.job_id, result, tuple(records), dataset.name)
+        return ChunkOutput(meta.job_id, result, tuple(records), dataset.name, dataset.results_name)
 
     def _dead(
         self,

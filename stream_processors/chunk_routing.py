@@ -38,7 +38,7 @@ def route_chunk_output(output: ChunkOutput, names: TopicNames) -> ChunkRoutes:
     result, from the chunk's headers)."""
     results: tuple[RoutedRecord, ...] = ()
     if output.dead_letter_reason is None and output.dataset:
-        topic = names.results(output.dataset)
+        topic = names.results(output.results_name or output.dataset)
         results = tuple(
             RoutedRecord(topic, r.key, r.value, list(r.headers)) for r in output.result_records
         )

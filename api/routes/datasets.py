@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import RegistryDep, TenantDep
+from api.deps import RegistryDep, StateDep, TenantDep
 from api.http_errors import NotFound, error_responses
-from api.models import DatasetDetail, DatasetList
+from api.models import DatasetCompatibility, DatasetDetail, DatasetList
+from database.migrations import check_dataset
 from schemas.result_schema import arrow_schema_description, result_row_json_schema
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
@@ -27,4 +29,30 @@ async def get_dataset(name: str, _tenant: TenantDep, registry: RegistryDep) -> D
         **dataset.model_dump(),
         result_row_json_schema=result_row_json_schema(dataset),
         result_chunk_arrow_schema=arrow_schema_description(dataset),
+    )
+
+
+@router.get(
+    "/{name}/compatibility",
+    response_model=DatasetCompatibility,
+    summary="How the dataset's YAML differs from what its table was brought to, for the "
+    "consumers of its results topic (BACKWARD, FORWARD, FULL or NONE)",
+    responses=error_responses(401, 404, 422, 500),
+)
+async def get_compatibility(
+    name: str, _tenant: TenantDep, registry: RegistryDep, state: StateDep
+) -> DatasetCompatibility:
+    if name not in registry.names():
+        raise NotFound(f"unknown dataset {name!r}")
+    dataset = registry.get(name)
+    engine = await run_in_threadpool(state.engine)
+    check = await run_in_threadpool(check_dataset, engine, dataset)
+    verdict = check.verdict
+    return DatasetCompatibility(
+        dataset=name,
+        topic=f"results.{check.topic}",
+        level=verdict.level if verdict else None,
+        changes=list(verdict.changes) if verdict else [],
+        allowed=check.allowed,
+        summary=check.describe(),
     )

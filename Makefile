@@ -13,7 +13,7 @@ NATIVE_STAMP := $(VENV)/.native-$(shell cat $(NATIVE_SOURCES) | sha1sum | cut -c
 # rustup installs cargo under ~/.cargo/bin, which a fresh shell may not have on its PATH yet
 CARGO_PATH := $(HOME)/.cargo/bin
 
-.PHONY: install postgres browser broker-jars test test-unit lint format demo run bench bench-quick clean
+.PHONY: install postgres browser broker-jars asyncapi-parser test test-unit lint format demo run bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,10 +48,19 @@ browser:
 broker-jars: install
 	$(BIN)/bulkflow broker fetch
 
-test: install postgres browser broker-jars
+# the official AsyncAPI parser (npm, pinned in its package-lock.json) that the tests validate
+# `bulkflow topics asyncapi` with; installed in the project, again only when the lock changes
+ASYNCAPI := tests/support/asyncapi
+$(ASYNCAPI)/node_modules/.installed: $(ASYNCAPI)/package-lock.json
+	timeout --kill-after=10 600 npm ci --prefix $(ASYNCAPI) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+asyncapi-parser: $(ASYNCAPI)/node_modules/.installed
+
+test: install postgres browser broker-jars asyncapi-parser
 	timeout --kill-after=30 $(PYTEST_TIMEOUT) $(BIN)/pytest tests
 
-test-unit: install
+test-unit: install asyncapi-parser
 	$(BIN)/pytest tests/unit
 
 lint: install

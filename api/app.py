@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http_errors import install_error_handlers
 from api.routes import (
+    asyncapi,
     dataset_templates,
     datasets,
     health,
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, keepalive_s: float = 15.0) -
     app.include_router(upload_events.router)
     app.include_router(row_errors.router)
     app.include_router(datasets.router)
+    app.include_router(asyncapi.router)
     app.include_router(dataset_templates.router)
     app.include_router(health.router)
     app.include_router(page.router)

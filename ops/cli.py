@@ -102,6 +102,34 @@ def topics_create() -> None:
     console.print(f"{len(report.created)} created, {len(report.existing)} already there")
 
 
+@topics_app.command("asyncapi")
+def topics_asyncapi(
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="write it to this file (default: standard output)"
+    ),
+) -> None:
+    """Print the AsyncAPI 3.0 document of the public topics (results, events, progress, dlq)."""
+    import json
+
+    from messaging.asyncapi import asyncapi_document
+    from schemas.dataset import DatasetRegistry
+
+    settings = get_settings()
+    try:
+        datasets = DatasetRegistry(settings.datasets_dir).all()
+    except BulkflowError as exc:
+        raise fail(str(exc)) from exc
+    text = json.dumps(asyncapi_document(settings, datasets), indent=2)
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror}") from exc
+    console.print(f"AsyncAPI document written to {output}")
+
+
 @datasets_app.command("migrate")
 def datasets_migrate(
     check: bool = typer.Option(

@@ -1,4 +1,5 @@
-"""A job's row errors: all of them as CSV, or the first few for a page to show."""
+"""A job's row errors: all of them as CSV, or the first few for a page to show. The CSV
+starts with one line per dead-lettered row range (rows not saved at all)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import cast
 from sqlalchemy import Engine
 
 from database.reports import iter_row_errors
-from schemas.records import RowError
+from schemas.records import DeadLetterRange, RowError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH_ROWS = 1000
@@ -35,11 +36,19 @@ def neutralise(cell: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def error_csv(engine: Callable[[], Engine], job_id: str, tenant: str) -> Iterator[str]:
-    """The row errors as CSV, in batches (blocking: Starlette iterates it in a thread)."""
+def error_csv(
+    engine: Callable[[], Engine],
+    job_id: str,
+    tenant: str,
+    dead_letters: list[DeadLetterRange] = (),  # type: ignore[assignment]
+) -> Iterator[str]:
+    """The row errors as CSV, in batches (blocking: Starlette iterates it in a thread):
+    first a line per dead-lettered range (row "N–M", no column), then every row error."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["row", "column", "value", "message"])
+    for d in dead_letters:
+        writer.writerow([f"{d.first_row}–{d.last_row}", "", "", neutralise(d.describe())])
     for count, err in enumerate(iter_row_errors(engine(), job_id, tenant), start=1):
         writer.writerow(
             [err.row, neutralise(err.column), neutralise(err.value), neutralise(err.message)]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from schemas.errors import BulkflowError
 from schemas.settings import get_settings
@@ -125,7 +126,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
 
         letters = list_dead_letters(get_settings(), include_all=all_letters, job_ids=job)
         for reason in dict.fromkeys(d.reason for d in letters):  # each reason said once
-            console.print(f"[bold]{reason}[/]", highlight=False, markup=False)
+            console.print(Text(reason, style="bold"), highlight=False)
             for d in (d for d in letters if d.reason == reason):
                 console.print(
                     f"  job {d.job_id} chunk {d.chunk_no}  {d.tenant}/{d.dataset}  {d.state}  "

@@ -109,6 +109,11 @@ class DeadLetterRange(BaseModel):
     rows: int
     reason: str
 
+    def describe(self) -> str:
+        """How a person reads it, in every view (CLI, errors CSV, page)."""
+        where = f"rows {self.first_row}–{self.last_row}"
+        return f"{where} not saved: {self.reason}; see `bulkflow dlq list`"
+
 
 class UploadStatus(BaseModel):
     """A job's whole current status, as on the compacted progress topic and from the API."""

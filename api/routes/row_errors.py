@@ -21,19 +21,21 @@ router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 @router.get(
     "/{job_id}/errors",
     response_class=StreamingResponse,
-    summary="The row errors as CSV: row, column, value, message",
+    summary="The row errors as CSV: row, column, value, message; first a line per "
+    "dead-lettered row range",
     responses={
         200: {
             "content": {"text/csv": {"schema": {"type": "string"}}},
-            "description": "CSV; formula-like cells are neutralised with a leading quote",
+            "description": "CSV; formula-like cells are neutralised with a leading quote; "
+            "a dead-lettered range has the row N–M and no column",
         },
         **error_responses(401, 404, 422, 503),
     },
 )
 async def upload_errors(job_id: str, tenant: TenantDep, state: StateDep) -> StreamingResponse:
-    find_job(state.view, tenant, job_id)
+    status = find_job(state.view, tenant, job_id)
     return StreamingResponse(
-        error_csv(state.engine, job_id, tenant),
+        error_csv(state.engine, job_id, tenant, status.dead_letters),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{job_id}-errors.csv"'},
     )

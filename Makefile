@@ -13,7 +13,7 @@ NATIVE_STAMP := $(VENV)/.native-$(shell cat $(NATIVE_SOURCES) | sha1sum | cut -c
 # rustup installs cargo under ~/.cargo/bin, which a fresh shell may not have on its PATH yet
 CARGO_PATH := $(HOME)/.cargo/bin
 
-.PHONY: install postgres browser broker-jars asyncapi-parser test test-unit lint format demo run bench bench-quick clean
+.PHONY: install postgres browser broker-jars asyncapi-parser java-consumer test test-unit lint format demo run bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,7 +57,18 @@ $(ASYNCAPI)/node_modules/.installed: $(ASYNCAPI)/package-lock.json
 
 asyncapi-parser: $(ASYNCAPI)/node_modules/.installed
 
-test: install postgres browser broker-jars asyncapi-parser
+# the Java consumer of the contract test (kafka-clients, Arrow, Jackson; pinned in its pom):
+# offline from the Maven cache when it is warm, else fetched once; rebuilt when it changes
+JAVA_CONSUMER := examples/java-consumer
+JAVA_SOURCES := $(JAVA_CONSUMER)/pom.xml $(wildcard $(JAVA_CONSUMER)/src/main/java/io/bulkflow/contract/*.java)
+$(JAVA_CONSUMER)/target/.built: $(JAVA_SOURCES)
+	cd $(JAVA_CONSUMER) && (timeout --kill-after=10 300 mvn -q -B -o compile dependency:copy-dependencies \
+		|| timeout --kill-after=10 900 mvn -q -B compile dependency:copy-dependencies)
+	@touch $@
+
+java-consumer: $(JAVA_CONSUMER)/target/.built
+
+test: install postgres browser broker-jars asyncapi-parser java-consumer
 	timeout --kill-after=30 $(PYTEST_TIMEOUT) $(BIN)/pytest tests
 
 test-unit: install asyncapi-parser

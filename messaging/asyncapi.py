@@ -82,6 +82,18 @@ def _model_schema(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, 
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+def _json_message(
+    model: type[BaseModel], title: str, key: str, schemas: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "name": model.__name__,
+        "title": title,
+        "contentType": JSON_CONTENT_TYPE,
+        "payload": _model_schema(model, schemas),
+        "bindings": _key(key),
+    }
+
+
 def _row_schema(dataset: Dataset) -> dict[str, Any]:
     body = copy.deepcopy(result_row_json_schema(dataset))
     body.pop("$schema", None)
@@ -154,41 +166,27 @@ def asyncapi_document(settings: Settings, datasets: list[Dataset]) -> dict[str, 
 
     job_events = []
     for model in JOB_EVENT_MODELS:
-        ident = model.__name__
-        job_events.append(ident)
-        messages[ident] = {
-            "name": ident,
-            "title": ", ".join(model.model_fields["type"].annotation.__args__),  # type: ignore[union-attr]
-            "contentType": JSON_CONTENT_TYPE,
-            "payload": _model_schema(model, schemas),
-            "bindings": _key("the job id"),
-        }
+        job_events.append(model.__name__)
+        types = model.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
+        messages[model.__name__] = _json_message(model, ", ".join(types), "the job id", schemas)
     channels["events"] = _channel(
         names.events,
         "each job's outcomes (keep the highest revision per job) and delivery notices",
         job_events,
         specs.get(names.events),
     )
-    messages["UploadStatus"] = {
-        "name": "UploadStatus",
-        "title": "a job's whole status (the latest per job wins)",
-        "contentType": JSON_CONTENT_TYPE,
-        "payload": _model_schema(UploadStatus, schemas),
-        "bindings": _key("the job id"),
-    }
+    messages["UploadStatus"] = _json_message(
+        UploadStatus, "a job's whole status (the latest per job wins)", "the job id", schemas
+    )
     channels["progress"] = _channel(
         names.progress,
         "compacted: each job's latest status",
         ["UploadStatus"],
         specs.get(names.progress),
     )
-    messages["ReplayEvent"] = {
-        "name": "ReplayEvent",
-        "title": "replay.started, replay.completed",
-        "contentType": JSON_CONTENT_TYPE,
-        "payload": _model_schema(ReplayEvent, schemas),
-        "bindings": _key("the replay id"),
-    }
+    messages["ReplayEvent"] = _json_message(
+        ReplayEvent, "replay.started, replay.completed", "the replay id", schemas
+    )
     channels["replays"] = _channel(
         names.replays, "operators' replay runs", ["ReplayEvent"], specs.get(names.replays)
     )

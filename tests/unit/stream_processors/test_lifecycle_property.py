@@ -138,7 +138,7 @@ def check_agreement(agg: Aggregator) -> None:
         assert kept.previous_state is not None and kept.revision > 2
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     chunks=st.integers(1, 4),
     fates=st.lists(st.tuples(st.integers(0, ROWS), st.booleans()), min_size=4, max_size=4),

@@ -34,6 +34,11 @@ class JobOutcomeEvent(BaseModel):
     rows_dead_lettered: int = 0
     dead_letters: list[DeadLetterRange] = Field(default_factory=list)
     error: str | None = None
+    # a completed job that holds something a person should know ("no data rows under the
+    # header on row 1")
+    warning: str | None = None
+    # a correction job: the job whose invalid rows it corrects (that job's outcome stands)
+    corrects: str | None = None
     # job.revised only: the outcome it replaces
     previous_state: JobState | None = None
     previous_rows_ok: int | None = None

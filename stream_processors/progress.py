@@ -1,4 +1,5 @@
-"""The progress fold: job events and chunk results in, one job status out. Pure.
+"""The progress fold: job events and chunk results in, one job's progress out, and what it
+means: its state, error, warning and outcome (job_status.py makes the API's status). Pure.
 
 Kafka delivers at least once and ``jobs`` and ``chunk-results`` are separate topics, so the
 fold takes records in any order and any number of times: every chunk is counted once, and a
@@ -17,13 +18,14 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from schemas.column_mapping import ColumnMapping, MappingPreview
+from schemas.locales import LocaleSource
 from schemas.records import (
     FINAL_STATES,
     ChunkResult,
     DeadLetterRange,
     JobEvent,
     JobState,
-    UploadStatus,
 )
 from schemas.settings import Tier
 
@@ -37,6 +39,7 @@ class Outcome(BaseModel):
     rows_dead_lettered: int
     dead_letters: list[DeadLetterRange]
     error: str | None
+    warning: str | None
 
 
 class JobProgress(BaseModel):
@@ -50,6 +53,17 @@ class JobProgress(BaseModel):
     tier: Tier | None = None
     submitted_at: datetime | None = None
     unknown_columns: list[str] = Field(default_factory=list)
+    # the reading locale, from the registered event
+    locale: str | None = None
+    locale_source: LocaleSource | None = None
+    reading: str | None = None
+    corrects: str | None = None
+    # where the table was found and how its columns were read (registered)
+    sheet: str | None = None
+    header_row: int | None = None
+    mapping: ColumnMapping = Field(default_factory=dict)
+    # needs_mapping: what the person maps, until a mapping is confirmed
+    mapping_preview: MappingPreview | None = None
     # lifecycle
     registered_at: datetime | None = None
     sealed_at: datetime | None = None
@@ -81,10 +95,28 @@ def apply_job_event(p: JobProgress | None, e: JobEvent) -> JobProgress:
     p.tenant, p.dataset, p.filename = e.tenant, e.dataset, e.filename
     p.tier, p.submitted_at = e.tier, e.submitted_at
     p.unknown_columns = list(dict.fromkeys([*p.unknown_columns, *e.unknown_columns]))
+    p.corrects = e.corrects or p.corrects
     if e.kind == "registered":
         p.registered_at = _earliest(p.registered_at, e.at)
+        if e.reading is not None:
+            p.locale, p.locale_source, p.reading = e.locale, e.locale_source, e.reading
+        p.mapping_preview = None
+        p.sheet, p.header_row = e.sheet, e.header_row
+        p.mapping = dict(e.mapping) or p.mapping
         if e.total_rows is not None and p.total_chunks is None:
             p.total_rows = e.total_rows
+    elif e.kind == "needs_mapping":
+        if p.registered_at is None and p.failure_reason is None:
+            p.mapping_preview = e.mapping_preview
+    elif e.kind == "mapping_confirmed":
+        p.mapping_preview = None
+        p.mapping = dict(e.mapping)
+    elif e.kind == "mapping_expired":
+        # only a job still paused: one whose mapping came in meanwhile goes on
+        if p.mapping_preview is not None and p.registered_at is None:
+            p.mapping_preview = None
+            p.failed_at = _earliest(p.failed_at, e.at)
+            p.failure_reason = e.reason or "nobody confirmed the column mapping in time"
     elif e.kind == "sealed":
         p.sealed_at = _earliest(p.sealed_at, e.at)
         # a seal without a count is malformed: better stay "processing" than claim completion
@@ -163,9 +195,11 @@ def _unreadable(p: JobProgress) -> bool:
     return p.failure_reason is not None and not (p.sealed_at is not None and _complete(p))
 
 
-def _state(p: JobProgress) -> JobState:
+def state_of(p: JobProgress) -> JobState:
     if _unreadable(p):
         return "failed"
+    if p.mapping_preview is not None and p.registered_at is None:
+        return "needs_mapping"
     if p.total_chunks is not None and _complete(p):
         if p.total_chunks > 0 and len(p.dead_chunks) >= p.total_chunks:
             return "failed"
@@ -173,7 +207,7 @@ def _state(p: JobProgress) -> JobState:
     return "processing" if p.chunks or p.total_chunks is not None else "parsing"
 
 
-def _error(p: JobProgress, state: str) -> str | None:
+def error_of(p: JobProgress, state: str) -> str | None:
     if _unreadable(p):
         return p.failure_reason
     if not p.dead_chunks:
@@ -185,6 +219,15 @@ def _error(p: JobProgress, state: str) -> str | None:
     return f"{count} chunk{'s' if count > 1 else ''} could not be processed{why}"
 
 
+def warning_of(p: JobProgress, state: str) -> str | None:
+    """A job that completed with no rows at all read nothing: the file held a header only."""
+    if state != "completed" or p.total_rows != 0:
+        return None
+    if p.header_row is None:
+        return "no data rows in the file"
+    return f"no data rows under the header on row {p.header_row}"
+
+
 def finished_at(p: JobProgress, state: str) -> datetime | None:
     if state not in FINAL_STATES:
         return None
@@ -194,65 +237,7 @@ def finished_at(p: JobProgress, state: str) -> datetime | None:
     return max(moments) if moments else None
 
 
-def to_status(p: JobProgress, now: datetime) -> UploadStatus:
-    """The job's status as the API shows it; raises ValueError before ``is_publishable``."""
-    if not is_publishable(p):
-        raise ValueError(f"job {p.job_id}: no job event yet, so no status")
-    p = settle(p)
-    assert p.tenant and p.dataset and p.filename and p.tier and p.submitted_at
-    state = _state(p)
-    finished = finished_at(p, state)
-    done, counted = len(p.chunks), p.rows_ok + p.rows_failed
-
-    if state in ("completed", "completed_with_errors"):
-        percent = 100.0
-    elif p.total_chunks:
-        percent = min(100.0, done / p.total_chunks * 100)
-    elif p.total_rows:  # before sealing, only a row total told early gives a fraction
-        percent = min(99.0, counted / p.total_rows * 100)
-    else:
-        percent = 0.0
-
-    rate = eta = None
-    end = finished or now
-    if p.first_chunk_at is not None and counted:
-        elapsed = (end - p.first_chunk_at).total_seconds()
-        if elapsed > 0:
-            rate = counted / elapsed
-            if state in FINAL_STATES:
-                eta = 0.0 if state != "failed" else None
-            elif p.total_rows is not None:
-                eta = max(0.0, (p.total_rows - counted) / rate)
-            elif p.total_chunks is not None:
-                eta = max(0.0, (p.total_chunks - done) * elapsed / done)
-
-    return UploadStatus(
-        job_id=p.job_id,
-        tenant=p.tenant,
-        dataset=p.dataset,
-        filename=p.filename,
-        tier=p.tier,
-        state=state,
-        revision=p.revision,
-        rows_total=p.total_rows,
-        rows_ok=p.rows_ok,
-        rows_failed=p.rows_failed,
-        rows_dead_lettered=sum(p.dead_chunks.values()),
-        dead_letters=_dead_letters(p),
-        chunks_total=p.total_chunks,
-        chunks_done=done,
-        percent=round(percent, 2),
-        rows_per_second=None if rate is None else round(rate, 1),
-        eta_seconds=None if eta is None else round(eta, 1),
-        submitted_at=p.submitted_at,
-        started_at=p.registered_at or p.first_chunk_at,
-        finished_at=finished,
-        error=_error(p, state),
-        unknown_columns=list(p.unknown_columns),
-    )
-
-
-def _dead_letters(p: JobProgress) -> list[DeadLetterRange]:
+def dead_letters_of(p: JobProgress) -> list[DeadLetterRange]:
     why = p.dead_reason or "the chunk could not be processed"
     return [
         p.dead_ranges.get(no)
@@ -263,7 +248,7 @@ def _dead_letters(p: JobProgress) -> list[DeadLetterRange]:
 
 def outcome_of(p: JobProgress) -> Outcome | None:
     """The job's outcome once it is final, else None."""
-    state = _state(p)
+    state = state_of(p)
     if state not in FINAL_STATES:
         return None
     return Outcome(
@@ -271,8 +256,9 @@ def outcome_of(p: JobProgress) -> Outcome | None:
         rows_ok=p.rows_ok,
         rows_failed=p.rows_failed,
         rows_dead_lettered=sum(p.dead_chunks.values()),
-        dead_letters=_dead_letters(p),
-        error=_error(p, state),
+        dead_letters=dead_letters_of(p),
+        error=error_of(p, state),
+        warning=warning_of(p, state),
     )
 
 

@@ -9,13 +9,8 @@ from datetime import UTC, datetime
 from schemas.events import JobOutcomeEvent, OutcomeType
 from schemas.records import UploadStatus
 from stream_processors.bounded import BoundedDict
-from stream_processors.progress import (
-    JobProgress,
-    finished_at,
-    is_publishable,
-    settle,
-    to_status,
-)
+from stream_processors.job_status import to_status
+from stream_processors.progress import JobProgress, finished_at, is_publishable, settle
 
 REMEMBERED_JOBS = 100_000  # bookkeeping is bounded: the oldest jobs are forgotten first
 
@@ -85,6 +80,7 @@ def job_outcome_event(p: JobProgress) -> JobOutcomeEvent | None:
         dataset=p.dataset,
         revision=p.revision,
         **now.model_dump(),
+        corrects=p.corrects,
         previous_state=before.state if before else None,
         previous_rows_ok=before.rows_ok if before else None,
         previous_rows_failed=before.rows_failed if before else None,

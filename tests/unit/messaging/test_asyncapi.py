@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from messaging.asyncapi import asyncapi_document
+from schemas.column_mapping import MappingPreview
 from schemas.dataset import Dataset, DatasetRegistry, parse_dataset
+from schemas.records import DLQ_HEADERS, ChunkHeaders
 from schemas.settings import Settings, load_settings, packaged_datasets_dir
 
 PARSER = Path(__file__).resolve().parents[2] / "support" / "asyncapi"
@@ -71,6 +73,16 @@ def test_the_document_is_valid_for_the_official_parser(tmp_path: Path) -> None:
     assert channels["progress"]["bindings"]["kafka"]["topicConfiguration"]["cleanup.policy"] == [
         "compact"
     ]
+    # what the importer and the locales added is in the payloads and the headers
+    schemas = document["components"]["schemas"]
+    status = schemas["UploadStatus"]["properties"]
+    assert {"warning", "corrects", "locale", "locale_source", "reading", "mapping"} <= set(status)
+    assert set(MappingPreview.model_fields) <= set(schemas["MappingPreview"]["properties"])
+    assert {"warning", "corrects"} <= set(schemas["JobOutcomeEvent"]["properties"])
+    every = ChunkHeaders("j", 0, 2, 1, "orders", "acme", 1, ("amount",), "de-DE", "j0")
+    chunk_headers = {name for name, _ in every.to_kafka()}
+    dlq = document["components"]["messages"]["DeadLetter"]["headers"]["properties"]
+    assert chunk_headers | DLQ_HEADERS <= set(dlq)
 
 
 def test_a_broken_document_is_reported(tmp_path: Path) -> None:

@@ -46,7 +46,10 @@ class FakeClient:
 
 
 def test_upload_wait_names_the_rows_not_saved_and_the_first_row_errors() -> None:
-    csv = f"row,column,value,message\r\n502–1001,,,{SAID}\r\n7,amount,-1,must be at least 0\r\n"
+    csv = (
+        f"row,column,value,message,locale\r\n502–1001,,,{SAID},none\r\n"
+        "7,amount,-1,must be at least 0,none\r\n"
+    )
     lines = outcome_lines(FakeClient(csv), _status("completed_with_errors", 495, 505, [RANGE]))  # type: ignore[arg-type]
     assert lines[0] == (
         "job j1 completed with errors: 495 rows saved, 505 rows not saved "
@@ -54,7 +57,10 @@ def test_upload_wait_names_the_rows_not_saved_and_the_first_row_errors() -> None
     )
     assert lines[1] == f"  {SAID}"
     assert lines[2] == "5 rows rejected; the first ones:"
-    assert lines[3:5] == ["  row,column,value,message", "  7,amount,-1,must be at least 0"]
+    assert lines[3:5] == [
+        "  row,column,value,message,locale",
+        "  7,amount,-1,must be at least 0,none",
+    ]
 
 
 def test_upload_wait_with_only_dead_letters_promises_no_row_errors() -> None:
@@ -69,9 +75,14 @@ def test_upload_wait_with_only_dead_letters_promises_no_row_errors() -> None:
 def test_the_errors_csv_has_a_line_per_dead_lettered_range(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     ensure_schema(engine)
-    text = "".join(error_csv(lambda: engine, "j1", "acme", [RANGE]))
+    status = _status("completed_with_errors", 500, 500, [RANGE])
+    status.locale, status.locale_source = "de-DE", "detected"
+    text = "".join(error_csv(lambda: engine, status))
     engine.dispose()
-    assert text.splitlines() == ["row,column,value,message", f"502–1001,,,{SAID}"]
+    assert text.splitlines() == [
+        "row,column,value,message,locale",
+        f"502–1001,,,{SAID},de-DE (detected)",
+    ]
 
 
 def test_dlq_list_renders_its_markup(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import get_args
 
 from pydantic import BaseModel
 
+from schemas.column_mapping import MappingPreview
 from schemas.events import JOB_EVENT_MODELS
 from schemas.records import DeadLetterRange, UploadStatus
 from schemas.replay_events import ReplayEvent
@@ -39,7 +40,9 @@ def test_every_event_type_and_field_is_documented_on_its_topic() -> None:
         assert _undocumented(model, events) == [], model.__name__
     assert _undocumented(DeadLetterRange, events) == []
     assert _undocumented(ReplayEvent, replays) == []
-    assert _undocumented(UploadStatus, _section("progress")) == []
+    progress = _section("progress")
+    assert _undocumented(UploadStatus, progress) == []
+    assert _undocumented(MappingPreview, progress) == []
 
 
 def test_the_page_names_only_event_types_the_code_emits() -> None:

@@ -1,6 +1,7 @@
 """The job lifecycle as a consumer folds it: random sequences of chunk results, dead
-letters, redrives, replays and re-parses, duplicated, reordered across topics and split
-into batches the way Kafka and the aggregator allow, go through the fold and the event
+letters, redrives, replays and re-parses, of a job that may first pause for its column
+mapping (then confirmed, or expired), duplicated, reordered across topics and split into
+batches the way Kafka and the aggregator allow, go through the fold and the event
 publisher; a consumer that keeps the highest revision per job (docs/topics.md) always ends
 with what the API serves."""
 
@@ -13,21 +14,36 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.progress_view import ProgressView
+from schemas.column_mapping import MappingPreview
 from schemas.events import JobOutcomeEvent
 from schemas.records import ChunkResult, JobEvent, UploadStatus
 from schemas.settings import load_settings
+from stream_processors.job_status import to_status
 from stream_processors.progress import JobProgress, fold_batch
 from stream_processors.progress_publisher import ProgressPublisher
 
 JOB = "job-1"
 ROWS = 10  # rows per chunk
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
-OUTCOME_FIELDS = ("state", "rows_ok", "rows_failed", "rows_dead_lettered", "dead_letters", "error")
+OUTCOME_FIELDS = (
+    "state",
+    "rows_ok",
+    "rows_failed",
+    "rows_dead_lettered",
+    "dead_letters",
+    "error",
+    "warning",
+)
+EXPIRED = "nobody confirmed the column mapping within 24 h"
+PREVIEW = MappingPreview(reason="no header row names order_id", file_columns=["Order #"])
 
 
 def _job_event(kind: str, chunks: int, second: float) -> bytes:
     totals = {"total_chunks": chunks, "total_rows": chunks * ROWS} if kind == "sealed" else {}
     reason = {"reason": "the file is damaged"} if kind == "parse_failed" else {}
+    reason = {"reason": EXPIRED} if kind == "mapping_expired" else reason
+    preview = {"mapping_preview": PREVIEW} if kind == "needs_mapping" else {}
+    mapping = {"mapping": {"order_id": "Order #"}} if kind == "mapping_confirmed" else {}
     event = JobEvent(
         job_id=JOB,
         kind=kind,  # type: ignore[arg-type]
@@ -39,6 +55,8 @@ def _job_event(kind: str, chunks: int, second: float) -> bytes:
         at=T0 + timedelta(seconds=second),
         **totals,  # type: ignore[arg-type]
         **reason,  # type: ignore[arg-type]
+        **preview,  # type: ignore[arg-type]
+        **mapping,  # type: ignore[arg-type]
     )
     return event.model_dump_json().encode()
 
@@ -66,7 +84,10 @@ ACTIONS = st.one_of(
     st.tuples(st.just("seal"), st.just(0)),
     st.tuples(st.just("parse_failed"), st.just(0)),
     st.tuples(st.just("reparse"), st.just(0)),  # registered + sealed again
+    st.tuples(st.just("confirm"), st.just(0)),  # a person maps a paused job's columns
+    st.tuples(st.just("expire"), st.just(0)),  # nobody did in time
     st.tuples(st.just("duplicate"), st.integers(0, 50)),  # at least once: any record again
+    st.tuples(st.just("from_start"), st.integers(1, 3)),  # offsets lost: the first ones again
     st.tuples(st.just("overtake"), st.integers(0, 50)),  # another topic's record goes first
     st.tuples(st.just("batch"), st.just(0)),  # the aggregator folds what it has
     st.tuples(st.just("tick"), st.just(0)),  # its timer publishes what was held back
@@ -142,10 +163,11 @@ def check_agreement(agg: Aggregator) -> None:
 @given(
     chunks=st.integers(1, 4),
     fates=st.lists(st.tuples(st.integers(0, ROWS), st.booleans()), min_size=4, max_size=4),
+    paused=st.booleans(),
     actions=st.lists(ACTIONS, max_size=40),
 )
 def test_the_highest_revision_event_is_what_the_api_serves(
-    chunks: int, fates: list[tuple[int, bool]], actions: list[tuple[str, int]]
+    chunks: int, fates: list[tuple[int, bool]], paused: bool, actions: list[tuple[str, int]]
 ) -> None:
     agg = Aggregator()
     sent: list[tuple[str, bool, bytes]] = []  # every record, in the order Kafka holds them
@@ -153,17 +175,31 @@ def test_the_highest_revision_event_is_what_the_api_serves(
     dead: set[int] = set()
     handled: set[int] = set()
     clock = 0.0
+    # a paused job's fate: the API confirms its mapping or expires it, whichever comes first
+    # (the paused upload's row is taken once); only a confirmed one is read and chunked
+    decided: str | None = None if paused else "read"
 
     def send(is_job_event: bool, value: bytes) -> None:
         record = (JOB, is_job_event, value)
         sent.append(record)
         pending.append(record)
 
-    send(True, _job_event("registered", chunks, 0))
-    for action, n in [*actions, ("chunk", -1), ("seal", 0), ("redrive", -1), ("batch", 0)]:
+    send(True, _job_event("needs_mapping" if paused else "registered", chunks, 0))
+    closing = [("confirm", 0), ("chunk", -1), ("seal", 0), ("redrive", -1), ("batch", 0)]
+    for action, n in [*actions, *closing]:
         clock += 0.5
         targets = range(chunks) if n == -1 else [n % chunks]
-        if action == "chunk":
+        if action in ("confirm", "expire"):
+            if decided is None and action == "confirm":
+                decided = "read"
+                send(True, _job_event("mapping_confirmed", chunks, clock))
+                send(True, _job_event("registered", chunks, clock))
+            elif decided is None:
+                decided = "expired"
+                send(True, _job_event("mapping_expired", chunks, clock))
+        elif decided != "read" and action in ("chunk", "seal", "parse_failed", "reparse"):
+            pass  # a file not read yet (or never: expired) has no chunks and no seal
+        elif action == "chunk":
             for no in targets:
                 ok, is_dead = fates[no]
                 if no not in handled:  # a later handling of it: the ledger has it, or not
@@ -186,6 +222,8 @@ def test_the_highest_revision_event_is_what_the_api_serves(
             send(True, _job_event("sealed", chunks, clock))
         elif action == "duplicate" and sent:
             send(*sent[n % len(sent)][1:])
+        elif action == "from_start":
+            pending.extend(sent[:n])
         elif action == "overtake" and len(pending) > 1:
             # a chunk result may pass a job event (separate topics); one topic keeps order
             last = pending[-1]
@@ -206,9 +244,23 @@ def test_the_highest_revision_event_is_what_the_api_serves(
     agg.tick()
     check_agreement(agg)
 
+    served = agg.view.get(JOB)
+    # what the aggregator's table holds (and would publish after a restart) is what it served
+    stored = agg.stored(JOB)
+    assert stored is not None and served is not None
+    held = to_status(stored, T0)
+    assert (held.state, held.revision, held.rows_ok) == (
+        served.state,
+        served.revision,
+        served.rows_ok,
+    )
+    if decided == "expired":  # failed with the reason, once, and never revised
+        assert served is not None and (served.state, served.error) == ("failed", EXPIRED)
+        assert served.revision == 2 and [e.type for e in agg.events][:1] == ["job.failed"]
+        assert {e.revision for e in agg.events} == {2}
+        return
     # in the end every chunk was handled, the file sealed and every dead letter re-driven:
     # whatever happened on the way, the job ends as its chunks' fates say
-    served = agg.view.get(JOB)
     assert served is not None and served.state in ("completed", "completed_with_errors")
     assert served.rows_ok == sum(fates[no][0] for no in range(chunks))
     assert served.rows_dead_lettered == 0 and served.dead_letters == []

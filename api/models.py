@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -101,6 +101,19 @@ class DatasetDetail(Dataset):
         description="JSON Schema of one row as cell text, with each column's rules in words "
         "(description) and an example: what the upload page checks corrections with"
     )
+
+
+class DatasetCompatibility(BaseModel):
+    """How migrating a dataset would read for the consumers of its results topic."""
+
+    dataset: str
+    topic: str = Field(description="its results topic, under the deployment's prefix")
+    level: Literal["FULL", "BACKWARD", "FORWARD", "NONE"] | None = Field(
+        description="Confluent's terms; null for a dataset with nothing recorded yet"
+    )
+    changes: list[str] = Field(description="each change, with its own level")
+    allowed: bool = Field(description="whether a migration takes it (FULL, or a new major)")
+    summary: str
 
 
 class HealthBody(BaseModel):

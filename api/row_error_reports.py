@@ -1,4 +1,5 @@
-"""A job's row errors: all of them as CSV, or the first few for a page to show."""
+"""A job's row errors: all of them as CSV, or the first few for a page to show. The CSV
+starts with one line per dead-lettered row range (rows not saved at all)."""
 
 from __future__ import annotations
 
@@ -72,12 +73,16 @@ def locale_cell(status: UploadStatus) -> str:
 
 
 def error_csv(engine: Callable[[], Engine], status: UploadStatus) -> Iterator[str]:
-    """The row errors as CSV, in batches (blocking: Starlette iterates it in a thread); the
+    """The row errors as CSV, in batches (blocking: Starlette iterates it in a thread):
+    first a line per dead-lettered range (row "N–M", no column), then every row error; the
     last column says by which locale the values were read."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["row", "column", "value", "message", "locale"])
     read_by = locale_cell(status)
+    for d in status.dead_letters:
+        where = f"{d.first_row}–{d.last_row}"
+        writer.writerow([where, "", "", neutralise(d.describe()), read_by])
     for count, err in enumerate(iter_row_errors(engine(), status.job_id, status.tenant), start=1):
         writer.writerow(
             [

@@ -8,8 +8,9 @@ Four login roles (docs/deploy.md, "PostgreSQL"):
   and the dead letters. The operator commands (``bulkflow replay``, ``bulkflow dlq``) do
   the same and run as it;
 * the API role reads the row errors and invalid rows (the error reports, the rows a person
-  corrects), keeps the idempotency keys and the column mappings people confirm, and releases
-  paused uploads; it cannot write, or even read, a dataset table;
+  corrects) and the dataset schemas recorded (how a change reads for result consumers),
+  keeps the idempotency keys and the column mappings people confirm, and releases paused
+  uploads; it cannot write, or even read, a dataset table;
 * the producer role reads the saved column mappings and parks an upload whose header needs
   a person's mapping (the producer opens the database only for such a file).
 
@@ -58,6 +59,7 @@ API_TABLES = {
     # confirm a mapping or expire what nobody confirms (taking the row decides which);
     # put it back when the confirmation cannot be sent
     paused_uploads: "SELECT, INSERT, DELETE",
+    schema_versions: "SELECT",  # GET /v1/datasets/{name}/compatibility
 }
 PRODUCER_TABLES = {
     column_mappings: "SELECT",  # a saved mapping, offered first or applied when exact

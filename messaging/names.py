@@ -61,7 +61,14 @@ class TopicNames:
     def dlq(self) -> str:
         return f"{self.prefix}.dlq"
 
+    @property
+    def replays(self) -> str:
+        """Operator runs (``bulkflow replay``): replay.started / replay.completed, keyed by
+        the replay id, apart from ``events``, whose records are each about one job."""
+        return f"{self.prefix}.replays"
+
     def results(self, dataset: str) -> str:
+        """``dataset``: the dataset's results name, ``orders`` or ``orders.v2`` (its major)."""
         return f"{self.prefix}.results.{dataset}"
 
 
@@ -179,6 +186,7 @@ def declared_topics(
             },
         ),
         TopicSpec(names.events, n, dict(retention)),
+        TopicSpec(names.replays, 1, dict(retention)),
         TopicSpec(names.dlq, n, {**big, "retention.ms": str(30 * 24 * 3600 * 1000)}),
     ]
     specs += [TopicSpec(names.results(d), n, dict(big)) for d in datasets]

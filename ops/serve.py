@@ -53,8 +53,9 @@ def run_serve(
 
     # a database URL or a schema no child can work with stops serve here, in one line,
     # rather than in children restarted over and over
-    check_database(settings.db_url, DatasetRegistry(settings.datasets_dir))
-    create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
+    registry = DatasetRegistry(settings.datasets_dir)
+    check_database(settings.db_url, registry)
+    create_topics(settings, registry.results_names())
     supervisor = build_supervisor(
         settings, host=host, port=port, workers=workers, producers=producers
     )

@@ -113,6 +113,9 @@ class ResultsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     encoding: ResultEncoding = "arrow"
+    # the topic's major version: 1 publishes on results.<name>, N on results.<name>.vN; a
+    # change that is not FULL compatible for consumers needs the next one (compatibility.py)
+    major: int = Field(default=1, ge=1)
 
 
 class Dataset(BaseModel):
@@ -166,6 +169,12 @@ class Dataset(BaseModel):
     @property
     def table_name(self) -> str:
         return f"ds_{self.name}"
+
+    @property
+    def results_name(self) -> str:
+        """The dataset's part of its results topic name: ``orders``, or ``orders.v2``."""
+        major = self.results.major
+        return self.name if major == 1 else f"{self.name}.v{major}"
 
     @cached_property
     def header_lookup(self) -> dict[str, str]:
@@ -240,3 +249,7 @@ class DatasetRegistry:
 
     def all(self) -> list[Dataset]:
         return [self.get(n) for n in self.names()]
+
+    def results_names(self) -> list[str]:
+        """Each dataset's results topic name part (``orders``, ``orders.v2``)."""
+        return [d.results_name for d in self.all()]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import RegistryDep, TenantDep
+from api.deps import RegistryDep, StateDep, TenantDep
 from api.http_errors import NotFound, Unprocessable, error_responses
-from api.models import DatasetDetail, DatasetList
+from api.models import DatasetCompatibility, DatasetDetail, DatasetList
+from database.migrations import check_dataset
 from schemas.cell_rules import cell_json_schema
 from schemas.locales import LocaleError
 from schemas.result_schema import arrow_schema_description, result_row_json_schema
@@ -47,4 +49,30 @@ async def get_dataset(
         result_row_json_schema=result_row_json_schema(dataset),
         result_chunk_arrow_schema=arrow_schema_description(dataset),
         cell_json_schema=cells,
+    )
+
+
+@router.get(
+    "/{name}/compatibility",
+    response_model=DatasetCompatibility,
+    summary="How the dataset's YAML differs from what its table was brought to, for the "
+    "consumers of its results topic (BACKWARD, FORWARD, FULL or NONE)",
+    responses=error_responses(401, 404, 422, 500),
+)
+async def get_compatibility(
+    name: str, _tenant: TenantDep, registry: RegistryDep, state: StateDep
+) -> DatasetCompatibility:
+    if name not in registry.names():
+        raise NotFound(f"unknown dataset {name!r}")
+    dataset = registry.get(name)
+    engine = await run_in_threadpool(state.engine)
+    check = await run_in_threadpool(check_dataset, engine, dataset)
+    verdict = check.verdict
+    return DatasetCompatibility(
+        dataset=name,
+        topic=f"results.{check.topic}",
+        level=verdict.level if verdict else None,
+        changes=list(verdict.changes) if verdict else [],
+        allowed=check.allowed,
+        summary=check.describe(),
     )

@@ -60,6 +60,7 @@ def accepted(
 
 def queued_status(record: UploadRecord) -> UploadStatus:
     chosen = record.locale
+    source = record.locale_source or "chosen"
     return UploadStatus(
         job_id=record.job_id,
         tenant=record.tenant,
@@ -69,8 +70,8 @@ def queued_status(record: UploadRecord) -> UploadStatus:
         state="queued",
         submitted_at=record.submitted_at,
         locale=chosen,
-        locale_source="chosen" if chosen else None,
-        reading=describe_reading(chosen, "chosen", None) if chosen else None,
+        locale_source=source if chosen else None,
+        reading=describe_reading(chosen, source, None) if chosen else None,
         corrects=record.corrects,
     )
 
@@ -99,7 +100,9 @@ async def accept_upload(
         dataset = options.dataset
         assert form.path is not None and form.filename is not None
         sheet = form.fields.get("sheet") or None
-        locale = chosen_locale(form)
+        locale, source = chosen_locale(form), "chosen"
+        if locale is None and options.locale is not None:  # as the corrected job was read
+            locale, source = options.locale, "corrected"
         mapping_text = form.fields.get("mapping", "")
         request_fingerprint = fingerprint(
             dataset, sheet, form.sha256, mapping_text, options.corrects or "", locale or ""
@@ -121,7 +124,11 @@ async def accept_upload(
             locale,
         )
         record = record.model_copy(
-            update={"mapping": options.mapping, "corrects": options.corrects}
+            update={
+                "mapping": options.mapping,
+                "corrects": options.corrects,
+                "locale_source": source if locale else None,
+            }
         )
         if idempotency_key is not None:
             bound = await run_in_threadpool(
@@ -160,12 +167,13 @@ class UploadOptions:
     dataset: str
     mapping: ColumnMapping | None = None
     corrects: str | None = None
+    locale: str | None = None  # the locale the corrected job was read by
 
 
 def upload_options(state: AppState, tenant: str, form: SpooledForm) -> UploadOptions:
-    """The dataset, the column mapping and the job corrected, from the form; 422 for what
-    is missing or wrong, 404 for a corrected job the tenant does not have, 409 for one that
-    has not ended."""
+    """The dataset, the column mapping and the job corrected (with the locale it was read
+    by), from the form; 422 for what is missing or wrong, 404 for a corrected job the tenant
+    does not have, 409 for one that has not ended."""
     corrects = form.fields.get("corrects", "").strip() or None
     original = None if corrects is None else find_job(state.view, tenant, corrects)
     name = form.fields.get("dataset", "").strip() or (original.dataset if original else "")
@@ -187,7 +195,7 @@ def upload_options(state: AppState, tenant: str, form: SpooledForm) -> UploadOpt
         if not original.is_final:
             raise Conflict(f"upload {corrects} has not ended yet; correct it once it has")
     mapping = parse_mapping_field(form.fields.get("mapping", ""), dataset)
-    return UploadOptions(name, mapping, corrects)
+    return UploadOptions(name, mapping, corrects, original.locale if original else None)
 
 
 def parse_mapping_field(text: str, dataset: Dataset) -> ColumnMapping | None:

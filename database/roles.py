@@ -8,8 +8,9 @@ Four login roles (docs/postgres.md):
   and the dead letters. The operator commands (``bulkflow replay``, ``bulkflow dlq``) do
   the same and run as it;
 * the API role reads the row errors and invalid rows (the error reports, the rows a person
-  corrects), keeps the idempotency keys and the column mappings people confirm, and releases
-  paused uploads; it cannot write, or even read, a dataset table;
+  corrects) and the dataset schemas recorded (how a change reads for result consumers),
+  keeps the idempotency keys and the column mappings people confirm, and releases paused
+  uploads; it cannot write, or even read, a dataset table;
 * the producer role reads the saved column mappings and parks an upload whose header needs
   a person's mapping (the producer opens the database only for such a file).
 
@@ -55,7 +56,10 @@ API_TABLES = {
     invalid_rows: "SELECT",  # the rows still invalid, to correct in place
     corrected_rows: "SELECT",  # "N rows corrected by ..."
     column_mappings: "SELECT, INSERT, UPDATE",  # save a confirmed mapping (an upsert)
-    paused_uploads: "SELECT, DELETE",  # confirm a mapping, expire what nobody confirms
+    # confirm a mapping or expire what nobody confirms (taking the row decides which);
+    # put it back when the confirmation cannot be sent
+    paused_uploads: "SELECT, INSERT, DELETE",
+    schema_versions: "SELECT",  # GET /v1/datasets/{name}/compatibility
 }
 PRODUCER_TABLES = {
     column_mappings: "SELECT",  # a saved mapping, offered first or applied when exact

@@ -3,7 +3,8 @@
 
 A role is what one kind of process does with Kafka: ``api``, ``producer``, ``worker``,
 ``aggregator``, ``operator`` (topics, replay, DLQ, re-parse) and ``reader`` (a downstream
-system: the result topics, ``events`` and ``progress``, never the uploaded files).
+system: the result topics, ``events``, ``progress`` and ``replays``, never the uploaded
+files).
 READ and WRITE imply DESCRIBE in Kafka; DESCRIBE alone is listed where a role only asks
 for offsets (the lag probe). Idempotent producers need no cluster right: WRITE on a topic
 implies it (Kafka 3.0 and later).
@@ -111,11 +112,12 @@ def role_grants(prefix: str, role: str) -> list[Grant]:
             # (DESCRIBE: it sees which exist, and their replicas)
             *_topics(CREATE_TOPICS, *_declared(prefix)),
             Grant("topic", "prefixed", t.results(""), CREATE_TOPICS),
-            # replay (chunks -> database, results, chunk-results, events), DLQ redrive
-            # (dlq -> chunks), re-parse (the uploaded file -> chunks, jobs)
-            *_topics(("READ", "WRITE"), *chunks),
+            # replay (chunks -> database, results, chunk-results, events; the run on
+            # replays), DLQ redrive (dlq -> chunks), re-parse (the uploaded file -> chunks,
+            # jobs; it waits for the workers' chunk results)
+            *_topics(("READ", "WRITE"), *chunks, t.chunk_results),
             *_topics(READ, t.dlq, t.progress, t.upload_blobs),
-            *_topics(WRITE, t.chunk_results, t.events, t.jobs),
+            *_topics(WRITE, t.events, t.replays, t.jobs),
             results,
             _group_prefix(READ, g.replay_scan("")),
             _group_prefix(READ, g.dlq_read("")),
@@ -124,7 +126,7 @@ def role_grants(prefix: str, role: str) -> list[Grant]:
         ],
         "reader": [
             Grant("topic", "prefixed", t.results(""), READ),
-            *_topics(READ, t.events, t.progress),
+            *_topics(READ, t.events, t.progress, t.replays),
             _group_prefix(READ, g.reader("")),
         ],
     }

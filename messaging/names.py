@@ -63,7 +63,14 @@ class TopicNames:
     def dlq(self) -> str:
         return f"{self.prefix}.dlq"
 
+    @property
+    def replays(self) -> str:
+        """Operator runs (``bulkflow replay``): replay.started / replay.completed, keyed by
+        the replay id, apart from ``events``, whose records are each about one job."""
+        return f"{self.prefix}.replays"
+
     def results(self, dataset: str) -> str:
+        """``dataset``: the dataset's results name, ``orders`` or ``orders.v2`` (its major)."""
         return f"{self.prefix}.results.{dataset}"
 
     @property
@@ -197,6 +204,7 @@ def declared_topics(
             },
         ),
         TopicSpec(names.events, n, dict(retention)),
+        TopicSpec(names.replays, 1, dict(retention)),
         TopicSpec(names.dlq, n, {**big, "retention.ms": str(30 * 24 * 3600 * 1000)}),
         # faust's: co-partitioned with jobs and chunk-results, compacted as faust makes it
         TopicSpec(names.progress_changelog, n, {"cleanup.policy": "compact"}),

@@ -60,7 +60,7 @@ def topics_create() -> None:
     settings = get_settings()
     try:
         check_kafka(settings, "operator")
-        report = create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
+        report = create_topics(settings, DatasetRegistry(settings.datasets_dir).results_names())
     except BulkflowError as exc:
         raise fail(str(exc)) from exc
     for name in report.created:
@@ -72,23 +72,66 @@ def topics_create() -> None:
     console.print(f"{len(report.created)} created, {len(report.existing)} already there")
 
 
-@datasets_app.command("migrate")
-def datasets_migrate() -> None:
-    """Bring every dataset's table up to date with its YAML (workers do it at start too).
+@topics_app.command("asyncapi")
+def topics_asyncapi(
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="write it to this file (default: standard output)"
+    ),
+) -> None:
+    """Print the AsyncAPI 3.0 document of the public topics (results, events, progress, dlq)."""
+    import json
 
-    Adding a column is applied; a change that would lose data is refused, with what to do.
-    """
-    from database.engine import make_engine
-    from database.migrations import migrate_datasets
+    from messaging.asyncapi import asyncapi_document
     from schemas.dataset import DatasetRegistry
 
     settings = get_settings()
     try:
-        done = migrate_datasets(
-            make_engine(settings.db_url), DatasetRegistry(settings.datasets_dir)
-        )
+        datasets = DatasetRegistry(settings.datasets_dir).all()
     except BulkflowError as exc:
         raise fail(str(exc)) from exc
+    text = json.dumps(asyncapi_document(settings, datasets), indent=2)
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror}") from exc
+    console.print(f"AsyncAPI document written to {output}")
+
+
+@datasets_app.command("migrate")
+def datasets_migrate(
+    check: bool = typer.Option(
+        False, "--check", help="say how each change reads for result consumers; change nothing"
+    ),
+) -> None:
+    """Bring every dataset's table up to date with its YAML (workers do it at start too).
+
+    Adding a column is applied; a change that would lose data is refused, with what to do,
+    and so is one that is not FULL compatible for result consumers (BACKWARD, FORWARD or
+    NONE) unless the YAML asks for the next major version of the results topic.
+    """
+    from database.engine import make_engine
+    from database.migrations import check_dataset, migrate_datasets
+    from schemas.dataset import DatasetRegistry
+
+    settings = get_settings()
+    engine = make_engine(settings.db_url)
+    registry = DatasetRegistry(settings.datasets_dir)
+    try:
+        if check:
+            checks = [check_dataset(engine, d) for d in registry.all()]
+            for c in checks:
+                console.print(c.describe(), markup=False, highlight=False)
+            if not all(c.allowed for c in checks):
+                raise typer.Exit(1)
+            return
+        done = migrate_datasets(engine, registry)
+    except BulkflowError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        engine.dispose()
     console.print(f"{len(done)} dataset tables up to date: {', '.join(done) or 'none'}")
 
 

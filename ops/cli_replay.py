@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from messaging.preflight import check_kafka
 from schemas.errors import BulkflowError
@@ -92,17 +93,31 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
 
     @app.command("reparse")
     def reparse(
-        job: str = typer.Option(..., "--job"), tenant: str | None = typer.Option(None)
+        job: str = typer.Option(..., "--job"),
+        tenant: str | None = typer.Option(None),
+        wait_s: float = typer.Option(300.0, "--wait-s", help="seconds to wait for the workers"),
     ) -> None:
-        """Parse a job's spooled file again and re-publish its chunks (nothing written twice)."""
+        """Parse a job's spooled file again and re-publish its chunks (nothing written twice);
+        wait for the workers, then announce on events what they re-published and wrote."""
         from ops.reparse import reparse_job
 
         try:
             check_kafka(get_settings(), "operator")
-            outcome = reparse_job(get_settings(), job, tenant)
+            report = reparse_job(get_settings(), job, tenant, wait_s)
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
-        console.print(f"job {job}: {outcome.total_chunks} chunks re-published")
+        done, total = report.handled, report.outcome.total_chunks
+        d = report.delivery
+        console.print(
+            f"reparse {report.replay_id}: job {job}: {total} chunks re-published, {done} "
+            f"handled by the workers; {d.records} result records re-emitted, "
+            f"{d.written_chunks} chunks written"
+        )
+        if done < total:
+            raise fail(
+                f"{total - done} chunks were not handled within {wait_s:.0f}s; their rows "
+                f"carry replay_id {report.replay_id} when the workers get to them"
+            )
 
     @dlq_app.command("list")
     def dlq_list(
@@ -114,7 +129,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
 
         letters = list_dead_letters(get_settings(), include_all=all_letters, job_ids=job)
         for reason in dict.fromkeys(d.reason for d in letters):  # each reason said once
-            console.print(f"[bold]{reason}[/]", highlight=False, markup=False)
+            console.print(Text(reason, style="bold"), highlight=False)
             for d in (d for d in letters if d.reason == reason):
                 console.print(
                     f"  job {d.job_id} chunk {d.chunk_no}  {d.tenant}/{d.dataset}  {d.state}  "

@@ -55,9 +55,10 @@ def run_serve(
 
     # a database URL or a schema no child can work with stops serve here, in one line,
     # rather than in children restarted over and over
-    check_database(settings.db_url, DatasetRegistry(settings.datasets_dir))
+    registry = DatasetRegistry(settings.datasets_dir)
+    check_database(settings.db_url, registry)
     check_kafka(settings)  # each child checks its role's rights when it starts
-    create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
+    create_topics(settings, registry.results_names())
     supervisor = build_supervisor(
         settings, host=host, port=port, workers=workers, producers=producers
     )

@@ -17,6 +17,8 @@ from schemas.locales import FALSE_WORDS, TRUE_WORDS, LocaleError, fold_words, re
 ColumnType = Literal[
     "string", "integer", "decimal", "float", "boolean", "date", "datetime", "email"
 ]
+# the types whose text a reading locale reads as numbers (1.234,56 in de-DE)
+NUMBER_TYPES = frozenset({"integer", "decimal", "float"})
 ResultEncoding = Literal["arrow", "json"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -111,6 +113,9 @@ class ResultsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     encoding: ResultEncoding = "arrow"
+    # the topic's major version: 1 publishes on results.<name>, N on results.<name>.vN; a
+    # change that is not FULL compatible for consumers needs the next one (compatibility.py)
+    major: int = Field(default=1, ge=1)
 
 
 class Dataset(BaseModel):
@@ -164,6 +169,12 @@ class Dataset(BaseModel):
     @property
     def table_name(self) -> str:
         return f"ds_{self.name}"
+
+    @property
+    def results_name(self) -> str:
+        """The dataset's part of its results topic name: ``orders``, or ``orders.v2``."""
+        major = self.results.major
+        return self.name if major == 1 else f"{self.name}.v{major}"
 
     @cached_property
     def header_lookup(self) -> dict[str, str]:
@@ -238,3 +249,7 @@ class DatasetRegistry:
 
     def all(self) -> list[Dataset]:
         return [self.get(n) for n in self.names()]
+
+    def results_names(self) -> list[str]:
+        """Each dataset's results topic name part (``orders``, ``orders.v2``)."""
+        return [d.results_name for d in self.all()]

@@ -41,7 +41,7 @@ def run(
         from messaging.topics import create_result_topics
         from schemas.dataset import DatasetRegistry
 
-        create_result_topics(settings, DatasetRegistry(settings.datasets_dir).names())
+        create_result_topics(settings, DatasetRegistry(settings.datasets_dir).results_names())
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     silence_worker_spinner(worker)  # else every aiokafka debug record is built, then dropped
     worker.execute_from_commandline()

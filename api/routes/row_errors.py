@@ -21,9 +21,14 @@ router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 @router.get(
     "/{job_id}/errors",
     response_class=StreamingResponse,
-    summary="The row errors as CSV: row, column, value, message, locale",
+    summary="The row errors as CSV: row, column, value, message, locale; first a line per "
+    "dead-lettered row range",
     responses={
-        **body_openapi("text/csv", "CSV; formula-like cells are neutralised with a leading quote"),
+        **body_openapi(
+            "text/csv",
+            "CSV; formula-like cells are neutralised with a leading quote; a dead-lettered "
+            "range has the row N–M and no column",
+        ),
         **error_responses(401, 404, 422, 503),
     },
 )

@@ -18,7 +18,7 @@ from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
 from ops.supervisor import Supervisor
 from schemas.arrow_codec import decode_batch
 from schemas.dataset import DatasetRegistry
-from schemas.records import JobOutcomeEvent
+from schemas.events import JobOutcomeEvent
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline, submit_file
 from tests.support.kafka_read import final_statuses, read_topic

@@ -119,6 +119,11 @@ def test_each_process_runs_as_its_own_role(
             )
             assert confirmed.status_code < 300, confirmed.text
             assert wait_final(client, jobs[2])["rows_ok"] == 1
+            # how the dataset reads for result consumers: the recorded schema, read as the API
+            compatibility = client.get("/v1/datasets/orders/compatibility", headers=A)
+            assert compatibility.status_code == 200, compatibility.text
+            verdict = compatibility.json()
+            assert (verdict["level"], verdict["allowed"]) == ("FULL", True)
         assert cli(worker_url, "dlq", "list") == "0 outstanding dead letters"
     finally:
         workers.stop()

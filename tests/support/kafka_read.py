@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import Callable
 
@@ -78,3 +79,21 @@ def chunk_results_of(settings: Settings, job_id: str, count: int) -> list[ChunkR
     return [
         ChunkResult.model_validate_json(m.value()) for m in messages if m.key() == job_id.encode()
     ]
+
+
+def job_events(
+    settings: Settings,
+    job_id: str,
+    until: Callable[[list[dict[str, object]]], bool],
+    timeout_s: float = 60.0,
+) -> list[dict[str, object]]:
+    """The job's records on ``events`` (as JSON objects, in order), read until ``until``
+    holds for them or time is up."""
+    found: list[dict[str, object]] = []
+
+    def mine(messages: list[Message]) -> bool:
+        found[:] = [json.loads(m.value()) for m in messages if m.key() == job_id.encode()]
+        return until(found)
+
+    read_topic(settings, topic_names(settings).events, until=mine, timeout_s=timeout_s)
+    return found

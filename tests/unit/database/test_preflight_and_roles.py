@@ -86,7 +86,8 @@ def test_the_api_role_has_no_right_on_dataset_tables_and_the_worker_no_ddl() -> 
         "GRANT SELECT ON bulkflow_invalid_rows TO bulkflow_api;",
         "GRANT SELECT ON bulkflow_corrected_rows TO bulkflow_api;",
         "GRANT SELECT, INSERT, UPDATE ON bulkflow_column_mappings TO bulkflow_api;",
-        "GRANT SELECT, DELETE ON bulkflow_paused_uploads TO bulkflow_api;",
+        "GRANT SELECT, INSERT, DELETE ON bulkflow_paused_uploads TO bulkflow_api;",
+        "GRANT SELECT ON bulkflow_schema_versions TO bulkflow_api;",
     ]
     producer = [g for g in grants if g.startswith("GRANT") and g.endswith("bulkflow_producer;")]
     assert producer == [

@@ -29,13 +29,14 @@ def allows(grants: list[Grant], resource: str, name: str, operation: str) -> boo
     return False
 
 
-def test_the_reader_reads_results_events_and_progress_only() -> None:
+def test_the_reader_reads_results_events_progress_and_replays_only() -> None:
     t = TopicNames("acme")
     grants = role_grants("acme", "reader")
     assert all(g.operations == ("READ",) for g in grants)
     assert allows(grants, "topic", t.results("orders"), "READ")
     assert allows(grants, "topic", t.events, "READ")
     assert allows(grants, "topic", t.progress, "READ")
+    assert allows(grants, "topic", t.replays, "READ")
     assert allows(grants, "group", GroupNames("acme").reader("billing"), "READ")
     private = [t.upload_blobs, t.jobs, t.chunk_results, t.dlq, t.progress_changelog]
     private += [t.uploads(tier) for tier in TIERS] + [t.chunks(tier) for tier in TIERS]
@@ -100,6 +101,9 @@ def uses(prefix: str) -> dict[str, list[tuple[str, str, str]]]:
             ("topic", t.upload_blobs, "READ"),
             ("topic", t.results("orders"), "WRITE"),
             ("topic", t.events, "WRITE"),
+            ("topic", t.replays, "WRITE"),
+            # bulkflow reparse waits for the workers' chunk results of its replay
+            ("topic", t.chunk_results, "READ"),
             ("group", g.replay_scan(INSTANCE), "READ"),
             ("group", g.dlq_read(INSTANCE), "READ"),
             ("group", g.job_lookup(INSTANCE), "READ"),

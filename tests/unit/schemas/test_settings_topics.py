@@ -107,6 +107,7 @@ def test_topic_declarations() -> None:
         "acme.progress",
         "acme.events",
         "acme.dlq",
+        "acme.replays",
         "acme.results.orders",
         "acme-progress-job-progress-changelog",
     }

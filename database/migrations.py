@@ -17,6 +17,7 @@ process reads the recorded state again and finds nothing left to do.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime
 
@@ -52,6 +53,7 @@ def ensure_schema(
     """
     create_tables(engine, shared_metadata, attempts)
     _add_shared_columns(engine)
+    _add_shared_indexes(engine)
     if dataset is None:
         return
     for attempt in range(attempts):
@@ -170,6 +172,19 @@ def _add_shared_columns(engine: Engine) -> None:
                     _add_column(conn, table, name)
         except _RACE_ERRORS:
             pass  # another process added it first
+
+
+def _add_shared_indexes(engine: Engine) -> None:
+    """An index bulkflow's own tables gained in a later release, made on a database made
+    before it (CREATE TABLE makes a new table's indexes; an existing table needs this)."""
+    inspector = sa.inspect(engine)
+    for table in shared_metadata.sorted_tables:
+        present = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name in present:
+                continue
+            with contextlib.suppress(*_RACE_ERRORS):  # another process made it first
+                index.create(engine, checkfirst=True)
 
 
 def _record(conn: Connection, dataset: str, version: int, spec: TableSpec) -> None:

@@ -3,28 +3,40 @@ by job id) into each job's progress, kept in a table, and publishes the status o
 ``progress`` and the outcome on ``events``.
 
 The fold is pure (progress.py); when to publish is ProgressPublisher's (progress_publisher.py).
+Every job's status also goes into the database (status_store.py). The table holds running
+jobs and, for ``finished_job_grace_s``, finished ones; then a finished job is let go (a
+tombstone on the changelog, so the table and its restore stay the size of current work),
+and a late record for it reloads its progress from the database.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
 
-from messaging.faust_patches import as_current_event
+from database.engine import make_engine
+from database.migrations import ensure_schema
+from messaging.faust_patches import as_current_event, at_partition
 from messaging.names import group_names, topic_names
 from schemas.records import UploadStatus
 from schemas.settings import Settings
 from stream_processors.faust_common import build_faust_app, raw_topic
-from stream_processors.progress import JobProgress, fold_batch
+from stream_processors.progress import JobProgress, fold_batch, is_publishable, to_status
 from stream_processors.progress_publisher import ProgressPublisher
+from stream_processors.status_store import StatusStore
 
 AGGREGATE_BATCH = 500
 # a job's records (registered, chunk results, sealed) arrive within a few hundred ms of each
 # other: batches of up to 0.5 s fold more of them into one table write and one publish; a
 # status shows up to 0.4 s later, while finished_at comes from the records' own times
 AGGREGATE_WITHIN_S = 0.5
+LET_GO_EVERY_S = 10.0
 
 
 def aggregator_app_id(settings: Settings) -> str:
@@ -37,12 +49,28 @@ def create_aggregator_app(settings: Settings) -> faust.App:
     source = raw_topic(app, names.jobs, names.chunk_results)
     progress_topic = raw_topic(app, names.progress)
     events_topic = raw_topic(app, names.events)
+    engine = make_engine(settings.db_url)
+    ensure_schema(engine)
+    store = StatusStore(engine)
+
+    async def on_changelog_event(event: faust.EventT) -> None:
+        """A table entry being restored: a finished job is stored and let go in turn."""
+        job_id = str(event.key)
+        if event.value is None:
+            store.forget(job_id)
+            return
+        progress = JobProgress.model_validate_json(event.value)
+        if is_publishable(progress):
+            publisher.reloaded(progress)
+            store.restored(progress, _status(progress), event.message.partition or 0)
+
     table = app.Table(
         "job-progress",
         default=None,
         partitions=settings.topic_partitions,
         key_type=str,
         value_type=str,
+        on_changelog_event=on_changelog_event,
     )
     publisher = ProgressPublisher()
 
@@ -56,9 +84,19 @@ def create_aggregator_app(settings: Settings) -> faust.App:
                 key=progress.job_id.encode(), value=outcome.model_dump_json().encode()
             )
 
-    def stored(job_id: str) -> JobProgress | None:
+    def held(job_id: str) -> JobProgress | None:
         text = table.get(job_id)
         return JobProgress.model_validate_json(text) if text else None
+
+    async def reloaded(job_ids: set[str]) -> dict[str, JobProgress]:
+        """The stored progress of the batch's jobs the table does not hold."""
+        missing = {job for job in job_ids if table.get(job) is None}
+        if not missing:
+            return {}
+        back = await asyncio.get_running_loop().run_in_executor(None, store.load, missing)
+        for progress in back.values():
+            publisher.reloaded(progress)
+        return back
 
     @app.agent(source, name="progress")
     async def aggregate(stream: faust.StreamT) -> None:
@@ -74,9 +112,13 @@ def create_aggregator_app(settings: Settings) -> faust.App:
                 )
                 for e in events
             ]
+            back = await reloaded({job_id for job_id, _, _ in records})
+            stored = functools.partial(_held_or_back, held, back)
             for job_id, (progress, last) in fold_batch(records, stored).items():
                 with as_current_event(events[last]):
                     table[job_id] = progress.model_dump_json()
+                if is_publishable(progress):
+                    store.offer(progress, _status(progress), events[last].message.partition)
                 status = publisher.due(progress, time.monotonic())
                 if status is not None:
                     await publish(progress, status)
@@ -88,4 +130,33 @@ def create_aggregator_app(settings: Settings) -> faust.App:
             if status is not None:
                 await publish(progress, status)
 
+    @app.timer(interval=min(LET_GO_EVERY_S, max(1.0, settings.finished_job_grace_s / 10)))
+    async def let_go() -> None:
+        """Finished jobs past their grace leave the table (their status is stored)."""
+        for job_id, partition in store.ended_before(time.time() - settings.finished_job_grace_s):
+            if table.get(job_id) is not None:
+                with at_partition(names.jobs, partition):
+                    del table[job_id]
+            publisher.forget(job_id)
+
+    @app.task
+    async def start_store() -> None:
+        store.start()
+
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
+    def _stop_store(app: faust.App, **_kw: Any) -> None:  # pragma: no cover - shutdown path
+        store.stop()
+        engine.dispose()
+
     return app
+
+
+def _held_or_back(
+    held: Callable[[str], JobProgress | None], back: dict[str, JobProgress], job_id: str
+) -> JobProgress | None:
+    """A job's progress before a batch: as the table holds it, else as reloaded."""
+    return back[job_id] if job_id in back else held(job_id)
+
+
+def _status(progress: JobProgress) -> UploadStatus:
+    return to_status(progress, datetime.now(UTC))

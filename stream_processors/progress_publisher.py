@@ -32,7 +32,7 @@ class ProgressPublisher:
             return None
         job = progress.job_id
         status = to_status(progress, datetime.now(UTC))
-        fingerprint = status.model_dump_json(exclude={"rows_per_second", "eta_seconds"})
+        fingerprint = _fingerprint(status)
         if self.last_status.get(job) == fingerprint:
             self.dirty.pop(job, None)
             return None
@@ -47,6 +47,24 @@ class ProgressPublisher:
             self.last_at[job] = now
         return status
 
+    def forget(self, job_id: str) -> None:
+        """A job let go by the aggregator's table: nothing of it is kept here either."""
+        self.last_at.pop(job_id, None)
+        self.last_status.pop(job_id, None)
+        self.outcomes_sent.pop(job_id, None)
+        self.dirty.pop(job_id, None)
+
+    def reloaded(self, progress: JobProgress) -> None:
+        """A job back from the database: its stored status and outcome went out already, so
+        a record that changes nothing publishes nothing and job.completed is not sent twice."""
+        if not is_publishable(progress):
+            return
+        status = to_status(progress, datetime.now(UTC))
+        self.last_status.remember(progress.job_id, _fingerprint(status))
+        event = job_outcome_event(progress)
+        if event is not None:
+            self.outcomes_sent.remember(progress.job_id, event.state)
+
     def outcome(self, progress: JobProgress) -> JobOutcomeEvent | None:
         """job.completed / job.failed, once per final state of the job."""
         event = job_outcome_event(progress)
@@ -54,3 +72,8 @@ class ProgressPublisher:
             return None
         self.outcomes_sent.remember(progress.job_id, event.state)
         return event
+
+
+def _fingerprint(status: UploadStatus) -> str:
+    """A status without its figures of speed, which change on every look."""
+    return status.model_dump_json(exclude={"rows_per_second", "eta_seconds"})

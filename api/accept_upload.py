@@ -7,15 +7,24 @@ import time
 from pathlib import Path
 
 import anyio
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from api.http_errors import BadRequest, Conflict, PayloadTooLarge, Unprocessable, parse_error_answer
+from api.http_errors import (
+    BadRequest,
+    Conflict,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Unprocessable,
+    parse_error_answer,
+)
 from api.idempotency import fingerprint, valid_key
 from api.models import UploadAccepted
 from api.multipart import SpooledForm, spool_multipart
 from api.state import AppState
 from database.idempotency import Binding
+from database.job_statuses import record_queued
 from files.spool import Spool
 from files.upload_record import make_upload_record, new_job_id
 from messaging.names import topic_names
@@ -30,6 +39,9 @@ log = logging.getLogger(__name__)
 REPEAT_ANSWER_WAIT_S = 5.0
 FORM_OVERHEAD_BYTES = 64 * 1024  # boundaries, part headers and small fields
 
+
+SPOOL_FULL = "the upload spool is full of files still waiting to be parsed; retry in a few minutes"
+SPOOL_FULL_RETRY_S = 60
 
 KEY_REUSED = (
     "this Idempotency-Key was already used for a different upload (another file, dataset or "
@@ -77,6 +89,9 @@ async def accept_upload(
         raise PayloadTooLarge(
             f"the file is larger than the limit of {settings.max_upload_bytes} bytes"
         )
+    declared = int(length) if length.isdigit() else 0
+    if not await run_in_threadpool(state.spool.room_for, declared):
+        raise ServiceUnavailable(SPOOL_FULL, headers={"Retry-After": str(SPOOL_FULL_RETRY_S)})
     job_id = new_job_id()
     form = await spool_multipart(
         request,
@@ -123,6 +138,7 @@ async def accept_upload(
                 await remove(form.path)
         raise
     state.metrics.accepted(record.tier, record.size_bytes)
+    state.spool.accepted(job_id, Path(record.spool_path), record.size_bytes)
     log.info(
         "accepted upload %s of %s (%s, %d bytes, ~%d rows, tier %s)",
         job_id,
@@ -180,6 +196,10 @@ def publish(state: AppState, record: UploadRecord, sha256: str) -> None:
     ``sha256``: the file's, taken as it streamed in."""
     publisher = state.publisher()
     status = queued_status(record)
+    try:  # the database has every job from its first status on: GET and the list read it
+        record_queued(state.engine(), status)
+    except SQLAlchemyError as exc:
+        raise ServiceUnavailable("the status database does not answer; retry shortly") from exc
     progress = topic_names(state.settings).progress
     delivery = Delivery()  # this request's records only: not the other requests' big files
     publisher.produce(

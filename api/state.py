@@ -1,4 +1,5 @@
-"""What one app holds: settings, the progress view, a lazily-built publisher and engine."""
+"""What one app holds: settings, the progress view, the spool's keeper, a lazily-built
+publisher and engine."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ from api.idempotency import IdempotencyStore
 from api.metrics import ApiMetrics
 from api.pipeline_stats import PipelineStats
 from api.progress_view import ProgressView
+from api.spool_keeper import SpoolKeeper
 from database.engine import make_engine
+from database.job_statuses import ended_jobs
 from database.migrations import ensure_schema
+from messaging.names import SPOOL_SIDE_FILES_S
 from messaging.publisher import Publisher
 from schemas.dataset import DatasetRegistry
+from schemas.records import UploadStatus
 from schemas.settings import Settings
 
 
@@ -23,13 +28,21 @@ class AppState:
         self.keys = settings.api_key_map()
         self.registry = DatasetRegistry(settings.datasets_dir)
         self.metrics = ApiMetrics()
-        self.view = ProgressView(settings, on_change=self.metrics.on_status)
+        self.spool = SpoolKeeper(
+            settings, lambda jobs: ended_jobs(self.engine(), jobs), SPOOL_SIDE_FILES_S
+        )
+        self.view = ProgressView(settings, on_change=self.on_status)
         self.stats = PipelineStats(settings, self.metrics)
         self.keepalive_s = keepalive_s
         self._lock = threading.Lock()
         self._publisher: Publisher | None = None
         self._engine: Engine | None = None
         self._idempotency: IdempotencyStore | None = None
+
+    def on_status(self, old: UploadStatus | None, new: UploadStatus) -> None:
+        """The view's change hook: the metrics count the job, the spool lets its file go."""
+        self.metrics.on_status(old, new)
+        self.spool.on_status(old, new)
 
     def publisher(self) -> Publisher:
         """Built on first use (thread-safe: uploads run in worker threads)."""
@@ -59,11 +72,13 @@ class AppState:
     def start(self) -> None:
         self.view.start()
         self.stats.start()
+        self.spool.start()
 
     def stop(self) -> None:
         """Blocking: stops the view, flushes the publisher, disposes of the engine."""
         self.view.stop()
         self.stats.stop()
+        self.spool.stop()
         with self._lock:
             publisher, self._publisher = self._publisher, None
             engine, self._engine = self._engine, None

@@ -15,6 +15,9 @@ UPLOAD_BLOB_PART_BYTES = 1 << 20
 UPLOAD_BLOB_MAX_MESSAGE_BYTES = str(4 * 1024 * 1024)
 # segments roll often enough that retention removes an expired file within hours of expiry
 UPLOAD_BLOB_SEGMENT_MS = str(6 * 3600 * 1000)
+# a spool keeps a job's record copy and chunk plan (what a re-parse needs besides the file)
+# as long as uploads-blobs may keep the file, with a day for the last segment's roll
+SPOOL_SIDE_FILES_S = (int(SEVEN_DAYS_MS) + int(UPLOAD_BLOB_SEGMENT_MS)) / 1000 + 24 * 3600
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from messaging.names import group_names, topic_names
 from messaging.publisher import Publisher
 from producer.offsets import DoneOffsets
 from producer.publish_job import publish_job
+from producer.spool_keeper import ProducerSpool
 from producer.warm_imports import PRODUCER_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord
@@ -85,6 +86,7 @@ class ProducerService:
         self._paused: set[str] = set()
         self._offsets = DoneOffsets()
         self._committed: dict[tuple[str, int], int] = {}  # the last commit asked per partition
+        self.spool_keeper = ProducerSpool(settings)
 
     def _consumer(self) -> Consumer:
         consumer = Consumer(upload_consumer_config(self.settings))
@@ -140,6 +142,7 @@ class ProducerService:
         try:
             with Publisher(self.settings) as publisher:
                 while not stop.is_set():
+                    self.spool_keeper.sweep_when_due()
                     publisher.poll(0)  # delivery reports: seals and commits of earlier jobs
                     # while a seal waits for its reports, come back for them soon
                     idle_wait = IDLE_POLL_S if publisher.waiting_actions else 0.5
@@ -157,6 +160,7 @@ class ProducerService:
         finally:
             lag.close()
             consumer.close()
+            self.spool_keeper.close()
 
     def _handle(
         self, consumer: Consumer, publisher: Publisher, lag: ChunkLagProbe, msg: Message, tier: Tier
@@ -187,9 +191,14 @@ class ProducerService:
                 outcome.total_rows,
                 outcome.seconds,
             )
-            publisher.after_delivered(
-                upload.job_id, lambda: self._commit_done(consumer, partition, offset)
-            )
+            fetched = self.spool_keeper.fetched_copy(upload)
+
+            def done() -> None:
+                if fetched is not None:  # Kafka has the file: a re-parse fetches it again
+                    self.spool_keeper.release(fetched)
+                self._commit_done(consumer, partition, offset)
+
+            publisher.after_delivered(upload.job_id, done)
 
     def _commit_done(self, consumer: Consumer, partition: tuple[str, int], offset: int) -> None:
         committable = self._offsets.done(partition, offset)

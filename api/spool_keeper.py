@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from files.spool import Spool
@@ -34,19 +35,24 @@ def file_done(status: UploadStatus) -> bool:
 
 
 class SpoolKeeper:
-    def __init__(self, settings: Settings, ended_jobs: EndedJobs, keep_side_s: float) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        ended_jobs: EndedJobs,
+        keep_side_s: float,
+        on_release: Callable[[int], None] = lambda _count: None,
+    ) -> None:
         self.spool = Spool.of(settings)
         self.cap = settings.spool_max_bytes
         self.keep_side_s = keep_side_s
         self._ended_jobs = ended_jobs
+        self._on_release = on_release
         self._lock = threading.Lock()
         self._files: dict[str, Path] = {}  # job -> its file here, until released
         self._bytes = 0  # the last count plus what came in since
         self._counted_at = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.released = 0
-        self.swept = 0
 
     # the view's change hook ----------------------------------------------------------------
 
@@ -64,7 +70,7 @@ class SpoolKeeper:
             freed = release(path)
             with self._lock:
                 self._bytes = max(0, self._bytes - freed)
-                self.released += 1
+            self._on_release(1)
 
     # the bound -----------------------------------------------------------------------------
 
@@ -87,8 +93,8 @@ class SpoolKeeper:
 
     def sweep(self) -> SweepPlan:
         plan = sweep(self.spool, self._ended_jobs, self.keep_side_s)
+        self._on_release(len(plan.remove))
         with self._lock:
-            self.swept += len(plan.remove)
             for path in plan.remove:
                 self._files.pop(path.name.partition(".")[0], None)
         return plan

@@ -4,6 +4,7 @@ publisher and engine."""
 from __future__ import annotations
 
 import threading
+import time
 
 from sqlalchemy import Engine
 
@@ -15,11 +16,14 @@ from api.spool_keeper import SpoolKeeper
 from database.engine import make_engine
 from database.job_statuses import ended_jobs
 from database.migrations import ensure_schema
+from database.retention import bookkeeping_sizes
 from messaging.names import SPOOL_SIDE_FILES_S
 from messaging.publisher import Publisher
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadStatus
 from schemas.settings import Settings
+
+SIZES_EVERY_S = 60.0
 
 
 class AppState:
@@ -29,7 +33,10 @@ class AppState:
         self.registry = DatasetRegistry(settings.datasets_dir)
         self.metrics = ApiMetrics()
         self.spool = SpoolKeeper(
-            settings, lambda jobs: ended_jobs(self.engine(), jobs), SPOOL_SIDE_FILES_S
+            settings,
+            lambda jobs: ended_jobs(self.engine(), jobs),
+            SPOOL_SIDE_FILES_S,
+            on_release=self.metrics.spool_files_released.inc,
         )
         self.view = ProgressView(settings, on_change=self.on_status)
         self.stats = PipelineStats(settings, self.metrics)
@@ -38,6 +45,7 @@ class AppState:
         self._publisher: Publisher | None = None
         self._engine: Engine | None = None
         self._idempotency: IdempotencyStore | None = None
+        self._sizes_at = -SIZES_EVERY_S
 
     def on_status(self, old: UploadStatus | None, new: UploadStatus) -> None:
         """The view's change hook: the metrics count the job, the spool lets its file go."""
@@ -68,6 +76,23 @@ class AppState:
             if self._idempotency is None:
                 self._idempotency = IdempotencyStore(engine, self.settings.idempotency_ttl_s)
             return self._idempotency
+
+    def refresh_sizes(self) -> None:
+        """Blocking: the spool's and the bookkeeping tables' sizes for /metrics, read again
+        at most every SIZES_EVERY_S (counting big tables is not free)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._sizes_at < SIZES_EVERY_S:
+                return
+            self._sizes_at = now
+        self.metrics.spool_bytes.set(self.spool.size())
+        tables, total = bookkeeping_sizes(self.engine())
+        for table in tables:
+            self.metrics.table_rows.labels(table=table.table).set(table.rows)
+            if table.bytes is not None:
+                self.metrics.table_bytes.labels(table=table.table).set(table.bytes)
+        if total is not None:
+            self.metrics.database_bytes.set(total)
 
     def start(self) -> None:
         self.view.start()

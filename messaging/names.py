@@ -140,6 +140,11 @@ class GroupNames:
         worker group's position moves."""
         return f"{self.prefix}-replay-scan-{instance}"
 
+    def horizon_scan(self, instance: str) -> str:
+        """``bulkflow gc`` reading the first record left on each topic that can replay a
+        chunk: assigned, commits nothing."""
+        return f"{self.prefix}-horizon-scan-{instance}"
+
     def job_lookup(self, instance: str) -> str:
         """The operator commands reading the progress topic to learn a job's tenant, dataset
         and state: assigned, commits nothing."""
@@ -148,6 +153,19 @@ class GroupNames:
 
 def group_names(settings: Settings) -> GroupNames:
     return GroupNames(settings.topic_prefix)
+
+
+def replaying_topics(settings: Settings) -> list[str]:
+    """The topics whose records can write a chunk again: the chunk topics (replay, a
+    worker's redelivery), the DLQ (redrive), the upload records and the uploaded files (a
+    producer's re-parse). The chunk ledger must outlive what they keep."""
+    names = topic_names(settings)
+    return [
+        *(names.chunks(t) for t in TIERS),
+        names.dlq,
+        *(names.uploads(t) for t in TIERS),
+        names.upload_blobs,
+    ]
 
 
 def declared_topics(

@@ -74,6 +74,18 @@ class ResultsConfig(BaseModel):
     encoding: ResultEncoding = "arrow"
 
 
+class RetentionConfig(BaseModel):
+    """How long the dataset's bookkeeping is kept, in days (``bulkflow gc`` removes it;
+    docs/operations.md). The rows themselves are kept for good."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # a finished job's row errors (its error report); its status and counts stay
+    row_errors_days: float = Field(default=30.0, gt=0)
+    # dead letters, by their last failure (the DLQ topic keeps their records 30 days)
+    dead_letters_days: float = Field(default=30.0, gt=0)
+
+
 class Dataset(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,6 +94,7 @@ class Dataset(BaseModel):
     key: tuple[str, ...] = ()
     columns: tuple[Column, ...]
     results: ResultsConfig = ResultsConfig()
+    retention: RetentionConfig = RetentionConfig()
 
     @field_validator("name")
     @classmethod

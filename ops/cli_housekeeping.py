@@ -1,5 +1,5 @@
-"""The housekeeping commands: ``gc`` (retention, ops/gc.py) and the sizes that
-``bulkflow status`` prints without a job.
+"""The housekeeping commands: ``gc`` (retention, ops/gc.py), ``backfill-statuses`` (once,
+after an upgrade) and the sizes that ``bulkflow status`` prints without a job.
 
 Thin: each parses its options and calls ops/gc.py or the database and spool rooms.
 """
@@ -52,6 +52,18 @@ def _mib(size: int) -> str:
 
 
 def register(app: typer.Typer, console: Console, fail: Fail) -> None:
+    @app.command("backfill-statuses")
+    def backfill() -> None:
+        """Copy every job's last status from the progress topic into the database, once,
+        after upgrading from a version that kept statuses on the topic only."""
+        from ops.gc import backfill_statuses
+
+        try:
+            written = backfill_statuses(get_settings())
+        except BulkflowError as exc:
+            raise fail(str(exc)) from exc
+        console.print(f"{written} job statuses written to bulkflow_job_status")
+
     @app.command("gc")
     def gc(
         dry_run: bool = typer.Option(False, "--dry-run", help="count what is due, remove nothing"),

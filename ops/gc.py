@@ -124,3 +124,35 @@ def run_gc(
     finally:
         if own:
             engine.dispose()
+
+
+BACKFILL_BATCH = 1_000
+
+
+def backfill_statuses(settings: Settings, engine: Engine | None = None) -> int:
+    """Copy every job's last status from the compacted progress topic into
+    ``bulkflow_job_status`` (once, after upgrading from a version without that table: the
+    API reads old jobs from there). A job the table has a newer status of keeps it."""
+    from database.job_statuses import StatusWrite, save_statuses
+    from messaging.names import group_names, instance_id, topic_names
+    from ops.topic_scan import scan_topic
+    from schemas.records import UploadStatus
+
+    own = engine is None
+    engine = engine or make_engine(settings.db_url)
+    group = group_names(settings).job_lookup(instance_id())
+    written = 0
+    batch: list[StatusWrite] = []
+    try:
+        ensure_schema(engine)
+        for msg in scan_topic(settings, topic_names(settings).progress, group):
+            value = msg.value()
+            if value:
+                batch.append(StatusWrite(UploadStatus.model_validate_json(value)))
+            if len(batch) >= BACKFILL_BATCH:
+                written += save_statuses(engine, batch)
+                batch = []
+        return written + save_statuses(engine, batch)
+    finally:
+        if own:
+            engine.dispose()

@@ -12,11 +12,12 @@ import pytest
 
 from api.app import create_app
 from database.engine import make_engine
+from database.migrations import ensure_schema
 from database.reports import count_rows, ledger_counts
 from files.spool_sweep import scan
 from ops.devservers.sample_data import write_orders_csv
 from schemas.dataset import DatasetRegistry
-from schemas.records import UploadStatus
+from schemas.records import UploadStatus, utcnow
 from schemas.settings import Settings, packaged_datasets_dir
 from tests.integration.conftest import bulkflow, start_pipeline
 from tests.integration.test_api import A, running, upload, wait_for
@@ -120,3 +121,38 @@ def test_old_jobs_come_from_the_database_and_gc_never_breaks_a_replay(
             assert gone.status_code == 410 and "removed" in gone.json()["detail"]
     finally:
         supervisor.stop()
+
+
+def test_backfill_copies_each_jobs_last_status_from_the_topic(
+    kafka_settings: Settings, tmp_path: Path
+) -> None:
+    """After an upgrade: old jobs' statuses come from the topic into the database, once; a
+    newer status the database has already is kept."""
+    from database.job_statuses import StatusWrite, get_status, save_statuses
+    from tests.integration.test_api import produce_status
+
+    base = UploadStatus(
+        job_id="old-1",
+        tenant="acme",
+        dataset="orders",
+        filename="a.csv",
+        tier="high",
+        state="queued",
+        submitted_at=utcnow(),
+    )
+    done = base.model_copy(update={"state": "completed", "rows_ok": 3, "finished_at": utcnow()})
+    produce_status(kafka_settings, base)
+    produce_status(kafka_settings, done)
+    other = base.model_copy(update={"job_id": "old-2", "state": "processing"})
+    produce_status(kafka_settings, other)
+    engine = make_engine(kafka_settings.db_url)
+    ensure_schema(engine)
+    newer = other.model_copy(update={"state": "failed", "error": "x"})
+    save_statuses(engine, [StatusWrite(newer)])
+
+    answer = bulkflow(kafka_settings, tmp_path, "backfill-statuses")
+    assert answer.returncode == 0, answer.stderr
+    first, second = get_status(engine, "old-1"), get_status(engine, "old-2")
+    assert first is not None and (first.state, first.rows_ok) == ("completed", 3)
+    assert second is not None and second.state == "failed"
+    engine.dispose()

@@ -106,6 +106,8 @@ def main() -> int:
         log(f"history: {args.jobs:,} rows in the database in {result['database_write_s']:.1f}s")
         if pg is not None:
             _vacuum(url)
+            result["table_bytes_per_job"] = round(_table_bytes(url) / args.jobs)
+            log(f"bulkflow_job_status: {result['table_bytes_per_job']} bytes a job (with indexes)")
         rng = random.Random(7)
         # the older half of the history: long gone from any process's memory
         chosen = set(rng.sample(range(args.jobs // 2), min(args.gets, args.jobs // 2)))
@@ -167,6 +169,16 @@ def _vacuum(url: str) -> None:
 
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE bulkflow_job_status")
+
+
+def _table_bytes(url: str) -> int:
+    import psycopg
+
+    from ops.devservers.postgres import libpq_url
+
+    with psycopg.connect(libpq_url(url)) as conn:
+        row = conn.execute("SELECT pg_total_relation_size('bulkflow_job_status')").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _report(result: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ from api.models import UploadAccepted
 from api.multipart import SpooledForm, spool_multipart
 from api.state import AppState
 from database.idempotency import Binding
-from database.job_statuses import record_queued
+from database.job_statuses import get_status, record_queued
 from files.spool import Spool
 from files.upload_record import make_upload_record, new_job_id
 from messaging.names import topic_names
@@ -236,6 +236,8 @@ async def repeat_answer(
     job_id = binding.job_id
     deadline = time.monotonic() + REPEAT_ANSWER_WAIT_S
     version, status = state.view.snapshot(job_id)
+    if status is None:  # a job no longer in the view's memory is in the database
+        status = await run_in_threadpool(lambda: get_status(state.engine(), job_id))
     while status is None and time.monotonic() < deadline:
         await state.view.wait_change(job_id, version, deadline - time.monotonic())
         version, status = state.view.snapshot(job_id)

@@ -43,6 +43,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
     p.add_argument("--gets", type=int, default=2_000, help="old jobs looked up by id")
     p.add_argument("--pages", type=int, default=500, help="list pages asked for")
+    p.add_argument(
+        "--before-pages", type=int, default=100, help="of them, asked of the code before"
+    )
     p.add_argument("--skip-before", action="store_true", help="measure this tree only")
     p.add_argument("--rss-limit-mb", type=float, default=6_000.0)
     p.add_argument("--ready-timeout", type=float, default=900.0)
@@ -140,7 +143,13 @@ def main() -> int:
             )
             result["before_commit"] = commit
             result["before"] = measure_api(
-                "before", worktree, settings, asked, pages, args.rss_limit_mb, args.ready_timeout
+                "before",
+                worktree,
+                settings,
+                asked,
+                pages[: args.before_pages],
+                args.rss_limit_mb,
+                args.ready_timeout,
             )
         result["load_average_at_end"] = os.getloadavg()
         _report(result)

@@ -9,6 +9,7 @@ job back (``is_step_back``): a late or replayed status leaves a newer one as it 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -92,15 +93,8 @@ def save_statuses(engine: Engine, writes: Sequence[StatusWrite]) -> int:
 
 
 def _stored_statuses(conn: Connection, job_ids: list[str]) -> dict[str, UploadStatus]:
-    found: dict[str, UploadStatus] = {}
-    for start in range(0, len(job_ids), LOOKUP_BATCH):
-        batch = job_ids[start : start + LOOKUP_BATCH]
-        query = sa.select(job_statuses.c.job_id, job_statuses.c.status).where(
-            job_statuses.c.job_id.in_(batch)
-        )
-        for job_id, text in conn.execute(query):
-            found[job_id] = UploadStatus.model_validate_json(text)
-    return found
+    found = _column_of(conn, job_statuses.c.status, job_ids)
+    return {job_id: UploadStatus.model_validate_json(text) for job_id, text in found.items()}
 
 
 def get_status(engine: Engine, job_id: str) -> UploadStatus | None:
@@ -129,32 +123,30 @@ def list_statuses(
     return items, total
 
 
+def _column_of(
+    bind: Engine | Connection, column: sa.Column[Any], job_ids: Iterable[str]
+) -> dict[str, Any]:
+    """``column`` of the jobs whose value there is not NULL, asked in batches."""
+    wanted = list(dict.fromkeys(job_ids))
+    found: dict[str, Any] = {}
+    with bind.connect() if isinstance(bind, Engine) else contextlib.nullcontext(bind) as conn:
+        for start in range(0, len(wanted), LOOKUP_BATCH):
+            query = sa.select(job_statuses.c.job_id, column).where(
+                job_statuses.c.job_id.in_(wanted[start : start + LOOKUP_BATCH]),
+                column.is_not(None),
+            )
+            found.update({job_id: value for job_id, value in conn.execute(query)})
+    return found
+
+
 def load_progress(engine: Engine, job_ids: Iterable[str]) -> dict[str, str]:
     """The aggregator's stored progress JSON of the jobs that have one."""
-    wanted = list(dict.fromkeys(job_ids))
-    found: dict[str, str] = {}
-    with engine.connect() as conn:
-        for start in range(0, len(wanted), LOOKUP_BATCH):
-            query = sa.select(job_statuses.c.job_id, job_statuses.c.progress).where(
-                job_statuses.c.job_id.in_(wanted[start : start + LOOKUP_BATCH]),
-                job_statuses.c.progress.is_not(None),
-            )
-            found.update({job_id: text for job_id, text in conn.execute(query)})
-    return found
+    return _column_of(engine, job_statuses.c.progress, job_ids)
 
 
 def ended_jobs(engine: Engine, job_ids: Iterable[str]) -> dict[str, datetime]:
     """When each of the jobs that have ended ended; running and unknown jobs are left out."""
-    wanted = list(dict.fromkeys(job_ids))
-    found: dict[str, datetime] = {}
-    with engine.connect() as conn:
-        for start in range(0, len(wanted), LOOKUP_BATCH):
-            query = sa.select(job_statuses.c.job_id, job_statuses.c.finished_at).where(
-                job_statuses.c.job_id.in_(wanted[start : start + LOOKUP_BATCH]),
-                job_statuses.c.finished_at.is_not(None),
-            )
-            found.update({job_id: at for job_id, at in conn.execute(query)})
-    return found
+    return _column_of(engine, job_statuses.c.finished_at, job_ids)
 
 
 def errors_purged_at(engine: Engine, job_id: str) -> datetime | None:

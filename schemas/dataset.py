@@ -75,8 +75,8 @@ class ResultsConfig(BaseModel):
 
 
 class RetentionConfig(BaseModel):
-    """How long the dataset's bookkeeping is kept, in days (``bulkflow gc`` removes it;
-    docs/operations.md). The rows themselves are kept for good."""
+    """How long the dataset's bookkeeping is kept, in days: bulkflow gc removes it after
+    that (docs/operations.md). The rows themselves are kept for good."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -12,9 +12,7 @@ and a late record for it reloads its progress from the database.
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -24,7 +22,7 @@ from database.engine import make_engine
 from database.migrations import ensure_schema
 from messaging.faust_patches import as_current_event, at_partition
 from messaging.names import group_names, topic_names
-from schemas.records import UploadStatus
+from schemas.records import JobOutcomeEvent, UploadStatus
 from schemas.settings import Settings
 from stream_processors.faust_common import build_faust_app, raw_topic
 from stream_processors.progress import JobProgress, fold_batch, is_publishable, to_status
@@ -37,6 +35,8 @@ AGGREGATE_BATCH = 500
 # status shows up to 0.4 s later, while finished_at comes from the records' own times
 AGGREGATE_WITHIN_S = 0.5
 LET_GO_EVERY_S = 10.0
+# (job id, its status, job.completed / job.failed when it is due)
+Publication = tuple[str, UploadStatus, JobOutcomeEvent | None]
 
 
 def aggregator_app_id(settings: Settings) -> str:
@@ -74,29 +74,32 @@ def create_aggregator_app(settings: Settings) -> faust.App:
     )
     publisher = ProgressPublisher()
 
-    async def publish(progress: JobProgress, status: UploadStatus) -> None:
-        await progress_topic.send(
-            key=progress.job_id.encode(), value=status.model_dump_json().encode()
-        )
-        outcome = publisher.outcome(progress)
+    def decide(progress: JobProgress) -> Publication | None:
+        """What to publish of a job now (nothing: no news, or too soon)."""
+        status = publisher.due(progress, time.monotonic())
+        return None if status is None else (progress.job_id, status, publisher.outcome(progress))
+
+    async def send(publication: Publication) -> None:
+        job_id, status, outcome = publication
+        await progress_topic.send(key=job_id.encode(), value=status.model_dump_json().encode())
         if outcome is not None:
-            await events_topic.send(
-                key=progress.job_id.encode(), value=outcome.model_dump_json().encode()
-            )
+            await events_topic.send(key=job_id.encode(), value=outcome.model_dump_json().encode())
 
     def held(job_id: str) -> JobProgress | None:
         text = table.get(job_id)
         return JobProgress.model_validate_json(text) if text else None
 
-    async def reloaded(job_ids: set[str]) -> dict[str, JobProgress]:
-        """The stored progress of the batch's jobs the table does not hold."""
-        missing = {job for job in job_ids if table.get(job) is None}
-        if not missing:
-            return {}
-        back = await asyncio.get_running_loop().run_in_executor(None, store.load, missing)
-        for progress in back.values():
-            publisher.reloaded(progress)
-        return back
+    async def before_batch(job_ids: set[str]) -> dict[str, JobProgress | None]:
+        """The batch's jobs as they were before it: from the table, else (a job let go) from
+        the database. The table is read before any await: let_go may run during one."""
+        before = {job: held(job) for job in job_ids}
+        missing = {job for job, progress in before.items() if progress is None}
+        if missing:
+            back = await asyncio.get_running_loop().run_in_executor(None, store.load, missing)
+            for progress in back.values():
+                publisher.reloaded(progress)
+            before.update(back)
+        return before
 
     @app.agent(source, name="progress")
     async def aggregate(stream: faust.StreamT) -> None:
@@ -112,23 +115,27 @@ def create_aggregator_app(settings: Settings) -> faust.App:
                 )
                 for e in events
             ]
-            back = await reloaded({job_id for job_id, _, _ in records})
-            stored = functools.partial(_held_or_back, held, back)
-            for job_id, (progress, last) in fold_batch(records, stored).items():
+            before = await before_batch({job_id for job_id, _, _ in records})
+            publications = []
+            # no await from here to the sends: the table, the store and the publisher's
+            # bookkeeping change together
+            for job_id, (progress, last) in fold_batch(records, before.get).items():
                 with as_current_event(events[last]):
                     table[job_id] = progress.model_dump_json()
                 if is_publishable(progress):
                     store.offer(progress, _status(progress), events[last].message.partition)
-                status = publisher.due(progress, time.monotonic())
-                if status is not None:
-                    await publish(progress, status)
+                publication = decide(progress)
+                if publication is not None:
+                    publications.append(publication)
+            for publication in publications:
+                await send(publication)
 
     @app.timer(interval=0.5)
     async def flush_dirty() -> None:
-        for progress in list(publisher.dirty.values()):
-            status = publisher.due(progress, time.monotonic())
-            if status is not None:
-                await publish(progress, status)
+        due = [decide(progress) for progress in list(publisher.dirty.values())]
+        for publication in due:
+            if publication is not None:
+                await send(publication)
 
     @app.timer(interval=min(LET_GO_EVERY_S, max(1.0, settings.finished_job_grace_s / 10)))
     async def let_go() -> None:
@@ -149,13 +156,6 @@ def create_aggregator_app(settings: Settings) -> faust.App:
         engine.dispose()
 
     return app
-
-
-def _held_or_back(
-    held: Callable[[str], JobProgress | None], back: dict[str, JobProgress], job_id: str
-) -> JobProgress | None:
-    """A job's progress before a batch: as the table holds it, else as reloaded."""
-    return back[job_id] if job_id in back else held(job_id)
 
 
 def _status(progress: JobProgress) -> UploadStatus:

@@ -62,7 +62,8 @@ def test_old_jobs_come_from_the_database_and_gc_never_breaks_a_replay(
     supervisor = start_pipeline(settings, tmp_path / "logs")
     try:
         with running(create_app(settings)) as client:
-            answer = upload(client, path)
+            keyed = {**A, "Idempotency-Key": "k-1"}
+            answer = upload(client, path, headers=keyed)
             assert answer.status_code == 202, answer.text
             job_id = answer.json()["job_id"]
             first = _final(client, job_id)
@@ -87,6 +88,12 @@ def test_old_jobs_come_from_the_database_and_gc_never_breaks_a_replay(
             assert UploadStatus.model_validate(again) == first
             listed = client.get("/v1/uploads", headers=A).json()
             assert [i["job_id"] for i in listed["items"]] == [job_id] and listed["total"] == 1
+            repeat = upload(client, path, headers=keyed).json()
+            assert (repeat["job_id"], repeat["state"], repeat["replayed"]) == (
+                job_id,
+                first.state,
+                True,
+            )
 
         time.sleep(1.0)  # the row errors' retention passes; the chunk topic still holds the job
         gc = bulkflow(settings, tmp_path, "gc")

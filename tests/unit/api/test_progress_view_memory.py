@@ -4,24 +4,15 @@ recent finished ones; a job someone follows is never let go."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 from api.progress_view import ProgressView
 from schemas.records import UploadStatus
 from schemas.settings import load_settings
+from tests.support.statuses import make_status
 
 
 def _status(job: str, state: str = "processing", chunks: int = 1) -> UploadStatus:
-    return UploadStatus(
-        job_id=job,
-        tenant="acme",
-        dataset="orders",
-        filename="f.csv",
-        tier="high",
-        state=state,  # type: ignore[arg-type]
-        chunks_done=chunks,
-        submitted_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
+    return make_status(job, state, chunks_done=chunks)
 
 
 def test_finished_jobs_beyond_the_recent_window_leave_memory_running_ones_stay() -> None:

@@ -10,21 +10,13 @@ from api.spool_keeper import SpoolKeeper
 from files.spool import Spool
 from schemas.records import UploadStatus
 from schemas.settings import load_settings
+from tests.support.statuses import make_status
 
 KEEP_SIDE_S = 8 * 86400.0
 
 
 def _status(job: str, state: str, chunks_total: int | None = None) -> UploadStatus:
-    return UploadStatus(
-        job_id=job,
-        tenant="acme",
-        dataset="orders",
-        filename="f.csv",
-        tier="high",
-        state=state,  # type: ignore[arg-type]
-        chunks_total=chunks_total,
-        submitted_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
+    return make_status(job, state, chunks_total=chunks_total)
 
 
 def _spooled(spool: Spool, job: str, size: int) -> Path:

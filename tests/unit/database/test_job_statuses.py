@@ -3,7 +3,7 @@ a step back, the models' JSON kept whole."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -20,8 +20,9 @@ from database.job_statuses import (
 )
 from database.migrations import ensure_schema
 from schemas.records import UploadStatus
+from tests.support.statuses import SUBMITTED, make_status
 
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
+T0 = SUBMITTED
 
 
 def _engine(tmp_path: Path) -> Engine:
@@ -31,16 +32,7 @@ def _engine(tmp_path: Path) -> Engine:
 
 
 def _status(job: str, state: str = "queued", minute: int = 0, **extra: object) -> UploadStatus:
-    return UploadStatus(
-        job_id=job,
-        tenant="acme",
-        dataset="orders",
-        filename="f.csv",
-        tier="high",
-        state=state,  # type: ignore[arg-type]
-        submitted_at=T0 + timedelta(minutes=minute),
-        **extra,  # type: ignore[arg-type]
-    )
+    return make_status(job, state, submitted_at=T0 + timedelta(minutes=minute), **extra)
 
 
 def test_statuses_only_move_forward_and_keep_the_aggregators_progress(tmp_path: Path) -> None:

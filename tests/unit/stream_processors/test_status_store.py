@@ -4,7 +4,6 @@ is handed out to be let go only once its final status is stored."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from database.engine import make_engine
@@ -13,19 +12,11 @@ from database.migrations import ensure_schema
 from schemas.records import UploadStatus
 from stream_processors.progress import JobProgress
 from stream_processors.status_store import StatusStore, StoredMark, should_store
+from tests.support.statuses import make_status
 
 
 def _status(state: str = "processing", chunks_total: int | None = None) -> UploadStatus:
-    return UploadStatus(
-        job_id="j",
-        tenant="acme",
-        dataset="orders",
-        filename="f.csv",
-        tier="high",
-        state=state,  # type: ignore[arg-type]
-        chunks_total=chunks_total,
-        submitted_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
+    return make_status("j", state, chunks_total=chunks_total)
 
 
 def test_a_running_status_is_stored_on_news_or_every_interval() -> None:

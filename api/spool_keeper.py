@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from files.spool import Spool
-from files.spool_sweep import EndedJobs, SweepPlan, release, scan, sweep
+from files.spool_sweep import EndedJobs, SweepPlan, release, scan, spool_bytes, sweep
 from schemas.records import UploadStatus
 from schemas.settings import Settings
 
@@ -77,7 +77,7 @@ class SpoolKeeper:
     def size(self) -> int:
         """Blocking: the spool's bytes, counted again when the count is old."""
         if time.monotonic() - self._counted_at > RESCAN_EVERY_S:
-            total = scan(self.spool.folder).total_bytes
+            total = spool_bytes(self.spool.folder)
             with self._lock:
                 self._bytes, self._counted_at = total, time.monotonic()
         return self._bytes
@@ -126,7 +126,7 @@ class SpoolKeeper:
     def _index(self) -> None:
         """The files already here when the API starts: released when their seal shows up."""
         found = scan(self.spool.folder)
-        recorded = found.recorded()
+        recorded = found.recorded
         with self._lock:
             for upload in found.uploads:
                 if upload.path.name in recorded:

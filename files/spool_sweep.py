@@ -22,6 +22,7 @@ may go, it refuses the upload (the spool is full of files still waiting to be pa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -53,47 +54,57 @@ class SpoolFile:
 
 @dataclass
 class SpoolScan:
-    """A spool folder's files by kind (a file bulkflow did not name is left out)."""
+    """A spool folder's files by kind (a file bulkflow did not name is left out). A spool
+    holds few uploads but, for a re-parse, a week of small side files: those are counted,
+    and only the ones past ``keep_side_s`` are listed (a sweep removes them)."""
 
     uploads: list[SpoolFile] = field(default_factory=list)
-    side_files: list[SpoolFile] = field(default_factory=list)  # record copies, chunk plans
     partials: list[tuple[SpoolFile, int]] = field(default_factory=list)  # with the writer's pid
+    recorded: set[str] = field(default_factory=set)  # upload file names with a record copy
+    old_side_files: list[SpoolFile] = field(default_factory=list)  # record copies, plans
+    side_files: int = 0
+    side_bytes: int = 0
 
     @property
     def total_bytes(self) -> int:
-        files = [*self.uploads, *self.side_files, *(f for f, _ in self.partials)]
-        return sum(f.size for f in files)
-
-    def recorded(self) -> set[str]:
-        """The upload files (by name) whose record copy is there."""
-        return {
-            f.path.name[: -len(UPLOAD_RECORD_SUFFIX)]
-            for f in self.side_files
-            if f.path.name.endswith(UPLOAD_RECORD_SUFFIX)
-        }
+        return self.side_bytes + sum(
+            f.size for f in [*self.uploads, *(f for f, _ in self.partials)]
+        )
 
 
-def scan(folder: Path) -> SpoolScan:
+def scan(folder: Path, keep_side_s: float = float("inf"), now: float | None = None) -> SpoolScan:
+    """Stream the folder once; side files older than ``keep_side_s`` are listed."""
     found = SpoolScan()
+    side_before = (time.time() if now is None else now) - keep_side_s
     try:
-        entries = list(os.scandir(folder))
+        entries = os.scandir(folder)
     except FileNotFoundError:
         return found
-    for entry in entries:
-        try:
-            if not entry.is_file(follow_symlinks=False):
+    with entries:
+        for entry in entries:
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                stat = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # removed meanwhile
                 continue
-            stat = entry.stat(follow_symlinks=False)
-        except FileNotFoundError:  # removed meanwhile
-            continue
-        spooled = SpoolFile(Path(entry.path), stat.st_size, stat.st_mtime)
-        partial = _PARTIAL.search(entry.name)
-        if partial is not None:
-            found.partials.append((spooled, int(partial[1])))
-        elif entry.name.endswith((UPLOAD_RECORD_SUFFIX, CHUNK_PLAN_SUFFIX)):
-            found.side_files.append(spooled)
-        elif not entry.name.startswith("."):
-            found.uploads.append(spooled)
+            name = entry.name
+            if name.endswith((UPLOAD_RECORD_SUFFIX, CHUNK_PLAN_SUFFIX)):
+                found.side_files += 1
+                found.side_bytes += stat.st_size
+                if name.endswith(UPLOAD_RECORD_SUFFIX):
+                    found.recorded.add(name[: -len(UPLOAD_RECORD_SUFFIX)])
+                if stat.st_mtime < side_before:
+                    found.old_side_files.append(
+                        SpoolFile(Path(entry.path), stat.st_size, stat.st_mtime)
+                    )
+                continue
+            spooled = SpoolFile(Path(entry.path), stat.st_size, stat.st_mtime)
+            partial = _PARTIAL.search(name)
+            if partial is not None:
+                found.partials.append((spooled, int(partial[1])))
+            elif not name.startswith("."):
+                found.uploads.append(spooled)
     return found
 
 
@@ -114,7 +125,8 @@ def plan_sweep(
     orphan_after_s: float = ORPHAN_AFTER_S,
 ) -> SweepPlan:
     """Pure: which files go (see the module's docstring). ``ended``: job id -> when it
-    ended, for the jobs of ``found.uploads`` that have."""
+    ended, for the jobs of ``found.uploads`` that have; ``found`` scanned with the same
+    ``keep_side_s``."""
     remove: list[Path] = []
     reasons: dict[str, int] = {}
 
@@ -125,7 +137,7 @@ def plan_sweep(
             reasons[why] = reasons.get(why, 0) + len(chosen)
 
     drop((f for f, pid in found.partials if not alive(pid)), "fetch left by a stopped process")
-    recorded = found.recorded()
+    recorded = found.recorded
     kept: list[SpoolFile] = []
     finished: list[tuple[datetime, SpoolFile]] = []
     for upload in found.uploads:
@@ -143,14 +155,14 @@ def plan_sweep(
     present = {u.path.name for u in kept}
     expired = [
         f
-        for f in found.side_files
+        for f in found.old_side_files
         if _upload_name(f) not in present and now - f.mtime > keep_side_s
     ]
     drop(expired, "record copy or chunk plan past the blob topic's retention")
     gone = set(remove)
-    left = [*kept, *(f for f in found.side_files if f.path not in gone)]
-    left += [f for f, _ in found.partials if f.path not in gone]
-    return SweepPlan(remove, reasons, sum(f.size for f in left))
+    left = found.side_bytes - sum(f.size for f in expired)
+    left += sum(f.size for f in kept) + sum(f.size for f, _ in found.partials if f.path not in gone)
+    return SweepPlan(remove, reasons, left)
 
 
 def _upload_name(side_file: SpoolFile) -> str:
@@ -174,20 +186,36 @@ def pid_alive(pid: int) -> bool:
 
 def sweep(spool: Spool, ended_jobs: EndedJobs, keep_side_s: float) -> SweepPlan:
     """Scan the spool, ask which of its jobs have ended, and remove what may go."""
-    found = scan(spool.folder)
+    now = time.time()
+    found = scan(spool.folder, keep_side_s, now)
     ended: dict[str, datetime] = {}
     if found.uploads:
         try:
             ended = ended_jobs(sorted({u.job_id for u in found.uploads}))
         except Exception as exc:  # without the database only the certain leftovers go
             log.warning("spool %s: cannot ask which jobs ended: %s", spool.folder, exc)
-    plan = plan_sweep(found, ended=ended, now=time.time(), keep_side_s=keep_side_s, alive=pid_alive)
+    plan = plan_sweep(found, ended=ended, now=now, keep_side_s=keep_side_s, alive=pid_alive)
     for path in plan.remove:
         path.unlink(missing_ok=True)
     if plan.remove:
         summary = ", ".join(f"{n} {why}" for why, n in plan.reasons.items())
         log.info("spool %s: removed %d files (%s)", spool.folder, len(plan.remove), summary)
     return plan
+
+
+def spool_bytes(folder: Path) -> int:
+    """What the spool holds, in bytes (streamed: nothing kept per file)."""
+    total = 0
+    try:
+        entries = os.scandir(folder)
+    except FileNotFoundError:
+        return 0
+    with entries:
+        for entry in entries:
+            with contextlib.suppress(FileNotFoundError):
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
 
 
 def release(upload_file: Path | str) -> int:

@@ -74,7 +74,7 @@ def test_old_jobs_come_from_the_database_and_gc_never_breaks_a_replay(
             )
             # the file left the spool at the seal; what a re-parse needs stayed
             wait_for(lambda: not scan(settings.spool_path).uploads)
-            assert {f.path.name for f in scan(settings.spool_path).side_files} == {
+            assert {p.name for p in settings.spool_path.iterdir()} == {
                 f"{job_id}.csv.upload.json",
                 f"{job_id}.csv.plan.json",
             }

@@ -46,7 +46,7 @@ def test_a_crash_at_any_point_leaves_nothing_that_lives_forever(tmp_path: Path) 
     dead_fetch = _file(spool.folder / "fetching.csv.999999.partial")
     live_fetch = _file(spool.folder / f"fetchnow.csv.{os.getpid()}.partial")
 
-    found = scan(spool.folder)
+    found = scan(spool.folder, KEEP_SIDE_S)
     ends = {"ended": datetime(2025, 1, 2, tzinfo=UTC), "ended2": datetime(2025, 1, 1, tzinfo=UTC)}
     plan = plan_sweep(
         found,

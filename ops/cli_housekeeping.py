@@ -30,7 +30,7 @@ def size_lines(settings: Settings) -> list[str]:
     found = scan(Spool.of(settings).folder)
     lines = [
         f"spool {settings.spool_path}: {_mib(found.total_bytes)} in {len(found.uploads)} "
-        f"uploads and {len(found.side_files)} side files "
+        f"uploads and {found.side_files} side files "
         f"(cap {_mib(settings.spool_max_bytes)}, BULKFLOW_SPOOL_MAX_BYTES)"
     ]
     engine = make_engine(settings.db_url)
@@ -73,6 +73,9 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
     ) -> None:
         """Remove bookkeeping past its retention: row errors and dead letters (per dataset),
         chunk ledger rows no topic can replay, expired idempotency keys. In small batches."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from database.engine import make_engine
         from ops.gc import run_gc
 
         settings = get_settings()
@@ -80,15 +83,19 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         if every > 0:
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
             signal.signal(signal.SIGINT, lambda *_: stop.set())
-        while True:
-            try:
-                report = run_gc(settings, dry_run=dry_run)
-            except BulkflowError as exc:
-                if every <= 0:
-                    raise fail(str(exc)) from exc
-                console.print(f"[yellow]gc:[/] {exc}")
-            else:
-                for line in report.lines():
-                    console.print(line, markup=False, highlight=False)
-            if every <= 0 or stop.wait(every):
-                return
+        engine = make_engine(settings.db_url)  # one for every run of this process
+        try:
+            while True:
+                try:
+                    report = run_gc(settings, dry_run=dry_run, engine=engine)
+                except (BulkflowError, SQLAlchemyError) as exc:
+                    if every <= 0:
+                        raise fail(str(exc).splitlines()[0]) from exc
+                    console.print(f"[yellow]gc:[/] {str(exc).splitlines()[0]}")
+                else:
+                    for line in report.lines():
+                        console.print(line, markup=False, highlight=False)
+                if every <= 0 or stop.wait(every):
+                    return
+        finally:
+            engine.dispose()

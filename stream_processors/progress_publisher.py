@@ -21,7 +21,7 @@ REMEMBERED_JOBS = 100_000  # bookkeeping is bounded: the oldest jobs are forgott
 class ProgressPublisher:
     def __init__(self, min_interval: float = 0.25) -> None:
         self.min_interval = min_interval
-        self.last_at: dict[str, float] = {}
+        self.last_at: BoundedDict[float] = BoundedDict(REMEMBERED_JOBS)
         self.last_status: BoundedDict[str] = BoundedDict(REMEMBERED_JOBS)
         self.outcomes_sent: BoundedDict[str] = BoundedDict(REMEMBERED_JOBS)
         self.dirty: dict[str, JobProgress] = {}
@@ -44,7 +44,7 @@ class ProgressPublisher:
         if status.is_final:  # no more updates will come: only the fingerprint is kept
             self.last_at.pop(job, None)
         else:
-            self.last_at[job] = now
+            self.last_at.remember(job, now)
         return status
 
     def forget(self, job_id: str) -> None:

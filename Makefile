@@ -8,12 +8,13 @@ PYTEST_TIMEOUT ?= 1500
 # the Rust XLSX reader (bulkflow_xlsx), rebuilt when its sources change
 NATIVE := native/xlsx_stream
 NATIVE_SOURCES := $(NATIVE)/Cargo.toml $(NATIVE)/Cargo.lock $(NATIVE)/pyproject.toml \
-	$(NATIVE)/bulkflow_xlsx.pyi $(wildcard $(NATIVE)/src/*.rs $(NATIVE)/src/*/*.rs)
+	$(NATIVE)/bulkflow_xlsx.pyi $(filter-out %/tests.rs %/testing.rs, \
+	$(wildcard $(NATIVE)/src/*.rs $(NATIVE)/src/*/*.rs))
 NATIVE_STAMP := $(VENV)/.native-$(shell cat $(NATIVE_SOURCES) | sha1sum | cut -c1-12)
 # rustup installs cargo under ~/.cargo/bin, which a fresh shell may not have on its PATH yet
 CARGO_PATH := $(HOME)/.cargo/bin
 
-.PHONY: install postgres browser broker-jars test test-unit lint format demo run bench bench-quick clean
+.PHONY: install postgres browser broker-jars test test-rust test-unit lint format demo run bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +27,9 @@ $(STAMP): pyproject.toml
 $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 	@if ! PATH="$(CARGO_PATH):$$PATH" command -v cargo >/dev/null; then \
 		echo "make install: cargo not found; it builds the Rust XLSX reader ($(NATIVE))," >&2; \
-		echo "which the producer needs. Install Rust 1.88 or newer with rustup (the Rust" >&2; \
+		echo "which the producer needs. Install Rust 1.89 or newer with rustup (the Rust" >&2; \
 		echo "project's installer; it puts cargo in ~/.cargo/bin, which make finds; Debian's" >&2; \
-		echo "cargo package is older than calamine needs), then run make install again." >&2; \
+		echo "cargo package is older than the zip crate needs), then run make install again." >&2; \
 		exit 1; \
 	fi
 	PATH="$(abspath $(BIN)):$(CARGO_PATH):$$PATH" $(BIN)/python -m pip install -q \
@@ -37,9 +38,11 @@ $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 
 install: $(STAMP) $(NATIVE_STAMP)
 
-# PostgreSQL binaries for the tests that run on it (the tests start their own server)
+# PostgreSQL binaries for the tests that run on it, and PgBouncer for those that run through
+# a transaction pooler (the tests start their own server and pooler)
 postgres:
 	@bash deploy/ensure-postgres.sh
+	@bash deploy/ensure-pgbouncer.sh
 
 # headless Chromium and its driver for the upload page's browser test
 browser:
@@ -48,8 +51,16 @@ browser:
 broker-jars: install
 	$(BIN)/bulkflow broker fetch
 
-test: install postgres browser broker-jars
+test: install postgres browser broker-jars test-rust
 	timeout --kill-after=30 $(PYTEST_TIMEOUT) $(BIN)/pytest tests
+
+# the Rust reader's own tests, built without Python (its `python` feature off), then clippy
+# over everything, the Python module included (its build script asks the venv's python)
+test-rust: install
+	cd $(NATIVE) && PATH="$(abspath $(BIN)):$(CARGO_PATH):$$PATH" && \
+		timeout --kill-after=30 600 cargo fmt --check && \
+		timeout --kill-after=30 600 cargo test --lib --locked --quiet && \
+		timeout --kill-after=30 600 cargo clippy --locked --quiet --all-targets --all-features -- -D warnings
 
 test-unit: install
 	$(BIN)/pytest tests/unit

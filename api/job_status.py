@@ -1,4 +1,5 @@
-"""One job's status for a tenant, a page of the tenant's jobs, and a job's live events.
+"""One job's status for a tenant, a page of the tenant's jobs, a job's live events, and
+the live events of all the tenant's jobs.
 
 The status view holds running and recent jobs; any other job's status is read from the
 database (``bulkflow_job_status``), which has every job's, and held by the view from then on.
@@ -6,6 +7,7 @@ database (``bulkflow_job_status``), which has every job's, and held by the view 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from sqlalchemy import exc as sa_exc
@@ -73,3 +75,20 @@ async def status_events(
         while not await view.wait_change(job_id, version, keepalive_s):
             yield ": keep-alive\n\n"
         version, status = view.snapshot(job_id)
+
+
+async def tenant_events(view: ProgressView, tenant: str, keepalive_s: float) -> AsyncIterator[str]:
+    """Server-sent events: each new status of any of the tenant's jobs, as it comes, for as
+    long as the client listens (a comment first, so the client knows it is connected)."""
+    queue = view.subscribe(tenant)
+    try:
+        yield ": following the uploads of this tenant\n\n"
+        while True:
+            try:
+                status = await asyncio.wait_for(queue.get(), keepalive_s)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            yield f"data: {status.model_dump_json()}\n\n"
+    finally:
+        view.unsubscribe(tenant, queue)

@@ -9,7 +9,8 @@ The view knows it has caught up once it reached the high watermarks it saw at st
 
 Memory holds running jobs and the ``status_recent_jobs`` most recent finished ones; a job
 asked for and not held comes from the database and is held from then on (``hold``). Async
-code waits for the next change of one job with ``wait_change``.
+code waits for the next change of one job with ``wait_change``, or follows every change of
+a tenant's jobs through a queue from ``subscribe``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ ChangeHook = Callable[[UploadStatus | None, UploadStatus], None]
 # its next change brings it back); looked for at most once a minute
 IDLE_RUNNING_S = 3600.0
 PRUNE_EVERY_S = 60.0
+# a tenant stream that falls this far behind loses its oldest changes (the page reloads)
+SUBSCRIBER_QUEUE = 1000
 
 
 def view_consumer_config(
@@ -77,6 +80,10 @@ class ProgressView:
         self._clock = 0
         self._pruned_at = time.monotonic()
         self._waiters: dict[str, set[asyncio.Future[None]]] = {}
+        # tenant -> its followers' queues, each with the event loop it belongs to
+        self._subscribers: dict[
+            str, dict[asyncio.Queue[UploadStatus], asyncio.AbstractEventLoop]
+        ] = {}
         self._pending: dict[int, int] = {}  # partition -> high watermark at start, until reached
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -198,6 +205,10 @@ class ProgressView:
         changed, old = self._keep(status)
         if not changed:
             return
+        with self._lock:
+            queues = list(self._subscribers.get(status.tenant, {}).items())
+        for queue, loop in queues:
+            loop.call_soon_threadsafe(_offer, queue, status)
         if self._on_change is not None:
             try:
                 self._on_change(old, status)
@@ -299,6 +310,22 @@ class ProgressView:
                     if not waiters:
                         del self._waiters[job_id]
 
+    def subscribe(self, tenant: str) -> asyncio.Queue[UploadStatus]:
+        """A queue (of the running loop) that receives each new status of the tenant's jobs."""
+        queue: asyncio.Queue[UploadStatus] = asyncio.Queue(SUBSCRIBER_QUEUE)
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            self._subscribers.setdefault(tenant, {})[queue] = loop
+        return queue
+
+    def unsubscribe(self, tenant: str, queue: asyncio.Queue[UploadStatus]) -> None:
+        with self._lock:
+            queues = self._subscribers.get(tenant)
+            if queues is not None:
+                queues.pop(queue, None)
+                if not queues:
+                    del self._subscribers[tenant]
+
     def waiting(self, job_id: str) -> int:
         """How many waiters follow the job (for tests and metrics)."""
         with self._lock:
@@ -308,3 +335,10 @@ class ProgressView:
 def _wake(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
+
+
+def _offer(queue: asyncio.Queue[UploadStatus], status: UploadStatus) -> None:
+    """Put without blocking: a full queue drops its oldest status for the newest."""
+    if queue.full():
+        queue.get_nowait()
+    queue.put_nowait(status)

@@ -1,5 +1,5 @@
-"""What one app holds: settings, the progress view, the spool's keeper, a lazily-built
-publisher and engine."""
+"""What one app holds: settings, the progress view, the spool's keeper, the paused uploads'
+expiry, a lazily-built publisher and engine."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from sqlalchemy import Engine
 
 from api.idempotency import IdempotencyStore
+from api.mapping_expiry import MappingExpiry
 from api.metrics import ApiMetrics
 from api.pipeline_stats import PipelineStats
 from api.progress_view import ProgressView
@@ -46,6 +47,7 @@ class AppState:
         self._engine: Engine | None = None
         self._idempotency: IdempotencyStore | None = None
         self._sizes_at = -SIZES_EVERY_S
+        self.expiry = MappingExpiry(settings, self.engine, self.publisher)
 
     def on_status(self, old: UploadStatus | None, new: UploadStatus) -> None:
         """The view's change hook: the metrics count the job, the spool lets its file go."""
@@ -98,9 +100,11 @@ class AppState:
         self.view.start()
         self.stats.start()
         self.spool.start()
+        self.expiry.start()
 
     def stop(self) -> None:
         """Blocking: stops the view, flushes the publisher, disposes of the engine."""
+        self.expiry.stop()
         self.view.stop()
         self.stats.stop()
         self.spool.stop()

@@ -20,8 +20,13 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     ),
     "producer": ("bench.producer_bench", "parse + chunk + encode per format, peak RSS"),
     "persistence": ("bench.persistence_speed", "save_chunk vs bare inserts and COPY"),
+    "pooler": (
+        "bench.pooler_bench",
+        "the upsert path pooler-safe, with session state, via PgBouncer",
+    ),
     "validation": ("bench.validation_speed", "validate_batch rows per second on one core"),
     "xlsx": ("bench.xlsx_speed", "XLSX reader paths next to the raw libraries"),
+    "xlsx_rust": ("bench.xlsx_rust_bench", "the Rust XLSX reader vs fastexcel, fresh processes"),
     "codec": ("bench.codec_compare", "Arrow IPC compression codecs on one chunk"),
     "idle": ("bench.idle_cost", "idle CPU per process, CPU per small upload (fixed costs)"),
     "upload": ("bench.upload_transfer", "an upload to another machine: Kafka parts vs database"),

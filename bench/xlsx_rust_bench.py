@@ -1,6 +1,6 @@
 """The Rust XLSX reader (bulkflow_xlsx) against fastexcel, in one run, each in its own process.
 
-    .venv/bin/python -m bench.xlsx_rust_bench [--rows N] [--batch-rows N]
+    .venv/bin/python -m bench xlsx_rust [--rows N] [--batch-rows N]
 
 The workbook is bench/producer_inputs.py's orders workbook (ops/sample_data.write_orders_xlsx:
 8 columns, openpyxl write-only, inline strings; cached as bench/.work/pb_orders_<rows>.xlsx).

@@ -24,6 +24,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_pre_ping", True)
+        # No server-side prepared statements (psycopg prepares a query after its 5th run):
+        # behind a transaction pooler (PgBouncer) the next transaction may run in another
+        # server session, which lacks them. They saved no measurable CPU here: a chunk runs
+        # a few statements for thousands of rows (python -m bench pooler).
+        kwargs["connect_args"] = {"prepare_threshold": None, **kwargs.get("connect_args", {})}
         return sa.create_engine(parsed, **kwargs)
     raise DatasetError(f"unsupported database URL {parsed.render_as_string()!r}")
 

@@ -22,20 +22,26 @@ class Binding:
     created_at: datetime
 
 
-def bound(engine: Engine, tenant: str, key: str, ttl: timedelta) -> Binding | None:
-    """The key's live binding, if any (an expired one is None)."""
+def bound(engine: Engine, tenant: str, key: str, ttl: timedelta, now: datetime) -> Binding | None:
+    """The key's live binding at ``now``, if any (an expired one is None)."""
     with engine.connect() as conn:
         row = conn.execute(_binding_of(tenant, key)).one_or_none()
     found = None if row is None else Binding(str(row[0]), str(row[1]), row[2])
-    return found if found is not None and not _expired(found, ttl) else None
+    return found if found is not None and not _expired(found, ttl, now) else None
 
 
 def bind_key(
-    engine: Engine, tenant: str, key: str, job_id: str, fingerprint: str, ttl: timedelta
+    engine: Engine,
+    tenant: str,
+    key: str,
+    job_id: str,
+    fingerprint: str,
+    ttl: timedelta,
+    now: datetime,
 ) -> Binding:
-    """Bind the key to ``job_id`` unless a live binding exists; the binding that holds."""
+    """Bind the key to ``job_id`` at ``now`` unless a live binding exists; the binding that
+    holds."""
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    now = datetime.now(UTC)
     row = dict(tenant=tenant, key=key, job_id=job_id, fingerprint=fingerprint, created_at=now)
     where = (idempotency.c.tenant == tenant, idempotency.c.key == key)
     with engine.begin() as conn:
@@ -62,11 +68,11 @@ def unbind_key(engine: Engine, tenant: str, key: str, job_id: str) -> None:
         )
 
 
-def _expired(binding: Binding, ttl: timedelta) -> bool:
+def _expired(binding: Binding, ttl: timedelta, now: datetime) -> bool:
     created = binding.created_at
     if created.tzinfo is None:
         created = created.replace(tzinfo=UTC)
-    return created < datetime.now(UTC) - ttl
+    return created < now - ttl
 
 
 def _binding_of(tenant: str, key: str) -> sa.Select[Any]:

@@ -13,23 +13,33 @@ dataset, a version number counting up from 1, the fingerprint and JSON of its co
 (schema_diff.TableSpec) and when it was applied. The (dataset, version) primary key makes
 concurrent starts safe: when two processes apply the same step, one insert fails, and that
 process reads the recorded state again and finds nothing left to do.
+
+A role without DDL rights (the runtime roles of docs/deploy.md) runs the same code: when the
+tables are current it changes nothing, and when they are not, the first refused statement
+becomes SchemaNotCurrent, one line saying to run the migration as the migration role.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from database.schema_diff import SchemaChangeRefused, StoredColumn, TableSpec, added_columns
+from database.schema_diff import (
+    SchemaChangeRefused,
+    SchemaNotCurrent,
+    StoredColumn,
+    TableSpec,
+    added_columns,
+)
 from database.tables import (
     CREATE_ATTEMPTS,
     RESERVED_COLUMNS,
     create_tables,
     dataset_table,
+    lacks_privilege,
     schema_versions,
     shared_metadata,
 )
@@ -48,24 +58,30 @@ def ensure_schema(
     """Create the shared tables, and create or migrate the dataset's table.
 
     ``source`` names the dataset file in messages. Raises SchemaChangeRefused (a ConfigError)
-    when the dataset differs from its table in a way that would lose data. Safe to race with
-    other processes doing the same.
+    when the dataset differs from its table in a way that would lose data, SchemaNotCurrent
+    when the tables need a change this role may not make. Safe to race with other processes
+    doing the same.
     """
-    create_tables(engine, shared_metadata, attempts)
-    _add_shared_columns(engine)
-    _add_shared_indexes(engine)
-    if dataset is None:
-        return
-    for attempt in range(attempts):
-        try:
-            _migrate(engine, dataset, source or f"datasets/{dataset.name}.yaml")
+    try:
+        create_tables(engine, shared_metadata, attempts)
+        _add_shared_columns(engine)
+        _add_shared_indexes(engine)
+        if dataset is None:
             return
-        except _RACE_ERRORS:
-            # Another process applied the same step first (a duplicate version row, or a
-            # column it already added); the recorded state, read again, says what is left.
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
+        for attempt in range(attempts):
+            try:
+                _migrate(engine, dataset, source or f"datasets/{dataset.name}.yaml")
+                return
+            except _RACE_ERRORS as exc:
+                # Another process applied the same step first (a duplicate version row, or a
+                # column it already added); the recorded state, read again, says what is left.
+                if attempt == attempts - 1 or lacks_privilege(exc):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+    except sa.exc.DBAPIError as exc:
+        if not lacks_privilege(exc):
+            raise
+        raise SchemaNotCurrent(_not_current(engine, exc)) from exc
 
 
 def migrate_datasets(engine: Engine, registry: DatasetRegistry) -> list[str]:
@@ -76,16 +92,28 @@ def migrate_datasets(engine: Engine, registry: DatasetRegistry) -> list[str]:
     dead-lettering that dataset's chunks one by one."""
     refused: list[str] = []
     done: list[str] = []
+    ensure_schema(engine)  # the shared tables once, not once per dataset
     for name in registry.names():
         source = str(registry.directory / f"{name}.yaml")
         try:
             ensure_schema(engine, registry.get(name), source=source)
             done.append(name)
+        except SchemaNotCurrent:
+            raise  # one line is enough: the migration role brings every table up to date
         except SchemaChangeRefused as exc:
             refused.append(str(exc))
     if refused:
         raise SchemaChangeRefused("\n".join(refused))
     return done
+
+
+def _not_current(engine: Engine, exc: sa.exc.DBAPIError) -> str:
+    statement = " ".join(str(exc.statement or "").split()).split("(")[0].strip()[:80]
+    return (
+        f"the database tables are not current ({statement} is needed) and role "
+        f"{engine.url.username or '?'!r} may not change them: run `bulkflow datasets migrate` "
+        "with BULKFLOW_DATABASE_URL naming the migration role, then start this again"
+    )
 
 
 def applied_versions(engine: Engine, dataset: str) -> list[tuple[int, TableSpec]]:
@@ -170,8 +198,10 @@ def _add_shared_columns(engine: Engine) -> None:
             with engine.begin() as conn:
                 for name in missing:
                     _add_column(conn, table, name)
-        except _RACE_ERRORS:
-            pass  # another process added it first
+        except _RACE_ERRORS as exc:
+            if lacks_privilege(exc):
+                raise
+            # another process added it first
 
 
 def _add_shared_indexes(engine: Engine) -> None:
@@ -183,8 +213,12 @@ def _add_shared_indexes(engine: Engine) -> None:
         for index in table.indexes:
             if index.name in present:
                 continue
-            with contextlib.suppress(*_RACE_ERRORS):  # another process made it first
+            try:
                 index.create(engine, checkfirst=True)
+            except _RACE_ERRORS as exc:
+                if lacks_privilege(exc):
+                    raise
+                # another process made it first
 
 
 def _record(conn: Connection, dataset: str, version: int, spec: TableSpec) -> None:

@@ -80,11 +80,6 @@ def _binary_of(block: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
-def encode_column(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """One length-prefixed field per row."""
-    return _joined(_field_segments(column))
-
-
 def _joined(segments: list[np.ndarray | pa.Array]) -> pa.Array:
     """Row i of the result is row i of every segment, end to end."""
     pieces = [_binary_of(s) if isinstance(s, np.ndarray) else s for s in segments]

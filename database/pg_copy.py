@@ -64,6 +64,9 @@ def copy_rows(
     data_cols = ", ".join(quote(c) for c in names)
     temp = _temp_table(conn, target, names)
     with driver.cursor() as cur:
+        # The temp table lives for this chunk only, inside its transaction: no session state
+        # outlives it, so a transaction pooler (PgBouncer) may give the next transaction
+        # another server session. A rolled-back transaction takes the CREATE with it.
         cur.execute(temp.ddl)
         _copy(cur, f"{temp.name} (row_no, {data_cols})", rows)
         cur.execute(
@@ -71,9 +74,7 @@ def copy_rows(
             f"SELECT %s, %s, row_no, {data_cols} FROM {temp.name} {conflict}",
             (job_id, tenant),
         )
-        # The temp table outlives this chunk on a pooled connection (and may see a second
-        # chunk in the same transaction): empty it now rather than at commit.
-        cur.execute(f"TRUNCATE {temp.name}")
+        cur.execute(temp.end)
 
 
 def copy_tuples(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
@@ -150,9 +151,10 @@ def csv_ready(rows: pa.Table) -> pa.Table:
 
 
 class _TempTable:
-    def __init__(self, name: str, ddl: str) -> None:
+    def __init__(self, name: str, ddl: str, end: str) -> None:
         self.name = name
         self.ddl = ddl
+        self.end = end  # run once the chunk's rows are merged
 
 
 _temp_cache: dict[tuple[str, ...], _TempTable] = {}
@@ -167,5 +169,5 @@ def _temp_table(conn: Connection, target: Table, names: Sequence[str]) -> _TempT
         # Named by the column layout, so a changed dataset never reuses a stale temp table.
         name = "bulkflow_tmp_" + hashlib.sha1(repr(key).encode()).hexdigest()[:12]
         ddl = f"CREATE TEMP TABLE IF NOT EXISTS {name} (row_no bigint, {', '.join(types)})"
-        found = _temp_cache[key] = _TempTable(name, ddl)
+        found = _temp_cache[key] = _TempTable(name, ddl, f"DROP TABLE {name}")
     return found

@@ -23,6 +23,11 @@ class SchemaChangeRefused(ConfigError):
     """A dataset YAML differs from its table in a way that would lose data."""
 
 
+class SchemaNotCurrent(SchemaChangeRefused):
+    """The tables need a change (a new table, a column) that this role may not make: the
+    migration role must run ``bulkflow datasets migrate`` first."""
+
+
 @dataclass(frozen=True)
 class StoredColumn:
     name: str

@@ -1,6 +1,7 @@
 """Every table bulkflow writes, declared here: ``ds_<dataset>`` per dataset, the chunk ledger,
-the row errors, the idempotency keys, the jobs' statuses, the applied dataset schema versions
-and the dead letters."""
+the row errors and invalid rows, the idempotency keys, the jobs' statuses, the applied
+dataset schema versions, the dead letters, saved column mappings, paused uploads and
+corrected rows."""
 
 from __future__ import annotations
 
@@ -104,6 +105,52 @@ dead_letters = Table(
     sa.Index("ix_bulkflow_dead_letters_status", "status"),
 )
 
+# Column mappings a person confirmed, per tenant and dataset, by the header they were made
+# for (schemas/column_mapping.header_signature): offered first next time, applied without
+# asking to a file with the same header (database/column_mappings.py).
+column_mappings = Table(
+    "bulkflow_column_mappings",
+    shared_metadata,
+    sa.Column("tenant", sa.Text, primary_key=True),
+    sa.Column("dataset", sa.Text, primary_key=True),
+    sa.Column("signature", sa.Text, primary_key=True),
+    sa.Column("mapping", sa.Text, nullable=False),  # JSON: dataset column -> file header
+    sa.Column("saved_at", UTCDateTime(), nullable=False),
+)
+# Uploads paused in needs_mapping: the upload record the producer parked, until a person
+# confirms a mapping (then it is published again) or it expires.
+paused_uploads = Table(
+    "bulkflow_paused_uploads",
+    shared_metadata,
+    sa.Column("job_id", sa.Text, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("dataset", sa.Text, nullable=False),
+    sa.Column("upload", sa.Text, nullable=False),  # the UploadRecord, JSON
+    sa.Column("file_columns", sa.Text, nullable=False),  # JSON list: the header candidate
+    sa.Column("paused_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_bulkflow_paused_uploads_expires", "expires_at"),
+)
+# The whole of each invalid row, as the file gave it (JSON: column -> cell text), written
+# with the chunk's row errors: what a person corrects in place.
+invalid_rows = Table(
+    "bulkflow_invalid_rows",
+    shared_metadata,
+    sa.Column("job_id", sa.Text, primary_key=True),
+    sa.Column("row_no", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("cells", sa.Text, nullable=False),
+)
+# Which invalid rows of a job a correction job saved (written with the correction's chunk).
+corrected_rows = Table(
+    "bulkflow_corrected_rows",
+    shared_metadata,
+    sa.Column("job_id", sa.Text, primary_key=True),  # the job corrected
+    sa.Column("row_no", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("corrected_by", sa.Text, primary_key=True),  # the correction job
+    sa.Column("tenant", sa.Text, nullable=False),
+)
+
 
 def create_tables(engine: Engine, metadata: sa.MetaData, attempts: int = CREATE_ATTEMPTS) -> None:
     """CREATE the metadata's missing tables; safe to race with other processes doing the same."""
@@ -111,11 +158,16 @@ def create_tables(engine: Engine, metadata: sa.MetaData, attempts: int = CREATE_
         try:
             metadata.create_all(engine, checkfirst=True)
             return
-        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError) as exc:
             # Another process created it between our check and CREATE ("already exists",
             # or PostgreSQL's duplicate pg_type key); checkfirst sees it on the next pass.
-            if attempt == attempts - 1:
+            if attempt == attempts - 1 or lacks_privilege(exc):
                 raise
+
+
+def lacks_privilege(exc: BaseException) -> bool:
+    """PostgreSQL refused a statement to this role (SQLSTATE 42501): no retry can help."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501"
 
 
 def key_columns(dataset: Dataset) -> list[str]:
@@ -148,13 +200,13 @@ def dataset_table(dataset: Dataset) -> Table:
             # The key's own columns lead and the tenant comes last: the same uniqueness and
             # the same ON CONFLICT target (PostgreSQL matches an index by its set of columns),
             # but an insert's comparisons are settled by the key, not by a text tenant that is
-            # the same on every row of a chunk (PostgreSQL: _bt_compare and its text compares
-            # were 17% of a backend's CPU in the 500-user bench with the tenant first).
+            # the same on every row of a chunk (with the tenant first, PostgreSQL's b-tree
+            # compares text on every row before it reaches the key).
             parts.append(sa.UniqueConstraint(*dataset.key, "tenant", name=f"uq_{name}_key"))
         else:
             # The upsert target of an unkeyed dataset. A keyed one goes without: the ledger
-            # already writes each chunk once, and this wide index cost PostgreSQL ~5 us a
-            # row, as much as the rest of the insert (bench/persistence_speed.py).
+            # already writes each chunk once, and this wide index costs PostgreSQL about as
+            # much per row as the rest of the insert (bench/persistence_speed.py).
             parts.append(sa.UniqueConstraint("job_id", "row_no", name=f"uq_{name}_job_row"))
         table = Table(name, sa.MetaData(), *parts)
         _tables[dataset] = table

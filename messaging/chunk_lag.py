@@ -8,9 +8,8 @@ The workers' committed offsets are read with one long-lived Consumer per worker 
 requests (ListConsumerGroupOffsets, DescribeConsumerGroups) free their request state twice
 when the coordinator connection drops mid-request, and the process aborts with
 ``rd_kafka_enq_once_del_source_return: Assertion `eonce->refcnt > 0' failed`` as the broker
-comes back (librdkafka issue 4605, fix pending in PR 5397; seen here with 2.16 when the
-broker was killed mid-job). The consumers never subscribe, so they never join the groups
-they read, and they commit nothing.
+comes back (librdkafka issue 4605, in 2.16, which the pins name). The consumers never
+subscribe, so they never join the groups they read, and they commit nothing.
 """
 
 from __future__ import annotations
@@ -68,8 +67,8 @@ class ChunkLagProbe:
         if self._consumer is None:
             self._consumer = Consumer(probe_consumer_config(self.settings))
         meta = self._consumer.list_topics(topic, timeout=REQUEST_TIMEOUT_S).topics[topic]
-        # one ListOffsets request for every partition ("latest" is timestamp -1), where a
-        # get_watermark_offsets per partition made one each: 8 per probe of a chunk topic
+        # one ListOffsets request for every partition ("latest" is timestamp -1), not one
+        # get_watermark_offsets request per partition
         latest = self._consumer.offsets_for_times(
             [TopicPartition(topic, p, OFFSET_END) for p in meta.partitions],
             timeout=REQUEST_TIMEOUT_S,

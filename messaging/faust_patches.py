@@ -40,7 +40,7 @@ def check_versions(installed: Callable[[str], str] | None = None) -> None:
         f"bulkflow patches faust/aiokafka internals written for {pinned}, but found {actual}. "
         "Install the pinned versions (pip install -e . from the repository), or, to upgrade, "
         "check each patch in messaging/faust_patches.py against the new code (and run "
-        "tests/unit/test_commit_guard.py and tests/integration/test_rebalance_seek.py), "
+        "tests/unit/messaging/test_commit_guard.py and tests/integration/test_rebalance_seek.py), "
         "then update PINNED_VERSIONS there and the pins in pyproject.toml."
     )
 
@@ -88,11 +88,11 @@ def install_seek_fix() -> None:
     On a rebalance faust clears every buffered record of every partition, then seeks each
     assigned partition back to its committed offset so that those records are fetched
     again. aiokafka's ``seek_to_committed`` only seeks when that offset is above 0, so a
-    partition that had no commit yet kept its fetch position past the dropped records, and
-    faust, which does not look for a gap before a partition's first commit, then committed
-    over them. A 500-user bench lost a chunk this way when the second worker joined the group
-    (the job stayed at 1 of 2 chunks). Such partitions now go back to their first offset,
-    which is where a consumer without a commit starts under ``auto_offset_reset=earliest``.
+    partition that had no commit yet keeps its fetch position past the dropped records, and
+    faust, which does not look for a gap before a partition's first commit, commits over
+    them: a chunk is lost when a second worker joins the group early in a job, and the job
+    never completes. Such partitions go back to their first offset, which is where a
+    consumer without a commit starts under ``auto_offset_reset=earliest``.
     """
     from aiokafka import AIOKafkaConsumer
 
@@ -150,5 +150,6 @@ def at_partition(topic: str, partition: int) -> Iterator[None]:
 
 def silence_worker_spinner(worker: Any) -> None:
     """faust keeps its terminal spinner at WARN and above, and for it sets the root logger to
-    DEBUG: every aiokafka debug record was then built and dropped (~10% of the CPU)."""
+    DEBUG, so every aiokafka debug record is built and then dropped: a large share of a
+    worker's CPU. Without the spinner the root logger keeps its level."""
     worker.spinner = None

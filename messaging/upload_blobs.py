@@ -1,8 +1,9 @@
 """Uploaded files through Kafka, so that the API and the producers share no disk.
 
-The submitter (the API, the CLI's local upload, or a test's ``submit_file``) streams the spooled file to
-``uploads-blobs`` as parts of at most 1 MiB keyed by the job id (one partition, in order)
-and puts where they are, with the file's sha256, in the upload record. A producer on any
+The submitter (the API, the CLI's local upload, or a test's ``submit_file``) streams the
+spooled file to ``uploads-blobs`` as parts of at most 1 MiB keyed by the job id (one
+partition, in order) and puts where they are, with the file's sha256, in the upload
+record (``submit_upload``). A producer on any
 machine fetches the parts into its own spool (its cache: a copy that is already there and
 matches the checksum is used as it is), then parses the local copy. Neither side holds more
 than a few parts in memory. The parts are removed by the topic's retention only

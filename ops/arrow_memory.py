@@ -1,9 +1,9 @@
 """The Arrow memory pool of a long-running process, chosen when its command starts.
 
 pyarrow's default pool (mimalloc here) hands freed pages back to the kernel and faults them
-in again for the next chunk: 17-22% of a worker's chunk-handler samples were page faults.
-jemalloc keeps them for its decay time, so a process that decodes and encodes chunks all
-day reuses the same memory (the worker went from 5.1 to 3.9 µs of CPU per row).
+in again for the next chunk, so a worker spends a good part of its chunk handling in page
+faults. jemalloc keeps them for its decay time, so a process that decodes and encodes
+chunks all day reuses the same memory.
 """
 
 from __future__ import annotations

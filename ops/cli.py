@@ -159,11 +159,19 @@ def worker(
     loglevel: str = typer.Option("info"),
 ) -> None:
     """Run one chunk worker process (faust); more processes share the work."""
+    from database.preflight import check_database
+    from schemas.dataset import DatasetRegistry
+
+    settings = get_settings()
+    # before faust is even imported: a database URL or tables it can never work with stop
+    # the worker in one line at once
+    check_database(settings.db_url, DatasetRegistry(settings.datasets_dir))
+
     from ops.arrow_memory import use_pooling_allocator
     from stream_processors.run import run
 
     use_pooling_allocator()
-    run(get_settings(), "worker", _tiers(tier), loglevel)
+    run(settings, "worker", _tiers(tier), loglevel)
 
 
 @app.command("aggregator")
@@ -241,10 +249,12 @@ def api(
     """Run the HTTP API (uvicorn)."""
     import uvicorn
 
+    from database.preflight import check_database
     from ops.client import record_api_url
 
     settings = get_settings()
     host, port = host or settings.api_host, port or settings.api_port
+    check_database(settings.db_url)  # a database URL that can never work stops it here
     record_api_url(settings, host, port)
     uvicorn.run(
         "api.app:create_app",
@@ -288,10 +298,11 @@ def demo() -> None:
 
 
 def _register_commands() -> None:
-    from ops import cli_housekeeping, cli_replay, cli_uploads
+    from ops import cli_database, cli_housekeeping, cli_replay, cli_uploads
 
     cli_uploads.register(app, console, fail)
     cli_replay.register(app, console, fail)
+    cli_database.register(app, console, fail)
     cli_housekeeping.register(app, console, fail)
 
 
@@ -304,6 +315,21 @@ def main() -> None:
     except BulkflowError as exc:  # a known failure is one line, never a traceback
         console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
         raise SystemExit(1) from None
+    except Exception as exc:
+        problem = _database_setting_problem(exc)
+        if problem is None:
+            raise
+        console.print(f"[bold red]error:[/] {problem}", markup=True, highlight=False)
+        raise SystemExit(1) from None
+
+
+def _database_setting_problem(exc: Exception) -> str | None:
+    """One line for a database error that BULKFLOW_DATABASE_URL causes (any command)."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    from database.preflight import setting_problem
+
+    return setting_problem(exc, get_settings().db_url)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,10 @@ class Settings(BaseSettings):
     # child processes (which get them as BULKFLOW_* variables) see the same folders
     home: Path = Field(default_factory=default_home)
     cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "bulkflow")
-    database_url: str = ""
+    # BULKFLOW_DATABASE_URL: SQLAlchemy URL, e.g. postgresql+psycopg://user:password@host/db
+    # with libpq parameters as its query (?sslmode=verify-full&sslrootcert=/path/ca.pem);
+    # "" = SQLite under home. Kept out of repr: the password is a secret.
+    database_url: str = Field("", repr=False)
     spool_dir: Path | None = None
     datasets_dir: Path = Field(default_factory=packaged_datasets_dir)
 
@@ -87,15 +90,19 @@ class Settings(BaseSettings):
     # how often, seconds, `bulkflow serve` runs `bulkflow gc`; 0: it runs none
     gc_interval_s: float = Field(3600.0, ge=0)
 
+    # an upload paused in needs_mapping fails after this many seconds without a confirmed
+    # mapping (BULKFLOW_MAPPING_TIMEOUT_S, default 24 h)
+    mapping_timeout_s: float = Field(24 * 3600, gt=0)
+
     # tiers, by the row estimate made at upload
     tier_high_max_rows: int = 1_000
     tier_medium_max_rows: int = 5_000
 
-    # chunk size policy. Each chunk costs a record each way, a transaction and a progress
-    # update (about 21 ms of CPU across the pipeline), so small chunks lose throughput (one
-    # PostgreSQL worker: 70k rows/s at 2,000 rows, 106k at 5,000, 138k at 10,000). Under load
-    # those costs matter most, so busy topics get 10,000-row chunks too; the small-upload
-    # latency goal (p95 <= 3 s at the backlog's peak) holds with them (docs/decisions.md).
+    # chunk size policy, in rows (producer/size_policy.py picks by the chunk topics' lag, in
+    # chunks). Each chunk costs a record each way, a transaction and a progress update
+    # whatever its size, so small chunks lose throughput; under load those costs matter
+    # most, so busy topics get 10,000-row chunks too, and the small-upload latency goal
+    # still holds with them (docs/decisions.md). chunk_max_bytes: one chunk record's most.
     chunk_rows_busy: int = 10_000
     chunk_rows_normal: int = 10_000
     chunk_rows_idle: int = 10_000
@@ -113,9 +120,9 @@ class Settings(BaseSettings):
     stream_compression: Literal["none", "lz4", "zstd", "gzip"] = "none"
     # Kafka-level compression of what the API, the producers and operator tools send (upload
     # blobs, chunks, job events). none by default: an XLSX blob is a zip and a chunk is lz4
-    # Arrow already, and lz4 over them cost about 1 ms of CPU per 430 KB record in the sender
-    # and more in the broker, which decompresses to validate (docs/decisions.md). lz4 suits
-    # CSV uploads over a thin network.
+    # Arrow already, so lz4 over them costs CPU in the sender and in the broker (which
+    # decompresses to validate) for little gain (docs/decisions.md). lz4 suits CSV uploads
+    # over a thin network.
     publish_compression: Literal["none", "lz4", "zstd", "gzip"] = "none"
 
     @field_validator("home", "cache_dir", "spool_dir", "datasets_dir")

@@ -22,10 +22,12 @@ from database.chunk_store import prepare_chunk, save_chunk
 from database.dead_letters import record_failure
 from database.engine import make_engine
 from database.migrations import ensure_schema, migrate_datasets
+from database.preflight import DatabaseSettingError, setting_problem
 from database.schema_diff import SchemaChangeRefused
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError
+from schemas.locales import LocaleError
 from schemas.records import ChunkHeaders, ChunkResult, RowError
 from stream_processors.bounded import BoundedDict
 from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error
@@ -92,14 +94,18 @@ class ChunkHandler:
         self.write_gate = PriorityGate(1) if single_writer else None
 
     def prepare(self) -> None:
-        """Migrate every dataset's table at start. A change that would lose data stops the
-        start (SchemaChangeRefused); a database that does not answer yet is left to the
-        first chunk of each dataset, which retries."""
+        """Migrate every dataset's table at start. A change that would lose data, or one this
+        role may not make, stops the start (SchemaChangeRefused), and so does a database URL
+        that cannot work (DatabaseSettingError: a wrong CA, password, host); a database that
+        does not answer yet is left to the first chunk of each dataset, which retries."""
         try:
             done = migrate_datasets(self.engine, self.datasets)
         except SchemaChangeRefused:
             raise
         except (sa_exc.SQLAlchemyError, OSError) as exc:
+            problem = setting_problem(exc, self.engine.url)
+            if problem is not None:
+                raise DatabaseSettingError(problem) from exc
             log.warning("dataset tables not checked at start (%s); the first chunk will", exc)
             return
         with self._lock:
@@ -167,7 +173,10 @@ class ChunkHandler:
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
             reason = f"the chunk payload cannot be decoded: {exc}"
             return self._dead(meta, reason, started, source_topic, persist)
-        checked = validate_batch(batch, dataset)
+        try:
+            checked = validate_batch(batch, dataset, meta.locale)
+        except LocaleError as exc:  # a locale this worker does not know: no retry helps
+            return self._dead(meta, str(exc), started, source_topic, persist)
         if not persist:
             return self._validated(meta, dataset, checked, started, headers)
         what = f"saving chunk {meta.job_id}:{meta.chunk_no}"
@@ -182,6 +191,8 @@ class ChunkHandler:
                     tenant=meta.tenant,
                     valid=checked.valid,
                     errors=checked.errors,
+                    invalid=checked.invalid_rows,
+                    corrects=meta.corrects,
                 ),
                 what,
             )

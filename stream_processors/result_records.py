@@ -10,7 +10,6 @@ to make its record.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schemas.arrow_codec import ROW_COLUMN, encode_batch
+from schemas.arrow_codec import ROW_COLUMN, encode_to_fit
 from schemas.dataset import Column, Dataset
 from schemas.records import (
     ARROW_STREAM_CONTENT_TYPE,
@@ -108,24 +107,13 @@ def arrow_records(
                 (H_ROW_COUNT, str(part.num_rows).encode()),
             ],
         )
-        for part, payload in _fitted(batch)
+        for part, payload in encode_to_fit(batch, RESULT_MAX_BYTES, ARROW_COMPRESSION)
     ]
 
 
 @lru_cache(maxsize=128)
 def _arrow_schema(dataset: Dataset) -> pa.Schema:
     return result_arrow_schema(dataset)
-
-
-def _fitted(batch: pa.RecordBatch) -> Iterator[tuple[pa.RecordBatch, bytes]]:
-    """The batch encoded, halved until each part fits one Kafka record."""
-    payload = encode_batch(batch, ARROW_COMPRESSION)
-    if len(payload) <= RESULT_MAX_BYTES or batch.num_rows <= 1:
-        yield batch, payload
-        return
-    half = batch.num_rows // 2
-    yield from _fitted(batch.slice(0, half))
-    yield from _fitted(batch.slice(half))
 
 
 # --- json ----------------------------------------------------------------------------------

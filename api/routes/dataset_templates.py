@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from api.dataset_templates import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, template_csv, template_xlsx
 from api.deps import RegistryDep, TenantDep
 from api.http_errors import NotFound, error_responses
+from api.models import attachment, body_openapi
 from schemas.dataset import Dataset, DatasetRegistry
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
@@ -20,8 +21,7 @@ def _known(registry: DatasetRegistry, name: str) -> Dataset:
 
 
 def _attachment(body: bytes, media_type: str, filename: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(body, media_type=media_type, headers=headers)
+    return Response(body, media_type=media_type, headers=attachment(filename))
 
 
 @router.get(
@@ -29,7 +29,7 @@ def _attachment(body: bytes, media_type: str, filename: str) -> Response:
     response_class=Response,
     summary="An empty CSV template: the dataset's header row",
     responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **body_openapi("text/csv"),
         **error_responses(401, 404, 500),
     },
 )
@@ -43,7 +43,7 @@ async def dataset_template_csv(name: str, _tenant: TenantDep, registry: Registry
     response_class=Response,
     summary="An empty XLSX template: the dataset's header row",
     responses={
-        200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+        **body_openapi(XLSX_MEDIA_TYPE, binary=True),
         **error_responses(401, 404, 500),
     },
 )

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import StateDep
-from api.models import HealthBody, ReadyBody
+from api.models import HealthBody, ReadyBody, body_openapi
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -40,12 +40,7 @@ async def readyz(state: StateDep) -> ReadyBody | JSONResponse:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={
-        200: {
-            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
-            "description": "Prometheus text format",
-        }
-    },
+    responses=body_openapi(CONTENT_TYPE_LATEST, "Prometheus text format"),
 )
 async def metrics(state: StateDep) -> Response:
     await run_in_threadpool(state.stats.refresh_lag)

@@ -61,9 +61,9 @@ def server_properties(settings: Settings, data_dir: Path, cpus: int | None) -> s
         "group.initial.rebalance.delay.ms": "0",
         "log.cleaner.backoff.ms": "1000",
         # a new segment's two index files are mmapped sparse files of this size, and the
-        # first write to each faulted in up to read_ahead_kb of zeros (8 MB on the bench
-        # VM): a fifth of the request threads' CPU on fresh topics. A segment whose index
-        # is full rolls: at 1 MiB that is after 341 MiB of records at least (12-byte time
+        # first write to each faults in up to read_ahead_kb of zeros (megabytes on a
+        # typical VM), a large part of the request threads' CPU on fresh topics. A segment
+        # whose index is full rolls: at 1 MiB that is after 341 MiB of records at least (12-byte time
         # index entries, one per 4 KiB), where segments roll at 1 GiB anyway
         "log.index.size.max.bytes": str(1024 * 1024),
         "message.max.bytes": str(4 * 1024 * 1024),
@@ -78,13 +78,13 @@ def jvm_flags(heap: str) -> list[str]:
         f"-Xmx{heap}",
         f"-Xms{min(128, heap_mb(heap))}m",
         # G1's concurrent marking, set off by the ~1 MiB chunk records (humongous
-        # objects for its 1 MiB regions), took half the broker's CPU in the quick
-        # bench; the serial collector's short young pauses cost next to none
+        # objects for its 1 MiB regions), takes a large share of the broker's CPU;
+        # the serial collector's short young pauses cost next to none
         "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1",
-        # compile (C1) after a few calls, not hundreds: a fresh broker spent a
-        # third of its first busy seconds interpreting and compiling the produce
-        # and fetch paths; now that happens at start (+0.6 CPU s, same start time)
+        # compile (C1) after a few calls, not hundreds: the produce and fetch paths
+        # are compiled at start rather than interpreted through a fresh broker's
+        # first busy seconds
         "-XX:CompileThresholdScaling=0.02",
         "-Djava.awt.headless=true",
     ]

@@ -2,6 +2,10 @@
 
 Debian's server binaries (``deploy/ensure-postgres.sh`` installs them), a fresh cluster with
 fsync off in a scratch folder; or the server named by ``$BULKFLOW_TEST_POSTGRES_URL``.
+With ``tls=True`` it takes TCP connections over TLS only (``hostssl`` lines, no ``host``),
+with a certificate for localhost/127.0.0.1 signed by a project CA (ops/devservers/certs.py),
+and its URL asks for ``sslmode=verify-full`` against that CA. Its superuser ``postgres`` logs
+in without a password; every other role needs its SCRAM password.
 """
 
 from __future__ import annotations
@@ -29,10 +33,11 @@ class PostgresUnavailable(RuntimeError):
 
 @dataclass
 class PostgresServer:
-    url: str  # postgresql+psycopg://user@host:port/db
+    url: str  # postgresql+psycopg://user@host:port/db[?sslmode=verify-full&sslrootcert=CA]
     data_dir: Path | None = None
     bindir: Path | None = None
     run_as: str | None = None
+    ca_file: Path | None = None  # the CA that signed the server's certificate (tls=True)
     _scratch: Path | None = field(default=None, repr=False)
 
     @property
@@ -83,13 +88,14 @@ def find_bindir() -> Path:
     )
 
 
-def start_postgres(base_dir: Path, port: int | None = None) -> PostgresServer:
-    """A fresh cluster under base_dir with database ``bulkflow``, or the server in $ENV_URL."""
+def start_postgres(base_dir: Path, port: int | None = None, *, tls: bool = False) -> PostgresServer:
+    """A fresh cluster under base_dir with database ``bulkflow``, or the server in $ENV_URL
+    (not with ``tls``: that server is always a fresh one)."""
     external = os.environ.get(ENV_URL)
-    if external:
+    if external and not tls:
         return PostgresServer(url=normalise_url(external))
     bindir = find_bindir()
-    run_as = _service_user()
+    run_as = service_user()
     base_dir = Path(base_dir).resolve()
     base_dir.mkdir(parents=True, exist_ok=True)
     scratch: Path | None = None
@@ -104,28 +110,33 @@ def start_postgres(base_dir: Path, port: int | None = None) -> PostgresServer:
     if len(str(sock_dir)) > _MAX_SOCKET_DIR:
         raise PostgresUnavailable(f"socket dir path too long: {sock_dir}")
     if run_as is not None:
-        _chown(run_as, base_dir, sock_dir)
+        chown_to(run_as, base_dir, sock_dir)
     initdb = [str(bindir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust"]
     initdb += ["-E", "UTF8", "--locale=C", "--no-sync"]
     _run(initdb, run_as, timeout=120)
+    ca_file = _enable_tls(base_dir, data_dir, run_as) if tls else None
     last_error = ""
     for _attempt in range(3):
         chosen = port or free_port()
-        _write_conf(data_dir, chosen, sock_dir, run_as)
+        _write_conf(data_dir, chosen, sock_dir, run_as, tls=tls)
         log = base_dir / "postgres.log"
         start = [str(bindir / "pg_ctl"), "start", "-D", str(data_dir), "-l", str(log)]
         start += ["-w", "-t", "30"]
         result = _run(start, run_as, timeout=45, check=False)
         if result.returncode == 0:
+            url = f"postgresql+psycopg://postgres@127.0.0.1:{chosen}/{DEFAULT_DB}"
+            if ca_file is not None:
+                url += f"?sslmode=verify-full&sslrootcert={ca_file}"
             server = PostgresServer(
-                url=f"postgresql+psycopg://postgres@127.0.0.1:{chosen}/{DEFAULT_DB}",
+                url=url,
                 data_dir=data_dir,
                 bindir=bindir,
                 run_as=run_as,
+                ca_file=ca_file,
                 _scratch=scratch,
             )
             try:
-                create_database(server.url.rsplit("/", 1)[0] + "/postgres", DEFAULT_DB)
+                create_database(with_database(server.url, "postgres"), DEFAULT_DB)
             except Exception:
                 server.stop()
                 raise
@@ -141,6 +152,13 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server, user and connection parameters; another database."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def libpq_url(url: str) -> str:
@@ -165,7 +183,9 @@ def drop_database(admin_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _write_conf(data_dir: Path, port: int, sock_dir: Path, run_as: str | None) -> None:
+def _write_conf(
+    data_dir: Path, port: int, sock_dir: Path, run_as: str | None, *, tls: bool = False
+) -> None:
     conf = data_dir / "postgresql.auto.conf"
     # Durability is worthless for throwaway test data; these settings make DDL/commits cheap.
     conf.write_text(
@@ -174,12 +194,39 @@ def _write_conf(data_dir: Path, port: int, sock_dir: Path, run_as: str | None) -
         f"unix_socket_directories = '{sock_dir}'\n"
         "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
         "max_connections = 200\nshared_buffers = 128MB\ntimezone = 'UTC'\n"
+        + ("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" if tls else "")
     )
     if run_as is not None:
-        _chown(run_as, conf)
+        chown_to(run_as, conf)
 
 
-def _service_user() -> str | None:
+# TLS only over TCP: no plain ``host`` line, so a client without TLS is refused.
+_TLS_HBA = (
+    "local all all trust\n"
+    "hostssl all postgres 127.0.0.1/32 trust\n"
+    "hostssl all all 127.0.0.1/32 scram-sha-256\n"
+)
+
+
+def _enable_tls(base_dir: Path, data_dir: Path, run_as: str | None) -> Path:
+    """The server's certificate and key in its data folder (owner-only, the server's own),
+    a TLS-only pg_hba.conf; returns the CA file clients verify the server with."""
+    from ops.devservers.certs import ensure_ca, issue_cert
+
+    folder = base_dir / "tls"
+    ca = ensure_ca(folder, "bulkflow throw-away PostgreSQL CA")
+    pair = issue_cert(folder, "postgres-server", ca=ca)
+    for source, name in ((pair.cert, "server.crt"), (pair.key, "server.key")):
+        target = data_dir / name
+        shutil.copyfile(source, target)
+        os.chmod(target, 0o600)  # PostgreSQL refuses a key others may read
+    (data_dir / "pg_hba.conf").write_text(_TLS_HBA)
+    if run_as is not None:
+        chown_to(run_as, data_dir / "server.crt", data_dir / "server.key", data_dir / "pg_hba.conf")
+    return ca.cert
+
+
+def service_user() -> str | None:
     """initdb refuses to run as root: pick (or create) an unprivileged account."""
     if os.geteuid() != 0:
         return None
@@ -198,7 +245,7 @@ def _reachable_by(path: Path, user: str) -> bool:
     return probe.returncode == 0
 
 
-def _chown(user: str, *paths: Path) -> None:
+def chown_to(user: str, *paths: Path) -> None:
     entry = pwd.getpwnam(user)
     for path in paths:
         os.chown(path, entry.pw_uid, entry.pw_gid)

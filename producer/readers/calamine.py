@@ -18,9 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from files.sniff import PASSWORD_PROTECTED
-from producer.readers.base import ChunkReader, ReaderLimits
+from producer.readers.base import ChunkReader, ReaderLimits, human_bytes
 from producer.readers.calamine_table import SheetTable
-from producer.readers.csv import human_bytes
 from producer.readers.header_search import (
     HEADER_SEARCH_ROWS,
     HeaderSearch,
@@ -91,7 +90,7 @@ def _find_table(book: Any, dataset: Dataset, sheet: str | None) -> tuple[str, He
     names: list[str] = list(book.sheet_names)
 
     def search(name: str) -> HeaderSearch:
-        return search_header(head_rows(book, name), dataset, sheet_place(name))
+        return search_header(head_rows(book, name), dataset, sheet_place(name), name)
 
     if sheet is None:
         return choose_sheet(names, search)
@@ -180,9 +179,9 @@ def open_calamine_reader(
         except MixedColumnTypes:  # one column mixes types fastexcel cannot unite: as text
             loaded = book.load_sheet(name, header_row=number - 1, dtypes="string")
         if file_format == "ods":
-            args = (loaded, list(header), number, dataset, chunk_rows, limits)
+            args = (loaded, list(header), number, dataset, chunk_rows, limits, name)
             return OdsSheetTable(path, name, *args)
-        return SheetTable(loaded, list(header), number, dataset, chunk_rows, limits)
+        return SheetTable(loaded, list(header), number, dataset, chunk_rows, limits, name)
     except ParseError:
         raise
     except Exception as exc:  # the library raises anything from CalamineError to panics

@@ -128,7 +128,8 @@ def duration_text(millis: pa.Array) -> pa.Array:
 
 
 def typed_column_text(array: pa.Array) -> pa.Array:
-    """Cell text of one typed Arrow column (as fastexcel types a sheet column), by the rules of text.cell_text."""
+    """Cell text of one typed Arrow column (as fastexcel types a sheet column), by the rules
+    of cell_text.cell_text."""
     kind = array.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return string_text(pc.cast(array, pa.string()))

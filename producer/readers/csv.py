@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import csv as pycsv
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from files.sniff import DELIMITERS, SAMPLE_BYTES, decode_sample, detect_delimiter, detect_encoding
-from producer.readers.base import HeaderMapping, ReaderLimits
-from producer.readers.csv_head import HeadText, human_bytes
+from files.sniff import DELIMITERS, SAMPLE_BYTES, decode_sample, detect_delimiter
+from producer.readers.base import HeaderMapping, human_bytes
+from producer.readers.csv_head import HeadText
 from producer.readers.header_search import HeaderSearch, search_header
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch, shape_batch
-from schemas.dataset import Dataset
+from producer.readers.text_file import TextFileReader
 from schemas.errors import ParseError, ParseErrorKind
 
 # pyarrow cannot parse blocks smaller than a couple of rows efficiently; never go below this
 _MIN_BLOCK = 64 * 1024
 
 
-class CsvReader:
+class CsvReader(TextFileReader):
     """Reads one CSV file as base.py batches of exactly ``chunk_rows`` rows.
 
     The header row is found up front (so a bad header fails before any chunk is sent): the
@@ -34,27 +33,13 @@ class CsvReader:
     count CSV records of the whole file, title lines included, not lines.
     """
 
-    def __init__(
-        self,
-        path: Path | str,
-        dataset: Dataset,
-        chunk_rows: int,
-        *,
-        encoding: str | None = None,
-        limits: ReaderLimits | None = None,
-    ) -> None:
-        self.path = Path(path)
-        self.dataset = dataset
-        self.chunk_rows = chunk_rows
-        self.limits = limits or ReaderLimits()
+    _file: IO[bytes]  # opened by find_header
+
+    def find_header(self) -> None:
         # a line must fit in one pyarrow block; the block size is thus the line limit
         self.block_size = max(self.limits.max_cell_bytes, _MIN_BLOCK)
-        self._file: IO[bytes] = self.path.open("rb")
-        try:
-            self._inspect(encoding)
-        except BaseException:
-            self._file.close()
-            raise
+        self._file = self.path.open("rb")
+        self._inspect()
         self._reset()
 
     def _reset(self) -> None:
@@ -63,11 +48,10 @@ class CsvReader:
         self._next_record = self.header_record  # record number of the next row pyarrow reads
         self._bad_row: tuple[int | None, int, int] | None = None
 
-    def _inspect(self, declared: str | None) -> None:
+    def _inspect(self) -> None:
         sample = self._file.read(self.block_size)
         if not sample:
             raise ParseError("the file is empty", kind=ParseErrorKind.EMPTY)
-        self.encoding = detect_encoding(sample[:SAMPLE_BYTES], declared)
         text = decode_sample(sample, self.encoding)
         if not text.strip("\ufeff \t\r\n"):
             raise ParseError("the file is empty", kind=ParseErrorKind.EMPTY)
@@ -92,7 +76,9 @@ class CsvReader:
         # pyarrow skips physical lines, then numbers the rows after them as records
         self.skip_lines = head.lines_before(delimiter, self.header_record)
         self._number_shift = self.header_record - 1 - self.skip_lines
-        self.mapping: HeaderMapping = map_headers(header, self.dataset, self.limits)
+        self.mapping: HeaderMapping = map_headers(
+            header, self.dataset, self.limits, header_row=self.header_record
+        )
         self.schema = output_schema(self.mapping)
 
     def _on_invalid(self, row: Any) -> str:
@@ -156,11 +142,7 @@ class CsvReader:
             )
         message = str(exc)
         if isinstance(exc, UnicodeDecodeError) or "UTF8" in message or "decode" in message:
-            return ParseError(
-                f"the file is not valid {self.encoding.upper()} text (in a row at or after "
-                f"row {row}); save it as UTF-8 or declare its encoding",
-                kind=ParseErrorKind.ENCODING,
-            )
+            return self.not_in_encoding(f"in a row at or after row {row}")
         if "straddl" in message:
             return ParseError(
                 f"row {row} is longer than the {human_bytes(self.block_size)} limit for one "
@@ -198,4 +180,5 @@ class CsvReader:
         return rebatch(self._raw_batches(), self.chunk_rows, self.schema)
 
     def close(self) -> None:
-        self._file.close()
+        if hasattr(self, "_file"):
+            self._file.close()

@@ -11,19 +11,12 @@ import io
 import re
 from collections.abc import Iterator
 
+from producer.readers.base import human_bytes
 from producer.readers.header_search import HEADER_SEARCH_ROWS, SheetRow
 from schemas.errors import ParseError, ParseErrorKind
 
 # the line ends pyarrow's CSV reader counts when it skips lines
 _LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-def human_bytes(n: int) -> str:
-    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if n >= size:
-            value = n / size
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{n} bytes"
 
 
 class HeadText:

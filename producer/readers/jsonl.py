@@ -5,17 +5,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
 
-from files.sniff import SAMPLE_BYTES, detect_encoding
-from producer.readers.base import HeaderMapping, ReaderLimits
-from producer.readers.csv import human_bytes
+from producer.readers.base import HeaderMapping, human_bytes
 from producer.readers.headers import map_headers
+from producer.readers.text_file import TextFileReader
 from schemas.arrow_codec import ROW_COLUMN
-from schemas.dataset import Dataset
 from schemas.errors import ParseError, ParseErrorKind
 
 # keys are collected from this many lines before the header is fixed
@@ -57,29 +54,18 @@ def cell_text(value: Any) -> str | None:
     return _utf8(json.dumps(value, ensure_ascii=False))
 
 
-class JsonlReader:
+class JsonlReader(TextFileReader):
     """Row numbers are line numbers + 1, so the first line is row 2 as in a sheet."""
 
-    def __init__(
-        self,
-        path: Path | str,
-        dataset: Dataset,
-        chunk_rows: int,
-        *,
-        encoding: str | None = None,
-        limits: ReaderLimits | None = None,
-    ) -> None:
-        self.path = Path(path)
-        self.chunk_rows = chunk_rows
-        self.limits = limits or ReaderLimits()
-        with self.path.open("rb") as raw:
-            self.encoding = detect_encoding(raw.read(SAMPLE_BYTES), encoding)
-        self._text: IO[str] | None = None
+    _text: IO[str] | None = None
+
+    def find_header(self) -> None:
+        """The keys of the first lines' objects, in first-seen order, are the header."""
         keys: dict[str, None] = {}  # an ordered set: first-seen order is the header order
         for _, obj in self._objects(max_lines=HEADER_SCAN_LINES):
             keys.update(dict.fromkeys(obj))
         self.keys = list(keys)
-        self.mapping: HeaderMapping = map_headers(self.keys, dataset, self.limits)
+        self.mapping: HeaderMapping = map_headers(self.keys, self.dataset, self.limits)
         self._wanted = [(self.keys[i], name) for i, name in self.mapping.columns.items()]
         fields = [pa.field(name, pa.string()) for _, name in self._wanted]
         self.schema = pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64())])
@@ -116,10 +102,7 @@ class JsonlReader:
                     )
                 yield line_no, obj
         except UnicodeDecodeError as exc:
-            raise ParseError(
-                f"the file is not valid {self.encoding.upper()} text (line {line_no + 1})",
-                kind=ParseErrorKind.ENCODING,
-            ) from exc
+            raise self.not_in_encoding(f"line {line_no + 1}") from exc
 
     def _build(self, cells: list[list[str | None]], rows: list[int]) -> pa.RecordBatch:
         arrays = [pa.array(column, pa.string()) for column in cells]

@@ -3,7 +3,6 @@ supervisor while a test kills its processes."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import httpx
 
 from ops.supervisor import Supervisor
 from schemas.records import UploadStatus
+from tests.support.waiting import wait_until
 
 API_KEY = {"Authorization": "Bearer demo-key"}
 
@@ -26,16 +26,17 @@ class Served:
         self.events: list[str] = []
 
     def wait_until(self, what: str, check: Callable[[], bool], timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+        """wait_until, polling the supervisor (which restarts what died) as it waits; an API
+        that is down or restarting is "not yet"."""
+
+        def polled() -> bool:
             self.events += self.supervisor.poll()
-            try:
-                if check():
-                    return
-            except httpx.HTTPError:  # the API is down or restarting
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"not {what} within {timeout_s:.0f}s; supervisor: {self.events}")
+            return check()
+
+        try:
+            wait_until(polled, what, timeout_s, ignoring=(httpx.HTTPError,))
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; supervisor: {self.events}") from None
 
     def api_up(self) -> bool:
         return self.http.get("/healthz").status_code == 200

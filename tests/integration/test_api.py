@@ -32,6 +32,7 @@ from schemas.dataset import DatasetRegistry
 from schemas.records import RowError, UploadRecord, UploadStatus
 from schemas.settings import Settings
 from tests.support.chunk_store import save_validated
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -49,10 +50,7 @@ def api_settings(kafka_settings: Settings) -> Settings:
 def running(app: FastAPI) -> Iterator[TestClient]:
     """The app with its lifespan, once its progress view has caught up."""
     with TestClient(app) as client:
-        deadline = time.monotonic() + 30
-        while client.get("/readyz").status_code != 200:
-            assert time.monotonic() < deadline, client.get("/readyz").json()
-            time.sleep(0.1)
+        wait_until(lambda: client.get("/readyz").status_code == 200, "the API to be ready", 30)
         yield client
 
 
@@ -95,24 +93,20 @@ def consume_uploads(settings: Settings, tier: str, count: int) -> list[UploadRec
     )
     consumer.subscribe([topic_names(settings).uploads(tier)])  # type: ignore[arg-type]
     got: list[UploadRecord] = []
-    deadline = time.monotonic() + 20
+
+    def enough() -> bool:
+        msg = consumer.poll(0.5)
+        if msg is not None and msg.error() is None:
+            record = UploadRecord.model_validate_json(msg.value() or b"")
+            assert msg.key() == record.job_id.encode()
+            got.append(record)
+        return len(got) >= count
+
     try:
-        while len(got) < count and time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is not None and msg.error() is None:
-                record = UploadRecord.model_validate_json(msg.value() or b"")
-                assert msg.key() == record.job_id.encode()
-                got.append(record)
+        wait_until(enough, f"{count} upload records on uploads.{tier}", 20, every_s=0)
     finally:
         consumer.close()
     return got
-
-
-def wait_for(predicate: Any, timeout_s: float = 15) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_auth_is_required(client: TestClient) -> None:
@@ -308,7 +302,12 @@ def test_idempotency_key_gives_the_same_job(api_settings: Settings, tmp_path: Pa
             client.get(f"/v1/uploads/{first.json()['job_id']}", headers=A).json()
         )
         produce_status(api_settings, status.model_copy(update={"state": "processing"}))
-        wait_for(lambda: post(client, "k-1", A).json()["state"] == "processing")
+        wait_until(
+            lambda: post(client, "k-1", A).json()["state"] == "processing",
+            "processing",
+            15,
+            every_s=0.05,
+        )
     with running(create_app(api_settings)) as client:  # a restarted API remembers
         assert same_job(post(client, "k-1", A), first)
         assert client.get("/v1/uploads", headers=A).json()["total"] == 2
@@ -354,7 +353,12 @@ def test_readyz_and_metrics(client: TestClient, api_settings: Settings, tmp_path
     status = UploadStatus.model_validate(client.get(f"/v1/uploads/{job_id}", headers=A).json())
     done = status.model_copy(update={"state": "completed", "rows_ok": 2, "rows_failed": 1})
     produce_status(api_settings, done)
-    wait_for(lambda: client.get(f"/v1/uploads/{job_id}", headers=A).json()["state"] == "completed")
+    wait_until(
+        lambda: client.get(f"/v1/uploads/{job_id}", headers=A).json()["state"] == "completed",
+        "the job completed",
+        15,
+        every_s=0.05,
+    )
     text = client.get("/metrics").text
     assert 'uploads_total{state="queued",tier="high"} 1.0' in text
     assert 'uploads_total{state="completed",tier="high"} 1.0' in text
@@ -407,13 +411,14 @@ def test_errors_csv_neutralises_formulas(
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.text)))
+    # the last column: the locale the values were read by (none: this job names none)
     assert rows == [
-        ["row", "column", "value", "message"],
-        ["2", "customer_email", '\'=HYPERLINK("x")', "bad, email"],
-        ["3", "amount", "'-5.00", "must be >= 0"],
-        ["4", "notes", "'+1", "'@odd"],
-        ["5", "country", "'\tDE", "plain"],
-        ["6", "order_id", "", "required"],
+        ["row", "column", "value", "message", "locale"],
+        ["2", "customer_email", '\'=HYPERLINK("x")', "bad, email", "none"],
+        ["3", "amount", "'-5.00", "must be >= 0", "none"],
+        ["4", "notes", "'+1", "'@odd", "none"],
+        ["5", "country", "'\tDE", "plain", "none"],
+        ["6", "order_id", "", "required", "none"],
     ]
 
 
@@ -432,8 +437,12 @@ def test_errors_json_gives_the_first_errors_of_the_tenant(
     assert first.json() == {
         "items": [e.model_dump() for e in errors[:3]],
         "limit": 3,
+        "offset": 0,
         "more": True,
     }
+    # the next page: where the first one ended
+    rest = client.get(f"/v1/uploads/{job_id}/errors.json?limit=3&offset=3", headers=A).json()
+    assert ([e["row"] for e in rest["items"]], rest["more"]) == ([5, 6], False)
     every = client.get(f"/v1/uploads/{job_id}/errors.json", headers=A).json()
     assert [e["row"] for e in every["items"]] == [2, 3, 4, 5, 6] and every["more"] is False
     assert client.get(f"/v1/uploads/{job_id}/errors.json", headers=B).status_code == 404
@@ -454,7 +463,7 @@ def test_events_stream_until_final(
             if line.startswith("data: "):
                 events.append(json.loads(line[6:]))
                 if len(events) == 1:
-                    wait_for(lambda: view.waiting(job_id) == 1)
+                    wait_until(lambda: view.waiting(job_id) == 1, "one waiter", 15, every_s=0.05)
                     time.sleep(0.5)  # long enough for a keep-alive
                     update = {"state": "processing", "rows_total": 3, "chunks_done": 1}
                     produce_status(api_settings, queued.model_copy(update=update))
@@ -487,8 +496,11 @@ def test_restarted_api_rebuilds_status_from_the_topic(
         produce_status(api_settings, processing)
         page = client.get("/v1/uploads", headers=A).json()
         assert [s["job_id"] for s in page["items"]] == [second, job_id]
-        wait_for(
-            lambda: client.get(f"/v1/uploads/{job_id}", headers=A).json()["state"] == "processing"
+        wait_until(
+            lambda: client.get(f"/v1/uploads/{job_id}", headers=A).json()["state"] == "processing",
+            "the processing status",
+            15,
+            every_s=0.05,
         )
         assert client.app.state.bulkflow.view.skipped == 1  # type: ignore[attr-defined]
     with running(create_app(api_settings)) as client:

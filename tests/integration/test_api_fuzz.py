@@ -7,16 +7,15 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 
 from api.app import create_app
 from ops.devservers.broker import free_port
 from schemas.settings import Settings
+from tests.support.waiting import api_ready, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -33,14 +32,7 @@ def test_schemathesis_finds_no_server_error(kafka_settings: Settings, tmp_path: 
     thread.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
+        wait_until(lambda: api_ready(base), "the API to be ready", 60, every_s=0.3)
         run = subprocess.run(
             [
                 st,

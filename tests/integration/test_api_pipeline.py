@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from schemas.records import UploadStatus
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline
 from tests.integration.test_api import A, running, upload
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -88,14 +88,12 @@ def test_csv_and_xlsx_uploads_end_with_exact_counts_and_error_reports(
     )
 
     # the API follows chunk-results on its own consumer: it may lag the final statuses a bit
-    deadline = time.monotonic() + 30
-    while True:
-        metrics = client.get("/metrics").text
-        chunks_seen = re.search(r"^chunk_processing_seconds_count (\S+)$", metrics, re.M)
-        if (chunks_seen and float(chunks_seen.group(1)) >= 2) or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert chunks_seen and float(chunks_seen.group(1)) >= 2, metrics[-1500:]
+    def two_chunks_seen() -> str | None:
+        text = client.get("/metrics").text
+        seen = re.search(r"^chunk_processing_seconds_count (\S+)$", text, re.M)
+        return text if seen and float(seen.group(1)) >= 2 else None
+
+    metrics = wait_until(two_chunks_seen, "two chunks in the API's metrics", 30, every_s=0.5)
     assert 'chunk_consumer_lag{tier="low"}' in metrics
     assert re.search(
         r'^uploads_total\{state="completed_with_errors",tier="\w+"\} 1\.0$', metrics, re.M

@@ -6,11 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, Message, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from messaging.clients import admin_config, consumer_config
@@ -18,6 +17,7 @@ from messaging.names import declared_topics, topic_names
 from messaging.topics import create_topics
 from schemas.settings import Settings
 from tests.conftest import REPO_ROOT
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -26,13 +26,16 @@ def _consume(bootstrap: str, group: str, topic: str, count: int, timeout_s: floa
     config = consumer_config(bootstrap, group, offsets_reset="earliest", auto_commit=True)
     consumer = Consumer(config)
     consumer.subscribe([topic])
-    got = []
-    deadline = time.monotonic() + timeout_s
+    got: list[Message] = []
+
+    def enough() -> bool:
+        msg = consumer.poll(0.5)
+        if msg is not None and msg.error() is None:
+            got.append(msg)
+        return len(got) >= count
+
     try:
-        while len(got) < count and time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is not None and msg.error() is None:
-                got.append(msg)
+        wait_until(enough, f"{count} records on {topic}", timeout_s, every_s=0)
     finally:
         consumer.close()
     return got

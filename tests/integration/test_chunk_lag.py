@@ -3,8 +3,6 @@ no worker group has committed yet."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
@@ -12,6 +10,7 @@ from messaging.chunk_lag import ChunkLagProbe, worker_groups
 from messaging.clients import consumer_config, producer_config
 from messaging.names import topic_names
 from schemas.settings import Settings, Tier
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +31,7 @@ def test_lag_counts_the_chunks_no_worker_group_has_committed(kafka_settings: Set
 
     # a new group's coordinator may answer NOT_COORDINATOR for a moment (the probe then
     # says 0 and logs it): ask again with a fresh probe, whose answer is not cached
-    assert lag_once_settled(kafka_settings, "high", 5) == 5
+    wait_for_lag(kafka_settings, "high", 5)
 
     # one worker group has handled the first two records of one of the partitions
     partition = placed[0][0] or 0
@@ -43,19 +42,18 @@ def test_lag_counts_the_chunks_no_worker_group_has_committed(kafka_settings: Set
     finally:
         committer.close()
 
-    assert lag_once_settled(kafka_settings, "high", 3) == 3
-    assert lag_once_settled(kafka_settings, "low", 0) == 0
+    wait_for_lag(kafka_settings, "high", 3)
+    wait_for_lag(kafka_settings, "low", 0)
 
 
-def lag_once_settled(settings: Settings, tier: Tier, expected: int, timeout_s: float = 15) -> int:
-    """The probe's answer once it is ``expected``, or its last answer after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+def wait_for_lag(settings: Settings, tier: Tier, expected: int, timeout_s: float = 15) -> None:
+    """Until a new probe answers ``expected`` (the commits it reads land asynchronously)."""
+
+    def lag() -> int:
         probe = ChunkLagProbe(settings)
         try:
-            value = probe.lag(tier)
+            return probe.lag(tier)
         finally:
             probe.close()
-        if value == expected or time.monotonic() > deadline:
-            return value
-        time.sleep(0.5)
+
+    wait_until(lambda: lag() == expected, f"a {tier} lag of {expected}", timeout_s, every_s=0.5)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from schemas.records import UploadStatus
 from schemas.settings import Settings, packaged_datasets_dir
 from tests.integration.conftest import bulkflow, start_pipeline, unchecked_upload
 from tests.support.kafka_read import read_topic
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -65,13 +65,6 @@ def _status_when(
     return latest[job_id]
 
 
-def _wait(check: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, f"not within {timeout_s:.0f}s: {what}"
-        time.sleep(0.5)
-
-
 def test_dead_letters_survive_a_restart_and_redrive_after_the_fix(
     db_settings: Settings, tmp_path: Path
 ) -> None:
@@ -96,7 +89,7 @@ def test_dead_letters_survive_a_restart_and_redrive_after_the_fix(
         )
         failed = _status_when(settings, fixable, lambda s: s.is_final)
         assert (failed.state, failed.rows_ok, failed.rows_failed) == ("failed", 0, 300)
-        _wait(lambda: len(list_dead_letters(settings)) == 2, "two dead letters recorded")
+        wait_until(lambda: len(list_dead_letters(settings)) == 2, "two dead letters recorded", 60)
 
         # a new worker process: the letters are state in the database, not in the worker
         pipeline.signal("worker", signal.SIGTERM)
@@ -118,7 +111,9 @@ def test_dead_letters_survive_a_restart_and_redrive_after_the_fix(
 
         engine = make_engine(settings.db_url)
         widgets = DatasetRegistry(datasets).get("widgets")
-        _wait(lambda: ledger_counts(engine, fixable) == (1, 300, 0), "the re-driven chunk saved")
+        wait_until(
+            lambda: ledger_counts(engine, fixable) == (1, 300, 0), "the re-driven chunk saved", 60
+        )
         assert count_rows(engine, widgets, fixable) == 300
         engine.dispose()
         fixed = _status_when(settings, fixable, lambda s: s.rows_ok == 300)

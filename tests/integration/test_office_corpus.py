@@ -8,7 +8,6 @@ the suite says XPASS(strict), and their names come out of ``NOT_YET``.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from schemas.settings import Settings, load_settings, packaged_datasets_dir
 from tests.integration.conftest import start_pipeline
 from tests.integration.test_api import A, running
 from tests.support.office_corpus import CORPUS_DIR, check_job, check_refusal, load_expected
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -57,13 +57,13 @@ def corpus_api(
 
 
 def _final_status(client: TestClient, job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + FINAL_WAIT_S
-    while True:
-        status = client.get(f"/v1/uploads/{job_id}", headers=A).json()
-        if status["state"] in ("completed", "completed_with_errors", "failed"):
-            return status
-        assert time.monotonic() < deadline, f"job {job_id} not final in {FINAL_WAIT_S}s: {status}"
-        time.sleep(0.2)
+    def final() -> dict[str, Any] | None:
+        status: dict[str, Any] = client.get(f"/v1/uploads/{job_id}", headers=A).json()
+        # needs_mapping: paused for a person, as far as the file goes without one
+        done = ("completed", "completed_with_errors", "failed", "needs_mapping")
+        return status if status["state"] in done else None
+
+    return wait_until(final, f"job {job_id} to be final", FINAL_WAIT_S)
 
 
 def _cases() -> list[Any]:

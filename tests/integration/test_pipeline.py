@@ -4,11 +4,11 @@ aggregator, each its own process, as in production."""
 from __future__ import annotations
 
 import signal
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
 from database.engine import make_engine
@@ -22,6 +22,7 @@ from schemas.records import JobOutcomeEvent
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline, submit_file
 from tests.support.kafka_read import final_statuses, read_topic
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -82,14 +83,12 @@ def test_worker_killed_mid_job_finishes_with_exact_counts(
         path = write_orders_csv(tmp_path / "orders-60k.csv", 60_000, invalid_every=1000)
         job_id = submit_file(settings, path)
         engine = make_engine(settings.db_url)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # wait until the worker is part-way through
-            try:
-                if ledger_counts(engine, job_id)[0] >= 5:
-                    break
-            except Exception:  # tables not created yet
-                pass
-            time.sleep(0.2)
+        wait_until(
+            lambda: ledger_counts(engine, job_id)[0] >= 5,
+            "the worker to be part-way through",
+            120,
+            ignoring=(sa_exc.DBAPIError,),  # tables not created yet
+        )
         supervisor.signal("worker", signal.SIGKILL)
         supervisor.wait_dead("worker")
         done_before = ledger_counts(engine, job_id)[0]

@@ -3,7 +3,6 @@ succeed."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from schemas.records import ChunkHeaders, JobEvent, utcnow
 from schemas.settings import Settings
 from tests.integration.conftest import submit_file
 from tests.support.kafka_read import chunk_results_of, final_statuses
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -80,11 +80,7 @@ def test_undecodable_chunk_is_dead_lettered_and_fails_its_rows(
     assert (status.rows_ok, status.rows_failed) == (0, 40)
     assert "cannot be decoded" in (status.error or "")
 
-    deadline = time.monotonic() + 30
-    letters = []
-    while not letters and time.monotonic() < deadline:
-        letters = list_dead_letters(kafka_settings)
-        time.sleep(0.3)
+    letters = wait_until(lambda: list_dead_letters(kafka_settings), "a dead letter", 30)
     assert [
         (d.job_id, d.chunk_no, d.tenant, d.dataset, d.source_topic, d.attempts) for d in letters
     ] == [(job_id, 0, "acme", "orders", names.chunks("high"), 1)]
@@ -97,12 +93,11 @@ def test_undecodable_chunk_is_dead_lettered_and_fails_its_rows(
         "outstanding",
     )
     # still undecodable: outstanding again, one attempt more, and the job's counts stay once
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        letters = list_dead_letters(kafka_settings)
-        if letters and letters[0].attempts == 2:
-            break
-        time.sleep(0.3)
+    letters = wait_until(
+        lambda: [d for d in list_dead_letters(kafka_settings) if d.attempts == 2],
+        "the letter failed a second time",
+        60,
+    )
     assert [(d.job_id, d.state, d.attempts) for d in letters] == [(job_id, "outstanding", 2)]
     again = final_statuses(kafka_settings, [job_id])[job_id]
     assert (again.state, again.rows_failed) == ("failed", 40)

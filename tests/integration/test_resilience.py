@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import exc as sa_exc
 
 from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
@@ -18,6 +19,7 @@ from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline, submit_file
 from tests.support.kafka_read import final_statuses
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -37,14 +39,12 @@ def test_database_outage_mid_job_is_retried_and_nothing_is_lost(
         path = write_orders_csv(tmp_path / "orders.csv", 40_000, invalid_every=1000)
         job_id = submit_file(settings, path)
         engine = make_engine(settings.db_url)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if ledger_counts(engine, job_id)[0] >= 3:
-                    break
-            except Exception:  # tables not created yet
-                pass
-            time.sleep(0.2)
+        wait_until(
+            lambda: ledger_counts(engine, job_id)[0] >= 3,
+            "the worker to be part-way through",
+            120,
+            ignoring=(sa_exc.DBAPIError,),  # tables not created yet
+        )
         engine.dispose()
         server.pause()  # the database goes away mid-job ...
         time.sleep(4)
@@ -76,10 +76,12 @@ def test_serve_restarts_a_process_that_dies_and_stops_all(
         old_pid = worker.proc.pid
         supervisor.signal("worker-1", signal.SIGKILL)
         events: list[str] = []
-        deadline = time.monotonic() + 30
-        while "worker-1 restarted" not in events and time.monotonic() < deadline:
-            events += supervisor.poll()
-            time.sleep(0.2)
+
+        def restarted() -> bool:
+            events.extend(supervisor.poll())
+            return "worker-1 restarted" in events
+
+        wait_until(restarted, "worker-1 to be restarted", 30)
         assert any("worker-1 exited" in e for e in events), events
         assert "worker-1 restarted" in events
         assert worker.proc.pid != old_pid and worker.proc.poll() is None

@@ -12,15 +12,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
+from tests.support.waiting import api_ready, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -29,6 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 NOT_PACKAGED = shutil.ignore_patterns(
     *(".git", ".venv", ".bulkflow", "bench", "tests", "docs", "build", "dist", "*.egg-info"),
     *("__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"),
+    "target",  # cargo's builds of native/xlsx_stream: the release and the tests' debug one
 )
 ROWS = 40
 
@@ -133,21 +133,15 @@ def api_url(venv_bin: Path, user_env: dict[str, str], broker: Path) -> Iterator[
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while not _ready(url):
+
+        def ready() -> bool:
             assert serve.poll() is None, f"serve exited:\n{log.read_text()[-4000:]}"
-            assert time.monotonic() < deadline, f"serve not ready:\n{log.read_text()[-4000:]}"
-            time.sleep(1)
+            return api_ready(url)
+
+        wait_until(ready, f"serve to be ready (log {log})", 120, every_s=1)
         yield url
     finally:
         _stop_group(serve)
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:

@@ -4,30 +4,25 @@ validated table rather than from a chunk record."""
 
 from __future__ import annotations
 
-import pyarrow as pa
+from typing import Any
+
 from sqlalchemy import Connection, Engine
 
 from database import pg_copy
 from database.chunk_store import SaveOutcome, prepare_chunk, save_chunk, write_chunk
 from schemas.dataset import Dataset
-from schemas.records import RowError
 
 
 def save_validated(
     engine: Engine,
     dataset: Dataset,
     *,
-    job_id: str,
-    tenant: str,
     chunk_no: int,
-    valid: pa.Table,
-    errors: list[RowError],
     expect_conflicts: bool = False,
+    **validated: Any,
 ) -> SaveOutcome:
-    """One chunk in a transaction of its own."""
-    prepared = prepare_chunk(
-        engine.dialect.name, dataset, job_id=job_id, tenant=tenant, valid=valid, errors=errors
-    )
+    """One chunk in a transaction of its own; ``validated``: job_id, tenant, valid, errors."""
+    prepared = prepare_chunk(engine.dialect.name, dataset, **validated)
     return save_chunk(
         engine, dataset, prepared, chunk_no=chunk_no, expect_conflicts=expect_conflicts
     )
@@ -37,15 +32,11 @@ def write_validated(
     conn: Connection,
     dataset: Dataset,
     *,
-    job_id: str,
-    tenant: str,
     chunk_no: int,
-    valid: pa.Table,
-    errors: list[RowError],
     mode: pg_copy.Mode = "savepoint",
+    **validated: Any,
 ) -> SaveOutcome:
-    """One chunk within the caller's transaction."""
-    prepared = prepare_chunk(
-        conn.dialect.name, dataset, job_id=job_id, tenant=tenant, valid=valid, errors=errors
-    )
+    """One chunk within the caller's transaction; ``validated``: job_id, tenant, valid,
+    errors."""
+    prepared = prepare_chunk(conn.dialect.name, dataset, **validated)
     return write_chunk(conn, dataset, prepared, chunk_no=chunk_no, mode=mode)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import contextlib
 import uuid
 from collections.abc import Callable
 
@@ -12,6 +12,7 @@ from messaging.clients import consumer_config
 from messaging.names import topic_names
 from schemas.records import ChunkResult, UploadStatus
 from schemas.settings import Settings
+from tests.support.waiting import wait_until
 
 
 def read_topic(
@@ -21,17 +22,21 @@ def read_topic(
     until: Callable[[list[Message]], bool],
     timeout_s: float = 60.0,
 ) -> list[Message]:
-    """Read ``topic`` from the beginning until ``until(messages)`` holds or time is up."""
+    """Read ``topic`` from the beginning until ``until(messages)`` holds; AssertionError
+    after ``timeout_s``."""
     group = f"test-read-{uuid.uuid4().hex[:8]}"
     consumer = Consumer(consumer_config(bootstrap, group, offsets_reset="earliest"))
     consumer.subscribe([topic])
     got: list[Message] = []
-    deadline = time.monotonic() + timeout_s
+
+    def enough() -> bool:
+        if until(got):
+            return True
+        got.extend(m for m in consumer.consume(num_messages=500, timeout=0.5) if m.error() is None)
+        return until(got)
+
     try:
-        while time.monotonic() < deadline and not until(got):
-            for msg in consumer.consume(num_messages=500, timeout=0.5):
-                if msg.error() is None:
-                    got.append(msg)
+        wait_until(enough, f"the records wanted on {topic}", timeout_s, every_s=0)
     finally:
         consumer.close()
     return got
@@ -51,9 +56,13 @@ def final_statuses(
         return all(j in latest and latest[j].is_final for j in job_ids)
 
     seen: list[Message] = []
-    read_topic(
-        settings.kafka_bootstrap, topic_names(settings).progress, until=done, timeout_s=timeout_s
-    )
+    with contextlib.suppress(AssertionError):  # what is missing is said below
+        read_topic(
+            settings.kafka_bootstrap,
+            topic_names(settings).progress,
+            until=done,
+            timeout_s=timeout_s,
+        )
     missing = {
         j: (latest[j].state if j in latest else "no status")
         for j in job_ids

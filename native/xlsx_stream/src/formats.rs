@@ -1,15 +1,20 @@
-//! Which number formats make a number a date or a duration: calamine 0.38's own rules
-//! (src/formats.rs, MIT, Copyright 2016-2026 Johann Tuffe), copied verbatim because calamine
-//! keeps that module private. Keep in step with the pinned calamine version.
+//! Which number formats make a number cell a date or a duration. A built-in format is one by
+//! its id (14-22, 45, 47 and the East Asian 27-36, 50-58 are dates or clock times, 46
+//! `[h]:mm:ss` a duration). A custom format code is scanned up to its first `;`: a date or
+//! time letter (d m y h s, or a/p after an `a`) outside quotes, escapes and brackets makes it
+//! a date; an elapsed-time bracket (`[h]`, `[mm]`, `[ss]`) makes it a duration; anything else
+//! is a plain number. These are calamine's rules (MIT, Copyright 2016-2026 Johann Tuffe), so a
+//! cell is a date here exactly when it is one for fastexcel.
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CellFormat {
+    /// a plain number
     Other,
     DateTime,
     TimeDelta,
 }
 
-/// Check excel number format is datetime
+/// The kind of a custom format code (`<numFmt formatCode>`).
 pub fn detect_custom_number_format(format: &str) -> CellFormat {
     let mut escaped = false;
     let mut is_quote = false;
@@ -47,6 +52,7 @@ pub fn detect_custom_number_format(format: &str) -> CellFormat {
     CellFormat::Other
 }
 
+/// The kind of a built-in format, by its `numFmtId`.
 pub fn builtin_format_by_id(id: &str) -> CellFormat {
     match id {
         // mm-dd-yy
@@ -78,5 +84,48 @@ pub fn builtin_format_by_id(id: &str) -> CellFormat {
         // [h]:mm:ss
         "46" => CellFormat::TimeDelta,
         _ => CellFormat::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_formats_by_their_first_section() {
+        let cases = [
+            ("yyyy-mm-dd", CellFormat::DateTime),
+            ("DD/MM/YY", CellFormat::DateTime),
+            ("h:mm AM/PM", CellFormat::DateTime),
+            ("H:MM:SS;@", CellFormat::DateTime),
+            ("m\"M\"d\"D\";@", CellFormat::DateTime),
+            ("[h]:mm:ss", CellFormat::TimeDelta),
+            ("[mm]:ss", CellFormat::TimeDelta),
+            ("General", CellFormat::Other),
+            ("0.00", CellFormat::Other),
+            ("0.0%", CellFormat::Other),
+            ("[Red]#,##0.00", CellFormat::Other),
+            ("_(* #,##0_)", CellFormat::Other),
+            ("#,##0\\ [$\\u20bd-46D]", CellFormat::Other),
+            (
+                "\"Y: \"0.00\"m\";\"Y: \"-0.00\"m\";\"Y: <num>m\";@",
+                CellFormat::Other,
+            ),
+            ("0;[h]:mm", CellFormat::Other),
+        ];
+        for (code, want) in cases {
+            assert_eq!(detect_custom_number_format(code), want, "{code}");
+        }
+    }
+
+    #[test]
+    fn builtin_formats_by_id() {
+        for id in ["14", "17", "22", "45", "47", "27", "58"] {
+            assert_eq!(builtin_format_by_id(id), CellFormat::DateTime, "{id}");
+        }
+        assert_eq!(builtin_format_by_id("46"), CellFormat::TimeDelta);
+        for id in ["0", "2", "10", "13", "23", "44", "48", "49", "164"] {
+            assert_eq!(builtin_format_by_id(id), CellFormat::Other, "{id}");
+        }
     }
 }

@@ -1,216 +1,23 @@
 //! `bulkflow_xlsx`: an XLSX sheet read in bounded memory at Rust speed, handed to Python as
 //! batches of column buffers (bytes) that pyarrow wraps without a Python object per cell.
-//! See `bulkflow_xlsx.pyi` for the Python API and producer/readers/xlsx_rust.py for its use.
+//!
+//! The reading is pure Rust, tested by `cargo test` without Python: the zip (zipped.rs), the
+//! XML scanner (scan/), the workbook parts (parts/), the sheet's cells (sheet/, fastcell.rs,
+//! formats.rs, text.rs), the batches (batch.rs) and the reading thread (stream.rs). The
+//! Python module (python.rs, `bulkflow_xlsx.pyi`) is built only with the `python` feature,
+//! which maturin turns on.
 
 pub mod batch;
 pub mod fastcell;
 pub mod formats;
 pub mod parts;
+#[cfg(feature = "python")]
+mod python;
 pub mod scan;
 pub mod sheet;
 pub mod stream;
 pub mod text;
 pub mod zipped;
 
-use std::sync::mpsc::Receiver;
-use std::sync::Mutex;
-use std::thread::JoinHandle;
-
-use pyo3::create_exception;
-use pyo3::exceptions::PyValueError;
-use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple};
-
-use crate::batch::{Batch, Column};
-use crate::stream::Message;
-
-create_exception!(bulkflow_xlsx, XlsxReadError, PyValueError);
-
-type Dims = ((u32, u32), (u32, u32));
-/// ReaderLimits.max_uncompressed_bytes's default: 2 GiB
-const DEFAULT_MAX_INFLATED: u64 = 2 * 1024 * 1024 * 1024;
-type Reading = (Receiver<Message>, JoinHandle<()>);
-
-/// One sheet being read; `next_batch()` until it returns None.
-#[pyclass(module = "bulkflow_xlsx")]
-pub struct SheetStream {
-    #[pyo3(get)]
-    sheet_names: Vec<String>,
-    #[pyo3(get)]
-    sheet: String,
-    #[pyo3(get)]
-    is_1904: bool,
-    #[pyo3(get)]
-    batch_rows: u32,
-    /// ((first_row, first_col), (last_row, last_col)), 0-based, as the sheet's <dimension>
-    /// declares it (((0, 0), (0, 0)) when it declares none)
-    #[pyo3(get)]
-    dimensions: Dims,
-    reading: Mutex<Option<Reading>>,
-}
-
-fn read_error(reason: impl Into<String>) -> PyErr {
-    XlsxReadError::new_err(reason.into())
-}
-
-/// Open `path` and start reading `sheet` (the first sheet when None) in batches of
-/// `batch_rows` rows; a cell at or beyond column `max_columns` is an error, and so is a zip
-/// member that inflates beyond its declared size or `max_inflated_bytes`.
-#[pyfunction]
-#[pyo3(signature = (path, sheet=None, batch_rows=10_000, max_columns=1_000, max_inflated_bytes=DEFAULT_MAX_INFLATED))]
-fn open(
-    py: Python<'_>,
-    path: &str,
-    sheet: Option<&str>,
-    batch_rows: u32,
-    max_columns: usize,
-    max_inflated_bytes: u64,
-) -> PyResult<SheetStream> {
-    if batch_rows == 0 {
-        return Err(PyValueError::new_err("batch_rows must be at least 1"));
-    }
-    let path = path.to_owned();
-    let sheet = sheet.map(str::to_owned);
-    let (workbook, sheet, rx, handle, dimensions) = py
-        .detach(move || -> Result<_, String> {
-            let workbook = stream::open(&path, max_inflated_bytes)?;
-            let names = workbook.sheet_names.clone();
-            let chosen = match sheet {
-                None => names.first().cloned().ok_or("the workbook has no sheets")?,
-                Some(wanted) if names.contains(&wanted) => wanted,
-                Some(wanted) => {
-                    let listed: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
-                    return Err(format!(
-                        "the workbook has no sheet named {wanted:?}; its sheets are: {}",
-                        listed.join(", ")
-                    ));
-                }
-            };
-            let is_1904 = workbook.is_1904;
-            let (rx, handle) = stream::start(workbook, chosen.clone(), batch_rows, max_columns)?;
-            let dimensions = match rx.recv() {
-                Ok(Message::Dimensions(start, end)) => (start, end),
-                Ok(Message::Failed(reason)) => return Err(reason),
-                _ => return Err("the reading thread stopped before the sheet".into()),
-            };
-            Ok(((names, is_1904), chosen, rx, handle, dimensions))
-        })
-        .map_err(read_error)?;
-    Ok(SheetStream {
-        sheet_names: workbook.0,
-        is_1904: workbook.1,
-        sheet,
-        batch_rows,
-        dimensions,
-        reading: Mutex::new(Some((rx, handle))),
-    })
-}
-
-fn column_tuple<'py>(py: Python<'py>, column: &Column) -> PyResult<Bound<'py, PyTuple>> {
-    let values = PyBytes::new_with(py, column.values.len() * 8, |out| {
-        for (chunk, value) in out.chunks_exact_mut(8).zip(&column.values) {
-            chunk.copy_from_slice(&value.to_ne_bytes());
-        }
-        Ok(())
-    })?;
-    let offsets = PyBytes::new_with(py, column.offsets.len() * 4, |out| {
-        for (chunk, offset) in out.chunks_exact_mut(4).zip(&column.offsets) {
-            chunk.copy_from_slice(&offset.to_ne_bytes());
-        }
-        Ok(())
-    })?;
-    PyTuple::new(
-        py,
-        [
-            PyBytes::new(py, &column.kind).into_any(),
-            values.into_any(),
-            PyBytes::new(py, &column.text).into_any(),
-            offsets.into_any(),
-        ],
-    )
-}
-
-fn batch_tuple<'py>(py: Python<'py>, batch: &Batch) -> PyResult<Bound<'py, PyTuple>> {
-    let columns = PyList::empty(py);
-    for column in &batch.columns {
-        columns.append(column_tuple(py, column)?)?;
-    }
-    PyTuple::new(
-        py,
-        [
-            batch.first_row.into_pyobject(py)?.into_any(),
-            batch.n_rows.into_pyobject(py)?.into_any(),
-            columns.into_any(),
-        ],
-    )
-}
-
-#[pymethods]
-impl SheetStream {
-    /// The next batch as (first_row, n_rows, [(kind, values, text, offsets), ...]), or None
-    /// at the end of the sheet. Raises XlsxReadError on a damaged sheet. One thread at a
-    /// time: the stream is taken out of the object while a batch is awaited.
-    fn next_batch<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        let Some(reading) = self.take_reading()? else {
-            return Ok(None);
-        };
-        // the GIL is released while the reading thread finishes the batch
-        let (message, reading) = py.detach(move || (reading.0.recv(), reading));
-        match message {
-            Ok(Message::Batch(batch)) => {
-                *self.reading.lock().map_err(|_| read_error(BROKEN))? = Some(reading);
-                batch_tuple(py, &batch).map(Some)
-            }
-            Ok(Message::End) => {
-                py.detach(move || stop(reading));
-                Ok(None)
-            }
-            Ok(Message::Failed(reason)) => {
-                py.detach(move || stop(reading));
-                Err(read_error(reason))
-            }
-            Ok(Message::Dimensions(..)) | Err(_) => {
-                py.detach(move || stop(reading));
-                Err(read_error("the reading thread stopped unexpectedly"))
-            }
-        }
-    }
-
-    /// Stop reading and release the file; later `next_batch()` calls return None.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        if let Some(reading) = self.take_reading()? {
-            py.detach(move || stop(reading));
-        }
-        Ok(())
-    }
-}
-
-const BROKEN: &str = "the reader is broken";
-
-impl SheetStream {
-    fn take_reading(&self) -> PyResult<Option<Reading>> {
-        Ok(self.reading.lock().map_err(|_| read_error(BROKEN))?.take())
-    }
-}
-
-/// Dropping the receiver makes the thread's next send fail, so it ends within a batch.
-fn stop((rx, handle): Reading) {
-    drop(rx);
-    let _ = handle.join();
-}
-
-impl Drop for SheetStream {
-    fn drop(&mut self) {
-        if let Some(reading) = self.reading.get_mut().ok().and_then(Option::take) {
-            stop(reading);
-        }
-    }
-}
-
-#[pymodule]
-fn bulkflow_xlsx(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(open, m)?)?;
-    m.add_class::<SheetStream>()?;
-    m.add("XlsxReadError", m.py().get_type::<XlsxReadError>())?;
-    Ok(())
-}
+#[cfg(test)]
+mod testing;

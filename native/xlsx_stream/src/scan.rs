@@ -79,7 +79,7 @@ impl<R: Read> Scanner<R> {
                 return Ok(Token::Eof);
             }
             if self.buf[self.pos] != b'<' {
-                let found = self.find_ahead(0, |b| memchr(b'<', b))?;
+                let found = self.find_ahead(0, 0, |b| memchr(b'<', b))?;
                 let len = found.unwrap_or(self.end - self.pos);
                 self.body = (self.pos, self.pos + len);
                 self.pos += len;
@@ -177,12 +177,16 @@ mod tests {
     }
 
     fn tokens(xml: &[u8], block: usize) -> Vec<String> {
-        let mut s = Scanner::with_block(Trickle(xml, 7), block);
+        shown(&mut Scanner::with_block(Trickle(xml, 7), block))
+    }
+
+    /// Every token to the end, shown as text.
+    fn shown(s: &mut Scanner<Trickle>) -> Vec<String> {
         let mut out = Vec::new();
         loop {
             let t = s.next().unwrap();
             let shown = match t {
-                Token::Start => format!("<{}|{:?}>", lossy(s.name()), attrs(&s)),
+                Token::Start => format!("<{}|{:?}>", lossy(s.name()), attrs(s)),
                 Token::End => format!("</{}>", lossy(s.name())),
                 Token::Text => format!("T{}", lossy(s.text())),
                 Token::CData => format!("C{}", lossy(s.text())),
@@ -219,6 +223,20 @@ mod tests {
         ];
         for block in [1, 3, 7, 64, 4096] {
             assert_eq!(tokens(xml, block), want, "block {block}");
+        }
+    }
+
+    #[test]
+    fn markers_cut_by_a_block_boundary_are_found() {
+        // `?>`, `-->` and `]]>` land across a block boundary at some block size; a CDATA
+        // section must end at its own `]]>`, not at a later one
+        let xml = b"<?xml version=\"1.0\"?><!-- note --><a><![CDATA[x]]y]]><b/><![CDATA[z]]></a>";
+        let want = vec!["<a|[]>", "Cx]]y", "<b|[]>", "</b>", "Cz", "</a>"];
+        for block in 1..=xml.len() + 1 {
+            for trickle in [1, 2, 3, 7, 64] {
+                let mut s = Scanner::with_block(Trickle(xml, trickle), block);
+                assert_eq!(shown(&mut s), want, "block {block}, trickle {trickle}");
+            }
         }
     }
 

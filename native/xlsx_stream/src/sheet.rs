@@ -10,6 +10,8 @@
 
 mod cell_element;
 mod cell_value;
+#[cfg(test)]
+mod tests;
 
 use std::io::Read;
 

@@ -11,6 +11,9 @@ use zip::read::ZipFile;
 use zip::result::ZipError;
 use zip::ZipArchive;
 
+#[cfg(test)]
+mod tests;
+
 /// an OLE container: an old .xls, or an encrypted .xlsx
 const OLE_MAGIC: [u8; 4] = [0xD0, 0xCF, 0x11, 0xE0];
 

@@ -33,8 +33,7 @@ from files.workbook import (
     SheetPart,
     sheet_parts,
 )
-from producer.readers.base import ReaderLimits
-from producer.readers.csv import human_bytes
+from producer.readers.base import ReaderLimits, human_bytes
 from producer.readers.sax import ENTITIES
 from schemas.errors import ParseError, ParseErrorKind
 

@@ -122,7 +122,7 @@ def _duration_text(column: pa.StructArray, kind: np.ndarray) -> pa.Array:
 
 
 def column_text(column: pa.StructArray) -> pa.Array:
-    """Cell text of every cell, by the rules of text.cell_text; empty cells are null."""
+    """Cell text of every cell, by the rules of cell_text.cell_text; empty cells are null."""
     kind = kinds(column)
     present = present_kinds(kind)
     pieces: list[pa.Array] = []
@@ -156,14 +156,9 @@ def column_text(column: pa.StructArray) -> pa.Array:
     return pc.coalesce(*pieces)
 
 
-def column_cells(column: pa.StructArray, column_type: str) -> pa.Array:
-    """What goes into the chunk for a dataset column of ``column_type``: the typed array
-    when every cell here is of one kind its type takes (typed_columns.py), else the cell text."""
-    typed = typed_cells(column, column_type)
-    return column_text(column) if typed is None else typed
-
-
 def typed_cells(column: pa.StructArray, column_type: str) -> pa.Array | None:
-    """The typed array column_cells gives, or None where it gives the cell text."""
+    """What goes into the chunk for a dataset column of ``column_type``, when typed: the
+    typed array when every cell here is of one kind its type takes (typed_columns.py);
+    None when the column goes as its cell text (column_text)."""
     candidate = _typed_candidate(column, present_kinds(kinds(column)))
     return None if candidate is None else typed_column(candidate, column_type)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,14 +12,18 @@ from database.engine import make_engine
 
 
 def test_a_key_is_bound_to_its_first_request_until_it_expires(tmp_path: Path) -> None:
-    store = IdempotencyStore(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"), ttl_s=0.5)
+    now = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC)]
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store = IdempotencyStore(engine, ttl_s=600, clock=lambda: now[0])
     a = fingerprint("orders", None, "aa")
     assert store.get("acme", "k") is None
     assert store.claim("acme", "k", "job-1", a).job_id == "job-1"
     held = store.claim("acme", "k", "job-2", fingerprint("orders", None, "bb"))
     assert (held.job_id, held.fingerprint) == ("job-1", a)  # the first request keeps the key
     assert store.claim("globex", "k", "job-3", a).job_id == "job-3"  # per tenant
-    time.sleep(0.6)
+    now[0] += timedelta(seconds=599)
+    assert store.get("acme", "k") is not None  # still alive just before its lifetime ends
+    now[0] += timedelta(seconds=2)
     assert store.get("acme", "k") is None
     assert store.claim("acme", "k", "job-4", a).job_id == "job-4"  # taken over after expiry
 

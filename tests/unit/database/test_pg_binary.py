@@ -15,7 +15,6 @@ from database.pg_binary import (
     TRAILER,
     Unsupported,
     constant_text,
-    encode_column,
     encode_rows,
 )
 
@@ -135,7 +134,7 @@ def test_an_empty_chunk_is_a_header_and_a_trailer() -> None:
 )
 def test_what_it_cannot_write_exactly_it_refuses(column: pa.Array) -> None:
     with pytest.raises(Unsupported):
-        encode_column(column)
+        encode_rows([column])
 
 
 def test_null_free_fields_between_texts_and_constants_read_back() -> None:

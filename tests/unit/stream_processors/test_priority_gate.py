@@ -4,8 +4,6 @@ and a SQLite worker's chunk writes take their turn through it."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,21 +18,14 @@ from schemas.settings import packaged_datasets_dir
 from stream_processors import chunk_handler
 from stream_processors.chunk_handler import ChunkHandler
 from stream_processors.priority_gate import PriorityGate
+from tests.support.waiting import wait_until
 
 WAIT_S = 10.0
 Chunk = tuple[list[tuple[str, bytes]], bytes]  # a chunk record's headers and payload
 
 
-def _until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.005)
-
-
 def _waiters(gate: PriorityGate, count: int) -> None:
-    _until(lambda: gate.waiting == count, f"{count} waiters at the gate")
+    wait_until(lambda: gate.waiting == count, f"{count} waiters at the gate", WAIT_S, every_s=0.005)
 
 
 def _queue_behind(

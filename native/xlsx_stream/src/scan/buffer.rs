@@ -50,10 +50,13 @@ impl<R: Read> Scanner<R> {
     }
 
     /// The offset (from `pos`) where `find` matches in the unread bytes, reading more
-    /// blocks as needed; None at the end of the input.
+    /// blocks as needed; None at the end of the input. A match is up to `overlap` + 1 bytes
+    /// long: after a miss the search goes on `overlap` bytes back, so a match cut by the end
+    /// of a block is found whole in the next.
     pub(super) fn find_ahead(
         &mut self,
         from: usize,
+        overlap: usize,
         find: impl Fn(&[u8]) -> Option<usize>,
     ) -> Result<Option<usize>, String> {
         let mut from = from;
@@ -61,7 +64,7 @@ impl<R: Read> Scanner<R> {
             if let Some(i) = find(&self.buf[self.pos + from..self.end]) {
                 return Ok(Some(from + i));
             }
-            from = self.end - self.pos;
+            from = (self.end - self.pos).saturating_sub(overlap).max(from);
             if !self.fill()? {
                 return Ok(None);
             }
@@ -102,7 +105,7 @@ impl<R: Read> Scanner<R> {
         what: &str,
     ) -> Result<usize, String> {
         let finder = memmem::Finder::new(marker);
-        match self.find_ahead(from, |b| finder.find(b))? {
+        match self.find_ahead(from, marker.len() - 1, |b| finder.find(b))? {
             Some(i) => Ok(i + marker.len()),
             None => Err(format!("the XML ends inside {what}")),
         }

@@ -5,14 +5,18 @@
 
 use std::io::Read;
 
-use calamine::CellErrorType;
-
 use crate::batch::{BOOL, DATETIME, DURATION, ERROR, FLOAT, INT, STRING};
 use crate::formats::CellFormat;
 
 use super::{at, SheetCells};
 
 const EXACT_INT: f64 = 9_007_199_254_740_992.0; // 2^53
+
+/// The error values a `t="e"` cell holds, spelled as Excel writes them; a cell with any other
+/// text is refused (calamine refuses it too, so the XLSX readers agree).
+pub(super) const ERROR_CODES: [&str; 7] = [
+    "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+];
 
 #[derive(Clone, Copy, PartialEq)]
 pub(super) enum CellType {
@@ -96,14 +100,14 @@ impl<R: Read> SheetCells<'_, R> {
                 }
             }
             CellType::Error => {
-                let error: CellErrorType = text.parse().map_err(|_| {
-                    format!(
+                if !ERROR_CODES.contains(&text) {
+                    return Err(format!(
                         "cell {} holds {text:?}, not an Excel error code",
                         at(row, col)
-                    )
-                })?;
+                    ));
+                }
                 self.text.clear();
-                self.text.push_str(&error.to_string());
+                self.text.push_str(text);
                 Ok(Some((ERROR, 0.0)))
             }
             _ => match fast_float2::parse::<f64, _>(raw) {

@@ -49,7 +49,7 @@ def test_cell_text_rules_never_raise_on_odd_values() -> None:
     assert format_text("9999-99-99 99:99:99.999") == "9999-99-99 99:99:99.999"
 
 
-def test_odd_number_and_date_cells_on_the_streaming_path(tmp_path: Path, dataset: Dataset) -> None:
+def test_odd_number_and_date_cells_in_xlsx(tmp_path: Path, dataset: Dataset) -> None:
     path = write_book(tmp_path / "t.xlsx", [["order_id", "ordered_at", "notes"], [1, None, True]])
     odd_rows = (
         b'<row r="3"><c r="A3"><v>abc</v></c></row>'

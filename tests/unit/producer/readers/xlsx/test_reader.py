@@ -144,7 +144,7 @@ def test_cells_read_as_a_person_sees_them(tmp_path: Path, dataset: Dataset) -> N
     ]
 
 
-def test_mixed_columns_agree_between_paths(tmp_path: Path, dataset: Dataset) -> None:
+def test_mixed_columns_agree_with_calamine(tmp_path: Path, dataset: Dataset) -> None:
     # numbers, dates, bools and times among text: calamine renders these itself
     notes: list[Any] = ["text", 7, 2.5, True, dt.datetime(2024, 1, 2, 3, 4, 5), dt.time(13, 45)]
     notes += [dt.datetime(2024, 1, 2), "true", "2024-01-02 03:04:05"]
@@ -166,7 +166,9 @@ def test_mixed_columns_agree_between_paths(tmp_path: Path, dataset: Dataset) -> 
     ]
 
 
-def test_paths_agree_on_a_bigger_sheet_in_exact_chunks(tmp_path: Path, dataset: Dataset) -> None:
+def test_calamine_agrees_on_a_bigger_sheet_in_exact_chunks(
+    tmp_path: Path, dataset: Dataset
+) -> None:
     rng = random.Random(5)
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("orders")

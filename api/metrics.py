@@ -60,7 +60,7 @@ class ApiMetrics:
         )
         self.table_rows = Gauge(
             "bookkeeping_rows",
-            "Rows of each bookkeeping table (PostgreSQL: the planner's estimate)",
+            "Rows of each bookkeeping table (PostgreSQL: the statistics' estimate)",
             ["table"],
             registry=self.registry,
         )

@@ -2,8 +2,9 @@
 rows in a transaction of its own, so no lock is held for long and the workers' chunk
 transactions go on between batches (``bulkflow gc``, ops/gc.py, decides the cut-offs).
 
-* row errors of a dataset's jobs that finished before a moment (the job's status and counts
-  stay; ``errors_purged_at`` says they went);
+* row errors of a dataset's jobs that finished before a moment, with the jobs' invalid rows
+  and the record of which of them corrections saved (the job's status and counts stay;
+  ``errors_purged_at`` says they went);
 * dead letters of a dataset whose last failure is older than a moment;
 * chunk ledger rows processed before a moment, except a chunk that still has a dead letter
   (the letter would look unresolved, and a redrive would write the chunk twice);
@@ -19,7 +20,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from database.tables import dead_letters, idempotency, job_statuses, ledger, row_errors
+from database.tables import (
+    corrected_rows,
+    dead_letters,
+    idempotency,
+    invalid_rows,
+    job_statuses,
+    ledger,
+    row_errors,
+)
 
 BATCH_ROWS = 5_000
 BATCH_JOBS = 200
@@ -61,9 +70,28 @@ def expired_error_jobs(dataset: str, finished_before: datetime) -> sa.Select[Any
     )
 
 
-def expired_row_errors(dataset: str, finished_before: datetime) -> sa.Select[Any]:
+# a job's row-level detail, which goes with its row errors: what each table is called in a
+# report, and the rows of one job
+JOB_DETAIL = {
+    "row errors": row_errors,
+    "invalid rows": invalid_rows,
+    "corrected rows": corrected_rows,
+}
+
+
+def _job_rows(table: sa.Table, jobs: sa.Select[Any] | list[str]) -> sa.Select[Any]:
+    """The primary keys of ``table``'s rows of the jobs."""
+    return sa.select(*table.primary_key.columns).where(table.c.job_id.in_(jobs))
+
+
+def expired_job_detail(dataset: str, finished_before: datetime) -> dict[str, sa.Select[Any]]:
+    """Per kind of row-level detail (``JOB_DETAIL``), the rows due."""
     jobs = expired_error_jobs(dataset, finished_before).order_by(None)
-    return sa.select(row_errors.c.id).where(row_errors.c.job_id.in_(jobs))
+    return {kind: _job_rows(table, jobs) for kind, table in JOB_DETAIL.items()}
+
+
+def expired_row_errors(dataset: str, finished_before: datetime) -> sa.Select[Any]:
+    return expired_job_detail(dataset, finished_before)["row errors"]
 
 
 def expired_dead_letters(dataset: str, failed_before: datetime) -> sa.Select[Any]:
@@ -87,9 +115,13 @@ def expired_idempotency_keys(created_before: datetime) -> sa.Select[Any]:
     )
 
 
-def purge_row_errors(engine: Engine, dataset: str, finished_before: datetime) -> tuple[int, int]:
-    """The row errors of the dataset's jobs finished before the moment: (jobs, rows)."""
-    jobs = rows = 0
+def purge_row_errors(
+    engine: Engine, dataset: str, finished_before: datetime
+) -> tuple[int, dict[str, int]]:
+    """The row errors, invalid rows and corrected rows of the dataset's jobs finished before
+    the moment: how many jobs, and the rows removed per kind (``JOB_DETAIL``)."""
+    jobs = 0
+    rows = dict.fromkeys(JOB_DETAIL, 0)
     while True:
         with engine.connect() as conn:
             query = expired_error_jobs(dataset, finished_before).limit(BATCH_JOBS)
@@ -97,8 +129,8 @@ def purge_row_errors(engine: Engine, dataset: str, finished_before: datetime) ->
         if not batch:
             return jobs, rows
         for job_id in batch:
-            ids = sa.select(row_errors.c.id).where(row_errors.c.job_id == job_id)
-            rows += _delete_in_batches(engine, ids, row_errors)
+            for kind, table in JOB_DETAIL.items():
+                rows[kind] += _delete_in_batches(engine, _job_rows(table, [job_id]), table)
         with engine.begin() as conn:
             conn.execute(
                 job_statuses.update()
@@ -123,11 +155,19 @@ def purge_idempotency_keys(engine: Engine, created_before: datetime) -> int:
 @dataclass(frozen=True)
 class TableSize:
     table: str
-    rows: int  # PostgreSQL: the planner's estimate (exact counts of big tables are slow)
+    rows: int  # PostgreSQL: the statistics' estimate (exact counts of big tables are slow)
     bytes: int | None  # with its indexes; None where the database cannot tell (SQLite)
 
 
-BOOKKEEPING_TABLES = (ledger, row_errors, dead_letters, idempotency, job_statuses)
+BOOKKEEPING_TABLES = (
+    ledger,
+    row_errors,
+    invalid_rows,
+    corrected_rows,
+    dead_letters,
+    idempotency,
+    job_statuses,
+)
 
 
 def bookkeeping_sizes(engine: Engine) -> tuple[list[TableSize], int | None]:
@@ -136,9 +176,7 @@ def bookkeeping_sizes(engine: Engine) -> tuple[list[TableSize], int | None]:
         if conn.dialect.name == "postgresql":
             sizes = []
             for t in BOOKKEEPING_TABLES:
-                rows = int(conn.execute(_PG_ROWS, {"name": t.name}).scalar_one() or -1)
-                if rows < 0:  # never analysed yet: count (a new table is small)
-                    rows = int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+                rows = int(conn.execute(_PG_ROWS, {"name": t.name}).scalar_one_or_none() or 0)
                 size = int(conn.execute(_PG_BYTES, {"name": t.name}).scalar_one() or 0)
                 sizes.append(TableSize(t.name, rows, size))
             total = int(
@@ -158,5 +196,6 @@ def bookkeeping_sizes(engine: Engine) -> tuple[list[TableSize], int | None]:
         return sizes, int(pages) * int(page_size)
 
 
-_PG_ROWS = sa.text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:name)")
+# the statistics' live rows: no right on the table is needed (the API role has none on some)
+_PG_ROWS = sa.text("SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = to_regclass(:name)")
 _PG_BYTES = sa.text("SELECT pg_total_relation_size(to_regclass(:name))")

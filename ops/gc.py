@@ -98,10 +98,12 @@ def run_gc(
         report = GcReport(cutoffs, dry_run)
         for name, before in cutoffs.row_errors.items():
             if dry_run:
-                rows = retention.count(engine, retention.expired_row_errors(name, before))
+                selections = retention.expired_job_detail(name, before)
+                rows = {kind: retention.count(engine, q) for kind, q in selections.items()}
             else:
                 rows = retention.purge_row_errors(engine, name, before)[1]
-            report.removed[f"row errors of {name}"] = rows
+            for kind, removed in rows.items():
+                report.removed[f"{kind} of {name}"] = removed
         for name, before in cutoffs.dead_letters.items():
             selection = retention.expired_dead_letters(name, before)
             report.removed[f"dead letters of {name}"] = (

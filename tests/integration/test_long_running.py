@@ -99,6 +99,7 @@ def test_old_jobs_come_from_the_database_and_gc_never_breaks_a_replay(
         gc = bulkflow(settings, tmp_path, "gc")
         assert gc.returncode == 0, gc.stderr
         assert "row errors of orders: 15 removed" in gc.stderr
+        assert "invalid rows of orders: 15 removed" in gc.stderr  # kept whole, they go too
         assert "chunk ledger rows: 0 removed" in gc.stderr  # a topic can still replay them
 
         engine = make_engine(settings.db_url)
@@ -125,6 +126,8 @@ def test_old_jobs_come_from_the_database_and_gc_never_breaks_a_replay(
                 first.rows_failed,
             )
             gone = client.get(f"/v1/uploads/{job_id}/errors", headers=A)
+            assert gone.status_code == 410 and "removed" in gone.json()["detail"]
+            gone = client.get(f"/v1/uploads/{job_id}/invalid-rows", headers=A)
             assert gone.status_code == 410 and "removed" in gone.json()["detail"]
     finally:
         supervisor.stop()

@@ -1,5 +1,5 @@
-"""Retention deletes in small batches, exactly what is due, and never a ledger row whose
-chunk still has a dead letter."""
+"""Retention deletes in small batches, exactly what is due (a job's invalid and corrected
+rows with its row errors), and never a ledger row whose chunk still has a dead letter."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from database import retention
 from database.engine import make_engine
 from database.job_statuses import StatusWrite, save_statuses
 from database.migrations import ensure_schema
-from database.tables import dead_letters, idempotency, job_statuses, ledger, row_errors
+from database.tables import (
+    corrected_rows,
+    dead_letters,
+    idempotency,
+    invalid_rows,
+    job_statuses,
+    ledger,
+    row_errors,
+)
 from schemas.records import UploadStatus
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -48,6 +56,13 @@ def _finished(engine: Engine, job: str, dataset: str, days_ago: float) -> None:
                 for r in range(7)
             ],
         )
+        # the job's invalid row, kept whole, and a correction's record of saving another
+        conn.execute(invalid_rows.insert().values(job_id=job, row_no=1, tenant="acme", cells="{}"))
+        conn.execute(
+            corrected_rows.insert().values(
+                job_id=job, row_no=2, corrected_by=f"fix-{job}", tenant="acme"
+            )
+        )
 
 
 def _count(engine: Engine, table: sa.Table) -> int:
@@ -66,14 +81,17 @@ def test_row_errors_go_per_dataset_in_batches(
     _finished(engine, "other", "invoices", days_ago=40)
     cutoff = NOW - timedelta(days=30)
     assert retention.count(engine, retention.expired_row_errors("orders", cutoff)) == 35
-    assert retention.purge_row_errors(engine, "orders", cutoff) == (5, 35)
+    removed = {"row errors": 35, "invalid rows": 5, "corrected rows": 5}
+    assert retention.purge_row_errors(engine, "orders", cutoff) == (5, removed)
+    assert _count(engine, invalid_rows) == _count(engine, corrected_rows) == 2
     assert _count(engine, row_errors) == 14  # the recent job's and the other dataset's
     with engine.connect() as conn:
         purged = conn.execute(
             sa.select(job_statuses.c.job_id).where(job_statuses.c.errors_purged_at.is_not(None))
         ).scalars()
         assert sorted(purged) == [f"old-{i}" for i in range(5)]
-    assert retention.purge_row_errors(engine, "orders", cutoff) == (0, 0)
+    nothing = {"row errors": 0, "invalid rows": 0, "corrected rows": 0}
+    assert retention.purge_row_errors(engine, "orders", cutoff) == (0, nothing)
 
 
 def test_a_ledger_row_with_a_dead_letter_stays(engine: Engine) -> None:

@@ -20,7 +20,8 @@ from schemas.dataset import DatasetRegistry
 from schemas.records import UploadStatus, utcnow
 from schemas.settings import Settings, packaged_datasets_dir
 from tests.integration.conftest import bulkflow, start_pipeline
-from tests.integration.test_api import A, running, upload, wait_for
+from tests.integration.test_api import A, running, upload
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -49,7 +50,7 @@ def _final(client: object, job_id: str) -> UploadStatus:
         got = client.get(f"/v1/uploads/{job_id}", headers=A)  # type: ignore[attr-defined]
         return got.status_code == 200 and UploadStatus.model_validate(got.json()).is_final
 
-    wait_for(done, timeout_s=90)
+    wait_until(done, f"job {job_id} to end", 90)
     answer = client.get(f"/v1/uploads/{job_id}", headers=A)  # type: ignore[attr-defined]
     return UploadStatus.model_validate(answer.json())
 
@@ -73,7 +74,9 @@ def test_old_jobs_come_from_the_database_and_gc_never_breaks_a_replay(
                 15,
             )
             # the file left the spool at the seal; what a re-parse needs stayed
-            wait_for(lambda: not scan(settings.spool_path).uploads)
+            wait_until(
+                lambda: not scan(settings.spool_path).uploads, "the file to leave the spool", 15
+            )
             assert {p.name for p in settings.spool_path.iterdir()} == {
                 f"{job_id}.csv.upload.json",
                 f"{job_id}.csv.plan.json",

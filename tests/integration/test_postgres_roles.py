@@ -125,7 +125,11 @@ def test_each_process_runs_as_its_own_role(
         with running(create_app(forgetful, keepalive_s=0.5)) as client:
             assert client.app.state.bulkflow.view.get(jobs[0]) is None  # type: ignore[attr-defined]
             old = client.get(f"/v1/uploads/{jobs[0]}", headers=A).json()
-            assert (old["state"], old["rows_ok"], old["rows_failed"]) == ("completed", 1_485, 15)
+            assert (old["state"], old["rows_ok"], old["rows_failed"]) == (
+                "completed_with_errors",
+                1_485,
+                15,
+            )
             listed = client.get("/v1/uploads?limit=10", headers=A).json()
             assert [j["job_id"] for j in listed["items"]] == jobs[::-1]
             invalid = client.get(f"/v1/uploads/{jobs[0]}/invalid-rows", headers=A).json()

@@ -80,7 +80,7 @@ async def status_events(
 async def tenant_events(view: ProgressView, tenant: str, keepalive_s: float) -> AsyncIterator[str]:
     """Server-sent events: each new status of any of the tenant's jobs, as it comes, for as
     long as the client listens (a comment first, so the client knows it is connected)."""
-    queue = view.subscribe(tenant)
+    queue = view.streams.subscribe(tenant)
     try:
         yield ": following the uploads of this tenant\n\n"
         while True:
@@ -91,4 +91,4 @@ async def tenant_events(view: ProgressView, tenant: str, keepalive_s: float) -> 
                 continue
             yield f"data: {status.model_dump_json()}\n\n"
     finally:
-        view.unsubscribe(tenant, queue)
+        view.streams.unsubscribe(tenant, queue)

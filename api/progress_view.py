@@ -10,7 +10,7 @@ The view knows it has caught up once it reached the high watermarks it saw at st
 Memory holds running jobs and the ``status_recent_jobs`` most recent finished ones; a job
 asked for and not held comes from the database and is held from then on (``hold``). Async
 code waits for the next change of one job with ``wait_change``, or follows every change of
-a tenant's jobs through a queue from ``subscribe``.
+a tenant's jobs through a queue from ``streams`` (api/tenant_streams.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import ValidationError
 
+from api.tenant_streams import TenantStreams
 from messaging.clients import FOLLOWER_FETCH_WAIT_MS, consumer_config
 from messaging.names import group_names, instance_id, topic_names
 from schemas.records import UploadStatus, is_step_back
@@ -38,8 +39,6 @@ ChangeHook = Callable[[UploadStatus | None, UploadStatus], None]
 # its next change brings it back); looked for at most once a minute
 IDLE_RUNNING_S = 3600.0
 PRUNE_EVERY_S = 60.0
-# a tenant stream that falls this far behind loses its oldest changes (the page reloads)
-SUBSCRIBER_QUEUE = 1000
 
 
 def view_consumer_config(
@@ -80,10 +79,7 @@ class ProgressView:
         self._clock = 0
         self._pruned_at = time.monotonic()
         self._waiters: dict[str, set[asyncio.Future[None]]] = {}
-        # tenant -> its followers' queues, each with the event loop it belongs to
-        self._subscribers: dict[
-            str, dict[asyncio.Queue[UploadStatus], asyncio.AbstractEventLoop]
-        ] = {}
+        self.streams = TenantStreams()  # the followers of each tenant's jobs
         self._pending: dict[int, int] = {}  # partition -> high watermark at start, until reached
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -205,10 +201,7 @@ class ProgressView:
         changed, old = self._keep(status)
         if not changed:
             return
-        with self._lock:
-            queues = list(self._subscribers.get(status.tenant, {}).items())
-        for queue, loop in queues:
-            loop.call_soon_threadsafe(_offer, queue, status)
+        self.streams.offer(status)
         if self._on_change is not None:
             try:
                 self._on_change(old, status)
@@ -310,22 +303,6 @@ class ProgressView:
                     if not waiters:
                         del self._waiters[job_id]
 
-    def subscribe(self, tenant: str) -> asyncio.Queue[UploadStatus]:
-        """A queue (of the running loop) that receives each new status of the tenant's jobs."""
-        queue: asyncio.Queue[UploadStatus] = asyncio.Queue(SUBSCRIBER_QUEUE)
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            self._subscribers.setdefault(tenant, {})[queue] = loop
-        return queue
-
-    def unsubscribe(self, tenant: str, queue: asyncio.Queue[UploadStatus]) -> None:
-        with self._lock:
-            queues = self._subscribers.get(tenant)
-            if queues is not None:
-                queues.pop(queue, None)
-                if not queues:
-                    del self._subscribers[tenant]
-
     def waiting(self, job_id: str) -> int:
         """How many waiters follow the job (for tests and metrics)."""
         with self._lock:
@@ -335,10 +312,3 @@ class ProgressView:
 def _wake(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
-
-
-def _offer(queue: asyncio.Queue[UploadStatus], status: UploadStatus) -> None:
-    """Put without blocking: a full queue drops its oldest status for the newest."""
-    if queue.full():
-        queue.get_nowait()
-    queue.put_nowait(status)

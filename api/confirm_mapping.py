@@ -5,7 +5,6 @@ event, and the mapping is saved for the tenant and dataset. Blocking: run it in 
 from __future__ import annotations
 
 from api.http_errors import Conflict, Unprocessable
-from api.job_status import find_job
 from api.models import MappingConfirm
 from api.state import AppState
 from database.column_mappings import (
@@ -21,12 +20,11 @@ from schemas.errors import DatasetError
 from schemas.records import JobEvent, UploadRecord, UploadStatus
 
 
-def confirm_mapping(
-    state: AppState, tenant: str, job_id: str, body: MappingConfirm
-) -> UploadStatus:
-    """The job's status once its upload is queued again; 409 when it is not waiting for a
-    mapping, 422 for a mapping that does not fit the file or the dataset."""
-    status = find_job(state.view, tenant, job_id)
+def confirm_mapping(state: AppState, status: UploadStatus, body: MappingConfirm) -> UploadStatus:
+    """The job's status (the tenant's, found by ``find_job``) once its upload is queued
+    again; 409 when it is not waiting for a mapping, 422 for a mapping that does not fit the
+    file or the dataset."""
+    job_id, tenant = status.job_id, status.tenant
     if status.state != "needs_mapping":
         raise Conflict(
             f"upload {job_id} is not waiting for a column mapping (it is {status.state})"

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from api.models import Correction, InvalidRow, InvalidRowPage
 from api.state import AppState
+from database.job_statuses import get_status
 from database.reports import corrections_of, iter_row_errors, still_invalid
 from schemas.records import RowError, UploadStatus
 
@@ -43,7 +44,7 @@ def invalid_row_page(
     corrections = []
     by_job, rows_corrected = corrections_of(engine, job_id, tenant)
     for correction, rows in by_job:
-        known = state.view.get(correction)
+        known = state.view.get(correction) or get_status(engine, correction)
         filename = known.filename if known is not None and known.tenant == tenant else None
         corrections.append(Correction(job_id=correction, filename=filename, rows=rows))
     return InvalidRowPage(

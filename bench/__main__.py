@@ -34,6 +34,11 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "codec": ("bench.codec_compare", "Arrow IPC compression codecs on one chunk"),
     "idle": ("bench.idle_cost", "idle CPU per process, CPU per small upload (fixed costs)"),
     "upload": ("bench.upload_transfer", "an upload to another machine: Kafka parts vs database"),
+    "history": (
+        "bench.history_bench",
+        "an API in front of 1,000,000 finished jobs: start-up, RSS, old-job and list latency",
+    ),
+    "soak": ("bench.soak_bench", "bulkflow serve under a steady mixed load: what grows"),
 }
 
 

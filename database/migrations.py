@@ -68,6 +68,7 @@ def ensure_schema(
     try:
         create_tables(engine, shared_metadata, attempts)
         _add_shared_columns(engine)
+        _add_shared_indexes(engine)
         if dataset is None:
             return
         for attempt in range(attempts):
@@ -240,6 +241,23 @@ def _add_shared_columns(engine: Engine) -> None:
             if lacks_privilege(exc):
                 raise
             # another process added it first
+
+
+def _add_shared_indexes(engine: Engine) -> None:
+    """An index bulkflow's own tables gained in a later release, made on a database made
+    before it (CREATE TABLE makes a new table's indexes; an existing table needs this)."""
+    inspector = sa.inspect(engine)
+    for table in shared_metadata.sorted_tables:
+        present = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name in present:
+                continue
+            try:
+                index.create(engine, checkfirst=True)
+            except _RACE_ERRORS as exc:
+                if lacks_privilege(exc):
+                    raise
+                # another process made it first
 
 
 def _record(conn: Connection, dataset: str, version: int, spec: TableSpec) -> None:

@@ -119,6 +119,9 @@ def role_grants(prefix: str, role: str) -> list[Grant]:
             *_topics(READ, t.dlq, t.progress, t.upload_blobs),
             *_topics(WRITE, t.events, t.replays, t.jobs),
             results,
+            # bulkflow gc: the oldest record left on every topic that can replay a chunk
+            *_topics(READ, *uploads),
+            _group_prefix(READ, g.horizon_scan("")),
             _group_prefix(READ, g.replay_scan("")),
             _group_prefix(READ, g.dlq_read("")),
             _group_prefix(READ, g.job_lookup("")),

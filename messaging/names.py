@@ -17,6 +17,9 @@ UPLOAD_BLOB_MAX_MESSAGE_BYTES = str(4 * 1024 * 1024)
 UPLOAD_BLOB_SEGMENT_MS = str(6 * 3600 * 1000)
 # the aggregator's faust table of every job's progress; faust keeps it in a changelog topic
 PROGRESS_TABLE = "job-progress"
+# a spool keeps a job's record copy and chunk plan (what a re-parse needs besides the file)
+# as long as uploads-blobs may keep the file, with a day for the last segment's roll
+SPOOL_SIDE_FILES_S = (int(SEVEN_DAYS_MS) + int(UPLOAD_BLOB_SEGMENT_MS)) / 1000 + 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,11 @@ class GroupNames:
         worker group's position moves."""
         return f"{self.prefix}-replay-scan-{instance}"
 
+    def horizon_scan(self, instance: str) -> str:
+        """``bulkflow gc`` reading the first record left on each topic that can replay a
+        chunk: assigned, commits nothing."""
+        return f"{self.prefix}-horizon-scan-{instance}"
+
     def job_lookup(self, instance: str) -> str:
         """The operator commands reading the progress topic to learn a job's tenant, dataset
         and state: assigned, commits nothing."""
@@ -170,6 +178,19 @@ class GroupNames:
 
 def group_names(settings: Settings) -> GroupNames:
     return GroupNames(settings.topic_prefix)
+
+
+def replaying_topics(settings: Settings) -> list[str]:
+    """The topics whose records can write a chunk again: the chunk topics (replay, a
+    worker's redelivery), the DLQ (redrive), the upload records and the uploaded files (a
+    producer's re-parse). The chunk ledger must outlive what they keep."""
+    names = topic_names(settings)
+    return [
+        *(names.chunks(t) for t in TIERS),
+        names.dlq,
+        *(names.uploads(t) for t in TIERS),
+        names.upload_blobs,
+    ]
 
 
 def declared_topics(

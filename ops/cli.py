@@ -324,12 +324,13 @@ def demo() -> None:
 
 
 def _register_commands() -> None:
-    from ops import cli_database, cli_kafka, cli_replay, cli_uploads
+    from ops import cli_database, cli_housekeeping, cli_kafka, cli_replay, cli_uploads
 
     cli_uploads.register(app, console, fail)
     cli_replay.register(app, console, fail)
     cli_kafka.register(app, broker_app, console, fail)
     cli_database.register(app, console, fail)
+    cli_housekeeping.register(app, console, fail)
 
 
 _register_commands()

@@ -1,4 +1,5 @@
-"""Re-parse a job: read its spooled file again and re-publish its chunks.
+"""Re-parse a job: read its spooled file again (fetched from Kafka when the spool let it
+go) and re-publish its chunks.
 
 The database writes nothing twice (the chunk ledger) and the aggregator counts nothing
 twice. Safe by construction: an unknown job, a lost file or an unknown dataset is refused
@@ -20,7 +21,8 @@ from pathlib import Path
 from confluent_kafka import Message
 
 from files.spool import Spool
-from messaging.names import group_names, instance_id, topic_names
+from files.spool_sweep import release
+from messaging.names import SPOOL_SIDE_FILES_S, group_names, instance_id, topic_names
 from messaging.publisher import Publisher
 from ops.delivery_notices import JobDelivery, send_notices
 from ops.errors import OpsError
@@ -47,9 +49,11 @@ def find_upload(settings: Settings, job_id: str) -> UploadRecord:
     spool = Spool.of(settings)
     record = spool.find_upload_record(job_id)
     if record is None:
+        days = SPOOL_SIDE_FILES_S / 86400
         raise OpsError(
-            f"no spooled upload for job {job_id} in {spool.folder}; "
-            "only jobs uploaded through this spool can be re-parsed"
+            f"no upload record for job {job_id} in {spool.folder}: only jobs uploaded "
+            f"through this spool can be re-parsed, and for {days:.0f} days (after that "
+            "the file is gone from Kafka too); upload the file again"
         )
     return UploadRecord.model_validate_json(record.read_text())
 
@@ -57,6 +61,7 @@ def find_upload(settings: Settings, job_id: str) -> UploadRecord:
 def reparse_job(
     settings: Settings, job_id: str, tenant: str | None = None, wait_s: float = WAIT_S
 ) -> ReparseReport:
+    spool = Spool.of(settings)
     upload = find_upload(settings, job_id)
     if tenant is not None and upload.tenant != tenant:
         raise OpsError(f"job {job_id} is not tenant {tenant!r}'s")
@@ -74,6 +79,8 @@ def reparse_job(
         ) from exc
     replay_id = f"reparse-{uuid.uuid4().hex[:12]}"
     since_ms = int(time.time() * 1000) - CLOCK_SLACK_MS
+    local = spool.upload_path(job_id, Path(upload.spool_path).name)
+    fetched = upload.blob is not None and not local.exists()
     with Publisher(settings) as publisher:
         outcome = publish_job(
             upload,
@@ -83,6 +90,8 @@ def reparse_job(
             publish_failure=False,
             chunk_headers=[(H_REPLAY_ID, replay_id.encode())],
         )
+    if fetched:  # the copy fetched for this re-parse goes again: Kafka still has the file
+        release(local)
     if not outcome.sealed:
         raise OpsError(
             f"job {job_id}: the file cannot be parsed now ({outcome.reason}); "

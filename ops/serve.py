@@ -36,6 +36,8 @@ def build_supervisor(
     for i in range(workers):
         supervisor.add(f"worker-{i + 1}", "worker", "--loglevel", "warning")
     supervisor.add("aggregator", "aggregator", "--loglevel", "warning")
+    if settings.gc_interval_s > 0:  # retention, one process for the machine (ops/gc.py)
+        supervisor.add("gc", "gc", "--every", str(settings.gc_interval_s))
     return supervisor
 
 

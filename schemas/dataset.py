@@ -118,6 +118,18 @@ class ResultsConfig(BaseModel):
     major: int = Field(default=1, ge=1)
 
 
+class RetentionConfig(BaseModel):
+    """How long the dataset's bookkeeping is kept, in days: bulkflow gc removes it after
+    that (docs/operations.md). The rows themselves are kept for good."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # a finished job's row errors (its error report); its status and counts stay
+    row_errors_days: float = Field(default=30.0, gt=0)
+    # dead letters, by their last failure (the DLQ topic keeps their records 30 days)
+    dead_letters_days: float = Field(default=30.0, gt=0)
+
+
 class Dataset(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -126,6 +138,7 @@ class Dataset(BaseModel):
     key: tuple[str, ...] = ()
     columns: tuple[Column, ...]
     results: ResultsConfig = ResultsConfig()
+    retention: RetentionConfig = RetentionConfig()
     # the reading locale of its uploads when an upload names none (else: detected)
     locale: str | None = None
 

@@ -90,6 +90,29 @@ class Settings(BaseSettings):
     api_keys: str = "demo:demo-key"
     idempotency_ttl_s: float = Field(24 * 3600, gt=0, description="an Idempotency-Key's lifetime")
     max_upload_bytes: int = 512 * 1024 * 1024
+    # the API's status view: at start it reads the progress topic from this many seconds
+    # back (running jobs publish every few seconds); everything older comes from the
+    # database (bulkflow_job_status), so start-up does not grow with history
+    status_window_s: float = Field(300.0, ge=0)
+    # finished statuses an API process keeps in memory, the most recent (older ones are read
+    # from the database when asked for); running jobs are always kept
+    status_recent_jobs: int = Field(10_000, ge=0)
+
+    # a spool's size cap, bytes (the API's and each producer's): beyond it the files of
+    # ended jobs go first, oldest first; a running job's file never goes, so an upload that
+    # would pass the cap while only running jobs' files are left is refused (503)
+    spool_max_bytes: int = Field(10 * 1024**3, ge=0)
+
+    # the aggregator lets a finished job go from its table this many seconds after it ended
+    # (a tombstone on its changelog); a late record for it reloads it from the database
+    finished_job_grace_s: float = Field(600.0, ge=0)
+    # bookkeeping retention (docs/operations.md). Ledger rows are kept at least this many
+    # days, and beyond that for as long as any topic still holds a record that could replay
+    # their chunk (row errors and dead letters: per dataset, in its YAML)
+    ledger_retention_days: float = Field(35.0, gt=0)
+    # how often, seconds, `bulkflow serve` runs `bulkflow gc`; 0: it runs none
+    gc_interval_s: float = Field(3600.0, ge=0)
+
     # an upload paused in needs_mapping fails after this many seconds without a confirmed
     # mapping (BULKFLOW_MAPPING_TIMEOUT_S, default 24 h)
     mapping_timeout_s: float = Field(24 * 3600, gt=0)

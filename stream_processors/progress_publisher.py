@@ -18,7 +18,7 @@ REMEMBERED_JOBS = 100_000  # bookkeeping is bounded: the oldest jobs are forgott
 class ProgressPublisher:
     def __init__(self, min_interval: float = 0.25) -> None:
         self.min_interval = min_interval
-        self.last_at: dict[str, float] = {}
+        self.last_at: BoundedDict[float] = BoundedDict(REMEMBERED_JOBS)
         self.last_status: BoundedDict[str] = BoundedDict(REMEMBERED_JOBS)
         self.outcomes_sent: BoundedDict[int] = BoundedDict(REMEMBERED_JOBS)  # revisions
         self.dirty: dict[str, JobProgress] = {}
@@ -29,7 +29,7 @@ class ProgressPublisher:
             return None
         job = progress.job_id
         status = to_status(progress, datetime.now(UTC))
-        fingerprint = status.model_dump_json(exclude={"rows_per_second", "eta_seconds"})
+        fingerprint = _fingerprint(status)
         if self.last_status.get(job) == fingerprint:
             self.dirty.pop(job, None)
             return None
@@ -41,8 +41,26 @@ class ProgressPublisher:
         if status.is_final:  # no more updates will come: only the fingerprint is kept
             self.last_at.pop(job, None)
         else:
-            self.last_at[job] = now
+            self.last_at.remember(job, now)
         return status
+
+    def forget(self, job_id: str) -> None:
+        """A job let go by the aggregator's table: nothing of it is kept here either."""
+        self.last_at.pop(job_id, None)
+        self.last_status.pop(job_id, None)
+        self.outcomes_sent.pop(job_id, None)
+        self.dirty.pop(job_id, None)
+
+    def reloaded(self, progress: JobProgress) -> None:
+        """A job back from the database: its stored status and outcome went out already, so
+        a record that changes nothing publishes nothing and job.completed is not sent twice."""
+        if not is_publishable(progress):
+            return
+        status = to_status(progress, datetime.now(UTC))
+        self.last_status.remember(progress.job_id, _fingerprint(status))
+        event = job_outcome_event(progress)
+        if event is not None:
+            self.outcomes_sent.remember(progress.job_id, event.revision)
 
     def outcome(self, progress: JobProgress) -> JobOutcomeEvent | None:
         """The event of the job's outcome, once per revision (a restarted aggregator may
@@ -86,3 +104,8 @@ def job_outcome_event(p: JobProgress) -> JobOutcomeEvent | None:
         previous_rows_failed=before.rows_failed if before else None,
         at=finished_at(p, now.state) or p.last_chunk_at or p.submitted_at,
     )
+
+
+def _fingerprint(status: UploadStatus) -> str:
+    """A status without its figures of speed, which change on every look."""
+    return status.model_dump_json(exclude={"rows_per_second", "eta_seconds"})

@@ -366,6 +366,10 @@ def test_readyz_and_metrics(client: TestClient, api_settings: Settings, tmp_path
     assert "rows_failed_total 1.0" in text
     assert "upload_size_bytes_count 1.0" in text
     assert 'jobs{state="completed"} 1.0' in text
+    # the bookkeeping's sizes: the job's row is in bulkflow_job_status; its file left the
+    # spool when its status came final
+    assert 'bookkeeping_rows{table="bulkflow_job_status"} 1.0' in text
+    assert "spool_files_released_total 1.0" in text
 
 
 def save_row_errors(

@@ -32,7 +32,7 @@ FINAL = ("completed", "completed_with_errors", "failed")
 
 @contextmanager
 def serving(settings: Settings, cwd: Path, port: int, log: Path) -> Iterator[subprocess.Popen[str]]:
-    """``bulkflow serve`` in its own session (as a terminal runs it), until ready; killed
+    """``bulkflow serve`` in its own session (as a terminal runs it), until ready; stopped
     afterwards if the test left it running."""
     with log.open("a") as out:
         proc = subprocess.Popen(
@@ -55,8 +55,14 @@ def serving(settings: Settings, cwd: Path, port: int, log: Path) -> Iterator[sub
         yield proc
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+            # Ctrl-C: serve stops its processes (each runs in a session of its own, so killing
+            # serve's group alone would leave them running); killed if it does not stop
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
 
 
 def _states(base: str, jobs: list[str]) -> dict[str, str]:

@@ -73,6 +73,12 @@ def paused_state(tmp_path: Path) -> AppState:
     return state
 
 
+def _status(state: AppState) -> UploadStatus:
+    status = state.view.get("job-1")
+    assert status is not None
+    return status
+
+
 def test_an_expiry_that_takes_the_upload_first_wins_and_the_confirmation_sends_nothing(
     paused_state: AppState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,7 +93,9 @@ def test_an_expiry_that_takes_the_upload_first_wins_and_the_confirmation_sends_n
 
     monkeypatch.setattr(confirming, "paused_upload", read_then_expire)
     with pytest.raises(Conflict, match="no longer waiting for a column mapping"):
-        confirming.confirm_mapping(paused_state, "acme", "job-1", MappingConfirm(mapping=MAPPING))
+        confirming.confirm_mapping(
+            paused_state, _status(paused_state), MappingConfirm(mapping=MAPPING)
+        )
     assert publisher.sent == []
 
 
@@ -97,13 +105,15 @@ def test_a_confirmation_that_cannot_be_sent_leaves_the_upload_paused(
     publisher = Refusing(RuntimeError("broker away"))
     monkeypatch.setattr(paused_state, "publisher", lambda: publisher)
     with pytest.raises(RuntimeError, match="broker away"):
-        confirming.confirm_mapping(paused_state, "acme", "job-1", MappingConfirm(mapping=MAPPING))
+        confirming.confirm_mapping(
+            paused_state, _status(paused_state), MappingConfirm(mapping=MAPPING)
+        )
     still = paused_upload(paused_state.engine(), "job-1", "acme")
     assert still is not None and still.file_columns == FILE_COLUMNS
     # and the next confirmation, with Kafka back, takes it
     monkeypatch.setattr(paused_state, "publisher", lambda: Refusing())
     resumed = confirming.confirm_mapping(
-        paused_state, "acme", "job-1", MappingConfirm(mapping=MAPPING)
+        paused_state, _status(paused_state), MappingConfirm(mapping=MAPPING)
     )
     assert (
         resumed.state == "parsing" and paused_upload(paused_state.engine(), "job-1", "acme") is None

@@ -46,7 +46,7 @@ def view_consumer_config(
 ) -> dict[str, Any]:
     """A group of its own per API process; it assigns partitions and stores no offsets."""
     return consumer_config(
-        settings.kafka_bootstrap,
+        settings,
         group_names(settings).progress_view(instance),
         offsets_reset="earliest",
         auto_offset_store=False,

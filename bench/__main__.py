@@ -13,6 +13,10 @@ import sys
 # name -> (module, what it measures)
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "bulk": ("bench.bulk_bench", "the 500-user scenario: bulkflow vs baseline vs raw ceiling"),
+    "cluster": (
+        "bench.bulk_cluster",
+        "the 500-user scenario on the secured 3-node cluster beside the open broker",
+    ),
     "worker": ("bench.worker_bench", "one real worker process vs raw database writes"),
     "chunks": (
         "bench.chunk_loop_bench",

@@ -14,7 +14,7 @@ dataset, a version number counting up from 1, the fingerprint and JSON of its co
 concurrent starts safe: when two processes apply the same step, one insert fails, and that
 process reads the recorded state again and finds nothing left to do.
 
-A role without DDL rights (the runtime roles of docs/deploy.md) runs the same code: when the
+A role without DDL rights (the runtime roles of docs/postgres.md) runs the same code: when the
 tables are current it changes nothing, and when they are not, the first refused statement
 becomes SchemaNotCurrent, one line saying to run the migration as the migration role.
 """

@@ -1,6 +1,6 @@
 """bulkflow's least-privilege PostgreSQL roles, as SQL a person reviews and runs with psql.
 
-Five login roles (docs/deploy.md, "PostgreSQL"):
+Five login roles (docs/postgres.md):
 
 * the migration role owns every table: it alone runs DDL (``bulkflow datasets migrate``
   creates bulkflow's own tables and each dataset's ``ds_<name>``, and adds columns). The

@@ -15,6 +15,8 @@ UPLOAD_BLOB_PART_BYTES = 1 << 20
 UPLOAD_BLOB_MAX_MESSAGE_BYTES = str(4 * 1024 * 1024)
 # segments roll often enough that retention removes an expired file within hours of expiry
 UPLOAD_BLOB_SEGMENT_MS = str(6 * 3600 * 1000)
+# the aggregator's faust table of every job's progress; faust keeps it in a changelog topic
+PROGRESS_TABLE = "job-progress"
 # a spool keeps a job's record copy and chunk plan (what a re-parse needs besides the file)
 # as long as uploads-blobs may keep the file, with a day for the last segment's roll
 SPOOL_SIDE_FILES_S = (int(SEVEN_DAYS_MS) + int(UPLOAD_BLOB_SEGMENT_MS)) / 1000 + 24 * 3600
@@ -74,6 +76,12 @@ class TopicNames:
         """``dataset``: the dataset's results name, ``orders`` or ``orders.v2`` (its major)."""
         return f"{self.prefix}.results.{dataset}"
 
+    @property
+    def progress_changelog(self) -> str:
+        """faust's changelog of the aggregator's table (faust's own name for it: the app
+        id, the table name, ``-changelog``)."""
+        return f"{GroupNames(self.prefix).aggregator}-{PROGRESS_TABLE}-changelog"
+
 
 def topic_names(settings: Settings) -> TopicNames:
     return TopicNames(settings.topic_prefix)
@@ -109,10 +117,15 @@ class GroupNames:
         """A producer fetching an uploaded file: it assigns partitions and never commits."""
         return f"{self.prefix}-blob-fetch"
 
+    @property
+    def workers_prefix(self) -> str:
+        """What every worker group's name starts with."""
+        return f"{self.prefix}-chunks-"
+
     def workers(self, tiers: tuple[Tier, ...] | list[Tier]) -> str:
         """The chunk workers of one tier set (faust app id): one group per tier set."""
         ordered = [t for t in TIERS if t in tiers]
-        return f"{self.prefix}-chunks-{'-'.join(ordered)}"
+        return f"{self.workers_prefix}{'-'.join(ordered)}"
 
     def workers_reading(self, tier: Tier) -> list[str]:
         """Every worker group that may consume ``chunks.<tier>``: the lag probe reads their
@@ -156,6 +169,11 @@ class GroupNames:
         """The operator commands reading the progress topic to learn a job's tenant, dataset
         and state: assigned, commits nothing."""
         return f"{self.prefix}-job-lookup-{instance}"
+
+    def reader(self, name: str) -> str:
+        """A downstream reader's group (``results.*``, ``events``, ``progress``): the
+        reader role's ACLs allow every group with this prefix."""
+        return f"{self.prefix}-reader-{name}"
 
 
 def group_names(settings: Settings) -> GroupNames:
@@ -209,6 +227,8 @@ def declared_topics(
         TopicSpec(names.events, n, dict(retention)),
         TopicSpec(names.replays, 1, dict(retention)),
         TopicSpec(names.dlq, n, {**big, "retention.ms": str(30 * 24 * 3600 * 1000)}),
+        # faust's: co-partitioned with jobs and chunk-results, compacted as faust makes it
+        TopicSpec(names.progress_changelog, n, {"cleanup.policy": "compact"}),
     ]
     specs += [TopicSpec(names.results(d), n, dict(big)) for d in datasets]
     return specs

@@ -36,7 +36,7 @@ class ReplayHorizon:
 
 def replay_horizon(settings: Settings, timeout_s: float = SCAN_TIMEOUT_S) -> ReplayHorizon:
     config = consumer_config(
-        settings.kafka_bootstrap,
+        settings,
         group_names(settings).horizon_scan(instance_id()),
         offsets_reset="earliest",
         # one record per partition is all it wants; a fetch still returns a whole batch

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from messaging.preflight import check_kafka
 from schemas.errors import BulkflowError
 from schemas.settings import get_settings
 
@@ -57,6 +58,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
             raise typer.BadParameter(str(exc)) from exc
         settings = get_settings()
         try:
+            check_kafka(settings, "operator")
             report = plan_replay(settings, selection, to)
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
@@ -100,6 +102,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         from ops.reparse import reparse_job
 
         try:
+            check_kafka(get_settings(), "operator")
             report = reparse_job(get_settings(), job, tenant, wait_s)
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
@@ -146,6 +149,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         from ops.dlq import redrive
 
         try:
+            check_kafka(get_settings(), "operator")
             report = redrive(get_settings(), job_ids=job, reason=reason)
         except BulkflowError as exc:
             raise fail(str(exc)) from exc

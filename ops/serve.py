@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ops.supervisor import Supervisor
+from schemas.errors import ConfigError
 from schemas.settings import Settings
 
 # Ctrl-C: each process gets this long to stop cleanly, then it is killed. That loses nothing:
@@ -50,6 +51,7 @@ def run_serve(
     echo: Callable[[str], None],
 ) -> None:
     from database.preflight import check_database
+    from messaging.preflight import check_kafka
     from messaging.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
@@ -57,6 +59,7 @@ def run_serve(
     # rather than in children restarted over and over
     registry = DatasetRegistry(settings.datasets_dir)
     check_database(settings.db_url, registry)
+    check_kafka(settings)  # each child checks its role's rights when it starts
     create_topics(settings, registry.results_names())
     supervisor = build_supervisor(
         settings, host=host, port=port, workers=workers, producers=producers
@@ -73,6 +76,9 @@ def run_serve(
         while not stop.is_set():
             for event in supervisor.poll():
                 echo(event)
+            if supervisor.failed:  # restarting would fail again: stop everything
+                name, line = next(iter(supervisor.failed.items()))
+                raise ConfigError(f"{name} stopped: {line} (log {supervisor.log_dir})")
             stop.wait(0.5)
     finally:
         echo("stopping ...")

@@ -40,7 +40,7 @@ def headers_of(msg: Message) -> dict[str, bytes]:
 
 
 def scan_consumer_config(settings: Settings, group: str) -> dict[str, Any]:
-    return consumer_config(settings.kafka_bootstrap, group, offsets_reset="earliest")
+    return consumer_config(settings, group, offsets_reset="earliest")
 
 
 def _ranges(consumer: Consumer, topic: str, since_ms: int | None) -> list[PartitionRange]:
@@ -127,7 +127,7 @@ def earliest_offsets(settings: Settings, topic: str, group: str) -> dict[int, in
 
 def retention_ms(settings: Settings, topic: str) -> int | None:
     """The topic's ``retention.ms`` (None when unlimited or unknown)."""
-    admin = AdminClient(admin_config(settings.kafka_bootstrap, socket_timeout_ms=10_000))
+    admin = AdminClient(admin_config(settings, socket_timeout_ms=10_000))
     resource = ConfigResource(ResourceType.TOPIC, topic)
     try:
         configs = admin.describe_configs([resource])[resource].result(timeout=TIMEOUT_S)

@@ -65,7 +65,7 @@ def pick_tier(
 
 def upload_consumer_config(settings: Settings) -> dict[str, Any]:
     return consumer_config(
-        settings.kafka_bootstrap,
+        settings,
         group_names(settings).producer,
         offsets_reset="earliest",
         # one big file may take minutes to parse between two polls

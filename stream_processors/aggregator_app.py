@@ -21,7 +21,7 @@ import faust
 from database.engine import make_engine
 from database.migrations import ensure_schema
 from messaging.faust_patches import as_current_event, at_partition
-from messaging.names import group_names, topic_names
+from messaging.names import PROGRESS_TABLE, group_names, topic_names
 from schemas.events import JobOutcomeEvent
 from schemas.records import UploadStatus
 from schemas.settings import Settings
@@ -67,7 +67,7 @@ def create_aggregator_app(settings: Settings) -> faust.App:
             store.restored(progress, _status(progress), event.message.partition or 0)
 
     table = app.Table(
-        "job-progress",
+        PROGRESS_TABLE,
         default=None,
         partitions=settings.topic_partitions,
         key_type=str,

@@ -23,6 +23,7 @@ from database.roles import RoleNames
 from ops.devservers.postgres import libpq_url
 from ops.devservers.sample_data import write_orders_csv
 from ops.supervisor import settings_env
+from schemas.errors import CONFIG_EXIT_CODE
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline
 from tests.integration.test_api import A, running, upload
@@ -71,7 +72,7 @@ def test_each_process_runs_as_its_own_role(
     names, urls = roles
     worker_url, api_url = urls[names.worker], urls[names.api]
     # before the migration a runtime role finds the tables missing, and says who must act
-    said = cli(worker_url, "worker", code=1)
+    said = cli(worker_url, "worker", code=CONFIG_EXIT_CODE)
     assert said.count("\n") == 0 and "Traceback" not in said, said
     assert f"role '{names.worker}' may not change them" in said
     assert "run `bulkflow datasets migrate`" in said and "migration role" in said

@@ -52,7 +52,7 @@ def test_chunks_delivered_twice_are_written_once(
     assert [e["type"] for e in events] == ["job.completed", "job.results_republished"]
     assert events[1]["replay_id"] == report.replay_id and events[1]["rows"] == 7_980
     marked = read_topic(
-        db_settings.kafka_bootstrap,
+        db_settings,
         topic_names(db_settings).results("orders"),
         until=lambda ms: sum(_replayed(m, report.replay_id) for m in ms) >= outcome.total_chunks,
         timeout_s=30,

@@ -107,7 +107,7 @@ def test_replay_to_results_by_time_window(
         ]
 
     got = read_topic(
-        db_settings.kafka_bootstrap,
+        db_settings,
         topic,
         until=lambda ms: len(replayed(ms)) >= report.emitted,
         timeout_s=30,
@@ -122,7 +122,7 @@ def test_replay_to_results_by_time_window(
         first.rows_ok,
     )
     runs = read_topic(
-        db_settings.kafka_bootstrap,
+        db_settings,
         topic_names(db_settings).replays,
         until=lambda ms: any(b"replay.completed" in (m.value() or b"") for m in ms),
         timeout_s=30,

@@ -117,6 +117,9 @@ def consumer_config(
 def admin_config(settings: Settings, *, socket_timeout_ms: int | None = None) -> dict[str, Any]:
     """An AdminClient; ``socket_timeout_ms`` bounds one request (librdkafka's default is 60 s)."""
     config = connection_config(settings)
+    # 5 (notice): warnings and errors still show; the info lines a short-lived admin client
+    # logs as it closes ("Purging 1 unserved events from background queue") do not
+    config["log_level"] = 5
     if socket_timeout_ms is not None:
         config["socket.timeout.ms"] = socket_timeout_ms
     return config

@@ -200,7 +200,7 @@ class ChunkHandler:
         except SchemaChangeRefused as exc:
             return self._dead(meta, str(exc), started, source_topic, persist)
         except DatasetError as exc:
-            return self._dead(meta, f"unknown dataset: {exc}", started, source_topic, persist)
+            return self._dead(meta, str(exc), started, source_topic, persist)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
             reason = f"the chunk payload cannot be decoded: {exc}"
             return self._dead(meta, reason, started, source_topic, persist)

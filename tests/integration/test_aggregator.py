@@ -134,7 +134,7 @@ def test_a_redrive_of_a_job_the_aggregator_let_go_is_counted_exactly_once(
         def let_go(messages: list) -> bool:  # type: ignore[type-arg]
             return any(m.key() == key and m.value() is None for m in messages)
 
-        assert let_go(read_topic(settings.kafka_bootstrap, changelog, until=let_go, timeout_s=60))
+        assert let_go(read_topic(settings, changelog, until=let_go, timeout_s=60))
         with Publisher(settings) as publisher:  # the redrive, and a late duplicate
             publisher.produce(names.chunk_results, result(1, 100, 0), job_id)
             publisher.produce(names.chunk_results, result(0, 100, 0), job_id)
@@ -143,7 +143,7 @@ def test_a_redrive_of_a_job_the_aggregator_let_go_is_counted_exactly_once(
             states = [UploadStatus.model_validate_json(m.value()) for m in messages]
             return any(s.job_id == job_id and s.state == "completed" for s in states)
 
-        got = read_topic(settings.kafka_bootstrap, names.progress, until=redriven, timeout_s=60)
+        got = read_topic(settings, names.progress, until=redriven, timeout_s=60)
     finally:
         supervisor.stop()
     last = [UploadStatus.model_validate_json(m.value()) for m in got][-1]

@@ -126,7 +126,10 @@ def serve_as_roles(
         plain.log_dir,
         restart=True,
         children=plain.children,
-        role_env={r: cluster.role_env(r) for r in ("api", "producer", "worker", "aggregator")},
+        role_env={
+            **{r: cluster.role_env(r) for r in ("api", "producer", "worker", "aggregator")},
+            "gc": cluster.role_env("operator"),  # retention is an operator's job
+        },
     )
     supervisor.start()
     served = Served(supervisor, f"http://127.0.0.1:{port}")

@@ -86,16 +86,21 @@ class ThreadCounters:
     migrations: int
 
 
-_SCHED_LINE = re.compile(r"^([\w.]+)\s*:\s*(-?[\d.]+)\s*$")
+# the lines of /proc/<pid>/sched the sampler keeps
+SCHED_KEYS = ("se.nr_migrations", "nr_voluntary_switches", "nr_involuntary_switches")
 
 
-def parse_sched(text: str) -> dict[str, float]:
-    """The ``name : value`` lines of /proc/<pid>/sched (a kernel with CONFIG_SCHED_DEBUG)."""
+def parse_sched(text: str, keys: tuple[str, ...] = SCHED_KEYS) -> dict[str, float]:
+    """The ``name : value`` lines of /proc/<pid>/sched (a kernel with CONFIG_SCHED_DEBUG)
+    named in ``keys``; a string search, since the sampler reads it for every thread."""
     out: dict[str, float] = {}
-    for line in text.splitlines():
-        m = _SCHED_LINE.match(line.strip())
-        if m:
-            out[m.group(1)] = float(m.group(2))
+    for key in keys:
+        at = text.find(f"\n{key} ")
+        if at < 0:
+            continue
+        start = text.index(":", at) + 1
+        end = text.find("\n", start)
+        out[key] = float(text[start : end if end >= 0 else None])
     return out
 
 
@@ -133,11 +138,17 @@ def counters_from(schedstat: str, sched: str | None, status: str | None) -> Thre
 
 
 def _read(path: str) -> str | None:
+    # os.read over open(): the sampler reads a few files per thread every second
     try:
-        with open(path) as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError):
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
         return None
+    try:
+        return os.read(fd, 65536).decode("utf-8", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def thread_ids(pid: int) -> list[int]:

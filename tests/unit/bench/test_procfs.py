@@ -48,7 +48,7 @@ def test_steal_and_iowait_are_kept_apart_from_busy_time() -> None:
 
 
 def test_load_average_and_runnable_tasks() -> None:
-    load = procfs.parse_loadavg("13.49 13.59 13.21 6/753 26533\n")
+    load = procfs.parse_loadavg(text("loadavg.txt"))
     assert load == {"load1": 13.49, "load5": 13.59, "load15": 13.21, "runnable": 6, "tasks": 753}
 
 

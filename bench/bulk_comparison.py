@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import bulk_figures, bulk_systems
-from bench.bulk_counters import instruments_now, instruments_since
+from bench.bulk_counters import clean_start, instruments_now, instruments_since
 from bench.bulk_output import log
 from bench.bulk_pids import one_pid, postgres_part, postgres_pids
 from bench.bulk_pipeline import count_or_none
@@ -33,6 +33,7 @@ def run_other_system(name: str, pg: Any, body: Callable[..., dict[str, Any]]) ->
             sampler.add(f"{name}-{i + 1}", one_pid(pid))
         sampler.start()
 
+    checkpointed = clean_start(url)
     before = instruments_now(None, url, None)
     try:
         result = body(url, on_start, sampler.sample)
@@ -40,6 +41,7 @@ def run_other_system(name: str, pg: Any, body: Callable[..., dict[str, Any]]) ->
         samples = sampler.stop() if sampler.started else {"processes": {}}
     result["instruments"] = instruments_since(before, instruments_now(None, url, None))
     result["resources"] = samples
+    result["checkpoint_before"] = checkpointed
     result["cpu_series"] = sampler.compact_series(result.get("t0", sampler.started))
     table, label = LABELS[name]
     result["db_rows"] = count_or_none(url, table)

@@ -24,6 +24,13 @@ def instruments_now(ctx: Any, url: str, prefix: str | None) -> dict[str, Any]:
     }
 
 
+def clean_start(url: str) -> bool:
+    """A checkpoint before a window: every window starts with no dirty shared buffers."""
+    from ops.devservers.postgres import libpq_url
+
+    return bulk_pgstats.checkpoint(libpq_url(url))
+
+
 def instruments_since(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {
         "postgres": bulk_pgstats.safe_difference(before["postgres"], after["postgres"]),

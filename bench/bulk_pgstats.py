@@ -127,6 +127,20 @@ def difference(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def checkpoint(libpq_url: str) -> bool:
+    """``CHECKPOINT`` now, so a window starts with no dirty buffers left by the run before it
+    (its backends would otherwise write them out inside the window); ``False`` when the
+    server refuses it (a role without the privilege on a server the bench did not start)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(libpq_url, autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+        return True
+    except psycopg.Error:
+        return False
+
+
 def safe_snapshot(libpq_url: str) -> dict[str, Any] | None:
     """A snapshot, or ``None`` when the server cannot be read (the figures stay optional)."""
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import bulk_systems
-from bench.bulk_counters import instruments_now, instruments_since
+from bench.bulk_counters import clean_start, instruments_now, instruments_since
 from bench.bulk_output import RESULTS, log
 from bench.bulk_pids import child_pids, postgres_part, postgres_pids, tree, wait_until_idle
 from bench.bulk_profiles import finish_profiles, start_profiles
@@ -160,6 +160,7 @@ def run_bulkflow(
             f"  pipeline up in {result['startup_s']} s ({', '.join(supervisor.children)}), "
             f"API {base_url}; uploading {len(big)} files at once ..."
         )
+        result["checkpoint_before"] = clean_start(url)
         before = instruments_now(ctx, url, prefix)
         sampler.start()
         if profile_s:

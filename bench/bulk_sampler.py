@@ -17,6 +17,9 @@ from bench.bulk_sched import SchedBook
 
 SAMPLE_S = 1.0
 MACHINE = "machine (all processes)"
+# a part named after the parent process (PostgreSQL's postmaster, whose title a backend shows
+# until it sets its own) is not cached: the process may be a fresh fork
+UNSETTLED_PART = "postmaster"
 
 
 class ProcSampler:
@@ -160,7 +163,10 @@ class ProcSampler:
         if name in self.part_of:
             part = self._parts.get(pid)
             if part is None:
-                part = self._parts[pid] = self.part_of[name](pid)
+                part = self.part_of[name](pid)
+                # a process just forked still shows its parent's title: ask again next time
+                if part != UNSETTLED_PART:
+                    self._parts[pid] = part
         for tid in procfs.thread_ids(pid):
             counters = procfs.read_thread(pid, tid)
             if counters is None:

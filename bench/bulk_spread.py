@@ -35,6 +35,8 @@ METRICS: dict[str, tuple[str, bool, int]] = {
     "raw_us_per_row": ("CPU µs per row, raw ceiling", False, 2),
     "raw_keyed_us_per_row": ("CPU µs per row, keyed ceiling", False, 2),
     "other_cpu_s": ("other processes' CPU s (not ours)", False, 1),
+    "involuntary_per_krow": ("our involuntary switches per 1,000 rows", False, 1),
+    "waited_per_cpu_s": ("our s waiting for a CPU per CPU s", False, 2),
     "load_at_start": ("load average at the start", False, 2),
 }
 
@@ -68,10 +70,31 @@ def run_figures(run: dict[str, Any]) -> dict[str, Any]:
         "raw_us_per_row": _us(raw),
         "raw_keyed_us_per_row": _us(keyed),
         "other_cpu_s": resources.get("other_processes_cpu_s"),
+        **contention(resources, (bf.get("cpu") or {}).get("rows")),
         "load_at_start": load,
         "not_completed": bf["not_completed"],
         "us_per_row_by_process": (bf.get("cpu") or {}).get("us_per_row_by_process", {}),
     }
+
+
+def contention(resources: dict[str, Any], rows: int | None) -> dict[str, float | None]:
+    """How much the pipeline's processes were preempted and kept waiting: involuntary
+    context switches per 1,000 rows, seconds runnable without a CPU per CPU second. A
+    contended run shows both higher, and its CPU per row with them (caches refilled after
+    every preemption)."""
+    procs = {n: p for n, p in (resources.get("processes") or {}).items() if n not in NOT_OURS}
+    scheds = [p.get("sched") or {} for p in procs.values()]
+    cpu = sum(p.get("cpu_s") or 0.0 for p in procs.values())
+    involuntary = sum(s.get("involuntary", 0) for s in scheds)
+    waited = sum(s.get("run_delay_s", 0.0) for s in scheds)
+    return {
+        "involuntary_per_krow": round(involuntary * 1000 / rows, 1) if rows and scheds else None,
+        "waited_per_cpu_s": round(waited / cpu, 2) if cpu and scheds else None,
+    }
+
+
+# the bench's own process: not part of the pipeline
+NOT_OURS = ("bench-driver",)
 
 
 def spread(figures: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

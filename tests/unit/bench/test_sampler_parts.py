@@ -19,6 +19,7 @@ def test_a_process_first_seen_with_its_parents_title_is_asked_again() -> None:
     sampler = ProcSampler(interval_s=60)
     sampler.add("postgres", lambda: [os.getpid()], part)
     sampler.start()
+    sampler.sample()  # the baseline, before the work (the sampler's thread may come later)
     sum(i * i for i in range(300_000))  # some CPU between the samples
     sampler.sample()
     sum(i * i for i in range(300_000))
@@ -33,6 +34,7 @@ def test_the_machine_figures_cover_the_window() -> None:
     sampler = ProcSampler(interval_s=60)
     sampler.add("me", lambda: [os.getpid()])
     sampler.start()
+    sampler.sample()  # the baseline, before the work
     sum(i * i for i in range(300_000))
     summary = sampler.stop()
     machine = summary["machine"]

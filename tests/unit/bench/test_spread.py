@@ -107,3 +107,24 @@ def test_the_spread_table_has_a_row_per_figure_and_a_column_per_run() -> None:
     row = next(line for line in lines if line.startswith("| bulkflow / raw ceiling |"))
     assert row == "| bulkflow / raw ceiling | 0.370 | 0.608 | 0.620 | 0.620 | 0.370 | 0.608 |"
     assert any(line.startswith("| µs per row, postgres |") for line in lines)
+
+
+def test_contention_counts_the_pipelines_processes_and_not_the_bench_client() -> None:
+    def proc(cpu: float, involuntary: int, waited: float) -> dict[str, Any]:
+        return {"cpu_s": cpu, "sched": {"involuntary": involuntary, "run_delay_s": waited}}
+
+    resources = {
+        "processes": {
+            "worker-1": proc(4.0, 6_000, 10.0),
+            "postgres": proc(6.0, 9_000, 15.0),
+            "bench-driver": proc(3.0, 50_000, 90.0),
+        }
+    }
+    assert bulk_spread.contention(resources, 1_000_000) == {
+        "involuntary_per_krow": 15.0,
+        "waited_per_cpu_s": 2.5,
+    }
+    assert bulk_spread.contention({}, 1_000_000) == {
+        "involuntary_per_krow": None,
+        "waited_per_cpu_s": None,
+    }

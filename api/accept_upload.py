@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -12,6 +14,7 @@ from starlette.requests import Request
 
 from api.http_errors import BadRequest, Conflict, PayloadTooLarge, Unprocessable, parse_error_answer
 from api.idempotency import fingerprint, valid_key
+from api.job_status import find_job
 from api.models import UploadAccepted
 from api.multipart import SpooledForm, spool_multipart
 from api.state import AppState
@@ -21,7 +24,10 @@ from files.upload_record import make_upload_record, new_job_id
 from messaging.names import topic_names
 from messaging.publisher import Delivery, PublishError
 from messaging.upload_blobs import submit_upload
+from schemas.column_mapping import ColumnMapping, mapped_dataset
+from schemas.dataset import Dataset
 from schemas.errors import DatasetError, ParseError
+from schemas.locales import LocaleError, describe_reading, resolve_locale
 from schemas.records import JobState, UploadRecord, UploadStatus, utcnow
 from schemas.settings import Tier
 
@@ -53,6 +59,7 @@ def accepted(
 
 
 def queued_status(record: UploadRecord) -> UploadStatus:
+    chosen = record.locale
     return UploadStatus(
         job_id=record.job_id,
         tenant=record.tenant,
@@ -61,6 +68,10 @@ def queued_status(record: UploadRecord) -> UploadStatus:
         tier=record.tier,
         state="queued",
         submitted_at=record.submitted_at,
+        locale=chosen,
+        locale_source="chosen" if chosen else None,
+        reading=describe_reading(chosen, "chosen", None) if chosen else None,
+        corrects=record.corrects,
     )
 
 
@@ -84,10 +95,15 @@ async def accept_upload(
         settings.max_upload_bytes,
     )
     try:
-        dataset = check_form(state, form)
+        options = upload_options(state, tenant, form)
+        dataset = options.dataset
         assert form.path is not None and form.filename is not None
         sheet = form.fields.get("sheet") or None
-        request_fingerprint = fingerprint(dataset, sheet, form.sha256)
+        locale = chosen_locale(form)
+        mapping_text = form.fields.get("mapping", "")
+        request_fingerprint = fingerprint(
+            dataset, sheet, form.sha256, mapping_text, options.corrects or "", locale or ""
+        )
         if idempotency_key is not None:
             existing = await run_in_threadpool(store.get, tenant, idempotency_key)
             if existing is not None:
@@ -102,6 +118,10 @@ async def accept_upload(
             dataset,
             form.filename,
             sheet,
+            locale,
+        )
+        record = record.model_copy(
+            update={"mapping": options.mapping, "corrects": options.corrects}
         )
         if idempotency_key is not None:
             bound = await run_in_threadpool(
@@ -135,19 +155,71 @@ async def accept_upload(
     return accepted(job_id, record.tier)
 
 
-def check_form(state: AppState, form: SpooledForm) -> str:
-    """The dataset named by the form; 422 for what is missing or unknown."""
-    name = form.fields.get("dataset", "").strip()
+@dataclass(frozen=True)
+class UploadOptions:
+    dataset: str
+    mapping: ColumnMapping | None = None
+    corrects: str | None = None
+
+
+def upload_options(state: AppState, tenant: str, form: SpooledForm) -> UploadOptions:
+    """The dataset, the column mapping and the job corrected, from the form; 422 for what
+    is missing or wrong, 404 for a corrected job the tenant does not have, 409 for one that
+    has not ended."""
+    corrects = form.fields.get("corrects", "").strip() or None
+    original = None if corrects is None else find_job(state.view, tenant, corrects)
+    name = form.fields.get("dataset", "").strip() or (original.dataset if original else "")
     known = ", ".join(state.registry.names()) or "none"
     if not name:
         raise Unprocessable(f"the form field 'dataset' is required (known datasets: {known})")
     try:
-        state.registry.get(name)
+        dataset = state.registry.get(name)
     except DatasetError as exc:
         raise Unprocessable(f"unknown dataset {name!r} (known datasets: {known})") from exc
     if form.path is None:
         raise Unprocessable("the form field 'file' with the spreadsheet is required")
-    return name
+    if original is not None:
+        if original.dataset != name:
+            raise Unprocessable(
+                f"upload {corrects} is of dataset {original.dataset}, not {name}: its "
+                "corrections must be too"
+            )
+        if not original.is_final:
+            raise Conflict(f"upload {corrects} has not ended yet; correct it once it has")
+    mapping = parse_mapping_field(form.fields.get("mapping", ""), dataset)
+    return UploadOptions(name, mapping, corrects)
+
+
+def parse_mapping_field(text: str, dataset: Dataset) -> ColumnMapping | None:
+    """The ``mapping`` form field: a JSON object, dataset column -> the file's header."""
+    if not text.strip():
+        return None
+    try:
+        mapping = json.loads(text)
+    except ValueError as exc:
+        raise Unprocessable(f"the form field 'mapping' is not JSON: {exc}") from exc
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise Unprocessable(
+            "the form field 'mapping' must be a JSON object of dataset column -> file header"
+        )
+    try:
+        mapped_dataset(dataset, mapping)
+    except DatasetError as exc:
+        raise Unprocessable(f"the column mapping cannot apply: {exc}") from exc
+    return mapping
+
+
+def chosen_locale(form: SpooledForm) -> str | None:
+    """The ``locale`` field as a supported tag (None: detect it); 422 for an unknown one."""
+    tag = form.fields.get("locale", "").strip()
+    if not tag:
+        return None
+    try:
+        return resolve_locale(tag).tag
+    except LocaleError as exc:
+        raise Unprocessable(str(exc)) from exc
 
 
 def make_record(
@@ -158,6 +230,7 @@ def make_record(
     dataset: str,
     filename: str,
     sheet: str | None,
+    locale: str | None = None,
 ) -> UploadRecord:
     """Sniff and estimate (blocking): the empty file is 422, anything unsupported 415
     (api.http_errors.PARSE_ERROR_ANSWERS)."""
@@ -170,6 +243,7 @@ def make_record(
             dataset=dataset,
             filename=filename,
             sheet=sheet,
+            locale=locale,
         )
     except ParseError as exc:
         raise parse_error_answer(exc) from exc

@@ -10,9 +10,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http_errors import install_error_handlers
 from api.routes import (
+    account,
     dataset_templates,
     datasets,
     health,
+    locales,
+    mapping,
     offline_docs,
     page,
     row_errors,
@@ -47,11 +50,15 @@ def create_app(settings: Settings | None = None, *, keepalive_s: float = 15.0) -
     )
     app.state.bulkflow = state
     install_error_handlers(app)
-    app.include_router(uploads.router)
+    # before uploads: /v1/uploads/events must not be read as the upload with id "events"
     app.include_router(upload_events.router)
+    app.include_router(uploads.router)
     app.include_router(row_errors.router)
+    app.include_router(mapping.router)
+    app.include_router(account.router)
     app.include_router(datasets.router)
     app.include_router(dataset_templates.router)
+    app.include_router(locales.router)
     app.include_router(health.router)
     app.include_router(page.router)
     app.include_router(offline_docs.router)

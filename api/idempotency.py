@@ -23,9 +23,10 @@ def valid_key(key: str) -> bool:
     return 0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()
 
 
-def fingerprint(dataset: str, sheet: str | None, file_sha256: str) -> str:
-    """What makes two uploads the same request."""
-    parts = "\x1f".join((dataset, sheet or "", file_sha256))
+def fingerprint(dataset: str, sheet: str | None, file_sha256: str, *options: str) -> str:
+    """What makes two uploads the same request (``options``: the column mapping and the job
+    corrected, when the upload has them)."""
+    parts = "\x1f".join((dataset, sheet or "", file_sha256, *filter(None, options)))
     return hashlib.sha256(parts.encode("utf-8")).hexdigest()
 
 

@@ -1,7 +1,8 @@
-"""One job's status for a tenant, and its live events."""
+"""One job's status for a tenant, and its live events; the live events of all its jobs."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from api.http_errors import NotFound, ServiceUnavailable
@@ -29,3 +30,20 @@ async def status_events(view: ProgressView, job_id: str, keepalive_s: float) -> 
         while not await view.wait_change(job_id, version, keepalive_s):
             yield ": keep-alive\n\n"
         version, status = view.snapshot(job_id)
+
+
+async def tenant_events(view: ProgressView, tenant: str, keepalive_s: float) -> AsyncIterator[str]:
+    """Server-sent events: each new status of any of the tenant's jobs, as it comes, for as
+    long as the client listens (a comment first, so the client knows it is connected)."""
+    queue = view.subscribe(tenant)
+    try:
+        yield ": following the uploads of this tenant\n\n"
+        while True:
+            try:
+                status = await asyncio.wait_for(queue.get(), keepalive_s)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            yield f"data: {status.model_dump_json()}\n\n"
+    finally:
+        view.unsubscribe(tenant, queue)

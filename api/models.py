@@ -35,11 +35,52 @@ class UploadList(BaseModel):
 
 
 class RowErrorPage(BaseModel):
-    """The first row errors of an upload, by row then column."""
+    """A page of the row errors of an upload, by row then column."""
 
     items: list[RowError]
     limit: int
+    offset: int = 0
     more: bool = Field(description="there are more errors than these: see the CSV report")
+
+
+class InvalidRow(BaseModel):
+    row: int = Field(description="the row's number in the file")
+    cells: dict[str, str | None] = Field(description="dataset column -> the cell as given")
+    errors: list[RowError]
+
+
+class Correction(BaseModel):
+    job_id: str = Field(description="the correction upload")
+    filename: str | None = None
+    rows: int = Field(description="rows of this upload it saved")
+
+
+class InvalidRowPage(BaseModel):
+    """The rows of an upload still invalid (no correction saved them), a page at a time."""
+
+    items: list[InvalidRow]
+    total: int = Field(description="rows still invalid, in all pages")
+    offset: int
+    limit: int
+    rows_corrected: int = Field(description="invalid rows that corrections have saved")
+    corrections: list[Correction]
+
+
+class MappingConfirm(BaseModel):
+    """A person's column mapping for an upload in needs_mapping."""
+
+    mapping: dict[str, str] = Field(
+        description="dataset column -> the file's header (the preview's file_columns)"
+    )
+    remember: bool = Field(
+        True,
+        description="save it for this tenant and dataset: offered first next time, applied "
+        "without asking to a file with the same header",
+    )
+
+
+class Me(BaseModel):
+    tenant: str = Field(description="the tenant the API key belongs to")
 
 
 class DatasetList(BaseModel):
@@ -55,6 +96,10 @@ class DatasetDetail(Dataset):
     result_chunk_arrow_schema: dict[str, Any] = Field(
         description="the Arrow schema of a result chunk, encoding arrow: fields with their "
         "Arrow type strings and nullability"
+    )
+    cell_json_schema: dict[str, Any] = Field(
+        description="JSON Schema of one row as cell text, with each column's rules in words "
+        "(description) and an example: what the upload page checks corrections with"
     )
 
 
@@ -73,10 +118,31 @@ class UploadCreate(BaseModel):
     file: bytes = Field(
         description="the spreadsheet: CSV, XLSX (or .xlsm, .xlsb, .xls, .ods), Parquet or JSONL"
     )
-    dataset: str = Field(min_length=1, description="the dataset the rows belong to")
+    dataset: str | None = Field(
+        None,
+        min_length=1,
+        description="the dataset the rows belong to (required, but for a correction: the "
+        "corrected upload's)",
+    )
     sheet: str | None = Field(
         None,
         description="the sheet to read (default: the first sheet whose header fits the dataset)",
+    )
+    locale: str | None = Field(
+        None,
+        description="how the file's text writes numbers, dates and true/false, as a BCP 47 "
+        "tag (de-DE, fr-FR, en-US; GET /v1/locales lists them); default: the dataset's "
+        "locale, else detected from the file",
+    )
+    mapping: str | None = Field(
+        None,
+        description='a column mapping, JSON: {"order_id": "Order #", ...} (dataset column -> '
+        "the file's header); the columns it leaves out are found by name",
+    )
+    corrects: str | None = Field(
+        None,
+        description="the job whose invalid rows this file corrects: CSV or JSON Lines with a "
+        "row_no (or row) column holding each row's number there, and the dataset's columns",
     )
 
 
@@ -106,3 +172,20 @@ def body_openapi(
 def attachment(filename: str) -> dict[str, str]:
     """The headers that make a browser save the body as ``filename``."""
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+class LocaleInfo(BaseModel):
+    """A reading locale: how text written in it is read."""
+
+    tag: str = Field(description="BCP 47, as the locale form field takes it")
+    name: str
+    reads: str = Field(description="e.g. 'decimal comma, day-first dates'")
+    example_number: str = Field(description="1234.56 as it writes it")
+    date_forms: list[str] = Field(description="its date forms, besides YYYY-MM-DD")
+    true_words: list[str] = Field(description="besides true, t, yes, y, 1")
+    false_words: list[str] = Field(description="besides false, f, no, n, 0")
+
+
+class LocaleList(BaseModel):
+    locales: list[LocaleInfo]
+    languages: dict[str, str] = Field(description="a language alone, and the locale it means")

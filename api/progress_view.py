@@ -4,7 +4,8 @@ A background thread runs a confluent-kafka Consumer that belongs to no consumer 
 effect (a unique group id, no commits): it assigns every partition of the progress topic
 from the beginning, so replaying the compacted topic rebuilds every job's status. The view
 knows it has caught up once it reached the high watermarks it saw at start. Async code
-waits for the next change of one job with ``wait_change``.
+waits for the next change of one job with ``wait_change``, or follows every change of a
+tenant's jobs through a queue from ``subscribe``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from schemas.settings import Settings
 log = logging.getLogger(__name__)
 
 ChangeHook = Callable[[UploadStatus | None, UploadStatus], None]
+# a tenant stream that falls this far behind loses its oldest changes (the page reloads)
+SUBSCRIBER_QUEUE = 1000
 
 
 def view_consumer_config(
@@ -61,6 +64,10 @@ class ProgressView:
         self._statuses: dict[str, UploadStatus] = {}
         self._versions: dict[str, int] = {}
         self._waiters: dict[str, set[asyncio.Future[None]]] = {}
+        # tenant -> its followers' queues, each with the event loop it belongs to
+        self._subscribers: dict[
+            str, dict[asyncio.Queue[UploadStatus], asyncio.AbstractEventLoop]
+        ] = {}
         self._pending: dict[int, int] = {}  # partition -> high watermark at start, until reached
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -175,8 +182,11 @@ class ProgressView:
             self._statuses[status.job_id] = status
             self._versions[status.job_id] = self._versions.get(status.job_id, 0) + 1
             waiters = list(self._waiters.get(status.job_id, ()))
+            queues = list(self._subscribers.get(status.tenant, {}).items())
         for fut in waiters:
             fut.get_loop().call_soon_threadsafe(_wake, fut)
+        for queue, loop in queues:
+            loop.call_soon_threadsafe(_offer, queue, status)
         if self._on_change is not None:
             try:
                 self._on_change(old, status)
@@ -236,6 +246,22 @@ class ProgressView:
                     if not waiters:
                         del self._waiters[job_id]
 
+    def subscribe(self, tenant: str) -> asyncio.Queue[UploadStatus]:
+        """A queue (of the running loop) that receives each new status of the tenant's jobs."""
+        queue: asyncio.Queue[UploadStatus] = asyncio.Queue(SUBSCRIBER_QUEUE)
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            self._subscribers.setdefault(tenant, {})[queue] = loop
+        return queue
+
+    def unsubscribe(self, tenant: str, queue: asyncio.Queue[UploadStatus]) -> None:
+        with self._lock:
+            queues = self._subscribers.get(tenant)
+            if queues is not None:
+                queues.pop(queue, None)
+                if not queues:
+                    del self._subscribers[tenant]
+
     def waiting(self, job_id: str) -> int:
         """How many waiters follow the job (for tests and metrics)."""
         with self._lock:
@@ -245,3 +271,10 @@ class ProgressView:
 def _wake(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
+
+
+def _offer(queue: asyncio.Queue[UploadStatus], status: UploadStatus) -> None:
+    """Put without blocking: a full queue drops its oldest status for the newest."""
+    if queue.full():
+        queue.get_nowait()
+    queue.put_nowait(status)

@@ -7,6 +7,7 @@ import threading
 from sqlalchemy import Engine
 
 from api.idempotency import IdempotencyStore
+from api.mapping_expiry import MappingExpiry
 from api.metrics import ApiMetrics
 from api.pipeline_stats import PipelineStats
 from api.progress_view import ProgressView
@@ -30,6 +31,7 @@ class AppState:
         self._publisher: Publisher | None = None
         self._engine: Engine | None = None
         self._idempotency: IdempotencyStore | None = None
+        self.expiry = MappingExpiry(settings, self.engine, self.publisher)
 
     def publisher(self) -> Publisher:
         """Built on first use (thread-safe: uploads run in worker threads)."""
@@ -59,9 +61,11 @@ class AppState:
     def start(self) -> None:
         self.view.start()
         self.stats.start()
+        self.expiry.start()
 
     def stop(self) -> None:
         """Blocking: stops the view, flushes the publisher, disposes of the engine."""
+        self.expiry.stop()
         self.view.stop()
         self.stats.stop()
         with self._lock:

@@ -1,4 +1,5 @@
-"""The chunk store: a validated chunk's rows, row errors and ledger row in one transaction.
+"""The chunk store: a validated chunk's rows, row errors, invalid rows and ledger row in one
+transaction (and, for a correction, which rows of the corrected job it saved).
 
 Exactly once at the database: the ledger row (job_id, chunk_no) is inserted first with
 ON CONFLICT DO NOTHING; when it already exists the chunk was saved before and nothing else is
@@ -7,7 +8,8 @@ written. Rows carry (job_id, row_no); a keyed dataset upserts on (tenant, *key).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +19,7 @@ from sqlalchemy import Connection, Engine, select
 
 from database import pg_copy
 from database.bookkeeping_sql import bookkeeping_sql, stored_datetime
-from database.tables import dataset_table, key_columns, ledger
+from database.tables import corrected_rows, dataset_table, invalid_rows, key_columns, ledger
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.arrow_types import arrow_type
 from schemas.dataset import Dataset
@@ -48,6 +50,8 @@ class PreparedChunk:
     error_values: list[tuple[Any, ...]]
     rows_ok: int
     rows_failed: int
+    invalid_values: list[dict[str, Any]] = field(default_factory=list)  # bulkflow_invalid_rows
+    corrected_values: list[dict[str, Any]] = field(default_factory=list)  # bulkflow_corrected_rows
 
 
 def prepare_chunk(
@@ -58,8 +62,12 @@ def prepare_chunk(
     tenant: str,
     valid: pa.Table,
     errors: list[RowError],
+    invalid: list[tuple[int, dict[str, str | None]]] | None = None,
+    corrects: str | None = None,
 ) -> PreparedChunk:
     """Pure: the rows cast and deduplicated, and the driver values for ``dialect``.
+    ``invalid``: the invalid rows whole (validation's); ``corrects``: the job whose invalid
+    rows these rows correct.
 
     Raises ArrowInvalid for a value its storage type cannot hold exactly (prepare_rows)."""
     rows = prepare_rows(dataset, valid) if valid.num_rows else valid
@@ -70,6 +78,13 @@ def prepare_chunk(
         # Tuples straight to the driver: SQLAlchemy's per-row dict and bind processing would
         # cost more than the insert itself.
         row_values = list(zip([job_id] * n, [tenant] * n, *values, strict=True))
+    corrected = []
+    if corrects and valid.num_rows:
+        numbers = valid.column(ROW_COLUMN).to_pylist()
+        corrected = [
+            {"job_id": corrects, "row_no": n, "corrected_by": job_id, "tenant": tenant}
+            for n in numbers
+        ]
     return PreparedChunk(
         job_id=job_id,
         tenant=tenant,
@@ -78,6 +93,11 @@ def prepare_chunk(
         error_values=[(job_id, tenant, e.row, e.column, e.value, e.message) for e in errors],
         rows_ok=valid.num_rows,
         rows_failed=len({e.row for e in errors}),
+        invalid_values=[
+            {"job_id": job_id, "row_no": n, "tenant": tenant, "cells": json.dumps(cells)}
+            for n, cells in invalid or ()
+        ],
+        corrected_values=corrected,
     )
 
 
@@ -117,6 +137,10 @@ def write_chunk(
             pg_copy.copy_tuples(conn, sql.errors_copy, chunk.error_values)
         else:
             conn.exec_driver_sql(sql.errors, chunk.error_values)
+    if chunk.invalid_values:
+        conn.execute(invalid_rows.insert(), chunk.invalid_values)
+    if chunk.corrected_values:
+        conn.execute(corrected_rows.insert(), chunk.corrected_values)
     return SaveOutcome(False, chunk.rows_ok, chunk.rows_failed)
 
 

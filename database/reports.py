@@ -1,13 +1,16 @@
-"""What the API and the tools read back: a job's row errors, its stored rows, its ledger."""
+"""What the API and the tools read back: a job's row errors and invalid rows, the rows its
+corrections saved, its stored rows, its ledger."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import Engine, select
 
-from database.tables import dataset_table, ledger, row_errors
+from database.tables import corrected_rows, dataset_table, invalid_rows, ledger, row_errors
 from schemas.dataset import Dataset
 from schemas.records import RowError
 
@@ -44,3 +47,75 @@ def ledger_counts(engine: Engine, job_id: str) -> tuple[int, int, int]:
     with engine.connect() as conn:
         chunks, ok, failed = conn.execute(query).one()
     return int(chunks), int(ok), int(failed)
+
+
+@dataclass(frozen=True)
+class InvalidRow:
+    """A row of a job still invalid: its cells as the file gave them, and its errors."""
+
+    row: int
+    cells: dict[str, str | None]
+    errors: list[RowError]
+
+
+def still_invalid(
+    engine: Engine, job_id: str, tenant: str, offset: int, limit: int
+) -> tuple[list[InvalidRow], int]:
+    """One page of the job's invalid rows that no correction has saved since, by row
+    number, and how many there are in all."""
+    corrected = select(corrected_rows.c.row_no).where(
+        corrected_rows.c.job_id == job_id, corrected_rows.c.tenant == tenant
+    )
+    mine = (
+        row_errors.c.job_id == job_id,
+        row_errors.c.tenant == tenant,
+        row_errors.c.row_no.not_in(corrected),
+    )
+    numbers_query = (
+        select(row_errors.c.row_no).where(*mine).distinct().order_by(row_errors.c.row_no)
+    )
+    with engine.connect() as conn:
+        total = conn.execute(
+            select(sa.func.count(sa.distinct(row_errors.c.row_no))).where(*mine)
+        ).scalar_one()
+        numbers = list(conn.execute(numbers_query.limit(limit).offset(offset)).scalars())
+        if not numbers:
+            return [], int(total)
+        errors: dict[int, list[RowError]] = {n: [] for n in numbers}
+        query = (
+            select(
+                row_errors.c.row_no,
+                row_errors.c.column_name,
+                row_errors.c.value,
+                row_errors.c.message,
+            )
+            .where(
+                row_errors.c.job_id == job_id,
+                row_errors.c.tenant == tenant,
+                row_errors.c.row_no.in_(numbers),
+            )
+            .order_by(row_errors.c.row_no, row_errors.c.id)
+        )
+        for row_no, column, value, message in conn.execute(query):
+            errors[row_no].append(RowError(row=row_no, column=column, value=value, message=message))
+        cells_query = select(invalid_rows.c.row_no, invalid_rows.c.cells).where(
+            invalid_rows.c.job_id == job_id, invalid_rows.c.row_no.in_(numbers)
+        )
+        cells = {n: json.loads(text) for n, text in conn.execute(cells_query)}
+    items = []
+    for n in numbers:
+        known = cells.get(n) or {e.column: e.value for e in errors[n]}
+        items.append(InvalidRow(row=n, cells=known, errors=errors[n]))
+    return items, int(total)
+
+
+def corrections_of(engine: Engine, job_id: str, tenant: str) -> list[tuple[str, int]]:
+    """(correction job, rows of this job it saved), for each correction of the job."""
+    query = (
+        select(corrected_rows.c.corrected_by, sa.func.count())
+        .where(corrected_rows.c.job_id == job_id, corrected_rows.c.tenant == tenant)
+        .group_by(corrected_rows.c.corrected_by)
+        .order_by(corrected_rows.c.corrected_by)
+    )
+    with engine.connect() as conn:
+        return [(str(job), int(rows)) for job, rows in conn.execute(query)]

@@ -1,16 +1,19 @@
 """bulkflow's least-privilege PostgreSQL roles, as SQL a person reviews and runs with psql.
 
-Three login roles (docs/deploy.md, "PostgreSQL"):
+Four login roles (docs/deploy.md, "PostgreSQL"):
 
 * the migration role owns every table: it alone runs DDL (``bulkflow datasets migrate``
   creates bulkflow's own tables and each dataset's ``ds_<name>``, and adds columns);
 * the worker role writes what a chunk writes: the dataset tables, the ledger, the row errors
   and the dead letters. The operator commands (``bulkflow replay``, ``bulkflow dlq``) do
   the same and run as it;
-* the API role reads the row errors (the error reports) and keeps the idempotency keys; it
-  cannot write, or even read, a dataset table.
+* the API role reads the row errors and invalid rows (the error reports, the rows a person
+  corrects), keeps the idempotency keys and the column mappings people confirm, and releases
+  paused uploads; it cannot write, or even read, a dataset table;
+* the producer role reads the saved column mappings and parks an upload whose header needs
+  a person's mapping (the producer opens the database only for such a file).
 
-The producers and the aggregator never open the database: they need no role.
+The aggregator never opens the database: it needs no role.
 
 ``roles_sql`` is run once by an administrator; ``grants_sql`` by the migration role after
 ``bulkflow datasets migrate`` (again after an upgrade: it revokes before it grants, so it
@@ -25,7 +28,17 @@ from dataclasses import dataclass
 
 from sqlalchemy.dialects import postgresql
 
-from database.tables import dead_letters, idempotency, ledger, row_errors, schema_versions
+from database.tables import (
+    column_mappings,
+    corrected_rows,
+    dead_letters,
+    idempotency,
+    invalid_rows,
+    ledger,
+    paused_uploads,
+    row_errors,
+    schema_versions,
+)
 
 # What each runtime role does to bulkflow's own tables, read from the code that uses them.
 WORKER_TABLES = {
@@ -33,11 +46,32 @@ WORKER_TABLES = {
     row_errors: "INSERT",  # COPY of a chunk's row errors
     dead_letters: "SELECT, INSERT, UPDATE",  # record a letter; dlq list, redrive, discard
     schema_versions: "SELECT",  # is each dataset table current?
+    invalid_rows: "INSERT",  # an invalid row whole, for correcting in place
+    corrected_rows: "INSERT",  # which rows a correction job saved
 }
 API_TABLES = {
     row_errors: "SELECT",  # the error report (CSV, JSON)
     idempotency: "SELECT, INSERT, UPDATE, DELETE",  # bind, take over when expired, release
+    invalid_rows: "SELECT",  # the rows still invalid, to correct in place
+    corrected_rows: "SELECT",  # "N rows corrected by ..."
+    column_mappings: "SELECT, INSERT, UPDATE",  # save a confirmed mapping (an upsert)
+    paused_uploads: "SELECT, DELETE",  # confirm a mapping, expire what nobody confirms
 }
+PRODUCER_TABLES = {
+    column_mappings: "SELECT",  # a saved mapping, offered first or applied when exact
+    paused_uploads: "SELECT, INSERT, UPDATE",  # park an upload in needs_mapping (an upsert)
+}
+RUNTIME_TABLES = (
+    ledger,
+    row_errors,
+    dead_letters,
+    schema_versions,
+    idempotency,
+    invalid_rows,
+    corrected_rows,
+    column_mappings,
+    paused_uploads,
+)
 # A dataset table: the chunk's COPY, and ON CONFLICT DO UPDATE for a re-uploaded key, which
 # needs SELECT besides UPDATE.
 DATASET_PRIVILEGES = "SELECT, INSERT, UPDATE"
@@ -49,12 +83,13 @@ class RoleNames:
     migrator: str = "bulkflow_migrator"
     worker: str = "bulkflow_worker"
     api: str = "bulkflow_api"
+    producer: str = "bulkflow_producer"
 
     def runtime(self) -> str:
-        return f"{_q(self.worker)}, {_q(self.api)}"
+        return ", ".join(_q(r) for r in (self.worker, self.api, self.producer))
 
-    def all(self) -> tuple[str, str, str]:
-        return (self.migrator, self.worker, self.api)
+    def all(self) -> tuple[str, ...]:
+        return (self.migrator, self.worker, self.api, self.producer)
 
 
 def roles_sql(database: str, roles: RoleNames = RoleNames()) -> str:
@@ -84,13 +119,15 @@ def grants_sql(dataset_tables: Iterable[str], roles: RoleNames = RoleNames()) ->
     """Each runtime role's rights on the tables there are now (the dataset tables named),
     and the worker role's on dataset tables created later. Run by the migration role."""
     worker, api, runtime = _q(roles.worker), _q(roles.api), roles.runtime()
-    shared = [t.name for t in (ledger, row_errors, dead_letters, schema_versions, idempotency)]
+    shared = [t.name for t in RUNTIME_TABLES]
     lines = [
         "-- bulkflow's grants: run as the migration role after `bulkflow datasets migrate`",
         f"REVOKE ALL ON {', '.join(_q(t) for t in shared)} FROM {runtime};",
     ]
     lines += [f"GRANT {p} ON {_q(t.name)} TO {worker};" for t, p in WORKER_TABLES.items()]
     lines += [f"GRANT {p} ON {_q(t.name)} TO {api};" for t, p in API_TABLES.items()]
+    producer = _q(roles.producer)
+    lines += [f"GRANT {p} ON {_q(t.name)} TO {producer};" for t, p in PRODUCER_TABLES.items()]
     lines.append(f"GRANT USAGE ON SEQUENCE {_q(_id_sequence())} TO {worker};")
     for table in dataset_tables:
         lines += [

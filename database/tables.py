@@ -1,6 +1,6 @@
 """Every table bulkflow writes, declared here: ``ds_<dataset>`` per dataset, the chunk ledger,
-the row errors, the idempotency keys, the applied dataset schema versions and the dead
-letters."""
+the row errors and invalid rows, the idempotency keys, the applied dataset schema versions,
+the dead letters, saved column mappings, paused uploads and corrected rows."""
 
 from __future__ import annotations
 
@@ -78,6 +78,52 @@ dead_letters = Table(
     sa.Column("discarded_at", UTCDateTime()),
     sa.Column("discard_reason", sa.Text),
     sa.Index("ix_bulkflow_dead_letters_status", "status"),
+)
+
+# Column mappings a person confirmed, per tenant and dataset, by the header they were made
+# for (schemas/column_mapping.header_signature): offered first next time, applied without
+# asking to a file with the same header (database/column_mappings.py).
+column_mappings = Table(
+    "bulkflow_column_mappings",
+    shared_metadata,
+    sa.Column("tenant", sa.Text, primary_key=True),
+    sa.Column("dataset", sa.Text, primary_key=True),
+    sa.Column("signature", sa.Text, primary_key=True),
+    sa.Column("mapping", sa.Text, nullable=False),  # JSON: dataset column -> file header
+    sa.Column("saved_at", UTCDateTime(), nullable=False),
+)
+# Uploads paused in needs_mapping: the upload record the producer parked, until a person
+# confirms a mapping (then it is published again) or it expires.
+paused_uploads = Table(
+    "bulkflow_paused_uploads",
+    shared_metadata,
+    sa.Column("job_id", sa.Text, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("dataset", sa.Text, nullable=False),
+    sa.Column("upload", sa.Text, nullable=False),  # the UploadRecord, JSON
+    sa.Column("file_columns", sa.Text, nullable=False),  # JSON list: the header candidate
+    sa.Column("paused_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_bulkflow_paused_uploads_expires", "expires_at"),
+)
+# The whole of each invalid row, as the file gave it (JSON: column -> cell text), written
+# with the chunk's row errors: what a person corrects in place.
+invalid_rows = Table(
+    "bulkflow_invalid_rows",
+    shared_metadata,
+    sa.Column("job_id", sa.Text, primary_key=True),
+    sa.Column("row_no", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("cells", sa.Text, nullable=False),
+)
+# Which invalid rows of a job a correction job saved (written with the correction's chunk).
+corrected_rows = Table(
+    "bulkflow_corrected_rows",
+    shared_metadata,
+    sa.Column("job_id", sa.Text, primary_key=True),  # the job corrected
+    sa.Column("row_no", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("corrected_by", sa.Text, primary_key=True),  # the correction job
+    sa.Column("tenant", sa.Text, nullable=False),
 )
 
 

@@ -29,6 +29,7 @@ def make_upload_record(
     filename: str,
     sheet: str | None = None,
     encoding: str | None = None,
+    locale: str | None = None,
 ) -> UploadRecord:
     """Sniff the spooled file and estimate its rows (raises ParseError on what is not a
     supported file), then pick the tier from the estimate."""
@@ -47,6 +48,7 @@ def make_upload_record(
         file_format=file_format,
         sheet=sheet,
         encoding=encoding,
+        locale=locale,
     )
 
 

@@ -15,6 +15,7 @@ Fail = Callable[[str], typer.Exit]
 MIGRATOR_HELP = "the migration role (owns the tables, runs DDL)"
 WORKER_HELP = "the workers' (and operator commands') role"
 API_HELP = "the API's role"
+PRODUCER_HELP = "the producers' role"
 
 
 def register(app: typer.Typer, console: Console, fail: Fail) -> None:
@@ -29,6 +30,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         migrator: str = typer.Option("bulkflow_migrator", help=MIGRATOR_HELP),
         worker: str = typer.Option("bulkflow_worker", help=WORKER_HELP),
         api: str = typer.Option("bulkflow_api", help=API_HELP),
+        producer: str = typer.Option("bulkflow_producer", help=PRODUCER_HELP),
     ) -> None:
         """Print the SQL that creates the roles: run it once as an administrator."""
         from sqlalchemy.engine import make_url
@@ -38,12 +40,13 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         name = database or make_url(get_settings().db_url).database or ""
         if not name or "/" in name:  # a SQLite file is no PostgreSQL database
             raise fail("name the PostgreSQL database: --database NAME")
-        typer.echo(roles_sql(name, RoleNames(migrator, worker, api)), nl=False)
+        typer.echo(roles_sql(name, RoleNames(migrator, worker, api, producer)), nl=False)
 
     @db_app.command("grants")
     def grants(
         worker: str = typer.Option("bulkflow_worker", help=WORKER_HELP),
         api: str = typer.Option("bulkflow_api", help=API_HELP),
+        producer: str = typer.Option("bulkflow_producer", help=PRODUCER_HELP),
     ) -> None:
         """Print each role's grants on the tables: run it as the migration role after
         `bulkflow datasets migrate` (and after every upgrade)."""
@@ -55,4 +58,6 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
             tables = [registry.get(name).table_name for name in registry.names()]
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
-        typer.echo(grants_sql(tables, RoleNames(worker=worker, api=api)), nl=False)
+        typer.echo(
+            grants_sql(tables, RoleNames(worker=worker, api=api, producer=producer)), nl=False
+        )

@@ -66,7 +66,18 @@ class ApiClient:
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc
 
+    def _not_bulkflow(self, response: httpx.Response) -> OpsError:
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        return OpsError(
+            f"{self.base_url} is not a bulkflow API (it answered {response.status_code} with "
+            f"{kind}, not JSON); point BULKFLOW_API_URL (or --url) at bulkflow serve or "
+            "bulkflow api"
+        )
+
     def _check(self, response: httpx.Response) -> Any:
+        is_json = response.headers.get("content-type", "").startswith("application/json")
+        if response.content and not is_json and response.status_code != 401:
+            raise self._not_bulkflow(response)
         if response.status_code == 401:
             raise OpsError(
                 "the API refused the key (401): set BULKFLOW_API_KEY (or --key) to a key "
@@ -99,18 +110,35 @@ class ApiClient:
     def upload(
         self,
         path: Path,
-        dataset: str,
+        dataset: str | None,
         *,
         sheet: str | None = None,
         idempotency_key: str | None = None,
+        mapping: dict[str, str] | None = None,
+        corrects: str | None = None,
+        locale: str | None = None,
     ) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        data = {"dataset": dataset, **({"sheet": sheet} if sheet else {})}
+        fields = {
+            "dataset": dataset,
+            "sheet": sheet,
+            "mapping": json.dumps(mapping) if mapping else None,
+            "corrects": corrects,
+            "locale": locale,
+        }
+        data = {name: value for name, value in fields.items() if value}
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         with path.open("rb") as f:
             files = {"file": (path.name, f, kind)}
             response = self._request("POST", "/v1/uploads", data=data, headers=headers, files=files)
         return dict(self._check(response))
+
+    def confirm_mapping(
+        self, job_id: str, mapping: dict[str, str], remember: bool = True
+    ) -> UploadStatus:
+        body = {"mapping": mapping, "remember": remember}
+        answer = self._check(self._request("POST", f"/v1/uploads/{job_id}/mapping", json=body))
+        return UploadStatus.model_validate(answer)
 
     def status(self, job_id: str) -> UploadStatus:
         body = self._check(self._request("GET", f"/v1/uploads/{job_id}"))
@@ -132,7 +160,9 @@ class ApiClient:
         timeout = httpx.Timeout(30.0, read=timeout_s)
         try:
             with self._http.stream("GET", f"/v1/uploads/{job_id}/events", timeout=timeout) as resp:
-                if resp.status_code >= 400:
+                if resp.status_code >= 400 or "event-stream" not in resp.headers.get(
+                    "content-type", ""
+                ):
                     resp.read()
                     self._check(resp)
                 for line in resp.iter_lines():
@@ -145,9 +175,12 @@ class ApiClient:
             raise self._unreachable(exc) from exc
 
     def wait_final(self, job_id: str, timeout_s: float = 600.0) -> UploadStatus:
+        """The job's status once it ends, or once it pauses for its column mapping."""
         last = None
         for status in self.events(job_id, timeout_s):
             last = status
+            if status.state == "needs_mapping":
+                return status
         if last is None or not last.is_final:
             last = self.status(job_id)
         return last

@@ -48,9 +48,11 @@ def follow_jobs(
             try:
                 for status in client.events(job, timeout_s):
                     progress.update(tasks[job], completed=status.percent, info=_describe(status))
-                    if status.is_final:
+                    # a job paused for its column mapping waits for a person: stop here
+                    if status.is_final or status.state == "needs_mapping":
                         with lock:
                             finals[job] = status
+                        return
             except Exception as exc:  # one broken stream must not stop the others
                 progress.update(tasks[job], info=f"lost the event stream: {exc}")
 
@@ -101,8 +103,32 @@ def first_error_lines(client: ApiClient, job_id: str, limit: int = 5) -> list[st
     return lines
 
 
+def mapping_lines(status: UploadStatus) -> list[str]:
+    """A paused job's file columns and suggestions, and the command that goes on."""
+    preview = status.mapping_preview
+    if preview is None:
+        return [f"job {status.job_id} needs its columns mapped"]
+    where = f"row {preview.header_row}" + (f" of sheet {preview.sheet!r}" if preview.sheet else "")
+    lines = [
+        f"job {status.job_id} is paused: its header does not name the dataset's columns",
+        f"  {preview.reason}",
+        f"  the file's columns ({where}): {', '.join(preview.file_columns)}",
+    ]
+    pairs = [f'--map "{header}={column}"' for column, header in preview.suggestions.items()]
+    if pairs:
+        lines.append("  suggested: " + " ".join(pairs))
+    lines.append(
+        f"go on with: bulkflow map {status.job_id} {' '.join(pairs) or '--map ...'} --wait"
+    )
+    return lines
+
+
 def outcome_lines(client: ApiClient, status: UploadStatus) -> list[str]:
     """What a person needs after --wait: the failure reason, or where the row errors are."""
+    if status.state == "needs_mapping":
+        return mapping_lines(status)
+    if status.warning:
+        return [f"job {status.job_id} completed with a warning: {status.warning}"]
     if status.state == "failed":
         return [f"job {status.job_id} failed: {status.error or 'no reason recorded'}"]
     if status.state == "completed_with_errors":

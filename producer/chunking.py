@@ -30,8 +30,11 @@ def build_chunk_records(
     schema_version: int,
     max_bytes: int,
     compression: str | None = "lz4",
+    locale: str | None = None,
+    corrects: str | None = None,
 ) -> Iterator[tuple[ChunkHeaders, bytes]]:
-    """(headers, payload) per chunk, numbered 0, 1, 2, ... in file order.
+    """(headers, payload) per chunk, numbered 0, 1, 2, ... in file order; ``locale``: the
+    job's reading locale, on every chunk's headers.
 
     Splitting depends only on the batches and max_bytes, so the same file read with the same
     chunk_rows always yields the same chunks: a re-parse after a crash reproduces them.
@@ -55,6 +58,8 @@ def build_chunk_records(
                 tenant=tenant,
                 schema_version=schema_version,
                 typed_columns=typed,
+                locale=locale,
+                corrects=corrects,
             )
             yield headers, payload
             chunk_no += 1

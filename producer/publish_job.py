@@ -22,11 +22,16 @@ from messaging.names import topic_names
 from messaging.publisher import Publisher, PublishError
 from messaging.upload_blobs import local_upload
 from producer.chunking import build_chunk_records
+from producer.corrections import corrections_dataset, with_original_rows
+from producer.mapping_desk import MappingDesk
 from producer.readers import open_reader
-from producer.readers.base import ReaderLimits
+from producer.readers.base import ChunkReader, HeaderNotFound, ReaderLimits
+from producer.reading import choose_reading
 from producer.size_policy import choose_chunk_rows
-from schemas.dataset import DatasetRegistry
+from schemas.column_mapping import MappingPreview, mapped_dataset
+from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError, ParseError
+from schemas.locales import LocaleError
 from schemas.records import JobEvent, UploadRecord
 from schemas.settings import Settings
 
@@ -41,6 +46,7 @@ class JobOutcome:
     total_rows: int
     reason: str | None
     seconds: float
+    paused: bool = False  # needs_mapping: parked until a person maps the columns
 
 
 def chunk_rows_for(upload: UploadRecord, settings: Settings, lag_chunks: int) -> int:
@@ -63,17 +69,30 @@ def chunk_rows_for(upload: UploadRecord, settings: Settings, lag_chunks: int) ->
 
 
 def _job_event(upload: UploadRecord, kind: str, **fields: object) -> bytes:
-    event = JobEvent(
-        job_id=upload.job_id,
-        kind=kind,  # type: ignore[arg-type]
-        tenant=upload.tenant,
-        dataset=upload.dataset,
-        filename=upload.filename,
-        tier=upload.tier,
-        submitted_at=upload.submitted_at,
-        **fields,  # type: ignore[arg-type]
+    return JobEvent.of_upload(upload, kind, **fields).model_dump_json().encode()
+
+
+def open_upload_reader(
+    upload: UploadRecord,
+    dataset: Dataset,
+    chunk_rows: int,
+    limits: ReaderLimits = ReaderLimits(),
+) -> ChunkReader:
+    """The upload's reader: with the person's column mapping when it has one, and with the
+    row number column when it corrects another job."""
+    if upload.mapping:
+        dataset = mapped_dataset(dataset, upload.mapping)
+    if upload.corrects:
+        dataset = corrections_dataset(dataset)
+    return open_reader(
+        upload.spool_path,
+        dataset,
+        chunk_rows,
+        file_format=upload.file_format,
+        sheet=upload.sheet,
+        encoding=upload.encoding,
+        limits=limits,
     )
-    return event.model_dump_json().encode()
 
 
 def publish_job(
@@ -85,9 +104,12 @@ def publish_job(
     limits: ReaderLimits = ReaderLimits(),
     *,
     publish_failure: bool = True,
+    desk: MappingDesk | None = None,
 ) -> JobOutcome:
     """Parse and publish one upload. A file that cannot be parsed ends as parse_failed
-    (with a reason for a person); only Kafka failures raise (PublishError).
+    (with a reason for a person); only Kafka failures raise (PublishError). With a ``desk``,
+    a file whose header maps no required columns is read with a saved mapping that fits
+    it, or paused for a person to map (needs_mapping).
 
     ``publish_failure=False`` (an operator's re-parse) reports a failure in the outcome
     only: a re-parse must never turn a job that went through into a failed one."""
@@ -102,15 +124,21 @@ def publish_job(
         return _fail(upload, publisher, failures_to, str(exc), started)
     try:
         dataset = datasets.get(upload.dataset)
-        reader = open_reader(
-            upload.spool_path,
-            dataset,
-            chunk_rows_for(upload, settings, lag_chunks),
-            file_format=upload.file_format,
-            sheet=upload.sheet,
-            encoding=upload.encoding,
-            limits=limits,
-        )
+        chunk_rows = chunk_rows_for(upload, settings, lag_chunks)
+        try:
+            reader = open_upload_reader(upload, dataset, chunk_rows, limits)
+        except HeaderNotFound as exc:
+            step = (
+                None
+                if desk is None or not publish_failure
+                else desk.next_step(upload, exc, dataset)
+            )
+            if isinstance(step, MappingPreview):
+                return _pause(upload, publisher, names.jobs, step, started)
+            if step is None:
+                raise
+            upload = step
+            reader = open_upload_reader(upload, dataset, chunk_rows, limits)
     except (ParseError, DatasetError) as exc:
         return _fail(upload, publisher, failures_to, str(exc), started)
     except FileNotFoundError:
@@ -118,26 +146,38 @@ def publish_job(
             upload, publisher, failures_to, "the uploaded file is gone from the spool", started
         )
     try:
-        publisher.produce(
-            names.jobs,
-            _job_event(upload, "registered", unknown_columns=reader.mapping.unknown_columns),
-            key,
-            tag=upload.job_id,
+        mapping = reader.mapping
+        reading, batches = choose_reading(upload, dataset, reader.batches())
+        registered = _job_event(
+            upload,
+            "registered",
+            unknown_columns=mapping.unknown_columns,
+            sheet=mapping.sheet,
+            header_row=mapping.header_row,
+            mapping={
+                c: h for c, h in mapping.headers.items() if c != "row_no" or not upload.corrects
+            },
+            locale=reading.locale,
+            locale_source=reading.source,
+            reading=reading.text,
         )
+        publisher.produce(names.jobs, registered, key, tag=upload.job_id)
         records = build_chunk_records(
-            reader.batches(),
+            with_original_rows(batches) if upload.corrects else batches,
             job_id=upload.job_id,
             dataset=upload.dataset,
             tenant=upload.tenant,
             schema_version=dataset.version,
             max_bytes=settings.chunk_max_bytes,
+            locale=reading.locale,
+            corrects=upload.corrects,
         )
         topic = names.chunks(upload.tier)
         for headers, payload in records:
             publisher.produce(topic, payload, headers.key, headers.to_kafka(), tag=upload.job_id)
             chunks += 1
             rows += headers.row_count
-    except ParseError as exc:
+    except (ParseError, LocaleError) as exc:
         return _fail(upload, publisher, failures_to, str(exc), started, chunks, rows)
     except PublishError:
         raise
@@ -159,6 +199,21 @@ def _produce_after_chunks(publisher: Publisher, job_id: str, topic: str, event: 
     caller waits for it with ``publisher.after_delivered(job_id, ...)`` or ``flush()``."""
     publisher.after_delivered(
         job_id, lambda: publisher.produce(topic, event, job_id.encode(), tag=job_id)
+    )
+
+
+def _pause(
+    upload: UploadRecord,
+    publisher: Publisher,
+    jobs_topic: str,
+    preview: MappingPreview,
+    started: float,
+) -> JobOutcome:
+    log.info("job %s needs its columns mapped: %s", upload.job_id, preview.reason)
+    event = _job_event(upload, "needs_mapping", reason=preview.reason, mapping_preview=preview)
+    _produce_after_chunks(publisher, upload.job_id, jobs_topic, event)
+    return JobOutcome(
+        upload.job_id, False, 0, 0, preview.reason, time.monotonic() - started, paused=True
     )
 
 

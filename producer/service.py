@@ -28,6 +28,7 @@ from messaging.clients import (
 )
 from messaging.names import group_names, topic_names
 from messaging.publisher import Publisher
+from producer.mapping_desk import MappingDesk
 from producer.offsets import DoneOffsets
 from producer.publish_job import publish_job
 from producer.warm_imports import PRODUCER_MODULES, warm_imports
@@ -85,6 +86,7 @@ class ProducerService:
         self._paused: set[str] = set()
         self._offsets = DoneOffsets()
         self._committed: dict[tuple[str, int], int] = {}  # the last commit asked per partition
+        self.desk = MappingDesk(settings)
 
     def _consumer(self) -> Consumer:
         consumer = Consumer(upload_consumer_config(self.settings))
@@ -157,6 +159,7 @@ class ProducerService:
         finally:
             lag.close()
             consumer.close()
+            self.desk.close()
 
     def _handle(
         self, consumer: Consumer, publisher: Publisher, lag: ChunkLagProbe, msg: Message, tier: Tier
@@ -177,12 +180,21 @@ class ProducerService:
         else:
             log.info("parsing job %s (%s, %s tier)", upload.job_id, upload.filename, tier)
             outcome = publish_job(
-                upload, self.settings, publisher, self.datasets, lag_chunks=lag.lag(tier)
+                upload,
+                self.settings,
+                publisher,
+                self.datasets,
+                lag_chunks=lag.lag(tier),
+                desk=self.desk,
             )
+            if outcome.sealed:
+                ended = "sealed"
+            else:
+                ended = "needs_mapping" if outcome.paused else f"parse_failed ({outcome.reason})"
             log.info(
                 "job %s: %s, %d chunks, %d rows in %.2fs",
                 outcome.job_id,
-                "sealed" if outcome.sealed else f"parse_failed ({outcome.reason})",
+                ended,
                 outcome.total_chunks,
                 outcome.total_rows,
                 outcome.seconds,

@@ -10,7 +10,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from schemas.date_forms import FormError, check_forms
 from schemas.errors import ConfigError, DatasetError
+from schemas.locales import FALSE_WORDS, TRUE_WORDS, LocaleError, fold_words, resolve_locale
 
 ColumnType = Literal[
     "string", "integer", "decimal", "float", "boolean", "date", "datetime", "email"
@@ -41,6 +43,16 @@ class Column(BaseModel):
     # date/datetime only: a bare number is an Excel serial date (45352 = 2024-03-01), never
     # by default: a number where a date belongs is far more often a mistake
     excel_serial: bool = False
+    # date/datetime only: the forms of its text besides ISO (DD.MM.YYYY HH:mm), in any locale
+    formats: tuple[str, ...] = ()
+    # boolean only: words for true and for false besides the English ones and the locale's
+    true_values: tuple[str, ...] = ()
+    false_values: tuple[str, ...] = ()
+    # what the pattern asks for, in words ("two capital letters, like DE"); the page shows
+    # it instead of the regular expression
+    pattern_description: str | None = None
+    # a value that passes every rule, shown beside the column (default: one made per type)
+    example: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -65,6 +77,33 @@ class Column(BaseModel):
             raise ValueError(f"excel_serial applies to date and datetime columns, not {self.type}")
         return self
 
+    @model_validator(mode="after")
+    def _formats(self) -> Column:
+        if self.formats:
+            if self.type not in ("date", "datetime"):
+                raise ValueError(f"formats apply to date and datetime columns, not {self.type}")
+            try:
+                check_forms(self.formats, self.type)
+            except FormError as exc:
+                raise ValueError(f"formats: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _words(self) -> Column:
+        if not (self.true_values or self.false_values):
+            return self
+        if self.type != "boolean":
+            raise ValueError(
+                f"true_values and false_values apply to boolean columns, not {self.type}"
+            )
+        if any(not w.strip() for w in (*self.true_values, *self.false_values)):
+            raise ValueError("true_values and false_values cannot hold an empty word")
+        true, false = fold_words(self.true_values), fold_words(self.false_values)
+        clash = sorted((true & (false | FALSE_WORDS)) | (false & TRUE_WORDS))
+        if clash:
+            raise ValueError(f"{', '.join(clash)} would mean both true and false")
+        return self
+
 
 class ResultsConfig(BaseModel):
     """How the valid rows go out on the results topic of the dataset (docs/topics.md)."""
@@ -82,6 +121,8 @@ class Dataset(BaseModel):
     key: tuple[str, ...] = ()
     columns: tuple[Column, ...]
     results: ResultsConfig = ResultsConfig()
+    # the reading locale of its uploads when an upload names none (else: detected)
+    locale: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -89,6 +130,16 @@ class Dataset(BaseModel):
         if not NAME_RE.match(value):
             raise ValueError(f"dataset name {value!r} must be lower_snake_case")
         return value
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return resolve_locale(value).tag
+        except LocaleError as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _check(self) -> Dataset:

@@ -8,10 +8,18 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from schemas.column_mapping import ColumnMapping, MappingPreview
+from schemas.locales import LocaleSource
 from schemas.settings import Tier
 
 JobState = Literal[
-    "queued", "parsing", "processing", "completed", "completed_with_errors", "failed"
+    "queued",
+    "parsing",
+    "needs_mapping",
+    "processing",
+    "completed",
+    "completed_with_errors",
+    "failed",
 ]
 FINAL_STATES: frozenset[str] = frozenset({"completed", "completed_with_errors", "failed"})
 
@@ -50,13 +58,25 @@ class UploadRecord(BaseModel):
     sheet: str | None = None
     encoding: str | None = None
     blob: UploadBlob | None = None
+    locale: str | None = None  # the reading locale the uploader chose (a supported tag)
+    # dataset column -> the file's header for it, when a person (or a saved mapping) chose
+    mapping: ColumnMapping | None = None
+    # the job whose invalid rows this file corrects: its rows carry their original row numbers
+    corrects: str | None = None
 
 
 class JobEvent(BaseModel):
     """On ``jobs``: the lifecycle of one job as the producer sees it."""
 
     job_id: str
-    kind: Literal["registered", "sealed", "parse_failed"]
+    kind: Literal[
+        "registered",
+        "sealed",
+        "parse_failed",
+        "needs_mapping",  # no header row maps the required columns: a person maps them
+        "mapping_confirmed",  # the person's mapping is in: the job is queued again
+        "mapping_expired",  # nobody confirmed the mapping in time: the job fails
+    ]
     tenant: str
     dataset: str
     filename: str
@@ -67,6 +87,33 @@ class JobEvent(BaseModel):
     total_rows: int | None = None
     reason: str | None = None
     unknown_columns: list[str] = Field(default_factory=list)
+    # registered: the locale the chunks are read by (none: no locale), and what it means
+    locale: str | None = None
+    locale_source: LocaleSource | None = None
+    reading: str | None = None
+    # registered: where the table was found and how its columns were mapped
+    sheet: str | None = None
+    header_row: int | None = None
+    mapping: ColumnMapping = Field(default_factory=dict)
+    mapping_preview: MappingPreview | None = None  # needs_mapping: what the person sees
+    corrects: str | None = None
+
+    @classmethod
+    def of_upload(cls, upload: UploadRecord, kind: str, **fields: object) -> JobEvent:
+        """The upload's job event of ``kind``: its identity from the upload record."""
+        return cls.model_validate(
+            {
+                "job_id": upload.job_id,
+                "kind": kind,
+                "tenant": upload.tenant,
+                "dataset": upload.dataset,
+                "filename": upload.filename,
+                "tier": upload.tier,
+                "submitted_at": upload.submitted_at,
+                "corrects": upload.corrects,
+                **fields,
+            }
+        )
 
 
 class RowError(BaseModel):
@@ -112,6 +159,31 @@ class UploadStatus(BaseModel):
     finished_at: datetime | None = None
     error: str | None = None
     unknown_columns: list[str] = Field(default_factory=list)
+    locale: str | None = Field(
+        default=None, description="the reading locale of the text cells, if any"
+    )
+    locale_source: LocaleSource | None = Field(
+        default=None, description="chosen (the upload's), dataset (its default) or detected"
+    )
+    reading: str | None = Field(
+        default=None,
+        description="how the text was read, for a person: 'read as de-DE: decimal comma, "
+        "day-first dates (detected)'",
+    )
+    # a job that ended well but holds something a person should know ("no data rows under
+    # the header on row 1"); the state stays completed, the CLI exits 4
+    warning: str | None = None
+    sheet: str | None = Field(default=None, description="the sheet read (workbooks)")
+    header_row: int | None = Field(default=None, description="the row the header was found on")
+    mapping: ColumnMapping = Field(
+        default_factory=dict, description="dataset column -> the file's header it was read from"
+    )
+    mapping_preview: MappingPreview | None = Field(
+        default=None, description="needs_mapping: the file's columns, samples and suggestions"
+    )
+    corrects: str | None = Field(
+        default=None, description="the job whose rows this upload corrects"
+    )
 
     @property
     def is_final(self) -> bool:
@@ -121,6 +193,7 @@ class UploadStatus(BaseModel):
 STATE_RANK: dict[str, int] = {
     "queued": 0,
     "parsing": 1,
+    "needs_mapping": 1,  # back to parsing once the person's mapping is in
     "processing": 2,
     "completed": 3,
     "completed_with_errors": 3,
@@ -152,6 +225,8 @@ class JobOutcomeEvent(BaseModel):
     rows_ok: int
     rows_failed: int
     error: str | None = None
+    warning: str | None = None
+    corrects: str | None = None
     at: datetime = Field(default_factory=utcnow)
 
 
@@ -174,6 +249,7 @@ H_FIRST_ROW = "first_row_no"
 H_ROW_COUNT = "row_count"
 H_DATASET = "dataset"
 H_TENANT = "tenant"
+H_CORRECTS = "corrects"
 H_SCHEMA_VERSION = "schema_version"
 H_ERROR = "error"
 H_ERROR_STAGE = "error_stage"
@@ -192,6 +268,8 @@ JSON_CONTENT_TYPE = "application/json"
 # them), comma-separated; absent when every column is text. The Arrow schema says the same by
 # its field types; the header lets tools (DLQ listings, logs) see it without decoding.
 H_TYPED_COLUMNS = "typed_columns"
+# The reading locale of the chunk's text cells (absent: none); a replay reads them alike.
+H_LOCALE = "locale"
 DLQ_HEADERS = frozenset({H_ERROR, H_ERROR_STAGE, H_SOURCE_TOPIC})
 
 KafkaHeaders = list[tuple[str, bytes]]
@@ -209,6 +287,8 @@ class ChunkHeaders:
     tenant: str
     schema_version: int = 1
     typed_columns: tuple[str, ...] = ()
+    locale: str | None = None
+    corrects: str | None = None  # the job whose invalid rows this chunk's rows correct
 
     @property
     def key(self) -> bytes:
@@ -226,6 +306,10 @@ class ChunkHeaders:
         ]
         if self.typed_columns:
             headers.append((H_TYPED_COLUMNS, ",".join(self.typed_columns).encode()))
+        if self.locale:
+            headers.append((H_LOCALE, self.locale.encode()))
+        if self.corrects:
+            headers.append((H_CORRECTS, self.corrects.encode()))
         return headers
 
     @classmethod
@@ -248,4 +332,6 @@ class ChunkHeaders:
             typed_columns=tuple(filter(None, text(H_TYPED_COLUMNS).split(",")))
             if H_TYPED_COLUMNS in found
             else (),
+            locale=(text(H_LOCALE) or None) if H_LOCALE in found else None,
+            corrects=text(H_CORRECTS) if H_CORRECTS in found else None,
         )

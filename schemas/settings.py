@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     api_keys: str = "demo:demo-key"
     idempotency_ttl_s: float = Field(24 * 3600, gt=0, description="an Idempotency-Key's lifetime")
     max_upload_bytes: int = 512 * 1024 * 1024
+    # an upload paused in needs_mapping fails after this many seconds without a confirmed
+    # mapping (BULKFLOW_MAPPING_TIMEOUT_S, default 24 h)
+    mapping_timeout_s: float = Field(24 * 3600, gt=0)
 
     # tiers, by the row estimate made at upload
     tier_high_max_rows: int = 1_000

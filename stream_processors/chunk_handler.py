@@ -27,6 +27,7 @@ from database.schema_diff import SchemaChangeRefused
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError
+from schemas.locales import LocaleError
 from schemas.records import ChunkHeaders, ChunkResult, RowError
 from stream_processors.bounded import BoundedDict
 from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error
@@ -172,7 +173,10 @@ class ChunkHandler:
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
             reason = f"the chunk payload cannot be decoded: {exc}"
             return self._dead(meta, reason, started, source_topic, persist)
-        checked = validate_batch(batch, dataset)
+        try:
+            checked = validate_batch(batch, dataset, meta.locale)
+        except LocaleError as exc:  # a locale this worker does not know: no retry helps
+            return self._dead(meta, str(exc), started, source_topic, persist)
         if not persist:
             return self._validated(meta, dataset, checked, started, headers)
         what = f"saving chunk {meta.job_id}:{meta.chunk_no}"
@@ -187,6 +191,8 @@ class ChunkHandler:
                     tenant=meta.tenant,
                     valid=checked.valid,
                     errors=checked.errors,
+                    invalid=checked.invalid_rows,
+                    corrects=meta.corrects,
                 ),
                 what,
             )

@@ -10,21 +10,27 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Context, Decimal, InvalidOperation
 
+from schemas.date_forms import DateForm
+from stream_processors.text_rules import (
+    AMBIGUOUS_DATE,
+    DEFAULT_RULES,
+    TWO_DIGIT_YEAR,
+    TextRules,
+    by_forms,
+    date_hint,
+    number_hint,
+    plain_number,
+    word_hint,
+)
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Excel's 1900 date system: serial 1 is 1900-01-01, 2958465 is 9999-12-31.
 EXCEL_MAX_SERIAL = 2_958_465
 # Excel believes 1900 was a leap year: serial 60 is the non-existent 1900-02-29.
 _EXCEL_LEAP_BUG = 60
-TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
-FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
 
 # Decimal's default context keeps 28 digits; decimal128 holds 38, so give ample room.
 _CTX = Context(prec=80)
-_SEPARATORS = ", \u00a0\u202f"
-# Thousands groups must all use the same separator and hold exactly three digits, so
-# "1,234.50" and "1 234" are numbers but "1,2" or "12,34" (a decimal comma?) are not.
-_GROUPED = re.compile(r"([+-]?)(\d{1,3}(?:([, \u00a0\u202f])\d{3})(?:\3\d{3})*)(\.\d*)?")
-_PLAIN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
 _EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(
@@ -32,7 +38,6 @@ _ISO_DATETIME = re.compile(
     r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?"
 )
 _SERIAL = re.compile(r"\d{1,7}(?:\.\d+)?")
-_LOCAL_DATE = re.compile(r"\d{1,4}[/.]\d{1,2}[/.]\d{1,4}(?:[ T].*)?")
 DATETIME_HINT = "use YYYY-MM-DD HH:MM[:SS], optionally with Z or a +HH:MM offset"
 # a bare number is no date unless the column says it holds Excel serial numbers
 DATE_EXPECTED = "expected a date like 2024-05-31"
@@ -48,21 +53,10 @@ def quote(text: str, limit: int = 60) -> str:
     return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 1]}…'"
 
 
-def _plain_number(text: str) -> str | None:
-    """The text without thousands separators, or None when it is not a plain number."""
-    if _PLAIN.fullmatch(text):
-        return text
-    match = _GROUPED.fullmatch(text)
-    if match:
-        digits = match.group(2).translate({ord(c): None for c in _SEPARATORS})
-        return match.group(1) + digits + (match.group(4) or "")
-    return None
-
-
-def parse_integer(text: str) -> int:
-    plain = _plain_number(text)
+def parse_integer(text: str, rules: TextRules = DEFAULT_RULES) -> int:
+    plain = plain_number(text, rules.numbers)
     if plain is None:
-        raise ConversionError(f"{quote(text)} is not an integer")
+        raise ConversionError(f"{quote(text)} is not an integer{number_hint(text, rules)}")
     number = Decimal(plain)
     # Excel hands out integers as "42.0"; anything with a real fraction is not one.
     if number != number.to_integral_value(context=_CTX):
@@ -73,10 +67,12 @@ def parse_integer(text: str) -> int:
     return value
 
 
-def parse_decimal(text: str, scale: int, max_int_digits: int) -> Decimal:
-    plain = _plain_number(text)
+def parse_decimal(
+    text: str, scale: int, max_int_digits: int, rules: TextRules = DEFAULT_RULES
+) -> Decimal:
+    plain = plain_number(text, rules.numbers)
     if plain is None:
-        raise ConversionError(f"{quote(text)} is not a decimal number")
+        raise ConversionError(f"{quote(text)} is not a decimal number{number_hint(text, rules)}")
     number = Decimal(plain)
     try:
         fixed = number.quantize(Decimal(1).scaleb(-scale), context=_CTX)
@@ -91,25 +87,26 @@ def parse_decimal(text: str, scale: int, max_int_digits: int) -> Decimal:
     return fixed
 
 
-def parse_float(text: str) -> float:
-    plain = _plain_number(text)
-    if plain is None and _EXPONENT.fullmatch(text):
-        plain = text
+def parse_float(text: str, rules: TextRules = DEFAULT_RULES) -> float:
+    plain = plain_number(text, rules.numbers)
+    if plain is None:
+        with_point = text.replace(rules.numbers.decimal, ".")
+        plain = with_point if _EXPONENT.fullmatch(with_point) else None
     if plain is None:  # also rejects nan / inf, which no database column wants
-        raise ConversionError(f"{quote(text)} is not a number")
+        raise ConversionError(f"{quote(text)} is not a number{number_hint(text, rules)}")
     value = float(plain)
     if value in (float("inf"), float("-inf")):
         raise ConversionError(f"{quote(text)} is too large")
     return value
 
 
-def parse_boolean(text: str) -> bool:
+def parse_boolean(text: str, rules: TextRules = DEFAULT_RULES) -> bool:
     word = text.casefold()
-    if word in TRUE_WORDS:
+    if word in rules.true_words:
         return True
-    if word in FALSE_WORDS:
+    if word in rules.false_words:
         return False
-    raise ConversionError(f"{quote(text)} is not a boolean (use true/false, yes/no or 1/0)")
+    raise ConversionError(f"{quote(text)} is not a boolean ({word_hint(text, rules)})")
 
 
 def _excel_serial(text: str) -> datetime:
@@ -169,21 +166,49 @@ def _bare_number(text: str, expected: str) -> ConversionError:
     )
 
 
-def parse_datetime(text: str, excel_serial: bool = False) -> datetime:
+def _by_forms(text: str, forms: tuple[DateForm, ...], what: str) -> tuple[datetime, bool] | None:
+    try:
+        return by_forms(text, forms)
+    except ValueError:
+        raise ConversionError(f"{quote(text)} is not a valid {what}") from None
+
+
+def _not_a_date(text: str, rules: TextRules, what: str, iso_hint: str) -> ConversionError:
+    if not rules.forms and AMBIGUOUS_DATE.fullmatch(text) and not TWO_DIGIT_YEAR.fullmatch(text):
+        return ConversionError(f"{quote(text)} is ambiguous: {date_hint(text, rules, iso_hint)}")
+    return ConversionError(f"{quote(text)} is not a {what}: {date_hint(text, rules, iso_hint)}")
+
+
+def parse_datetime(
+    text: str, excel_serial: bool = False, rules: TextRules = DEFAULT_RULES
+) -> datetime:
     """An aware datetime in UTC."""
     match = _ISO_DATETIME.fullmatch(text)
     if match:
         return _iso_datetime(text, match).astimezone(UTC)
+    found = _by_forms(text, rules.forms, "date-time") if rules.forms else None
+    if found is not None:
+        return found[0].replace(tzinfo=UTC)  # naive values are UTC
     if _SERIAL.fullmatch(text):
         if not excel_serial:
             raise _bare_number(text, DATETIME_EXPECTED)
         return _excel_serial(text).replace(tzinfo=UTC)
-    if _LOCAL_DATE.fullmatch(text):
-        raise ConversionError(f"{quote(text)} is ambiguous: {DATETIME_HINT}")
-    raise ConversionError(f"{quote(text)} is not a date-time: {DATETIME_HINT}")
+    raise _not_a_date(text, rules, "date-time", DATETIME_HINT)
 
 
-def parse_date(text: str, excel_serial: bool = False) -> date:
+def _local_date(text: str, rules: TextRules) -> date | None:
+    found = _by_forms(text, rules.forms, "date") if rules.forms else None
+    if found is None and rules.locale is not None and not rules.own_forms:
+        found = _by_forms(text, rules.locale.date_forms("datetime"), "date")
+    if found is None:
+        return None
+    value, _ = found
+    if value.time() != datetime.min.time():
+        raise ConversionError(f"{quote(text)} has a time of day: use {rules.forms_text()}")
+    return value.date()
+
+
+def parse_date(text: str, excel_serial: bool = False, rules: TextRules = DEFAULT_RULES) -> date:
     if _ISO_DATE.fullmatch(text):
         try:
             return date.fromisoformat(text)
@@ -197,13 +222,14 @@ def parse_date(text: str, excel_serial: bool = False) -> date:
         if value.time() != datetime.min.time():
             raise ConversionError(f"{quote(text)} has a time of day: use YYYY-MM-DD")
         return value.date()
+    local = _local_date(text, rules)
+    if local is not None:
+        return local
     if _SERIAL.fullmatch(text):
         if not excel_serial:
             raise _bare_number(text, DATE_EXPECTED)
         return _excel_serial(text).date()
-    if _LOCAL_DATE.fullmatch(text):
-        raise ConversionError(f"{quote(text)} is ambiguous: use YYYY-MM-DD")
-    raise ConversionError(f"{quote(text)} is not a date: use YYYY-MM-DD")
+    raise _not_a_date(text, rules, "date", "use YYYY-MM-DD")
 
 
 def typed_text(value: object) -> str:

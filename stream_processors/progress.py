@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from schemas.column_mapping import ColumnMapping, MappingPreview
+from schemas.locales import LocaleSource
 from schemas.records import (
     FINAL_STATES,
     ChunkResult,
@@ -35,6 +37,17 @@ class JobProgress(BaseModel):
     tier: Tier | None = None
     submitted_at: datetime | None = None
     unknown_columns: list[str] = Field(default_factory=list)
+    # the reading locale, from the registered event
+    locale: str | None = None
+    locale_source: LocaleSource | None = None
+    reading: str | None = None
+    corrects: str | None = None
+    # where the table was found and how its columns were read (registered)
+    sheet: str | None = None
+    header_row: int | None = None
+    mapping: ColumnMapping = Field(default_factory=dict)
+    # needs_mapping: what the person maps, until a mapping is confirmed
+    mapping_preview: MappingPreview | None = None
     # lifecycle
     registered_at: datetime | None = None
     sealed_at: datetime | None = None
@@ -61,10 +74,28 @@ def apply_job_event(p: JobProgress | None, e: JobEvent) -> JobProgress:
     p.tenant, p.dataset, p.filename = e.tenant, e.dataset, e.filename
     p.tier, p.submitted_at = e.tier, e.submitted_at
     p.unknown_columns = list(dict.fromkeys([*p.unknown_columns, *e.unknown_columns]))
+    p.corrects = e.corrects or p.corrects
     if e.kind == "registered":
         p.registered_at = _earliest(p.registered_at, e.at)
+        if e.reading is not None:
+            p.locale, p.locale_source, p.reading = e.locale, e.locale_source, e.reading
+        p.mapping_preview = None
+        p.sheet, p.header_row = e.sheet, e.header_row
+        p.mapping = dict(e.mapping) or p.mapping
         if e.total_rows is not None and p.total_chunks is None:
             p.total_rows = e.total_rows
+    elif e.kind == "needs_mapping":
+        if p.registered_at is None and p.failure_reason is None:
+            p.mapping_preview = e.mapping_preview
+    elif e.kind == "mapping_confirmed":
+        p.mapping_preview = None
+        p.mapping = dict(e.mapping)
+    elif e.kind == "mapping_expired":
+        # only a job still paused: one whose mapping came in meanwhile goes on
+        if p.mapping_preview is not None and p.registered_at is None:
+            p.mapping_preview = None
+            p.failed_at = _earliest(p.failed_at, e.at)
+            p.failure_reason = e.reason or "nobody confirmed the column mapping in time"
     elif e.kind == "sealed":
         p.sealed_at = _earliest(p.sealed_at, e.at)
         # a seal without a count is malformed: better stay "processing" than claim completion
@@ -128,6 +159,8 @@ def _earliest(current: datetime | None, candidate: datetime) -> datetime:
 def _state(p: JobProgress) -> JobState:
     if p.failure_reason is not None:
         return "failed"
+    if p.mapping_preview is not None and p.registered_at is None:
+        return "needs_mapping"
     if p.total_chunks is not None and len(p.chunks) >= p.total_chunks:
         if p.total_chunks > 0 and len(p.dead_chunks) >= p.total_chunks:
             return "failed"
@@ -145,6 +178,15 @@ def _error(p: JobProgress, state: str) -> str | None:
         return f"no chunk of the file could be processed{why}"
     count = len(p.dead_chunks)
     return f"{count} chunk{'s' if count > 1 else ''} could not be processed{why}"
+
+
+def _warning(p: JobProgress, state: str) -> str | None:
+    """A job that completed with no rows at all read nothing: the file held a header only."""
+    if state != "completed" or p.total_rows != 0:
+        return None
+    if p.header_row is None:
+        return "no data rows in the file"
+    return f"no data rows under the header on row {p.header_row}"
 
 
 def _finished_at(p: JobProgress, state: str) -> datetime | None:
@@ -207,6 +249,15 @@ def to_status(p: JobProgress, now: datetime) -> UploadStatus:
         finished_at=finished_at,
         error=_error(p, state),
         unknown_columns=list(p.unknown_columns),
+        locale=p.locale,
+        locale_source=p.locale_source,
+        reading=p.reading,
+        warning=_warning(p, state),
+        sheet=p.sheet,
+        header_row=p.header_row,
+        mapping=dict(p.mapping),
+        mapping_preview=p.mapping_preview,
+        corrects=p.corrects,
     )
 
 
@@ -227,6 +278,8 @@ def job_outcome_event(p: JobProgress) -> JobOutcomeEvent | None:
         rows_ok=p.rows_ok,
         rows_failed=p.rows_failed,
         error=_error(p, state),
+        warning=_warning(p, state),
+        corrects=p.corrects,
         at=_finished_at(p, state) or p.last_chunk_at or p.submitted_at,
     )
 

@@ -3,33 +3,29 @@
 Pure: no Kafka, no database. Every column takes a vectorised fast path (a regex kernel picks
 the values in the common, well-formed shape and one cast converts them all); only the values
 that path rejects are parsed one by one in Python (``converters``), which is where the edge
-cases and the messages for people live. Clean data therefore never leaves Arrow.
+cases and the messages for people live. Clean data therefore never leaves Arrow. Cell text is
+read by the chunk's reading locale (schemas/locales.py); typed cells never depend on it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.arrow_codec import ROW_COLUMN
-from schemas.arrow_types import MAX_PRECISION, UTC_MICROS, arrow_type
-from schemas.dataset import Column, Dataset
+from schemas.arrow_types import arrow_type
+from schemas.dataset import Dataset
 from schemas.records import RowError
 from stream_processors import converters as conv
+from stream_processors.column_plans import ColumnPlan, plans_for
+from stream_processors.text_columns import NULL_STRING, booleans, normalise_numbers, temporal
 from stream_processors.typed_cells import convert_typed, is_text, shown
 
 MISSING = "required value is missing"
 EMAIL_RE = r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$'
-_TRUE = pa.array(sorted(conv.TRUE_WORDS))
-_FALSE = pa.array(sorted(conv.FALSE_WORDS))
-_NULL_STRING = pa.scalar(None, pa.string())
 
 
 @dataclass(frozen=True)
@@ -38,6 +34,8 @@ class ValidationResult:
     errors: list[RowError]
     rows_ok: int
     rows_failed: int
+    # each invalid row whole, as the file gave it: (row number, column -> cell text)
+    invalid_rows: list[tuple[int, dict[str, str | None]]] = field(default_factory=list)
 
 
 def output_schema(dataset: Dataset) -> pa.Schema:
@@ -45,73 +43,6 @@ def output_schema(dataset: Dataset) -> pa.Schema:
     return pa.schema(
         [pa.field(c.name, arrow_type(c)) for c in dataset.columns] + [(ROW_COLUMN, pa.int64())]
     )
-
-
-@dataclass
-class _Plan:
-    """What one column needs, worked out once per dataset rather than per batch."""
-
-    column: Column
-    type: pa.DataType
-    fast_re: str | None = None  # values matching this cast straight to ``type``
-    parse: Callable[[str], Any] | None = None
-    int_digits: int = 0  # decimal columns: digits before the point
-    re2_pattern: str | None = None  # the column pattern, when Arrow's RE2 can run it
-    py_pattern: re.Pattern[str] | None = None
-    enum_values: pa.Array | None = None
-    enum_canonical: dict[str, str] = field(default_factory=dict)
-
-
-def _make_plan(col: Column) -> _Plan:
-    plan = _Plan(col, arrow_type(col))
-    if col.type == "integer":
-        # 18 digits always fit int64; longer ones go the slow way to get "too large"
-        plan.fast_re, plan.parse = r"^-?\d{1,18}$", conv.parse_integer
-    elif col.type == "decimal":
-        scale = plan.type.scale
-        int_digits = min(col.precision or MAX_PRECISION, MAX_PRECISION) - scale
-        frac = rf"(\.\d{{1,{scale}}})?" if scale else ""
-        plan.fast_re = rf"^-?\d{{1,{max(int_digits, 1)}}}{frac}$"
-        plan.parse = lambda text: conv.parse_decimal(text, scale, int_digits)
-        plan.int_digits = int_digits
-    elif col.type == "float":
-        plan.fast_re, plan.parse = r"^-?\d{1,300}(\.\d{1,300})?$", conv.parse_float
-    elif col.type == "boolean":
-        plan.parse = conv.parse_boolean
-    elif col.type == "date":
-        plan.fast_re = r"^\d{4}-\d{2}-\d{2}$"
-        plan.parse = lambda text: conv.parse_date(text, col.excel_serial)
-    elif col.type == "datetime":
-        # naive or UTC ("Z") ISO datetimes, the common shape, stay vectorised
-        plan.fast_re = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?$"
-        plan.parse = lambda text: conv.parse_datetime(text, col.excel_serial)
-    if col.pattern and col.type in ("string", "email"):
-        full = f"^(?:{col.pattern})$"
-        try:  # RE2 lacks look-arounds and back-references; Python's re covers those
-            pc.match_substring_regex(pa.array([""]), full)
-            plan.re2_pattern = full
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            plan.py_pattern = re.compile(col.pattern)
-    if col.enum:
-        if col.type in ("string", "email"):
-            plan.enum_values = pa.array(col.enum, pa.string())
-            plan.enum_canonical = {v.casefold(): v for v in col.enum}
-        else:
-            members = [_try(plan.parse, v) for v in col.enum] if plan.parse else []
-            plan.enum_values = pa.array([m for m in members if m is not None], plan.type)
-    return plan
-
-
-def _try(parse: Callable[[str], Any], text: str) -> Any:
-    try:
-        return parse(text)
-    except conv.ConversionError:
-        return None
-
-
-@lru_cache(maxsize=128)
-def _plans(dataset: Dataset) -> tuple[_Plan, ...]:
-    return tuple(_make_plan(c) for c in dataset.columns)
 
 
 def _number(value: float) -> str:
@@ -131,10 +62,10 @@ def _clean(raw: pa.Array) -> pa.Array:
         raw = pc.cast(raw, pa.string())
     text = pc.utf8_trim_whitespace(raw)
     blank = pc.equal(text, "")
-    return pc.if_else(blank, _NULL_STRING, text) if blank.true_count else text
+    return pc.if_else(blank, NULL_STRING, text) if blank.true_count else text
 
 
-def _convert(plan: _Plan, text: pa.Array, problems: list[tuple[int, str]]) -> pa.Array:
+def _convert(plan: ColumnPlan, text: pa.Array, problems: list[tuple[int, str]]) -> pa.Array:
     """``text`` as ``plan.type``; failures become null and land in ``problems``."""
     kind = plan.column.type
     if kind in ("string", "email"):
@@ -145,60 +76,40 @@ def _convert(plan: _Plan, text: pa.Array, problems: list[tuple[int, str]]) -> pa
                 problems.append((i, f"{value} is not a valid email address"))
         return text
     if kind == "boolean":
-        lower = pc.utf8_lower(text)
-        is_true, is_false = pc.is_in(lower, _TRUE), pc.is_in(lower, _FALSE)
-        typed = pc.if_else(is_true, True, pc.if_else(is_false, False, pa.scalar(None, pa.bool_())))
-        slow = pc.and_(pc.is_valid(text), pc.invert(pc.or_(is_true, is_false)))
-        return _slow_path(plan, text, typed, slow, problems)
-    if kind == "integer":
-        try:  # clean integer columns need no regex: cast, then keep exact round trips
-            typed = pc.cast(text, pa.int64())
-        except pa.ArrowInvalid:
-            pass
-        else:  # "007", "-0" or "0x1F" cast too; the slow path decides what those mean
-            slow = pc.fill_null(pc.not_equal(pc.cast(typed, pa.string()), text), False)
-            return _slow_path(plan, text, typed, slow, problems)
-    assert plan.fast_re is not None
-    fast = pc.fill_null(pc.match_substring_regex(text, plan.fast_re), False)
-    candidates = pc.if_else(fast, text, _NULL_STRING)
-    typed = _fast_cast(plan, candidates)
-    # a fast candidate that still came out null (say 2024-02-30) is parsed slowly too
+        assert plan.true_words is not None and plan.false_words is not None
+        typed = booleans(text, plan.true_words, plan.false_words)
+    elif kind in ("date", "datetime"):
+        typed = temporal(kind, plan.rules, text)
+    elif kind == "integer" and (cast := _integers(text)) is not None:
+        return _slow_path(plan, text, *cast, problems)
+    else:
+        typed = _numbers(plan, text)
+    # a value the fast path left (say 2024-02-30, or 1,234.5 grouped) is parsed slowly
     slow = pc.and_(pc.is_valid(text), pc.is_null(typed))
     return _slow_path(plan, text, typed, slow, problems)
 
 
-def _fast_cast(plan: _Plan, candidates: pa.Array) -> pa.Array:
-    kind = plan.column.type
-    if kind == "datetime":
-        # candidates end in at most one Z (fast_re); a trim is ~25x cheaper than a regex
-        candidates = pc.utf8_rtrim(candidates, "Z")
+def _integers(text: pa.Array) -> tuple[pa.Array, pa.Array] | None:
+    """Clean integer columns need no regex: one cast, then the values to parse slowly
+    ("007", "-0" or "0x1F" cast too, but only an exact round trip is taken as it is)."""
     try:
-        if kind == "datetime":
-            naive = pc.cast(candidates, pa.timestamp("us"))
-            return pc.cast(naive, UTC_MICROS)  # naive values are UTC
-        return pc.cast(candidates, plan.type)
+        typed = pc.cast(text, pa.int64())
     except pa.ArrowInvalid:
-        if kind not in ("date", "datetime"):
-            raise
-    # One impossible calendar value fails the whole cast. strptime nulls just that value,
-    # but rolls 2024-02-30 over into March (and :60 into the next minute), so keep only
-    # the values whose parsed parts equal the written ones; the rest go the slow way.
-    iso = pc.replace_substring(candidates, " ", "T")
-    fmt = "%Y-%m-%d" if kind == "date" else "%Y-%m-%dT%H:%M:%S"
-    stamps = pc.strptime(iso, format=fmt, unit="us", error_is_null=True)
-    parts = [(pc.day, 8)] if kind == "date" else [(pc.day, 8), (pc.minute, 14), (pc.second, 17)]
-    exact = pc.is_valid(stamps)
-    for extract, at in parts:
-        written = pc.cast(pc.utf8_slice_codeunits(iso, at, at + 2), pa.int64())
-        exact = pc.and_(exact, pc.fill_null(pc.equal(extract(stamps), written), False))
-    stamps = pc.if_else(exact, stamps, pa.scalar(None, stamps.type))
-    if kind == "date":
-        return pc.cast(stamps, pa.date32())
-    return pc.cast(stamps, UTC_MICROS)
+        return None
+    return typed, pc.fill_null(pc.not_equal(pc.cast(typed, pa.string()), text), False)
+
+
+def _numbers(plan: ColumnPlan, text: pa.Array) -> pa.Array:
+    assert plan.fast_re is not None
+    fast = pc.fill_null(pc.match_substring_regex(text, plan.fast_re), False)
+    candidates = pc.if_else(fast, text, NULL_STRING)
+    if plan.rules.local_numbers:
+        candidates = normalise_numbers(candidates, plan.rules.numbers)
+    return pc.cast(candidates, plan.type)
 
 
 def _slow_path(
-    plan: _Plan,
+    plan: ColumnPlan,
     text: pa.Array,
     typed: pa.Array,
     slow: pa.Array,
@@ -219,7 +130,7 @@ def _slow_path(
     return pc.replace_with_mask(typed, pc.fill_null(slow, False), replacements)
 
 
-def _check_rules(plan: _Plan, typed: pa.Array) -> list[tuple[pa.Array, str]]:
+def _check_rules(plan: ColumnPlan, typed: pa.Array) -> list[tuple[pa.Array, str]]:
     """(failing mask, message) per rule; a null value fails no rule."""
     col = plan.column
     checks: list[tuple[pa.Array, str]] = []
@@ -263,7 +174,7 @@ def _may_hold_nul(text: pa.Array) -> bool:
     return data is not None and data.size > 0 and not np.all(np.frombuffer(data, np.uint8))
 
 
-def _canonical_enum(plan: _Plan, typed: pa.Array) -> pa.Array:
+def _canonical_enum(plan: ColumnPlan, typed: pa.Array) -> pa.Array:
     """Enum text matched case-insensitively is stored as the dataset spells it."""
     if not plan.enum_canonical:
         return typed
@@ -276,15 +187,21 @@ def _canonical_enum(plan: _Plan, typed: pa.Array) -> pa.Array:
     return pc.replace_with_mask(typed, mask, pa.array(list(fixes.values()), pa.string()))
 
 
-def validate_batch(batch: pa.RecordBatch, dataset: Dataset) -> ValidationResult:
-    """Type and check every row of ``batch``; a row with any error is left out of ``valid``."""
+def validate_batch(
+    batch: pa.RecordBatch, dataset: Dataset, locale: str | None = None
+) -> ValidationResult:
+    """Type and check every row of ``batch``; a row with any error is left out of ``valid``.
+
+    ``locale``: the tag text cells are read by (None: no locale); typed cells ignore it.
+    Raises LocaleError for a tag no locale has."""
     if ROW_COLUMN not in batch.schema.names:
         raise ValueError(f"chunk batch has no {ROW_COLUMN} column")
     n = batch.num_rows
     rows = pc.cast(batch.column(ROW_COLUMN), pa.int64())
     typed_columns: list[pa.Array] = []
     found: list[tuple[int, int, str]] = []  # (batch index, column position, message)
-    for pos, plan in enumerate(_plans(dataset)):
+    plans = plans_for(dataset, locale)
+    for pos, plan in enumerate(plans):
         name = plan.column.name
         if name not in batch.schema.names:
             if plan.column.required:
@@ -298,9 +215,11 @@ def validate_batch(batch: pa.RecordBatch, dataset: Dataset) -> ValidationResult:
             converted = _convert(plan, text, problems)
         else:  # a typed column: the cells the spreadsheet held as numbers, dates, booleans
             text = raw
-            assert plan.parse is not None
+            # a typed cell is what it is, in any locale
+            parse = (plans_for(dataset, None) if locale else plans)[pos].parse
+            assert parse is not None
             kind, target = plan.column.type, plan.type
-            converted = convert_typed(kind, target, raw, plan.parse, problems, plan.int_digits)
+            converted = convert_typed(kind, target, raw, parse, problems, plan.int_digits)
         if plan.column.required:
             found.extend((i, pos, MISSING) for i in _indices(pc.is_null(text)))
         typed = _canonical_enum(plan, converted)
@@ -325,9 +244,17 @@ def validate_batch(batch: pa.RecordBatch, dataset: Dataset) -> ValidationResult:
                 message=message,
             )
         )
-    bad = {i for i, _, _ in found}
+    bad = sorted({i for i, _, _ in found})
     # row numbers are unique within a chunk, so they pick out the failed rows
     keep = pc.invert(pc.is_in(rows, pa.array([rows[i].as_py() for i in bad], pa.int64())))
+    present = [name for name in names if name in batch.schema.names]
+    invalid = [
+        (rows[i].as_py(), {name: shown(batch.column(name), i) for name in present}) for i in bad
+    ]
     return ValidationResult(
-        valid=table.filter(keep), errors=errors, rows_ok=n - len(bad), rows_failed=len(bad)
+        valid=table.filter(keep),
+        errors=errors,
+        rows_ok=n - len(bad),
+        rows_failed=len(bad),
+        invalid_rows=invalid,
     )

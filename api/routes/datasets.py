@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.deps import RegistryDep, TenantDep
 from api.http_errors import NotFound, error_responses
 from api.models import DatasetDetail, DatasetList
+from schemas.cell_rules import cell_json_schema
 from schemas.result_schema import arrow_schema_description, result_row_json_schema
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
@@ -27,4 +28,5 @@ async def get_dataset(name: str, _tenant: TenantDep, registry: RegistryDep) -> D
         **dataset.model_dump(),
         result_row_json_schema=result_row_json_schema(dataset),
         result_chunk_arrow_schema=arrow_schema_description(dataset),
+        cell_json_schema=cell_json_schema(dataset),
     )

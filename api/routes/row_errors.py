@@ -1,5 +1,5 @@
-"""The row errors of one upload: all of them as CSV, the first ones as JSON (the upload
-page's error table)."""
+"""The row errors of one upload: all of them as CSV, a page of them as JSON, and its rows
+still invalid (the upload page's error table, where a person corrects them)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import StateDep, TenantDep
 from api.http_errors import error_responses
 from api.job_status import find_job
-from api.models import RowErrorPage, attachment, body_openapi
-from api.row_error_reports import error_csv, first_row_errors
+from api.models import InvalidRowPage, RowErrorPage, attachment, body_openapi
+from api.row_error_reports import error_csv, first_row_errors, invalid_row_page
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 
@@ -21,16 +21,16 @@ router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 @router.get(
     "/{job_id}/errors",
     response_class=StreamingResponse,
-    summary="The row errors as CSV: row, column, value, message",
+    summary="The row errors as CSV: row, column, value, message, locale",
     responses={
         **body_openapi("text/csv", "CSV; formula-like cells are neutralised with a leading quote"),
         **error_responses(401, 404, 422, 503),
     },
 )
 async def upload_errors(job_id: str, tenant: TenantDep, state: StateDep) -> StreamingResponse:
-    find_job(state.view, tenant, job_id)
+    status = find_job(state.view, tenant, job_id)
     return StreamingResponse(
-        error_csv(state.engine, job_id, tenant),
+        error_csv(state.engine, status),
         media_type="text/csv; charset=utf-8",
         headers=attachment(f"{job_id}-errors.csv"),
     )
@@ -47,8 +47,26 @@ async def upload_error_rows(
     tenant: TenantDep,
     state: StateDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> RowErrorPage:
     find_job(state.view, tenant, job_id)
     engine = await run_in_threadpool(state.engine)
-    items, more = await run_in_threadpool(first_row_errors, engine, job_id, tenant, limit)
-    return RowErrorPage(items=items, limit=limit, more=more)
+    items, more = await run_in_threadpool(first_row_errors, engine, job_id, tenant, limit, offset)
+    return RowErrorPage(items=items, limit=limit, offset=offset, more=more)
+
+
+@router.get(
+    "/{job_id}/invalid-rows",
+    response_model=InvalidRowPage,
+    summary="The rows still invalid, whole, with their errors; and the corrections so far",
+    responses=error_responses(401, 404, 422, 503),
+)
+async def upload_invalid_rows(
+    job_id: str,
+    tenant: TenantDep,
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> InvalidRowPage:
+    find_job(state.view, tenant, job_id)
+    return await run_in_threadpool(invalid_row_page, state, job_id, tenant, limit, offset)

@@ -15,11 +15,16 @@ Wholly empty rows are skipped (their row numbers are simply absent).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import pyarrow as pa
+
+from schemas.errors import ParseError, ParseErrorKind
+
+# a row of a sheet's head: its 1-based row number, its cells by column
+HeadRow = tuple[int, Sequence[str | None]]
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,10 @@ class HeaderMapping:
     # file column index -> dataset column name, in dataset column order
     columns: dict[int, str] = field(default_factory=dict)
     unknown_columns: list[str] = field(default_factory=list)
+    # dataset column name -> the file's header text for it
+    headers: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None  # the sheet read, for a workbook
+    header_row: int | None = None  # the header's row number; None when the format has none
 
 
 class ChunkReader(Protocol):
@@ -59,3 +68,20 @@ def human_bytes(n: int) -> str:
             value = n / size
             return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
     return f"{n} bytes"
+
+
+class HeaderNotFound(ParseError):
+    """No row of the head maps the required columns. It holds the rows searched, so that a
+    person can map the file's columns instead (producer/mapping_preview.py)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: ParseErrorKind = ParseErrorKind.MISSING_COLUMNS,
+        sheet: str | None = None,
+        rows: Sequence[HeadRow] = (),
+    ) -> None:
+        super().__init__(message, kind=kind)
+        self.sheet = sheet
+        self.rows = list(rows)

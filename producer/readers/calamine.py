@@ -90,7 +90,7 @@ def _find_table(book: Any, dataset: Dataset, sheet: str | None) -> tuple[str, He
     names: list[str] = list(book.sheet_names)
 
     def search(name: str) -> HeaderSearch:
-        return search_header(head_rows(book, name), dataset, sheet_place(name))
+        return search_header(head_rows(book, name), dataset, sheet_place(name), name)
 
     if sheet is None:
         return choose_sheet(names, search)
@@ -179,9 +179,9 @@ def open_calamine_reader(
         except MixedColumnTypes:  # one column mixes types fastexcel cannot unite: as text
             loaded = book.load_sheet(name, header_row=number - 1, dtypes="string")
         if file_format == "ods":
-            args = (loaded, list(header), number, dataset, chunk_rows, limits)
+            args = (loaded, list(header), number, dataset, chunk_rows, limits, name)
             return OdsSheetTable(path, name, *args)
-        return SheetTable(loaded, list(header), number, dataset, chunk_rows, limits)
+        return SheetTable(loaded, list(header), number, dataset, chunk_rows, limits, name)
     except ParseError:
         raise
     except Exception as exc:  # the library raises anything from CalamineError to panics

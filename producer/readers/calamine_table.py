@@ -65,9 +65,12 @@ class SheetTable:
         dataset: Dataset,
         chunk_rows: int,
         limits: ReaderLimits,
+        sheet: str | None = None,
     ) -> None:
         self.chunk_rows = chunk_rows
-        self.mapping: HeaderMapping = map_headers(header, dataset, limits)
+        self.mapping: HeaderMapping = map_headers(
+            header, dataset, limits, sheet=sheet, header_row=header_number
+        )
         table, errors = loaded.to_arrow_with_errors()
         fixes = self.cell_fixes(table, errors.errors if errors else [], loaded, header_number)
         cells: dict[int, pa.Array] = {}

@@ -76,7 +76,9 @@ class CsvReader(TextFileReader):
         # pyarrow skips physical lines, then numbers the rows after them as records
         self.skip_lines = head.lines_before(delimiter, self.header_record)
         self._number_shift = self.header_record - 1 - self.skip_lines
-        self.mapping: HeaderMapping = map_headers(header, self.dataset, self.limits)
+        self.mapping: HeaderMapping = map_headers(
+            header, self.dataset, self.limits, header_row=self.header_record
+        )
         self.schema = output_schema(self.mapping)
 
     def _on_invalid(self, row: Any) -> str:

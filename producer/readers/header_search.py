@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from producer.readers.base import HeaderNotFound
 from producer.readers.headers import listing
 from schemas.dataset import Dataset, normalise_header
 from schemas.errors import ParseError, ParseErrorKind
@@ -31,6 +32,8 @@ class HeaderSearch:
     closest: SheetRow | None = None  # else the row that maps the most required columns
     closest_maps: tuple[str, ...] = ()
     empty: bool = True  # no row of the head holds any text
+    sheet: str | None = None  # the sheet searched (workbooks)
+    rows: tuple[SheetRow, ...] = ()  # the rows read, when no header was found
 
     @property
     def found(self) -> bool:
@@ -58,8 +61,9 @@ class HeaderSearch:
         return f"{text}; the closest is row {self.closest[0]} ({maps}), which lacks {lacks}"
 
     def error(self) -> ParseError:
-        kind = ParseErrorKind.EMPTY if self.empty else ParseErrorKind.MISSING_COLUMNS
-        return ParseError(self.reason(), kind=kind)
+        if self.empty:
+            return ParseError(self.reason(), kind=ParseErrorKind.EMPTY)
+        return HeaderNotFound(self.reason(), sheet=self.sheet, rows=self.rows)
 
 
 def _held(cells: Sequence[str | None]) -> str:
@@ -77,7 +81,9 @@ def required_columns_mapped(cells: Sequence[str | None], dataset: Dataset) -> tu
     return tuple(c.name for c in dataset.columns if c.required and c.name in named)
 
 
-def search_header(rows: Iterable[SheetRow], dataset: Dataset, where: str) -> HeaderSearch:
+def search_header(
+    rows: Iterable[SheetRow], dataset: Dataset, where: str, sheet: str | None = None
+) -> HeaderSearch:
     """The first row numbered up to HEADER_SEARCH_ROWS that maps every required column.
 
     Reads ``rows`` only until that row (or the row limit): pass a lazy iterable to stop early.
@@ -86,18 +92,28 @@ def search_header(rows: Iterable[SheetRow], dataset: Dataset, where: str) -> Hea
     closest: SheetRow | None = None
     closest_maps: tuple[str, ...] = ()
     empty = True
+    read: list[SheetRow] = []
     for number, cells in rows:
         if number > HEADER_SEARCH_ROWS:
             break
+        read.append((number, cells))
         if not _has_text(cells):
             continue
         empty = False
         maps = required_columns_mapped(cells, dataset)
         if len(maps) == len(required):
-            return HeaderSearch(where, required, header=(number, cells), empty=False)
+            return HeaderSearch(where, required, header=(number, cells), empty=False, sheet=sheet)
         if closest is None or len(maps) > len(closest_maps):
             closest, closest_maps = (number, cells), maps
-    return HeaderSearch(where, required, closest=closest, closest_maps=closest_maps, empty=empty)
+    return HeaderSearch(
+        where,
+        required,
+        closest=closest,
+        closest_maps=closest_maps,
+        empty=empty,
+        sheet=sheet,
+        rows=tuple(read),
+    )
 
 
 def sheet_place(sheet: str) -> str:
@@ -133,4 +149,9 @@ def choose_sheet(
             f"; the closest is row {best.closest[0]} of {best.where} "
             f"({', '.join(best.closest_maps)}), which lacks {lacks}"
         )
-    raise ParseError(reason, kind=ParseErrorKind.MISSING_COLUMNS)
+    # the rows a person maps: the closest sheet's, else the first sheet that holds any text
+    shown = best if best is not None and best.closest_maps else None
+    shown = shown or next((s for s in searches if not s.empty), None)
+    if shown is None:
+        raise ParseError(reason, kind=ParseErrorKind.MISSING_COLUMNS)
+    raise HeaderNotFound(reason, sheet=shown.sheet, rows=shown.rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from producer.readers.base import HeaderMapping, ReaderLimits
+from producer.readers.base import HeaderMapping, HeaderNotFound, ReaderLimits
 from schemas.dataset import Dataset, normalise_header
 from schemas.errors import ParseError, ParseErrorKind
 
@@ -23,10 +23,15 @@ def map_headers(
     header_cells: Sequence[str | None],
     dataset: Dataset,
     limits: ReaderLimits | None = None,
+    *,
+    sheet: str | None = None,
+    header_row: int | None = None,
 ) -> HeaderMapping:
     """Match header cells to dataset columns by name or alias, case- and space-insensitively.
 
-    Raises ParseError for too many columns, a column named twice, or a missing required one.
+    Raises ParseError for too many columns or a column named twice, HeaderNotFound for a
+    missing required one (a format without a header row, Parquet or JSON Lines, meets it
+    here rather than in the header search).
     """
     limits = limits or ReaderLimits()
     # trailing blank cells are common in exported sheets and are not real columns
@@ -66,9 +71,17 @@ def map_headers(
     if missing:
         noun = "column" if len(missing) == 1 else "columns"
         names = ", ".join(repr(m) for m in missing)
-        raise ParseError(
+        raise HeaderNotFound(
             f"missing required {noun} {names} (found: {listing(texts)})",
-            kind=ParseErrorKind.MISSING_COLUMNS,
+            sheet=sheet,
+            rows=[(header_row or 1, list(header_cells))],
         )
     columns = {found[c.name]: c.name for c in dataset.columns if c.name in found}
-    return HeaderMapping(columns=columns, unknown_columns=unknown)
+    headers = {name: str(header_cells[index]).strip() for index, name in columns.items()}
+    return HeaderMapping(
+        columns=columns,
+        unknown_columns=unknown,
+        headers=headers,
+        sheet=sheet,
+        header_row=header_row,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,27 @@ def start_pipeline(settings: Settings, log_dir: Path, *components: str) -> Super
         supervisor.add(name, name, *(["--loglevel", "warning"] if name != "producer" else []))
     supervisor.start()
     return supervisor
+
+
+@contextmanager
+def served_api(settings: Settings, log_dir: Path) -> Iterator[str]:
+    """The API as a process (on a port only its own settings know) with the producer, worker
+    and aggregator; yields the API's base URL once it is ready."""
+    from ops.devservers.localhost import free_port
+    from tests.support.waiting import api_ready, wait_until
+
+    port = free_port()
+    supervisor = Supervisor(settings, log_dir, restart=False)
+    supervisor.add("api", "api", "--port", str(port))
+    for name in ("producer", "worker", "aggregator"):
+        supervisor.add(name, name, *(["--loglevel", "warning"] if name != "producer" else []))
+    supervisor.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: api_ready(base), "the API to be ready", 90, every_s=0.3)
+        yield base
+    finally:
+        supervisor.stop()
 
 
 @pytest.fixture

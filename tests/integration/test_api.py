@@ -407,13 +407,14 @@ def test_errors_csv_neutralises_formulas(
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.text)))
+    # the last column: the locale the values were read by (none: this job names none)
     assert rows == [
-        ["row", "column", "value", "message"],
-        ["2", "customer_email", '\'=HYPERLINK("x")', "bad, email"],
-        ["3", "amount", "'-5.00", "must be >= 0"],
-        ["4", "notes", "'+1", "'@odd"],
-        ["5", "country", "'\tDE", "plain"],
-        ["6", "order_id", "", "required"],
+        ["row", "column", "value", "message", "locale"],
+        ["2", "customer_email", '\'=HYPERLINK("x")', "bad, email", "none"],
+        ["3", "amount", "'-5.00", "must be >= 0", "none"],
+        ["4", "notes", "'+1", "'@odd", "none"],
+        ["5", "country", "'\tDE", "plain", "none"],
+        ["6", "order_id", "", "required", "none"],
     ]
 
 
@@ -432,8 +433,12 @@ def test_errors_json_gives_the_first_errors_of_the_tenant(
     assert first.json() == {
         "items": [e.model_dump() for e in errors[:3]],
         "limit": 3,
+        "offset": 0,
         "more": True,
     }
+    # the next page: where the first one ended
+    rest = client.get(f"/v1/uploads/{job_id}/errors.json?limit=3&offset=3", headers=A).json()
+    assert ([e["row"] for e in rest["items"]], rest["more"]) == ([5, 6], False)
     every = client.get(f"/v1/uploads/{job_id}/errors.json", headers=A).json()
     assert [e["row"] for e in every["items"]] == [2, 3, 4, 5, 6] and every["more"] is False
     assert client.get(f"/v1/uploads/{job_id}/errors.json", headers=B).status_code == 404

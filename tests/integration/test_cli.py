@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ops.devservers.localhost import free_port
 from ops.devservers.sample_data import write_orders_csv
-from ops.supervisor import Supervisor, settings_env
+from ops.supervisor import settings_env
 from schemas.settings import Settings
-from tests.support.waiting import api_ready, wait_until
+from tests.integration.conftest import served_api
 from tests.unit.ops.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -23,19 +22,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def served(kafka_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     """API (on a port only its own settings know), producer, worker, aggregator."""
     settings = kafka_settings.model_copy(update={"api_keys": "acme:key-a,globex:key-b"})
-    port = free_port()
-    supervisor = Supervisor(settings, tmp_path / "logs", restart=False)
-    supervisor.add("api", "api", "--port", str(port))
-    for name in ("producer", "worker", "aggregator"):
-        supervisor.add(name, name, *(["--loglevel", "warning"] if name != "producer" else []))
-    supervisor.start()
-    try:
-        wait_until(
-            lambda: api_ready(f"http://127.0.0.1:{port}"), "the API to be ready", 60, every_s=0.3
-        )
+    with served_api(settings, tmp_path / "logs"):
         yield settings
-    finally:
-        supervisor.stop()
 
 
 def cli(settings: Settings, *args: str, cwd: Path, key: str = "key-a") -> tuple[int, str, str]:
@@ -57,10 +45,13 @@ def test_upload_wait_tells_the_whole_story(served: Settings, tmp_path: Path) -> 
     code, _out, err = cli(served, "upload", str(good), "-d", "orders", "--wait", cwd=tmp_path)
     assert code == 0, err
     assert "completed" in err and "300" in err
+    assert "read without a locale: decimal point, dates as YYYY-MM-DD" in err
 
     bad_rows = write_orders_csv(tmp_path / "some-bad.csv", 400, invalid_every=50)
-    code, _out, err = cli(served, "upload", str(bad_rows), "-d", "orders", "--wait", cwd=tmp_path)
+    upload = ("upload", str(bad_rows), "-d", "orders", "--locale", "en", "--wait")
+    code, _out, err = cli(served, *upload, cwd=tmp_path)
     assert code == 3, err
+    assert "read as en-US: decimal point, month-first dates (chosen)" in err
     assert "completed with errors: 392 rows saved, 8 rows rejected" in err
     assert "row,column,value,message" in err.replace(" ", "")
     job = err.split("bulkflow errors ")[1].split()[0]

@@ -59,9 +59,9 @@ def corpus_api(
 def _final_status(client: TestClient, job_id: str) -> dict[str, Any]:
     def final() -> dict[str, Any] | None:
         status: dict[str, Any] = client.get(f"/v1/uploads/{job_id}", headers=A).json()
-        return (
-            status if status["state"] in ("completed", "completed_with_errors", "failed") else None
-        )
+        # needs_mapping: paused for a person, as far as the file goes without one
+        done = ("completed", "completed_with_errors", "failed", "needs_mapping")
+        return status if status["state"] in done else None
 
     return wait_until(final, f"job {job_id} to be final", FINAL_WAIT_S)
 

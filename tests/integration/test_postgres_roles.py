@@ -1,6 +1,7 @@
 """Least-privilege PostgreSQL roles: the SQL of `bulkflow db roles` / `db grants`, the
 migration as the migration role, the workers as the worker role and the API as the API role
-through the real pipeline; the producer and the aggregator with no database at all."""
+and the producer as the producer role through the real pipeline; the aggregator with no
+database at all."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def roles(pg_database_url: str) -> Iterator[tuple[RoleNames, dict[str, str]]]:
     names = unique_roles()
     database = pg_database_url.rsplit("/", 1)[1]
     args = ["--migrator", names.migrator, "--worker", names.worker, "--api", names.api]
+    args += ["--producer", names.producer]
     run_sql(pg_database_url, cli(pg_database_url, "db", "roles", "--database", database, *args))
     urls = {}
     for role in names.all():
@@ -76,18 +78,20 @@ def test_each_process_runs_as_its_own_role(
     assert f"role '{names.worker}' may not change them" in said
     assert "run `bulkflow datasets migrate`" in said and "migration role" in said
     assert "1 dataset tables up to date: orders" in cli(urls[names.migrator], "datasets", "migrate")
-    args = ["--worker", names.worker, "--api", names.api]
+    args = ["--worker", names.worker, "--api", names.api, "--producer", names.producer]
     run_sql(urls[names.migrator], cli(pg_database_url, "db", "grants", *args))
 
     settings = kafka_settings.model_copy(update={"api_keys": "acme:key-a", "chunk_rows_idle": 500})
     workers = start_pipeline(
         settings.model_copy(update={"database_url": worker_url}), tmp_path / "w", "worker"
     )
-    others = start_pipeline(
-        settings.model_copy(update={"database_url": NO_DATABASE}),
+    producer = start_pipeline(
+        settings.model_copy(update={"database_url": urls[names.producer]}),
         tmp_path / "p",
         "producer",
-        "aggregator",
+    )
+    aggregator = start_pipeline(
+        settings.model_copy(update={"database_url": NO_DATABASE}), tmp_path / "a", "aggregator"
     )
     try:
         api_settings = settings.model_copy(update={"database_url": api_url})
@@ -102,10 +106,23 @@ def test_each_process_runs_as_its_own_role(
             assert (final["state"], final["rows_ok"]) == ("completed", 1_500)
             report = client.get(f"/v1/uploads/{jobs[0]}/errors", headers=A)
             assert len(list(csv.DictReader(io.StringIO(report.text)))) == 15
+            # a header a person maps: the producer role parks it, the API role confirms it
+            unnamed = tmp_path / "march.csv"
+            unnamed.write_text("Order #,E-mail address,Date\n9001,m@example.com,2026-03-01\n")
+            jobs.append(upload(client, unnamed).json()["job_id"])
+            wait_final(client, jobs[2], states=("needs_mapping",))
+            mapping = {"order_id": "Order #", "customer_email": "E-mail address"}
+            mapping["ordered_at"] = "Date"
+            confirmed = client.post(
+                f"/v1/uploads/{jobs[2]}/mapping", json={"mapping": mapping}, headers=A
+            )
+            assert confirmed.status_code < 300, confirmed.text
+            assert wait_final(client, jobs[2])["rows_ok"] == 1
         assert cli(worker_url, "dlq", "list") == "0 outstanding dead letters"
     finally:
         workers.stop()
-        others.stop()
+        producer.stop()
+        aggregator.stop()
     engine = make_engine(pg_database_url)
     try:
         with engine.connect() as conn:
@@ -114,7 +131,7 @@ def test_each_process_runs_as_its_own_role(
             )
     finally:
         engine.dispose()
-    assert by_job == {jobs[1]: 1_500}
+    assert by_job == {jobs[1]: 1_500, jobs[2]: 1}
 
     refused = "permission denied for table"
     with psycopg.connect(libpq_url(api_url), autocommit=True) as api:
@@ -125,6 +142,10 @@ def test_each_process_runs_as_its_own_role(
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match=refused):
                 api.execute(statement)
+    with psycopg.connect(libpq_url(urls[names.producer]), autocommit=True) as producer_db:
+        for statement in ("SELECT count(*) FROM ds_orders", "SELECT * FROM bulkflow_row_errors"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match=refused):
+                producer_db.execute(statement)
     with psycopg.connect(libpq_url(worker_url), autocommit=True) as worker:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             worker.execute("CREATE TABLE ds_extra (id bigint)")

@@ -27,6 +27,7 @@ from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline
 from tests.integration.test_api import A, running, upload
 from tests.support.pg_fixtures import role_url, run_sql, set_password
+from tests.support.waiting import wait_until
 from tests.unit.ops.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.slow]
@@ -108,15 +109,19 @@ def test_pipeline_runs_on_a_tls_only_server_with_verify_full(
     assert PASSWORD not in logs and PASSWORD not in metrics
 
 
-def wait_final(client: TestClient, job_id: str, timeout_s: float = 90.0) -> dict[str, Any]:
-    """The job's status through the API once it is final."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+def wait_final(
+    client: TestClient,
+    job_id: str,
+    timeout_s: float = 90.0,
+    states: tuple[str, ...] = ("completed", "completed_with_errors", "failed"),
+) -> dict[str, Any]:
+    """The job's status through the API once it is final (or in one of ``states``)."""
+
+    def reached() -> dict[str, Any] | None:
         status: dict[str, Any] = client.get(f"/v1/uploads/{job_id}", headers=A).json()
-        if status["state"] in ("completed", "completed_with_errors", "failed"):
-            return status
-        assert time.monotonic() < deadline, status
-        time.sleep(0.2)
+        return status if status["state"] in states else None
+
+    return wait_until(reached, f"job {job_id} to reach {states}", timeout_s)
 
 
 def test_a_wrong_ca_stops_each_process_with_one_line(

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
-from database.tables import dataset_table, ledger, row_errors
+from database.tables import corrected_rows, dataset_table, invalid_rows, ledger, row_errors
 from messaging.names import topic_names
 from ops.devservers.sample_data import write_orders_csv
 from ops.replay import plan_replay, run_replay
@@ -25,11 +25,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _lose_job(settings: Settings, job_id: str) -> None:
-    """What restoring last night's backup does to a job uploaded today."""
+    """What restoring last night's backup does to a job uploaded today: every table a chunk's
+    transaction writes loses the job's rows."""
     engine = make_engine(settings.db_url)
     orders = DatasetRegistry(settings.datasets_dir).get("orders")
     with engine.begin() as conn:
-        for table in (dataset_table(orders), ledger, row_errors):
+        for table in (dataset_table(orders), ledger, row_errors, invalid_rows, corrected_rows):
             conn.execute(sa.delete(table).where(table.c.job_id == job_id))
     engine.dispose()
 

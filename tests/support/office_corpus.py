@@ -101,9 +101,11 @@ def job_problems(
             f"(error: {status.get('error')!r}, rows ok/failed: "
             f"{status.get('rows_ok')}/{status.get('rows_failed')})"
         ]
-    if state == "failed":
-        lacking = missing_keywords(status.get("error"), expected["reason_keywords"])
-        return [f"reason {status.get('error')!r} lacks {lacking}"] if lacking else []
+    if state in ("failed", "needs_mapping"):
+        preview = status.get("mapping_preview") or {}
+        reason = status.get("error") or preview.get("reason")
+        lacking = missing_keywords(reason, expected["reason_keywords"])
+        return [f"reason {reason!r} lacks {lacking}"] if lacking else []
     problems = []
     counts = (status.get("rows_total"), status.get("rows_ok"), status.get("rows_failed"))
     invalid = len(expected["invalid_rows"])

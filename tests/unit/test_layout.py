@@ -43,6 +43,8 @@ ALLOWED_EDGES: dict[tuple[str, str], str] = {
     ("producer", "schemas"): "settings, upload records, chunk headers, the dataset model",
     ("producer", "files"): "the spooled upload: its format, its chunk plan, a workbook's sheets",
     ("producer", "messaging"): "reads uploads, sends chunks and job events",
+    ("producer", "database"): "the tenant's saved column mappings; parks an upload that "
+    "needs its columns mapped",
     ("stream_processors", "schemas"): "settings, chunk headers, results, the dataset model",
     ("stream_processors", "messaging"): "topic names, the results publisher, faust's patches",
     ("stream_processors", "database"): "the chunk store and its ledger, dead letters",

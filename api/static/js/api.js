@@ -52,6 +52,11 @@ export async function getJson(path, signal) {
   return (await request(path, { signal })).json();
 }
 
+export async function postJson(path, body) {
+  const options = { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  return (await request(path, options)).json();
+}
+
 function attachmentName(disposition, fallback) {
   const match = /filename="?([^";]+)"?/i.exec(disposition || "");
   return match ? match[1] : fallback;
@@ -77,12 +82,14 @@ function randomKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// POST one file; XMLHttpRequest because fetch does not report upload progress.
-export function uploadFile(file, dataset, sheet, onProgress) {
+// POST one file; XMLHttpRequest because fetch does not report upload progress. `fields`:
+// more form fields (corrects: the job a file of corrections corrects).
+export function uploadFile(file, dataset, sheet, onProgress, fields = {}) {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     form.append("dataset", dataset);
     if (sheet) form.append("sheet", sheet);
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
     form.append("file", file, file.name);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "v1/uploads");

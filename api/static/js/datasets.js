@@ -2,7 +2,14 @@
 
 import { download, getJson } from "./api.js";
 import { $, el, row } from "./dom.js";
-import { columnRules } from "./format.js";
+
+// The datasets as fetched with their rules (GET /v1/datasets/{name}), by name.
+const details = new Map();
+
+export async function datasetDetail(name) {
+  if (!details.has(name)) details.set(name, await getJson(`v1/datasets/${encodeURIComponent(name)}`));
+  return details.get(name);
+}
 
 export function selectedDataset() {
   return $("#dataset").value;
@@ -15,6 +22,7 @@ function renderDataset(dataset) {
     : "Every row is added (the dataset has no key).";
   $("#dataset-summary").textContent = `${dataset.columns.length} columns, version ${dataset.version}. ${keyText}`;
   $("#columns-caption").textContent = `Columns of ${dataset.name}`;
+  const cells = dataset.cell_json_schema.properties;
   const body = $("#columns tbody");
   body.replaceChildren(
     ...dataset.columns.map((column) =>
@@ -27,7 +35,8 @@ function renderDataset(dataset) {
         ),
         column.type,
         column.required ? "yes" : "no",
-        columnRules(column) || "—",
+        cells[column.name].description,
+        cells[column.name].examples.length ? el("td", {}, el("code", { text: cells[column.name].examples[0] })) : "—",
         (column.aliases || []).join(", ") || "—",
       ]),
     ),
@@ -36,7 +45,7 @@ function renderDataset(dataset) {
 
 export async function showDataset(name, report) {
   try {
-    renderDataset(await getJson(`v1/datasets/${encodeURIComponent(name)}`));
+    renderDataset(await datasetDetail(name));
     $("#datasets-error").textContent = "";
   } catch (error) {
     report(error, $("#datasets-error"));

@@ -9,6 +9,7 @@ export const STATE_LABELS = {
   uploading: "Uploading",
   queued: "Queued",
   parsing: "Reading the file",
+  needs_mapping: "Needs its columns mapped",
   processing: "Processing",
   completed: "Completed",
   completed_with_errors: "Completed with errors",
@@ -47,10 +48,15 @@ export function bytes(size) {
   return `${(size / 1024 / 1024).toFixed(1)} MB`;
 }
 
+export function timeLeft(seconds) {
+  return seconds < 1 ? "less than a second left" : `about ${duration(seconds)} left`;
+}
+
 // One line of live numbers: rows done, ok/failed, speed, time left.
 export function progressLine(status) {
   const parts = [];
   const done = (status.rows_ok || 0) + (status.rows_failed || 0);
+  if (status.state === "needs_mapping") return "Waiting for you to map the file's columns";
   if (status.rows_total == null && !done && !FINAL_STATES.has(status.state)) {
     return status.state === "queued" ? "Waiting for a worker" : "Reading the file";
   }
@@ -62,15 +68,21 @@ export function progressLine(status) {
   parts.push(`${count(status.rows_ok)} ok`, `${count(status.rows_failed)} failed`);
   if (!FINAL_STATES.has(status.state)) {
     if (status.rows_per_second) parts.push(`${count(status.rows_per_second)} rows/s`);
-    if (status.eta_seconds != null) parts.push(`about ${duration(status.eta_seconds)} left`);
+    if (status.eta_seconds != null) parts.push(timeLeft(status.eta_seconds));
   }
   return parts.join(" · ");
 }
 
 // The sentence that ends an upload's card (and is announced to screen readers).
 export function outcomeText(status) {
+  if (status.state === "completed" && status.warning) {
+    return `Completed with a warning: ${status.warning}.`;
+  }
   if (status.state === "completed") {
     return `Completed: ${plural(status.rows_ok, "row", "rows")} saved.`;
+  }
+  if (status.state === "needs_mapping") {
+    return "Paused: the file's header does not name the dataset's columns. Map them to go on.";
   }
   if (status.state === "completed_with_errors") {
     return `Completed with errors: ${plural(status.rows_ok, "row", "rows")} saved, ` +
@@ -82,15 +94,26 @@ export function outcomeText(status) {
   return "";
 }
 
-// The rules of a dataset column, in words.
-export function columnRules(column) {
-  const rules = [];
-  if (column.pattern) rules.push(`matches ${column.pattern}`);
-  if (column.min != null) rules.push(`at least ${column.min}`);
-  if (column.max != null) rules.push(`at most ${column.max}`);
-  if (column.max_length != null) rules.push(`up to ${plural(column.max_length, "character", "characters")}`);
-  if (column.enum) rules.push(`one of ${column.enum.join(", ")}`);
-  if (column.precision != null) rules.push(`up to ${column.precision} digits`);
-  if (column.scale != null) rules.push(`${plural(column.scale, "decimal place", "decimal places")}`);
-  return rules.join("; ");
+// The state a person reads: a completed job with a warning is not a plain success.
+export function shownState(status) {
+  return status.state === "completed" && status.warning ? "completed_with_warning" : status.state;
+}
+
+export function shownLabel(status) {
+  return shownState(status) === "completed_with_warning" ? "Completed with a warning" : stateLabel(status.state);
+}
+
+// "All 55 errors in 44 rows": errors and rows are different counts.
+export function errorsCaption(count, rows, more) {
+  const errors = plural(count, "error", "errors");
+  return more
+    ? `The first ${errors} (download the CSV for all of them)`
+    : `All ${errors}, in ${plural(rows, "row", "rows")}`;
+}
+
+// Seconds from one ISO moment to another, when both are known.
+export function between(startIso, endIso) {
+  if (!startIso || !endIso) return null;
+  const seconds = (new Date(endIso) - new Date(startIso)) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }

@@ -1,14 +1,25 @@
-// The page: sign in with an API key, then datasets, uploads and the recent list.
+// The page: sign in with an API key, then two views chosen by the address's hash: the
+// uploads (#/: datasets, upload, recent list) and one upload's own page (#/uploads/<id>).
 
-import { AuthError, session } from "./api.js";
+import { AuthError, getJson, readEvents, session } from "./api.js";
 import { loadDatasets, selectedDataset, wireDatasets } from "./datasets.js";
+import { loadLocales } from "./locales.js";
 import { $, announce } from "./dom.js";
-import { loadRecent, resetRecent, wireRecent } from "./recent.js";
-import { stopUploads, wireUploads } from "./uploads.js";
+import { applyStatus, loadRecent, resetRecent, setLive, wireRecent } from "./recent.js";
+import { closeUploadView, openUploadView, uploadViewStatus } from "./upload_view.js";
+import { forgetUploads, restoreUploads, stopUploads, wireUploads } from "./uploads.js";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// aborted on sign-out: ends the tenant's event stream
+let signedIn = new AbortController();
 
 function showSignIn(message = "") {
+  signedIn.abort();
+  signedIn = new AbortController();
   session.signOut();
+  forgetUploads();
   stopUploads();
+  closeUploadView();
   $("#app").hidden = true;
   $("#who").hidden = true;
   $("#sign-in").hidden = false;
@@ -29,17 +40,66 @@ function report(error, target) {
   else announce(error.message);
 }
 
+// One stream of every status change of the tenant's jobs, for as long as the tab is signed
+// in; it reconnects with a back-off when it drops.
+async function followTenant(signal) {
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      setLive(true);
+      await readEvents(
+        "v1/uploads/events",
+        (status) => {
+          failures = 0;
+          applyStatus(status, report);
+          uploadViewStatus(status);
+          return false;
+        },
+        signal,
+      );
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof AuthError) {
+        report(error);
+        return;
+      }
+    }
+    if (signal.aborted) return;
+    failures += 1;
+    setLive(false);
+    await sleep(Math.min(1000 * 2 ** failures, 15_000));
+    if (!signal.aborted) loadRecent(report);
+  }
+}
+
+function route(focus = true) {
+  const match = /^#\/uploads\/([0-9A-Za-z_-]+)$/.exec(location.hash);
+  if (match) {
+    $("#home-view").hidden = true;
+    openUploadView(match[1], report, focus);
+  } else {
+    closeUploadView();
+    $("#home-view").hidden = false;
+    if (focus && location.hash === "#/") $("#recent-title").scrollIntoView();
+  }
+}
+
 async function enter(focusApp) {
-  // the datasets call doubles as the key check
+  // the key check: who it belongs to
+  const { tenant } = await getJson("v1/me");
   await loadDatasets(report);
   $("#sign-in").hidden = true;
   $("#app").hidden = false;
   $("#who").hidden = false;
-  $("#who-text").textContent = "Signed in";
+  $("#who-text").textContent = `Signed in as ${tenant}`;
   $("#sign-in-error").textContent = "";
-  if (focusApp) $("#dataset").focus();
-  announce("Signed in");
+  announce(`Signed in as ${tenant}`);
+  loadLocales(report);
   loadRecent(report);
+  restoreUploads(report, () => loadRecent(report));
+  followTenant(signedIn.signal);
+  route(false);
+  if (focusApp && $("#upload-view").hidden) $("#dataset").focus();
 }
 
 async function signIn(event) {
@@ -64,6 +124,9 @@ async function signIn(event) {
 function start() {
   $("#sign-in-form").addEventListener("submit", signIn);
   $("#sign-out").addEventListener("click", () => showSignIn("You are signed out."));
+  window.addEventListener("hashchange", () => {
+    if (session.key()) route();
+  });
   wireDatasets(report);
   wireRecent(report);
   wireUploads(selectedDataset, report, () => loadRecent(report));

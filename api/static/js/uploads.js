@@ -1,8 +1,26 @@
-// Step 2: send files, follow each upload's live status, show how each ended.
+// Step 2: send files, follow each upload's live status, show how each ended. The cards
+// are remembered for the browser tab, so a reload shows them again.
 
 import { AuthError, download, getJson, readEvents, uploadFile } from "./api.js";
 import { $, announce, el, row } from "./dom.js";
-import { FINAL_STATES, bytes, outcomeText, progressLine, stateLabel } from "./format.js";
+import { FINAL_STATES, bytes, errorsCaption, outcomeText, progressLine, shownLabel, stateLabel } from "./format.js";
+
+const REMEMBERED = "bulkflow.uploads";
+const REMEMBERED_CARDS = 20;
+
+function remembered() {
+  try {
+    return JSON.parse(sessionStorage.getItem(REMEMBERED) || "[]");
+  } catch {
+    return [];
+  }
+}
+
+function remember(card) {
+  const kept = remembered().filter((c) => c.job_id !== card.jobId);
+  kept.unshift({ job_id: card.jobId, name: card.file.name, size: card.file.size, dataset: card.dataset });
+  sessionStorage.setItem(REMEMBERED, JSON.stringify(kept.slice(0, REMEMBERED_CARDS)));
+}
 
 const ERROR_ROWS_SHOWN = 100;
 const MAX_SENDING = 2; // uploads sent at once
@@ -30,18 +48,21 @@ class UploadCard {
     this.badge = el("span", { class: "badge", text: stateLabel("uploading") });
     this.bar = el("progress", { max: "100", "aria-label": `Progress of ${file.name}` });
     this.live = el("p", { class: "live" , text: "Waiting to send…" });
+    this.reading = el("p", { class: "reading" });
     this.outcome = el("p", { class: "outcome" });
     this.errorsPanel = el("div", { class: "errors-panel", id: `${id}-errors`, hidden: true });
     this.showErrors = el("button", { type: "button", class: "secondary show-errors", "aria-expanded": "false", "aria-controls": this.errorsPanel.id, text: `Show the first ${ERROR_ROWS_SHOWN} errors` });
     this.downloadErrors = el("button", { type: "button", class: "secondary download-errors", text: "Download all errors (CSV)" });
     this.errorTools = el("div", { class: "actions error-tools", hidden: true }, this.showErrors, this.downloadErrors);
+    this.heading = el("h4", { id: `${id}-name`, class: "file-name", text: file.name });
     this.node = el(
       "li",
       { class: "upload-card", "data-state": "uploading", "aria-labelledby": `${id}-name` },
-      el("div", { class: "upload-head" }, el("h4", { id: `${id}-name`, class: "file-name", text: file.name }), this.badge),
+      el("div", { class: "upload-head" }, this.heading, this.badge),
       el("p", { class: "meta", text: `${dataset} · ${bytes(file.size)}` }),
       this.bar,
       this.live,
+      this.reading,
       this.outcome,
       this.errorTools,
       this.errorsPanel,
@@ -68,6 +89,8 @@ class UploadCard {
   accepted(jobId) {
     this.jobId = jobId;
     this.node.dataset.jobId = jobId;
+    this.heading.replaceChildren(el("a", { href: `#/uploads/${jobId}`, text: this.file.name }));
+    remember(this);
     this.bar.removeAttribute("value"); // indeterminate until the file is read
     this.setState("queued");
     this.live.textContent = "Queued";
@@ -78,8 +101,23 @@ class UploadCard {
     const changed = this.setState(status.state);
     if (status.rows_total != null || this.final) this.bar.value = this.final ? 100 : status.percent;
     this.live.textContent = progressLine(status);
+    // how the text was read ("read as de-DE: decimal comma, day-first dates (detected)")
+    if (status.reading) this.reading.textContent = status.reading;
     if (this.final) this.finish(status);
-    else if (changed) announce(`${this.file.name}: ${stateLabel(status.state)}`);
+    else if (changed && status.state === "needs_mapping") this.pause();
+    else if (changed) {
+      this.outcome.replaceChildren();
+      announce(`${this.file.name}: ${stateLabel(status.state)}`);
+    }
+  }
+
+  pause() {
+    this.outcome.className = "outcome needs_mapping";
+    this.outcome.replaceChildren(
+      "Paused: the header does not name the dataset's columns. ",
+      el("a", { href: `#/uploads/${this.jobId}`, text: "Map the columns" }),
+    );
+    announce(`${this.file.name}: its columns need mapping`);
   }
 
   refused(message) {
@@ -91,6 +129,8 @@ class UploadCard {
 
   finish(status) {
     const text = outcomeText(status);
+    this.badge.textContent = shownLabel(status);
+    if (status.warning) this.node.dataset.warning = "true";
     // a file that failed before any row was read has no numbers worth showing
     if (status.state === "failed" && !status.rows_ok && !status.rows_failed) this.live.textContent = "";
     this.outcome.textContent = text;
@@ -101,12 +141,10 @@ class UploadCard {
 }
 
 function errorTable(page) {
-  const caption = page.more
-    ? `The first ${page.items.length} errors (download the CSV for all of them)`
-    : `All ${page.items.length} errors`;
+  const caption = errorsCaption(page.items.length, new Set(page.items.map((e) => e.row)).size, page.more);
   return el(
     "div",
-    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
+    { class: "table-wrap tall", tabindex: "0", role: "region", "aria-label": caption },
     el(
       "table",
       { class: "error-table" },
@@ -176,13 +214,36 @@ async function follow(card, report, signal) {
   }
 }
 
-async function send(card, sheet, report, onFinished) {
+// A card for an upload sent before a reload: it follows the job again.
+export function restoreUploads(report, onFinished) {
+  const list = $("#upload-list");
+  if (list.childElementCount) return;
+  const { signal } = session;
+  const cards = remembered().reverse();
+  for (const saved of cards) {
+    const card = new UploadCard({ name: saved.name, size: saved.size }, saved.dataset);
+    wireErrorTools(card, report);
+    list.prepend(card.node);
+    card.accepted(saved.job_id);
+    follow(card, report, signal).then(() => {
+      if (!signal.aborted) onFinished();
+    });
+  }
+  $("#no-uploads").hidden = cards.length > 0;
+}
+
+export function forgetUploads() {
+  sessionStorage.removeItem(REMEMBERED);
+}
+
+async function send(card, sheet, locale, report, onFinished) {
   const { signal } = session;
   while (sending >= MAX_SENDING) await new Promise((resolve) => waitingToSend.push(resolve));
   if (signal.aborted) return;
   sending += 1;
   try {
-    const accepted = await uploadFile(card.file, card.dataset, sheet, (f) => card.sendProgress(f));
+    const fields = locale ? { locale } : {};
+    const accepted = await uploadFile(card.file, card.dataset, sheet, (f) => card.sendProgress(f), fields);
     card.accepted(accepted.job_id);
   } catch (error) {
     if (error instanceof AuthError) report(error, card.live);
@@ -198,14 +259,14 @@ async function send(card, sheet, report, onFinished) {
   if (!signal.aborted) onFinished();
 }
 
-export function startUploads(files, dataset, sheet, report, onFinished) {
+export function startUploads(files, dataset, sheet, locale, report, onFinished) {
   const list = $("#upload-list");
   $("#no-uploads").hidden = true;
   for (const file of files) {
     const card = new UploadCard(file, dataset);
     wireErrorTools(card, report);
     list.prepend(card.node);
-    send(card, sheet, report, onFinished);
+    send(card, sheet, locale, report, onFinished);
   }
   announce(`${files.length === 1 ? "1 file" : `${files.length} files`} added`);
 }
@@ -214,8 +275,9 @@ export function wireUploads(getDataset, report, onFinished) {
   const input = $("#files");
   const zone = $("#drop-zone");
   const sheet = () => $("#sheet").value.trim();
+  const locale = () => $("#locale").value;
   input.addEventListener("change", () => {
-    if (input.files.length) startUploads([...input.files], getDataset(), sheet(), report, onFinished);
+    if (input.files.length) startUploads([...input.files], getDataset(), sheet(), locale(), report, onFinished);
     input.value = "";
   });
   zone.addEventListener("dragover", (event) => {
@@ -227,6 +289,6 @@ export function wireUploads(getDataset, report, onFinished) {
     event.preventDefault();
     zone.classList.remove("dragging");
     const files = [...(event.dataTransfer?.files || [])];
-    if (files.length) startUploads(files, getDataset(), sheet(), report, onFinished);
+    if (files.length) startUploads(files, getDataset(), sheet(), locale(), report, onFinished);
   });
 }

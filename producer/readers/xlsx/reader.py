@@ -64,7 +64,9 @@ class XlsxReader:
             self._batches = head.rest
             self.header = list(head.header)
             self._pending: SheetRows | None = head.after_header()
-            self.mapping: HeaderMapping = map_headers(self.header, dataset, limits)
+            self.mapping: HeaderMapping = map_headers(
+                self.header, dataset, limits, sheet=head.sheet, header_row=head.number
+            )
         except BaseException:
             self.close()
             raise

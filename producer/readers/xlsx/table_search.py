@@ -38,6 +38,8 @@ class SheetHead:
     header_at: int  # 0-based, within batch.rows
     header: Sequence[str | None]
     rest: Iterator[SheetRows]
+    sheet: str | None = None  # the sheet's name
+    number: int | None = None  # the header's row number in the sheet
 
     def after_header(self) -> SheetRows:
         """The rows of the header's batch below it (titles and notes above are left out)."""
@@ -72,14 +74,15 @@ def _search(
         # read_rows >= HEADER_SEARCH_ROWS: the first batch holds every row the search reads
         first = next(batches, None)
         rows = head_rows(first) if first is not None else []
-        found = search_header(rows, dataset, sheet_place(part.name))
+        found = search_header(rows, dataset, sheet_place(part.name), part.name)
     except BaseException:
         opened.close()
         raise
     if first is None or found.header is None:
         return opened, found, None
     number, cells = found.header
-    return opened, found, SheetHead(first, number - 1 - first.first_row, cells, batches)
+    head = SheetHead(first, number - 1 - first.first_row, cells, batches, part.name, number)
+    return opened, found, head
 
 
 def open_table(

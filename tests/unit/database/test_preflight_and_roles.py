@@ -83,9 +83,19 @@ def test_the_api_role_has_no_right_on_dataset_tables_and_the_worker_no_ddl() -> 
     assert api == [
         "GRANT SELECT ON bulkflow_row_errors TO bulkflow_api;",
         "GRANT SELECT, INSERT, UPDATE, DELETE ON bulkflow_idempotency TO bulkflow_api;",
+        "GRANT SELECT ON bulkflow_invalid_rows TO bulkflow_api;",
+        "GRANT SELECT ON bulkflow_corrected_rows TO bulkflow_api;",
+        "GRANT SELECT, INSERT, UPDATE ON bulkflow_column_mappings TO bulkflow_api;",
+        "GRANT SELECT, DELETE ON bulkflow_paused_uploads TO bulkflow_api;",
+    ]
+    producer = [g for g in grants if g.startswith("GRANT") and g.endswith("bulkflow_producer;")]
+    assert producer == [
+        "GRANT SELECT ON bulkflow_column_mappings TO bulkflow_producer;",
+        "GRANT SELECT, INSERT, UPDATE ON bulkflow_paused_uploads TO bulkflow_producer;",
     ]
     assert "GRANT SELECT, INSERT, UPDATE ON ds_new TO bulkflow_worker;" in grants
-    assert "REVOKE ALL ON ds_orders FROM bulkflow_worker, bulkflow_api;" in grants
+    runtime = "bulkflow_worker, bulkflow_api, bulkflow_producer"
+    assert f"REVOKE ALL ON ds_orders FROM {runtime};" in grants
     assert grants[-1] == (
         "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
         "GRANT SELECT, INSERT, UPDATE ON TABLES TO bulkflow_worker;"
@@ -93,11 +103,11 @@ def test_the_api_role_has_no_right_on_dataset_tables_and_the_worker_no_ddl() -> 
     assert not [g for g in grants if "DELETE" in g and "bulkflow_worker" in g]
     roles = roles_sql("bulkflow")
     assert "GRANT USAGE, CREATE ON SCHEMA public TO bulkflow_migrator;" in roles
-    assert "GRANT USAGE ON SCHEMA public TO bulkflow_worker, bulkflow_api;" in roles
+    assert f"GRANT USAGE ON SCHEMA public TO {runtime};" in roles
     assert "REVOKE CREATE ON SCHEMA public FROM PUBLIC;" in roles
 
 
 def test_role_and_database_names_are_quoted() -> None:
-    sql = roles_sql("my db", RoleNames("Mig", "work-er", "api"))
-    assert 'GRANT CONNECT ON DATABASE "my db" TO "Mig", "work-er", api;' in sql
+    sql = roles_sql("my db", RoleNames("Mig", "work-er", "api", "prod"))
+    assert 'GRANT CONNECT ON DATABASE "my db" TO "Mig", "work-er", api, prod;' in sql
     assert "WHERE rolname = 'work-er') THEN CREATE ROLE \"work-er\" LOGIN;" in sql

@@ -193,6 +193,10 @@ def test_required_missing_in_typed_column() -> None:
     ]
 
 
+# without a locale, a number with a decimal comma says where to choose one
+COMMA_HINT = " (a decimal comma? choose the upload's locale, e.g. de-DE)"
+
+
 # --- integers ----------------------------------------------------------------------------
 
 
@@ -205,10 +209,10 @@ def test_integer_rejects() -> None:
     assert messages("integer", ["abc", "42.5", "1,2", "0x1F", "1e3", "12,34"]) == [
         "'abc' is not an integer",
         "'42.5' is not an integer: expected a whole number",
-        "'1,2' is not an integer",
+        f"'1,2' is not an integer{COMMA_HINT}",
         "'0x1F' is not an integer",
         "'1e3' is not an integer",
-        "'12,34' is not an integer",
+        f"'12,34' is not an integer{COMMA_HINT}",
     ]
 
 
@@ -242,7 +246,7 @@ def test_decimal_too_many_places_and_junk() -> None:
     assert messages("decimal", ["1.555", "abc", "1,2"], scale=2) == [
         "'1.555' has more than 2 decimal places",
         "'abc' is not a decimal number",
-        "'1,2' is not a decimal number",
+        f"'1,2' is not a decimal number{COMMA_HINT}",
     ]
     assert messages("decimal", ["1.5"], scale=0) == ["'1.5' has more than 0 decimal places"]
 
@@ -278,7 +282,7 @@ def test_float_rejects_nan_inf_and_junk() -> None:
         "'inf' is not a number",
         "'-Infinity' is not a number",
         "'abc' is not a number",
-        "'1,2' is not a number",
+        f"'1,2' is not a number{COMMA_HINT}",
     ]
     assert messages("float", ["1e999"]) == ["'1e999' is too large"]
 
@@ -324,7 +328,8 @@ def test_date_forms() -> None:
 
 def test_date_rejects_with_the_format_named() -> None:
     assert messages("date", ["01/03/2024", "2024-02-30", "2024-03-01T10:00:00", "soon"]) == [
-        "'01/03/2024' is ambiguous: use YYYY-MM-DD",
+        "'01/03/2024' is ambiguous: use YYYY-MM-DD, or choose the upload's locale "
+        "(day-first: en-GB, de-DE; month-first: en-US)",
         "'2024-02-30' is not a valid date",
         "'2024-03-01T10:00:00' has a time of day: use YYYY-MM-DD",
         "'soon' is not a date: use YYYY-MM-DD",

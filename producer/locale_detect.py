@@ -1,0 +1,218 @@
+"""Detect the reading locale of an upload from its own text, on unambiguous evidence only.
+
+Pure: batches in, a ``Detection`` out. The sample is the text cells of the first
+``DETECT_ROWS`` rows in the dataset's number, date and boolean columns (typed cells say
+nothing about how a person writes). The rules, as docs/datasets.md states them:
+
+1. When the reading without a locale reads every sampled value that some locale reads,
+   nothing is detected, and nothing needs to be.
+2. Otherwise the candidates are the supported locales that read every such value: their
+   number format reads every number (3,01 rules out a decimal point, 3.01 a decimal comma),
+   their date order every date (13/01/2024 rules out month-first) and their words every
+   word (ja/nein: German).
+3. When the candidates read the sample alike, the first of the table wins; when two read a
+   value differently (01/02/2024: en-US month-first, en-GB day-first), or none is left, no
+   locale is detected and ``note`` says why.
+
+Vectorised over the distinct values, so a 10,000-row sample takes milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from schemas.dataset import Dataset
+from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS, Locale, NumberFormat
+
+DETECT_ROWS = 10_000
+_DATE_SHAPE = r"^(?P<a>\d{1,4})(?P<s>[./-])(?P<b>\d{1,2})(?P<t>[./-])(?P<c>\d{1,4})(?:$|[ T])"
+
+
+@dataclass(frozen=True)
+class Detection:
+    locale: str | None  # the detected tag, or None
+    note: str | None = None  # why none was, when the file needed one
+
+
+def _texts(batches: Sequence[pa.RecordBatch], dataset: Dataset, types: set[str]) -> pa.Array:
+    """The distinct trimmed, non-empty text cells of the dataset's columns of ``types``."""
+    pieces = [
+        batch.column(col.name)
+        for batch in batches
+        for col in dataset.columns
+        if col.type in types
+        and not col.formats
+        and col.name in batch.schema.names
+        and pa.types.is_string(batch.schema.field(col.name).type)
+    ]
+    if not pieces:
+        return pa.array([], pa.string())
+    text = pc.utf8_trim_whitespace(pa.concat_arrays(pieces))
+    text = pc.filter(text, pc.fill_null(pc.not_equal(text, ""), False))
+    return pc.unique(text)
+
+
+def _number_re(numbers: NumberFormat) -> str:
+    esc = {".": r"\.", "'": r"\'"}
+    dec = esc.get(numbers.decimal, numbers.decimal)
+    grouped = "|".join(rf"(?:{esc.get(g, g)}\d{{3}})+" for g in numbers.groups)
+    return rf"^[+-]?(?:\d+(?:{dec}\d*)?|{dec}\d+|\d{{1,3}}(?:{grouped})(?:{dec}\d*)?)$"
+
+
+def _normalised(values: pa.Array, numbers: NumberFormat) -> pa.Array:
+    for group in numbers.groups:
+        values = pc.replace_substring(values, group, "")
+    return pc.replace_substring(values, numbers.decimal, ".")
+
+
+class _Evidence:
+    """Which sampled values each number format, date order and locale reads."""
+
+    def __init__(self, numbers: pa.Array, dates: pa.Array, words: pa.Array) -> None:
+        self.numbers = numbers
+        formats = {DEFAULT_NUMBERS, *(loc.numbers for loc in LOCALES.values())}
+        self.number_ok = {f: pc.match_substring_regex(numbers, _number_re(f)) for f in formats}
+        self.number_any = _any(list(self.number_ok.values()), len(numbers))
+        self.dates = dates
+        # flattened, a value that is no date is null in every part (not an empty string)
+        extracted = pc.extract_regex(dates, _DATE_SHAPE)
+        parts = dict(zip(extracted.type.names, extracted.flatten(), strict=True))
+        same_sep = pc.fill_null(pc.equal(parts["s"], parts["t"]), False)
+        a, b, c = (_int(parts[n]) for n in "abc")
+        a4 = pc.equal(pc.utf8_length(parts["a"]), 4)
+        c4 = pc.equal(pc.utf8_length(parts["c"]), 4)
+        self.day_month = (a, b)
+        two = [pc.equal(pc.utf8_length(parts[n]), 2) for n in "bc"]
+        dash = pc.equal(parts["s"], "-")
+        self.date_ok = {
+            "YMD": _all(same_sep, a4, _between(b, 12), _between(c, 31)),
+            "DMY": _all(same_sep, c4, _between(a, 31), _between(b, 12)),
+            "MDY": _all(same_sep, c4, _between(a, 12), _between(b, 31)),
+        }
+        self.iso = _all(self.date_ok["YMD"], dash, *two)  # read without a locale too
+        self.date_any = _any(list(self.date_ok.values()), len(dates))
+        plain = TRUE_WORDS | FALSE_WORDS
+        self.words = [w for w in words.to_pylist() if w not in plain and _speakers(w)]
+
+    def numbers_read(self, numbers: NumberFormat) -> bool:
+        return not _count(pc.and_(self.number_any, pc.invert(self.number_ok[numbers])))
+
+    def dates_read(self, order: str | None) -> bool:
+        ok = self.iso if order is None else pc.or_(self.date_ok[order], self.iso)
+        return not _count(pc.and_(self.date_any, pc.invert(ok)))
+
+    def reads_all(self, loc: Locale | None) -> bool:
+        if loc is None:
+            return self.numbers_read(DEFAULT_NUMBERS) and self.dates_read(None) and not self.words
+        known = loc.words(True) | loc.words(False)
+        return (
+            self.numbers_read(loc.numbers)
+            and self.dates_read(loc.date_order)
+            and all(w in known for w in self.words)
+        )
+
+    def difference(self, one: Locale, other: Locale) -> str | None:
+        """A sampled value the two read differently, or None."""
+        if one.numbers.decimal != other.numbers.decimal:
+            both = pc.and_(self.number_ok[one.numbers], self.number_ok[other.numbers])
+            values = pc.filter(self.numbers, both)
+            differ = pc.not_equal(
+                _normalised(values, one.numbers), _normalised(values, other.numbers)
+            )
+            if _count(differ):
+                return str(pc.filter(values, differ)[0])
+        if {one.date_order, other.date_order} == {"DMY", "MDY"}:
+            a, b = self.day_month
+            both = pc.and_(self.date_ok["DMY"], self.date_ok["MDY"])
+            differ = pc.fill_null(pc.and_(both, pc.not_equal(a, b)), False)
+            if _count(differ):
+                return str(pc.filter(self.dates, differ)[0])
+        return None
+
+    def conflicts(self) -> list[str]:
+        """Why no locale reads the whole sample, as far as one kind of value tells."""
+        found = []
+        comma = self._only(",")
+        point = self._only(".")
+        if comma and point:
+            found.append(f"numbers have a decimal comma ({comma}) and a decimal point ({point})")
+        day = _first(self.dates, pc.and_(self.date_ok["DMY"], pc.invert(self.date_ok["MDY"])))
+        month = _first(self.dates, pc.and_(self.date_ok["MDY"], pc.invert(self.date_ok["DMY"])))
+        if day and month:
+            found.append(f"dates are written day-first ({day}) and month-first ({month})")
+        elif not (day or month):
+            a, b = self.day_month
+            both = pc.and_(self.date_ok["DMY"], self.date_ok["MDY"])
+            either = _first(self.dates, pc.and_(both, pc.not_equal(a, b)))
+            if either:
+                found.append(f"dates like {either} read differently day-first and month-first")
+        return found or ["no supported locale reads all of its numbers, dates and words"]
+
+    def _only(self, decimal: str) -> str | None:
+        """A number only a format with this decimal separator reads."""
+        mine = [ok for f, ok in self.number_ok.items() if f.decimal == decimal]
+        others = [ok for f, ok in self.number_ok.items() if f.decimal != decimal]
+        only = pc.and_(_any(mine, len(self.numbers)), pc.invert(_any(others, len(self.numbers))))
+        return _first(self.numbers, only)
+
+
+def _int(parts: pa.Array) -> pa.Array:
+    return pc.cast(parts, pa.int64())
+
+
+def _between(value: pa.Array, top: int) -> pa.Array:
+    return pc.and_(pc.greater_equal(value, 1), pc.less_equal(value, top))
+
+
+def _all(*masks: pa.Array) -> pa.Array:
+    out = masks[0]
+    for mask in masks[1:]:
+        out = pc.and_(out, mask)
+    return pc.fill_null(out, False)
+
+
+def _any(masks: list[pa.Array], length: int) -> pa.Array:
+    out = pa.array([False] * length, pa.bool_())
+    for mask in masks:
+        out = pc.or_(out, pc.fill_null(mask, False))
+    return out
+
+
+def _count(mask: pa.Array) -> int:
+    return int(pc.fill_null(mask, False).true_count)
+
+
+def _first(values: pa.Array, mask: pa.Array) -> str | None:
+    picked = pc.filter(values, pc.fill_null(mask, False))
+    return str(picked[0]) if len(picked) else None
+
+
+def _speakers(word: str) -> bool:
+    return any(word in loc.words(True) | loc.words(False) for loc in LOCALES.values())
+
+
+def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detection:
+    """The locale the sample's text is written in, when it says so unambiguously."""
+    numbers = _texts(batches, dataset, {"integer", "decimal", "float"})
+    dates = _texts(batches, dataset, {"date", "datetime"})
+    words = pc.utf8_lower(_texts(batches, dataset, {"boolean"}))
+    evidence = _Evidence(numbers, dates, words)
+    if evidence.reads_all(None):
+        return Detection(None)
+    candidates = [loc for loc in LOCALES.values() if evidence.reads_all(loc)]
+    if not candidates:
+        return Detection(None, _note(evidence.conflicts()))
+    first = candidates[0]
+    for other in candidates[1:]:
+        value = evidence.difference(first, other)
+        if value is not None:
+            return Detection(None, _note([f"{first.tag} and {other.tag} read {value} differently"]))
+    return Detection(first.tag)
+
+
+def _note(reasons: list[str]) -> str:
+    return f"no locale detected: {'; '.join(reasons)}; choose one with the locale field"

@@ -1,0 +1,189 @@
+"""Reading locales: how the text of an upload writes numbers, dates and true/false.
+
+A locale is chosen per upload (the ``locale`` form field, ``--locale``, the page), set per
+dataset (``locale:``) or detected by the producer from the file (producer/locale_detect.py);
+it travels with the job (upload record, ``registered`` event, chunk headers) and the worker
+parses cell text by it. Typed spreadsheet cells never depend on it. Without one, text is
+read as before: a decimal point, ISO dates, English words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from schemas.date_forms import DateForm, FormKind, compile_form
+from schemas.errors import ConfigError
+
+DateOrder = Literal["DMY", "MDY", "YMD"]
+LocaleSource = Literal["chosen", "dataset", "detected"]
+NBSP, NNBSP = "\u00a0", "\u202f"
+SPACES = (" ", NBSP, NNBSP)
+# the words every reading takes, with or without a locale (compared case-insensitively)
+TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
+ORDER_TEXT = {"DMY": "day-first", "MDY": "month-first", "YMD": "year-first"}
+
+
+class LocaleError(ConfigError):
+    """An unknown or unsupported locale tag."""
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    decimal: str  # "," or "."
+    groups: tuple[str, ...]  # thousands separators, one of them per number
+
+    @property
+    def name(self) -> str:
+        return "decimal comma" if self.decimal == "," else "decimal point"
+
+
+# without a locale: 1,234.56 and 1 234.56, as before locales existed
+DEFAULT_NUMBERS = NumberFormat(".", (",", *SPACES))
+
+
+@dataclass(frozen=True)
+class Locale:
+    tag: str  # BCP 47, as shown
+    name: str
+    numbers: NumberFormat
+    date_order: DateOrder
+    date_seps: str  # the separators of its dates, the usual one first
+    true_words: tuple[str, ...] = ()  # besides the English ones
+    false_words: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        """'decimal comma, day-first dates'."""
+        return f"{self.numbers.name}, {ORDER_TEXT[self.date_order]} dates"
+
+    @property
+    def example_number(self) -> str:
+        group = self.numbers.groups[0]
+        return f"1{group}234{self.numbers.decimal}56"
+
+    def date_forms(self, kind: FormKind) -> tuple[DateForm, ...]:
+        """Its forms, the usual separator first; ISO dates are read by every locale besides."""
+        return _date_forms(self.date_order, self.date_seps, kind)
+
+    def words(self, value: bool) -> frozenset[str]:
+        """Its words for ``value``, English included, in every case form compared."""
+        return _words(self.true_words if value else self.false_words, value)
+
+
+@lru_cache(maxsize=256)
+def _words(own: tuple[str, ...], value: bool) -> frozenset[str]:
+    return (TRUE_WORDS if value else FALSE_WORDS) | fold_words(own)
+
+
+def fold_words(words: tuple[str, ...] | list[str]) -> frozenset[str]:
+    """The words as a case-insensitive comparison meets them: lower case, and the lower case
+    of their capitals (Excel writes WAHR, FAŁSZ, YANLIŞ)."""
+    found: set[str] = set()
+    for word in words:
+        for form in (word, word.upper()):
+            found.update({form.lower(), form.casefold()})
+    return frozenset(found)
+
+
+_DOT, _COMMA, _SWISS, _SPACE = (".",), (",",), ("'", "\u2019"), SPACES[:2]
+_DE = (("ja", "wahr"), ("nein", "falsch"))
+_FR = (("oui", "vrai"), ("non", "faux"))
+_IT = (("sì", "si", "vero"), ("no", "falso"))
+_ES = (("sí", "si", "verdadero"), ("no", "falso"))
+_PT = (("sim", "verdadeiro"), ("não", "nao", "falso"))
+_NL = (("ja", "waar"), ("nee", "onwaar"))
+_PL = (("tak", "prawda"), ("nie", "fałsz"))
+_DA = (("ja", "sand"), ("nej", "falsk"))
+_NB = (("ja", "sann"), ("nei", "usann"))
+_FI = (("kyllä", "tosi"), ("ei", "epätosi"))
+_CS = (("ano", "pravda"), ("ne", "nepravda"))
+_TR = (("evet", "doğru"), ("hayır", "yanlış"))
+_RU = (("да", "истина"), ("нет", "ложь"))
+_SV = (("ja", "sant"), ("nej", "falskt"))
+_ZH = (("是", "真"), ("否", "假"))
+_NONE: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+Words = tuple[tuple[str, ...], tuple[str, ...]]
+
+# tag, name, decimal, groups, date order, date separators (usual first), (true, false) words.
+# Detection prefers the earlier of two locales that read a file alike.
+_TABLE: tuple[tuple[str, str, str, tuple[str, ...], DateOrder, str, Words], ...] = (
+    ("en-US", "English (United States)", ".", _COMMA, "MDY", "/-.", _NONE),
+    ("en-GB", "English (United Kingdom)", ".", _COMMA, "DMY", "/.-", _NONE),
+    ("de-DE", "German (Germany)", ",", _DOT, "DMY", "./-", _DE),
+    ("fr-FR", "French (France)", ",", SPACES, "DMY", "/.-", _FR),
+    ("es-ES", "Spanish (Spain)", ",", _DOT, "DMY", "/-.", _ES),
+    ("it-IT", "Italian (Italy)", ",", _DOT, "DMY", "/.-", _IT),
+    ("pt-BR", "Portuguese (Brazil)", ",", _DOT, "DMY", "/-.", _PT),
+    ("nl-NL", "Dutch (Netherlands)", ",", _DOT, "DMY", "-/.", _NL),
+    ("pl-PL", "Polish (Poland)", ",", _SPACE, "DMY", ".-/", _PL),
+    ("de-AT", "German (Austria)", ",", (".", *_SPACE), "DMY", "./-", _DE),
+    ("de-CH", "German (Switzerland)", ".", _SWISS, "DMY", "./-", _DE),
+    ("fr-CH", "French (Switzerland)", ".", _SWISS, "DMY", "./-", _FR),
+    ("it-CH", "Italian (Switzerland)", ".", _SWISS, "DMY", "./-", _IT),
+    ("fr-BE", "French (Belgium)", ",", (".", *SPACES), "DMY", "/.-", _FR),
+    ("nl-BE", "Dutch (Belgium)", ",", _DOT, "DMY", "/-.", _NL),
+    ("es-MX", "Spanish (Mexico)", ".", _COMMA, "DMY", "/-.", _ES),
+    ("pt-PT", "Portuguese (Portugal)", ",", _SPACE, "DMY", "/-.", _PT),
+    ("en-AU", "English (Australia)", ".", _COMMA, "DMY", "/.-", _NONE),
+    ("da-DK", "Danish (Denmark)", ",", _DOT, "DMY", "-./", _DA),
+    ("nb-NO", "Norwegian Bokmål (Norway)", ",", _SPACE, "DMY", ".-/", _NB),
+    ("fi-FI", "Finnish (Finland)", ",", _SPACE, "DMY", ".-/", _FI),
+    ("cs-CZ", "Czech (Czechia)", ",", _SPACE, "DMY", "./-", _CS),
+    ("tr-TR", "Turkish (Türkiye)", ",", _DOT, "DMY", "./-", _TR),
+    ("ru-RU", "Russian (Russia)", ",", _SPACE, "DMY", "./-", _RU),
+    ("ja-JP", "Japanese (Japan)", ".", _COMMA, "YMD", "/-.", _NONE),
+    ("zh-CN", "Chinese (China)", ".", _COMMA, "YMD", "/-.", _ZH),
+    ("sv-SE", "Swedish (Sweden)", ",", _SPACE, "YMD", "-/.", _SV),
+)
+LOCALES: dict[str, Locale] = {
+    tag: Locale(tag, name, NumberFormat(decimal, groups), order, seps, words[0], words[1])
+    for tag, name, decimal, groups, order, seps, words in _TABLE
+}
+# a language alone means its most common region
+LANGUAGE_DEFAULTS = {
+    "en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES", "it": "it-IT", "pt": "pt-BR",
+    "nl": "nl-NL", "pl": "pl-PL", "da": "da-DK", "nb": "nb-NO", "no": "nb-NO", "fi": "fi-FI",
+    "cs": "cs-CZ", "tr": "tr-TR", "ru": "ru-RU", "sv": "sv-SE", "ja": "ja-JP", "zh": "zh-CN",
+}  # fmt: skip
+_BY_KEY = {tag.casefold(): tag for tag in LOCALES}
+
+
+def supported_tags() -> str:
+    return ", ".join(sorted(LOCALES))
+
+
+def resolve_locale(tag: str) -> Locale:
+    """The locale a BCP 47 tag names (any case, ``_`` for ``-``; a language alone maps to its
+    usual region); LocaleError, listing what is supported, for anything else."""
+    key = tag.strip().replace("_", "-").casefold()
+    found = _BY_KEY.get(key) or LANGUAGE_DEFAULTS.get(key)
+    if found is None:
+        raise LocaleError(
+            f"unsupported locale {tag.strip()!r}: use one of {supported_tags()} "
+            f"(or a language alone: {', '.join(sorted(LANGUAGE_DEFAULTS))})"
+        )
+    return LOCALES[found]
+
+
+def describe_reading(tag: str | None, source: LocaleSource | None, note: str | None) -> str:
+    """What a person reads on the status, the page, the CLI and the errors CSV."""
+    if tag is None:
+        text = "read without a locale: decimal point, dates as YYYY-MM-DD"
+        return f"{text}; {note}" if note else text
+    how = {"chosen": "chosen", "dataset": "the dataset's locale", "detected": "detected"}
+    return f"read as {tag}: {LOCALES[tag].summary} ({how[source or 'chosen']})"
+
+
+_FIELDS = {"DMY": ("DD", "MM", "YYYY"), "MDY": ("MM", "DD", "YYYY"), "YMD": ("YYYY", "MM", "DD")}
+# a date-time column's usual shape first; a date alone is midnight
+_TIMES = (" HH:mm", " HH:mm:ss", "", " hh:mm A", " hh:mm:ss A")
+
+
+@lru_cache(maxsize=64)
+def _date_forms(order: DateOrder, seps: str, kind: FormKind) -> tuple[DateForm, ...]:
+    times = _TIMES if kind == "datetime" else ("",)
+    days = [sep.join(_FIELDS[order]) for sep in seps]
+    return tuple(compile_form(day + time, kind) for day in days for time in times)

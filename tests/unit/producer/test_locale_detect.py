@@ -1,0 +1,202 @@
+"""Locale detection: each rule of docs/datasets.md, and the order in which a job's reading is
+chosen (the upload's, the dataset's, detected; a re-parse reads what the plan recorded)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from files.spool import Spool
+from producer.locale_detect import DETECT_ROWS, Detection, detect_locale
+from producer.readers import open_reader
+from producer.reading import choose_reading
+from schemas.dataset import Dataset, load_dataset_file
+from schemas.locales import NBSP
+from schemas.records import UploadRecord
+from schemas.settings import packaged_datasets_dir
+from tests.conftest import REPO_ROOT
+from tests.integration.conftest import unchecked_upload
+
+ORDERS = load_dataset_file(packaged_datasets_dir() / "orders.yaml")
+
+
+def sample(**columns: list[str | None]) -> list[pa.RecordBatch]:
+    """One batch per column: detection pools each column's cells over the batches."""
+    return [
+        pa.RecordBatch.from_arrays([pa.array(values, pa.string())], [name])
+        for name, values in columns.items()
+    ]
+
+
+def detect(**columns: list[str | None]) -> Detection:
+    return detect_locale(sample(**columns), ORDERS)
+
+
+def test_a_file_the_reading_without_a_locale_reads_needs_none() -> None:
+    assert detect(
+        ordered_at=["2024-07-02T09:30:00Z", "2024-07-13 10:00"],
+        amount=["3.01", "1,234.56", "12"],
+        express=["TRUE", "no", None],
+    ) == Detection(None)
+    assert detect() == Detection(None)  # nothing to go by
+
+
+def test_a_decimal_comma_with_day_first_dates_and_german_words() -> None:
+    found = detect(ordered_at=["02.07.2024 09:30"], amount=["3,01", "1.234,56"], express=["ja"])
+    assert found == Detection("de-DE")
+
+
+def test_a_decimal_comma_alone_settles_day_first_too() -> None:
+    # every supported locale with a decimal comma writes dates day first (or year first)
+    assert detect(ordered_at=["01.02.2024 09:30"], amount=["3,01"]) == Detection("de-DE")
+
+
+def test_the_grouping_tells_french_from_german() -> None:
+    assert detect(amount=[f"1{NBSP}234,56", "3,01"]) == Detection("fr-FR")
+    assert detect(amount=["1 234,56"], express=["oui"]) == Detection("fr-FR")
+
+
+def test_the_words_tell_the_language() -> None:
+    assert detect(amount=["3,01"], express=["sim", "não"]) == Detection("pt-BR")
+    assert detect(amount=["3,01"], express=["tak", "nie"]) == Detection("pl-PL")
+    assert detect(amount=["3,01"], express=["VRAI", "FAUX"]) == Detection("fr-FR")
+
+
+def test_a_day_above_twelve_settles_the_date_order() -> None:
+    assert detect(ordered_at=["13/01/2024 10:00", "01/02/2024 10:00"]) == Detection("en-GB")
+    assert detect(ordered_at=["01/13/2024 10:00", "01/02/2024 10:00"]) == Detection("en-US")
+    assert detect(ordered_at=["2024/01/13"]) == Detection("ja-JP")
+
+
+def test_dates_that_read_both_ways_detect_nothing_and_say_so() -> None:
+    found = detect(ordered_at=["01/02/2024 10:00", "05/06/2024 11:00"], amount=["3.01"])
+    assert found.locale is None
+    assert found.note == (
+        "no locale detected: en-US and en-GB read 01/02/2024 10:00 differently; "
+        "choose one with the locale field"
+    )
+
+
+def test_a_decimal_comma_and_a_decimal_point_in_one_file_detect_nothing() -> None:
+    found = detect(amount=["3,01", "3.01"], ordered_at=["01/02/2024", "03/04/2024"])
+    assert found.locale is None
+    assert found.note is not None
+    assert "numbers have a decimal comma (3,01) and a decimal point (3.01)" in found.note
+    assert "dates like 01/02/2024 read differently day-first and month-first" in found.note
+
+
+def test_day_first_and_month_first_in_one_file_detect_nothing() -> None:
+    found = detect(ordered_at=["13/01/2024", "01/13/2024"])
+    assert found.locale is None and found.note is not None
+    assert "day-first (13/01/2024) and month-first (01/13/2024)" in found.note
+
+
+def test_evidence_no_locale_combines_is_no_locale() -> None:
+    found = detect(amount=["3,01"], ordered_at=["01/13/2024"])  # no decimal comma is month-first
+    assert found.locale is None and found.note is not None
+    assert "no supported locale reads all" in found.note
+
+
+def test_typos_say_nothing() -> None:
+    # values no locale reads are errors in any reading: they neither help nor spoil
+    assert detect(amount=["3,01", "12a", "n/a"], express=["vielleicht", "ja"]).locale == "de-DE"
+
+
+def test_typed_cells_and_columns_with_formats_say_nothing() -> None:
+    # number cells (3.01 as a float) say nothing of a decimal comma or point
+    batch = pa.RecordBatch.from_arrays(
+        [pa.array([3.01, 1234.5]), pa.array(["13.01.2024", "01.02.2024"]), pa.array(["ja"] * 2)],
+        ["amount", "ordered_at", "express"],
+    )
+    assert detect_locale([batch], ORDERS) == Detection("de-DE")
+    with_formats = Dataset.model_validate(
+        {
+            "name": "t",
+            "columns": [
+                {"name": "amount", "type": "decimal"},
+                {"name": "ordered_at", "type": "date", "formats": ["DD/MM/YYYY"]},
+            ],
+        }
+    )
+    assert detect_locale([batch], with_formats) == Detection(None)
+
+
+# --- the job's reading -----------------------------------------------------------------
+
+
+def _upload(tmp_path: Path, locale: str | None = None) -> UploadRecord:
+    spooled = tmp_path / "job.csv"
+    spooled.write_text("x")
+    upload = unchecked_upload(spooled, "j1", "orders", "acme", "orders.csv")
+    return upload.model_copy(update={"locale": locale})
+
+
+GERMAN = sample(ordered_at=["13.07.2024 09:30"], amount=["3,01"], express=["ja"])
+
+
+def test_the_uploads_choice_comes_first_then_the_datasets(tmp_path: Path) -> None:
+    reading, batches = choose_reading(_upload(tmp_path, "fr"), ORDERS, GERMAN)
+    assert (reading.locale, reading.source) == ("fr-FR", "chosen")
+    assert reading.text == "read as fr-FR: decimal comma, day-first dates (chosen)"
+    assert list(batches) == GERMAN
+    german_default = ORDERS.model_copy(update={"locale": "en-GB"})
+    reading, _ = choose_reading(_upload(tmp_path), german_default, GERMAN)
+    assert (reading.locale, reading.source) == ("en-GB", "dataset")
+    assert "(the dataset's locale)" in reading.text
+
+
+def test_detection_is_recorded_in_the_plan_for_a_reparse(tmp_path: Path) -> None:
+    upload = _upload(tmp_path)
+    reading, batches = choose_reading(upload, ORDERS, iter(GERMAN))
+    assert (reading.locale, reading.source) == ("de-DE", "detected")
+    assert reading.text == "read as de-DE: decimal comma, day-first dates (detected)"
+    assert list(batches) == GERMAN  # the batches detection looked at are not lost
+    plan = json.loads(Spool.chunk_plan_path(upload.spool_path).read_text())
+    assert plan["locale"] == "de-DE"
+    # a re-parse of the same job reads the plan, whatever the file says now
+    again, _ = choose_reading(upload, ORDERS, sample(amount=["3.01"]))
+    assert again == reading
+
+
+def test_detection_looks_at_the_first_rows_only(tmp_path: Path) -> None:
+    plain = sample(amount=["3.01"] * DETECT_ROWS)
+    late_comma = sample(amount=["3,01"])
+    reading, batches = choose_reading(_upload(tmp_path), ORDERS, iter(plain + late_comma))
+    assert reading.locale is None and reading.source is None
+    assert reading.text == "read without a locale: decimal point, dates as YYYY-MM-DD"
+    assert len(list(batches)) == 2
+
+
+def test_an_unknown_locale_on_an_upload_record_is_refused(tmp_path: Path) -> None:
+    from schemas.locales import LocaleError
+
+    with pytest.raises(LocaleError):
+        choose_reading(_upload(tmp_path, "xx-YY"), ORDERS, GERMAN)
+
+
+def test_cells_that_are_no_dates_at_all_leave_the_date_evidence_alone() -> None:
+    # a regression: the parts of a value that is no date were read as numbers and failed
+    found = detect(ordered_at=["-", "n/a", "2024-02-30", "13.01.2024", "45352"])
+    assert found == Detection("en-GB")
+
+
+@pytest.mark.parametrize("export", ["sep-line", "unicode-text"])
+def test_excels_other_german_exports_detect_de_de(tmp_path: Path, export: str) -> None:
+    """Excel's "sep=;" hint line above the table, and its "Unicode Text" (UTF-16, tabs)."""
+    german = (REPO_ROOT / "tests/data/locales/de-DE_excel_semicolon.csv").read_bytes()
+    text = german.decode("cp1252")
+    path = tmp_path / "bestellungen.csv"
+    if export == "sep-line":
+        path.write_bytes(("sep=;\r\n" + text).encode("cp1252"))
+    else:
+        path.write_bytes(text.replace(";", "\t").encode("utf-16"))  # with its byte-order mark
+    reader = open_reader(path, ORDERS, 1000)
+    try:
+        batches = list(reader.batches())
+    finally:
+        reader.close()
+    assert sum(b.num_rows for b in batches) == 100
+    assert detect_locale(batches, ORDERS) == Detection("de-DE")

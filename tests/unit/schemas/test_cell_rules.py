@@ -1,0 +1,67 @@
+"""The dataset's rules in words, an example per column, and the cell JSON Schema a page checks
+corrections with: each example passes the workers' own validation."""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+
+from schemas.arrow_codec import ROW_COLUMN
+from schemas.cell_rules import TYPE_PATTERNS, cell_json_schema, example_value, rules_in_words
+from schemas.dataset import DatasetRegistry
+from schemas.settings import packaged_datasets_dir
+from stream_processors.validation import validate_batch
+
+ORDERS = DatasetRegistry(packaged_datasets_dir()).get("orders")
+
+
+def test_rules_read_as_words() -> None:
+    words = {c.name: rules_in_words(c) for c in ORDERS.columns}
+    assert words["country"] == "text, a two-letter country code in capitals, like DE or US"
+    assert words["quantity"] == "a whole number, at least 1"
+    assert words["amount"] == "a number, at least 0, up to 2 decimal places"
+    assert words["notes"] == "text, up to 200 characters"
+
+
+def test_every_example_passes_validation_and_the_schema() -> None:
+    examples = {c.name: example_value(c) for c in ORDERS.columns}
+    checked = validate_batch(
+        pa.RecordBatch.from_pydict({**{k: [v] for k, v in examples.items()}, ROW_COLUMN: [2]}),
+        ORDERS,
+    )
+    assert checked.errors == []
+    schema = cell_json_schema(ORDERS)
+    assert examples["country"] == "DE"  # the dataset's own: a pattern gets no made-up one
+    for name, value in examples.items():
+        assert value is not None
+        for rule in schema["properties"][name]["allOf"]:
+            assert re.search(rule["pattern"], value), (name, value)
+
+
+def test_the_type_shapes_accept_what_the_workers_accept_and_refuse_the_rest() -> None:
+    accepted = {
+        "integer": ["42", "-7", "1,000", "12.0"],
+        "decimal": ["12.50", "1,234.5", ".5"],
+        "boolean": ["TRUE", "no", "Y", "0"],
+        "date": ["2024-03-01"],
+        "datetime": [
+            "2024-03-01",
+            "2024-03-01 14:30",
+            "2024-03-01T14:30:00Z",
+            "2024-03-01T14:30+02:00",
+        ],
+        "email": ["ana@example.com"],
+    }
+    refused = {
+        "integer": ["4.2", "many"],
+        "decimal": ["1,2", "twelve"],
+        "boolean": ["maybe"],
+        "date": ["yesterday", "01/03/2024"],
+        "datetime": ["yesterday"],
+        "email": ["not-an-email", "a@b"],
+    }
+    for kind, values in accepted.items():
+        assert all(re.search(TYPE_PATTERNS[kind], v) for v in values), kind
+    for kind, values in refused.items():
+        assert not any(re.search(TYPE_PATTERNS[kind], v) for v in values), kind

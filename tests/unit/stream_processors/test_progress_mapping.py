@@ -1,0 +1,89 @@
+"""The progress fold of the importer's states: paused for a mapping, resumed, expired; a
+data-less file's warning; a correction's link to the job it corrects."""
+
+from __future__ import annotations
+
+from schemas.column_mapping import MappingPreview
+from schemas.records import ChunkResult, is_step_back
+from stream_processors.progress import job_outcome_event, to_status
+from tests.unit.stream_processors.test_progress_fold import JOB, at, event, fold
+
+PREVIEW = MappingPreview(reason="no header", header_row=3, file_columns=["Order #", "Date"])
+
+
+def test_a_paused_job_needs_mapping_then_goes_on_once_confirmed() -> None:
+    paused = fold([event("needs_mapping", 1, mapping_preview=PREVIEW)])
+    status = to_status(paused, at(2))
+    assert (status.state, status.mapping_preview) == ("needs_mapping", PREVIEW)
+    confirmed = fold(
+        [
+            event("needs_mapping", 1, mapping_preview=PREVIEW),
+            event("mapping_confirmed", 2, mapping={"order_id": "Order #"}),
+        ]
+    )
+    resumed = to_status(confirmed, at(3))
+    assert (resumed.state, resumed.mapping_preview, resumed.mapping) == (
+        "parsing",
+        None,
+        {"order_id": "Order #"},
+    )
+    # parsing after needs_mapping is no step back: the API's view takes it
+    assert not is_step_back(to_status(paused, at(2)), resumed)
+
+
+def test_an_expired_mapping_fails_the_job_unless_it_came_in_first() -> None:
+    expired = fold(
+        [
+            event("needs_mapping", 1, mapping_preview=PREVIEW),
+            event("mapping_expired", 9, reason="nobody confirmed the column mapping within 24 h"),
+        ]
+    )
+    status = to_status(expired, at(10))
+    assert (status.state, status.error) == (
+        "failed",
+        "nobody confirmed the column mapping within 24 h",
+    )
+    assert job_outcome_event(expired) is not None
+    confirmed_first = fold(
+        [
+            event("needs_mapping", 1, mapping_preview=PREVIEW),
+            event("mapping_confirmed", 2, mapping={"order_id": "Order #"}),
+            event("registered", 3, header_row=3),
+            event("mapping_expired", 9, reason="too late"),
+        ]
+    )
+    assert to_status(confirmed_first, at(10)).state == "parsing"
+
+
+def test_a_file_without_data_rows_completes_with_a_warning() -> None:
+    done = fold(
+        [
+            event("registered", 1, header_row=4, sheet="Orders"),
+            event("sealed", 2, total_chunks=0, total_rows=0),
+        ]
+    )
+    status = to_status(done, at(3))
+    assert (status.state, status.warning) == ("completed", "no data rows under the header on row 4")
+    outcome = job_outcome_event(done)
+    assert outcome is not None and outcome.warning == status.warning
+    with_rows = fold(
+        [
+            event("registered", 1, header_row=1),
+            event("sealed", 2, total_chunks=1, total_rows=5),
+            ChunkResult(job_id=JOB, chunk_no=0, rows_ok=5, rows_failed=0, at=at(3)),
+        ]
+    )
+    assert to_status(with_rows, at(4)).warning is None
+
+
+def test_a_correction_says_which_job_it_corrects() -> None:
+    done = fold(
+        [
+            event("registered", 1, corrects="job-0"),
+            event("sealed", 2, total_chunks=1, total_rows=3, corrects="job-0"),
+            ChunkResult(job_id=JOB, chunk_no=0, rows_ok=3, rows_failed=0, at=at(3)),
+        ]
+    )
+    assert to_status(done, at(4)).corrects == "job-0"
+    outcome = job_outcome_event(done)
+    assert outcome is not None and outcome.corrects == "job-0"

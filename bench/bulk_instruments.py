@@ -26,12 +26,22 @@ def machine_line(resources: dict[str, Any]) -> str | None:
     )
     others = ", ".join(f"{name} {s}" for name, s, _n in m.get("others_top", []))
     load0, load1 = m["load_start"], m["load_end"]
+    probe = m.get("cpu_probe")
+    speed = (
+        f"; the CPU probe's fixed loop {probe['median_ns']} ns per pass (p10 {probe['p10_ns']}, "
+        f"p90 {probe['p90_ns']})"
+        if probe
+        else ""
+    )
     return (
         f"Machine over {resources.get('span_s')} s ({m['cores']} cores): {split}; "
         f"{cpu['context_switches'] / span:,.0f} context switches/s; load average "
         f"{load0['load1']:.2f} at start, {load1['load1']:.2f} at end; runnable tasks "
         f"mean {m.get('runnable_mean')}, max {m.get('runnable_max')}; other processes "
-        f"{resources.get('other_processes_cpu_s')} CPU s" + (f" ({others})" if others else "") + "."
+        f"{resources.get('other_processes_cpu_s')} CPU s"
+        + (f" ({others})" if others else "")
+        + speed
+        + "."
     )
 
 

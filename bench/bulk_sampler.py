@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench import bulk_cpu_probe
 from bench import bulk_procfs as procfs
 from bench.bulk_sched import SchedBook
 
@@ -49,6 +50,7 @@ class ProcSampler:
         self.seen_pids: set[int] = set()
         self._samples = 0
         self._runnable: list[int] = []
+        self._probes: list[float] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # sample() runs on the sampler thread and, for a final sample, on the caller's
@@ -85,6 +87,7 @@ class ProcSampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.sample()
+            self._probes.append(bulk_cpu_probe.probe_ns())
             self._stop.wait(self.interval_s)
 
     def _proc(self, pid: int) -> Any:
@@ -225,6 +228,8 @@ class ProcSampler:
             "runnable_mean": round(sum(runnable) / len(runnable), 1) if runnable else None,
             "runnable_max": runnable[-1] if runnable else None,
             "others_top": procfs.others_cpu(self._everyone0, self._everyone1, ours),
+            # a fixed loop's CPU ns, timed each tick: the core's own speed over the window
+            "cpu_probe": bulk_cpu_probe.summarise(self._probes),
         }
 
     def compact_series(self, t0: float) -> dict[str, list[list[float]]]:

@@ -38,6 +38,7 @@ METRICS: dict[str, tuple[str, bool, int]] = {
     "involuntary_per_krow": ("our involuntary switches per 1,000 rows", False, 1),
     "waited_per_cpu_s": ("our s waiting for a CPU per CPU s", False, 2),
     "load_at_start": ("load average at the start", False, 2),
+    "probe_ns": ("CPU probe: ns per pass of a fixed loop", False, 1),
 }
 
 
@@ -59,7 +60,8 @@ def run_figures(run: dict[str, Any]) -> dict[str, Any]:
     keyed = (run.get("raw_keyed") or {}).get("summary")
     rate, raw_rate, keyed_rate = _rate(bf), _rate(raw), _rate(keyed)
     resources = run["bulkflow"].get("resources") or {}
-    load = ((resources.get("machine") or {}).get("load_start") or {}).get("load1")
+    machine = resources.get("machine") or {}
+    load = (machine.get("load_start") or {}).get("load1")
     return {
         "big_done_s": bf["big"]["done_at_s"],
         "small_p95_s": bf["small"]["p95_s"],
@@ -72,6 +74,7 @@ def run_figures(run: dict[str, Any]) -> dict[str, Any]:
         "other_cpu_s": resources.get("other_processes_cpu_s"),
         **contention(resources, (bf.get("cpu") or {}).get("rows")),
         "load_at_start": load,
+        "probe_ns": (machine.get("cpu_probe") or {}).get("median_ns"),
         "not_completed": bf["not_completed"],
         "us_per_row_by_process": (bf.get("cpu") or {}).get("us_per_row_by_process", {}),
     }

@@ -40,6 +40,16 @@ def shown(column: pa.Array, i: int) -> str | None:
     return value if isinstance(value, str) else conv.typed_text(value)
 
 
+def shown_cells(column: pa.Array, indices: pa.Array) -> list[str | None]:
+    """The cells at ``indices`` as ``shown`` shows each, taken and converted at once."""
+    taken = column.take(indices)
+    try:
+        values = taken.to_pylist()
+    except (ValueError, OverflowError):  # a timestamp beyond Python's datetime
+        return [shown(taken, i) for i in range(len(taken))]
+    return [v if v is None or isinstance(v, str) else conv.typed_text(v) for v in values]
+
+
 def _numbers(column: pa.Array) -> pa.Array | None:
     kind = column.type
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):

@@ -22,7 +22,7 @@ from schemas.records import RowError
 from stream_processors import converters as conv
 from stream_processors.column_plans import ColumnPlan, plans_for
 from stream_processors.text_columns import NULL_STRING, booleans, normalise_numbers, temporal
-from stream_processors.typed_cells import convert_typed, is_text, shown
+from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells
 
 MISSING = "required value is missing"
 EMAIL_RE = r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$'
@@ -244,12 +244,15 @@ def validate_batch(
                 message=message,
             )
         )
-    bad = sorted({i for i, _, _ in found})
+    bad = pa.array(sorted({i for i, _, _ in found}), pa.int64())
+    bad_rows = rows.take(bad)
     # row numbers are unique within a chunk, so they pick out the failed rows
-    keep = pc.invert(pc.is_in(rows, pa.array([rows[i].as_py() for i in bad], pa.int64())))
+    keep = pc.invert(pc.is_in(rows, bad_rows))
     present = [name for name in names if name in batch.schema.names]
+    cells = [shown_cells(batch.column(name), bad) for name in present]
     invalid = [
-        (rows[i].as_py(), {name: shown(batch.column(name), i) for name in present}) for i in bad
+        (row_no, dict(zip(present, row, strict=True)))
+        for row_no, *row in zip(bad_rows.to_pylist(), *cells, strict=True)
     ]
     return ValidationResult(
         valid=table.filter(keep),

@@ -44,6 +44,9 @@ from bench.bulk_pipeline import Context, run_bulkflow
 from bench.bulk_workload import ensure_files, plan
 
 BASELINE_WORKERS = 4
+# The server's WAL for one 500-user run is 1.2 GB: past the default max_wal_size (1 GB) it
+# asks for two checkpoints inside the burst. A larger one keeps them out (docs/deploy.md).
+PG_SETTINGS = {"max_wal_size": "4GB", "checkpoint_timeout": "30min"}
 
 
 # --- orchestration ------------------------------------------------------------------------
@@ -187,8 +190,12 @@ def run(args: argparse.Namespace) -> int:
         ensure_postgres_binaries()
         from ops.devservers.postgres import start_postgres
 
-        pg = start_postgres(tmp / "pg")
-        log(f"PostgreSQL at {pg.url.split('@')[-1]} (fsync=off; one database per system)")
+        pg = start_postgres(tmp / "pg", settings=PG_SETTINGS)
+        log(
+            f"PostgreSQL at {pg.url.split('@')[-1]} (fsync=off, "
+            + ", ".join(f"{k}={v}" for k, v in PG_SETTINGS.items())
+            + "; one database per system)"
+        )
         bootstrap = os.environ.get("BULKFLOW_KAFKA_BOOTSTRAP", "")
         broker_pid = None
         if not bootstrap:

@@ -78,6 +78,7 @@ REPORTED_SETTINGS = (
     "checkpoint_timeout",
     "max_wal_size",
     "shared_buffers",
+    "wal_buffers",
     "autovacuum",
     "autovacuum_naptime",
     "autovacuum_vacuum_insert_threshold",

@@ -191,6 +191,22 @@ def drop_database(admin_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def server_conf(
+    port: int, sock_dir: Path, *, tls: bool = False, settings: Mapping[str, str] | None = None
+) -> str:
+    """The throw-away server's postgresql.auto.conf; ``settings`` come last (they win)."""
+    # Durability is worthless for throwaway test data; these settings make DDL/commits cheap.
+    return (
+        "listen_addresses = '127.0.0.1'\n"
+        f"port = {port}\n"
+        f"unix_socket_directories = '{sock_dir}'\n"
+        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+        "max_connections = 200\nshared_buffers = 128MB\ntimezone = 'UTC'\n"
+        + ("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" if tls else "")
+        + "".join(f"{name} = {value}\n" for name, value in (settings or {}).items())
+    )
+
+
 def _write_conf(
     data_dir: Path,
     port: int,
@@ -201,16 +217,7 @@ def _write_conf(
     settings: Mapping[str, str] | None = None,
 ) -> None:
     conf = data_dir / "postgresql.auto.conf"
-    # Durability is worthless for throwaway test data; these settings make DDL/commits cheap.
-    conf.write_text(
-        "listen_addresses = '127.0.0.1'\n"
-        f"port = {port}\n"
-        f"unix_socket_directories = '{sock_dir}'\n"
-        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-        "max_connections = 200\nshared_buffers = 128MB\ntimezone = 'UTC'\n"
-        + ("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" if tls else "")
-        + "".join(f"{name} = {value}\n" for name, value in (settings or {}).items())
-    )
+    conf.write_text(server_conf(port, sock_dir, tls=tls, settings=settings))
     if run_as is not None:
         chown_to(run_as, conf)
 

@@ -14,7 +14,7 @@ NATIVE_STAMP := $(VENV)/.native-$(shell cat $(NATIVE_SOURCES) | sha1sum | cut -c
 # rustup installs cargo under ~/.cargo/bin, which a fresh shell may not have on its PATH yet
 CARGO_PATH := $(HOME)/.cargo/bin
 
-.PHONY: install postgres browser broker-jars test test-rust test-unit lint format demo run bench bench-quick clean
+.PHONY: install postgres browser broker-jars asyncapi-parser java-consumer test test-rust test-unit lint format demo run bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,7 +51,27 @@ browser:
 broker-jars: install
 	$(BIN)/bulkflow broker fetch
 
-test: install postgres browser broker-jars test-rust
+# the official AsyncAPI parser (npm, pinned in its package-lock.json) that the tests validate
+# `bulkflow topics asyncapi` with; installed in the project, again only when the lock changes
+ASYNCAPI := tests/support/asyncapi
+$(ASYNCAPI)/node_modules/.installed: $(ASYNCAPI)/package-lock.json
+	timeout --kill-after=10 600 npm ci --prefix $(ASYNCAPI) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+asyncapi-parser: $(ASYNCAPI)/node_modules/.installed
+
+# the Java consumer of the contract test (kafka-clients, Arrow, Jackson; pinned in its pom):
+# offline from the Maven cache when it is warm, else fetched once; rebuilt when it changes
+JAVA_CONSUMER := examples/java-consumer
+JAVA_SOURCES := $(JAVA_CONSUMER)/pom.xml $(wildcard $(JAVA_CONSUMER)/src/main/java/io/bulkflow/contract/*.java)
+$(JAVA_CONSUMER)/target/.built: $(JAVA_SOURCES)
+	cd $(JAVA_CONSUMER) && (timeout --kill-after=10 300 mvn -q -B -o compile dependency:copy-dependencies \
+		|| timeout --kill-after=10 900 mvn -q -B compile dependency:copy-dependencies)
+	@touch $@
+
+java-consumer: $(JAVA_CONSUMER)/target/.built
+
+test: install postgres browser broker-jars asyncapi-parser java-consumer test-rust
 	timeout --kill-after=30 $(PYTEST_TIMEOUT) $(BIN)/pytest tests
 
 # the Rust reader's own tests, built without Python (its `python` feature off), then clippy
@@ -62,7 +82,7 @@ test-rust: install
 		timeout --kill-after=30 600 cargo test --lib --locked --quiet && \
 		timeout --kill-after=30 600 cargo clippy --locked --quiet --all-targets --all-features -- -D warnings
 
-test-unit: install
+test-unit: install asyncapi-parser
 	$(BIN)/pytest tests/unit
 
 lint: install

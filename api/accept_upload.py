@@ -9,16 +9,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from api.http_errors import BadRequest, Conflict, PayloadTooLarge, Unprocessable, parse_error_answer
+from api.http_errors import (
+    BadRequest,
+    Conflict,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Unprocessable,
+    parse_error_answer,
+)
 from api.idempotency import fingerprint, valid_key
 from api.job_status import find_job
 from api.models import UploadAccepted
 from api.multipart import SpooledForm, spool_multipart
 from api.state import AppState
 from database.idempotency import Binding
+from database.job_statuses import get_status, record_queued
 from files.spool import Spool
 from files.upload_record import make_upload_record, new_job_id
 from messaging.names import topic_names
@@ -36,6 +45,9 @@ log = logging.getLogger(__name__)
 REPEAT_ANSWER_WAIT_S = 5.0
 FORM_OVERHEAD_BYTES = 64 * 1024  # boundaries, part headers and small fields
 
+
+SPOOL_FULL = "the upload spool is full of files still waiting to be parsed; retry in a few minutes"
+SPOOL_FULL_RETRY_S = 60
 
 KEY_REUSED = (
     "this Idempotency-Key was already used for a different upload (another file, dataset or "
@@ -60,6 +72,7 @@ def accepted(
 
 def queued_status(record: UploadRecord) -> UploadStatus:
     chosen = record.locale
+    source = record.locale_source or "chosen"
     return UploadStatus(
         job_id=record.job_id,
         tenant=record.tenant,
@@ -69,8 +82,8 @@ def queued_status(record: UploadRecord) -> UploadStatus:
         state="queued",
         submitted_at=record.submitted_at,
         locale=chosen,
-        locale_source="chosen" if chosen else None,
-        reading=describe_reading(chosen, "chosen", None) if chosen else None,
+        locale_source=source if chosen else None,
+        reading=describe_reading(chosen, source, None) if chosen else None,
         corrects=record.corrects,
     )
 
@@ -88,6 +101,9 @@ async def accept_upload(
         raise PayloadTooLarge(
             f"the file is larger than the limit of {settings.max_upload_bytes} bytes"
         )
+    declared = int(length) if length.isdigit() else 0
+    if not await run_in_threadpool(state.spool.room_for, declared):
+        raise ServiceUnavailable(SPOOL_FULL, headers={"Retry-After": str(SPOOL_FULL_RETRY_S)})
     job_id = new_job_id()
     form = await spool_multipart(
         request,
@@ -95,11 +111,13 @@ async def accept_upload(
         settings.max_upload_bytes,
     )
     try:
-        options = upload_options(state, tenant, form)
+        options = await upload_options(state, tenant, form)
         dataset = options.dataset
         assert form.path is not None and form.filename is not None
         sheet = form.fields.get("sheet") or None
-        locale = chosen_locale(form)
+        locale, source = chosen_locale(form), "chosen"
+        if locale is None and options.locale is not None:  # as the corrected job was read
+            locale, source = options.locale, "corrected"
         mapping_text = form.fields.get("mapping", "")
         request_fingerprint = fingerprint(
             dataset, sheet, form.sha256, mapping_text, options.corrects or "", locale or ""
@@ -121,7 +139,11 @@ async def accept_upload(
             locale,
         )
         record = record.model_copy(
-            update={"mapping": options.mapping, "corrects": options.corrects}
+            update={
+                "mapping": options.mapping,
+                "corrects": options.corrects,
+                "locale_source": source if locale else None,
+            }
         )
         if idempotency_key is not None:
             bound = await run_in_threadpool(
@@ -143,6 +165,7 @@ async def accept_upload(
                 await remove(form.path)
         raise
     state.metrics.accepted(record.tier, record.size_bytes)
+    state.spool.accepted(job_id, Path(record.spool_path), record.size_bytes)
     log.info(
         "accepted upload %s of %s (%s, %d bytes, ~%d rows, tier %s)",
         job_id,
@@ -160,14 +183,15 @@ class UploadOptions:
     dataset: str
     mapping: ColumnMapping | None = None
     corrects: str | None = None
+    locale: str | None = None  # the locale the corrected job was read by
 
 
-def upload_options(state: AppState, tenant: str, form: SpooledForm) -> UploadOptions:
-    """The dataset, the column mapping and the job corrected, from the form; 422 for what
-    is missing or wrong, 404 for a corrected job the tenant does not have, 409 for one that
-    has not ended."""
+async def upload_options(state: AppState, tenant: str, form: SpooledForm) -> UploadOptions:
+    """The dataset, the column mapping and the job corrected (with the locale it was read
+    by), from the form; 422 for what is missing or wrong, 404 for a corrected job the tenant
+    does not have, 409 for one that has not ended."""
     corrects = form.fields.get("corrects", "").strip() or None
-    original = None if corrects is None else find_job(state.view, tenant, corrects)
+    original = None if corrects is None else await find_job(state, tenant, corrects)
     name = form.fields.get("dataset", "").strip() or (original.dataset if original else "")
     known = ", ".join(state.registry.names()) or "none"
     if not name:
@@ -187,7 +211,7 @@ def upload_options(state: AppState, tenant: str, form: SpooledForm) -> UploadOpt
         if not original.is_final:
             raise Conflict(f"upload {corrects} has not ended yet; correct it once it has")
     mapping = parse_mapping_field(form.fields.get("mapping", ""), dataset)
-    return UploadOptions(name, mapping, corrects)
+    return UploadOptions(name, mapping, corrects, original.locale if original else None)
 
 
 def parse_mapping_field(text: str, dataset: Dataset) -> ColumnMapping | None:
@@ -254,6 +278,10 @@ def publish(state: AppState, record: UploadRecord, sha256: str) -> None:
     ``sha256``: the file's, taken as it streamed in."""
     publisher = state.publisher()
     status = queued_status(record)
+    try:  # the database has every job from its first status on: GET and the list read it
+        record_queued(state.engine(), status)
+    except SQLAlchemyError as exc:
+        raise ServiceUnavailable("the status database does not answer; retry shortly") from exc
     progress = topic_names(state.settings).progress
     delivery = Delivery()  # this request's records only: not the other requests' big files
     publisher.produce(
@@ -290,6 +318,8 @@ async def repeat_answer(
     job_id = binding.job_id
     deadline = time.monotonic() + REPEAT_ANSWER_WAIT_S
     version, status = state.view.snapshot(job_id)
+    if status is None:  # a job no longer in the view's memory is in the database
+        status = await run_in_threadpool(lambda: get_status(state.engine(), job_id))
     while status is None and time.monotonic() < deadline:
         await state.view.wait_change(job_id, version, deadline - time.monotonic())
         version, status = state.view.snapshot(job_id)

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.http_errors import install_error_handlers
 from api.routes import (
     account,
+    asyncapi,
     dataset_templates,
     datasets,
     health,
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, keepalive_s: float = 15.0) -
     app.include_router(mapping.router)
     app.include_router(account.router)
     app.include_router(datasets.router)
+    app.include_router(asyncapi.router)
     app.include_router(dataset_templates.router)
     app.include_router(locales.router)
     app.include_router(health.router)

@@ -1,18 +1,39 @@
-"""One job's status for a tenant, and its live events; the live events of all its jobs."""
+"""One job's status for a tenant, a page of the tenant's jobs, a job's live events, and
+the live events of all the tenant's jobs.
+
+The status view holds running and recent jobs; any other job's status is read from the
+database (``bulkflow_job_status``), which has every job's, and held by the view from then on.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 
+from sqlalchemy import exc as sa_exc
+from starlette.concurrency import run_in_threadpool
+
 from api.http_errors import NotFound, ServiceUnavailable
 from api.progress_view import ProgressView
-from schemas.records import UploadStatus
+from api.state import AppState
+from database.job_statuses import get_status, list_statuses
+from schemas.records import UploadStatus, is_step_back
+
+DATABASE_DOWN = "the status database does not answer; retry shortly"
 
 
-def find_job(view: ProgressView, tenant: str, job_id: str) -> UploadStatus:
+async def find_job(state: AppState, tenant: str, job_id: str) -> UploadStatus:
     """The tenant's job; another tenant's job is as unknown as a missing one (404)."""
+    view = state.view
     status = view.get(job_id)
+    if status is None:
+        try:
+            status = await run_in_threadpool(lambda: get_status(state.engine(), job_id))
+        except sa_exc.SQLAlchemyError as exc:
+            raise ServiceUnavailable(DATABASE_DOWN) from exc
+        if status is not None:
+            view.hold(status)
+            status = view.get(job_id) or status  # the view may have had news meanwhile
     if status is None or status.tenant != tenant:
         if not view.caught_up:
             raise ServiceUnavailable("the status view is still catching up; retry shortly")
@@ -20,9 +41,33 @@ def find_job(view: ProgressView, tenant: str, job_id: str) -> UploadStatus:
     return status
 
 
-async def status_events(view: ProgressView, job_id: str, keepalive_s: float) -> AsyncIterator[str]:
+async def list_jobs(
+    state: AppState, tenant: str, limit: int, offset: int
+) -> tuple[list[UploadStatus], int]:
+    """A page of the tenant's jobs, newest first, from the database; a running job's status
+    as the view has it (newer than the database's, which is written every few seconds)."""
+    try:
+        items, total = await run_in_threadpool(
+            lambda: list_statuses(state.engine(), tenant, limit, offset)
+        )
+    except sa_exc.SQLAlchemyError as exc:
+        raise ServiceUnavailable(DATABASE_DOWN) from exc
+    return [_newest(state.view, status) for status in items], total
+
+
+def _newest(view: ProgressView, stored: UploadStatus) -> UploadStatus:
+    held = view.get(stored.job_id)
+    return held if held is not None and not is_step_back(stored, held) else stored
+
+
+async def status_events(
+    view: ProgressView, first: UploadStatus, keepalive_s: float
+) -> AsyncIterator[str]:
     """Server-sent events: the current status, then each change, until a final state."""
+    job_id = first.job_id
     version, status = view.snapshot(job_id)
+    if status is None:  # let go by the view meanwhile: what the caller found
+        status = first
     while status is not None:
         yield f"data: {status.model_dump_json()}\n\n"
         if status.is_final:
@@ -35,7 +80,7 @@ async def status_events(view: ProgressView, job_id: str, keepalive_s: float) -> 
 async def tenant_events(view: ProgressView, tenant: str, keepalive_s: float) -> AsyncIterator[str]:
     """Server-sent events: each new status of any of the tenant's jobs, as it comes, for as
     long as the client listens (a comment first, so the client knows it is connected)."""
-    queue = view.subscribe(tenant)
+    queue = view.streams.subscribe(tenant)
     try:
         yield ": following the uploads of this tenant\n\n"
         while True:
@@ -46,4 +91,4 @@ async def tenant_events(view: ProgressView, tenant: str, keepalive_s: float) -> 
                 continue
             yield f"data: {status.model_dump_json()}\n\n"
     finally:
-        view.unsubscribe(tenant, queue)
+        view.streams.unsubscribe(tenant, queue)

@@ -44,7 +44,34 @@ class ApiMetrics:
             registry=self.registry,
         )
         self.jobs = Gauge(
-            "jobs", "Jobs in the status view, by state", ["state"], registry=self.registry
+            "jobs",
+            "Jobs held in the status view's memory, by state",
+            ["state"],
+            registry=self.registry,
+        )
+        self.spool_bytes = Gauge(
+            "spool_bytes", "Bytes in this API's spool folder", registry=self.registry
+        )
+        self.spool_files_released = Counter(
+            "spool_files_released",
+            "Spooled files let go once their job no longer needed them (at its seal, or by "
+            "the sweep)",
+            registry=self.registry,
+        )
+        self.table_rows = Gauge(
+            "bookkeeping_rows",
+            "Rows of each bookkeeping table (PostgreSQL: the statistics' estimate)",
+            ["table"],
+            registry=self.registry,
+        )
+        self.table_bytes = Gauge(
+            "bookkeeping_bytes",
+            "Bytes of each bookkeeping table with its indexes (PostgreSQL only)",
+            ["table"],
+            registry=self.registry,
+        )
+        self.database_bytes = Gauge(
+            "database_bytes", "Bytes of the whole database", registry=self.registry
         )
 
     def accepted(self, tier: str, size_bytes: int) -> None:

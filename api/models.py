@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -103,6 +103,19 @@ class DatasetDetail(Dataset):
     )
 
 
+class DatasetCompatibility(BaseModel):
+    """How migrating a dataset would read for the consumers of its results topic."""
+
+    dataset: str
+    topic: str = Field(description="its results topic, under the deployment's prefix")
+    level: Literal["FULL", "BACKWARD", "FORWARD", "NONE"] | None = Field(
+        description="Confluent's terms; null for a dataset with nothing recorded yet"
+    )
+    changes: list[str] = Field(description="each change, with its own level")
+    allowed: bool = Field(description="whether a migration takes it (FULL, or a new major)")
+    summary: str
+
+
 class HealthBody(BaseModel):
     status: str = "ok"
 
@@ -131,8 +144,9 @@ class UploadCreate(BaseModel):
     locale: str | None = Field(
         None,
         description="how the file's text writes numbers, dates and true/false, as a BCP 47 "
-        "tag (de-DE, fr-FR, en-US; GET /v1/locales lists them); default: the dataset's "
-        "locale, else detected from the file",
+        "tag (de-DE, fr-FR, en-US; GET /v1/locales lists them); default: for a correction, "
+        "the locale the corrected upload was read by; else the dataset's locale, else "
+        "detected from the file",
     )
     mapping: str | None = Field(
         None,

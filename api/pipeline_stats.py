@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def stats_consumer_config(settings: Settings, instance: str) -> dict[str, Any]:
     """Follows new chunk results only, in a group of its own: every API process sees all."""
     return consumer_config(
-        settings.kafka_bootstrap,
+        settings,
         group_names(settings).api_stats(instance),
         offsets_reset="latest",
         fetch_wait_max_ms=FOLLOWER_FETCH_WAIT_MS,

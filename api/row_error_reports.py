@@ -1,4 +1,5 @@
-"""A job's row errors: all of them as CSV, or the first few for a page to show."""
+"""A job's row errors: all of them as CSV, or the first few for a page to show. The CSV
+starts with one line per dead-lettered row range (rows not saved at all)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 from api.models import Correction, InvalidRow, InvalidRowPage
 from api.state import AppState
+from database.job_statuses import get_status
 from database.reports import corrections_of, iter_row_errors, still_invalid
 from schemas.records import RowError, UploadStatus
 
@@ -40,8 +42,9 @@ def invalid_row_page(
     engine = state.engine()
     items, total = still_invalid(engine, job_id, tenant, offset, limit)
     corrections = []
-    for correction, rows in corrections_of(engine, job_id, tenant):
-        known = state.view.get(correction)
+    by_job, rows_corrected = corrections_of(engine, job_id, tenant)
+    for correction, rows in by_job:
+        known = state.view.get(correction) or get_status(engine, correction)
         filename = known.filename if known is not None and known.tenant == tenant else None
         corrections.append(Correction(job_id=correction, filename=filename, rows=rows))
     return InvalidRowPage(
@@ -49,7 +52,7 @@ def invalid_row_page(
         total=total,
         offset=offset,
         limit=limit,
-        rows_corrected=sum(c.rows for c in corrections),
+        rows_corrected=rows_corrected,
         corrections=corrections,
     )
 
@@ -64,17 +67,23 @@ def locale_cell(status: UploadStatus) -> str:
     """Which locale read the job's text, and how it came to: 'de-DE (detected)', 'none'."""
     if status.locale is None:
         return "none"
-    how = {"dataset": "the dataset's"}.get(status.locale_source or "", status.locale_source)
+    how = {"dataset": "the dataset's", "corrected": "from the corrected upload"}.get(
+        status.locale_source or "", status.locale_source
+    )
     return f"{status.locale} ({how})"
 
 
 def error_csv(engine: Callable[[], Engine], status: UploadStatus) -> Iterator[str]:
-    """The row errors as CSV, in batches (blocking: Starlette iterates it in a thread); the
+    """The row errors as CSV, in batches (blocking: Starlette iterates it in a thread):
+    first a line per dead-lettered range (row "N–M", no column), then every row error; the
     last column says by which locale the values were read."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["row", "column", "value", "message", "locale"])
     read_by = locale_cell(status)
+    for d in status.dead_letters:
+        where = f"{d.first_row}–{d.last_row}"
+        writer.writerow([where, "", "", neutralise(d.describe()), read_by])
     for count, err in enumerate(iter_row_errors(engine(), status.job_id, status.tenant), start=1):
         writer.writerow(
             [

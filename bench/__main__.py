@@ -13,6 +13,10 @@ import sys
 # name -> (module, what it measures)
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "bulk": ("bench.bulk_bench", "the 500-user scenario: bulkflow vs baseline vs raw ceiling"),
+    "cluster": (
+        "bench.bulk_cluster",
+        "the 500-user scenario on the secured 3-node cluster beside the open broker",
+    ),
     "worker": ("bench.worker_bench", "one real worker process vs raw database writes"),
     "chunks": (
         "bench.chunk_loop_bench",
@@ -30,6 +34,11 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "codec": ("bench.codec_compare", "Arrow IPC compression codecs on one chunk"),
     "idle": ("bench.idle_cost", "idle CPU per process, CPU per small upload (fixed costs)"),
     "upload": ("bench.upload_transfer", "an upload to another machine: Kafka parts vs database"),
+    "history": (
+        "bench.history_bench",
+        "an API in front of 1,000,000 finished jobs: start-up, RSS, old-job and list latency",
+    ),
+    "soak": ("bench.soak_bench", "bulkflow serve under a steady mixed load: what grows"),
 }
 
 

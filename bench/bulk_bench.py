@@ -45,7 +45,7 @@ from bench.bulk_workload import ensure_files, plan
 
 BASELINE_WORKERS = 4
 # The server's WAL for one 500-user run is 1.2 GB: past the default max_wal_size (1 GB) it
-# asks for two checkpoints inside the burst. A larger one keeps them out (docs/deploy.md).
+# asks for two checkpoints inside the burst. A larger one keeps them out (docs/postgres.md).
 PG_SETTINGS = {"max_wal_size": "4GB", "checkpoint_timeout": "30min"}
 
 

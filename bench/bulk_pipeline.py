@@ -27,7 +27,8 @@ POLL_S = 2.0  # completion times come from the statuses, not from the poll
 
 class Context:
     """What the whole run shares: temp dir, PostgreSQL, the broker's bootstrap (and, for a
-    local broker, its pid and data folder: its GC and bytes per topic are measured)."""
+    secured cluster, the rest of the client's settings), the brokers' processes (and, for a
+    local broker, its data folder: its GC and bytes per topic are measured)."""
 
     def __init__(
         self,
@@ -36,12 +37,20 @@ class Context:
         bootstrap: str,
         broker_pid: int | None,
         broker_data_dir: Path | None = None,
+        kafka: dict[str, Any] | None = None,
+        broker_pids: list[int] | None = None,
     ) -> None:
         self.tmp = tmp
         self.pg = pg
         self.bootstrap = bootstrap
         self.broker_pid = broker_pid
         self.broker_data_dir = broker_data_dir
+        self.kafka = kafka or {}  # settings fields: security, replication
+        self.broker_pids = broker_pids or ([broker_pid] if broker_pid else [])
+
+    def brokers(self) -> list[int]:
+        """Every process of the brokers (their CPU is summed as one)."""
+        return [pid for broker in self.broker_pids for pid in tree(broker)]
 
     @property
     def server_base(self) -> str:
@@ -55,7 +64,13 @@ class Context:
 
 
 def pipeline_supervisor(
-    database_url: str, prefix: str, home: Path, bootstrap: str, workers: int, producers: int
+    database_url: str,
+    prefix: str,
+    home: Path,
+    bootstrap: str,
+    workers: int,
+    producers: int,
+    kafka: dict[str, Any] | None = None,
 ) -> tuple[Any, Any, int]:
     """The settings, the processes of ``bulkflow serve`` (not started yet) and the API's port
     of one bench run: the bench tenant, the orders dataset and its topics."""
@@ -71,6 +86,7 @@ def pipeline_supervisor(
         kafka_bootstrap=bootstrap,
         api_keys=f"{TENANT}:{API_KEY}",
         datasets_dir=packaged_datasets_dir(),
+        **(kafka or {}),
     )
     create_topics(settings, ["orders"])
     port = free_port()
@@ -105,13 +121,13 @@ def run_bulkflow(
     prefix = f"bb{uuid.uuid4().hex[:8]}w{workers}"
     url, home = ctx.new_database(prefix), ctx.tmp / prefix
     settings, supervisor, port = pipeline_supervisor(
-        url, prefix, home, ctx.bootstrap, workers, producers
+        url, prefix, home, ctx.bootstrap, workers, producers, ctx.kafka
     )
     base_url = f"http://127.0.0.1:{port}"
     sampler = ProcSampler()
     for name, child in supervisor.children.items():
         sampler.add(name, child_pids(child))
-    sampler.add("kafka-broker", lambda: tree(ctx.broker_pid) if ctx.broker_pid else [])
+    sampler.add("kafka-broker", ctx.brokers)
     sampler.add("postgres", postgres_pids(ctx.pg), postgres_part)
     sampler.add("bench-driver", lambda: [os.getpid()])
     http = httpx.Client(
@@ -153,7 +169,7 @@ def run_bulkflow(
             client.close()
         # the second worker's group join must not fall inside the measured window
         pipeline = [child_pids(c) for c in supervisor.children.values()]
-        pipeline.append(lambda: tree(ctx.broker_pid) if ctx.broker_pid else [])
+        pipeline.append(ctx.brokers)
         result["idle_wait_s"] = wait_until_idle(pipeline)
         result["startup_s"] = round(time.monotonic() - began, 1)
         log(

@@ -131,6 +131,22 @@ def release_paused(engine: Engine, job_id: str) -> bool:
     return done.rowcount == 1
 
 
+def restore_paused(engine: Engine, paused: PausedUpload) -> None:
+    """Put back a paused upload taken out by a confirmation that could not finish, so it can
+    be confirmed again or expire; a row already there (the producer parked it again) stays."""
+    row = dict(
+        job_id=paused.job_id,
+        tenant=paused.tenant,
+        dataset=paused.dataset,
+        upload=paused.upload,
+        file_columns=json.dumps(paused.file_columns),
+        paused_at=datetime.now(UTC),
+        expires_at=paused.expires_at,
+    )
+    with engine.begin() as conn:
+        conn.execute(_insert(engine)(paused_uploads).values(row).on_conflict_do_nothing())
+
+
 def expired_paused(engine: Engine, now: datetime, limit: int = 100) -> list[PausedUpload]:
     query = (
         sa.select(paused_uploads)

@@ -14,7 +14,7 @@ dataset, a version number counting up from 1, the fingerprint and JSON of its co
 concurrent starts safe: when two processes apply the same step, one insert fails, and that
 process reads the recorded state again and finds nothing left to do.
 
-A role without DDL rights (the runtime roles of docs/deploy.md) runs the same code: when the
+A role without DDL rights (the runtime roles of docs/postgres.md) runs the same code: when the
 tables are current it changes nothing, and when they are not, the first refused statement
 becomes SchemaNotCurrent, one line saying to run the migration as the migration role.
 """
@@ -22,6 +22,7 @@ becomes SchemaNotCurrent, one line saying to run the migration as the migration 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -33,6 +34,7 @@ from database.schema_diff import (
     StoredColumn,
     TableSpec,
     added_columns,
+    result_verdict,
 )
 from database.tables import (
     CREATE_ATTEMPTS,
@@ -43,6 +45,7 @@ from database.tables import (
     schema_versions,
     shared_metadata,
 )
+from schemas.compatibility import Verdict
 from schemas.dataset import Dataset, DatasetRegistry
 
 _RACE_ERRORS = (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError)
@@ -65,6 +68,7 @@ def ensure_schema(
     try:
         create_tables(engine, shared_metadata, attempts)
         _add_shared_columns(engine)
+        _add_shared_indexes(engine)
         if dataset is None:
             return
         for attempt in range(attempts):
@@ -106,6 +110,39 @@ def migrate_datasets(engine: Engine, registry: DatasetRegistry) -> list[str]:
     return done
 
 
+@dataclass(frozen=True)
+class DatasetCheck:
+    """What migrating one dataset would mean for its result consumers."""
+
+    dataset: str
+    topic: str  # its results topic's name part: orders, orders.v2
+    verdict: Verdict | None  # None: a new dataset (nothing recorded yet)
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict is None or self.verdict.allowed
+
+    def describe(self) -> str:
+        if self.verdict is None:
+            return f"{self.dataset}: new, published on results.{self.topic}"
+        v = self.verdict
+        changes = "; ".join(v.changes) or "no change for result consumers"
+        head = f"{self.dataset}: {v.level} compatible ({changes})"
+        if not v.allowed:
+            return f"{head}; refused: {v.refusal(self.dataset)}"
+        if v.new_major > v.old_major:
+            return f"{head}; a new major version: results.{self.topic} (docs/topics.md)"
+        return head
+
+
+def check_dataset(engine: Engine, dataset: Dataset) -> DatasetCheck:
+    """Compare the dataset's YAML with what its table was last brought to (no change)."""
+    create_tables(engine, shared_metadata)
+    applied = applied_versions(engine, dataset.name)
+    verdict = result_verdict(applied[-1][1], dataset) if applied else None
+    return DatasetCheck(dataset.name, dataset.results_name, verdict)
+
+
 def _not_current(engine: Engine, exc: sa.exc.DBAPIError) -> str:
     statement = " ".join(str(exc.statement or "").split()).split("(")[0].strip()[:80]
     return (
@@ -145,6 +182,9 @@ def _migrate(engine: Engine, dataset: Dataset, source: str) -> None:
     elif stored.fingerprint == wanted.fingerprint:
         return
     added = added_columns(dataset.name, source, stored, wanted)
+    verdict = result_verdict(stored, dataset)
+    if not verdict.allowed:
+        raise SchemaChangeRefused(verdict.refusal(dataset.name))
     table = dataset_table(dataset)
     with engine.begin() as conn:
         present = _table_columns(conn, table.name) or set()
@@ -201,6 +241,23 @@ def _add_shared_columns(engine: Engine) -> None:
             if lacks_privilege(exc):
                 raise
             # another process added it first
+
+
+def _add_shared_indexes(engine: Engine) -> None:
+    """An index bulkflow's own tables gained in a later release, made on a database made
+    before it (CREATE TABLE makes a new table's indexes; an existing table needs this)."""
+    inspector = sa.inspect(engine)
+    for table in shared_metadata.sorted_tables:
+        present = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name in present:
+                continue
+            try:
+                index.create(engine, checkfirst=True)
+            except _RACE_ERRORS as exc:
+                if lacks_privilege(exc):
+                    raise
+                # another process made it first
 
 
 def _record(conn: Connection, dataset: str, version: int, spec: TableSpec) -> None:

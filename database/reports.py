@@ -109,13 +109,25 @@ def still_invalid(
     return items, int(total)
 
 
-def corrections_of(engine: Engine, job_id: str, tenant: str) -> list[tuple[str, int]]:
-    """(correction job, rows of this job it saved), for each correction of the job."""
-    query = (
+def corrections_of(engine: Engine, job_id: str, tenant: str) -> tuple[list[tuple[str, int]], int]:
+    """(correction job, invalid rows of this job it saved) for each correction of the job,
+    and how many of the job's invalid rows any correction saved: a row corrected twice is
+    one row, a row that was never invalid is none."""
+    had_errors = select(row_errors.c.row_no).where(
+        row_errors.c.job_id == job_id, row_errors.c.tenant == tenant
+    )
+    mine = (
+        corrected_rows.c.job_id == job_id,
+        corrected_rows.c.tenant == tenant,
+        corrected_rows.c.row_no.in_(had_errors),
+    )
+    per_job = (
         select(corrected_rows.c.corrected_by, sa.func.count())
-        .where(corrected_rows.c.job_id == job_id, corrected_rows.c.tenant == tenant)
+        .where(*mine)
         .group_by(corrected_rows.c.corrected_by)
         .order_by(corrected_rows.c.corrected_by)
     )
+    distinct_rows = select(sa.func.count(sa.distinct(corrected_rows.c.row_no))).where(*mine)
     with engine.connect() as conn:
-        return [(str(job), int(rows)) for job, rows in conn.execute(query)]
+        jobs = [(str(job), int(rows)) for job, rows in conn.execute(per_job)]
+        return jobs, int(conn.execute(distinct_rows).scalar_one())

@@ -1,19 +1,23 @@
 """bulkflow's least-privilege PostgreSQL roles, as SQL a person reviews and runs with psql.
 
-Four login roles (docs/deploy.md, "PostgreSQL"):
+Five login roles (docs/postgres.md):
 
 * the migration role owns every table: it alone runs DDL (``bulkflow datasets migrate``
-  creates bulkflow's own tables and each dataset's ``ds_<name>``, and adds columns);
+  creates bulkflow's own tables and each dataset's ``ds_<name>``, and adds columns). The
+  operator's housekeeping runs as it too: ``bulkflow gc`` deletes bookkeeping rows (the
+  ledger's among them, which make a replay exactly-once: no runtime role may delete those),
+  and ``bulkflow backfill-statuses`` writes job statuses;
 * the worker role writes what a chunk writes: the dataset tables, the ledger, the row errors
   and the dead letters. The operator commands (``bulkflow replay``, ``bulkflow dlq``) do
   the same and run as it;
 * the API role reads the row errors and invalid rows (the error reports, the rows a person
-  corrects), keeps the idempotency keys and the column mappings people confirm, and releases
-  paused uploads; it cannot write, or even read, a dataset table;
-* the producer role reads the saved column mappings and parks an upload whose header needs
-  a person's mapping (the producer opens the database only for such a file).
-
-The aggregator never opens the database: it needs no role.
+  corrects) and the dataset schemas recorded (how a change reads for result consumers),
+  keeps the idempotency keys and the column mappings people confirm, releases paused
+  uploads, reads the jobs' statuses and records a job it accepted; it cannot write, or even
+  read, a dataset table;
+* the producer role reads the saved column mappings, parks an upload whose header needs
+  a person's mapping, and asks which jobs have ended (its spool's sweep);
+* the aggregator role writes each job's status and reads back a job it let go.
 
 ``roles_sql`` is run once by an administrator; ``grants_sql`` by the migration role after
 ``bulkflow datasets migrate`` (again after an upgrade: it revokes before it grants, so it
@@ -34,6 +38,7 @@ from database.tables import (
     dead_letters,
     idempotency,
     invalid_rows,
+    job_statuses,
     ledger,
     paused_uploads,
     row_errors,
@@ -55,11 +60,19 @@ API_TABLES = {
     invalid_rows: "SELECT",  # the rows still invalid, to correct in place
     corrected_rows: "SELECT",  # "N rows corrected by ..."
     column_mappings: "SELECT, INSERT, UPDATE",  # save a confirmed mapping (an upsert)
-    paused_uploads: "SELECT, DELETE",  # confirm a mapping, expire what nobody confirms
+    # confirm a mapping or expire what nobody confirms (taking the row decides which);
+    # put it back when the confirmation cannot be sent
+    paused_uploads: "SELECT, INSERT, DELETE",
+    schema_versions: "SELECT",  # GET /v1/datasets/{name}/compatibility
+    job_statuses: "SELECT, INSERT",  # a job not in memory, the uploads list; a queued job
 }
 PRODUCER_TABLES = {
     column_mappings: "SELECT",  # a saved mapping, offered first or applied when exact
     paused_uploads: "SELECT, INSERT, UPDATE",  # park an upload in needs_mapping (an upsert)
+    job_statuses: "SELECT",  # which jobs have ended: their fetched copies may go
+}
+AGGREGATOR_TABLES = {
+    job_statuses: "SELECT, INSERT, UPDATE",  # each job's status (an upsert); reload a job
 }
 RUNTIME_TABLES = (
     ledger,
@@ -71,6 +84,7 @@ RUNTIME_TABLES = (
     corrected_rows,
     column_mappings,
     paused_uploads,
+    job_statuses,
 )
 # A dataset table: the chunk's COPY, and ON CONFLICT DO UPDATE for a re-uploaded key, which
 # needs SELECT besides UPDATE.
@@ -84,12 +98,13 @@ class RoleNames:
     worker: str = "bulkflow_worker"
     api: str = "bulkflow_api"
     producer: str = "bulkflow_producer"
+    aggregator: str = "bulkflow_aggregator"
 
     def runtime(self) -> str:
-        return ", ".join(_q(r) for r in (self.worker, self.api, self.producer))
+        return ", ".join(_q(r) for r in (self.worker, self.api, self.producer, self.aggregator))
 
     def all(self) -> tuple[str, ...]:
-        return (self.migrator, self.worker, self.api, self.producer)
+        return (self.migrator, self.worker, self.api, self.producer, self.aggregator)
 
 
 def roles_sql(database: str, roles: RoleNames = RoleNames()) -> str:
@@ -128,6 +143,8 @@ def grants_sql(dataset_tables: Iterable[str], roles: RoleNames = RoleNames()) ->
     lines += [f"GRANT {p} ON {_q(t.name)} TO {api};" for t, p in API_TABLES.items()]
     producer = _q(roles.producer)
     lines += [f"GRANT {p} ON {_q(t.name)} TO {producer};" for t, p in PRODUCER_TABLES.items()]
+    aggregator = _q(roles.aggregator)
+    lines += [f"GRANT {p} ON {_q(t.name)} TO {aggregator};" for t, p in AGGREGATOR_TABLES.items()]
     lines.append(f"GRANT USAGE ON SEQUENCE {_q(_id_sequence())} TO {worker};")
     for table in dataset_tables:
         lines += [

@@ -1,9 +1,12 @@
 """What a dataset table stores, and which changes to it a migration may make (pure, no I/O).
 
 A ``TableSpec`` is the part of a dataset YAML that shapes its table or names its headers:
-column names, their storage, aliases and the business key. Comparing the spec recorded for
-a table with the one its YAML gives now says what to do: nothing, record it (an alias or a
-validation-only type change such as string -> email), add columns, or refuse.
+column names, their storage, aliases and the business key; and what its result records'
+readers depend on (each column's Arrow type and nullability, the encoding and the topic's
+major version). Comparing the spec recorded for a table with the one its YAML gives now
+says what to do: nothing, record it (an alias or a validation-only type change such as
+string -> email), add columns, or refuse: a change that would lose data, or one that is
+not FULL compatible for result consumers on the same major version (result_verdict).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 from dataclasses import dataclass
 
 from database.column_types import storage_label
+from schemas.compatibility import ResultField, ResultShape, Verdict, compatibility
 from schemas.dataset import Dataset
 from schemas.errors import ConfigError
 
@@ -34,39 +38,82 @@ class StoredColumn:
     type: str  # the dataset type, as the YAML says it
     storage: str  # storage_label: what the table holds
     aliases: tuple[str, ...] = ()
+    # for result consumers; None in a spec recorded before they were kept
+    result_type: str | None = None  # the Arrow type, as text
+    required: bool | None = None
 
 
 @dataclass(frozen=True)
 class TableSpec:
     key: tuple[str, ...]
     columns: tuple[StoredColumn, ...]
+    encoding: str | None = None
+    major: int | None = None
 
     @classmethod
     def of(cls, dataset: Dataset) -> TableSpec:
+        shape = {f.name: f for f in ResultShape.of(dataset).fields}
         columns = tuple(
-            StoredColumn(c.name, c.type, storage_label(c), tuple(c.aliases))
+            StoredColumn(
+                c.name,
+                c.type,
+                storage_label(c),
+                tuple(c.aliases),
+                shape[c.name].type,
+                c.required,
+            )
             for c in dataset.columns
         )
-        return cls(tuple(dataset.key), columns)
+        results = dataset.results
+        return cls(tuple(dataset.key), columns, results.encoding, results.major)
 
     def to_json(self) -> str:
-        body = {
+        body: dict[str, object] = {
             "key": list(self.key),
             "columns": [
                 {"name": c.name, "type": c.type, "storage": c.storage, "aliases": list(c.aliases)}
+                | ({"result_type": c.result_type} if c.result_type is not None else {})
+                | ({"required": c.required} if c.required is not None else {})
                 for c in self.columns
             ],
         }
+        if self.encoding is not None:
+            body["results"] = {"encoding": self.encoding, "major": self.major}
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> TableSpec:
         body = json.loads(text)
         columns = tuple(
-            StoredColumn(c["name"], c["type"], c["storage"], tuple(c["aliases"]))
+            StoredColumn(
+                c["name"],
+                c["type"],
+                c["storage"],
+                tuple(c["aliases"]),
+                c.get("result_type"),
+                c.get("required"),
+            )
             for c in body["columns"]
         )
-        return cls(tuple(body["key"]), columns)
+        results = body.get("results") or {}
+        return cls(tuple(body["key"]), columns, results.get("encoding"), results.get("major"))
+
+    def result_shape(self, now: ResultShape) -> ResultShape:
+        """What the recorded spec's readers depend on; what a spec recorded before these
+        were kept lacks is taken from ``now`` (so it counts as unchanged)."""
+        types = {f.name: f.type for f in now.fields}
+        fields = tuple(
+            ResultField(
+                c.name,
+                c.result_type if c.result_type is not None else types.get(c.name, c.storage),
+                None if c.required is None else not c.required,
+            )
+            for c in self.columns
+            if c.type != "unknown"
+        )
+        encoding = self.encoding if self.encoding is not None else now.encoding
+        major = self.major if self.major is not None else 1
+        return ResultShape(encoding, self.key, fields, major)
 
     @property
     def fingerprint(self) -> str:
@@ -108,6 +155,12 @@ def added_columns(dataset: str, source: str, stored: TableSpec, wanted: TableSpe
             f" the table by hand and delete its rows in {VERSIONS_TABLE}"
         )
     return [name for name in after if name not in before]
+
+
+def result_verdict(stored: TableSpec, dataset: Dataset) -> Verdict:
+    """How the dataset's change since the recorded spec reads for result consumers."""
+    now = ResultShape.of(dataset)
+    return compatibility(stored.result_shape(now), now)
 
 
 def _key(key: tuple[str, ...]) -> str:

@@ -1,6 +1,7 @@
 """Every table bulkflow writes, declared here: ``ds_<dataset>`` per dataset, the chunk ledger,
-the row errors and invalid rows, the idempotency keys, the applied dataset schema versions,
-the dead letters, saved column mappings, paused uploads and corrected rows."""
+the row errors and invalid rows, the idempotency keys, the jobs' statuses, the applied
+dataset schema versions, the dead letters, saved column mappings, paused uploads and
+corrected rows."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ ledger = Table(
     sa.Column("rows_ok", sa.BigInteger, nullable=False),
     sa.Column("rows_failed", sa.BigInteger, nullable=False),
     sa.Column("processed_at", UTCDateTime(), nullable=False),
+    # retention deletes the oldest rows in small batches (database/retention.py)
+    sa.Index("ix_bulkflow_chunk_ledger_processed_at", "processed_at"),
 )
 row_errors = Table(
     "bulkflow_row_errors",
@@ -48,6 +51,28 @@ idempotency = Table(
     # what the key was first used for: dataset, sheet and the file's SHA-256 (api/idempotency.py)
     sa.Column("fingerprint", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_bulkflow_idempotency_created_at", "created_at"),
+)
+# One row per job: its latest status as the API shows it and, from the aggregator, the
+# progress it folds (database/job_statuses.py). The API writes the queued status when it
+# accepts an upload, the aggregator each change of state and the final status, so this is
+# where a job's status is read once it has left the memory of the processes. Both JSON
+# columns are the models' own JSON: a field added to a model is kept without a migration.
+job_statuses = Table(
+    "bulkflow_job_status",
+    shared_metadata,
+    sa.Column("job_id", sa.Text, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("dataset", sa.Text, nullable=False),
+    sa.Column("submitted_at", UTCDateTime(), nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("finished_at", UTCDateTime()),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),  # UploadStatus JSON
+    sa.Column("progress", sa.Text),  # the aggregator's JobProgress JSON
+    sa.Column("errors_purged_at", UTCDateTime()),  # when retention removed its row errors
+    sa.Index("ix_bulkflow_job_status_tenant_submitted", "tenant", "submitted_at", "job_id"),
+    sa.Index("ix_bulkflow_job_status_purge", "dataset", "errors_purged_at", "finished_at"),
 )
 # One row per schema a dataset table was brought to (database/migrations.py).
 schema_versions = Table(

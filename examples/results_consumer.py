@@ -4,6 +4,13 @@ Needs only confluent-kafka and pyarrow. Reads both encodings (the ``content-type
 tells which), drops duplicates by the documented identity, and prints one line per row::
 
     python examples/results_consumer.py --bootstrap localhost:9092 --topic bulkflow.results.orders
+
+A secured cluster takes librdkafka's own properties, as kcat does (docs/deploy.md)::
+
+    python examples/results_consumer.py --bootstrap broker:9093 --group bulkflow-reader-billing \
+        -X security.protocol=SASL_SSL -X sasl.mechanism=SCRAM-SHA-512 \
+        -X sasl.username=bulkflow-reader -X sasl.password="$(cat reader.password)" \
+        -X ssl.ca.location=ca.pem
 """
 
 from __future__ import annotations
@@ -49,14 +56,22 @@ def rows_of(message: Message) -> Iterator[tuple[int, dict[str, Any]]]:
         raise ValueError(f"unknown content-type {kind!r}")
 
 
-def consume(bootstrap: str, topic: str, group: str, idle_s: float = 5.0) -> Iterator[Any]:
-    """(headers, row, values) per new row, until the topic has been idle for ``idle_s``."""
+def consume(
+    bootstrap: str,
+    topic: str,
+    group: str,
+    idle_s: float = 5.0,
+    properties: dict[str, str] | None = None,
+) -> Iterator[Any]:
+    """(headers, row, values) per new row, until the topic has been idle for ``idle_s``.
+    ``properties``: more librdkafka settings (security.protocol, sasl.*, ssl.*)."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
             "group.id": group,
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
+            **(properties or {}),
         }
     )
     consumer.subscribe([topic])
@@ -84,8 +99,15 @@ def main() -> None:
     parser.add_argument("--bootstrap", default="localhost:9092")
     parser.add_argument("--topic", default="bulkflow.results.orders")
     parser.add_argument("--group", default="example-results-consumer")
+    parser.add_argument(
+        "-X", dest="properties", action="append", default=[], metavar="NAME=VALUE",
+        help="a librdkafka property (security.protocol, sasl.*, ssl.*), repeatable",
+    )  # fmt: skip
     args = parser.parse_args()
-    for headers, row, values in consume(args.bootstrap, args.topic, args.group):
+    properties = dict(p.split("=", 1) for p in args.properties)
+    for headers, row, values in consume(
+        args.bootstrap, args.topic, args.group, properties=properties
+    ):
         print(headers["tenant"], headers["job_id"], row, json.dumps(values, default=str))
 
 

@@ -31,13 +31,13 @@ REQUEST_TIMEOUT_S = 5.0
 
 def probe_consumer_config(settings: Settings) -> dict[str, Any]:
     """Only reads watermarks: it never subscribes nor commits."""
-    return consumer_config(settings.kafka_bootstrap, group_names(settings).lag_probe)
+    return consumer_config(settings, group_names(settings).lag_probe)
 
 
 def committed_reader_config(settings: Settings, group: str) -> dict[str, Any]:
     """Reads ``group``'s committed offsets: it never subscribes (so never joins ``group``)
     and never commits."""
-    return consumer_config(settings.kafka_bootstrap, group)
+    return consumer_config(settings, group)
 
 
 def worker_groups(settings: Settings, tier: Tier) -> set[str]:

@@ -1,14 +1,18 @@
 """The confluent-kafka client configs: one builder each for the Producer, the Consumer and
 the AdminClient. Every place that builds such a client takes its config from here, so a
-setting that must hold everywhere (the partitioner, idempotence) is written once.
+setting that must hold everywhere (the partitioner, idempotence, the security properties of
+``messaging.security``) is written once.
 
-Pure: the builders return dicts; the caller builds the client.
+The builders return dicts; the caller builds the client.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Literal
+
+from messaging.security import librdkafka_security
+from schemas.settings import Settings
 
 OffsetsReset = Literal["earliest", "latest"]
 
@@ -25,13 +29,32 @@ HEARTBEAT_INTERVAL_MS = 1_000
 FOLLOWER_FETCH_WAIT_MS = 1_500
 
 
+# A broker that went away is tried again at most this often: librdkafka backs off up to
+# 10 s, so a client could wait that long for a node back from a restart (a rolling restart
+# moves leaders back and forth).
+RECONNECT_BACKOFF_MAX_MS = 1_000
+# A connection (TCP, TLS and SASL) not set up by then is given up and tried elsewhere: a
+# host that vanished without a reset held a client for librdkafka's 30 s.
+CONNECTION_SETUP_TIMEOUT_MS = 10_000
+
+
+def connection_config(settings: Settings) -> dict[str, Any]:
+    """What every client shares: where Kafka is, how to log in, how to fail over."""
+    return {
+        "bootstrap.servers": settings.kafka_bootstrap,
+        **librdkafka_security(settings),
+        "reconnect.backoff.max.ms": RECONNECT_BACKOFF_MAX_MS,
+        "socket.connection.setup.timeout.ms": CONNECTION_SETUP_TIMEOUT_MS,
+    }
+
+
 def producer_config(
-    bootstrap: str, overrides: Mapping[str, Any] | None = None, compression: str = "none"
+    settings: Settings, overrides: Mapping[str, Any] | None = None, compression: str = "none"
 ) -> dict[str, Any]:
     """Idempotent, bounded in flight, compressed by ``compression`` (settings'
     publish_compression); ``overrides`` win (benches, tests)."""
     config: dict[str, Any] = {
-        "bootstrap.servers": bootstrap,
+        **connection_config(settings),
         "enable.idempotence": True,
         # the Java client's (and aiokafka's) partitioner: faust writes chunk-results and
         # progress with it, and a job's records must land on the same partition number
@@ -52,7 +75,7 @@ def producer_config(
 
 
 def consumer_config(
-    bootstrap: str,
+    settings: Settings,
     group: str,
     *,
     offsets_reset: OffsetsReset | None = None,
@@ -72,7 +95,7 @@ def consumer_config(
     id, it takes its partitions back without waiting for its old session to expire.
     A parameter left at None (or an empty ``instance_id``) leaves librdkafka's default."""
     config: dict[str, Any] = {
-        "bootstrap.servers": bootstrap,
+        **connection_config(settings),
         "group.id": group,
         "enable.auto.commit": auto_commit,
     }
@@ -91,9 +114,9 @@ def consumer_config(
     return config
 
 
-def admin_config(bootstrap: str, *, socket_timeout_ms: int | None = None) -> dict[str, Any]:
+def admin_config(settings: Settings, *, socket_timeout_ms: int | None = None) -> dict[str, Any]:
     """An AdminClient; ``socket_timeout_ms`` bounds one request (librdkafka's default is 60 s)."""
-    config: dict[str, Any] = {"bootstrap.servers": bootstrap}
+    config = connection_config(settings)
     if socket_timeout_ms is not None:
         config["socket.timeout.ms"] = socket_timeout_ms
     return config

@@ -129,6 +129,25 @@ def as_current_event(event: Any) -> Iterator[None]:
         _current_event.reset(token)
 
 
+class _Position:
+    """Just what faust reads of the current event to place a table write: its topic and
+    partition (an object, so that faust's weak reference to it holds)."""
+
+    def __init__(self, topic: str, partition: int) -> None:
+        self.message = self
+        self.topic = topic
+        self.partition = partition
+
+
+@contextmanager
+def at_partition(topic: str, partition: int) -> Iterator[None]:
+    """A table write outside any record (a timer letting a key go) sent to the changelog
+    partition of ``topic``'s ``partition``, as if a record of it were being processed."""
+    position = _Position(topic, partition)
+    with as_current_event(position):
+        yield
+
+
 def silence_worker_spinner(worker: Any) -> None:
     """faust keeps its terminal spinner at WARN and above, and for it sets the root logger to
     DEBUG, so every aiokafka debug record is built and then dropped: a large share of a

@@ -15,6 +15,11 @@ UPLOAD_BLOB_PART_BYTES = 1 << 20
 UPLOAD_BLOB_MAX_MESSAGE_BYTES = str(4 * 1024 * 1024)
 # segments roll often enough that retention removes an expired file within hours of expiry
 UPLOAD_BLOB_SEGMENT_MS = str(6 * 3600 * 1000)
+# the aggregator's faust table of every job's progress; faust keeps it in a changelog topic
+PROGRESS_TABLE = "job-progress"
+# a spool keeps a job's record copy and chunk plan (what a re-parse needs besides the file)
+# as long as uploads-blobs may keep the file, with a day for the last segment's roll
+SPOOL_SIDE_FILES_S = (int(SEVEN_DAYS_MS) + int(UPLOAD_BLOB_SEGMENT_MS)) / 1000 + 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,21 @@ class TopicNames:
     def dlq(self) -> str:
         return f"{self.prefix}.dlq"
 
+    @property
+    def replays(self) -> str:
+        """Operator runs (``bulkflow replay``): replay.started / replay.completed, keyed by
+        the replay id, apart from ``events``, whose records are each about one job."""
+        return f"{self.prefix}.replays"
+
     def results(self, dataset: str) -> str:
+        """``dataset``: the dataset's results name, ``orders`` or ``orders.v2`` (its major)."""
         return f"{self.prefix}.results.{dataset}"
+
+    @property
+    def progress_changelog(self) -> str:
+        """faust's changelog of the aggregator's table (faust's own name for it: the app
+        id, the table name, ``-changelog``)."""
+        return f"{GroupNames(self.prefix).aggregator}-{PROGRESS_TABLE}-changelog"
 
 
 def topic_names(settings: Settings) -> TopicNames:
@@ -99,10 +117,15 @@ class GroupNames:
         """A producer fetching an uploaded file: it assigns partitions and never commits."""
         return f"{self.prefix}-blob-fetch"
 
+    @property
+    def workers_prefix(self) -> str:
+        """What every worker group's name starts with."""
+        return f"{self.prefix}-chunks-"
+
     def workers(self, tiers: tuple[Tier, ...] | list[Tier]) -> str:
         """The chunk workers of one tier set (faust app id): one group per tier set."""
         ordered = [t for t in TIERS if t in tiers]
-        return f"{self.prefix}-chunks-{'-'.join(ordered)}"
+        return f"{self.workers_prefix}{'-'.join(ordered)}"
 
     def workers_reading(self, tier: Tier) -> list[str]:
         """Every worker group that may consume ``chunks.<tier>``: the lag probe reads their
@@ -137,14 +160,37 @@ class GroupNames:
         worker group's position moves."""
         return f"{self.prefix}-replay-scan-{instance}"
 
+    def horizon_scan(self, instance: str) -> str:
+        """``bulkflow gc`` reading the first record left on each topic that can replay a
+        chunk: assigned, commits nothing."""
+        return f"{self.prefix}-horizon-scan-{instance}"
+
     def job_lookup(self, instance: str) -> str:
         """The operator commands reading the progress topic to learn a job's tenant, dataset
         and state: assigned, commits nothing."""
         return f"{self.prefix}-job-lookup-{instance}"
 
+    def reader(self, name: str) -> str:
+        """A downstream reader's group (``results.*``, ``events``, ``progress``): the
+        reader role's ACLs allow every group with this prefix."""
+        return f"{self.prefix}-reader-{name}"
+
 
 def group_names(settings: Settings) -> GroupNames:
     return GroupNames(settings.topic_prefix)
+
+
+def replaying_topics(settings: Settings) -> list[str]:
+    """The topics whose records can write a chunk again: the chunk topics (replay, a
+    worker's redelivery), the DLQ (redrive), the upload records and the uploaded files (a
+    producer's re-parse). The chunk ledger must outlive what they keep."""
+    names = topic_names(settings)
+    return [
+        *(names.chunks(t) for t in TIERS),
+        names.dlq,
+        *(names.uploads(t) for t in TIERS),
+        names.upload_blobs,
+    ]
 
 
 def declared_topics(
@@ -179,7 +225,10 @@ def declared_topics(
             },
         ),
         TopicSpec(names.events, n, dict(retention)),
+        TopicSpec(names.replays, 1, dict(retention)),
         TopicSpec(names.dlq, n, {**big, "retention.ms": str(30 * 24 * 3600 * 1000)}),
+        # faust's: co-partitioned with jobs and chunk-results, compacted as faust makes it
+        TopicSpec(names.progress_changelog, n, {"cleanup.policy": "compact"}),
     ]
     specs += [TopicSpec(names.results(d), n, dict(big)) for d in datasets]
     return specs

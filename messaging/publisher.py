@@ -62,9 +62,7 @@ class Delivery:
 
 class Publisher:
     def __init__(self, settings: Settings, **overrides: Any) -> None:
-        self._config = producer_config(
-            settings.kafka_bootstrap, overrides, settings.publish_compression
-        )
+        self._config = producer_config(settings, overrides, settings.publish_compression)
         self._producer: Producer | None = None
         self._errors: list[str] = []
         self._lock = threading.Lock()

@@ -144,7 +144,7 @@ def fetch_upload_blob(settings: Settings, job_id: str, blob: UploadBlob, target:
 
 def blob_fetch_config(settings: Settings) -> dict[str, Any]:
     return consumer_config(
-        settings.kafka_bootstrap,
+        settings,
         group_names(settings).blob_fetch,
         offsets_reset="earliest",
         overrides={"queued.max.messages.kbytes": FETCH_QUEUE_KBYTES},

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from schemas.errors import BulkflowError
+from schemas.errors import CONFIG_EXIT_CODE, BulkflowError, ConfigError
 from schemas.settings import TIERS, Tier, get_settings
 
 app = typer.Typer(
@@ -15,7 +15,9 @@ app = typer.Typer(
     add_completion=False,
     help="bulkflow: bulk spreadsheet uploads through Kafka, with live progress.",
 )
-broker_app = typer.Typer(no_args_is_help=True, help="The local Kafka broker (no Docker).")
+broker_app = typer.Typer(
+    no_args_is_help=True, help="The local Kafka broker or cluster (no Docker)."
+)
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics: create the declared ones.")
 app.add_typer(broker_app, name="broker")
 app.add_typer(topics_app, name="topics")
@@ -26,20 +28,14 @@ if not console.is_terminal:  # logs and CI: wide enough for the summary table
     console = Console(stderr=True, soft_wrap=True, width=140)
 
 
+# how long a faust process waits for its Kafka check before it imports faust (seconds of
+# CPU) alongside it: a refusal usually comes within one
+QUICK_CHECK_S = 3.0
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
-
-
-@broker_app.command("start")
-def broker_start() -> None:
-    """Fetch the jars (once), format storage (once) and start the broker."""
-    from ops.devservers.broker import LocalBroker
-
-    try:
-        LocalBroker(get_settings()).start(echo=console.print)
-    except BulkflowError as exc:
-        raise fail(str(exc)) from exc
 
 
 @broker_app.command("fetch")
@@ -54,71 +50,88 @@ def broker_fetch() -> None:
     console.print(f"broker jars ready in {libs}")
 
 
-@broker_app.command("stop")
-def broker_stop() -> None:
-    """Stop the broker: SIGTERM, then SIGKILL after a timeout."""
-    from ops.devservers.broker import LocalBroker
-
-    LocalBroker(get_settings()).stop(echo=console.print)
-
-
-@broker_app.command("status")
-def broker_status() -> None:
-    """Say whether the broker runs, and where."""
-    from ops.devservers.broker import LocalBroker
-
-    status = LocalBroker(get_settings()).status()
-    console.print(status.describe())
-    if not status.running:
-        raise typer.Exit(3)
-
-
-@broker_app.command("reset")
-def broker_reset() -> None:
-    """Stop the broker and wipe its data (all topics are lost)."""
-    from ops.devservers.broker import LocalBroker
-
-    LocalBroker(get_settings()).reset()
-    console.print("broker stopped and its data wiped")
-
-
 @topics_app.command("create")
 def topics_create() -> None:
     """Create the missing topics; report the ones that exist."""
+    from messaging.preflight import check_kafka
     from messaging.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
     settings = get_settings()
     try:
-        report = create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
+        check_kafka(settings, "operator")
+        report = create_topics(settings, DatasetRegistry(settings.datasets_dir).results_names())
     except BulkflowError as exc:
         raise fail(str(exc)) from exc
     for name in report.created:
         console.print(f"created  {name}")
     for name in report.existing:
         console.print(f"exists   {name}")
-    for line in report.mismatched:
+    for line in report.mismatched + report.under_replicated:
         console.print(f"[yellow]warning:[/] {line}")
     console.print(f"{len(report.created)} created, {len(report.existing)} already there")
 
 
-@datasets_app.command("migrate")
-def datasets_migrate() -> None:
-    """Bring every dataset's table up to date with its YAML (workers do it at start too).
+@topics_app.command("asyncapi")
+def topics_asyncapi(
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="write it to this file (default: standard output)"
+    ),
+) -> None:
+    """Print the AsyncAPI 3.0 document of the public topics (results, events, progress, dlq)."""
+    import json
 
-    Adding a column is applied; a change that would lose data is refused, with what to do.
-    """
-    from database.engine import make_engine
-    from database.migrations import migrate_datasets
+    from messaging.asyncapi import asyncapi_document
     from schemas.dataset import DatasetRegistry
 
     settings = get_settings()
     try:
-        done = migrate_datasets(
-            make_engine(settings.db_url), DatasetRegistry(settings.datasets_dir)
-        )
+        datasets = DatasetRegistry(settings.datasets_dir).all()
     except BulkflowError as exc:
         raise fail(str(exc)) from exc
+    text = json.dumps(asyncapi_document(settings, datasets), indent=2)
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror}") from exc
+    console.print(f"AsyncAPI document written to {output}")
+
+
+@datasets_app.command("migrate")
+def datasets_migrate(
+    check: bool = typer.Option(
+        False, "--check", help="say how each change reads for result consumers; change nothing"
+    ),
+) -> None:
+    """Bring every dataset's table up to date with its YAML (workers do it at start too).
+
+    Adding a column is applied; a change that would lose data is refused, with what to do,
+    and so is one that is not FULL compatible for result consumers (BACKWARD, FORWARD or
+    NONE) unless the YAML asks for the next major version of the results topic.
+    """
+    from database.engine import make_engine
+    from database.migrations import check_dataset, migrate_datasets
+    from schemas.dataset import DatasetRegistry
+
+    settings = get_settings()
+    engine = make_engine(settings.db_url)
+    registry = DatasetRegistry(settings.datasets_dir)
+    try:
+        if check:
+            checks = [check_dataset(engine, d) for d in registry.all()]
+            for c in checks:
+                console.print(c.describe(), markup=False, highlight=False)
+            if not all(c.allowed for c in checks):
+                raise typer.Exit(1)
+            return
+        done = migrate_datasets(engine, registry)
+    except BulkflowError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        engine.dispose()
     console.print(f"{len(done)} dataset tables up to date: {', '.join(done) or 'none'}")
 
 
@@ -160,26 +173,33 @@ def worker(
 ) -> None:
     """Run one chunk worker process (faust); more processes share the work."""
     from database.preflight import check_database
+    from messaging.preflight import check_kafka_soon
     from schemas.dataset import DatasetRegistry
 
-    settings = get_settings()
+    settings, tiers = get_settings(), _tiers(tier)
+    checked = check_kafka_soon(settings, "worker")
     # before faust is even imported: a database URL or tables it can never work with stop
-    # the worker in one line at once
+    # the worker in one line at once (Kafka is checked meanwhile)
     check_database(settings.db_url, DatasetRegistry(settings.datasets_dir))
-
+    checked.wait(QUICK_CHECK_S, refusals_only=True)  # a refused login stops here
     from ops.arrow_memory import use_pooling_allocator
     from stream_processors.run import run
 
     use_pooling_allocator()
-    run(settings, "worker", _tiers(tier), loglevel)
+    run(settings, "worker", tiers, loglevel, kafka_checked=checked)
 
 
 @app.command("aggregator")
 def aggregator(loglevel: str = typer.Option("info")) -> None:
     """Run the progress aggregator (faust): jobs + chunk results -> progress, events."""
+    from messaging.preflight import check_kafka_soon
+
+    settings = get_settings()
+    checked = check_kafka_soon(settings, "aggregator")
+    checked.wait(QUICK_CHECK_S, refusals_only=True)  # a refused login stops here
     from stream_processors.run import run
 
-    run(get_settings(), "aggregator", loglevel=loglevel)
+    run(settings, "aggregator", loglevel=loglevel, kafka_checked=checked)
 
 
 @app.command("producer")
@@ -189,15 +209,18 @@ def producer(loglevel: str = typer.Option("INFO")) -> None:
     import signal
     import threading
 
+    from messaging.preflight import check_kafka
     from ops.arrow_memory import use_pooling_allocator
     from producer.service import ProducerService
 
     use_pooling_allocator()
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    settings = get_settings()
+    check_kafka(settings, "producer")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    ProducerService(get_settings()).run(stop)
+    ProducerService(settings).run(stop)
 
 
 @app.command("produce")
@@ -209,14 +232,15 @@ def produce(
 ) -> None:
     """Publish one file directly (no API, no upload queue): for operators and tests."""
     from files.upload_record import make_upload_record, new_job_id, spool_copy
+    from messaging.preflight import check_kafka
     from messaging.publisher import Publisher
     from producer.publish_job import publish_job
     from schemas.dataset import DatasetRegistry
-    from schemas.errors import ParseError
 
     settings = get_settings()
     job_id = new_job_id()
     try:
+        check_kafka(settings, "operator")
         spooled = spool_copy(settings, file, job_id)
         upload = make_upload_record(
             settings,
@@ -227,7 +251,7 @@ def produce(
             filename=file.name,
             sheet=sheet,
         )
-    except ParseError as exc:
+    except BulkflowError as exc:
         raise fail(str(exc)) from exc
     with Publisher(settings) as publisher:
         outcome = publish_job(upload, settings, publisher, DatasetRegistry(settings.datasets_dir))
@@ -250,11 +274,13 @@ def api(
     import uvicorn
 
     from database.preflight import check_database
+    from messaging.preflight import check_kafka
     from ops.client import record_api_url
 
     settings = get_settings()
-    host, port = host or settings.api_host, port or settings.api_port
     check_database(settings.db_url)  # a database URL that can never work stops it here
+    check_kafka(settings, "api")
+    host, port = host or settings.api_host, port or settings.api_port
     record_api_url(settings, host, port)
     uvicorn.run(
         "api.app:create_app",
@@ -298,11 +324,13 @@ def demo() -> None:
 
 
 def _register_commands() -> None:
-    from ops import cli_database, cli_replay, cli_uploads
+    from ops import cli_database, cli_housekeeping, cli_kafka, cli_replay, cli_uploads
 
     cli_uploads.register(app, console, fail)
     cli_replay.register(app, console, fail)
+    cli_kafka.register(app, broker_app, console, fail)
     cli_database.register(app, console, fail)
+    cli_housekeeping.register(app, console, fail)
 
 
 _register_commands()
@@ -313,7 +341,7 @@ def main() -> None:
         app()
     except BulkflowError as exc:  # a known failure is one line, never a traceback
         console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        raise SystemExit(1) from None
+        raise SystemExit(CONFIG_EXIT_CODE if isinstance(exc, ConfigError) else 1) from None
     except Exception as exc:
         problem = _database_setting_problem(exc)
         if problem is None:

@@ -16,6 +16,7 @@ MIGRATOR_HELP = "the migration role (owns the tables, runs DDL)"
 WORKER_HELP = "the workers' (and operator commands') role"
 API_HELP = "the API's role"
 PRODUCER_HELP = "the producers' role"
+AGGREGATOR_HELP = "the aggregator's role"
 
 
 def register(app: typer.Typer, console: Console, fail: Fail) -> None:
@@ -31,6 +32,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         worker: str = typer.Option("bulkflow_worker", help=WORKER_HELP),
         api: str = typer.Option("bulkflow_api", help=API_HELP),
         producer: str = typer.Option("bulkflow_producer", help=PRODUCER_HELP),
+        aggregator: str = typer.Option("bulkflow_aggregator", help=AGGREGATOR_HELP),
     ) -> None:
         """Print the SQL that creates the roles: run it once as an administrator."""
         from sqlalchemy.engine import make_url
@@ -40,13 +42,16 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         name = database or make_url(get_settings().db_url).database or ""
         if not name or "/" in name:  # a SQLite file is no PostgreSQL database
             raise fail("name the PostgreSQL database: --database NAME")
-        typer.echo(roles_sql(name, RoleNames(migrator, worker, api, producer)), nl=False)
+        typer.echo(
+            roles_sql(name, RoleNames(migrator, worker, api, producer, aggregator)), nl=False
+        )
 
     @db_app.command("grants")
     def grants(
         worker: str = typer.Option("bulkflow_worker", help=WORKER_HELP),
         api: str = typer.Option("bulkflow_api", help=API_HELP),
         producer: str = typer.Option("bulkflow_producer", help=PRODUCER_HELP),
+        aggregator: str = typer.Option("bulkflow_aggregator", help=AGGREGATOR_HELP),
     ) -> None:
         """Print each role's grants on the tables: run it as the migration role after
         `bulkflow datasets migrate` (and after every upgrade)."""
@@ -59,5 +64,8 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
         typer.echo(
-            grants_sql(tables, RoleNames(worker=worker, api=api, producer=producer)), nl=False
+            grants_sql(
+                tables, RoleNames(worker=worker, api=api, producer=producer, aggregator=aggregator)
+            ),
+            nl=False,
         )

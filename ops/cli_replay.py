@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from messaging.preflight import check_kafka
 from schemas.errors import BulkflowError
 from schemas.settings import get_settings
 
@@ -56,6 +58,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
             raise typer.BadParameter(str(exc)) from exc
         settings = get_settings()
         try:
+            check_kafka(settings, "operator")
             report = plan_replay(settings, selection, to)
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
@@ -90,16 +93,31 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
 
     @app.command("reparse")
     def reparse(
-        job: str = typer.Option(..., "--job"), tenant: str | None = typer.Option(None)
+        job: str = typer.Option(..., "--job"),
+        tenant: str | None = typer.Option(None),
+        wait_s: float = typer.Option(300.0, "--wait-s", help="seconds to wait for the workers"),
     ) -> None:
-        """Parse a job's spooled file again and re-publish its chunks (nothing written twice)."""
+        """Parse a job's spooled file again and re-publish its chunks (nothing written twice);
+        wait for the workers, then announce on events what they re-published and wrote."""
         from ops.reparse import reparse_job
 
         try:
-            outcome = reparse_job(get_settings(), job, tenant)
+            check_kafka(get_settings(), "operator")
+            report = reparse_job(get_settings(), job, tenant, wait_s)
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
-        console.print(f"job {job}: {outcome.total_chunks} chunks re-published")
+        done, total = report.handled, report.outcome.total_chunks
+        d = report.delivery
+        console.print(
+            f"reparse {report.replay_id}: job {job}: {total} chunks re-published, {done} "
+            f"handled by the workers; {d.records} result records re-emitted, "
+            f"{d.written_chunks} chunks written"
+        )
+        if done < total:
+            raise fail(
+                f"{total - done} chunks were not handled within {wait_s:.0f}s; their rows "
+                f"carry replay_id {report.replay_id} when the workers get to them"
+            )
 
     @dlq_app.command("list")
     def dlq_list(
@@ -111,7 +129,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
 
         letters = list_dead_letters(get_settings(), include_all=all_letters, job_ids=job)
         for reason in dict.fromkeys(d.reason for d in letters):  # each reason said once
-            console.print(f"[bold]{reason}[/]", highlight=False, markup=False)
+            console.print(Text(reason, style="bold"), highlight=False)
             for d in (d for d in letters if d.reason == reason):
                 console.print(
                     f"  job {d.job_id} chunk {d.chunk_no}  {d.tenant}/{d.dataset}  {d.state}  "
@@ -131,6 +149,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         from ops.dlq import redrive
 
         try:
+            check_kafka(get_settings(), "operator")
             report = redrive(get_settings(), job_ids=job, reason=reason)
         except BulkflowError as exc:
             raise fail(str(exc)) from exc

@@ -1,4 +1,5 @@
-"""The commands that talk to the HTTP API: ``upload``, ``map``, ``status`` and ``errors``.
+"""The commands that talk to the HTTP API: ``upload``, ``map``, ``status`` and ``errors``
+(``status`` without a job reads this machine's spool and the database instead).
 
 Thin: each parses its options and calls ops/client.py; a failure is one line with the fix.
 """
@@ -158,11 +159,21 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
 
     @app.command("status")
     def status(
-        job: str = typer.Argument(..., help="the job id"),
+        job: str | None = typer.Argument(None, help="the job id"),
         url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL", help=URL_HELP),
         key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY", help=KEY_HELP),
     ) -> None:
-        """Print a job's status (JSON)."""
+        """Print a job's status (JSON); without a job, what this machine's spool and the
+        database's bookkeeping tables hold."""
+        if job is None:
+            from ops.cli_housekeeping import size_lines
+
+            try:
+                for line in size_lines(get_settings()):
+                    console.print(line, markup=False, highlight=False)
+            except BulkflowError as exc:
+                raise fail(str(exc)) from exc
+            return
         with _session(url, key, fail) as client:
             print(client.status(job).model_dump_json(indent=2))
 

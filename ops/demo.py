@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from messaging.preflight import check_kafka
 from messaging.topics import create_topics
 from ops.client import ApiClient
 from ops.devservers.broker import LocalBroker, free_port
@@ -17,6 +18,7 @@ from ops.errors import OpsError
 from ops.progress_ui import follow_jobs, summary_table
 from ops.serve import build_supervisor
 from schemas.errors import BulkflowError
+from schemas.records import UploadStatus
 from schemas.settings import Settings
 
 # (file name, rows, every n-th row invalid)
@@ -45,15 +47,24 @@ def make_samples(folder: Path) -> list[Path]:
     return paths
 
 
+def unsettled(finals: dict[str, UploadStatus]) -> list[str]:
+    """The jobs still under way: neither final nor paused for a person to map columns."""
+    return [j for j, s in finals.items() if not s.is_final and s.state != "needs_mapping"]
+
+
 def run_demo(base: Settings, console: Console) -> int:
+    """On the local broker (started if need be), or on the Kafka the settings name (a
+    cluster's: the identity needs to create topics, as its admin can)."""
     started = time.monotonic()
     broker = LocalBroker(base)
-    we_started_broker = not broker.status().running
+    local = base.kafka_security_protocol == "PLAINTEXT" and base.kafka_bootstrap == broker.bootstrap
+    we_started_broker = local and not broker.status().running
     if we_started_broker:
         broker.start(echo=console.print)
-    settings = base.model_copy(
-        update={"topic_prefix": f"demo{int(time.time())}", "kafka_bootstrap": broker.bootstrap}
-    )
+    elif not local:
+        check_kafka(base)
+        console.print(f"Kafka at {base.kafka_bootstrap} ({base.kafka_security_protocol})")
+    settings = base.model_copy(update={"topic_prefix": f"demo{int(time.time())}"})
     key = next(iter(settings.api_key_map()))
     port = free_port()
     supervisor = build_supervisor(
@@ -83,6 +94,11 @@ def run_demo(base: Settings, console: Console) -> int:
         for job, status in finals.items():
             if status.error:
                 console.print(f"[yellow]{jobs[job]}[/]: {status.error}")
+            if status.state == "needs_mapping":  # settled: it waits for a person
+                console.print(
+                    f"[yellow]{jobs[job]}[/]: paused until its columns are mapped: "
+                    f"bulkflow map {job} --map 'File header=column' (its page shows them)"
+                )
         sample_errors = next((j for j, s in finals.items() if s.rows_failed), None)
         if sample_errors:
             console.print(
@@ -94,8 +110,7 @@ def run_demo(base: Settings, console: Console) -> int:
             f"{len(finals)} uploads, {total:,} rows in "
             f"{time.monotonic() - started:.0f}s (including start-up)"
         )
-        unfinished = [jobs[j] for j, s in finals.items() if not s.is_final]
-        return 1 if unfinished else 0
+        return 1 if unsettled(finals) else 0
     except BulkflowError as exc:
         console.print(f"[bold red]demo failed:[/] {exc}")
         for name in supervisor.children:

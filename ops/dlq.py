@@ -89,9 +89,7 @@ def redrive(
         latest = _latest_records(settings, set(wanted))
         found = [wanted[key] for key in wanted if key in latest]
         gone = [d for key, d in wanted.items() if key not in latest]
-        producer = Producer(
-            producer_config(settings.kafka_bootstrap, compression=settings.publish_compression)
-        )
+        producer = Producer(producer_config(settings, compression=settings.publish_compression))
         failed = send_letters(engine, producer, found, latest)
         delivered = [d for d in found if (d.job_id, d.chunk_no) not in failed]
         undelivered = [(d, failed[(d.job_id, d.chunk_no)]) for d in found if d not in delivered]

@@ -124,19 +124,28 @@ def mapping_lines(status: UploadStatus) -> list[str]:
 
 
 def outcome_lines(client: ApiClient, status: UploadStatus) -> list[str]:
-    """What a person needs after --wait: the failure reason, or where the row errors are."""
+    """What a person needs after --wait: the failure reason, the row ranges that were not
+    saved (dead letters) and where the row errors are; a paused job's mapping to confirm."""
     if status.state == "needs_mapping":
         return mapping_lines(status)
     if status.warning:
         return [f"job {status.job_id} completed with a warning: {status.warning}"]
+    dead = [f"  {d.describe()}" for d in status.dead_letters]
     if status.state == "failed":
-        return [f"job {status.job_id} failed: {status.error or 'no reason recorded'}"]
-    if status.state == "completed_with_errors":
-        lines = [
-            f"job {status.job_id} completed with errors: {status.rows_ok:,} rows saved, "
-            f"{status.rows_failed:,} rows rejected. The first ones:"
-        ]
-        lines += ["  " + line for line in first_error_lines(client, status.job_id)]
-        lines.append(f"all of them: bulkflow errors {status.job_id} -o errors.csv")
-        return lines
-    return []
+        return [f"job {status.job_id} failed: {status.error or 'no reason recorded'}", *dead]
+    if status.state != "completed_with_errors":
+        return []
+    invalid = status.rows_failed - status.rows_dead_lettered
+    lines = [
+        f"job {status.job_id} completed with errors: {status.rows_ok:,} rows saved, "
+        f"{status.rows_failed:,} rows not saved"
+        + (f" ({status.rows_dead_lettered:,} of them dead-lettered)" if dead else "")
+        + "."
+    ]
+    lines += dead
+    if invalid:
+        lines.append(f"{invalid:,} rows rejected; the first ones:")
+        csv_lines = first_error_lines(client, status.job_id, limit=5 + len(dead))
+        lines += ["  " + line for line in [csv_lines[0], *csv_lines[1 + len(dead) :]]]
+    lines.append(f"all of them: bulkflow errors {status.job_id} -o errors.csv")
+    return lines

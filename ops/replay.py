@@ -5,9 +5,11 @@ records' headers and makes the plan (ops/replay_plan.py), which may refuse the r
 before anything is sent; the second replays the planned records. ``--to db`` writes the
 chunks the ledger lacks (exactly once: the ledger) and sends their chunk results, so a
 chunk that had been dead-lettered replaces its failure in the job's counts (a counted chunk
-is not counted again, and no job event is sent: a job's status never moves back).
-``--to results`` re-emits the valid rows on ``results.<dataset>`` with a ``replay_id``
-header. The run is recorded on ``events`` (replay.started, replay.completed).
+is not counted again; a job whose outcome that changes gets a job.revised from the
+aggregator). ``--to results`` re-emits the valid rows on ``results.<dataset>`` with a
+``replay_id`` header. Each job whose rows were re-emitted or written gets its notice on
+``events`` (ops/delivery_notices.py); the run itself is recorded on ``replays``
+(replay.started, replay.completed, keyed by the replay id).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from database.migrations import ensure_schema
 from database.tables import ledger
 from messaging.names import TopicNames, group_names, instance_id, topic_names
 from messaging.publisher import Publisher
+from ops.delivery_notices import JobDelivery, send_notices
 from ops.errors import OpsError
 from ops.replay_plan import (
     ChunkRef,
@@ -39,7 +42,7 @@ from ops.replay_plan import (
 )
 from ops.topic_scan import earliest_offsets, headers_of, retention_ms, scan_topic
 from schemas.dataset import DatasetRegistry
-from schemas.records import H_REPLAY_ID, ChunkHeaders, JobReplayedEvent, UploadStatus
+from schemas.records import H_REPLAY_ID, ChunkHeaders, UploadStatus
 from schemas.replay_events import ReplayEvent
 from schemas.settings import TIERS, Settings, Tier
 from stream_processors.chunk_handler import ChunkHandler
@@ -58,6 +61,7 @@ class ReplayReport:
     dead_lettered: int = 0
     # planned chunks the topic's retention removed between the plan and the run
     expired: list[ChunkRef] = field(default_factory=list)
+    deliveries: dict[str, JobDelivery] = field(default_factory=dict)  # by job id
 
 
 def _since_ms(selection: Selection) -> int | None:  # the first record the window can hold
@@ -173,9 +177,10 @@ def run_replay(settings: Settings, report: ReplayReport, on_chunk: ChunkDone | N
     by_record = {(c.tier, c.partition, c.offset): c for c in plan.chunks}
     handler = ChunkHandler(settings.db_url, DatasetRegistry(settings.datasets_dir))
     group = group_names(settings).replay_scan(instance_id())
+    report.deliveries = {j.job_id: JobDelivery(j.job_id, j.tenant, j.dataset) for j in plan.jobs}
     try:
         with Publisher(settings) as publisher:
-            _event(publisher, names.events, report, "replay.started")
+            _event(publisher, names.replays, report, "replay.started")
             for tier in sorted({c.tier for c in plan.chunks}, key=TIERS.index):
                 topic = names.chunks(tier)
                 since_ms = min(c.timestamp_ms for c in plan.chunks if c.tier == tier)
@@ -191,19 +196,10 @@ def run_replay(settings: Settings, report: ReplayReport, on_chunk: ChunkDone | N
                     what = _replay_one(handler, publisher, names, report, ref, msg, topic)
                     if on_chunk is not None:
                         on_chunk(ref, what)
-            publisher.flush()
-            for job in plan.jobs:
-                replayed = JobReplayedEvent(
-                    job_id=job.job_id,
-                    tenant=job.tenant,
-                    dataset=job.dataset,
-                    replay_id=report.replay_id,
-                    chunks=job.chunks,
-                )
-                publisher.produce(
-                    names.events, replayed.model_dump_json().encode(), job.job_id.encode()
-                )
-            _event(publisher, names.events, report, "replay.completed")
+            publisher.flush()  # the notices say what is on the topics and in the database
+            jobs = list(report.deliveries.values())
+            send_notices(publisher, names.events, jobs, report.replay_id)
+            _event(publisher, names.replays, report, "replay.completed")
             publisher.flush()
     finally:
         handler.close()
@@ -229,10 +225,11 @@ def _replay_one(
     output = handler.handle(
         [*chunk_headers, replay_header], msg.value() or b"", source_topic=topic, persist=write
     )
-    routes = route_chunk_output(output, names, chunk_result_headers=[replay_header])
+    routes = route_chunk_output(output, names)
     if routes.dead_letter_reason is not None:
         report.dead_lettered += 1
         return "dead-lettered"
+    delivery = report.deliveries[ref.job_id]
     sent = []
     what = "emitted"
     if write:
@@ -244,9 +241,11 @@ def _replay_one(
             what = "written"
             # the aggregator counts a chunk once; a dead chunk's failure is replaced
             sent.append(routes.chunk_result)
+            delivery.wrote(output.chunk_result)
     if target != "db" and routes.results:
         sent = [*routes.results, *sent]
         report.emitted += len(routes.results)
+        delivery.published(output.chunk_result, len(routes.results))
         what = "emitted" if target == "results" else what
     for record in sent:
         publisher.produce(record.topic, record.value, record.key, record.headers)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ops.supervisor import Supervisor
+from schemas.errors import ConfigError
 from schemas.settings import Settings
 
 # Ctrl-C: each process gets this long to stop cleanly, then it is killed. That loses nothing:
@@ -35,6 +36,8 @@ def build_supervisor(
     for i in range(workers):
         supervisor.add(f"worker-{i + 1}", "worker", "--loglevel", "warning")
     supervisor.add("aggregator", "aggregator", "--loglevel", "warning")
+    if settings.gc_interval_s > 0:  # retention, one process for the machine (ops/gc.py)
+        supervisor.add("gc", "gc", "--every", str(settings.gc_interval_s))
     return supervisor
 
 
@@ -48,13 +51,16 @@ def run_serve(
     echo: Callable[[str], None],
 ) -> None:
     from database.preflight import check_database
+    from messaging.preflight import check_kafka
     from messaging.topics import create_topics
     from schemas.dataset import DatasetRegistry
 
     # a database URL or a schema no child can work with stops serve here, in one line,
     # rather than in children restarted over and over
-    check_database(settings.db_url, DatasetRegistry(settings.datasets_dir))
-    create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
+    registry = DatasetRegistry(settings.datasets_dir)
+    check_database(settings.db_url, registry)
+    check_kafka(settings)  # each child checks its role's rights when it starts
+    create_topics(settings, registry.results_names())
     supervisor = build_supervisor(
         settings, host=host, port=port, workers=workers, producers=producers
     )
@@ -70,6 +76,9 @@ def run_serve(
         while not stop.is_set():
             for event in supervisor.poll():
                 echo(event)
+            if supervisor.failed:  # restarting would fail again: stop everything
+                name, line = next(iter(supervisor.failed.items()))
+                raise ConfigError(f"{name} stopped: {line} (log {supervisor.log_dir})")
             stop.wait(0.5)
     finally:
         echo("stopping ...")

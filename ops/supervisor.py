@@ -19,6 +19,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
+from schemas.errors import CONFIG_EXIT_CODE
 from schemas.settings import Settings
 
 STOP_TIMEOUT_S = 20.0
@@ -28,9 +31,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The settings as environment variables a child process reads back."""
     env = {**os.environ}
     for name, value in settings.model_dump().items():
-        if value is None:
+        if value is None:  # unset here, as in the settings (not inherited from our env)
+            env.pop(f"BULKFLOW_{name.upper()}", None)
             continue
-        env[f"BULKFLOW_{name.upper()}"] = str(value)
+        # a child needs the real secret (SecretStr prints as stars); it is never logged
+        plain = value.get_secret_value() if isinstance(value, SecretStr) else value
+        env[f"BULKFLOW_{name.upper()}"] = str(plain)
     env["BULKFLOW_DATABASE_URL"] = settings.db_url
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -63,6 +69,9 @@ class Supervisor:
     log_dir: Path
     restart: bool = True
     children: dict[str, Child] = field(default_factory=dict)
+    # children that stopped on a configuration error (exit CONFIG_EXIT_CODE), with their
+    # last line: not restarted, since they would fail the same way again
+    failed: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, *args: str) -> Child:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +109,11 @@ class Supervisor:
         events = []
         now = time.monotonic()
         for child in self.children.values():
-            if child.proc is None or child.proc.poll() is None:
+            if child.proc is None or child.proc.poll() is None or child.name in self.failed:
+                continue
+            if child.proc.returncode == CONFIG_EXIT_CODE:
+                self.failed[child.name] = self.last_line(child.name)
+                events.append(f"{child.name} stopped: {self.failed[child.name]}")
                 continue
             if not self.restart:
                 continue
@@ -149,6 +162,11 @@ class Supervisor:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.proc.pid, signal.SIGKILL)
                 child.proc.wait(5)
+
+    def last_line(self, name: str) -> str:
+        """The child's last words (its one-line error), without the "error:" label."""
+        lines = [line for line in self.log_tail(name, 5).splitlines() if line.strip()]
+        return lines[-1].removeprefix("error: ").strip() if lines else "no output"
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.children[name].log_path

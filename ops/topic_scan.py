@@ -2,12 +2,14 @@
 record at or after a time) up to the end offsets seen at the start, with a consumer that is
 assigned its partitions and commits nothing, so no consumer group's position moves.
 
-Used by ``bulkflow replay`` (chunk topics) and ``bulkflow dlq`` (the DLQ topic).
+Used by ``bulkflow replay`` (chunk topics) and ``bulkflow dlq`` (the DLQ topic);
+``follow_topic`` reads on past the end, for ``bulkflow reparse`` waiting for its chunks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +40,7 @@ def headers_of(msg: Message) -> dict[str, bytes]:
 
 
 def scan_consumer_config(settings: Settings, group: str) -> dict[str, Any]:
-    return consumer_config(settings.kafka_bootstrap, group, offsets_reset="earliest")
+    return consumer_config(settings, group, offsets_reset="earliest")
 
 
 def _ranges(consumer: Consumer, topic: str, since_ms: int | None) -> list[PartitionRange]:
@@ -89,6 +91,31 @@ def scan_topic(
         consumer.close()
 
 
+def follow_topic(
+    settings: Settings,
+    topic: str,
+    group: str,
+    *,
+    since_ms: int,
+    done: Callable[[Message], bool],
+    timeout_s: float,
+) -> bool:
+    """Hand every record of ``topic`` from ``since_ms`` on, as it comes, to ``done`` until
+    it says True (then True), or until ``timeout_s`` passed (then False). Commits nothing."""
+    consumer = Consumer(scan_consumer_config(settings, group))
+    try:
+        ranges = _ranges(consumer, topic, since_ms)
+        consumer.assign([TopicPartition(topic, r.partition, r.start) for r in ranges])
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for msg in consumer.consume(num_messages=500, timeout=POLL_S):
+                if msg.error() is None and done(msg):
+                    return True
+        return False
+    finally:
+        consumer.close()
+
+
 def earliest_offsets(settings: Settings, topic: str, group: str) -> dict[int, int]:
     """Each partition's earliest offset the broker still holds (retention moves it on)."""
     consumer = Consumer(scan_consumer_config(settings, group))
@@ -100,7 +127,7 @@ def earliest_offsets(settings: Settings, topic: str, group: str) -> dict[int, in
 
 def retention_ms(settings: Settings, topic: str) -> int | None:
     """The topic's ``retention.ms`` (None when unlimited or unknown)."""
-    admin = AdminClient(admin_config(settings.kafka_bootstrap, socket_timeout_ms=10_000))
+    admin = AdminClient(admin_config(settings, socket_timeout_ms=10_000))
     resource = ConfigResource(ResourceType.TOPIC, topic)
     try:
         configs = admin.describe_configs([resource])[resource].result(timeout=TIMEOUT_S)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 import pyarrow as pa
 
 from producer.readers.base import human_bytes
-from schemas.arrow_codec import ROW_COLUMN, encode_to_fit
+from schemas.arrow_codec import ROW_COLUMN, encode_to_fit, is_cell_column
 from schemas.errors import ParseError, ParseErrorKind
 from schemas.records import ChunkHeaders
 
@@ -44,7 +44,9 @@ def build_chunk_records(
         if batch.num_rows == 0:
             continue
         typed = tuple(
-            f.name for f in batch.schema if f.name != ROW_COLUMN and not pa.types.is_string(f.type)
+            f.name
+            for f in batch.schema
+            if is_cell_column(f.name) and not pa.types.is_string(f.type)
         )
         for part, payload in encode_to_fit(batch, max_bytes, compression):
             if len(payload) > max_bytes:

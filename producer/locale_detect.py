@@ -1,8 +1,9 @@
 """Detect the reading locale of an upload from its own text, on unambiguous evidence only.
 
 Pure: batches in, a ``Detection`` out. The sample is the text cells of the first
-``DETECT_ROWS`` rows in the dataset's number, date and boolean columns (typed cells say
-nothing about how a person writes). The rules, as docs/datasets.md states them:
+``DETECT_ROWS`` rows in the dataset's number, date and boolean columns (typed cells, and the
+number cells of a column that mixes them with text, say nothing about how a person writes).
+The rules, as docs/datasets.md states them:
 
 1. When the reading without a locale reads every sampled value that some locale reads,
    nothing is detected, and nothing needs to be.
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from schemas.arrow_codec import number_cells_column
 from schemas.dataset import Dataset
 from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS, Locale, NumberFormat
 
@@ -38,10 +40,20 @@ class Detection:
     note: str | None = None  # why none was, when the file needed one
 
 
+def _text_cells(batch: pa.RecordBatch, name: str) -> pa.Array:
+    """Column ``name`` without its number cells (arrow_codec.NUMBER_CELLS_PREFIX): a number
+    cell is read alike in every locale, so it is no evidence of one."""
+    text = batch.column(name)
+    marks = number_cells_column(name)
+    if marks in batch.schema.names:
+        text = pc.filter(text, pc.invert(batch.column(marks)))
+    return text
+
+
 def _texts(batches: Sequence[pa.RecordBatch], dataset: Dataset, types: set[str]) -> pa.Array:
     """The distinct trimmed, non-empty text cells of the dataset's columns of ``types``."""
     pieces = [
-        batch.column(col.name)
+        _text_cells(batch, col.name)
         for batch in batches
         for col in dataset.columns
         if col.type in types

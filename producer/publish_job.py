@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from files.private import write_private_text
@@ -105,6 +106,7 @@ def publish_job(
     *,
     publish_failure: bool = True,
     desk: MappingDesk | None = None,
+    chunk_headers: Sequence[tuple[str, bytes]] = (),
 ) -> JobOutcome:
     """Parse and publish one upload. A file that cannot be parsed ends as parse_failed
     (with a reason for a person); only Kafka failures raise (PublishError). With a ``desk``,
@@ -112,7 +114,8 @@ def publish_job(
     it, or paused for a person to map (needs_mapping).
 
     ``publish_failure=False`` (an operator's re-parse) reports a failure in the outcome
-    only: a re-parse must never turn a job that went through into a failed one."""
+    only: a re-parse must never turn a job that went through into a failed one;
+    ``chunk_headers`` go on every chunk record (a re-parse's ``replay_id``)."""
     names = topic_names(settings)
     failures_to = names.jobs if publish_failure else None
     started = time.monotonic()
@@ -174,7 +177,8 @@ def publish_job(
         )
         topic = names.chunks(upload.tier)
         for headers, payload in records:
-            publisher.produce(topic, payload, headers.key, headers.to_kafka(), tag=upload.job_id)
+            headers_out = [*headers.to_kafka(), *chunk_headers]
+            publisher.produce(topic, payload, headers.key, headers_out, tag=upload.job_id)
             chunks += 1
             rows += headers.row_count
     except (ParseError, LocaleError) as exc:

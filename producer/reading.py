@@ -1,5 +1,5 @@
-"""The reading locale of one job: the upload's choice, else the dataset's, else detected from
-the file's first rows. A detected locale is written into the job's plan beside the spooled
+"""The reading locale of one job: the upload's choice (for a correction, the corrected job's
+unless it names its own), else the dataset's, else detected from the file's first rows. A detected locale is written into the job's plan beside the spooled
 file, so a re-parse reads the file exactly as the first parse did."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def choose_reading(
     Raises LocaleError for an upload record naming an unsupported locale."""
     batches = iter(batches)
     if upload.locale:
-        return _made(resolve_locale(upload.locale).tag, "chosen"), batches
+        return _made(resolve_locale(upload.locale).tag, upload.locale_source or "chosen"), batches
     if dataset.locale:
         return _made(dataset.locale, "dataset"), batches
     plan = Spool.chunk_plan_path(upload.spool_path)

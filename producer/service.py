@@ -31,6 +31,7 @@ from messaging.publisher import Publisher
 from producer.mapping_desk import MappingDesk
 from producer.offsets import DoneOffsets
 from producer.publish_job import publish_job
+from producer.spool_keeper import ProducerSpool
 from producer.warm_imports import PRODUCER_MODULES, warm_imports
 from schemas.dataset import DatasetRegistry
 from schemas.records import UploadRecord
@@ -64,7 +65,7 @@ def pick_tier(
 
 def upload_consumer_config(settings: Settings) -> dict[str, Any]:
     return consumer_config(
-        settings.kafka_bootstrap,
+        settings,
         group_names(settings).producer,
         offsets_reset="earliest",
         # one big file may take minutes to parse between two polls
@@ -86,6 +87,7 @@ class ProducerService:
         self._paused: set[str] = set()
         self._offsets = DoneOffsets()
         self._committed: dict[tuple[str, int], int] = {}  # the last commit asked per partition
+        self.spool_keeper = ProducerSpool(settings)
         self.desk = MappingDesk(settings)
 
     def _consumer(self) -> Consumer:
@@ -142,6 +144,7 @@ class ProducerService:
         try:
             with Publisher(self.settings) as publisher:
                 while not stop.is_set():
+                    self.spool_keeper.sweep_when_due()
                     publisher.poll(0)  # delivery reports: seals and commits of earlier jobs
                     # while a seal waits for its reports, come back for them soon
                     idle_wait = IDLE_POLL_S if publisher.waiting_actions else 0.5
@@ -159,6 +162,7 @@ class ProducerService:
         finally:
             lag.close()
             consumer.close()
+            self.spool_keeper.close()
             self.desk.close()
 
     def _handle(
@@ -199,9 +203,14 @@ class ProducerService:
                 outcome.total_rows,
                 outcome.seconds,
             )
-            publisher.after_delivered(
-                upload.job_id, lambda: self._commit_done(consumer, partition, offset)
-            )
+            fetched = self.spool_keeper.fetched_copy(upload)
+
+            def done() -> None:
+                if fetched is not None:  # Kafka has the file: a re-parse fetches it again
+                    self.spool_keeper.release(fetched)
+                self._commit_done(consumer, partition, offset)
+
+            publisher.after_delivered(upload.job_id, done)
 
     def _commit_done(self, consumer: Consumer, partition: tuple[str, int], offset: int) -> None:
         committable = self._offsets.done(partition, offset)

@@ -8,7 +8,22 @@ import pyarrow as pa
 
 # Every chunk batch carries the spreadsheet row number of each row (header row = 1).
 ROW_COLUMN = "__row__"
+# A text column of a number type that holds number cells of a sheet beside text cells has a
+# boolean column beside it, true where the cell was a number: a number cell is a number in
+# every locale, its text being the plain one a sheet shows without a locale ("3.01"). No
+# dataset column name starts with "_", so these names cannot collide.
+NUMBER_CELLS_PREFIX = "__number_cells__."
 DEFAULT_COMPRESSION = "lz4"
+
+
+def number_cells_column(name: str) -> str:
+    """The name of the column that marks the number cells of text column ``name``."""
+    return NUMBER_CELLS_PREFIX + name
+
+
+def is_cell_column(name: str) -> bool:
+    """Whether a chunk column holds cells (not the row number or a column of marks)."""
+    return name != ROW_COLUMN and not name.startswith(NUMBER_CELLS_PREFIX)
 
 
 def encode_batch(batch: pa.RecordBatch, compression: str | None = DEFAULT_COMPRESSION) -> bytes:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.dataset import Column, Dataset
+from schemas.dataset import NUMBER_TYPES, Column, Dataset
+from schemas.locales import DEFAULT_NUMBERS, Locale, NumberFormat, resolve_locale
 
 # the shape of a cell's text per type, as ECMAScript regular expressions (JSON Schema's)
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+|\d{1,3}(?:,\d{3})+(?:\.\d*)?)"
@@ -37,13 +38,36 @@ TYPE_WORDS: dict[str, str] = {
 }
 
 
+def _js(sep: str) -> str:
+    """A separator in an ECMAScript pattern with the u flag (which refuses ``\\ ``)."""
+    return r"\." if sep == "." else sep
+
+
+def local_number_patterns(numbers: NumberFormat) -> dict[str, str]:
+    """TYPE_PATTERNS of the number types as ``numbers`` writes them (1.234,56 in de-DE): one
+    grouping separator throughout, in groups of three, as the workers read them."""
+    dec = _js(numbers.decimal)
+    groups = "|".join(_js(g) for g in numbers.groups)
+    whole = rf"(?:\d+|\d{{1,3}}({groups})\d{{3}}(?:\1\d{{3}})*)"
+    number = rf"[+-]?(?:{whole}(?:{dec}\d*)?|{dec}\d+)"
+    return {
+        "integer": rf"^[+-]?{whole}(?:{dec}0*)?$",
+        "decimal": f"^{number}$",
+        "float": rf"^(?:{number}|[+-]?(?:\d+{dec}?\d*|{dec}\d+)[eE][+-]?\d+)$",
+    }
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def rules_in_words(column: Column) -> str:
-    """What a cell of the column must hold, as a sentence part: 'a whole number, at least 1'."""
+def rules_in_words(column: Column, locale: Locale | None = None) -> str:
+    """What a cell of the column must hold, as a sentence part: 'a whole number, at least 1';
+    a number as ``locale`` writes it: 'a number written like 1.234,56'."""
     parts = [TYPE_WORDS[column.type]]
+    if locale is not None and column.type in NUMBER_TYPES:
+        example = locale.example_number  # 1.234,56; a whole number without the fraction
+        parts[0] += f" written like {example[:-3] if column.type == 'integer' else example}"
     if column.pattern:
         parts.append(column.pattern_description or f"matching the pattern {column.pattern}")
     if column.min is not None and column.max is not None:
@@ -101,29 +125,50 @@ def example_value(column: Column) -> str | None:
     }.get(column.type, "some text")
 
 
-def _type_pattern(dataset: Dataset, column: Column) -> str | None:
-    """The shape of the column's text, when it does not depend on a reading locale or on the
-    column's own forms and words (then the workers alone judge it)."""
-    own = column.formats or column.true_values or column.false_values
-    local = dataset.locale is not None and column.type not in ("string", "email")
-    return None if own or local else TYPE_PATTERNS.get(column.type)
+def _type_pattern(locale: Locale | None, column: Column) -> str | None:
+    """The shape of the column's text: a number's as the reading locale writes it; the other
+    types' when they do not depend on a locale, nor on the column's own forms and words (then
+    the workers alone judge it)."""
+    if column.formats or column.true_values or column.false_values:
+        return None
+    if locale is None:
+        return TYPE_PATTERNS.get(column.type)
+    if column.type in NUMBER_TYPES:
+        return local_number_patterns(locale.numbers)[column.type]
+    return TYPE_PATTERNS[column.type] if column.type == "email" else None
 
 
-def cell_json_schema(dataset: Dataset) -> dict[str, Any]:
-    """JSON Schema (2020-12) of one row as cell text. Besides the standard keywords, each
-    property has ``x-bulkflow-type`` (the column's type) and, for numbers, ``x-minimum``,
-    ``x-maximum`` and ``x-scale``, which apply to the number the text holds."""
+def _example(column: Column, locale: Locale | None) -> str | None:
+    """example_value, a made-up number written with the locale's decimal separator."""
+    value = example_value(column)
+    if value is None or locale is None or column.example is not None:
+        return value
+    return value.replace(".", locale.numbers.decimal) if column.type in NUMBER_TYPES else value
+
+
+def cell_json_schema(dataset: Dataset, locale: str | None = None) -> dict[str, Any]:
+    """JSON Schema (2020-12) of one row as cell text, written as the reading locale ``locale``
+    (a supported tag; default: the dataset's) writes it. Besides the standard keywords, each
+    property has ``x-bulkflow-type`` (the column's type) and, for numbers, ``x-decimal`` and
+    ``x-groups`` (the separators the text writes), ``x-minimum``, ``x-maximum`` and
+    ``x-scale``, which apply to the number the text holds. Raises LocaleError for a tag no
+    locale has."""
+    tag = locale or dataset.locale
+    reading = resolve_locale(tag) if tag else None
+    numbers = reading.numbers if reading else DEFAULT_NUMBERS
     properties: dict[str, Any] = {}
     for column in dataset.columns:
-        patterns = [p for p in (_type_pattern(dataset, column), column.pattern) if p]
+        patterns = [p for p in (_type_pattern(reading, column), column.pattern) if p]
         prop: dict[str, Any] = {
             "type": "string" if column.required else ["string", "null"],
             "title": column.name,
-            "description": rules_in_words(column),
-            "examples": [e for e in [example_value(column)] if e is not None],
+            "description": rules_in_words(column, reading),
+            "examples": [e for e in [_example(column, reading)] if e is not None],
             "x-bulkflow-type": column.type,
             "allOf": [{"pattern": p} for p in patterns],
         }
+        if column.type in NUMBER_TYPES:
+            prop["x-decimal"], prop["x-groups"] = numbers.decimal, list(numbers.groups)
         if column.required:
             prop["minLength"] = 1
         if column.max_length is not None:

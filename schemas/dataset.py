@@ -17,6 +17,8 @@ from schemas.locales import FALSE_WORDS, TRUE_WORDS, LocaleError, fold_words, re
 ColumnType = Literal[
     "string", "integer", "decimal", "float", "boolean", "date", "datetime", "email"
 ]
+# the types whose text a reading locale reads as numbers (1.234,56 in de-DE)
+NUMBER_TYPES = frozenset({"integer", "decimal", "float"})
 ResultEncoding = Literal["arrow", "json"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -111,6 +113,21 @@ class ResultsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     encoding: ResultEncoding = "arrow"
+    # the topic's major version: 1 publishes on results.<name>, N on results.<name>.vN; a
+    # change that is not FULL compatible for consumers needs the next one (compatibility.py)
+    major: int = Field(default=1, ge=1)
+
+
+class RetentionConfig(BaseModel):
+    """How long the dataset's bookkeeping is kept, in days: bulkflow gc removes it after
+    that (docs/operations.md). The rows themselves are kept for good."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # a finished job's row errors (its error report); its status and counts stay
+    row_errors_days: float = Field(default=30.0, gt=0)
+    # dead letters, by their last failure (the DLQ topic keeps their records 30 days)
+    dead_letters_days: float = Field(default=30.0, gt=0)
 
 
 class Dataset(BaseModel):
@@ -121,6 +138,7 @@ class Dataset(BaseModel):
     key: tuple[str, ...] = ()
     columns: tuple[Column, ...]
     results: ResultsConfig = ResultsConfig()
+    retention: RetentionConfig = RetentionConfig()
     # the reading locale of its uploads when an upload names none (else: detected)
     locale: str | None = None
 
@@ -164,6 +182,12 @@ class Dataset(BaseModel):
     @property
     def table_name(self) -> str:
         return f"ds_{self.name}"
+
+    @property
+    def results_name(self) -> str:
+        """The dataset's part of its results topic name: ``orders``, or ``orders.v2``."""
+        major = self.results.major
+        return self.name if major == 1 else f"{self.name}.v{major}"
 
     @cached_property
     def header_lookup(self) -> dict[str, str]:
@@ -238,3 +262,7 @@ class DatasetRegistry:
 
     def all(self) -> list[Dataset]:
         return [self.get(n) for n in self.names()]
+
+    def results_names(self) -> list[str]:
+        """Each dataset's results topic name part (``orders``, ``orders.v2``)."""
+        return [d.results_name for d in self.all()]

@@ -17,7 +17,8 @@ from schemas.date_forms import DateForm, FormKind, compile_form
 from schemas.errors import ConfigError
 
 DateOrder = Literal["DMY", "MDY", "YMD"]
-LocaleSource = Literal["chosen", "dataset", "detected"]
+# corrected: a correction's, taken from the job it corrects (api/accept_upload.py)
+LocaleSource = Literal["chosen", "dataset", "detected", "corrected"]
 NBSP, NNBSP = "\u00a0", "\u202f"
 SPACES = (" ", NBSP, NNBSP)
 # the words every reading takes, with or without a locale (compared case-insensitively)
@@ -173,7 +174,12 @@ def describe_reading(tag: str | None, source: LocaleSource | None, note: str | N
     if tag is None:
         text = "read without a locale: decimal point, dates as YYYY-MM-DD"
         return f"{text}; {note}" if note else text
-    how = {"chosen": "chosen", "dataset": "the dataset's locale", "detected": "detected"}
+    how = {
+        "chosen": "chosen",
+        "dataset": "the dataset's locale",
+        "detected": "detected",
+        "corrected": "from the corrected upload",
+    }
     return f"read as {tag}: {LOCALES[tag].summary} ({how[source or 'chosen']})"
 
 

@@ -59,6 +59,9 @@ class UploadRecord(BaseModel):
     encoding: str | None = None
     blob: UploadBlob | None = None
     locale: str | None = None  # the reading locale the uploader chose (a supported tag)
+    # how ``locale`` came to be: chosen (None says so too), or corrected: a correction that
+    # names none reads as the job it corrects was read
+    locale_source: LocaleSource | None = None
     # dataset column -> the file's header for it, when a person (or a saved mapping) chose
     mapping: ColumnMapping | None = None
     # the job whose invalid rows this file corrects: its rows carry their original row numbers
@@ -135,6 +138,31 @@ class ChunkResult(BaseModel):
     dead_lettered: bool = False
     reason: str | None = None
     at: datetime = Field(default_factory=utcnow)
+    # the chunk's first and last spreadsheet rows (set on a dead-lettered chunk's result)
+    first_row: int | None = None
+    last_row: int | None = None
+    # what handling it did: the replay (or re-parse) it came from, whether its rows were
+    # written to the database this time (not when the ledger held it already), and how
+    # many result records it sent (replay and reparse report these on events)
+    replay_id: str | None = None
+    written: bool = False
+    result_records: int = 0
+
+
+class DeadLetterRange(BaseModel):
+    """A dead-lettered chunk as a person reads it: its rows from first_row to last_row
+    (rows of them) were not saved, and why; bulkflow dlq list holds the letter itself."""
+
+    chunk_no: int
+    first_row: int
+    last_row: int
+    rows: int
+    reason: str
+
+    def describe(self) -> str:
+        """How a person reads it, in every view (CLI, errors CSV, page)."""
+        where = f"rows {self.first_row}–{self.last_row}"
+        return f"{where} not saved: {self.reason}; see `bulkflow dlq list`"
 
 
 class UploadStatus(BaseModel):
@@ -146,9 +174,14 @@ class UploadStatus(BaseModel):
     filename: str
     tier: Tier
     state: JobState
+    # grows by one with each change of the job's outcome (docs/topics.md: the job lifecycle);
+    # the same number is on the job's events, so a consumer keeps the highest per job
+    revision: int = 1
     rows_total: int | None = None
     rows_ok: int = 0
-    rows_failed: int = 0
+    rows_failed: int = 0  # rows not saved: invalid rows plus rows_dead_lettered
+    rows_dead_lettered: int = 0
+    dead_letters: list[DeadLetterRange] = Field(default_factory=list)
     chunks_total: int | None = None
     chunks_done: int = 0
     percent: float = 0.0
@@ -163,7 +196,9 @@ class UploadStatus(BaseModel):
         default=None, description="the reading locale of the text cells, if any"
     )
     locale_source: LocaleSource | None = Field(
-        default=None, description="chosen (the upload's), dataset (its default) or detected"
+        default=None,
+        description="chosen (the upload's), dataset (its default), detected, or corrected (a "
+        "correction's, as the job it corrects was read)",
     )
     reading: str | None = Field(
         default=None,
@@ -202,45 +237,18 @@ STATE_RANK: dict[str, int] = {
 
 
 def is_step_back(old: UploadStatus | None, new: UploadStatus) -> bool:
-    """A status older than the one held: an earlier state, or fewer chunks in the same
-    unfinished state. A job only moves forward; a replay or a record from another writer
-    that arrives late must not undo that. (Final to final is allowed: a DLQ redrive turns
-    completed_with_errors into completed.)"""
+    """A status older than the one held: a lower revision, or within one revision an
+    earlier state or fewer chunks in the same unfinished state. A record that arrives late
+    (from another partition or writer) must not undo a newer one; a revised outcome (a
+    redrive turning failed into completed) comes with a higher revision."""
     if old is None:
         return False
+    if new.revision != old.revision:
+        return new.revision < old.revision
     old_rank, new_rank = STATE_RANK[old.state], STATE_RANK[new.state]
     if new_rank != old_rank:
         return new_rank < old_rank
     return new_rank < STATE_RANK["completed"] and new.chunks_done < old.chunks_done
-
-
-class JobOutcomeEvent(BaseModel):
-    """On ``events``: job.completed / job.failed, for downstream systems."""
-
-    type: Literal["job.completed", "job.failed"]
-    job_id: str
-    tenant: str
-    dataset: str
-    state: JobState
-    rows_ok: int
-    rows_failed: int
-    error: str | None = None
-    warning: str | None = None
-    corrects: str | None = None
-    at: datetime = Field(default_factory=utcnow)
-
-
-class JobReplayedEvent(BaseModel):
-    """On ``events``: a job's chunks were published again (a replay); its result records
-    carry the same ``replay_id`` header."""
-
-    type: Literal["job.replayed"] = "job.replayed"
-    job_id: str
-    tenant: str
-    dataset: str
-    replay_id: str
-    chunks: int | None = None
-    at: datetime = Field(default_factory=utcnow)
 
 
 H_JOB_ID = "job_id"

@@ -1,4 +1,5 @@
-"""On ``events``: a replay is its own record (``bulkflow replay``), never a job's status."""
+"""On ``replays`` (key: the replay id): an operator's ``bulkflow replay`` run, its start and
+its end with its counts. What it did to each job is on ``events`` (schemas/events.py)."""
 
 from __future__ import annotations
 

@@ -76,13 +76,15 @@ def _column_schema(column: Column) -> dict[str, Any]:
 
 
 def result_row_json_schema(dataset: Dataset) -> dict[str, Any]:
-    """One result row under encoding ``json``: every column present, null when empty."""
+    """One result row under encoding ``json``. Every column is sent (null when empty), but
+    the schema requires only the required columns and allows fields it does not know, so
+    that code generated from it reads records of an earlier or a later compatible schema
+    (docs/topics.md, "Schema evolution")."""
     return {
         "$schema": JSON_SCHEMA_DIALECT,
-        "$id": f"bulkflow:results.{dataset.name}:v{RESULTS_SCHEMA_VERSION}",
+        "$id": f"bulkflow:results.{dataset.results_name}:v{RESULTS_SCHEMA_VERSION}",
         "title": f"{dataset.name} result row",
         "type": "object",
         "properties": {c.name: _column_schema(c) for c in dataset.columns},
-        "required": [c.name for c in dataset.columns],
-        "additionalProperties": False,
+        "required": [c.name for c in dataset.columns if c.required],
     }

@@ -3,28 +3,42 @@ by job id) into each job's progress, kept in a table, and publishes the status o
 ``progress`` and the outcome on ``events``.
 
 The fold is pure (progress.py); when to publish is ProgressPublisher's (progress_publisher.py).
+Every job's status also goes into the database (status_store.py). The table holds running
+jobs and, for ``finished_job_grace_s``, finished ones; then a finished job is let go (a
+tombstone on the changelog, so the table and its restore stay the size of current work),
+and a late record for it reloads its progress from the database.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
 
-from messaging.faust_patches import as_current_event
-from messaging.names import group_names, topic_names
+from database.engine import make_engine
+from database.migrations import ensure_schema
+from messaging.faust_patches import as_current_event, at_partition
+from messaging.names import PROGRESS_TABLE, group_names, topic_names
+from schemas.events import JobOutcomeEvent
 from schemas.records import UploadStatus
 from schemas.settings import Settings
 from stream_processors.faust_common import build_faust_app, raw_topic
-from stream_processors.progress import JobProgress, fold_batch
+from stream_processors.job_status import to_status
+from stream_processors.progress import JobProgress, fold_batch, is_publishable
 from stream_processors.progress_publisher import ProgressPublisher
+from stream_processors.status_store import StatusStore
 
 AGGREGATE_BATCH = 500
 # a job's records (registered, chunk results, sealed) arrive within a few hundred ms of each
 # other: batches of up to 0.5 s fold more of them into one table write and one publish; a
 # status shows up to 0.4 s later, while finished_at comes from the records' own times
 AGGREGATE_WITHIN_S = 0.5
+LET_GO_EVERY_S = 10.0
+# (job id, its status, its outcome event when one is due)
+Publication = tuple[str, UploadStatus, JobOutcomeEvent | None]
 
 
 def aggregator_app_id(settings: Settings) -> str:
@@ -37,28 +51,57 @@ def create_aggregator_app(settings: Settings) -> faust.App:
     source = raw_topic(app, names.jobs, names.chunk_results)
     progress_topic = raw_topic(app, names.progress)
     events_topic = raw_topic(app, names.events)
+    engine = make_engine(settings.db_url)
+    ensure_schema(engine)
+    store = StatusStore(engine)
+
+    async def on_changelog_event(event: faust.EventT) -> None:
+        """A table entry being restored: a finished job is stored and let go in turn."""
+        job_id = str(event.key)
+        if event.value is None:
+            store.forget(job_id)
+            return
+        progress = JobProgress.model_validate_json(event.value)
+        if is_publishable(progress):
+            publisher.reloaded(progress)
+            store.restored(progress, _status(progress), event.message.partition or 0)
+
     table = app.Table(
-        "job-progress",
+        PROGRESS_TABLE,
         default=None,
         partitions=settings.topic_partitions,
         key_type=str,
         value_type=str,
+        on_changelog_event=on_changelog_event,
     )
     publisher = ProgressPublisher()
 
-    async def publish(progress: JobProgress, status: UploadStatus) -> None:
-        await progress_topic.send(
-            key=progress.job_id.encode(), value=status.model_dump_json().encode()
-        )
-        outcome = publisher.outcome(progress)
-        if outcome is not None:
-            await events_topic.send(
-                key=progress.job_id.encode(), value=outcome.model_dump_json().encode()
-            )
+    def decide(progress: JobProgress) -> Publication | None:
+        """What to publish of a job now (nothing: no news, or too soon)."""
+        status = publisher.due(progress, time.monotonic())
+        return None if status is None else (progress.job_id, status, publisher.outcome(progress))
 
-    def stored(job_id: str) -> JobProgress | None:
+    async def send(publication: Publication) -> None:
+        job_id, status, outcome = publication
+        await progress_topic.send(key=job_id.encode(), value=status.model_dump_json().encode())
+        if outcome is not None:
+            await events_topic.send(key=job_id.encode(), value=outcome.model_dump_json().encode())
+
+    def held(job_id: str) -> JobProgress | None:
         text = table.get(job_id)
         return JobProgress.model_validate_json(text) if text else None
+
+    async def before_batch(job_ids: set[str]) -> dict[str, JobProgress | None]:
+        """The batch's jobs as they were before it: from the table, else (a job let go) from
+        the database. The table is read before any await: let_go may run during one."""
+        before = {job: held(job) for job in job_ids}
+        missing = {job for job, progress in before.items() if progress is None}
+        if missing:
+            back = await asyncio.get_running_loop().run_in_executor(None, store.load, missing)
+            for progress in back.values():
+                publisher.reloaded(progress)
+            before.update(back)
+        return before
 
     @app.agent(source, name="progress")
     async def aggregate(stream: faust.StreamT) -> None:
@@ -74,18 +117,48 @@ def create_aggregator_app(settings: Settings) -> faust.App:
                 )
                 for e in events
             ]
-            for job_id, (progress, last) in fold_batch(records, stored).items():
+            before = await before_batch({job_id for job_id, _, _ in records})
+            publications = []
+            # no await from here to the sends: the table, the store and the publisher's
+            # bookkeeping change together
+            for job_id, (progress, last) in fold_batch(records, before.get).items():
                 with as_current_event(events[last]):
                     table[job_id] = progress.model_dump_json()
-                status = publisher.due(progress, time.monotonic())
-                if status is not None:
-                    await publish(progress, status)
+                if is_publishable(progress):
+                    store.offer(progress, _status(progress), events[last].message.partition)
+                publication = decide(progress)
+                if publication is not None:
+                    publications.append(publication)
+            for publication in publications:
+                await send(publication)
 
     @app.timer(interval=0.5)
     async def flush_dirty() -> None:
-        for progress in list(publisher.dirty.values()):
-            status = publisher.due(progress, time.monotonic())
-            if status is not None:
-                await publish(progress, status)
+        due = [decide(progress) for progress in list(publisher.dirty.values())]
+        for publication in due:
+            if publication is not None:
+                await send(publication)
+
+    @app.timer(interval=min(LET_GO_EVERY_S, max(1.0, settings.finished_job_grace_s / 10)))
+    async def let_go() -> None:
+        """Finished jobs past their grace leave the table (their status is stored)."""
+        for job_id, partition in store.ended_before(time.time() - settings.finished_job_grace_s):
+            if table.get(job_id) is not None:
+                with at_partition(names.jobs, partition):
+                    del table[job_id]
+            publisher.forget(job_id)
+
+    @app.task
+    async def start_store() -> None:
+        store.start()
+
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
+    def _stop_store(app: faust.App, **_kw: Any) -> None:  # pragma: no cover - shutdown path
+        store.stop()
+        engine.dispose()
 
     return app
+
+
+def _status(progress: JobProgress) -> UploadStatus:
+    return to_status(progress, datetime.now(UTC))

@@ -12,10 +12,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import exc as sa_exc
 
 from database.chunk_store import prepare_chunk, save_chunk
@@ -51,6 +52,7 @@ class ChunkOutput:
     chunk_result: ChunkResult  # its counts, for the aggregator (chunk-results)
     result_records: tuple[ResultRecord, ...] = ()  # valid typed rows for results.<dataset>
     dataset: str | None = None
+    results_name: str | None = None  # the results topic's name part (dataset.results_name)
     dead_letter_reason: str | None = None
     already_saved: bool = False  # the ledger held the chunk: nothing was written again
 
@@ -63,8 +65,15 @@ def chunk_result(
     rows_failed: int,
     errors: list[RowError] | None = None,
     dead_letter_reason: str | None = None,
+    last_row: int | None = None,
+    replay_id: bytes | None = None,
+    written: bool = False,
+    result_records: int = 0,
 ) -> ChunkResult:
-    """The chunk's result, timed from ``started`` (perf_counter) to now."""
+    """The chunk's result, timed from ``started`` (perf_counter) to now. A dead-lettered
+    chunk names its rows: from its first row to ``last_row`` (when the payload was read),
+    else to the first row plus its row count."""
+    dead = dead_letter_reason is not None
     return ChunkResult(
         job_id=meta.job_id,
         chunk_no=meta.chunk_no,
@@ -72,8 +81,13 @@ def chunk_result(
         rows_failed=rows_failed,
         error_samples=(errors or [])[:ERROR_SAMPLES],
         duration_ms=(time.perf_counter() - started) * 1000,
-        dead_lettered=dead_letter_reason is not None,
+        dead_lettered=dead,
         reason=dead_letter_reason,
+        first_row=meta.first_row_no if dead else None,
+        last_row=(last_row or meta.first_row_no + max(meta.row_count, 1) - 1) if dead else None,
+        replay_id=replay_id.decode(errors="replace") if replay_id else None,
+        written=written,
+        result_records=result_records,
     )
 
 
@@ -161,6 +175,23 @@ class ChunkHandler:
             meta = ChunkHeaders.from_kafka(headers)
         except (KeyError, ValueError) as exc:
             raise PermanentChunkError(f"chunk headers are missing or malformed: {exc}") from exc
+        output = self._handle(meta, headers, payload, started, source_topic, persist, priority)
+        replay_id = replay_id_of(headers)
+        if replay_id is not None and output.chunk_result.replay_id is None:  # a dead letter
+            tagged = output.chunk_result.model_copy(update={"replay_id": replay_id.decode()})
+            output = replace(output, chunk_result=tagged)
+        return output
+
+    def _handle(
+        self,
+        meta: ChunkHeaders,
+        headers: Any,
+        payload: bytes,
+        started: float,
+        source_topic: str | None,
+        persist: bool,
+        priority: int,
+    ) -> ChunkOutput:
         try:
             dataset = self._dataset(meta.dataset)
             batch = decode_batch(payload)
@@ -210,34 +241,47 @@ class ChunkHandler:
                 what,
             )
         except PermanentChunkError as exc:
-            return self._dead(meta, str(exc), started, source_topic, persist)
+            last_row = _last_row(batch)
+            return self._dead(meta, str(exc), started, source_topic, persist, last_row)
         if saved.key_conflict:
             with self._lock:
                 self._conflicted.remember(meta.job_id, None)
+        replay_id = replay_id_of(headers)
+        records = result_records(dataset, meta, checked.valid, replay_id)
         result = chunk_result(
             meta,
             started,
             rows_ok=saved.rows_ok,
             rows_failed=saved.rows_failed,
             errors=checked.errors,
+            replay_id=replay_id,
+            written=not saved.already_saved,
+            result_records=len(records),
         )
-        records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
         return ChunkOutput(
-            meta.job_id, result, tuple(records), dataset.name, already_saved=saved.already_saved
+            meta.job_id,
+            result,
+            tuple(records),
+            dataset.name,
+            dataset.results_name,
+            already_saved=saved.already_saved,
         )
 
     def _validated(
         self, meta: ChunkHeaders, dataset: Dataset, checked: Any, started: float, headers: Any
     ) -> ChunkOutput:
+        replay_id = replay_id_of(headers)
+        records = result_records(dataset, meta, checked.valid, replay_id)
         result = chunk_result(
             meta,
             started,
             rows_ok=checked.valid.num_rows,
             rows_failed=len({e.row for e in checked.errors}),
             errors=checked.errors,
+            replay_id=replay_id,
+            result_records=len(records),
         )
-        records = result_records(dataset, meta, checked.valid, replay_id_of(headers))
-        return ChunkOutput(meta.job_id, result, tuple(records), dataset.name)
+        return ChunkOutput(meta.job_id, result, tuple(records), dataset.name, dataset.results_name)
 
     def _dead(
         self,
@@ -246,12 +290,18 @@ class ChunkHandler:
         started: float,
         source_topic: str | None = None,
         persist: bool = True,
+        last_row: int | None = None,
     ) -> ChunkOutput:
         log.error("chunk %s:%d dead-lettered: %s", meta.job_id, meta.chunk_no, reason)
         if persist:
             self._record_dead_letter(meta, reason, source_topic)
         result = chunk_result(
-            meta, started, rows_ok=0, rows_failed=meta.row_count, dead_letter_reason=reason
+            meta,
+            started,
+            rows_ok=0,
+            rows_failed=meta.row_count,
+            dead_letter_reason=reason,
+            last_row=last_row,
         )
         return ChunkOutput(meta.job_id, result, dead_letter_reason=reason)
 
@@ -280,3 +330,11 @@ class ChunkHandler:
     def close(self) -> None:
         self.stopping.set()
         self.engine.dispose()
+
+
+def _last_row(batch: pa.RecordBatch) -> int | None:
+    """The chunk's last spreadsheet row number (rows may skip blank lines)."""
+    if batch.num_rows == 0:
+        return None
+    value = pc.max(batch.column(ROW_COLUMN)).as_py()
+    return int(value) if value is not None else None

@@ -7,7 +7,6 @@ Pure: a ChunkOutput in, records out. The worker (worker_app.py) and ``bulkflow r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from messaging.names import TopicNames
@@ -34,16 +33,12 @@ class ChunkRoutes:
     dead_letter_reason: str | None
 
 
-def route_chunk_output(
-    output: ChunkOutput,
-    names: TopicNames,
-    chunk_result_headers: Sequence[tuple[str, bytes]] = (),
-) -> ChunkRoutes:
-    """The records of one handled chunk; ``chunk_result_headers`` ride on its chunk result
-    (a replay's id)."""
+def route_chunk_output(output: ChunkOutput, names: TopicNames) -> ChunkRoutes:
+    """The records of one handled chunk (a replay's id is on its results and in its chunk
+    result, from the chunk's headers)."""
     results: tuple[RoutedRecord, ...] = ()
     if output.dead_letter_reason is None and output.dataset:
-        topic = names.results(output.dataset)
+        topic = names.results(output.results_name or output.dataset)
         results = tuple(
             RoutedRecord(topic, r.key, r.value, list(r.headers)) for r in output.result_records
         )
@@ -51,6 +46,6 @@ def route_chunk_output(
         names.chunk_results,
         output.job_id.encode(),
         output.chunk_result.model_dump_json().encode(),
-        list(chunk_result_headers),
+        [],
     )
     return ChunkRoutes(results, chunk_result, output.dead_letter_reason)

@@ -9,6 +9,7 @@ import faust
 
 from messaging.clients import HEARTBEAT_INTERVAL_MS, SESSION_TIMEOUT_MS
 from messaging.faust_patches import apply_faust_patches
+from messaging.security import faust_credentials
 from schemas.settings import Settings
 
 
@@ -24,6 +25,8 @@ def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
     datadir.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {
         "broker": faust_broker_url(settings),
+        # the same protocol, login and TLS as the confluent-kafka clients (messaging/security.py)
+        "broker_credentials": faust_credentials(settings),
         "store": "memory://",
         "processing_guarantee": "at_least_once",
         "topic_partitions": settings.topic_partitions,
@@ -52,6 +55,11 @@ def build_faust_app(settings: Settings, app_id: str, **extra: Any) -> faust.App:
         "broker_session_timeout": SESSION_TIMEOUT_MS / 1000,
         "broker_heartbeat_interval": HEARTBEAT_INTERVAL_MS / 1000,
         "consumer_group_instance_id": settings.instance_id or None,
+        # every topic, faust's own changelog included, is declared in messaging/names.py
+        # and made by `bulkflow topics create` with the replication settings: faust creates
+        # none (and needs no right to), and its leader-election topic is not used
+        "topic_allow_declare": False,
+        "topic_disable_leader": True,
     }
     options.update(extra)
     return faust.App(app_id, **options)

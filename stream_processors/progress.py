@@ -1,9 +1,14 @@
-"""The progress fold: job events and chunk results in, one job status out. Pure.
+"""The progress fold: job events and chunk results in, one job's progress out, and what it
+means: its state, error, warning and outcome (job_status.py makes the API's status). Pure.
 
 Kafka delivers at least once and ``jobs`` and ``chunk-results`` are separate topics, so the
 fold takes records in any order and any number of times: every chunk is counted once, and a
 chunk result that overtakes its job's ``registered`` record is kept until the job's identity
 arrives (``is_publishable``).
+
+``settle`` numbers the job's outcomes: revision 1 while it has none, and one more for its
+first final state and for every change of it (a redrive, a replay or a re-parse), so that
+the status and the job's events carry the same revision (docs/topics.md: the lifecycle).
 """
 
 from __future__ import annotations
@@ -18,12 +23,23 @@ from schemas.locales import LocaleSource
 from schemas.records import (
     FINAL_STATES,
     ChunkResult,
+    DeadLetterRange,
     JobEvent,
-    JobOutcomeEvent,
     JobState,
-    UploadStatus,
 )
 from schemas.settings import Tier
+
+
+class Outcome(BaseModel):
+    """What a final state says to the outside: the part of a status its events carry."""
+
+    state: JobState
+    rows_ok: int
+    rows_failed: int
+    rows_dead_lettered: int
+    dead_letters: list[DeadLetterRange]
+    error: str | None
+    warning: str | None
 
 
 class JobProgress(BaseModel):
@@ -59,10 +75,15 @@ class JobProgress(BaseModel):
     chunks: set[int] = Field(default_factory=set)
     dead_chunks: dict[int, int] = Field(default_factory=dict)  # chunk no -> rows it failed
     dead_reason: str | None = None
+    dead_ranges: dict[int, DeadLetterRange] = Field(default_factory=dict)  # chunk no -> rows
     rows_ok: int = 0
     rows_failed: int = 0
     first_chunk_at: datetime | None = None  # when the earliest counted chunk started
     last_chunk_at: datetime | None = None  # when the latest counted chunk finished
+    # the outcomes published (settle): 0 before the first status
+    revision: int = 0
+    outcome: Outcome | None = None
+    previous_outcome: Outcome | None = None
 
 
 def apply_job_event(p: JobProgress | None, e: JobEvent) -> JobProgress:
@@ -115,12 +136,19 @@ def apply_chunk_result(p: JobProgress | None, r: ChunkResult) -> JobProgress:
     p = p.model_copy(deep=True) if p is not None else JobProgress(job_id=r.job_id)
     if redriven:  # a dead-lettered chunk re-driven from the DLQ replaces its failure
         p.rows_failed -= p.dead_chunks.pop(r.chunk_no)
+        p.dead_ranges.pop(r.chunk_no, None)
     p.chunks.add(r.chunk_no)
     p.rows_ok += r.rows_ok
     p.rows_failed += r.rows_failed
     if r.dead_lettered:
         p.dead_chunks[r.chunk_no] = r.rows_failed
         p.dead_reason = r.reason or p.dead_reason
+        first = r.first_row if r.first_row is not None else 0
+        last = r.last_row if r.last_row is not None else first
+        why = r.reason or "the chunk could not be processed"
+        p.dead_ranges[r.chunk_no] = DeadLetterRange(
+            chunk_no=r.chunk_no, first_row=first, last_row=last, rows=r.rows_failed, reason=why
+        )
     p.first_chunk_at = _earliest(p.first_chunk_at, r.at - timedelta(milliseconds=r.duration_ms))
     p.last_chunk_at = r.at if p.last_chunk_at is None else max(p.last_chunk_at, r.at)
     return p
@@ -144,7 +172,7 @@ def fold_batch(
         latest[job_id] = progress
         if progress is not current:
             last_change[job_id] = index
-    return {job_id: (latest[job_id], index) for job_id, index in last_change.items()}
+    return {job_id: (settle(latest[job_id]), index) for job_id, index in last_change.items()}
 
 
 def is_publishable(p: JobProgress) -> bool:
@@ -156,20 +184,31 @@ def _earliest(current: datetime | None, candidate: datetime) -> datetime:
     return candidate if current is None else min(current, candidate)
 
 
-def _state(p: JobProgress) -> JobState:
-    if p.failure_reason is not None:
+def _complete(p: JobProgress) -> bool:
+    return p.total_chunks is not None and len(p.chunks) >= p.total_chunks
+
+
+def _unreadable(p: JobProgress) -> bool:
+    """The file could not be read. A job stays failed for it until a re-parse read the file
+    whole (a seal) and every chunk is counted: a final state never goes back to an
+    unfinished one."""
+    return p.failure_reason is not None and not (p.sealed_at is not None and _complete(p))
+
+
+def state_of(p: JobProgress) -> JobState:
+    if _unreadable(p):
         return "failed"
     if p.mapping_preview is not None and p.registered_at is None:
         return "needs_mapping"
-    if p.total_chunks is not None and len(p.chunks) >= p.total_chunks:
+    if p.total_chunks is not None and _complete(p):
         if p.total_chunks > 0 and len(p.dead_chunks) >= p.total_chunks:
             return "failed"
         return "completed_with_errors" if p.rows_failed or p.dead_chunks else "completed"
     return "processing" if p.chunks or p.total_chunks is not None else "parsing"
 
 
-def _error(p: JobProgress, state: str) -> str | None:
-    if p.failure_reason is not None:
+def error_of(p: JobProgress, state: str) -> str | None:
+    if _unreadable(p):
         return p.failure_reason
     if not p.dead_chunks:
         return None
@@ -180,7 +219,7 @@ def _error(p: JobProgress, state: str) -> str | None:
     return f"{count} chunk{'s' if count > 1 else ''} could not be processed{why}"
 
 
-def _warning(p: JobProgress, state: str) -> str | None:
+def warning_of(p: JobProgress, state: str) -> str | None:
     """A job that completed with no rows at all read nothing: the file held a header only."""
     if state != "completed" or p.total_rows != 0:
         return None
@@ -189,103 +228,51 @@ def _warning(p: JobProgress, state: str) -> str | None:
     return f"no data rows under the header on row {p.header_row}"
 
 
-def _finished_at(p: JobProgress, state: str) -> datetime | None:
+def finished_at(p: JobProgress, state: str) -> datetime | None:
     if state not in FINAL_STATES:
         return None
-    if p.failure_reason is not None:
+    if _unreadable(p):
         return p.failed_at
     moments = [m for m in (p.sealed_at, p.last_chunk_at) if m is not None]
     return max(moments) if moments else None
 
 
-def to_status(p: JobProgress, now: datetime) -> UploadStatus:
-    """The job's status as the API shows it; raises ValueError before ``is_publishable``."""
-    if not is_publishable(p):
-        raise ValueError(f"job {p.job_id}: no job event yet, so no status")
-    assert p.tenant and p.dataset and p.filename and p.tier and p.submitted_at
-    state = _state(p)
-    finished_at = _finished_at(p, state)
-    done, counted = len(p.chunks), p.rows_ok + p.rows_failed
-
-    if state in ("completed", "completed_with_errors"):
-        percent = 100.0
-    elif p.total_chunks:
-        percent = min(100.0, done / p.total_chunks * 100)
-    elif p.total_rows:  # before sealing, only a row total told early gives a fraction
-        percent = min(99.0, counted / p.total_rows * 100)
-    else:
-        percent = 0.0
-
-    rate = eta = None
-    end = finished_at or now
-    if p.first_chunk_at is not None and counted:
-        elapsed = (end - p.first_chunk_at).total_seconds()
-        if elapsed > 0:
-            rate = counted / elapsed
-            if state in FINAL_STATES:
-                eta = 0.0 if state != "failed" else None
-            elif p.total_rows is not None:
-                eta = max(0.0, (p.total_rows - counted) / rate)
-            elif p.total_chunks is not None:
-                eta = max(0.0, (p.total_chunks - done) * elapsed / done)
-
-    return UploadStatus(
-        job_id=p.job_id,
-        tenant=p.tenant,
-        dataset=p.dataset,
-        filename=p.filename,
-        tier=p.tier,
-        state=state,
-        rows_total=p.total_rows,
-        rows_ok=p.rows_ok,
-        rows_failed=p.rows_failed,
-        chunks_total=p.total_chunks,
-        chunks_done=done,
-        percent=round(percent, 2),
-        rows_per_second=None if rate is None else round(rate, 1),
-        eta_seconds=None if eta is None else round(eta, 1),
-        submitted_at=p.submitted_at,
-        started_at=p.registered_at or p.first_chunk_at,
-        finished_at=finished_at,
-        error=_error(p, state),
-        unknown_columns=list(p.unknown_columns),
-        locale=p.locale,
-        locale_source=p.locale_source,
-        reading=p.reading,
-        warning=_warning(p, state),
-        sheet=p.sheet,
-        header_row=p.header_row,
-        mapping=dict(p.mapping),
-        mapping_preview=p.mapping_preview,
-        corrects=p.corrects,
-    )
+def dead_letters_of(p: JobProgress) -> list[DeadLetterRange]:
+    why = p.dead_reason or "the chunk could not be processed"
+    return [
+        p.dead_ranges.get(no)
+        or DeadLetterRange(chunk_no=no, first_row=0, last_row=0, rows=rows, reason=why)
+        for no, rows in sorted(p.dead_chunks.items())
+    ]
 
 
-def job_outcome_event(p: JobProgress) -> JobOutcomeEvent | None:
-    """job.completed / job.failed once the job is final, else None."""
-    if not is_publishable(p):
-        return None
-    state = _state(p)
+def outcome_of(p: JobProgress) -> Outcome | None:
+    """The job's outcome once it is final, else None."""
+    state = state_of(p)
     if state not in FINAL_STATES:
         return None
-    assert p.tenant and p.dataset and p.submitted_at
-    return JobOutcomeEvent(
-        type="job.failed" if state == "failed" else "job.completed",
-        job_id=p.job_id,
-        tenant=p.tenant,
-        dataset=p.dataset,
+    return Outcome(
         state=state,
         rows_ok=p.rows_ok,
         rows_failed=p.rows_failed,
-        error=_error(p, state),
-        warning=_warning(p, state),
-        corrects=p.corrects,
-        at=_finished_at(p, state) or p.last_chunk_at or p.submitted_at,
+        rows_dead_lettered=sum(p.dead_chunks.values()),
+        dead_letters=dead_letters_of(p),
+        error=error_of(p, state),
+        warning=warning_of(p, state),
     )
 
 
-def should_publish(
-    last_published_at: float | None, now: float, is_final: bool, min_interval: float = 0.25
-) -> bool:
-    """At most a few updates a second per job, but never drop the final one."""
-    return is_final or last_published_at is None or now - last_published_at >= min_interval
+def settle(p: JobProgress) -> JobProgress:
+    """The job's revision brought up to date: 1 with its first status, one more with its
+    first outcome and with every change of it. Idempotent: settling twice changes nothing."""
+    if not is_publishable(p):
+        return p
+    outcome = outcome_of(p)
+    if p.revision and (outcome is None or outcome == p.outcome):
+        return p
+    p = p.model_copy(deep=True)
+    p.revision = p.revision or 1
+    if outcome is not None and outcome != p.outcome:
+        p.previous_outcome, p.outcome = p.outcome, outcome
+        p.revision += 1
+    return p

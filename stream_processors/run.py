@@ -9,6 +9,7 @@ from __future__ import annotations
 import faust
 
 from messaging.faust_patches import silence_worker_spinner
+from messaging.preflight import KafkaCheck, check_kafka_soon
 from schemas.settings import TIERS, Settings, Tier
 
 
@@ -23,16 +24,24 @@ def build_app(settings: Settings, role: str, tiers: tuple[Tier, ...] = TIERS) ->
 
 
 def run(
-    settings: Settings, role: str, tiers: tuple[Tier, ...] = TIERS, loglevel: str = "info"
+    settings: Settings,
+    role: str,
+    tiers: tuple[Tier, ...] = TIERS,
+    loglevel: str = "info",
+    kafka_checked: KafkaCheck | None = None,
 ) -> None:
-    app = build_app(settings, role, tiers)
+    """``kafka_checked``: waits for the Kafka check (messaging.preflight.check_kafka_soon)
+    that the caller started before importing this module; else it starts here."""
+    kafka_checked = kafka_checked or check_kafka_soon(settings, role)  # while it builds
+    app = build_app(settings, role, tiers)  # a dataset change that loses data stops here
+    kafka_checked()
     if role == "worker":
         # a dataset added to the folder needs its results topic before its first chunk:
         # without it the send would wait for the topic forever (auto-creation is off)
-        from messaging.topics import create_topics
+        from messaging.topics import create_result_topics
         from schemas.dataset import DatasetRegistry
 
-        create_topics(settings, DatasetRegistry(settings.datasets_dir).names())
+        create_result_topics(settings, DatasetRegistry(settings.datasets_dir).results_names())
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     silence_worker_spinner(worker)  # else every aiokafka debug record is built, then dropped
     worker.execute_from_commandline()

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from schemas.arrow_codec import number_cells_column
 from schemas.arrow_types import UTC_MICROS
 from stream_processors import converters as conv
 
@@ -29,25 +30,48 @@ def is_text(kind: pa.DataType) -> bool:
     return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
 
 
-def shown(column: pa.Array, i: int) -> str | None:
-    """The cell at ``i`` as messages and row errors show it."""
+def shown(column: pa.Array, decimal: str, i: int) -> str | None:
+    """The cell at ``i`` as messages and row errors show it; a typed number with the decimal
+    separator ``decimal`` (the reading locale's, in a number column)."""
     try:
         value = column[i].as_py()
     except (ValueError, OverflowError):  # a timestamp beyond Python's datetime
         return str(column[i])
     if value is None:
         return None
-    return value if isinstance(value, str) else conv.typed_text(value)
+    if isinstance(value, str):
+        return value
+    text = conv.typed_text(value)
+    return text.replace(".", decimal) if isinstance(value, float) else text
 
 
-def shown_cells(column: pa.Array, indices: pa.Array) -> list[str | None]:
+def written(batch: pa.RecordBatch, name: str, decimal: str) -> pa.Array:
+    """Column ``name`` of the chunk, its number cells (marked, arrow_codec.NUMBER_CELLS_PREFIX)
+    written with the decimal separator ``decimal``: 3.01 as 3,01 under a decimal comma, so
+    that the locale reads them as the numbers they are, and a person sees them as a sheet
+    shows them there. The number cells of a sheet hold no grouping, only a point."""
+    column = batch.column(name)
+    marks = number_cells_column(name)
+    if decimal == "." or batch.schema.get_field_index(marks) < 0:
+        return column
+    return pc.if_else(batch.column(marks), pc.replace_substring(column, ".", decimal), column)
+
+
+def shown_cells(column: pa.Array, decimal: str, indices: pa.Array) -> list[str | None]:
     """The cells at ``indices`` as ``shown`` shows each, taken and converted at once."""
     taken = column.take(indices)
     try:
         values = taken.to_pylist()
     except (ValueError, OverflowError):  # a timestamp beyond Python's datetime
-        return [shown(taken, i) for i in range(len(taken))]
-    return [v if v is None or isinstance(v, str) else conv.typed_text(v) for v in values]
+        return [shown(taken, decimal, i) for i in range(len(taken))]
+    return [
+        v
+        if v is None or isinstance(v, str)
+        else conv.typed_text(v).replace(".", decimal)
+        if isinstance(v, float)
+        else conv.typed_text(v)
+        for v in values
+    ]
 
 
 def _numbers(column: pa.Array) -> pa.Array | None:
@@ -152,10 +176,12 @@ def convert_typed(
     parse: Callable[[str], Any],
     problems: list[tuple[int, str]],
     int_digits: int = 0,
+    decimal: str = ".",
 ) -> pa.Array:
     """``column`` (not text) as ``target``; failures become null and land in ``problems``.
 
-    ``kind`` is the dataset column type, ``parse`` its text parser."""
+    ``kind`` is the dataset column type, ``parse`` its text parser, which reads a number
+    shown with ``decimal``."""
     if kind == "decimal":
         fast = _decimal(column, target, int_digits)
     else:
@@ -167,7 +193,7 @@ def convert_typed(
         return fast
     values = []
     for i in pc.indices_nonzero(slow).to_pylist():
-        text = shown(column, i)
+        text = shown(column, decimal, i)
         assert text is not None
         try:
             values.append(parse(text))

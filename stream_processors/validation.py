@@ -4,7 +4,8 @@ Pure: no Kafka, no database. Every column takes a vectorised fast path (a regex 
 the values in the common, well-formed shape and one cast converts them all); only the values
 that path rejects are parsed one by one in Python (``converters``), which is where the edge
 cases and the messages for people live. Clean data therefore never leaves Arrow. Cell text is
-read by the chunk's reading locale (schemas/locales.py); typed cells never depend on it.
+read by the chunk's reading locale (schemas/locales.py); number cells (typed, or marked in a
+text column) mean the same in every locale, and are shown as it writes numbers.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import pyarrow.compute as pc
 
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.arrow_types import arrow_type
-from schemas.dataset import Dataset
+from schemas.dataset import NUMBER_TYPES, Dataset
 from schemas.records import RowError
 from stream_processors import converters as conv
 from stream_processors.column_plans import ColumnPlan, plans_for
 from stream_processors.text_columns import NULL_STRING, booleans, normalise_numbers, temporal
-from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells
+from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells, written
 
 MISSING = "required value is missing"
 EMAIL_RE = r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$'
@@ -134,7 +135,7 @@ def _check_rules(plan: ColumnPlan, typed: pa.Array) -> list[tuple[pa.Array, str]
     """(failing mask, message) per rule; a null value fails no rule."""
     col = plan.column
     checks: list[tuple[pa.Array, str]] = []
-    if col.type in ("integer", "decimal", "float"):
+    if col.type in NUMBER_TYPES:
         numbers = pc.cast(typed, pa.float64()) if col.type == "decimal" else typed
         if col.min is not None:
             checks.append((pc.less(numbers, col.min), f"must be at least {_number(col.min)}"))
@@ -192,8 +193,9 @@ def validate_batch(
 ) -> ValidationResult:
     """Type and check every row of ``batch``; a row with any error is left out of ``valid``.
 
-    ``locale``: the tag text cells are read by (None: no locale); typed cells ignore it.
-    Raises LocaleError for a tag no locale has."""
+    ``locale``: the tag text cells are read by (None: no locale). A number cell (of a typed
+    column, or marked in a text one) is the same number in any locale, shown as the locale
+    writes numbers. Raises LocaleError for a tag no locale has."""
     if ROW_COLUMN not in batch.schema.names:
         raise ValueError(f"chunk batch has no {ROW_COLUMN} column")
     n = batch.num_rows
@@ -201,6 +203,8 @@ def validate_batch(
     typed_columns: list[pa.Array] = []
     found: list[tuple[int, int, str]] = []  # (batch index, column position, message)
     plans = plans_for(dataset, locale)
+    plain = plans_for(dataset, None) if locale else plans
+    cells: dict[str, tuple[pa.Array, str]] = {}  # name -> (its cells, the decimal they show)
     for pos, plan in enumerate(plans):
         name = plan.column.name
         if name not in batch.schema.names:
@@ -209,17 +213,19 @@ def validate_batch(
             typed_columns.append(pa.nulls(n, plan.type))
             continue
         problems: list[tuple[int, str]] = []
-        raw = batch.column(name)
+        number = plan.column.type in NUMBER_TYPES
+        decimal = plan.rules.numbers.decimal if number else "."
+        raw = written(batch, name, decimal)
+        cells[name] = (raw, decimal)
         if is_text(raw.type) or plan.parse is None or plan.column.type == "email":
             text = _clean(raw)
             converted = _convert(plan, text, problems)
         else:  # a typed column: the cells the spreadsheet held as numbers, dates, booleans
             text = raw
-            # a typed cell is what it is, in any locale
-            parse = (plans_for(dataset, None) if locale else plans)[pos].parse
+            parse = (plan if number else plain[pos]).parse
             assert parse is not None
             kind, target = plan.column.type, plan.type
-            converted = convert_typed(kind, target, raw, parse, problems, plan.int_digits)
+            converted = convert_typed(kind, target, raw, parse, problems, plan.int_digits, decimal)
         if plan.column.required:
             found.extend((i, pos, MISSING) for i in _indices(pc.is_null(text)))
         typed = _canonical_enum(plan, converted)
@@ -233,26 +239,22 @@ def validate_batch(
         return ValidationResult(valid=table, errors=[], rows_ok=n, rows_failed=0)
     found.sort(key=lambda f: (f[0], f[1]))
     names = [c.name for c in dataset.columns]
-    errors = []
-    for i, pos, message in found:
-        value = shown(batch.column(names[pos]), i) if names[pos] in batch.schema.names else None
-        errors.append(
-            RowError(
-                row=rows[i].as_py(),
-                column=names[pos],
-                value=value,
-                message=message,
-            )
-        )
+
+    def cell(name: str, i: int) -> str | None:
+        return shown(*cells[name], i) if name in cells else None
+
+    errors = [
+        RowError(row=rows[i].as_py(), column=names[pos], value=cell(names[pos], i), message=m)
+        for i, pos, m in found
+    ]
     bad = pa.array(sorted({i for i, _, _ in found}), pa.int64())
     bad_rows = rows.take(bad)
     # row numbers are unique within a chunk, so they pick out the failed rows
     keep = pc.invert(pc.is_in(rows, bad_rows))
-    present = [name for name in names if name in batch.schema.names]
-    cells = [shown_cells(batch.column(name), bad) for name in present]
+    taken = [shown_cells(*cells[name], bad) for name in cells]
     invalid = [
-        (row_no, dict(zip(present, row, strict=True)))
-        for row_no, *row in zip(bad_rows.to_pylist(), *cells, strict=True)
+        (row_no, dict(zip(cells, row, strict=True)))
+        for row_no, *row in zip(bad_rows.to_pylist(), *taken, strict=True)
     ]
     return ValidationResult(
         valid=table.filter(keep),

@@ -18,7 +18,7 @@ from schemas.settings import Settings, load_settings, packaged_datasets_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-pytest_plugins = ["tests.support.pg_fixtures"]
+pytest_plugins = ["tests.support.pg_fixtures", "tests.support.cluster_fixtures"]
 
 
 def _docker_answers() -> bool:

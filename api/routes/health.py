@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import StateDep
 from api.models import HealthBody, ReadyBody, body_openapi
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
@@ -40,5 +44,9 @@ async def readyz(state: StateDep) -> ReadyBody | JSONResponse:
 )
 async def metrics(state: StateDep) -> Response:
     await run_in_threadpool(state.stats.refresh_lag)
+    try:
+        await run_in_threadpool(state.refresh_sizes)
+    except SQLAlchemyError as exc:  # the sizes wait; the rest of the metrics answer
+        log.warning("metrics: bookkeeping sizes unavailable: %s", exc)
     body = state.metrics.render(state.view.counts_by_state)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from api.confirm_mapping import confirm_mapping
 from api.deps import StateDep, TenantDep
 from api.http_errors import error_responses
+from api.job_status import find_job
 from api.models import MappingConfirm
 from schemas.records import UploadStatus
 
@@ -25,4 +26,5 @@ router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 async def confirm_upload_mapping(
     job_id: str, body: MappingConfirm, tenant: TenantDep, state: StateDep
 ) -> UploadStatus:
-    return await run_in_threadpool(confirm_mapping, state, tenant, job_id, body)
+    status = await find_job(state, tenant, job_id)
+    return await run_in_threadpool(confirm_mapping, state, status, body)

@@ -43,9 +43,9 @@ async def tenant_upload_events(tenant: TenantDep, state: StateDep) -> StreamingR
     },
 )
 async def upload_events(job_id: str, tenant: TenantDep, state: StateDep) -> StreamingResponse:
-    find_job(state.view, tenant, job_id)
+    first = await find_job(state, tenant, job_id)
     return StreamingResponse(
-        status_events(state.view, job_id, state.keepalive_s),
+        status_events(state.view, first, state.keepalive_s),
         media_type="text/event-stream",
         headers=SSE_HEADERS,
     )

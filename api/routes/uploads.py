@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.accept_upload import accept_upload
-from api.deps import StateDep, TenantDep, ViewDep
+from api.deps import StateDep, TenantDep
 from api.http_errors import error_responses
-from api.job_status import find_job
+from api.job_status import find_job, list_jobs
 from api.models import UploadAccepted, UploadList, upload_form_openapi
 from schemas.records import UploadStatus
 
@@ -43,15 +43,15 @@ async def create_upload(
     "",
     response_model=UploadList,
     summary="The tenant's uploads, newest first",
-    responses=error_responses(401, 422),
+    responses=error_responses(401, 422, 503),
 )
 async def list_uploads(
     tenant: TenantDep,
-    view: ViewDep,
+    state: StateDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> UploadList:
-    items, total = view.list(tenant, limit, offset)
+    items, total = await list_jobs(state, tenant, limit, offset)
     return UploadList(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -61,5 +61,5 @@ async def list_uploads(
     summary="The status of one upload",
     responses=error_responses(401, 404, 422, 503),
 )
-async def get_upload(job_id: str, tenant: TenantDep, view: ViewDep) -> UploadStatus:
-    return find_job(view, tenant, job_id)
+async def get_upload(job_id: str, tenant: TenantDep, state: StateDep) -> UploadStatus:
+    return await find_job(state, tenant, job_id)

@@ -27,6 +27,7 @@ from ops.devservers.localhost import (
     find_java,
     free_port,
     is_alive,
+    open_client_settings,
     port_accepts,
     port_is_free,
     wait_for_broker,
@@ -240,7 +241,11 @@ class LocalBroker:
             )
         self.pid_file.write_text(str(proc.pid))
         try:
-            wait_for_broker(self.bootstrap, START_TIMEOUT_S, alive=lambda: proc.poll() is None)
+            wait_for_broker(
+                open_client_settings(self.settings, self.bootstrap),
+                START_TIMEOUT_S,
+                alive=lambda: proc.poll() is None,
+            )
         except BrokerError as exc:
             self._kill(proc.pid)
             self.pid_file.unlink(missing_ok=True)

@@ -14,7 +14,15 @@ from pathlib import Path
 from ops.devservers.localhost import heap_mb
 from schemas.settings import Settings
 
-__all__ = ["jvm_flags", "packaged_config", "server_properties", "thread_counts"]
+__all__ = [
+    "common_properties",
+    "jvm_flags",
+    "packaged_config",
+    "properties_text",
+    "replication_properties",
+    "server_properties",
+    "thread_counts",
+]
 
 
 def thread_counts(cpus: int | None) -> dict[str, str]:
@@ -49,15 +57,34 @@ def server_properties(settings: Settings, data_dir: Path, cpus: int | None) -> s
         "inter.broker.listener.name": "PLAINTEXT",
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
         "log.dirs": str(data_dir),
+        **replication_properties(1),
+        **common_properties(cpus),
+    }
+    return properties_text(props)
+
+
+def replication_properties(replicas: int) -> dict[str, str]:
+    """The copies of Kafka's own topics (group offsets, transactions, share groups) and the
+    defaults of the topics it creates; a write to them needs a majority in sync."""
+    min_isr = str(replicas // 2 + 1)
+    return {
+        "default.replication.factor": str(replicas),
+        "min.insync.replicas": min_isr,
+        "offsets.topic.replication.factor": str(replicas),
+        "transaction.state.log.replication.factor": str(replicas),
+        "transaction.state.log.min.isr": min_isr,
+        "share.coordinator.state.topic.replication.factor": str(replicas),
+        "share.coordinator.state.topic.min.isr": min_isr,
+    }
+
+
+def common_properties(cpus: int | None) -> dict[str, str]:
+    """What every local broker sets, alone or in a cluster."""
+    return {
         "num.partitions": "1",
         # topics are declared in messaging/names.py; a typo must not create one silently
         "auto.create.topics.enable": "false",
-        "offsets.topic.replication.factor": "1",
         "offsets.topic.num.partitions": "10",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
         "group.initial.rebalance.delay.ms": "0",
         "log.cleaner.backoff.ms": "1000",
         # a new segment's two index files are mmapped sparse files of this size, and the
@@ -69,10 +96,13 @@ def server_properties(settings: Settings, data_dir: Path, cpus: int | None) -> s
         "message.max.bytes": str(4 * 1024 * 1024),
         **thread_counts(cpus),
     }
+
+
+def properties_text(props: dict[str, str]) -> str:
     return "".join(f"{k}={v}\n" for k, v in props.items())
 
 
-def jvm_flags(heap: str) -> list[str]:
+def jvm_flags(heap: str, tls: bool = False) -> list[str]:
     """The broker JVM's heap, garbage collector and JIT flags (before the classpath)."""
     return [
         f"-Xmx{heap}",
@@ -81,10 +111,13 @@ def jvm_flags(heap: str) -> list[str]:
         # objects for its 1 MiB regions), takes a large share of the broker's CPU;
         # the serial collector's short young pauses cost next to none
         "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1",
-        # compile (C1) after a few calls, not hundreds: the produce and fetch paths
-        # are compiled at start rather than interpreted through a fresh broker's
-        # first busy seconds
-        "-XX:CompileThresholdScaling=0.02",
+        # Without TLS: C1 only, compiling after a few calls, not hundreds: the produce and
+        # fetch paths are compiled at start rather than interpreted through a fresh
+        # broker's first busy seconds.
+        # With TLS: C2 too, at its usual thresholds. Only C2 compiles AES-GCM and GHASH to
+        # the CPU's AES and carry-less multiply instructions (C1-compiled ciphers cost a
+        # secured node's CPU per MB several times over), and compiling everything with C2
+        # at once costs more CPU than it saves
+        *([] if tls else ["-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.02"]),
         "-Djava.awt.headless=true",
     ]

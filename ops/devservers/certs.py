@@ -81,13 +81,15 @@ def issue_cert(
     *,
     hosts: tuple[str, ...] = DEFAULT_HOSTS,
     client: bool = False,
+    peer: bool = False,
     ca: CertPair | None = None,
 ) -> CertPair:
     """``<name>.pem`` / ``<name>.key`` in ``folder``, signed by the folder's CA (or ``ca``).
 
     A server certificate names ``hosts`` (DNS names and IP addresses) as subject alternative
     names, which is what hostname verification checks; ``client=True`` makes a client
-    certificate (mTLS) whose common name is ``name``."""
+    certificate (mTLS) whose common name is ``name``; ``peer=True`` a server certificate
+    that is a client one too (a Kafka broker presents it to the other brokers)."""
     ca = ca or ensure_ca(folder)
     ca_cert = x509.load_pem_x509_certificate(ca.cert.read_bytes())
     ca_key = serialization.load_pem_private_key(ca.key.read_bytes(), password=None)
@@ -95,7 +97,9 @@ def issue_cert(
         raise ValueError(f"{ca.key} is not the EC key this module writes")
     key = ec.generate_private_key(ec.SECP256R1())
     now = _now()
-    usage = ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH
+    usages = [ExtendedKeyUsageOID.CLIENT_AUTH] if client else [ExtendedKeyUsageOID.SERVER_AUTH]
+    if peer:
+        usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
@@ -105,7 +109,7 @@ def issue_cert(
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=LEAF_DAYS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
             critical=False,

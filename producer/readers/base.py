@@ -8,7 +8,10 @@ yields ``pyarrow.RecordBatch`` objects of at most ``chunk_rows`` rows. Every bat
   person sees it in the sheet (integers without ``.0``, dates ISO ``YYYY-MM-DD``, datetimes
   ISO ``YYYY-MM-DDTHH:MM:SS``, booleans ``TRUE``/``FALSE``), empty cells are null;
 * the column ``schemas.arrow_codec.ROW_COLUMN`` (``pa.int64()``): the spreadsheet row
-  number of each row, the header row being row 1 (so the first data row is 2).
+  number of each row, the header row being row 1 (so the first data row is 2);
+* for a sheet's text column of a number type that holds number cells with a fraction
+  beside text, a ``pa.bool_()`` column ``arrow_codec.number_cells_column(name)``, true
+  where the cell was a number: a reading locale reads only the text its own way.
 
 Wholly empty rows are skipped (their row numbers are simply absent).
 """

@@ -178,10 +178,10 @@ def open_calamine_reader(
             loaded = load_from_header(book, name, number)
         except MixedColumnTypes:  # one column mixes types fastexcel cannot unite: as text
             loaded = book.load_sheet(name, header_row=number - 1, dtypes="string")
+        args = (loaded, list(header), number, dataset, chunk_rows, limits, name, book)
         if file_format == "ods":
-            args = (loaded, list(header), number, dataset, chunk_rows, limits, name)
             return OdsSheetTable(path, name, *args)
-        return SheetTable(loaded, list(header), number, dataset, chunk_rows, limits, name)
+        return SheetTable(*args)
     except ParseError:
         raise
     except Exception as exc:  # the library raises anything from CalamineError to panics

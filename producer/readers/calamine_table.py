@@ -7,6 +7,7 @@ The sheet is loaded once and sliced: fastexcel re-parses the whole sheet for eve
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -17,11 +18,11 @@ import pyarrow.compute as pc
 
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.cell_text import check_cell_sizes, format_text
-from producer.readers.column_text import replace_rows, typed_column_text
+from producer.readers.column_text import replace_rows, shows_fraction, typed_column_text
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, shape_batch
 from producer.readers.typed_columns import typed_column
-from schemas.dataset import Dataset
+from schemas.dataset import NUMBER_TYPES, Dataset
 
 _ERROR_TEXT = {
     "Div0": "#DIV/0!",
@@ -34,6 +35,8 @@ _ERROR_TEXT = {
     "GettingData": "#GETTING_DATA",
 }
 _ERROR_DETAIL = re.compile(r"got '(?:Error\((\w+)\)|(.*))'$", re.S)
+_BOOLEAN_TEXT = pa.array(["TRUE", "FALSE"])
+log = logging.getLogger(__name__)
 
 
 def _error_text(detail: str) -> str | None:
@@ -48,6 +51,47 @@ def _blankable(array: pa.Array) -> pa.Array:
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
         return pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
     return array
+
+
+def _is_number(kind: pa.DataType) -> bool:
+    return pa.types.is_floating(kind) or pa.types.is_integer(kind)
+
+
+def number_cells(
+    book: Any,
+    sheet: str,
+    header_number: int,
+    columns: list[int],
+    text: dict[int, pa.Array],
+    n_rows: int,
+) -> dict[int, pa.Array]:
+    """Where the text ``columns`` (absolute indices) held number cells: fastexcel loads them
+    once more as booleans, which it makes of numbers and booleans and never of text (it
+    parses "3.01" as a float, so a float load cannot tell). A boolean cell's text is
+    TRUE/FALSE. Columns whose load does not line up with the sheet's get no marks."""
+    try:
+        loaded = book.load_sheet(
+            sheet,
+            header_row=header_number - 1,
+            use_columns=columns,
+            dtypes={c: "boolean" for c in columns},
+        )
+        table = loaded.to_arrow()
+    except Exception:  # the library raises anything; the columns then go unmarked, as text
+        log.warning("sheet %r: cannot tell its number cells from its text", sheet, exc_info=True)
+        return {}
+    if table.num_rows != n_rows:
+        return {}
+    found = {}
+    for position, info in enumerate(loaded.selected_columns):
+        cells = text[info.absolute_index]
+        marks = pc.and_(
+            table.column(position).is_valid(),
+            pc.invert(pc.fill_null(pc.is_in(cells, _BOOLEAN_TEXT), False)),
+        )
+        if shows_fraction(cells, marks):
+            found[info.absolute_index] = marks
+    return found
 
 
 class MixedColumnTypes(Exception):
@@ -66,7 +110,11 @@ class SheetTable:
         chunk_rows: int,
         limits: ReaderLimits,
         sheet: str | None = None,
+        book: Any = None,
     ) -> None:
+        """``book``, the fastexcel reader ``loaded`` came from, is asked which cells of a
+        text column of a number type are numbers (``number_cells``); without it, none are
+        marked."""
         self.chunk_rows = chunk_rows
         self.mapping: HeaderMapping = map_headers(
             header, dataset, limits, sheet=sheet, header_row=header_number
@@ -74,30 +122,46 @@ class SheetTable:
         table, errors = loaded.to_arrow_with_errors()
         fixes = self.cell_fixes(table, errors.errors if errors else [], loaded, header_number)
         cells: dict[int, pa.Array] = {}
+        marks: dict[int, pa.Array] = {}  # where a text column of a number type held numbers
+        asked: list[int] = []  # text columns of a number type that may hold number cells
         for position, info in enumerate(loaded.selected_columns):
             array = table.column(position)
-            if info.absolute_index not in self.mapping.columns:
-                cells[info.absolute_index] = _blankable(array)
+            index = info.absolute_index
+            if index not in self.mapping.columns:
+                cells[index] = _blankable(array)
                 continue
+            kind = dataset.column(self.mapping.columns[index]).type
+            number = kind in NUMBER_TYPES
             if position in fixes:  # error cells (#DIV/0!) make the column text
                 rows = sorted(fixes[position])
                 text = replace_rows(
                     typed_column_text(array), pa.array(rows), [fixes[position][r] for r in rows]
                 )
-                cells[info.absolute_index] = text
+                cells[index] = text
+                valid = array.is_valid()  # every cell left is a number
+                if number and _is_number(array.type) and shows_fraction(text, valid):
+                    marks[index] = valid
                 continue
-            kind = dataset.column(self.mapping.columns[info.absolute_index]).type
             typed = typed_column(array, kind)
-            cells[info.absolute_index] = typed_column_text(array) if typed is None else typed
+            cells[index] = typed_column_text(array) if typed is None else typed
+            if typed is None and number and shows_fraction(cells[index]):
+                asked.append(index)
+        if asked and book is not None and sheet is not None:
+            marks.update(number_cells(book, sheet, header_number, asked, cells, table.num_rows))
         check_cell_sizes(
             {i: a for i, a in cells.items() if i in self.mapping.columns},
             header,
             limits.max_cell_bytes,
         )
-        self.schema = output_schema(self.mapping, {i: cells[i].type for i in self.mapping.columns})
+        marked = {self.mapping.columns[i]: m for i, m in marks.items()}
+        self.schema = output_schema(
+            self.mapping, {i: cells[i].type for i in self.mapping.columns}, marked
+        )
         first = header_number + 1
         numbers = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
-        self._batch: pa.RecordBatch | None = shape_batch(cells, self.mapping, numbers, self.schema)
+        self._batch: pa.RecordBatch | None = shape_batch(
+            cells, self.mapping, numbers, self.schema, marked.values()
+        )
 
     def cell_fixes(
         self, table: pa.Table, errors: Sequence[Any], loaded: Any, header_number: int

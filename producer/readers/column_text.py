@@ -30,6 +30,8 @@ from producer.readers.cell_text import (
 _NANO = pa.scalar(NANO, pa.int64())
 _FIXED = pa.scalar(FIXED_POINT_MAX, pa.float64())
 _EXACT = pa.scalar(float(EXACT_INT), pa.float64())
+# a number cell with a fraction as text (3.01, as a sheet shows it without a locale)
+_FRACTION = r"^-?\d+\.\d+$"
 # byte lengths of 'true', 'false' and of CALAMINE_DATETIME's matches (no, 1 to 3 decimals)
 _CALAMINE_LENGTHS = pa.array([4, 5, 19, 21, 22, 23], pa.int32())
 
@@ -39,6 +41,16 @@ def replace_rows(text: pa.Array, rows: pa.Array, values: Sequence[str | None]) -
     mask = np.zeros(len(text), dtype=bool)
     mask[rows.to_numpy(zero_copy_only=False)] = True
     return pc.replace_with_mask(text, pa.array(mask), pa.array(values, pa.string()))
+
+
+def shows_fraction(text: pa.Array, among: pa.Array | None = None) -> bool:
+    """Whether a cell of ``text`` (where ``among`` is true) shows a number with a fraction:
+    a text column of a number type carries marks of its number cells only then
+    (arrow_codec.NUMBER_CELLS_PREFIX), since a whole number reads alike in every locale."""
+    found = pc.match_substring_regex(text, _FRACTION)
+    if among is not None:
+        found = pc.and_(found, among)
+    return bool(pc.any(found).as_py())
 
 
 def float_text(array: pa.Array) -> pa.Array:

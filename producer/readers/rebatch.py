@@ -8,19 +8,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from producer.readers.base import HeaderMapping
-from schemas.arrow_codec import ROW_COLUMN
+from schemas.arrow_codec import ROW_COLUMN, number_cells_column
 
 
 def output_schema(
-    mapping: HeaderMapping, types: Mapping[int, pa.DataType] | None = None
+    mapping: HeaderMapping,
+    types: Mapping[int, pa.DataType] | None = None,
+    marked: Iterable[str] = (),
 ) -> pa.Schema:
     """Dataset columns found in the file, in dataset order, then the row number; text unless
-    ``types`` (by file column index) says a column is typed."""
+    ``types`` (by file column index) says a column is typed. Then the number cell marks of the
+    ``marked`` text columns (dataset names; arrow_codec.NUMBER_CELLS_PREFIX)."""
     types = types or {}
     fields = [
         pa.field(name, types.get(index, pa.string())) for index, name in mapping.columns.items()
     ]
-    return pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64())])
+    marks = [pa.field(number_cells_column(name), pa.bool_()) for name in marked]
+    return pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64()), *marks])
 
 
 def blank_mask(columns: Iterable[pa.Array]) -> pa.Array | None:
@@ -41,15 +45,17 @@ def shape_batch(
     mapping: HeaderMapping,
     rows: pa.Array,
     schema: pa.Schema,
+    marks: Iterable[pa.Array] = (),
 ) -> pa.RecordBatch:
-    """The base.py batch from string cells keyed by file column index, dropping blank rows.
+    """The base.py batch from string cells keyed by file column index, dropping blank rows;
+    ``marks``: the number cell marks ``schema`` ends with.
 
     ``cells`` holds every file column (known or not), so a row whose only text is in an
     unknown column is still sent, and fails validation visibly instead of vanishing.
     """
     blank = blank_mask(cells.values())
     arrays = [cells[index] for index in mapping.columns]
-    batch = pa.RecordBatch.from_arrays([*arrays, rows], schema=schema)
+    batch = pa.RecordBatch.from_arrays([*arrays, rows, *marks], schema=schema)
     if blank is not None:
         batch = batch.filter(pc.invert(blank))
     return batch

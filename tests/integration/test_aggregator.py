@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
-from messaging.names import topic_names
+from messaging.names import group_names, topic_names
 from messaging.publisher import Publisher
-from schemas.records import ChunkResult, JobEvent, utcnow
+from schemas.records import ChunkResult, JobEvent, UploadStatus, utcnow
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline
-from tests.support.kafka_read import final_statuses
+from tests.support.kafka_read import final_statuses, read_topic
 
 JOBS = 80
 CHUNKS = 4
@@ -77,3 +78,79 @@ def test_bursts_of_records_are_all_counted_exactly_once(
         != ("completed_with_errors", ROWS_OK, CHUNKS, CHUNKS)
     }
     assert wrong == {}
+
+
+def test_a_redrive_of_a_job_the_aggregator_let_go_is_counted_exactly_once(
+    kafka_settings: Settings, tmp_path: Path
+) -> None:
+    settings = kafka_settings.model_copy(update={"finished_job_grace_s": 0.0})
+    names = topic_names(settings)
+    job_id = "let-go-1"
+    now = utcnow()
+
+    def event(kind: str, **extra: object) -> bytes:
+        return (
+            JobEvent(
+                job_id=job_id,
+                kind=kind,  # type: ignore[arg-type]
+                tenant="acme",
+                dataset="orders",
+                filename="f.csv",
+                tier="low",
+                submitted_at=now,
+                **extra,  # type: ignore[arg-type]
+            )
+            .model_dump_json()
+            .encode()
+        )
+
+    def result(chunk: int, ok: int, failed: int, dead: bool = False) -> bytes:
+        return (
+            ChunkResult(
+                job_id=job_id, chunk_no=chunk, rows_ok=ok, rows_failed=failed, dead_lettered=dead
+            )
+            .model_dump_json()
+            .encode()
+        )
+
+    changelog = f"{group_names(settings).aggregator}-job-progress-changelog"
+    supervisor = start_pipeline(settings, tmp_path / "logs", "aggregator")
+    try:
+        with Publisher(settings) as publisher:
+            publisher.produce(names.jobs, event("registered"), job_id)
+            publisher.produce(names.chunk_results, result(0, 100, 0), job_id)
+            publisher.produce(names.chunk_results, result(1, 0, 100, dead=True), job_id)
+            publisher.produce(names.jobs, event("sealed", total_chunks=2, total_rows=200), job_id)
+        first = final_statuses(settings, [job_id])[job_id]
+        assert (first.state, first.rows_ok, first.rows_failed) == (
+            "completed_with_errors",
+            100,
+            100,
+        )
+        # the finished job leaves the aggregator's table: a tombstone on its changelog (faust
+        # writes the key as JSON)
+        key = json.dumps(job_id).encode()
+
+        def let_go(messages: list) -> bool:  # type: ignore[type-arg]
+            return any(m.key() == key and m.value() is None for m in messages)
+
+        assert let_go(read_topic(settings.kafka_bootstrap, changelog, until=let_go, timeout_s=60))
+        with Publisher(settings) as publisher:  # the redrive, and a late duplicate
+            publisher.produce(names.chunk_results, result(1, 100, 0), job_id)
+            publisher.produce(names.chunk_results, result(0, 100, 0), job_id)
+
+        def redriven(messages: list) -> bool:  # type: ignore[type-arg]
+            states = [UploadStatus.model_validate_json(m.value()) for m in messages]
+            return any(s.job_id == job_id and s.state == "completed" for s in states)
+
+        got = read_topic(settings.kafka_bootstrap, names.progress, until=redriven, timeout_s=60)
+    finally:
+        supervisor.stop()
+    last = [UploadStatus.model_validate_json(m.value()) for m in got][-1]
+    assert (last.state, last.rows_ok, last.rows_failed, last.chunks_done) == (
+        "completed",
+        200,
+        0,
+        2,
+    )
+    assert last.error is None

@@ -79,7 +79,7 @@ def upload(
 def produce_status(settings: Settings, status: UploadStatus | bytes) -> None:
     """Play the aggregator's part. Same partitioner as every bulkflow producer, so a job's
     statuses share a partition and the newest one wins on a replay."""
-    producer = Producer(producer_config(settings.kafka_bootstrap))
+    producer = Producer(producer_config(settings))
     value = status if isinstance(status, bytes) else status.model_dump_json().encode()
     key = b"garbage" if isinstance(status, bytes) else status.job_id.encode()
     producer.produce(topic_names(settings).progress, key=key, value=value)
@@ -89,7 +89,7 @@ def produce_status(settings: Settings, status: UploadStatus | bytes) -> None:
 def consume_uploads(settings: Settings, tier: str, count: int) -> list[UploadRecord]:
     group = f"{settings.topic_prefix}-test-{tier}"
     consumer = Consumer(
-        consumer_config(settings.kafka_bootstrap, group, offsets_reset="earliest", auto_commit=True)
+        consumer_config(settings, group, offsets_reset="earliest", auto_commit=True)
     )
     consumer.subscribe([topic_names(settings).uploads(tier)])  # type: ignore[arg-type]
     got: list[UploadRecord] = []
@@ -366,6 +366,10 @@ def test_readyz_and_metrics(client: TestClient, api_settings: Settings, tmp_path
     assert "rows_failed_total 1.0" in text
     assert "upload_size_bytes_count 1.0" in text
     assert 'jobs{state="completed"} 1.0' in text
+    # the bookkeeping's sizes: the job's row is in bulkflow_job_status; its file left the
+    # spool when its status came final
+    assert 'bookkeeping_rows{table="bulkflow_job_status"} 1.0' in text
+    assert "spool_files_released_total 1.0" in text
 
 
 def save_row_errors(

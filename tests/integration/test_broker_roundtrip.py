@@ -22,8 +22,8 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.integration
 
 
-def _consume(bootstrap: str, group: str, topic: str, count: int, timeout_s: float) -> list:
-    config = consumer_config(bootstrap, group, offsets_reset="earliest", auto_commit=True)
+def _consume(settings: Settings, group: str, topic: str, count: int, timeout_s: float) -> list:
+    config = consumer_config(settings, group, offsets_reset="earliest", auto_commit=True)
     consumer = Consumer(config)
     consumer.subscribe([topic])
     got: list[Message] = []
@@ -42,7 +42,7 @@ def _consume(bootstrap: str, group: str, topic: str, count: int, timeout_s: floa
 
 
 def test_topics_are_created_as_declared(kafka_settings: Settings) -> None:
-    admin = AdminClient(admin_config(kafka_settings.kafka_bootstrap))
+    admin = AdminClient(admin_config(kafka_settings))
     declared = declared_topics(kafka_settings, ["orders"])
     meta = admin.list_topics(timeout=10).topics
     for spec in declared:
@@ -70,7 +70,7 @@ def test_confluent_round_trip(kafka_settings: Settings, consumer_group: str) -> 
     for i in range(20):
         producer.produce(topic, key=f"job-{i % 3}".encode(), value=f"v{i}".encode())
     assert producer.flush(15) == 0
-    got = _consume(kafka_settings.kafka_bootstrap, consumer_group, topic, 20, 30)
+    got = _consume(kafka_settings, consumer_group, topic, 20, 30)
     assert sorted(m.value().decode() for m in got) == sorted(f"v{i}" for i in range(20))
     # one key always lands on one partition: that is what keeps a job's records in order
     by_key: dict[bytes, set[int]] = {}
@@ -80,9 +80,10 @@ def test_confluent_round_trip(kafka_settings: Settings, consumer_group: str) -> 
 
 
 def test_faust_round_trip(
-    kafka_bootstrap: str, topic_prefix: str, consumer_group: str, tmp_path: Path
+    kafka_settings: Settings, topic_prefix: str, consumer_group: str, tmp_path: Path
 ) -> None:
-    admin = AdminClient(admin_config(kafka_bootstrap))
+    kafka_bootstrap = kafka_settings.kafka_bootstrap
+    admin = AdminClient(admin_config(kafka_settings))
     names = [f"{topic_prefix}.echo.in", f"{topic_prefix}.echo.out"]
     for future in admin.create_topics([NewTopic(n, 2, 1) for n in names]).values():
         future.result(timeout=30)
@@ -100,7 +101,7 @@ def test_faust_round_trip(
         for i in range(10):
             producer.produce(names[0], key=str(i).encode(), value=f"hello {i}".encode())
         assert producer.flush(15) == 0
-        got = _consume(kafka_bootstrap, consumer_group, names[1], 10, 60)
+        got = _consume(kafka_settings, consumer_group, names[1], 10, 60)
         echoed = sorted(m.value().decode() for m in got)
         assert echoed == sorted(f"HELLO {i}" for i in range(10)), log.read_text()[-3000:]
     finally:
@@ -130,9 +131,7 @@ def test_our_producer_and_faust_put_a_key_on_the_same_partition(
             publisher.produce(names.jobs, b"x", key)
     ours = {
         m.key(): m.partition()
-        for m in _consume(
-            kafka_settings.kafka_bootstrap, f"{kafka_settings.topic_prefix}-p", names.jobs, 40, 30
-        )
+        for m in _consume(kafka_settings, f"{kafka_settings.topic_prefix}-p", names.jobs, 40, 30)
     }
 
     async def faust_side() -> dict[bytes, int]:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 def test_lag_counts_the_chunks_no_worker_group_has_committed(kafka_settings: Settings) -> None:
     topic = topic_names(kafka_settings).chunks("high")
-    producer = Producer(producer_config(kafka_settings.kafka_bootstrap))
+    producer = Producer(producer_config(kafka_settings))
     placed: list[tuple[int | None, int | None]] = []
     for n in range(5):
         key = f"job-{n % 2}".encode()  # two jobs: two partitions at most
@@ -36,7 +36,7 @@ def test_lag_counts_the_chunks_no_worker_group_has_committed(kafka_settings: Set
     # one worker group has handled the first two records of one of the partitions
     partition = placed[0][0] or 0
     group = sorted(worker_groups(kafka_settings, "high"))[0]
-    committer = Consumer(consumer_config(kafka_settings.kafka_bootstrap, group))
+    committer = Consumer(consumer_config(kafka_settings, group))
     try:
         committer.commit(offsets=[TopicPartition(topic, partition, 2)], asynchronous=False)
     finally:

@@ -52,7 +52,8 @@ def test_upload_wait_tells_the_whole_story(served: Settings, tmp_path: Path) -> 
     code, _out, err = cli(served, *upload, cwd=tmp_path)
     assert code == 3, err
     assert "read as en-US: decimal point, month-first dates (chosen)" in err
-    assert "completed with errors: 392 rows saved, 8 rows rejected" in err
+    assert "completed with errors: 392 rows saved, 8 rows not saved." in err
+    assert "8 rows rejected; the first ones:" in err and "dead-lettered" not in err
     assert "row,column,value,message" in err.replace(" ", "")
     job = err.split("bulkflow errors ")[1].split()[0]
 

@@ -58,9 +58,7 @@ def _status_when(
             latest[s.job_id] = s
         return job_id in latest and ok(latest[job_id])
 
-    read_topic(
-        settings.kafka_bootstrap, topic_names(settings).progress, until=reached, timeout_s=90
-    )
+    read_topic(settings, topic_names(settings).progress, until=reached, timeout_s=90)
     assert job_id in latest, f"no status of {job_id}"
     return latest[job_id]
 

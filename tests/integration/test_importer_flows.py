@@ -191,6 +191,19 @@ def test_columns_mapped_rows_corrected_and_empty_files_warned(
     after = httpx.get(f"{base}/v1/uploads/{original}/invalid-rows", headers=A).json()
     assert (after["total"], after["rows_corrected"]) == (0, 3)
     assert after["corrections"][0]["filename"] == "corrections.csv"
+    # the same rows corrected once more, with a row that was never invalid: still 3 rows
+    never_invalid = {**invalid["items"][0]["cells"], **fixes[11], "order_id": "2004"}
+    once_more = tmp_path / "again.csv"
+    once_more.write_text(
+        corrections.read_text() + ",".join(["6", *(never_invalid[c] or "" for c in columns)])
+    )
+    code, out, _err = cli(
+        settings, "upload", str(once_more), "--corrects", original, "--wait", cwd=tmp_path
+    )
+    assert code == 0, out
+    twice = httpx.get(f"{base}/v1/uploads/{original}/invalid-rows", headers=A).json()
+    assert (twice["total"], twice["rows_corrected"]) == (0, 3)
+    assert [c["rows"] for c in twice["corrections"]] == [3, 3]
     # the same through the API, as JSON Lines: a correction that is still wrong stays invalid
     second = write_orders_csv(tmp_path / "second.csv", 10, invalid_every=10, start_id=3000)
     first_job = post_file(base, second, dataset="orders")

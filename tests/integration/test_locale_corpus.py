@@ -10,11 +10,13 @@ import csv
 import io
 import json
 import time
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -105,5 +107,55 @@ def test_files_from_every_country_load_as_their_makers_meant(
             rows = list(csv.DictReader(io.StringIO(report.text)))
             assert [r["locale"] for r in rows] == ["fr-FR (detected)"] * 2
             assert rows[0]["value"] == "31/04/2024 10:00"
+            _corrections_read_as_the_corrected_upload(
+                client, settings, jobs["fr-FR_excel_semicolon.csv"]
+            )
     finally:
         supervisor.stop()
+
+
+def _corrections_read_as_the_corrected_upload(
+    client: TestClient, settings: Settings, job_id: str
+) -> None:
+    """The French file's invalid rows corrected as the page sends them (JSON Lines, no
+    locale): a correction reads as the job it corrects was read, unless it names its own."""
+    invalid = client.get(f"/v1/uploads/{job_id}/invalid-rows", headers=A).json()
+    cells = {item["row"]: item["cells"] for item in invalid["items"]}
+    # 1 April in fr-FR; no locale reads 01/04/2024 alone, nor would detection decide
+    dated = {"row_no": 9, **cells[9], "ordered_at": "01/04/2024 10:00"}
+    # its own locale: German words and numbers
+    german = {"row_no": 23, **cells[23], "express": "ja", "amount": "1.234,50"}
+    sent = {}
+    for name, row, locale in (("dated", dated, None), ("german", german, "de-DE")):
+        form = {"corrects": job_id, **({"locale": locale} if locale else {})}
+        file = (f"{name}.jsonl", json.dumps(row).encode() + b"\n")
+        answer = client.post("/v1/uploads", files={"file": file}, data=form, headers=A)
+        assert answer.status_code == 202, answer.text
+        sent[name] = answer.json()["job_id"]
+    finals = _finals(client, sent)
+    assert [finals["dated"][k] for k in ("state", "locale", "locale_source")] == [
+        "completed",
+        "fr-FR",
+        "corrected",
+    ]
+    assert finals["dated"]["reading"] == (
+        "read as fr-FR: decimal comma, day-first dates (from the corrected upload)"
+    )
+    assert [finals["german"][k] for k in ("state", "locale", "locale_source")] == [
+        "completed",
+        "de-DE",
+        "chosen",
+    ]
+    engine = make_engine(settings.db_url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT row_no, ordered_at, amount, express FROM ds_orders WHERE row_no IN "
+            stored = conn.execute(
+                sa.text(query + "(9, 23) AND order_id IN (:a, :b) ORDER BY row_no"),
+                {"a": int(cells[9]["order_id"]), "b": int(cells[23]["order_id"])},
+            ).all()
+    finally:
+        engine.dispose()
+    assert [r[0] for r in stored] == [9, 23]
+    assert str(stored[0][1])[:16] == "2024-04-01 10:00"
+    assert (Decimal(str(stored[1][2])), bool(stored[1][3])) == (Decimal("1234.50"), True)

@@ -32,7 +32,7 @@ def test_reparse_from_elsewhere_republishes_and_refuses_what_it_must(
 
     unknown = bulkflow(settings, elsewhere, "reparse", "--job", "no-such-job")
     assert unknown.returncode != 0
-    assert "no spooled upload for job no-such-job" in unknown.stderr
+    assert "no upload record for job no-such-job" in unknown.stderr
     assert "Traceback" not in unknown.stderr
     other = bulkflow(settings, elsewhere, "reparse", "--job", job_id, "--tenant", "globex")
     assert other.returncode != 0

@@ -18,7 +18,7 @@ from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
 from ops.supervisor import Supervisor
 from schemas.arrow_codec import decode_batch
 from schemas.dataset import DatasetRegistry
-from schemas.records import JobOutcomeEvent
+from schemas.events import JobOutcomeEvent
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline, submit_file
 from tests.support.kafka_read import final_statuses, read_topic
@@ -63,13 +63,13 @@ def test_50k_upload_with_invalid_rows_lands_exactly(
     # downstream: the valid typed rows are on results.orders, exactly once per chunk
     names = topic_names(db_settings)
     results = read_topic(
-        db_settings.kafka_bootstrap,
+        db_settings,
         names.results("orders"),
         until=lambda ms: sum(decode_batch(m.value()).num_rows for m in ms) >= 49_500,
     )
     by_chunk = {m.key(): decode_batch(m.value()).num_rows for m in results}
     assert sum(by_chunk.values()) == 49_500
-    events = read_topic(db_settings.kafka_bootstrap, names.events, until=lambda ms: len(ms) >= 1)
+    events = read_topic(db_settings, names.events, until=lambda ms: len(ms) >= 1)
     outcome = JobOutcomeEvent.model_validate_json(events[0].value())
     assert (outcome.type, outcome.job_id, outcome.rows_failed) == ("job.completed", job_id, 500)
 

@@ -1,7 +1,8 @@
 """Least-privilege PostgreSQL roles: the SQL of `bulkflow db roles` / `db grants`, the
-migration as the migration role, the workers as the worker role and the API as the API role
-and the producer as the producer role through the real pipeline; the aggregator with no
-database at all."""
+migration as the migration role, the workers as the worker role, the API as the API role,
+the producer as the producer role and the aggregator as the aggregator role through the real
+pipeline; `bulkflow gc` as the migration role; a job that left the API's memory read by the
+API role from the job statuses."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from database.roles import RoleNames
 from ops.devservers.postgres import libpq_url
 from ops.devservers.sample_data import write_orders_csv
 from ops.supervisor import settings_env
+from schemas.errors import CONFIG_EXIT_CODE
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline
 from tests.integration.test_api import A, running, upload
@@ -31,9 +33,6 @@ from tests.unit.ops.test_cli_messages import BULKFLOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.slow]
 
-# no server listens on port 1: a process that opened the database would fail
-NO_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
-
 
 @pytest.fixture
 def roles(pg_database_url: str) -> Iterator[tuple[RoleNames, dict[str, str]]]:
@@ -41,7 +40,7 @@ def roles(pg_database_url: str) -> Iterator[tuple[RoleNames, dict[str, str]]]:
     names = unique_roles()
     database = pg_database_url.rsplit("/", 1)[1]
     args = ["--migrator", names.migrator, "--worker", names.worker, "--api", names.api]
-    args += ["--producer", names.producer]
+    args += ["--producer", names.producer, "--aggregator", names.aggregator]
     run_sql(pg_database_url, cli(pg_database_url, "db", "roles", "--database", database, *args))
     urls = {}
     for role in names.all():
@@ -54,9 +53,9 @@ def roles(pg_database_url: str) -> Iterator[tuple[RoleNames, dict[str, str]]]:
         drop_roles(pg_database_url, names.all())
 
 
-def cli(url: str, *args: str, code: int = 0) -> str:
+def cli(url: str, *args: str, code: int = 0, settings: Settings | None = None) -> str:
     """`bulkflow ARGS` with BULKFLOW_DATABASE_URL=url: what it printed (stdout, then stderr)."""
-    env = {**settings_env(Settings()), "BULKFLOW_DATABASE_URL": url}
+    env = {**settings_env(settings or Settings()), "BULKFLOW_DATABASE_URL": url}
     done = subprocess.run(
         [BULKFLOW, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
@@ -73,12 +72,13 @@ def test_each_process_runs_as_its_own_role(
     names, urls = roles
     worker_url, api_url = urls[names.worker], urls[names.api]
     # before the migration a runtime role finds the tables missing, and says who must act
-    said = cli(worker_url, "worker", code=1)
+    said = cli(worker_url, "worker", code=CONFIG_EXIT_CODE)
     assert said.count("\n") == 0 and "Traceback" not in said, said
     assert f"role '{names.worker}' may not change them" in said
     assert "run `bulkflow datasets migrate`" in said and "migration role" in said
     assert "1 dataset tables up to date: orders" in cli(urls[names.migrator], "datasets", "migrate")
     args = ["--worker", names.worker, "--api", names.api, "--producer", names.producer]
+    args += ["--aggregator", names.aggregator]
     run_sql(urls[names.migrator], cli(pg_database_url, "db", "grants", *args))
 
     settings = kafka_settings.model_copy(update={"api_keys": "acme:key-a", "chunk_rows_idle": 500})
@@ -91,7 +91,9 @@ def test_each_process_runs_as_its_own_role(
         "producer",
     )
     aggregator = start_pipeline(
-        settings.model_copy(update={"database_url": NO_DATABASE}), tmp_path / "a", "aggregator"
+        settings.model_copy(update={"database_url": urls[names.aggregator]}),
+        tmp_path / "a",
+        "aggregator",
     )
     try:
         api_settings = settings.model_copy(update={"database_url": api_url})
@@ -118,7 +120,32 @@ def test_each_process_runs_as_its_own_role(
             )
             assert confirmed.status_code < 300, confirmed.text
             assert wait_final(client, jobs[2])["rows_ok"] == 1
+            # how the dataset reads for result consumers: the recorded schema, read as the API
+            compatibility = client.get("/v1/datasets/orders/compatibility", headers=A)
+            assert compatibility.status_code == 200, compatibility.text
+            verdict = compatibility.json()
+            assert (verdict["level"], verdict["allowed"]) == ("FULL", True)
+        # an API that holds no finished job in memory reads them, as the API role, from the
+        # statuses the aggregator role wrote: a job, the list, its invalid rows, /metrics
+        forgetful = api_settings.model_copy(update={"status_recent_jobs": 0})
+        with running(create_app(forgetful, keepalive_s=0.5)) as client:
+            assert client.app.state.bulkflow.view.get(jobs[0]) is None  # type: ignore[attr-defined]
+            old = client.get(f"/v1/uploads/{jobs[0]}", headers=A).json()
+            assert (old["state"], old["rows_ok"], old["rows_failed"]) == (
+                "completed_with_errors",
+                1_485,
+                15,
+            )
+            listed = client.get("/v1/uploads?limit=10", headers=A).json()
+            assert [j["job_id"] for j in listed["items"]] == jobs[::-1]
+            invalid = client.get(f"/v1/uploads/{jobs[0]}/invalid-rows", headers=A).json()
+            assert invalid["total"] == 15
+            metrics = client.get("/metrics").text
+            assert 'bookkeeping_rows{table="bulkflow_chunk_ledger"}' in metrics
         assert cli(worker_url, "dlq", "list") == "0 outstanding dead letters"
+        # housekeeping is the migration role's: it may delete what retention removes
+        swept = cli(urls[names.migrator], "gc", settings=settings)
+        assert "row errors" in swept, swept
     finally:
         workers.stop()
         producer.stop()

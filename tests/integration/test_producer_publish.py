@@ -43,7 +43,7 @@ def _chunks_of(settings: Settings, tier: str, job_id: str, total_rows: int) -> p
         )
 
     messages = read_topic(
-        settings.kafka_bootstrap,
+        settings,
         topic_names(settings).chunks(tier),
         until=lambda ms: rows(ms) >= total_rows,
         timeout_s=90,
@@ -82,7 +82,7 @@ def test_100k_row_csv_chunks_add_up_row_for_row(kafka_settings: Settings, tmp_pa
     assert table.column("customer_email")[0].as_py() == "customer1@example.com"
 
     jobs = read_topic(
-        kafka_settings.kafka_bootstrap,
+        kafka_settings,
         topic_names(kafka_settings).jobs,
         until=lambda ms: len(ms) >= 2,
     )
@@ -114,7 +114,7 @@ def test_20k_row_xlsx_chunks_add_up_and_reparse_is_identical(
         )
     assert (again.total_chunks, again.total_rows) == (outcome.total_chunks, 20_000)
     messages = read_topic(
-        kafka_settings.kafka_bootstrap,
+        kafka_settings,
         topic_names(kafka_settings).chunks(upload.tier),
         until=lambda ms: len(ms) >= 2 * outcome.total_chunks,
     )

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.integration
 apply_faust_patches()  # what every bulkflow faust app does when it is built
 
 
-def _topic_with(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    admin = AdminClient(admin_config(bootstrap))
+def _topic_with(settings: Settings, topic: str, values: list[bytes]) -> None:
+    bootstrap = settings.kafka_bootstrap
+    admin = AdminClient(admin_config(settings))
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
     producer = Producer({"bootstrap.servers": bootstrap})
     for value in values:
@@ -65,7 +66,7 @@ def test_records_dropped_by_a_rebalance_are_fetched_again(
     kafka_settings: Settings, consumer_group: str, commit: int | None, expected: list[bytes]
 ) -> None:
     topic = f"{kafka_settings.topic_prefix}.rebalance"
-    _topic_with(kafka_settings.kafka_bootstrap, topic, [b"a", b"b", b"c"])
+    _topic_with(kafka_settings, topic, [b"a", b"b", b"c"])
 
     got = asyncio.run(
         _refetched_after_seek(kafka_settings.kafka_bootstrap, consumer_group, topic, commit)

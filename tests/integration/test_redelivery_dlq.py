@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Message
 
 from database.engine import make_engine
 from database.reports import count_rows, ledger_counts
@@ -19,7 +20,7 @@ from schemas.dataset import DatasetRegistry
 from schemas.records import ChunkHeaders, JobEvent, utcnow
 from schemas.settings import Settings
 from tests.integration.conftest import submit_file
-from tests.support.kafka_read import chunk_results_of, final_statuses
+from tests.support.kafka_read import chunk_results_of, final_statuses, job_events, read_topic
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -33,8 +34,9 @@ def test_chunks_delivered_twice_are_written_once(
     first = final_statuses(db_settings, [job_id])[job_id]
     assert (first.rows_ok, first.rows_failed) == (7_980, 20)
 
-    outcome = reparse_job(db_settings, job_id)  # every chunk of the job, delivered again
-    assert outcome.total_chunks == first.chunks_total
+    report = reparse_job(db_settings, job_id, wait_s=120)  # every chunk, delivered again
+    outcome = report.outcome
+    assert outcome.total_chunks == first.chunks_total == report.handled
     results = chunk_results_of(db_settings, job_id, 2 * outcome.total_chunks)
     assert len(results) == 2 * outcome.total_chunks  # the worker really saw each chunk twice
 
@@ -44,6 +46,18 @@ def test_chunks_delivered_twice_are_written_once(
     assert ledger_counts(engine, job_id) == (first.chunks_total, 7_980, 20)
     again = final_statuses(db_settings, [job_id])[job_id]
     assert (again.rows_ok, again.rows_failed, again.chunks_done) == (7_980, 20, first.chunks_done)
+    # the re-parse's rows went to results.orders again, marked with its replay id, and it
+    # said so once; nothing was written (the ledger had every chunk)
+    events = job_events(db_settings, job_id, lambda found: len(found) >= 2)
+    assert [e["type"] for e in events] == ["job.completed", "job.results_republished"]
+    assert events[1]["replay_id"] == report.replay_id and events[1]["rows"] == 7_980
+    marked = read_topic(
+        db_settings,
+        topic_names(db_settings).results("orders"),
+        until=lambda ms: sum(_replayed(m, report.replay_id) for m in ms) >= outcome.total_chunks,
+        timeout_s=30,
+    )
+    assert sum(_replayed(m, report.replay_id) for m in marked) == events[1]["records"]
 
 
 def test_undecodable_chunk_is_dead_lettered_and_fails_its_rows(
@@ -109,3 +123,7 @@ def test_undecodable_chunk_is_dead_lettered_and_fails_its_rows(
     assert list_dead_letters(kafka_settings) == []
     kept = list_dead_letters(kafka_settings, include_all=True)
     assert [(d.state, d.discard_reason) for d in kept] == [("discarded", "test data")]
+
+
+def _replayed(message: Message, replay_id: str) -> bool:
+    return ("replay_id", replay_id.encode()) in list(message.headers() or [])

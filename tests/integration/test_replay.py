@@ -3,6 +3,7 @@ exactly, results are re-emitted with a replay_id, and bad requests change nothin
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from ops.supervisor import Supervisor
 from schemas.dataset import DatasetRegistry
 from schemas.settings import Settings
 from tests.integration.conftest import bulkflow, submit_file
-from tests.support.kafka_read import final_statuses, read_topic
+from tests.support.kafka_read import final_statuses, job_events, read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -66,12 +67,22 @@ def test_replay_by_job_brings_back_exactly_the_lost_rows(
     again = bulkflow(db_settings, elsewhere, "replay", "--job", job_id)
     assert f"0 written, {first.chunks_total} already in the database" in again.stderr
     status = final_statuses(db_settings, [job_id])[job_id]
-    assert (status.state, status.rows_ok, status.rows_failed) == (
+    assert (status.state, status.rows_ok, status.rows_failed, status.revision) == (
         first.state,
         first.rows_ok,
         first.rows_failed,
+        first.revision,
     )
     engine.dispose()
+    # one notice, for the run that wrote: what it wrote; the outcome is unchanged
+    events = job_events(db_settings, job_id, lambda found: len(found) >= 2)
+    assert [e["type"] for e in events] == ["job.completed", "job.rows_rewritten"]
+    rewritten = events[1]
+    assert (rewritten["chunks"], rewritten["rows_ok"], rewritten["rows_failed"]) == (
+        first.chunks_total,
+        first.rows_ok,
+        first.rows_failed,
+    )
 
 
 def test_replay_to_results_by_time_window(
@@ -96,16 +107,25 @@ def test_replay_to_results_by_time_window(
         ]
 
     got = read_topic(
-        db_settings.kafka_bootstrap,
+        db_settings,
         topic,
         until=lambda ms: len(replayed(ms)) >= report.emitted,
         timeout_s=30,
     )
     assert len(replayed(got)) == first.chunks_total
-    events = read_topic(
-        db_settings.kafka_bootstrap,
-        topic_names(db_settings).events,
+    [notice] = [e for e in job_events(db_settings, job_id, lambda f: len(f) >= 2)[1:]]
+    assert notice["type"] == "job.results_republished"
+    assert notice["replay_id"] == report.replay_id
+    assert (notice["chunks"], notice["records"], notice["rows"]) == (
+        first.chunks_total,
+        report.emitted,
+        first.rows_ok,
+    )
+    runs = read_topic(
+        db_settings,
+        topic_names(db_settings).replays,
         until=lambda ms: any(b"replay.completed" in (m.value() or b"") for m in ms),
         timeout_s=30,
     )
-    assert any(b"replay.started" in (m.value() or b"") for m in events)
+    assert [json.loads(m.value())["type"] for m in runs] == ["replay.started", "replay.completed"]
+    assert {m.key() for m in runs} == {report.replay_id.encode()}

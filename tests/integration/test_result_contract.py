@@ -85,7 +85,7 @@ def test_results_read_with_only_the_documented_contract(
         return len(got) >= len(expected)
 
     seen: list[Message] = []
-    read_topic(settings.kafka_bootstrap, topic, until=enough, timeout_s=60)
+    read_topic(settings, topic, until=enough, timeout_s=60)
     assert sorted(got) == sorted(expected)
     amounts = [Decimal(str(v["amount"])) for v in got.values() if v["amount"] is not None]
     assert sum(amounts) == sum(Decimal(r["amount"]) for r in expected.values() if r["amount"])
@@ -197,7 +197,7 @@ def test_a_replayed_chunk_carries_its_replay_id_and_the_same_identity(
     supervisor = start_pipeline(kafka_settings, tmp_path / "logs", "worker")
     try:
         results = read_topic(
-            kafka_settings.kafka_bootstrap,
+            kafka_settings,
             topic_names(kafka_settings).results("orders"),
             until=lambda ms: len(ms) >= 2,
             timeout_s=120,

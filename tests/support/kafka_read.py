@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from tests.support.waiting import wait_until
 
 
 def read_topic(
-    bootstrap: str,
+    settings: Settings,
     topic: str,
     *,
     until: Callable[[list[Message]], bool],
@@ -25,7 +26,7 @@ def read_topic(
     """Read ``topic`` from the beginning until ``until(messages)`` holds; AssertionError
     after ``timeout_s``."""
     group = f"test-read-{uuid.uuid4().hex[:8]}"
-    consumer = Consumer(consumer_config(bootstrap, group, offsets_reset="earliest"))
+    consumer = Consumer(consumer_config(settings, group, offsets_reset="earliest"))
     consumer.subscribe([topic])
     got: list[Message] = []
 
@@ -57,12 +58,7 @@ def final_statuses(
 
     seen: list[Message] = []
     with contextlib.suppress(AssertionError):  # what is missing is said below
-        read_topic(
-            settings.kafka_bootstrap,
-            topic_names(settings).progress,
-            until=done,
-            timeout_s=timeout_s,
-        )
+        read_topic(settings, topic_names(settings).progress, until=done, timeout_s=timeout_s)
     missing = {
         j: (latest[j].state if j in latest else "no status")
         for j in job_ids
@@ -75,7 +71,7 @@ def final_statuses(
 def chunk_results_of(settings: Settings, job_id: str, count: int) -> list[ChunkResult]:
     """The job's first ``count`` records on ``chunk-results`` (a redelivered chunk counts again)."""
     messages = read_topic(
-        settings.kafka_bootstrap,
+        settings,
         topic_names(settings).chunk_results,
         until=lambda ms: sum(m.key() == job_id.encode() for m in ms) >= count,
         timeout_s=90,
@@ -83,3 +79,21 @@ def chunk_results_of(settings: Settings, job_id: str, count: int) -> list[ChunkR
     return [
         ChunkResult.model_validate_json(m.value()) for m in messages if m.key() == job_id.encode()
     ]
+
+
+def job_events(
+    settings: Settings,
+    job_id: str,
+    until: Callable[[list[dict[str, object]]], bool],
+    timeout_s: float = 60.0,
+) -> list[dict[str, object]]:
+    """The job's records on ``events`` (as JSON objects, in order), read until ``until``
+    holds for them or time is up."""
+    found: list[dict[str, object]] = []
+
+    def mine(messages: list[Message]) -> bool:
+        found[:] = [json.loads(m.value()) for m in messages if m.key() == job_id.encode()]
+        return until(found)
+
+    read_topic(settings, topic_names(settings).events, until=mine, timeout_s=timeout_s)
+    return found

@@ -84,7 +84,9 @@ def role_url(url: str, role: str, password: str) -> str:
 def unique_roles() -> RoleNames:
     """Role names no other test shares: roles belong to the whole server."""
     stem = f"bf{uuid.uuid4().hex[:8]}"
-    return RoleNames(f"{stem}_migrator", f"{stem}_worker", f"{stem}_api", f"{stem}_producer")
+    return RoleNames(
+        *(f"{stem}_{r}" for r in ("migrator", "worker", "api", "producer", "aggregator"))
+    )
 
 
 def run_sql(url: str, script: str) -> None:

@@ -44,7 +44,7 @@ ALLOWED_EDGES: dict[tuple[str, str], str] = {
     ("producer", "files"): "the spooled upload: its format, its chunk plan, a workbook's sheets",
     ("producer", "messaging"): "reads uploads, sends chunks and job events",
     ("producer", "database"): "the tenant's saved column mappings; parks an upload that "
-    "needs its columns mapped",
+    "needs its columns mapped; the spool's sweep asks which jobs have ended",
     ("stream_processors", "schemas"): "settings, chunk headers, results, the dataset model",
     ("stream_processors", "messaging"): "topic names, the results publisher, faust's patches",
     ("stream_processors", "database"): "the chunk store and its ledger, dead letters",

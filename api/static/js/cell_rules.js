@@ -4,12 +4,17 @@
 
 const NUMBER_TYPES = new Set(["integer", "decimal", "float"]);
 
-function numberOf(text) {
-  return Number(text.replace(/,/g, ""));
+// The text of a number as the property's reading locale writes it (x-decimal, x-groups:
+// 1.234,56 in de-DE), plain: no grouping, a decimal point.
+function plainNumber(property, text) {
+  let plain = text;
+  for (const group of property["x-groups"] || [","]) plain = plain.split(group).join("");
+  const decimal = property["x-decimal"] || ".";
+  return decimal === "." ? plain : plain.split(decimal).join(".");
 }
 
-function decimals(text) {
-  const fraction = text.replace(/,/g, "").split(/[eE]/)[0].split(".")[1] || "";
+function decimals(plain) {
+  const fraction = plain.split(/[eE]/)[0].split(".")[1] || "";
   return fraction.replace(/0+$/, "").length;
 }
 
@@ -29,14 +34,15 @@ export function cellProblem(property, required, value) {
     return `expected one of ${property.enum.join(", ")}`;
   }
   if (NUMBER_TYPES.has(kind)) {
-    const number = numberOf(text);
+    const plain = plainNumber(property, text);
+    const number = Number(plain);
     if (property["x-minimum"] != null && number < property["x-minimum"]) {
       return `too small: at least ${property["x-minimum"]}`;
     }
     if (property["x-maximum"] != null && number > property["x-maximum"]) {
       return `too large: at most ${property["x-maximum"]}`;
     }
-    if (property["x-scale"] != null && decimals(text) > property["x-scale"]) {
+    if (property["x-scale"] != null && decimals(plain) > property["x-scale"]) {
       return `up to ${property["x-scale"]} decimal places`;
     }
   }

@@ -1,5 +1,6 @@
 // Fix rows in place: an upload's rows still invalid, a page at a time, with the invalid cells
-// editable and checked by the dataset's rules as they are typed; "Submit corrections" sends
+// editable and checked by the dataset's rules as they are typed (numbers as the upload's reading
+// locale writes them, which reads the corrections too); "Submit corrections" sends
 // only the fixed rows, with their row numbers, as an upload that corrects this one.
 
 import { download, getJson, uploadFile } from "./api.js";
@@ -85,7 +86,7 @@ function correctionFile(rows, columns, filename) {
 
 export async function renderFixRows(section, status, report, offset = 0) {
   const [dataset, page] = await Promise.all([
-    datasetDetail(status.dataset),
+    datasetDetail(status.dataset, status.locale),
     getJson(`v1/uploads/${status.job_id}/invalid-rows?limit=${PAGE_SIZE}&offset=${offset}`),
   ]);
   const schema = dataset.cell_json_schema;
@@ -148,6 +149,9 @@ export async function renderFixRows(section, status, report, offset = 0) {
         ? "Edit the highlighted cells: each is checked as you type. Submit corrections sends only the rows you fixed, with their row numbers, as an upload that corrects this one."
         : "Every invalid row has been corrected.",
     }),
+    ...(status.locale && page.total
+      ? [el("p", { class: "help", id: "fix-locale", text: `Corrections are read as ${status.locale}, as this upload was.` })]
+      : []),
     el("div", { class: "table-wrap tall", tabindex: "0", role: "region", "aria-labelledby": "fix-caption" }, table),
     pager,
     el("div", { class: "actions" }, ...(page.total ? [submit] : []), csv),

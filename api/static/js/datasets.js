@@ -3,12 +3,16 @@
 import { download, getJson } from "./api.js";
 import { $, el, row } from "./dom.js";
 
-// The datasets as fetched with their rules (GET /v1/datasets/{name}), by name.
+// The datasets as fetched with their rules (GET /v1/datasets/{name}), by name and locale.
 const details = new Map();
 
-export async function datasetDetail(name) {
-  if (!details.has(name)) details.set(name, await getJson(`v1/datasets/${encodeURIComponent(name)}`));
-  return details.get(name);
+// A dataset, its cell_json_schema written as the reading locale `locale` writes (default:
+// the dataset's own).
+export async function datasetDetail(name, locale = null) {
+  const key = `${name}\n${locale || ""}`;
+  const query = locale ? `?locale=${encodeURIComponent(locale)}` : "";
+  if (!details.has(key)) details.set(key, await getJson(`v1/datasets/${encodeURIComponent(name)}${query}`));
+  return details.get(key);
 }
 
 export function selectedDataset() {

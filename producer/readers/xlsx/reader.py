@@ -4,7 +4,8 @@ memory, its cells as struct_cells.py gives them.
 A column's type is decided per chunk: a chunk whose cells in a column are all numbers (or
 all booleans, all dates) carries that column typed, as fastexcel types a calamine-format
 sheet's column; another chunk of the same sheet may carry it as text. The chunk header lists
-its ``typed_columns`` and the worker takes either, chunk by chunk.
+its ``typed_columns`` and the worker takes either, chunk by chunk. A chunk whose column of a
+number type mixes number cells with text marks the number cells (struct_cells.number_cells).
 
 Cell text is computed once per batch the extension hands over (16,384 rows or more), not
 per chunk: it is cell by cell, so a chunk's slice of it is the chunk's text, and pyarrow's
@@ -25,10 +26,15 @@ from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch
 from producer.readers.xlsx.guard import explain_library_error
 from producer.readers.xlsx.sheet import FIELDS, SheetRows, XlsxSheet
-from producer.readers.xlsx.struct_cells import column_text, has_content, typed_cells
+from producer.readers.xlsx.struct_cells import (
+    column_text,
+    has_content,
+    number_cells,
+    typed_cells,
+)
 from producer.readers.xlsx.table_search import SheetHead
 from schemas.arrow_codec import ROW_COLUMN
-from schemas.dataset import Dataset
+from schemas.dataset import NUMBER_TYPES, Dataset
 from schemas.errors import ParseError
 
 # the extension reads at least this many sheet rows at a time: fewer cost more per row in
@@ -120,12 +126,19 @@ class XlsxReader:
 
     def _chunk(self, raw: pa.RecordBatch) -> pa.RecordBatch:
         cells = {}
+        marks = {}  # dataset column -> where its text cells were number cells
         for at, index in enumerate(self._kept):
-            typed = typed_cells(raw.column(2 * at), self._types[index])
+            struct = raw.column(2 * at)
+            typed = typed_cells(struct, self._types[index])
             cells[index] = raw.column(2 * at + 1) if typed is None else typed
+            if typed is None and self._types[index] in NUMBER_TYPES:
+                found = number_cells(struct, cells[index])
+                if found is not None:
+                    marks[self.mapping.columns[index]] = found
         check_cell_sizes(cells, self.header, self.limits.max_cell_bytes)
-        schema = output_schema(self.mapping, {i: a.type for i, a in cells.items()})
-        return pa.RecordBatch.from_arrays([*cells.values(), raw.column(ROW_COLUMN)], schema=schema)
+        schema = output_schema(self.mapping, {i: a.type for i, a in cells.items()}, marks)
+        arrays = [*cells.values(), raw.column(ROW_COLUMN), *marks.values()]
+        return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         try:

@@ -15,7 +15,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from producer.readers.cell_text import TIMEDELTA_MAX_MS, cell_text, format_text
-from producer.readers.column_text import duration_text, float_text, string_text, timestamp_text
+from producer.readers.column_text import (
+    duration_text,
+    float_text,
+    shows_fraction,
+    string_text,
+    timestamp_text,
+)
 from producer.readers.typed_columns import typed_column
 from producer.readers.xlsx.sheet import (
     KIND_BOOL,
@@ -30,6 +36,7 @@ from producer.readers.xlsx.sheet import (
 )
 
 _NUMBERS = {KIND_FLOAT, KIND_INT}
+_NUMBER_KINDS = pa.array(sorted(_NUMBERS), pa.uint8())
 _TEXTS = {KIND_STRING, KIND_ERROR, KIND_ISO_TEXT}  # the kinds that fill the text field
 _NO_TEXT = pa.scalar(None, pa.string())
 _TIMEDELTA_MAX_DAYS = dt.timedelta.max.days
@@ -154,6 +161,15 @@ def column_text(column: pa.StructArray) -> pa.Array:
     if len(pieces) == 1:
         return pieces[0]
     return pc.coalesce(*pieces)
+
+
+def number_cells(column: pa.StructArray, text: pa.Array) -> pa.Array | None:
+    """True where a cell is a number (not a date or a duration under a number format); None
+    when no number cell has a fraction (column_text.shows_fraction). A text column of a
+    number type carries these marks (arrow_codec.NUMBER_CELLS_PREFIX), ``text`` being its
+    cell text: a number cell is read alike in every locale."""
+    marks = pc.is_in(column.field("kind"), _NUMBER_KINDS)
+    return marks if shows_fraction(text, marks) else None
 
 
 def typed_cells(column: pa.StructArray, column_type: str) -> pa.Array | None:

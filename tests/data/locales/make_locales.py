@@ -8,7 +8,9 @@ country: "CSV (semicolon separated)" / "CSV (Comma delimited)" in the Windows co
 separator, CRLF line ends, a field quoted only when it holds the separator, a quote or a line
 break; each cell as the template's formats show it in that region (amounts #,##0.00, dates
 dd.mm.yyyy hh:mm / m/d/yyyy h:mm, booleans as typed text or Excel's own WAHR/VRAI/TRUE). The
-one XLSX (openpyxl) holds typed number cells beside text cells typed the German way.
+workbooks (openpyxl; .ods and .xls converted from it by LibreOffice, ``soffice``, Debian's
+libreoffice-calc-nogui) hold typed number cells beside text cells typed the German way, in
+other columns or in one.
 expected.json comes from the orders the cases meant to write, never from reading files back.
 """
 
@@ -17,14 +19,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from tests.data.office.corpus_model import COLUMNS, Case, Odd, Order, make_orders, typed_cells
+from tests.data.office.make_corpus import convert, soffice
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "expected.json"
@@ -192,7 +196,40 @@ def xlsx_text_cells() -> Upload:
     return Upload(case, encoding="", status_locale=("de-DE", "detected"))
 
 
+# the issue's amounts: number cells 1234.5 and 3.01, text cells 1.234,50 and 3,01
+MIXED_AMOUNTS = [Decimal("1234.50"), Decimal("1234.50"), Decimal("3.01"), Decimal("3.01")]
+
+
+def mixed_amounts(fmt: str) -> Upload:
+    """A workbook whose amount column mixes number cells with text cells typed the German
+    way, every other row: a number cell is a number in any locale, the text follows de-DE,
+    detected (the text alone is evidence; tests/unit/producer/readers/test_number_cells.py
+    reads them as de-DE chosen). A number cell with three decimals (1.234) is an invalid
+    row, never 1234. Every other cell is typed."""
+    covers = [fmt, "number and text cells in one column", "de-DE text cells"]
+    case = Case(f"de-DE_mixed_amounts.{fmt}", covers)
+    first_id = {"xlsx": 700_001, "ods": 710_001, "xls": 720_001}[fmt]
+    orders = make_orders(first_id, 24, seed=33)
+    orders = [
+        replace(o, amount=MIXED_AMOUNTS[i] if i < len(MIXED_AMOUNTS) else o.amount)
+        for i, o in enumerate(orders)
+    ]
+
+    def cells(order: Order, index: int, row: int) -> dict[str, Any]:
+        values = typed_cells(order, index, row)
+        if order.amount is not None and index % 2:
+            values["amount"] = GERMAN.amount(order.amount)
+        return values
+
+    odd = {6: Odd("amount", 1.234, "decimal places")}
+    case.table(case.new_sheet("Bestellungen"), orders, cells=cells, odd=odd)
+    upload = Upload(case, encoding="", status_locale=("de-DE", "detected"))
+    upload.reading_keywords = ["read as de-DE", "detected"]
+    return upload
+
+
 def uploads() -> list[Upload]:
+    mixed = [mixed_amounts(fmt) for fmt in ("xlsx", "ods", "xls")]
     return [
         german(),
         french(),
@@ -201,6 +238,7 @@ def uploads() -> list[Upload]:
         ambiguous(None),
         ambiguous("en-GB"),
         xlsx_text_cells(),
+        *mixed,
     ]
 
 
@@ -228,14 +266,32 @@ def write_xlsx(upload: Upload, path: Path) -> None:
     book.save(path)
 
 
+def write_converted(upload: Upload, path: Path) -> None:
+    """.ods and .xls: the workbook written as .xlsx, converted by LibreOffice (it keeps each
+    cell's type); without soffice the committed file is kept."""
+    if soffice() is None:
+        print(f"warning: {path.name}: soffice is missing; kept the committed copy")
+        return
+    with tempfile.TemporaryDirectory(prefix="locale-corpus-") as tmp:
+        plain = Path(tmp) / f"{path.stem}.xlsx"
+        write_xlsx(upload, plain)
+        convert(plain, path.suffix[1:], path, Path(tmp))
+
+
 def main() -> int:
     entries: dict[str, Any] = {"_about": ABOUT}
+    written: set[str] = set()
     for upload in uploads():
         path = HERE / upload.case.file
-        if path.suffix == ".csv":
+        if path.name in written:
+            pass  # the same file, uploaded again with another locale
+        elif path.suffix == ".csv":
             write_csv(upload, path)
-        else:
+        elif path.suffix == ".xlsx":
             write_xlsx(upload, path)
+        else:
+            write_converted(upload, path)
+        written.add(path.name)
         key = upload.case.file + (f"@{upload.locale}" if upload.locale else "")
         entries[key] = upload.expectation()
         print(f"wrote {path.name} ({key})")

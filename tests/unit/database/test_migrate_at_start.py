@@ -13,6 +13,7 @@ import yaml
 from database.engine import make_engine
 from database.migrations import migrate_datasets
 from schemas.dataset import DatasetRegistry
+from schemas.errors import CONFIG_EXIT_CODE
 from schemas.settings import packaged_datasets_dir
 
 BULKFLOW = str(Path(sys.executable).with_name("bulkflow"))
@@ -59,8 +60,12 @@ def test_an_added_column_migrates_and_a_retyped_one_stops_the_worker(tmp_path: P
     assert "1 dataset tables up to date: orders" in done.stderr
 
     retyped = datasets_with(tmp_path, "v3", "integer", extra=True)
-    for args in (["datasets", "migrate"], ["worker", "--loglevel", "warning"]):
+    # the worker stops as on any configuration error, which its supervisor does not restart
+    for args, code in (
+        (["datasets", "migrate"], 1),
+        (["worker", "--loglevel", "warning"], CONFIG_EXIT_CODE),
+    ):
         done = bulkflow(tmp_path, db, retyped, *args)
-        assert done.returncode == 1, (args, done.stdout, done.stderr)
+        assert done.returncode == code, (args, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr
         assert "'amount'" in done.stderr and "would lose data" in done.stderr, done.stderr

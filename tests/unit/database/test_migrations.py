@@ -148,3 +148,27 @@ def test_a_table_dropped_by_hand_is_made_again(engine: Engine) -> None:
 
     assert table_columns(engine) == ["job_id", "row_no", "tenant", "order_id", "amount"]
     assert versions(engine) == [1]
+
+
+def test_a_change_consumers_cannot_read_needs_the_next_major_version(engine: Engine) -> None:
+    from database.migrations import check_dataset
+
+    ensure_schema(engine, orders())
+    required = orders({"name": "sku", "type": "string", "required": True})
+    assert check_dataset(engine, required).verdict.level == "FORWARD"  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match=r"FORWARD compatible .*set results: \{major: 2\}"):
+        ensure_schema(engine, required)
+    assert [v for v, _ in applied_versions(engine, "orders")] == [1]  # nothing changed
+
+    bumped = parse_dataset(
+        {
+            "name": "orders",
+            "key": ["order_id"],
+            "columns": [*BASE_COLUMNS, {"name": "sku", "type": "string", "required": True}],
+            "results": {"major": 2},
+        }
+    )
+    check = check_dataset(engine, bumped)
+    assert check.allowed and "results.orders.v2" in check.describe()
+    ensure_schema(engine, bumped)
+    assert check_dataset(engine, bumped).verdict.level == "FULL"  # type: ignore[union-attr]

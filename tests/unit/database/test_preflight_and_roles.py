@@ -86,21 +86,31 @@ def test_the_api_role_has_no_right_on_dataset_tables_and_the_worker_no_ddl() -> 
         "GRANT SELECT ON bulkflow_invalid_rows TO bulkflow_api;",
         "GRANT SELECT ON bulkflow_corrected_rows TO bulkflow_api;",
         "GRANT SELECT, INSERT, UPDATE ON bulkflow_column_mappings TO bulkflow_api;",
-        "GRANT SELECT, DELETE ON bulkflow_paused_uploads TO bulkflow_api;",
+        "GRANT SELECT, INSERT, DELETE ON bulkflow_paused_uploads TO bulkflow_api;",
+        "GRANT SELECT ON bulkflow_schema_versions TO bulkflow_api;",
+        "GRANT SELECT, INSERT ON bulkflow_job_status TO bulkflow_api;",
     ]
     producer = [g for g in grants if g.startswith("GRANT") and g.endswith("bulkflow_producer;")]
     assert producer == [
         "GRANT SELECT ON bulkflow_column_mappings TO bulkflow_producer;",
         "GRANT SELECT, INSERT, UPDATE ON bulkflow_paused_uploads TO bulkflow_producer;",
+        "GRANT SELECT ON bulkflow_job_status TO bulkflow_producer;",
+    ]
+    # the aggregator touches the job statuses only
+    aggregator = [g for g in grants if g.startswith("GRANT") and "bulkflow_aggregator" in g]
+    assert aggregator == [
+        "GRANT SELECT, INSERT, UPDATE ON bulkflow_job_status TO bulkflow_aggregator;"
     ]
     assert "GRANT SELECT, INSERT, UPDATE ON ds_new TO bulkflow_worker;" in grants
-    runtime = "bulkflow_worker, bulkflow_api, bulkflow_producer"
+    runtime = "bulkflow_worker, bulkflow_api, bulkflow_producer, bulkflow_aggregator"
     assert f"REVOKE ALL ON ds_orders FROM {runtime};" in grants
     assert grants[-1] == (
         "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
         "GRANT SELECT, INSERT, UPDATE ON TABLES TO bulkflow_worker;"
     )
+    # no runtime role may delete a ledger row (a replay would write its chunk twice)
     assert not [g for g in grants if "DELETE" in g and "bulkflow_worker" in g]
+    assert not [g for g in grants if g.startswith("GRANT") and "DELETE ON bulkflow_chunk" in g]
     roles = roles_sql("bulkflow")
     assert "GRANT USAGE, CREATE ON SCHEMA public TO bulkflow_migrator;" in roles
     assert f"GRANT USAGE ON SCHEMA public TO {runtime};" in roles
@@ -108,6 +118,6 @@ def test_the_api_role_has_no_right_on_dataset_tables_and_the_worker_no_ddl() -> 
 
 
 def test_role_and_database_names_are_quoted() -> None:
-    sql = roles_sql("my db", RoleNames("Mig", "work-er", "api", "prod"))
-    assert 'GRANT CONNECT ON DATABASE "my db" TO "Mig", "work-er", api, prod;' in sql
+    sql = roles_sql("my db", RoleNames("Mig", "work-er", "api", "prod", "agg"))
+    assert 'GRANT CONNECT ON DATABASE "my db" TO "Mig", "work-er", api, prod, agg;' in sql
     assert "WHERE rolname = 'work-er') THEN CREATE ROLE \"work-er\" LOGIN;" in sql

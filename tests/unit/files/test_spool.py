@@ -61,7 +61,7 @@ def test_the_cli_copy_is_found_by_replay(tmp_path: Path, settings: Settings) -> 
     )
     Spool.upload_record_path(spooled).write_text(upload.model_dump_json())
     assert find_upload(settings, "job1") == upload
-    with pytest.raises(OpsError, match="no spooled upload for job job2"):
+    with pytest.raises(OpsError, match="no upload record for job job2"):
         find_upload(settings, "job2")
 
 

@@ -18,6 +18,13 @@ from producer.service import upload_consumer_config
 from schemas.settings import Settings, load_settings
 
 BOOTSTRAP = "kafka-1:9092,kafka-2:9092"
+# what every client of an open cluster shares (messaging.clients.connection_config)
+CONNECTION = {
+    "bootstrap.servers": BOOTSTRAP,
+    "security.protocol": "PLAINTEXT",
+    "reconnect.backoff.max.ms": 1_000,
+    "socket.connection.setup.timeout.ms": 10_000,
+}
 
 
 @pytest.fixture
@@ -27,7 +34,7 @@ def acme() -> Settings:
 
 def test_the_publisher_config(acme: Settings) -> None:
     assert Publisher(acme)._config == {
-        "bootstrap.servers": BOOTSTRAP,
+        **CONNECTION,
         "enable.idempotence": True,
         "partitioner": "murmur2_random",
         "acks": "all",
@@ -54,7 +61,7 @@ def test_publisher_overrides_win(acme: Settings) -> None:
 
 def test_the_producer_service_upload_consumer(acme: Settings) -> None:
     assert upload_consumer_config(acme) == {
-        "bootstrap.servers": BOOTSTRAP,
+        **CONNECTION,
         "group.id": "acme-producer",
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
@@ -67,12 +74,12 @@ def test_the_producer_service_upload_consumer(acme: Settings) -> None:
 
 def test_the_lag_probe_clients(acme: Settings) -> None:
     assert probe_consumer_config(acme) == {
-        "bootstrap.servers": BOOTSTRAP,
+        **CONNECTION,
         "group.id": "acme-lag-probe",
         "enable.auto.commit": False,
     }
     assert committed_reader_config(acme, "acme-chunks-high") == {
-        "bootstrap.servers": BOOTSTRAP,
+        **CONNECTION,
         "group.id": "acme-chunks-high",
         "enable.auto.commit": False,
     }
@@ -80,7 +87,7 @@ def test_the_lag_probe_clients(acme: Settings) -> None:
 
 def test_the_api_stats_consumer(acme: Settings) -> None:
     assert stats_consumer_config(acme, "0a1b2c3d") == {
-        "bootstrap.servers": BOOTSTRAP,
+        **CONNECTION,
         "group.id": "acme-api-stats-0a1b2c3d",
         "auto.offset.reset": "latest",
         "enable.auto.commit": False,
@@ -90,7 +97,7 @@ def test_the_api_stats_consumer(acme: Settings) -> None:
 
 def test_the_progress_view_consumer(acme: Settings) -> None:
     expected = {
-        "bootstrap.servers": BOOTSTRAP,
+        **CONNECTION,
         "group.id": "acme-api-view-0a1b2c3d",
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
@@ -110,32 +117,32 @@ def test_the_progress_view_consumer(acme: Settings) -> None:
 def test_the_scanning_consumers(acme: Settings) -> None:
     # replay and dlq redrive read topics back: assigned partitions, nothing committed
     assert scan_consumer_config(acme, "acme-replay-scan-0a1b2c3d") == {
-        "bootstrap.servers": BOOTSTRAP,
+        **CONNECTION,
         "group.id": "acme-replay-scan-0a1b2c3d",
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
     }
 
 
-def test_the_admin_clients() -> None:
+def test_the_admin_clients(acme: Settings) -> None:
     # messaging/topics.py and ops/localhost.py bound each request; the lag probe does not
-    assert admin_config(BOOTSTRAP, socket_timeout_ms=10_000) == {
-        "bootstrap.servers": BOOTSTRAP,
+    assert admin_config(acme, socket_timeout_ms=10_000) == {
+        **CONNECTION,
         "socket.timeout.ms": 10_000,
     }
-    assert admin_config(BOOTSTRAP) == {"bootstrap.servers": BOOTSTRAP}
+    assert admin_config(acme) == CONNECTION
 
 
-def test_a_consumer_commits_by_hand_unless_asked() -> None:
-    assert consumer_config(BOOTSTRAP, "g")["enable.auto.commit"] is False
-    assert consumer_config(BOOTSTRAP, "g", auto_commit=True)["enable.auto.commit"] is True
-    assert consumer_config(BOOTSTRAP, "g", overrides={"fetch.min.bytes": 1})["fetch.min.bytes"] == 1
+def test_a_consumer_commits_by_hand_unless_asked(acme: Settings) -> None:
+    assert consumer_config(acme, "g")["enable.auto.commit"] is False
+    assert consumer_config(acme, "g", auto_commit=True)["enable.auto.commit"] is True
+    assert consumer_config(acme, "g", overrides={"fetch.min.bytes": 1})["fetch.min.bytes"] == 1
 
 
-def test_a_producer_config_is_a_fresh_dict() -> None:
-    first = producer_config(BOOTSTRAP)
+def test_a_producer_config_is_a_fresh_dict(acme: Settings) -> None:
+    first = producer_config(acme)
     first["acks"] = "1"
-    assert producer_config(BOOTSTRAP)["acks"] == "all"
+    assert producer_config(acme)["acks"] == "all"
 
 
 def test_a_supervised_producer_is_a_static_member_noticed_within_seconds() -> None:
@@ -148,7 +155,7 @@ def test_a_supervised_producer_is_a_static_member_noticed_within_seconds() -> No
 
 def test_an_unsupervised_process_keeps_dynamic_membership(acme: Settings) -> None:
     assert "group.instance.id" not in upload_consumer_config(acme)
-    assert "group.instance.id" not in consumer_config(BOOTSTRAP, "g", instance_id="")
+    assert "group.instance.id" not in consumer_config(acme, "g", instance_id="")
 
 
 def test_the_faust_apps_share_the_session_and_the_instance_id(tmp_path: Path) -> None:
@@ -166,5 +173,5 @@ def test_the_faust_apps_share_the_session_and_the_instance_id(tmp_path: Path) ->
 def test_an_instance_id_kafka_would_refuse_is_a_config_error() -> None:
     from schemas.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="instance_id"):
+    with pytest.raises(ConfigError, match="BULKFLOW_INSTANCE_ID"):
         load_settings(instance_id="worker 1/host")

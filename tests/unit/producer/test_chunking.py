@@ -9,7 +9,7 @@ import pytest
 
 from producer.chunking import build_chunk_records
 from producer.readers import open_reader
-from schemas.arrow_codec import ROW_COLUMN, decode_batch
+from schemas.arrow_codec import ROW_COLUMN, decode_batch, number_cells_column
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import ParseError
 from schemas.records import ChunkHeaders
@@ -123,3 +123,20 @@ def test_empty_batches_make_no_chunks() -> None:
         )
         == []
     )
+
+
+def test_the_typed_columns_header_lists_cells_only() -> None:
+    # a typed column, and a text column with the marks of its number cells beside it
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "quantity": [2.0, 3.0],
+            "amount": ["3.01", "3,01"],
+            ROW_COLUMN: [2, 3],
+            number_cells_column("amount"): [True, False],
+        }
+    )
+    ((headers, payload),) = build_chunk_records(
+        [batch], job_id="j", dataset="d", tenant="t", schema_version=1, max_bytes=10_000
+    )
+    assert headers.typed_columns == ("quantity",)
+    assert decode_batch(payload).column(number_cells_column("amount")).to_pylist() == [True, False]

@@ -13,6 +13,7 @@ from files.spool import Spool
 from producer.locale_detect import DETECT_ROWS, Detection, detect_locale
 from producer.readers import open_reader
 from producer.reading import choose_reading
+from schemas.arrow_codec import number_cells_column
 from schemas.dataset import Dataset, load_dataset_file
 from schemas.locales import NBSP
 from schemas.records import UploadRecord
@@ -136,6 +137,18 @@ def test_typed_cells_and_columns_with_formats_say_nothing() -> None:
         }
     )
     assert detect_locale([batch], with_formats) == Detection(None)
+
+
+def test_number_cells_among_text_say_nothing() -> None:
+    # a sheet column of number cells (3.01, as shown without a locale) and German text
+    amounts = pa.array(["1234.5", "3.01", "1.234,50", "3,01"])
+    marks = pa.array([True, True, False, False])
+    marked = pa.RecordBatch.from_arrays([amounts, marks], ["amount", number_cells_column("amount")])
+    assert detect_locale([marked], ORDERS) == Detection("de-DE")
+    unmarked = pa.RecordBatch.from_arrays([amounts], ["amount"])
+    assert "a decimal comma (1.234,50) and a decimal point" in str(
+        detect_locale([unmarked], ORDERS).note
+    )
 
 
 # --- the job's reading -----------------------------------------------------------------

@@ -4,12 +4,15 @@ corrections with: each example passes the workers' own validation."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pyarrow as pa
+import pytest
 
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.cell_rules import TYPE_PATTERNS, cell_json_schema, example_value, rules_in_words
 from schemas.dataset import DatasetRegistry
+from schemas.locales import LocaleError
 from schemas.settings import packaged_datasets_dir
 from stream_processors.validation import validate_batch
 
@@ -65,3 +68,30 @@ def test_the_type_shapes_accept_what_the_workers_accept_and_refuse_the_rest() ->
         assert all(re.search(TYPE_PATTERNS[kind], v) for v in values), kind
     for kind, values in refused.items():
         assert not any(re.search(TYPE_PATTERNS[kind], v) for v in values), kind
+
+
+def _passes(schema: dict[str, Any], name: str, text: str) -> bool:
+    return all(re.search(r["pattern"], text) for r in schema["properties"][name]["allOf"])
+
+
+def test_a_correction_is_checked_as_its_upload_was_read() -> None:
+    german, american = cell_json_schema(ORDERS, "de-DE"), cell_json_schema(ORDERS, "en-US")
+    for text in ("3,01", "1.234,50", "1234,5", "0"):
+        assert _passes(german, "amount", text), text
+    for text in ("3.01", "1,234.50", "1.234.5", "1.23,4"):
+        assert not _passes(german, "amount", text), text
+    assert _passes(american, "amount", "1,234.50") and not _passes(american, "amount", "3,01")
+    assert _passes(german, "quantity", "1.234") and not _passes(german, "quantity", "2,5")
+    amount = german["properties"]["amount"]
+    assert amount["description"].startswith("a number written like 1.234,56")
+    assert (amount["x-decimal"], amount["x-groups"]) == (",", ["."])
+    # its example passes the workers' reading by the same locale
+    examples = {n: p["examples"][0] for n, p in german["properties"].items()}
+    row = pa.RecordBatch.from_pydict({**{k: [v] for k, v in examples.items()}, ROW_COLUMN: [2]})
+    assert examples["amount"] == "19,99"
+    assert validate_batch(row, ORDERS, "de-DE").errors == []
+    # space grouping, as the browser compares it (no-break spaces too)
+    french = cell_json_schema(ORDERS, "fr-FR")
+    assert _passes(french, "amount", "1\u00a0234,56") and _passes(french, "amount", "1 234,56")
+    with pytest.raises(LocaleError):
+        cell_json_schema(ORDERS, "xx-YY")

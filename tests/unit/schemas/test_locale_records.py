@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from schemas.records import H_LOCALE, ChunkHeaders, JobEvent
-from stream_processors.progress import apply_job_event, to_status
+from stream_processors.job_status import to_status
+from stream_processors.progress import apply_job_event
 
 AT = datetime(2026, 3, 1, 10, tzinfo=UTC)
 

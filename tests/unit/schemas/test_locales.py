@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from schemas.dataset import parse_dataset
@@ -174,4 +176,5 @@ def test_the_pages_check_of_a_cell_leaves_local_forms_to_the_workers() -> None:
     assert len(patterns["n"]) == 1  # without a locale the browser knows the number's shape
     german = plain.model_copy(update={"locale": "de-DE"})
     local = {n: p["allOf"] for n, p in cell_json_schema(german)["properties"].items()}
-    assert local["n"] == [] and local["c"] == [{"pattern": "^[A-Z]{2}$"}]
+    assert local["c"] == [{"pattern": "^[A-Z]{2}$"}]
+    assert re.search(local["n"][0]["pattern"], "1.234,5")  # a number as the locale writes it

@@ -86,7 +86,7 @@ def test_bad_api_keys_are_refused_with_a_clear_message(bad: str) -> None:
 
 
 def test_bad_number_is_refused() -> None:
-    with pytest.raises(ConfigError, match="chunk_partitions"):
+    with pytest.raises(ConfigError, match=r"^bad setting: BULKFLOW_CHUNK_PARTITIONS: "):
         load_settings(chunk_partitions=0)
 
 
@@ -107,10 +107,16 @@ def test_topic_declarations() -> None:
         "acme.progress",
         "acme.events",
         "acme.dlq",
+        "acme.replays",
         "acme.results.orders",
+        "acme-progress-job-progress-changelog",
     }
     assert specs[names.chunks("low")].partitions == 12
     assert specs[names.progress].config["cleanup.policy"] == "compact"
+    # faust's changelog of the aggregator's table, co-partitioned with what it folds
+    changelog = specs[names.progress_changelog]
+    assert changelog.config["cleanup.policy"] == "compact"
+    assert changelog.partitions == specs[names.jobs].partitions
     # the aggregator joins jobs and chunk-results by key: they must be co-partitioned
     assert specs[names.jobs].partitions == specs[names.chunk_results].partitions
     assert "cleanup.policy" not in specs[names.jobs].config

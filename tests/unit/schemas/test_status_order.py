@@ -9,8 +9,9 @@ import pytest
 from schemas.records import UploadStatus, is_step_back
 
 
-def _status(state: str, chunks_done: int = 0) -> UploadStatus:
+def _status(state: str, chunks_done: int = 0, revision: int = 1) -> UploadStatus:
     return UploadStatus(
+        revision=revision,
         job_id="j",
         tenant="t",
         dataset="orders",
@@ -31,9 +32,12 @@ def _status(state: str, chunks_done: int = 0) -> UploadStatus:
         (_status("completed", 5), _status("processing", 4), True),
         (_status("processing", 3), _status("processing", 2), True),
         (_status("processing", 3), _status("processing", 4), False),
-        # a DLQ redrive turns one final state into another
-        (_status("completed_with_errors", 5), _status("completed", 5), False),
-        (_status("failed"), _status("completed", 5), False),
+        # a DLQ redrive turns one final state into another, with a higher revision
+        (_status("completed_with_errors", 5, 2), _status("completed", 5, 3), False),
+        (_status("failed", 0, 2), _status("completed", 5, 3), False),
+        # ... and the outcome it replaced, arriving late, does not come back
+        (_status("completed", 5, 3), _status("failed", 0, 2), True),
+        (_status("completed", 5, 3), _status("processing", 4, 1), True),
     ],
 )
 def test_step_back(old: UploadStatus | None, new: UploadStatus, back: bool) -> None:

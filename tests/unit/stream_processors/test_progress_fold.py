@@ -9,16 +9,15 @@ from typing import Any
 import pytest
 
 from schemas.records import ChunkResult, JobEvent
+from stream_processors.job_status import to_status
 from stream_processors.progress import (
     JobProgress,
     apply_chunk_result,
     apply_job_event,
     fold_batch,
     is_publishable,
-    job_outcome_event,
-    should_publish,
-    to_status,
 )
+from stream_processors.progress_publisher import job_outcome_event, should_publish
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 JOB = "job-1"

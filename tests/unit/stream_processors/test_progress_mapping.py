@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from schemas.column_mapping import MappingPreview
 from schemas.records import ChunkResult, is_step_back
-from stream_processors.progress import job_outcome_event, to_status
+from stream_processors.job_status import to_status
+from stream_processors.progress_publisher import job_outcome_event
 from tests.unit.stream_processors.test_progress_fold import JOB, at, event, fold
 
 PREVIEW = MappingPreview(reason="no header", header_row=3, file_columns=["Order #", "Date"])
@@ -15,6 +16,8 @@ def test_a_paused_job_needs_mapping_then_goes_on_once_confirmed() -> None:
     paused = fold([event("needs_mapping", 1, mapping_preview=PREVIEW)])
     status = to_status(paused, at(2))
     assert (status.state, status.mapping_preview) == ("needs_mapping", PREVIEW)
+    # a pause is no outcome: revision 1, and no event
+    assert status.revision == 1 and job_outcome_event(paused) is None
     confirmed = fold(
         [
             event("needs_mapping", 1, mapping_preview=PREVIEW),
@@ -43,7 +46,10 @@ def test_an_expired_mapping_fails_the_job_unless_it_came_in_first() -> None:
         "failed",
         "nobody confirmed the column mapping within 24 h",
     )
-    assert job_outcome_event(expired) is not None
+    outcome = job_outcome_event(expired)
+    assert outcome is not None
+    assert (outcome.type, outcome.revision, outcome.state) == ("job.failed", 2, "failed")
+    assert outcome.error == status.error and status.revision == 2
     confirmed_first = fold(
         [
             event("needs_mapping", 1, mapping_preview=PREVIEW),
@@ -66,6 +72,7 @@ def test_a_file_without_data_rows_completes_with_a_warning() -> None:
     assert (status.state, status.warning) == ("completed", "no data rows under the header on row 4")
     outcome = job_outcome_event(done)
     assert outcome is not None and outcome.warning == status.warning
+    assert (outcome.type, outcome.revision) == ("job.completed", status.revision)
     with_rows = fold(
         [
             event("registered", 1, header_row=1),

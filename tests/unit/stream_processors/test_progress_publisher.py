@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from schemas.records import ChunkResult, JobEvent
-from stream_processors.progress import JobProgress, apply_chunk_result, apply_job_event
+from stream_processors.progress import JobProgress, apply_chunk_result, apply_job_event, settle
 from stream_processors.progress_publisher import ProgressPublisher
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -73,3 +73,45 @@ def test_the_outcome_event_is_sent_once() -> None:
     event = pub.outcome(done)
     assert event is not None and (event.type, event.rows_ok) == ("job.completed", 200)
     assert pub.outcome(done) is None
+
+
+def _dead(no: int, rows: int = 100) -> ChunkResult:
+    return ChunkResult(
+        job_id="j1",
+        chunk_no=no,
+        rows_ok=0,
+        rows_failed=rows,
+        dead_lettered=True,
+        reason="permanent database error",
+        first_row=2 + no * rows,
+        last_row=1 + (no + 1) * rows,
+        at=T0,
+    )
+
+
+def test_a_redrive_that_changes_the_outcome_sends_one_job_revised() -> None:
+    pub = ProgressPublisher()
+    p = apply_job_event(apply_chunk_result(_progress(), _dead(0)), _job("sealed", total_chunks=1))
+    failed = pub.outcome(settle(p))
+    assert failed is not None and (failed.type, failed.revision) == ("job.failed", 2)
+    assert (failed.rows_ok, failed.rows_failed, failed.rows_dead_lettered) == (0, 100, 100)
+    assert [(d.first_row, d.last_row, d.rows) for d in failed.dead_letters] == [(2, 101, 100)]
+
+    redriven = settle(apply_chunk_result(settle(p), _chunk(0)))
+    revised = pub.outcome(redriven)
+    assert revised is not None and (revised.type, revised.revision) == ("job.revised", 3)
+    assert (revised.previous_state, revised.previous_rows_ok) == ("failed", 0)
+    assert (revised.state, revised.rows_ok, revised.rows_failed) == ("completed", 100, 0)
+    assert revised.dead_letters == [] and revised.error is None
+    assert pub.outcome(redriven) is None  # once per revision
+    status = pub.due(redriven, now=1.0)
+    assert status is not None and (status.revision, status.state) == (3, "completed")
+
+
+def test_a_duplicate_dead_letter_after_the_redrive_changes_nothing() -> None:
+    p = settle(
+        apply_job_event(apply_chunk_result(_progress(), _dead(0)), _job("sealed", total_chunks=1))
+    )
+    fixed = settle(apply_chunk_result(p, _chunk(0)))
+    again = settle(apply_chunk_result(fixed, _dead(0)))
+    assert again.revision == fixed.revision == 3 and again.outcome == fixed.outcome

@@ -95,3 +95,15 @@ def test_templates_need_a_key_and_a_known_dataset(client: TestClient) -> None:
     assert client.get("/v1/datasets/orders/template.csv").status_code == 401
     missing = client.get("/v1/datasets/nope/template.xlsx", headers=A)
     assert missing.status_code == 404 and "unknown dataset 'nope'" in missing.json()["detail"]
+
+
+def test_a_datasets_cell_rules_follow_the_reading_locale_asked_for(client: TestClient) -> None:
+    def amount(query: str) -> dict[str, object]:
+        answer = client.get(f"/v1/datasets/orders{query}", headers=A)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["cell_json_schema"]["properties"]["amount"]  # type: ignore[no-any-return]
+
+    assert amount("?locale=de-DE")["examples"] == ["19,99"]
+    assert amount("")["examples"] == amount("?locale=en-US")["examples"] == ["19.99"]
+    unknown = client.get("/v1/datasets/orders?locale=xx-YY", headers=A)
+    assert unknown.status_code == 422 and "unsupported locale 'xx-YY'" in unknown.json()["detail"]

@@ -2,7 +2,7 @@
 cell for cell on the whole office corpus: every .xlsx and .xlsm of tests/data/office, read
 as its expected.json upload says (dataset, sheet), gives the same rows, row numbers and
 column mapping, and the same typed columns when a chunk holds the whole sheet (the XLSX
-reader types a column per chunk)."""
+reader types a column per chunk), and both know the same cells for numbers."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from schemas.dataset import Dataset, load_dataset_file
 from schemas.errors import ParseError
 from schemas.settings import packaged_datasets_dir
 from tests.support.calamine_reference import open_with_calamine
-from tests.support.cell_text import as_cell_text
+from tests.support.cell_text import as_cell_text, fraction_numbers
 from tests.support.office_corpus import CORPUS_DIR, load_expected
 
 CORPUS = sorted([*CORPUS_DIR.glob("*.xlsx"), *CORPUS_DIR.glob("*.xlsm")])
@@ -67,3 +67,6 @@ def test_the_xlsx_reader_and_calamine_agree(path: Path, chunk: int) -> None:
     xlsx_rows = [row for b in xlsx_batches for row in as_cell_text(b).to_pylist()]
     reference_rows = [row for b in reference_batches for row in as_cell_text(b).to_pylist()]
     assert xlsx_rows == reference_rows
+    # a number cell with a fraction is known as a number by both, typed or marked in text
+    xlsx_numbers = set().union(*map(fraction_numbers, xlsx_batches))
+    assert xlsx_numbers == set().union(*map(fraction_numbers, reference_batches))

@@ -1,20 +1,12 @@
-"""The figures of a ``bulkflow bench`` report: per-system summaries, CPU costs, rates,
-ratios and goals (bench/bulk_bench.py), no I/O.
+"""The figures of a ``bulkflow bench`` report: per-system summaries, CPU costs, rates and
+ratios (bench/bulk_bench.py), no I/O; the spread over runs and the goals are in
+bench/bulk_spread.py.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
-
-GOALS = {
-    "big_done_s": 60.0,  # all big uploads completed within (the full run: 500 x 10,000 XLSX)
-    "rows_per_s": 85_000,
-    "vs_baseline": 4.0,
-    "vs_raw": 0.60,
-    "small_p95_s": 3.0,
-    "quick_wall_s": 180.0,
-}
 
 
 def records(system: dict[str, Any]) -> list[dict[str, Any]]:
@@ -106,7 +98,7 @@ def cpu_costs(system: dict[str, Any], rows_done: int) -> dict[str, Any]:
     total_s = sum(p["cpu_s"] for n, p in procs.items() if n not in NOT_THE_SYSTEM)
     out: dict[str, Any] = {
         "rows": rows_done,
-        "total_cpu_s": round(total_s, 1),
+        "total_cpu_s": round(total_s, 2),
         "us_per_row": round(total_s * 1e6 / rows_done, 2),
         "us_per_row_by_process": per_row,
     }
@@ -173,70 +165,10 @@ def ratios(report: dict[str, Any]) -> dict[str, Any]:
             out["small_p95_baseline_over_bulkflow"] = round(small_base / small_bf, 1)
     if raw and bf_rate and raw.get("rows_per_s"):
         out["throughput_vs_raw"] = round(bf_rate / raw["rows_per_s"], 3)
+    keyed = systems.get("raw_keyed", {}).get("summary")
+    if keyed and bf_rate and keyed.get("rows_per_s"):
+        out["throughput_vs_raw_keyed"] = round(bf_rate / keyed["rows_per_s"], 3)
     return out
-
-
-def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
-    systems = report["systems"]
-    main_key = next((k for k, v in systems.items() if v.get("main")), None)
-    if main_key is None:
-        return []
-    main = systems[main_key]["summary"]
-    rat = report.get("ratios", {})
-    w = report["workload"]
-    full = w["big_files"] >= 500 and w["rows_per_big_file"] >= 10_000
-    rate = main.get("rows_per_s") or main.get("rows_per_s_partial")
-    rows: list[dict[str, Any]] = [
-        {
-            "goal": f"all big uploads completed <= {GOALS['big_done_s']:.0f} s"
-            + ("" if full else " (set for 500 x 10,000: n/a here)"),
-            "measured": main["big"]["done_at_s"],
-            "met": (
-                None
-                if not full
-                else False
-                if main["not_completed"]
-                else _le(main["big"]["done_at_s"], GOALS["big_done_s"])
-            ),
-        },
-        {
-            "goal": f"end-to-end rows/s >= {GOALS['rows_per_s']:,}",
-            "measured": rate,
-            "met": rate is not None and rate >= GOALS["rows_per_s"],
-        },
-        {
-            "goal": f"throughput >= {GOALS['vs_baseline']:.0f}x baseline",
-            "measured": rat.get("throughput_vs_baseline"),
-            "met": _ge(rat.get("throughput_vs_baseline"), GOALS["vs_baseline"]),
-        },
-        {
-            "goal": f">= {GOALS['vs_raw']:.0%} of the raw ceiling",
-            "measured": rat.get("throughput_vs_raw"),
-            "met": _ge(rat.get("throughput_vs_raw"), GOALS["vs_raw"]),
-        },
-        {
-            "goal": f"small uploads during the backlog: p95 <= {GOALS['small_p95_s']:.0f} s",
-            "measured": main["small"]["p95_s"],
-            "met": _le(main["small"]["p95_s"], GOALS["small_p95_s"]),
-        },
-    ]
-    if report.get("quick"):
-        rows.append(
-            {
-                "goal": f"--quick run <= {GOALS['quick_wall_s']:.0f} s end to end",
-                "measured": report.get("wall_s"),
-                "met": _le(report.get("wall_s"), GOALS["quick_wall_s"]),
-            }
-        )
-    return rows
-
-
-def _le(v: float | None, goal: float) -> bool | None:
-    return None if v is None else v <= goal
-
-
-def _ge(v: float | None, goal: float) -> bool | None:
-    return None if v is None else v >= goal
 
 
 def one_line(system: dict[str, Any]) -> str:

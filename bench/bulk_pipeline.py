@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import bulk_systems
+from bench.bulk_counters import clean_start, instruments_now, instruments_since
 from bench.bulk_output import RESULTS, log
+from bench.bulk_pids import child_pids, postgres_part, postgres_pids, tree, wait_until_idle
 from bench.bulk_profiles import finish_profiles, start_profiles
-from bench.bulk_sampler import ProcSampler, child_pids, postgres_pids, tree, wait_until_idle
+from bench.bulk_sampler import ProcSampler
 from bench.bulk_uploads import API_KEY, epoch, list_statuses, upload_all
 from bench.bulk_workload import FileSpec
 
@@ -25,7 +27,8 @@ POLL_S = 2.0  # completion times come from the statuses, not from the poll
 
 class Context:
     """What the whole run shares: temp dir, PostgreSQL, the broker's bootstrap (and, for a
-    secured cluster, the rest of the client's settings), the brokers' processes."""
+    secured cluster, the rest of the client's settings), the brokers' processes (and, for a
+    local broker, its data folder: its GC and bytes per topic are measured)."""
 
     def __init__(
         self,
@@ -33,6 +36,7 @@ class Context:
         pg: Any,
         bootstrap: str,
         broker_pid: int | None,
+        broker_data_dir: Path | None = None,
         kafka: dict[str, Any] | None = None,
         broker_pids: list[int] | None = None,
     ) -> None:
@@ -40,6 +44,7 @@ class Context:
         self.pg = pg
         self.bootstrap = bootstrap
         self.broker_pid = broker_pid
+        self.broker_data_dir = broker_data_dir
         self.kafka = kafka or {}  # settings fields: security, replication
         self.broker_pids = broker_pids or ([broker_pid] if broker_pid else [])
 
@@ -123,7 +128,7 @@ def run_bulkflow(
     for name, child in supervisor.children.items():
         sampler.add(name, child_pids(child))
     sampler.add("kafka-broker", ctx.brokers)
-    sampler.add("postgres", postgres_pids(ctx.pg))
+    sampler.add("postgres", postgres_pids(ctx.pg), postgres_part)
     sampler.add("bench-driver", lambda: [os.getpid()])
     http = httpx.Client(
         base_url=base_url,
@@ -171,6 +176,8 @@ def run_bulkflow(
             f"  pipeline up in {result['startup_s']} s ({', '.join(supervisor.children)}), "
             f"API {base_url}; uploading {len(big)} files at once ..."
         )
+        result["checkpoint_before"] = clean_start(url)
+        before = instruments_now(ctx, url, prefix)
         sampler.start()
         if profile_s:
             targets = {
@@ -228,6 +235,7 @@ def run_bulkflow(
             if len(finals) >= len(jobs):
                 break
             time.sleep(POLL_S)
+        result["instruments"] = instruments_since(before, instruments_now(ctx, url, prefix))
         result["timed_out"] = len(finals) < len(jobs)
         result["timeout_s"] = timeout_s
         result["profiles"] = finish_profiles(profiles)
@@ -264,6 +272,7 @@ def run_bulkflow(
         stop_began = time.monotonic()
         supervisor.stop()
         result["stop_s"] = round(time.monotonic() - stop_began, 1)
+        delete_topics(settings, prefix)
         result["resources"] = samples
         result["cpu_series"] = sampler.compact_series(result.get("t0", sampler.started))
         if result.get("timed_out") or events:
@@ -290,3 +299,16 @@ def ledger_series(url: str, t0: float, jobs: set[str | None]) -> list[list[float
             "FROM bulkflow_chunk_ledger ORDER BY processed_at"
         ).fetchall()
     return [[round(float(at) - t0, 3), int(n)] for job, at, n in rows if job in jobs]
+
+
+def delete_topics(settings: Any, prefix: str) -> None:
+    """Delete a finished run's topics (its faust changelogs too), so the next run meets a
+    broker that serves only its own partitions."""
+    from messaging.topics import admin_client
+
+    with contextlib.suppress(Exception):
+        admin = admin_client(settings)
+        names = [t for t in admin.list_topics(timeout=30).topics if t.startswith(prefix)]
+        if names:
+            for future in admin.delete_topics(names, operation_timeout=30).values():
+                future.result(timeout=30)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.bulk_figures import GOALS, rate_series, records
+from bench.bulk_figures import rate_series, records
+from bench.bulk_spread import GOALS
 
 
 def plot(report: dict[str, Any], results: Path, stem: str) -> list[Path]:
@@ -38,7 +39,12 @@ def plot(report: dict[str, Any], results: Path, stem: str) -> list[Path]:
         ax.set_ylabel("fraction of uploads completed")
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
-    axes[1].axvline(GOALS["small_p95_s"], color="grey", linestyle=":", label="goal p95 3 s")
+    axes[1].axvline(
+        GOALS["small_p95_s"],
+        color="grey",
+        linestyle=":",
+        label=f"goal p95 {GOALS['small_p95_s']} s",
+    )
     axes[0].legend(fontsize=7)
     axes[1].legend(fontsize=7)
     out.append(_save(fig, results / f"{stem}-completion.png"))

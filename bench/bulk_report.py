@@ -8,11 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.bulk_figures import (
-    goals,
-    ratios,
-    summarise,
-)
+from bench import bulk_instruments, bulk_spread
+from bench.bulk_figures import ratios, summarise
 from bench.bulk_plots import plot
 
 PLOTS = ("completion", "throughput", "cpu")
@@ -32,8 +29,13 @@ def write(report: dict[str, Any], results: Path) -> list[Path]:
         (results / f"{stem}-{kind}.png").unlink(missing_ok=True)
     for system in report["systems"].values():
         system["summary"] = summarise(system)
+    runs = report.get("runs") or []
+    for run in runs:
+        for system in run.values():
+            system["summary"] = summarise(system)
     report["ratios"] = ratios(report)
-    report["goals"] = goals(report)
+    report["spread"] = bulk_spread.spread([bulk_spread.run_figures(r) for r in runs])
+    report["goals"] = judge(report)
     written = []
     pngs = []
     try:
@@ -42,11 +44,35 @@ def write(report: dict[str, Any], results: Path) -> list[Path]:
         report["plot_error"] = f"{type(exc).__name__}: {exc}"
     report["plots"] = [p.name for p in pngs]
     json_path = results / f"{stem}.json"
-    json_path.write_text(json.dumps(report, indent=1, default=str) + "\n")
+    saved = {**report, "runs": [compact(run) for run in runs]}
+    json_path.write_text(json.dumps(saved, indent=1, default=str) + "\n")
     md_path = results / f"{stem}.md"
     md_path.write_text(markdown(report))
     written += [json_path, md_path, *pngs]
     return written
+
+
+def judge(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The goals, each judged on the worst of the runs."""
+    w = report["workload"]
+    runs = report.get("runs") or []
+    return bulk_spread.goals(
+        report.get("spread") or {},
+        full=w["big_files"] >= 500 and w["rows_per_big_file"] >= 10_000,
+        runs=len(runs),
+        baseline_ratio=report.get("ratios", {}).get("throughput_vs_baseline"),
+        quick_wall_s=report.get("wall_s") if report.get("quick") else None,
+        not_completed=sum(r["bulkflow"]["summary"]["not_completed"] for r in runs),
+    )
+
+
+# what a run's entry in the JSON leaves out: per-upload and per-second lists (run 1's are
+# under "systems")
+HEAVY = ("uploads", "files", "ledger", "timeline", "cpu_series", "log_tails")
+
+
+def compact(run: dict[str, Any]) -> dict[str, Any]:
+    return {name: {k: v for k, v in sys_.items() if k not in HEAVY} for name, sys_ in run.items()}
 
 
 def _fmt(v: Any, nd: int = 1) -> str:
@@ -102,6 +128,20 @@ def markdown(report: dict[str, Any]) -> str:
             f"{_fmt(s['big']['p95_s'])} | {_fmt(s['small']['p50_s'], 2)} / {_fmt(s['small']['p95_s'], 2)}"
             f" / {_fmt(s['small']['max_s'], 2)} | {'; '.join(notes)} |"
         )
+    runs = report.get("runs") or []
+    if len(runs) > 1:
+        lines += [
+            "",
+            f"The table gives run 1 of {len(runs)}. The spread gives every run of the main "
+            "configuration; the raw ceilings run once per run, after the bulkflow runs.",
+        ]
+    if report.get("spread"):
+        lines += [
+            "",
+            f"## Spread over {len(runs)} run(s)",
+            "",
+            *bulk_spread.table(report["spread"]),
+        ]
     rat = report.get("ratios", {})
     lines += [
         "",
@@ -109,6 +149,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"- bulkflow / baseline throughput: **{_fmt(rat.get('throughput_vs_baseline'), 2)}×**",
         f"- bulkflow / raw ceiling: **{_fmt(rat.get('throughput_vs_raw'), 3)}**",
+        f"- bulkflow / keyed raw ceiling (the unique key index too): "
+        f"**{_fmt(rat.get('throughput_vs_raw_keyed'), 3)}**",
         f"- small-upload p95 wait: bulkflow **{_fmt(rat.get('small_p95_bulkflow_s'), 2)} s** vs "
         f"baseline **{_fmt(rat.get('small_p95_baseline_s'), 1)} s**"
         + (" (extrapolated)" if rat.get("small_p95_baseline_extrapolated") else ""),
@@ -122,51 +164,13 @@ def markdown(report: dict[str, Any]) -> str:
         met = {True: "PASS", False: "MISS", None: "-"}[g["met"]]
         lines.append(f"| {g['goal']} | {_fmt(g['measured'], 2)} | {met} |")
     for key, system in report["systems"].items():
-        procs = system.get("resources", {}).get("processes", {})
-        if not procs:
-            continue
-        lines += [
-            "",
-            f"## Processes: {system.get('label', key)}",
-            "",
-            "| process | CPU s | avg CPU % | p90 CPU % | waited for a CPU (s) "
-            "| peak RSS MB (all its processes) |",
-            "| --- | --- | --- | --- | --- | --- |",
-        ]
-        for name, p in procs.items():
-            lines.append(
-                f"| {name} | {_fmt(p['cpu_s'])} | {_fmt(p['avg_cpu_pct'])} | "
-                f"{_fmt(p['p90_cpu_pct'])} | {_fmt(p.get('run_queue_wait_s'))} | "
-                f"{_fmt(p['peak_rss_mb'])} |"
-            )
-        cpu = summarise(system).get("cpu") or {}
-        if cpu:
-            by_process = ", ".join(
-                f"{name} {us}" for name, us in cpu["us_per_row_by_process"].items()
-            )
-            lines.append(
-                f"\nCPU per row: **{cpu['us_per_row']} µs** in all ({cpu['total_cpu_s']} CPU s / "
-                f"{cpu['rows']:,} rows); by process (µs): {by_process}."
-            )
-            if "ms_per_chunk" in cpu:
-                lines.append(
-                    f"Averages: {cpu['ms_per_chunk']} ms of CPU per chunk ({cpu['chunks']} "
-                    f"chunks), {cpu['ms_per_job']} ms per job ({cpu['jobs']} jobs)."
-                )
-        res = system["resources"]
-        if "machine_cpu_s" in res:
-            lines.append(
-                f"\nOver {res['span_s']} s the machine was {res['machine_busy_pct_of_all_cores']}% "
-                f"busy (all cores): {res['this_run_cpu_s']} CPU s in this run's processes, "
-                f"{res['other_processes_cpu_s']} CPU s in other processes on the machine."
-            )
-        for name, prof in (system.get("profiles") or {}).items():
-            incl = ", ".join(f"`{f}` {p}%" for f, p in prof["top_project_inclusive_pct"][:8])
-            leaf = ", ".join(f"`{f}` {p}%" for f, p in prof["top_self_pct"][:6])
-            lines.append(
-                f"\npy-spy `{name}` ({prof['samples']} samples at 50 Hz, idle threads included): "
-                f"project code (inclusive): {incl}; leaf functions (self): {leaf}"
-            )
+        lines += bulk_instruments.section(system, f"Processes: {system.get('label', key)}")
+    for i, run in enumerate(report.get("runs") or []):
+        if i == 0:
+            continue  # run 1 is the one above
+        for key, system in run.items():
+            title = f"Run {i + 1}: {system.get('label', key)}"
+            lines += bulk_instruments.section(system, title)
     for key, system in report["systems"].items():
         if system.get("stuck"):
             lines += [
@@ -191,6 +195,16 @@ def markdown(report: dict[str, Any]) -> str:
 
 def print_ratios(report: dict[str, Any]) -> None:
     rat = report.get("ratios", {})
+    runs = report.get("runs") or []
+    if report.get("spread"):
+        print(f"\nSpread over {len(runs)} run(s) (min / median / max, then each run):")
+        for line in bulk_spread.table(report["spread"]):
+            print("  " + line)
+    for i, run in enumerate(runs):
+        system = run["bulkflow"]
+        print(f"\nInstruments, run {i + 1} ({system.get('label')}):")
+        for line in bulk_instruments.lines(system):
+            print("  " + line if line else "")
     print("\nGoals:")
     for g in report.get("goals", []):
         met = {True: "PASS", False: "MISS", None: "n/a"}[g["met"]]
@@ -199,6 +213,7 @@ def print_ratios(report: dict[str, Any]) -> None:
     print("\nRatios:")
     print(f"  bulkflow / baseline throughput : {_fmt(rat.get('throughput_vs_baseline'), 2)}x")
     print(f"  bulkflow / raw ceiling         : {_fmt(rat.get('throughput_vs_raw'), 3)}")
+    print(f"  bulkflow / keyed raw ceiling   : {_fmt(rat.get('throughput_vs_raw_keyed'), 3)}")
     print(
         f"  small-upload p95 wait          : bulkflow {_fmt(rat.get('small_p95_bulkflow_s'), 2)} s"
         f" vs baseline {_fmt(rat.get('small_p95_baseline_s'), 1)} s{ext}",

@@ -1,5 +1,6 @@
-"""CPU, run-queue wait and peak RSS of named groups of processes, sampled over a run;
-waiting for a pipeline to go idle; the pids of a supervised child, a server, a tree.
+"""CPU, peak RSS and the scheduler's counters of named groups of processes and the machine's
+CPU split, sampled over a run; waiting for a pipeline to go idle; the pids of a supervised
+child, a server, a tree.
 """
 
 from __future__ import annotations
@@ -9,37 +10,47 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from bench import bulk_cpu_probe
+from bench import bulk_procfs as procfs
+from bench.bulk_sched import SchedBook
 
 SAMPLE_S = 1.0
 MACHINE = "machine (all processes)"
-# the pipeline counts as idle below this CPU % of one core, held this long (the broker and
-# the faust apps tick at a few % when nothing happens); give up waiting after the timeout
-IDLE_BELOW_PCT = 15.0
-IDLE_QUIET_S = 2.0
-IDLE_TIMEOUT_S = 60.0
+# a part named after the parent process (PostgreSQL's postmaster, whose title a backend shows
+# until it sets its own) is not cached: the process may be a fresh fork
+UNSETTLED_PART = "postmaster"
 
 
 class ProcSampler:
-    """CPU seconds, CPU% over time and peak RSS of named groups of processes (psutil, 0.5 s).
+    """CPU seconds, CPU% over time, peak RSS and the scheduler's counters of named groups of
+    processes, and the machine around them, sampled every second.
 
     A group is a function giving its pids now (a supervised child and its descendants, the
-    broker, the PostgreSQL server and its backends ...). CPU of a pid is counted from its
-    first sample (or from 0 when it was born after the sampler started)."""
+    broker, the PostgreSQL server and its backends ...), optionally with a function naming
+    each process's part (PostgreSQL's roles). CPU of a pid is counted from its first sample
+    (or from 0 when it was born after the sampler started). Each thread's context switches,
+    CPU migrations and time waiting for a CPU go into the group's ``SchedBook``."""
 
     def __init__(self, interval_s: float = SAMPLE_S) -> None:
         self.interval_s = interval_s
         self.groups: dict[str, Callable[[], list[int]]] = {}
+        self.part_of: dict[str, Callable[[int], str]] = {}
         self.series: dict[str, list[tuple[float, float, float]]] = {}
         self._first: dict[tuple[str, int], float] = {}
         self._last: dict[tuple[str, int], float] = {}
         self._procs: dict[int, Any] = {}
+        self._parts: dict[int, str] = {}
+        self._kinds: dict[tuple[int, int], str] = {}
         self._peak_rss: dict[str, float] = {}
         self._peak_one: dict[str, float] = {}
         self._prev_cpu: dict[str, float] = {}
-        self._wait_prev: dict[tuple[str, int], float] = {}
-        self._waited: dict[str, float] = {}
+        self.books: dict[str, SchedBook] = {}
+        self.seen_pids: set[int] = set()
+        self._samples = 0
+        self._runnable: list[int] = []
+        self._probes: list[float] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # sample() runs on the sampler thread and, for a final sample, on the caller's
@@ -47,19 +58,18 @@ class ProcSampler:
         self.started = 0.0
         self.stopped = 0.0
 
-    def add(self, name: str, pids: Callable[[], list[int]]) -> None:
+    def add(
+        self, name: str, pids: Callable[[], list[int]], part: Callable[[int], str] | None = None
+    ) -> None:
         self.groups[name] = pids
-
-    @staticmethod
-    def _machine_busy() -> float:
-        import psutil
-
-        t = psutil.cpu_times()
-        return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+        if part is not None:
+            self.part_of[name] = part
 
     def start(self) -> None:
         self.started = time.time()
-        self._machine0 = self._machine_busy()
+        self._stat0 = self._stat_prev = procfs.parse_proc_stat(_read("/proc/stat"))
+        self._load0 = procfs.parse_loadavg(_read("/proc/loadavg"))
+        self._everyone0 = procfs.all_process_cpu()
         self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
         self._thread.start()
 
@@ -69,11 +79,15 @@ class ProcSampler:
             self._thread.join(5)
         self.sample()  # the CPU since the last tick (up to half the run of a short process)
         self.stopped = time.time()
+        self._stat1 = procfs.parse_proc_stat(_read("/proc/stat"))
+        self._load1 = procfs.parse_loadavg(_read("/proc/loadavg"))
+        self._everyone1 = procfs.all_process_cpu()
         return self.summary()
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.sample()
+            self._probes.append(bulk_cpu_probe.probe_ns())
             self._stop.wait(self.interval_s)
 
     def _proc(self, pid: int) -> Any:
@@ -91,17 +105,20 @@ class ProcSampler:
             return
         with self._lock:
             self._sample()
+            self._samples += 1
 
     def _sample(self) -> None:
         import psutil
 
         now = time.time()
+        first = self._samples == 0
         for name, resolve in list(self.groups.items()):
             try:
                 pids = resolve()
             except Exception:
                 pids = []
             rss = 0.0
+            book = self.books.setdefault(name, SchedBook())
             for pid in pids:
                 try:
                     proc = self._proc(pid)
@@ -112,16 +129,13 @@ class ProcSampler:
                 except (psutil.Error, OSError):
                     self._procs.pop(pid, None)
                     continue
+                self.seen_pids.add(pid)
                 cpu = times.user + times.system
                 key = (name, pid)
                 if key not in self._first:
                     self._first[key] = 0.0 if born >= self.started else cpu
                 self._last[key] = cpu
-                wait = run_queue_wait_s(pid)
-                prev_wait = self._wait_prev.get(key)
-                if prev_wait is not None and wait > prev_wait:
-                    self._waited[name] = self._waited.get(name, 0.0) + wait - prev_wait
-                self._wait_prev[key] = wait
+                self._threads(name, book, pid, baseline=first and born < self.started)
                 rss += mem
                 self._peak_one[name] = max(self._peak_one.get(name, 0.0), mem)
             self._peak_rss[name] = max(self._peak_rss.get(name, 0.0), rss)
@@ -133,14 +147,37 @@ class ProcSampler:
             self._prev_cpu[name] = total
             series.append((now, pct, rss))
         # the whole machine (every process, ours or not): the box is shared
-        busy = self._machine_busy() - self._machine0
+        stat = procfs.parse_proc_stat(_read("/proc/stat"))
+        split = procfs.cpu_split(self._stat_prev, stat)
+        self._stat_prev = stat
+        cores = os.cpu_count() or 1
+        busy = split["busy_s"]
+        self._prev_cpu[MACHINE] = self._prev_cpu.get(MACHINE, 0.0) + busy
         series = self.series.setdefault(MACHINE, [])
         prev_t = series[-1][0] if series else self.started
-        prev = self._prev_cpu.get(MACHINE, 0.0)
-        series.append(
-            (now, 100.0 * (busy - prev) / max(now - prev_t, 1e-3) if series else 0.0, 0.0)
-        )
-        self._prev_cpu[MACHINE] = busy
+        pct = 100.0 * busy / max(now - prev_t, 1e-3) if series else 0.0
+        series.append((now, pct, split["steal_pct"] * cores))
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            self._runnable.append(int(procfs.parse_loadavg(_read("/proc/loadavg"))["runnable"]))
+
+    def _threads(self, name: str, book: SchedBook, pid: int, *, baseline: bool) -> None:
+        """Every thread of one process into its group's book."""
+        part = None
+        if name in self.part_of:
+            part = self._parts.get(pid)
+            if part is None:
+                part = self.part_of[name](pid)
+                # a process just forked still shows its parent's title: ask again next time
+                if part != UNSETTLED_PART:
+                    self._parts[pid] = part
+        for tid in procfs.thread_ids(pid):
+            counters = procfs.read_thread(pid, tid)
+            if counters is None:
+                continue
+            kind = self._kinds.get((pid, tid))
+            if kind is None:
+                kind = self._kinds[(pid, tid)] = procfs.thread_kind(procfs.thread_name(pid, tid))
+            book.add(pid, tid, counters, kind=kind, part=part, baseline=baseline)
 
     def cpu_s(self, name: str) -> float:
         return sum(last - self._first[key] for key, last in self._last.items() if key[0] == name)
@@ -151,25 +188,48 @@ class ProcSampler:
         for name in self.groups:
             pcts = sorted(p for _, p, _ in self.series.get(name, [])[1:])
             cpu = self.cpu_s(name)
+            sched = self.books.get(name, SchedBook()).summary()
             out[name] = {
-                "cpu_s": round(cpu, 1),
+                "cpu_s": round(cpu, 2),
                 "avg_cpu_pct": round(100 * cpu / span, 1),
                 "p90_cpu_pct": round(pcts[int(0.9 * (len(pcts) - 1))], 1) if pcts else None,
                 "peak_rss_mb": round(self._peak_rss.get(name, 0.0), 1),
                 "peak_rss_one_process_mb": round(self._peak_one.get(name, 0.0), 1),
                 # runnable but not running (all its threads): CPU it wanted and did not get
-                "run_queue_wait_s": round(self._waited.get(name, 0.0), 1),
+                "run_queue_wait_s": sched["run_delay_s"],
+                "sched": sched,
             }
-        machine = self._prev_cpu.get(MACHINE, 0.0)
         ours = sum(p["cpu_s"] for p in out.values())
         cores = os.cpu_count() or 1
+        machine = self._machine(span, cores)
+        busy = machine["cpu"]["busy_s"] if machine else self._prev_cpu.get(MACHINE, 0.0)
         return {
             "span_s": round(span, 1),
             "processes": out,
-            "machine_cpu_s": round(machine, 1),
-            "machine_busy_pct_of_all_cores": round(100 * machine / span / cores, 1),
-            "other_processes_cpu_s": round(max(machine - ours, 0.0), 1),
-            "this_run_cpu_s": round(ours, 1),
+            "machine_cpu_s": round(busy, 2),
+            "machine_busy_pct_of_all_cores": round(100 * busy / span / cores, 1),
+            "other_processes_cpu_s": round(max(busy - ours, 0.0), 2),
+            "this_run_cpu_s": round(ours, 2),
+            **({"machine": machine} if machine else {}),
+        }
+
+    def _machine(self, span: float, cores: int) -> dict[str, Any] | None:
+        """The machine over the window: its CPU split, load average at start and end, the
+        runnable tasks seen by the samples and the busiest processes that are not ours."""
+        if not hasattr(self, "_stat1"):
+            return None
+        runnable = sorted(self._runnable)
+        ours = self.seen_pids | {os.getpid()}
+        return {
+            "cores": cores,
+            "cpu": procfs.cpu_split(self._stat0, self._stat1),
+            "load_start": self._load0,
+            "load_end": self._load1,
+            "runnable_mean": round(sum(runnable) / len(runnable), 1) if runnable else None,
+            "runnable_max": runnable[-1] if runnable else None,
+            "others_top": procfs.others_cpu(self._everyone0, self._everyone1, ours),
+            # a fixed loop's CPU ns, timed each tick: the core's own speed over the window
+            "cpu_probe": bulk_cpu_probe.summarise(self._probes),
         }
 
     def compact_series(self, t0: float) -> dict[str, list[list[float]]]:
@@ -179,86 +239,6 @@ class ProcSampler:
         }
 
 
-def wait_until_idle(
-    groups: list[Callable[[], list[int]]],
-    *,
-    busy_pct: float = IDLE_BELOW_PCT,
-    quiet_s: float = IDLE_QUIET_S,
-    timeout_s: float = IDLE_TIMEOUT_S,
-) -> float:
-    """Wait until the processes of ``groups`` together use less than ``busy_pct`` of one core
-    for ``quiet_s`` (consumer groups joined, rebalances over, start-up done), so the measured
-    window holds the work alone; return the seconds waited (``timeout_s`` at most)."""
-    import psutil
-
-    def cpu_now() -> float:
-        total = 0.0
-        for resolve in groups:
-            for pid in resolve():
-                with contextlib.suppress(psutil.Error, OSError):
-                    t = psutil.Process(pid).cpu_times()
-                    total += t.user + t.system
-        return total
-
-    began = time.monotonic()
-    quiet_since = time.monotonic()
-    prev, prev_t = cpu_now(), time.monotonic()
-    while time.monotonic() - began < timeout_s:
-        time.sleep(0.5)
-        now_cpu, now_t = cpu_now(), time.monotonic()
-        pct = 100.0 * (now_cpu - prev) / max(now_t - prev_t, 1e-3)
-        prev, prev_t = now_cpu, now_t
-        if pct >= busy_pct:
-            quiet_since = now_t
-        elif now_t - quiet_since >= quiet_s:
-            break
-    return round(time.monotonic() - began, 1)
-
-
-def run_queue_wait_s(pid: int) -> float:
-    """Seconds the process's threads spent runnable, waiting for a CPU (/proc schedstat)."""
-    total = 0
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0.0
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    return total / 1e9
-
-
-def tree(pid: int | None) -> list[int]:
-    import psutil
-
-    if pid is None:
-        return []
-    try:
-        return [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
-    except psutil.Error:
-        return []
-
-
-def child_pids(child: Any) -> Callable[[], list[int]]:
-    """A supervised child and its descendants (the child may be restarted: read it live)."""
-    return lambda: tree(child.proc.pid if child.proc else None)
-
-
-def one_pid(pid: int) -> Callable[[], list[int]]:
-    return lambda: [pid]
-
-
-def postgres_pids(server: Any) -> Callable[[], list[int]]:
-    def resolve() -> list[int]:
-        if server.data_dir is None:
-            return []
-        try:
-            pid = int((Path(server.data_dir) / "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return []
-        return tree(pid)
-
-    return resolve
+def _read(path: str) -> str:
+    with open(path) as f:
+        return f.read()

@@ -8,6 +8,10 @@
 * Raw ceiling: one process per core, the fastest parser (fastexcel for XLSX, pyarrow CSV
   for CSV) and ``COPY`` (CSV written by Arrow) into a bare TEXT table, one transaction per
   file, no Kafka, no validation: what this hardware allows.
+* Keyed raw ceiling: the same path into a table with the dataset's unique key index, the
+  work bulkflow must do to upsert: ``order_id`` typed BIGINT, a ``tenant`` column, and
+  ``UNIQUE (order_id, tenant)`` as bulkflow's ``uq_ds_orders_key``; an empty ``order_id``
+  (the files' missing-id rows) is NULL, which the index does not compare.
 
 Both report per-file (submitted, started, finished, rows) on the bench process's wall clock.
 This module holds their shared tables and per-file result, and the raw ceiling.
@@ -28,12 +32,32 @@ from ops.devservers.sample_data import HEADER
 
 BASELINE_TABLE = "orders"
 RAW_TABLE = "raw_orders"
+RAW_KEYED_TABLE = "raw_orders_keyed"
 COLUMNS = tuple(HEADER)
+KEY = COLUMNS[0]  # order_id, the orders dataset's business key
 
 
 def _ddl(table: str) -> str:
     cols = ", ".join(f'"{c}" TEXT' for c in COLUMNS)
     return f'CREATE TABLE IF NOT EXISTS "{table}" ({cols})'
+
+
+def _keyed_ddl(table: str) -> str:
+    cols = ", ".join(f'"{c}" BIGINT' if c == KEY else f'"{c}" TEXT' for c in COLUMNS)
+    return (
+        f'CREATE TABLE IF NOT EXISTS "{table}" ({cols}, '
+        f"tenant TEXT NOT NULL DEFAULT 'bench', "
+        f'CONSTRAINT "uq_{table}_key" UNIQUE ("{KEY}", tenant))'
+    )
+
+
+def copy_sql(keyed: bool) -> str:
+    """The COPY of one file's rows (CSV written by Arrow): into the bare table, or into the
+    keyed one with an empty (or quoted empty) key read as NULL."""
+    cols = ", ".join(f'"{c}"' for c in COLUMNS)
+    if keyed:
+        return f'COPY "{RAW_KEYED_TABLE}" ({cols}) FROM STDIN (FORMAT csv, FORCE_NULL ("{KEY}"))'
+    return f'COPY "{RAW_TABLE}" ({cols}) FROM STDIN (FORMAT csv)'
 
 
 def _libpq(url: str) -> str:
@@ -42,11 +66,11 @@ def _libpq(url: str) -> str:
     return libpq_url(url)
 
 
-def create_table(url: str, table: str) -> None:
+def create_table(url: str, table: str, *, keyed: bool = False) -> None:
     import psycopg
 
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
-        conn.execute(_ddl(table))
+        conn.execute(_keyed_ddl(table) if keyed else _ddl(table))
 
 
 def count_rows(url: str, table: str) -> int:
@@ -75,13 +99,15 @@ class FileResult:
 # --- raw ceiling --------------------------------------------------------------------------
 
 _raw_conn: Any = None
+_raw_copy = ""
 
 
-def _raw_init(url: str) -> None:
+def _raw_init(url: str, keyed: bool = False) -> None:
     import psycopg
 
-    global _raw_conn
+    global _raw_conn, _raw_copy
     _raw_conn = psycopg.connect(url)
+    _raw_copy = copy_sql(keyed)
 
 
 def _raw_file(item: tuple[int, str]) -> tuple[int, float, float, int, str | None]:
@@ -105,11 +131,7 @@ def _raw_file(item: tuple[int, str]) -> tuple[int, float, float, int, str | None
             )
         sink = pa.BufferOutputStream()
         pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False))
-        cols = ", ".join(f'"{c}"' for c in COLUMNS)
-        with (
-            _raw_conn.cursor() as cur,
-            cur.copy(f'COPY "{RAW_TABLE}" ({cols}) FROM STDIN (FORMAT csv)') as copy,
-        ):
+        with _raw_conn.cursor() as cur, cur.copy(_raw_copy) as copy:
             copy.write(memoryview(sink.getvalue()))
         _raw_conn.commit()
         return index, started, time.time(), table.num_rows, None
@@ -128,11 +150,12 @@ def run_raw(
     on_start: Callable[[list[int]], None],
     echo: Callable[[str], None],
     on_done: Callable[[], None] = lambda: None,
+    keyed: bool = False,
 ) -> dict[str, Any]:
-    create_table(url, RAW_TABLE)
+    create_table(url, RAW_KEYED_TABLE if keyed else RAW_TABLE, keyed=keyed)
     ctx = mp.get_context("spawn")
     files = [FileResult(s.name, s.kind, s.rows, 0.0) for s in specs]
-    pool = ctx.Pool(processes, initializer=_raw_init, initargs=(_libpq(url),))
+    pool = ctx.Pool(processes, initializer=_raw_init, initargs=(_libpq(url), keyed))
     try:
         # warm the pool (imports, connections) before the clock starts
         pool.map(time.sleep, [0.5] * processes)
@@ -149,7 +172,9 @@ def run_raw(
             files[index].started, files[index].finished = started, finished
             files[index].rows, files[index].error = rows or files[index].rows, error
             if (n + 1) % max(1, len(specs) // 5) == 0:
-                echo(f"    raw ceiling: {n + 1}/{len(specs)} files in {time.time() - t0:.0f} s")
+                echo(
+                    f"    {'keyed ' if keyed else ''}raw ceiling: {n + 1}/{len(specs)} files in {time.time() - t0:.0f} s"
+                )
     finally:
         on_done()  # the processes' last CPU sample: after this they are gone
         pool.terminate()

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.bulk_output import log
+from bench.bulk_pids import child_pids, postgres_pids, tree, wait_until_idle
 from bench.bulk_pipeline import pipeline_supervisor
-from bench.bulk_sampler import child_pids, postgres_pids, tree, wait_until_idle
 from bench.bulk_uploads import API_KEY
 from bench.bulk_workload import ensure_files, plan
 

@@ -1,4 +1,4 @@
-"""Driver-level SQL for a chunk's bookkeeping rows (ledger claim, row errors).
+"""Driver-level SQL for a chunk's bookkeeping rows (ledger claim, row errors, invalid rows).
 
 Plain SQL text, built once per dialect: compiling SQLAlchemy Core statements for every chunk
 cost more CPU than the COPY of its rows.
@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from database.tables import ledger, row_errors
+from database.tables import invalid_rows, ledger, row_errors
 
 
 @dataclass(frozen=True)
@@ -20,9 +20,15 @@ class BookkeepingSql:
     claim: str
     errors: str
     errors_copy: str
+    invalid: str
+    invalid_copy: str
 
 
 _statement_cache: dict[str, BookkeepingSql] = {}
+
+
+# the order of PreparedChunk.invalid_values' tuples
+INVALID_COLUMNS = ["job_id", "row_no", "tenant", "cells"]
 
 
 def bookkeeping_sql(dialect: sa.Dialect) -> BookkeepingSql:
@@ -45,6 +51,8 @@ def bookkeeping_sql(dialect: sa.Dialect) -> BookkeepingSql:
             claim=f"{claim} ON CONFLICT DO NOTHING",
             errors=insert(row_errors, error_columns),
             errors_copy=f"COPY {names(row_errors, error_columns)} FROM STDIN",
+            invalid=insert(invalid_rows, INVALID_COLUMNS),
+            invalid_copy=f"COPY {names(invalid_rows, INVALID_COLUMNS)} FROM STDIN",
         )
     return found
 

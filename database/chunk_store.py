@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, select
 
 from database import pg_copy
 from database.bookkeeping_sql import bookkeeping_sql, stored_datetime
-from database.tables import corrected_rows, dataset_table, invalid_rows, key_columns, ledger
+from database.tables import corrected_rows, dataset_table, key_columns, ledger
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.arrow_types import arrow_type
 from schemas.dataset import Dataset
@@ -50,7 +50,8 @@ class PreparedChunk:
     error_values: list[tuple[Any, ...]]
     rows_ok: int
     rows_failed: int
-    invalid_values: list[dict[str, Any]] = field(default_factory=list)  # bulkflow_invalid_rows
+    # bulkflow_invalid_rows: (job_id, row_no, tenant, cells as JSON), bookkeeping_sql's order
+    invalid_values: list[tuple[Any, ...]] = field(default_factory=list)
     corrected_values: list[dict[str, Any]] = field(default_factory=list)  # bulkflow_corrected_rows
 
 
@@ -93,10 +94,7 @@ def prepare_chunk(
         error_values=[(job_id, tenant, e.row, e.column, e.value, e.message) for e in errors],
         rows_ok=valid.num_rows,
         rows_failed=len({e.row for e in errors}),
-        invalid_values=[
-            {"job_id": job_id, "row_no": n, "tenant": tenant, "cells": json.dumps(cells)}
-            for n, cells in invalid or ()
-        ],
+        invalid_values=[(job_id, n, tenant, json.dumps(cells)) for n, cells in invalid or ()],
         corrected_values=corrected,
     )
 
@@ -131,14 +129,17 @@ def write_chunk(
         return SaveOutcome(True, int(stored.rows_ok), int(stored.rows_failed))
     if chunk.rows.num_rows:
         write_rows(conn, dataset, chunk, mode=mode)
-    if chunk.error_values:
+    for copy, insert, values in (
+        (sql.errors_copy, sql.errors, chunk.error_values),
+        (sql.invalid_copy, sql.invalid, chunk.invalid_values),
+    ):
+        if not values:
+            continue
         if conn.dialect.name == "postgresql":
             # executemany: a pipeline step a row
-            pg_copy.copy_tuples(conn, sql.errors_copy, chunk.error_values)
+            pg_copy.copy_tuples(conn, copy, values)
         else:
-            conn.exec_driver_sql(sql.errors, chunk.error_values)
-    if chunk.invalid_values:
-        conn.execute(invalid_rows.insert(), chunk.invalid_values)
+            conn.exec_driver_sql(insert, values)
     if chunk.corrected_values:
         conn.execute(corrected_rows.insert(), chunk.corrected_values)
     return SaveOutcome(False, chunk.rows_ok, chunk.rows_failed)

@@ -156,8 +156,11 @@ class ApiClient:
             raise self._unreachable(exc) from exc
 
     def events(self, job_id: str, timeout_s: float = 3600.0) -> Iterator[UploadStatus]:
-        """Follow the job's server-sent events until it ends."""
+        """Follow the job's server-sent events until it ends, or for at most ``timeout_s``
+        (the server's keep-alive lines keep every read short, so the read timeout alone
+        would never end a stream of a job that does not move)."""
         timeout = httpx.Timeout(30.0, read=timeout_s)
+        deadline = time.monotonic() + timeout_s
         try:
             with self._http.stream("GET", f"/v1/uploads/{job_id}/events", timeout=timeout) as resp:
                 if resp.status_code >= 400 or "event-stream" not in resp.headers.get(
@@ -166,6 +169,8 @@ class ApiClient:
                     resp.read()
                     self._check(resp)
                 for line in resp.iter_lines():
+                    if time.monotonic() > deadline:
+                        return
                     if line.startswith("data:"):
                         status = UploadStatus.model_validate(json.loads(line[5:].strip()))
                         yield status

@@ -207,14 +207,27 @@ def _speakers(word: str) -> bool:
     return any(word in loc.words(True) | loc.words(False) for loc in LOCALES.values())
 
 
+# The values a reading without a locale reads (numbers with a decimal point and no grouping;
+# ISO dates: the iso mask of _Evidence as one pattern, month 01-12, day 01-31) never count
+# against rule 1, so rule 1 is checked on the others only: a few values of most files.
+_ISO_DATE = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:$|[ T])"
+
+
+def _unplain(values: pa.Array, pattern: str) -> pa.Array:
+    return pc.filter(values, pc.invert(pc.match_substring_regex(values, pattern)))
+
+
 def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detection:
     """The locale the sample's text is written in, when it says so unambiguously."""
     numbers = _texts(batches, dataset, {"integer", "decimal", "float"})
     dates = _texts(batches, dataset, {"date", "datetime"})
     words = pc.utf8_lower(_texts(batches, dataset, {"boolean"}))
-    evidence = _Evidence(numbers, dates, words)
-    if evidence.reads_all(None):
+    rest = _Evidence(
+        _unplain(numbers, _number_re(DEFAULT_NUMBERS)), _unplain(dates, _ISO_DATE), words
+    )
+    if rest.reads_all(None):  # rule 1, on the values that could break it
         return Detection(None)
+    evidence = _Evidence(numbers, dates, words)
     candidates = [loc for loc in LOCALES.values() if evidence.reads_all(loc)]
     if not candidates:
         return Detection(None, _note(evidence.conflicts()))

@@ -57,6 +57,23 @@ def written(batch: pa.RecordBatch, name: str, decimal: str) -> pa.Array:
     return pc.if_else(batch.column(marks), pc.replace_substring(column, ".", decimal), column)
 
 
+def shown_cells(column: pa.Array, decimal: str, indices: pa.Array) -> list[str | None]:
+    """The cells at ``indices`` as ``shown`` shows each, taken and converted at once."""
+    taken = column.take(indices)
+    try:
+        values = taken.to_pylist()
+    except (ValueError, OverflowError):  # a timestamp beyond Python's datetime
+        return [shown(taken, decimal, i) for i in range(len(taken))]
+    return [
+        v
+        if v is None or isinstance(v, str)
+        else conv.typed_text(v).replace(".", decimal)
+        if isinstance(v, float)
+        else conv.typed_text(v)
+        for v in values
+    ]
+
+
 def _numbers(column: pa.Array) -> pa.Array | None:
     kind = column.type
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):

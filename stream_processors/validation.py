@@ -23,7 +23,7 @@ from schemas.records import RowError
 from stream_processors import converters as conv
 from stream_processors.column_plans import ColumnPlan, plans_for
 from stream_processors.text_columns import NULL_STRING, booleans, normalise_numbers, temporal
-from stream_processors.typed_cells import convert_typed, is_text, shown, written
+from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells, written
 
 MISSING = "required value is missing"
 EMAIL_RE = r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$'
@@ -247,10 +247,15 @@ def validate_batch(
         RowError(row=rows[i].as_py(), column=names[pos], value=cell(names[pos], i), message=m)
         for i, pos, m in found
     ]
-    bad = sorted({i for i, _, _ in found})
+    bad = pa.array(sorted({i for i, _, _ in found}), pa.int64())
+    bad_rows = rows.take(bad)
     # row numbers are unique within a chunk, so they pick out the failed rows
-    keep = pc.invert(pc.is_in(rows, pa.array([rows[i].as_py() for i in bad], pa.int64())))
-    invalid = [(rows[i].as_py(), {name: cell(name, i) for name in cells}) for i in bad]
+    keep = pc.invert(pc.is_in(rows, bad_rows))
+    taken = [shown_cells(*cells[name], bad) for name in cells]
+    invalid = [
+        (row_no, dict(zip(cells, row, strict=True)))
+        for row_no, *row in zip(bad_rows.to_pylist(), *taken, strict=True)
+    ]
     return ValidationResult(
         valid=table.filter(keep),
         errors=errors,

@@ -16,6 +16,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,9 +89,16 @@ def find_bindir() -> Path:
     )
 
 
-def start_postgres(base_dir: Path, port: int | None = None, *, tls: bool = False) -> PostgresServer:
+def start_postgres(
+    base_dir: Path,
+    port: int | None = None,
+    *,
+    tls: bool = False,
+    settings: Mapping[str, str] | None = None,
+) -> PostgresServer:
     """A fresh cluster under base_dir with database ``bulkflow``, or the server in $ENV_URL
-    (not with ``tls``: that server is always a fresh one)."""
+    (not with ``tls``: that server is always a fresh one). ``settings`` are further lines of
+    its configuration (a fresh cluster only), e.g. ``{"shared_buffers": "512MB"}``."""
     external = os.environ.get(ENV_URL)
     if external and not tls:
         return PostgresServer(url=normalise_url(external))
@@ -118,7 +126,7 @@ def start_postgres(base_dir: Path, port: int | None = None, *, tls: bool = False
     last_error = ""
     for _attempt in range(3):
         chosen = port or free_port()
-        _write_conf(data_dir, chosen, sock_dir, run_as, tls=tls)
+        _write_conf(data_dir, chosen, sock_dir, run_as, tls=tls, settings=settings)
         log = base_dir / "postgres.log"
         start = [str(bindir / "pg_ctl"), "start", "-D", str(data_dir), "-l", str(log)]
         start += ["-w", "-t", "30"]
@@ -183,19 +191,33 @@ def drop_database(admin_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _write_conf(
-    data_dir: Path, port: int, sock_dir: Path, run_as: str | None, *, tls: bool = False
-) -> None:
-    conf = data_dir / "postgresql.auto.conf"
+def server_conf(
+    port: int, sock_dir: Path, *, tls: bool = False, settings: Mapping[str, str] | None = None
+) -> str:
+    """The throw-away server's postgresql.auto.conf; ``settings`` come last (they win)."""
     # Durability is worthless for throwaway test data; these settings make DDL/commits cheap.
-    conf.write_text(
+    return (
         "listen_addresses = '127.0.0.1'\n"
         f"port = {port}\n"
         f"unix_socket_directories = '{sock_dir}'\n"
         "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
         "max_connections = 200\nshared_buffers = 128MB\ntimezone = 'UTC'\n"
         + ("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" if tls else "")
+        + "".join(f"{name} = {value}\n" for name, value in (settings or {}).items())
     )
+
+
+def _write_conf(
+    data_dir: Path,
+    port: int,
+    sock_dir: Path,
+    run_as: str | None,
+    *,
+    tls: bool = False,
+    settings: Mapping[str, str] | None = None,
+) -> None:
+    conf = data_dir / "postgresql.auto.conf"
+    conf.write_text(server_conf(port, sock_dir, tls=tls, settings=settings))
     if run_as is not None:
         chown_to(run_as, conf)
 

@@ -45,6 +45,20 @@ def test_a_file_the_reading_without_a_locale_reads_needs_none() -> None:
     assert detect() == Detection(None)  # nothing to go by
 
 
+def test_one_value_only_a_locale_reads_decides_among_thousands_of_plain_ones() -> None:
+    # the plain values (decimal point, ISO dates) are set aside before the rules run: what
+    # is left must still decide as the whole sample does
+    plain = [f"{i}.{i % 100:02d}" for i in range(3000)]
+    iso = [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T09:30:00Z" for i in range(3000)]
+    assert detect(ordered_at=iso, amount=[*plain, "many"]) == Detection(None)
+    assert detect(ordered_at=[*iso, "yesterday"], amount=plain) == Detection(None)
+    assert detect(ordered_at=[*iso, "13.07.2024 09:30"], amount=plain) == Detection("en-GB")
+    assert detect(ordered_at=iso, amount=["3,01"], express=["ja", "no"]) == Detection("de-DE")
+    # not ISO dates: month 13 and day 00 are read by the rules, not set aside as plain
+    assert detect(ordered_at=["2024-13-01", "2024-01-00"]) == Detection(None)
+    assert detect(ordered_at=[*iso, "01/13/2024"], amount=plain) == Detection("en-US")
+
+
 def test_a_decimal_comma_with_day_first_dates_and_german_words() -> None:
     found = detect(ordered_at=["02.07.2024 09:30"], amount=["3,01", "1.234,56"], express=["ja"])
     assert found == Detection("de-DE")

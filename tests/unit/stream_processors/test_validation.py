@@ -133,6 +133,28 @@ def test_bad_rows_are_left_out_and_counted() -> None:
     assert result.valid.column("order_id").to_pylist() == [1001, 1003]
 
 
+def test_invalid_rows_are_kept_whole_as_the_cells_were_shown() -> None:
+    # typed cells (a number from a spreadsheet) are shown as text, an empty cell as None
+    data = pa.RecordBatch.from_arrays(
+        [
+            pa.array([1001.0, 7.5, 1003.0]),
+            pa.array(["2", "x", "0"]),
+            pa.array(["ok", None, "n"]),
+            pa.array([10, 11, 12], pa.int64()),
+        ],
+        ["order_id", "quantity", "notes", ROW_COLUMN],
+    )
+    result = validate_batch(data, ORDERS)  # required columns are missing: every row fails
+    assert result.invalid_rows == [
+        (10, {"order_id": "1001", "quantity": "2", "notes": "ok"}),
+        (11, {"order_id": "7.5", "quantity": "x", "notes": None}),
+        (12, {"order_id": "1003", "quantity": "0", "notes": "n"}),
+    ]
+    clean = validate_batch(orders({}, {"quantity": "0"}, {}), ORDERS)
+    assert [row for row, _cells in clean.invalid_rows] == [3]
+    assert clean.invalid_rows[0][1] == {**ORDER_ROW, "quantity": "0"}
+
+
 def test_errors_carry_spreadsheet_row_column_and_original_text() -> None:
     result = validate_batch(
         batch({"v": ["1", " x1 "]}, first_row=41), dataset({"name": "v", "type": "integer"})

@@ -80,7 +80,7 @@ def test_a_gate_needs_a_slot_and_a_holder_to_release() -> None:
         PriorityGate(1).release()
 
 
-def _chunk(folder: Path, job_id: str, rows: int) -> Chunk:
+def orders_chunk(folder: Path, job_id: str, rows: int) -> Chunk:
     registry = DatasetRegistry(packaged_datasets_dir())
     dataset = registry.get("orders")
     path = folder / f"{job_id}.csv"
@@ -114,7 +114,7 @@ def test_a_sqlite_worker_saves_a_waiting_high_tier_chunk_before_a_low_tier_one(
     tmp_path: Path,
 ) -> None:
     handler, gate = _sqlite_handler(tmp_path)
-    low, high = _chunk(tmp_path, "big-job", 3_000), _chunk(tmp_path, "small-job", 200)
+    low, high = orders_chunk(tmp_path, "big-job", 3_000), orders_chunk(tmp_path, "small-job", 200)
     saved: list[tuple[str, int]] = []
 
     def handle(chunk: Chunk, priority: int) -> None:
@@ -162,7 +162,7 @@ def test_a_sqlite_chunk_makes_its_rows_ready_before_it_queues_for_the_gate(
     gate.acquire()  # another chunk's write in progress
     try:
         worker = threading.Thread(
-            target=lambda: outputs.append(handler.handle(*_chunk(tmp_path, "job", 300))),
+            target=lambda: outputs.append(handler.handle(*orders_chunk(tmp_path, "job", 300))),
             daemon=True,
         )
         worker.start()

@@ -6,12 +6,12 @@ processes never both expire one upload: taking its row out of the table decides 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from api.background_loop import BackgroundLoop
 from database.column_mappings import expired_paused, release_paused
 from messaging.names import topic_names
 from messaging.publisher import Delivery, Publisher
@@ -31,31 +31,20 @@ def expiry_reason(timeout_s: float) -> str:
     )
 
 
-class MappingExpiry:
+class MappingExpiry(BackgroundLoop):
+    thread_name = "mapping-expiry"
+
     def __init__(
         self,
         settings: Settings,
         engine: Callable[[], Engine],
         publisher: Callable[[], Publisher],
     ) -> None:
+        super().__init__()
         self.settings = settings
         self._engine = engine
         self._publisher = publisher
         self.every_s = max(0.5, min(CHECK_EVERY_S, settings.mapping_timeout_s / 4))
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="mapping-expiry", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout_s: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_s):

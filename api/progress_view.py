@@ -26,6 +26,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import ValidationError
 
+from api.background_loop import BackgroundLoop
 from api.tenant_streams import TenantStreams
 from messaging.clients import FOLLOWER_FETCH_WAIT_MS, consumer_config
 from messaging.names import group_names, instance_id, topic_names
@@ -57,7 +58,9 @@ def view_consumer_config(
     )
 
 
-class ProgressView:
+class ProgressView(BackgroundLoop):
+    thread_name = "progress-view"
+
     def __init__(
         self,
         settings: Settings,
@@ -65,6 +68,7 @@ class ProgressView:
         poll_s: float = 0.2,
         **consumer_overrides: Any,
     ) -> None:
+        super().__init__()
         self.topic = topic_names(settings).progress
         self._config = view_consumer_config(settings, instance_id(), consumer_overrides)
         self._on_change = on_change
@@ -81,8 +85,6 @@ class ProgressView:
         self._waiters: dict[str, set[asyncio.Future[None]]] = {}
         self.streams = TenantStreams()  # the followers of each tenant's jobs
         self._pending: dict[int, int] = {}  # partition -> high watermark at start, until reached
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.broker_ok = False
         self.caught_up = False
         self.last_error: str | None = None
@@ -90,18 +92,8 @@ class ProgressView:
 
     # lifecycle -----------------------------------------------------------------------------
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self.broker_ok = self.caught_up = False
-            self._thread = threading.Thread(target=self._run, name="progress-view", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+    def _on_start(self) -> None:
+        self.broker_ok = self.caught_up = False
 
     def _run(self) -> None:
         consumer: Consumer | None = None

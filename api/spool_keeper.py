@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from api.background_loop import BackgroundLoop
 from files.spool import Spool
 from files.spool_sweep import EndedJobs, SweepPlan, release, scan, spool_bytes, sweep
 from schemas.records import UploadStatus
@@ -34,7 +35,9 @@ def file_done(status: UploadStatus) -> bool:
     return status.chunks_total is not None or status.is_final
 
 
-class SpoolKeeper:
+class SpoolKeeper(BackgroundLoop):
+    thread_name = "spool-sweep"
+
     def __init__(
         self,
         settings: Settings,
@@ -42,6 +45,7 @@ class SpoolKeeper:
         keep_side_s: float,
         on_release: Callable[[int], None] = lambda _count: None,
     ) -> None:
+        super().__init__()
         self.spool = Spool.of(settings)
         self.cap = settings.spool_max_bytes
         self.keep_side_s = keep_side_s
@@ -51,8 +55,6 @@ class SpoolKeeper:
         self._files: dict[str, Path] = {}  # job -> its file here, until released
         self._bytes = 0  # the last count plus what came in since
         self._counted_at = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # the view's change hook ----------------------------------------------------------------
 
@@ -100,18 +102,6 @@ class SpoolKeeper:
         return plan
 
     # the sweeper ---------------------------------------------------------------------------
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="spool-sweep", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
 
     def _run(self) -> None:
         self._index()

@@ -50,6 +50,7 @@ def apply_faust_patches() -> None:
     check_versions()
     install_commit_guard()
     install_seek_fix()
+    install_partition_check_fix()
 
 
 def install_commit_guard() -> None:
@@ -110,6 +111,36 @@ def install_seek_fix() -> None:
 
     seek_to_committed.bulkflow_fix = True  # type: ignore[attr-defined]
     AIOKafkaConsumer.seek_to_committed = seek_to_committed
+
+
+def install_partition_check_fix() -> None:
+    """Compare a table's source and changelog partitions only once both are known.
+
+    faust checks, at a table's first event, that its changelog has as many partitions as the
+    source topic, and takes aiokafka's metadata as it is: a changelog whose metadata came
+    without its partitions yet (0, seen on a busy machine at start) raised
+    PartitionsMismatch, which killed the aggregator's agent while its process lived on, and
+    every job stalled. A count of 0 now means "not known yet": the next event checks again.
+    A real mismatch still raises.
+    """
+    from faust.tables.base import Collection
+
+    original = Collection._verify_source_topic_partitions
+    if getattr(original, "bulkflow_fix", False):
+        return
+
+    def _verify_source_topic_partitions(self: Collection, source_topic: str) -> None:
+        consumer = self.app.consumer
+        counts = (
+            consumer.topic_partitions(source_topic),
+            consumer.topic_partitions(self.changelog_topic_name),
+        )
+        if 0 in counts:
+            return
+        original(self, source_topic)
+
+    _verify_source_topic_partitions.bulkflow_fix = True  # type: ignore[attr-defined]
+    Collection._verify_source_topic_partitions = _verify_source_topic_partitions  # type: ignore[method-assign]
 
 
 @contextmanager

@@ -54,3 +54,52 @@ def test_nothing_is_patched_on_other_versions(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(RuntimeError, match="found faust-streaming not installed"):
         apply_faust_patches()
     assert Consumer._new_offset is before
+
+
+class _Consumer:
+    def __init__(self, counts: dict[str, int | None]) -> None:
+        self.counts = counts
+
+    def topic_partitions(self, topic: str) -> int | None:
+        return self.counts.get(topic)
+
+
+class _App:
+    def __init__(self, counts: dict[str, int | None]) -> None:
+        self.consumer = _Consumer(counts)
+
+
+class _Table:
+    """What faust's partition check reads of a table."""
+
+    changelog_topic_name = "acme-progress-job-progress-changelog"
+
+    def __init__(self, counts: dict[str, int | None]) -> None:
+        self.app = _App(counts)
+        self.name = "job-progress"
+        self._verified_source_topics_for_partitions: set[str] = set()
+
+
+def _check(counts: dict[str, int | None]) -> _Table:
+    from faust.tables.base import Collection
+
+    apply_faust_patches()
+    table = _Table(counts)
+    Collection._verify_source_topic_partitions(table, "acme.jobs")  # type: ignore[arg-type]
+    return table
+
+
+def test_a_changelog_whose_partitions_are_not_known_yet_is_checked_again_later() -> None:
+    changelog = _Table.changelog_topic_name
+    waiting = _check({"acme.jobs": 6, changelog: 0})
+    assert waiting._verified_source_topics_for_partitions == set()
+    assert _check({"acme.jobs": 6, changelog: 6})._verified_source_topics_for_partitions == {
+        "acme.jobs"
+    }
+
+
+def test_a_real_partition_mismatch_still_stops_the_table() -> None:
+    from faust.exceptions import PartitionsMismatch
+
+    with pytest.raises(PartitionsMismatch, match="has 6 partitions"):
+        _check({"acme.jobs": 6, _Table.changelog_topic_name: 3})

@@ -388,14 +388,7 @@ def test_a_person_maps_columns_and_fixes_rows_with_the_keyboard_only(
     by_id(driver, "files").send_keys(f"{with_errors}\n{mapped}")
     final_card(driver, with_errors.name)
 
-    card = paused_card(driver, mapped.name)
-    press_enter_on(driver, card.find_element(By.LINK_TEXT, "Map the columns"))
-    form = wait_until(
-        lambda: driver.find_elements(By.ID, "mapping-form"),
-        "the mapping step",
-        20,
-        ignoring=PAGE_CHANGING,
-    )[0]
+    form = open_mapping_step(driver, mapped.name, "mapping-form")
     suggested = {
         name: form.find_element(By.ID, f"map-{name}").get_attribute("value")
         for name in ("order_id", "customer_email", "ordered_at", "amount")
@@ -499,14 +492,7 @@ def test_a_person_maps_columns_and_fixes_rows_with_the_keyboard_only(
     )
     by_id(driver, "files").send_keys(str(again))
 
-    card = paused_card(driver, again.name)
-    press_enter_on(driver, card.find_element(By.LINK_TEXT, "Map the columns"))
-    amount = wait_until(
-        lambda: driver.find_elements(By.ID, "map-amount"),
-        "the mapping step",
-        20,
-        ignoring=PAGE_CHANGING,
-    )[0]
+    amount = open_mapping_step(driver, again.name, "map-amount")
     assert amount.get_attribute("value") == "Total"
     assert by_id(driver, "map-amount-hint").text == "Suggested by your saved mapping"
 
@@ -537,6 +523,20 @@ def paused_card(driver: WebDriver, filename: str) -> WebElement:
     return wait_until(
         paused, f"{filename} to pause for its columns", FINAL_S, ignoring=PAGE_CHANGING
     )
+
+
+def open_mapping_step(driver: WebDriver, filename: str, element_id: str) -> WebElement:
+    """Once the file's card pauses for its columns, "Map the columns" by keyboard; the
+    element ``element_id`` of the mapping step."""
+    card = paused_card(driver, filename)
+    press_enter_on(driver, card.find_element(By.LINK_TEXT, "Map the columns"))
+    found: list[WebElement] = wait_until(
+        lambda: driver.find_elements(By.ID, element_id),
+        "the mapping step",
+        20,
+        ignoring=PAGE_CHANGING,
+    )
+    return found[0]
 
 
 def card_job(driver: WebDriver, filename: str) -> str:

@@ -51,7 +51,7 @@ def test_one_value_only_a_locale_reads_decides_among_thousands_of_plain_ones() -
     plain = [f"{i}.{i % 100:02d}" for i in range(3000)]
     iso = [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T09:30:00Z" for i in range(3000)]
     assert detect(ordered_at=iso, amount=[*plain, "many"]) == Detection(None)
-    assert detect(ordered_at=[*iso, "yesterday"], amount=plain) == Detection(None)
+    assert detect(ordered_at=[*iso, "TBD"], amount=plain) == Detection(None)
     assert detect(ordered_at=[*iso, "13.07.2024 09:30"], amount=plain) == Detection("en-GB")
     assert detect(ordered_at=iso, amount=["3,01"], express=["ja", "no"]) == Detection("de-DE")
     # not ISO dates: month 13 and day 00 are read by the rules, not set aside as plain

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import pyarrow as pa
@@ -29,66 +29,18 @@ from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError
 from schemas.locales import LocaleError
-from schemas.records import ChunkHeaders, ChunkResult, RowError
+from schemas.records import ChunkHeaders
 from stream_processors.bounded import BoundedDict
+from stream_processors.chunk_output import ChunkOutput, chunk_result
 from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error
 from stream_processors.priority_gate import PriorityGate
-from stream_processors.result_records import ResultRecord, replay_id_of, result_records
+from stream_processors.result_records import replay_id_of, result_records
 from stream_processors.validation import validate_batch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-ERROR_SAMPLES = 5
 MAX_BACKOFF_S = 30.0
 CONFLICTED_JOBS_KEPT = 1024
-
-
-@dataclass(frozen=True)
-class ChunkOutput:
-    """What the worker sends after a chunk (chunk_routing.py): its chunk result, and either
-    its result records or a dead letter."""
-
-    job_id: str
-    chunk_result: ChunkResult  # its counts, for the aggregator (chunk-results)
-    result_records: tuple[ResultRecord, ...] = ()  # valid typed rows for results.<dataset>
-    dataset: str | None = None
-    results_name: str | None = None  # the results topic's name part (dataset.results_name)
-    dead_letter_reason: str | None = None
-    already_saved: bool = False  # the ledger held the chunk: nothing was written again
-
-
-def chunk_result(
-    meta: ChunkHeaders,
-    started: float,
-    *,
-    rows_ok: int,
-    rows_failed: int,
-    errors: list[RowError] | None = None,
-    dead_letter_reason: str | None = None,
-    last_row: int | None = None,
-    replay_id: bytes | None = None,
-    written: bool = False,
-    result_records: int = 0,
-) -> ChunkResult:
-    """The chunk's result, timed from ``started`` (perf_counter) to now. A dead-lettered
-    chunk names its rows: from its first row to ``last_row`` (when the payload was read),
-    else to the first row plus its row count."""
-    dead = dead_letter_reason is not None
-    return ChunkResult(
-        job_id=meta.job_id,
-        chunk_no=meta.chunk_no,
-        rows_ok=rows_ok,
-        rows_failed=rows_failed,
-        error_samples=(errors or [])[:ERROR_SAMPLES],
-        duration_ms=(time.perf_counter() - started) * 1000,
-        dead_lettered=dead,
-        reason=dead_letter_reason,
-        first_row=meta.first_row_no if dead else None,
-        last_row=(last_row or meta.first_row_no + max(meta.row_count, 1) - 1) if dead else None,
-        replay_id=replay_id.decode(errors="replace") if replay_id else None,
-        written=written,
-        result_records=result_records,
-    )
 
 
 class ChunkHandler:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from messaging.names import TopicNames
 from schemas.records import KafkaHeaders
-from stream_processors.chunk_handler import ChunkOutput
+from stream_processors.chunk_output import ChunkOutput
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from schemas.records import (
     H_SOURCE_TOPIC,
 )
 from schemas.settings import TIERS, Settings, Tier
-from stream_processors.chunk_handler import ChunkHandler, ChunkOutput
+from stream_processors.chunk_handler import ChunkHandler
+from stream_processors.chunk_output import ChunkOutput
 from stream_processors.chunk_routing import RoutedRecord, route_chunk_output
 from stream_processors.errors import PermanentChunkError
 from stream_processors.faust_common import build_faust_app, raw_topic

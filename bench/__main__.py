@@ -17,6 +17,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "bench.bulk_cluster",
         "the 500-user scenario on the secured 3-node cluster beside the open broker",
     ),
+    "fresh": (
+        "bench.fresh_servers",
+        "consecutive runs of the 500-user scenario on servers started afresh before each",
+    ),
     "worker": ("bench.worker_bench", "one real worker process vs raw database writes"),
     "chunks": (
         "bench.chunk_loop_bench",

@@ -16,12 +16,8 @@ from pydantic import BaseModel
 from messaging.names import TopicNames, declared_topics
 from schemas.dataset import Dataset
 from schemas.events import JOB_EVENT_MODELS
-from schemas.records import (
-    ARROW_STREAM_CONTENT_TYPE,
-    JSON_CONTENT_TYPE,
-    RESULTS_SCHEMA_VERSION,
-    UploadStatus,
-)
+from schemas.headers import ARROW_STREAM_CONTENT_TYPE, JSON_CONTENT_TYPE, RESULTS_SCHEMA_VERSION
+from schemas.records import UploadStatus
 from schemas.replay_events import ReplayEvent
 from schemas.result_schema import arrow_schema_description, result_row_json_schema
 from schemas.settings import Settings

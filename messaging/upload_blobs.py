@@ -26,7 +26,8 @@ from messaging.blob_assembly import BlobAssembler
 from messaging.clients import consumer_config
 from messaging.names import UPLOAD_BLOB_PART_BYTES, group_names, topic_names
 from messaging.publisher import Delivery, Publisher, PublishError
-from schemas.records import H_BLOB_PART, UploadBlob, UploadRecord
+from schemas.headers import H_BLOB_PART
+from schemas.records import UploadBlob, UploadRecord
 from schemas.settings import Settings
 
 HASH_READ_BYTES = 1 << 20

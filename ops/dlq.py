@@ -22,7 +22,7 @@ from messaging.clients import producer_config
 from messaging.names import group_names, instance_id, topic_names
 from ops.errors import OpsError
 from ops.topic_scan import headers_of, scan_topic
-from schemas.records import DLQ_HEADERS, H_SOURCE_TOPIC, ChunkHeaders
+from schemas.headers import DLQ_HEADERS, H_SOURCE_TOPIC, ChunkHeaders
 from schemas.settings import Settings
 
 SEND_TIMEOUT_S = 60.0

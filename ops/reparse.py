@@ -30,7 +30,8 @@ from ops.topic_scan import follow_topic
 from producer.publish_job import JobOutcome, publish_job
 from schemas.dataset import DatasetRegistry
 from schemas.errors import DatasetError
-from schemas.records import H_REPLAY_ID, ChunkResult, UploadRecord
+from schemas.headers import H_REPLAY_ID
+from schemas.records import ChunkResult, UploadRecord
 from schemas.settings import Settings
 
 WAIT_S = 300.0  # how long the command waits for the workers to handle its chunks

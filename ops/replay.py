@@ -42,7 +42,8 @@ from ops.replay_plan import (
 )
 from ops.topic_scan import earliest_offsets, headers_of, retention_ms, scan_topic
 from schemas.dataset import DatasetRegistry
-from schemas.records import H_REPLAY_ID, ChunkHeaders, UploadStatus
+from schemas.headers import H_REPLAY_ID, ChunkHeaders
+from schemas.records import UploadStatus
 from schemas.replay_events import ReplayEvent
 from schemas.settings import TIERS, Settings, Tier
 from stream_processors.chunk_handler import ChunkHandler

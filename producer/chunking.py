@@ -9,7 +9,7 @@ import pyarrow as pa
 from producer.readers.base import human_bytes
 from schemas.arrow_codec import ROW_COLUMN, encode_to_fit, is_cell_column
 from schemas.errors import ParseError, ParseErrorKind
-from schemas.records import ChunkHeaders
+from schemas.headers import ChunkHeaders
 
 
 def _row_too_large(row: pa.RecordBatch, payload: bytes, max_bytes: int) -> ParseError:

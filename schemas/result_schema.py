@@ -14,7 +14,7 @@ import pyarrow as pa
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.arrow_types import arrow_type, decimal_scale
 from schemas.dataset import Column, Dataset
-from schemas.records import RESULTS_SCHEMA_VERSION
+from schemas.headers import RESULTS_SCHEMA_VERSION
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

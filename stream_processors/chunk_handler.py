@@ -28,8 +28,8 @@ from database.schema_diff import SchemaChangeRefused
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import DatasetError
+from schemas.headers import ChunkHeaders
 from schemas.locales import LocaleError
-from schemas.records import ChunkHeaders
 from stream_processors.bounded import BoundedDict
 from stream_processors.chunk_output import ChunkOutput, chunk_result
 from stream_processors.errors import PermanentChunkError, TransientDatabaseError, classify_db_error

@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from schemas.records import ChunkHeaders, ChunkResult, RowError
+from schemas.headers import ChunkHeaders
+from schemas.records import ChunkResult, RowError
 from stream_processors.result_records import ResultRecord
 
 ERROR_SAMPLES = 5

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from messaging.names import TopicNames
-from schemas.records import KafkaHeaders
+from schemas.headers import KafkaHeaders
 from stream_processors.chunk_output import ChunkOutput
 
 

@@ -20,13 +20,7 @@ from pydantic import BaseModel, Field
 
 from schemas.column_mapping import ColumnMapping, MappingPreview
 from schemas.locales import LocaleSource
-from schemas.records import (
-    FINAL_STATES,
-    ChunkResult,
-    DeadLetterRange,
-    JobEvent,
-    JobState,
-)
+from schemas.records import FINAL_STATES, ChunkResult, DeadLetterRange, JobEvent, JobState
 from schemas.settings import Tier
 
 

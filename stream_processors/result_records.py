@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from schemas.arrow_codec import ROW_COLUMN, encode_to_fit
 from schemas.dataset import Column, Dataset
-from schemas.records import (
+from schemas.headers import (
     ARROW_STREAM_CONTENT_TYPE,
     H_CHUNK_NO,
     H_COMPRESSION,

@@ -18,11 +18,7 @@ import faust
 from messaging.names import group_names, topic_names
 from messaging.publisher import Delivery, Publisher
 from schemas.dataset import DatasetRegistry
-from schemas.records import (
-    H_ERROR,
-    H_ERROR_STAGE,
-    H_SOURCE_TOPIC,
-)
+from schemas.headers import H_ERROR, H_ERROR_STAGE, H_SOURCE_TOPIC
 from schemas.settings import TIERS, Settings, Tier
 from stream_processors.chunk_handler import ChunkHandler
 from stream_processors.chunk_output import ChunkOutput

@@ -24,7 +24,8 @@ from messaging.names import topic_names
 from ops.devservers.cluster_health import wait_in_sync, wait_up
 from ops.devservers.sample_data import write_orders_csv
 from schemas.dataset import DatasetRegistry
-from schemas.records import H_ROW_COUNT, UploadStatus
+from schemas.headers import H_ROW_COUNT
+from schemas.records import UploadStatus
 from schemas.settings import Settings
 from tests.integration.crash_support import Served
 from tests.support.cluster_fixtures import SecureCluster, pipeline_settings, serve_as_roles

@@ -16,7 +16,8 @@ from ops.devservers.sample_data import write_orders_csv, write_orders_xlsx
 from producer.publish_job import publish_job
 from schemas.arrow_codec import ROW_COLUMN, decode_batch
 from schemas.dataset import DatasetRegistry
-from schemas.records import ChunkHeaders, JobEvent
+from schemas.headers import ChunkHeaders
+from schemas.records import JobEvent
 from schemas.settings import Settings
 from tests.support.kafka_read import read_topic
 

@@ -17,7 +17,8 @@ from ops.dlq import discard, list_dead_letters, redrive
 from ops.reparse import reparse_job
 from ops.supervisor import Supervisor
 from schemas.dataset import DatasetRegistry
-from schemas.records import ChunkHeaders, JobEvent, utcnow
+from schemas.headers import ChunkHeaders
+from schemas.records import JobEvent, utcnow
 from schemas.settings import Settings
 from tests.integration.conftest import submit_file
 from tests.support.kafka_read import chunk_results_of, final_statuses, job_events, read_topic

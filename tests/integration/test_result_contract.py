@@ -20,7 +20,7 @@ from examples.results_consumer import headers_of, rows_of
 from messaging.names import topic_names
 from ops.devservers.sample_data import write_orders_csv
 from schemas.arrow_codec import ROW_COLUMN, encode_batch
-from schemas.records import ChunkHeaders
+from schemas.headers import ChunkHeaders
 from schemas.settings import Settings
 from tests.integration.conftest import start_pipeline, submit_file
 from tests.support.kafka_read import final_statuses, read_topic

@@ -15,7 +15,7 @@ from api.app import create_app
 from messaging.asyncapi import asyncapi_document
 from schemas.column_mapping import MappingPreview
 from schemas.dataset import Dataset, DatasetRegistry, parse_dataset
-from schemas.records import DLQ_HEADERS, ChunkHeaders
+from schemas.headers import DLQ_HEADERS, ChunkHeaders
 from schemas.settings import Settings, load_settings, packaged_datasets_dir
 
 PARSER = Path(__file__).resolve().parents[2] / "support" / "asyncapi"

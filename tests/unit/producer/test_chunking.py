@@ -12,7 +12,7 @@ from producer.readers import open_reader
 from schemas.arrow_codec import ROW_COLUMN, decode_batch, number_cells_column
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.errors import ParseError
-from schemas.records import ChunkHeaders
+from schemas.headers import ChunkHeaders
 from schemas.settings import packaged_datasets_dir
 
 N_ROWS = 12_345

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from schemas.records import H_LOCALE, ChunkHeaders, JobEvent
+from schemas.headers import H_LOCALE, ChunkHeaders
+from schemas.records import JobEvent
 from stream_processors.job_status import to_status
 from stream_processors.progress import apply_job_event
 

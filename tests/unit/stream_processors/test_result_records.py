@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, parse_dataset
-from schemas.records import ChunkHeaders
+from schemas.headers import ChunkHeaders
 from schemas.result_schema import arrow_schema_description, result_row_json_schema
 from stream_processors.result_records import replay_id_of, result_records
 from stream_processors.validation import validate_batch

@@ -37,9 +37,11 @@ def shown(column: pa.Array, decimal: str, i: int) -> str | None:
         value = column[i].as_py()
     except (ValueError, OverflowError):  # a timestamp beyond Python's datetime
         return str(column[i])
-    if value is None:
-        return None
-    if isinstance(value, str):
+    return _shown_value(value, decimal)
+
+
+def _shown_value(value: Any, decimal: str) -> str | None:
+    if value is None or isinstance(value, str):
         return value
     text = conv.typed_text(value)
     return text.replace(".", decimal) if isinstance(value, float) else text
@@ -64,14 +66,7 @@ def shown_cells(column: pa.Array, decimal: str, indices: pa.Array) -> list[str |
         values = taken.to_pylist()
     except (ValueError, OverflowError):  # a timestamp beyond Python's datetime
         return [shown(taken, decimal, i) for i in range(len(taken))]
-    return [
-        v
-        if v is None or isinstance(v, str)
-        else conv.typed_text(v).replace(".", decimal)
-        if isinstance(v, float)
-        else conv.typed_text(v)
-        for v in values
-    ]
+    return [_shown_value(v, decimal) for v in values]
 
 
 def _numbers(column: pa.Array) -> pa.Array | None:

@@ -317,7 +317,7 @@ def test_idempotency_key_gives_the_same_job(api_settings: Settings, tmp_path: Pa
 
 def test_idempotency_keys_expire(api_settings: Settings, tmp_path: Path) -> None:
     path = write_orders_csv(tmp_path / "a.csv", 3)
-    short = api_settings.model_copy(update={"idempotency_ttl_s": 1.0})
+    short = api_settings.model_copy(update={"idempotency_ttl_s": 60.0})
 
     def post(client: TestClient) -> Any:
         with path.open("rb") as f:
@@ -329,12 +329,14 @@ def test_idempotency_keys_expire(api_settings: Settings, tmp_path: Path) -> None
             )
 
     with running(create_app(short)) as client:
+        # the keys' clock stands still, then jumps past the TTL: however slow the machine,
+        # the first two posts are within the TTL and the next two after it
+        store = client.app.state.bulkflow.idempotency()  # type: ignore[attr-defined]
+        now = utc_now()
+        store.clock = lambda: now
         first = post(client).json()["job_id"]
         assert post(client).json()["job_id"] == first
-        # the keys' clock moves past the TTL and stays there: however slow the machine, the
-        # next two posts are the first after expiry and a repeat of it
-        store = client.app.state.bulkflow.idempotency()  # type: ignore[attr-defined]
-        later = utc_now() + timedelta(seconds=2)
+        later = now + timedelta(seconds=61)
         store.clock = lambda: later
         fresh = post(client).json()
         assert fresh["job_id"] != first and fresh["replayed"] is False

@@ -87,7 +87,12 @@ def test_faust_round_trip(
     names = [f"{topic_prefix}.echo.in", f"{topic_prefix}.echo.out"]
     for future in admin.create_topics([NewTopic(n, 2, 1) for n in names]).values():
         future.result(timeout=30)
-    env = {**os.environ, "ECHO_PREFIX": topic_prefix, "BULKFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap}
+    env = {
+        **os.environ,
+        "ECHO_PREFIX": topic_prefix,
+        "ECHO_DATADIR": str(tmp_path / "faust-data"),
+        "BULKFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap,
+    }
     log = tmp_path / "faust.log"
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.integration.apps.faust_echo", "worker", "-l", "info"],

@@ -12,6 +12,8 @@ app = faust.App(
     store="memory://",
     processing_guarantee="at_least_once",
     web_enabled=False,
+    # the test's own folder, not the working directory (faust's default is ./<id>-data)
+    datadir=os.environ["ECHO_DATADIR"],
 )
 source = app.topic(f"{prefix}.echo.in", value_type=bytes, value_serializer="raw")
 sink = app.topic(f"{prefix}.echo.out", value_type=bytes, value_serializer="raw")

@@ -6,7 +6,8 @@ run apart from the pipeline's own spread.
 broker for all runs, ``--fresh broker`` one PostgreSQL, ``--fresh none`` is what
 ``python -m bench bulk --runs N`` does. Each run is bulkflow's main run of bench/bulk_bench.py
 (the same files and pipeline, a fresh database and fresh topics). Prints, per run, the time
-all big uploads were done and the CPU µs per row in all and per process; writes nothing.
+all big uploads were done and the CPU µs per row in all and per process, and before each run
+the machine's speed for a fixed parse (bench/work_probe.py); writes nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bench.bulk_bench import PG_SETTINGS, ensure_postgres_binaries
 from bench.bulk_output import log
 from bench.bulk_pipeline import Context, run_bulkflow
 from bench.bulk_workload import ensure_files, plan
+from bench.work_probe import work_probe
 
 SERVERS = ("pg", "broker")
 
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     pg: Any = None
     broker: Any = None
     per_run: list[float | None] = []
+    probes: list[float | None] = []
     try:
         for n in range(args.runs):
             if pg is None or "pg" in args.fresh:
@@ -73,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
                 broker.start(echo=log)
+            # the servers are up and idle: the machine's speed for a fixed parse, just before
+            probes.append(work_probe([spec.path for spec in big]))
             ctx = Context(tmp, pg, broker.bootstrap, broker.status().pid, broker.data_dir)
             result = run_bulkflow(ctx, big, small, workers=2, producers=1, timeout_s=900.0)
             summary = bulk_figures.summarise(result)
@@ -80,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             per_run.append(cpu.get("us_per_row"))
             figures = {
                 "run": n + 1,
+                "work_probe_us_per_row": probes[-1],
                 "big_done_s": (summary.get("big") or {}).get("done_at_s"),
                 "us_per_row": cpu.get("us_per_row"),
                 "by_process": cpu.get("us_per_row_by_process"),
@@ -93,4 +99,5 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     fresh = ", ".join(sorted(args.fresh)) or "none"
     print(f"fresh before each run: {fresh}; CPU µs per row by run: {per_run}")
+    print(f"the fixed parse before each run, CPU µs per row: {probes}")
     return 0

@@ -41,6 +41,7 @@ from bench import bulk_baseline, bulk_figures, bulk_report
 from bench.bulk_comparison import run_ceilings, run_other_system
 from bench.bulk_output import RESULTS, ROOT, log
 from bench.bulk_pipeline import Context, run_bulkflow
+from bench.bulk_servers import start_broker
 from bench.bulk_workload import ensure_files, plan
 
 BASELINE_WORKERS = 4
@@ -199,15 +200,7 @@ def run(args: argparse.Namespace) -> int:
         bootstrap = os.environ.get("BULKFLOW_KAFKA_BOOTSTRAP", "")
         broker_pid = None
         if not bootstrap:
-            from ops.devservers.broker import LocalBroker, free_port
-            from schemas.settings import load_settings
-
-            broker = LocalBroker(
-                load_settings(
-                    home=tmp / "kafka-home", broker_port=free_port(), controller_port=free_port()
-                )
-            )
-            broker.start(echo=lambda m: log(f"  {m}"))
+            broker = start_broker(tmp / "kafka-home")
             bootstrap = broker.bootstrap
             broker_pid = broker.status().pid
         ctx = Context(tmp, pg, bootstrap, broker_pid, broker.data_dir if broker else None)

@@ -31,6 +31,7 @@ from bench import bulk_figures
 from bench.bulk_bench import ensure_postgres_binaries
 from bench.bulk_output import RESULTS, log
 from bench.bulk_pipeline import Context, run_bulkflow
+from bench.bulk_servers import start_broker
 from bench.bulk_workload import ensure_files, plan
 from schemas.settings import load_settings
 
@@ -74,17 +75,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def kafka(kind: str, home: Path) -> Iterator[tuple[str, int | None, dict[str, Any], list[int]]]:
     """The open single broker or the secured cluster, on free ports, for one run: its
     bootstrap, the settings a client needs besides it, and the brokers' pids."""
-    from ops.devservers.broker import LocalBroker, free_port
     from ops.devservers.cluster import LocalCluster
     from ops.devservers.cluster_clients import client_settings
     from ops.devservers.localhost import free_port_block
-    from schemas.settings import load_settings
 
     if kind == "open":
-        broker = LocalBroker(
-            load_settings(home=home, broker_port=free_port(), controller_port=free_port())
-        )
-        broker.start(echo=lambda m: log(f"  {m}"))
+        broker = start_broker(home)
         try:
             pid = broker.status().pid
             yield broker.bootstrap, pid, {}, [pid] if pid else []
@@ -119,7 +115,6 @@ def warm_brokers(bootstrap: str, fields: dict[str, Any], megabytes: int) -> floa
     from confluent_kafka.admin import AdminClient, NewTopic
 
     from messaging.clients import admin_config, consumer_config, producer_config
-    from schemas.settings import load_settings
 
     settings = load_settings(kafka_bootstrap=bootstrap, **fields)
     topic = "bench-warm-up"

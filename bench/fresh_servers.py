@@ -23,6 +23,7 @@ from bench import bulk_figures
 from bench.bulk_bench import PG_SETTINGS, ensure_postgres_binaries
 from bench.bulk_output import log
 from bench.bulk_pipeline import Context, run_bulkflow
+from bench.bulk_servers import start_broker
 from bench.bulk_workload import ensure_files, plan
 from bench.work_probe import work_probe
 
@@ -46,9 +47,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ops.devservers.broker import LocalBroker, free_port
     from ops.devservers.postgres import start_postgres
-    from schemas.settings import load_settings
 
     args = parse_args(argv)
     big, small = plan(args.users, 10_000, "xlsx", 7)
@@ -68,14 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             if broker is None or "broker" in args.fresh:
                 if broker is not None:
                     broker.stop(echo=log)
-                broker = LocalBroker(
-                    load_settings(
-                        home=tmp / f"kafka-{n}",
-                        broker_port=free_port(),
-                        controller_port=free_port(),
-                    )
-                )
-                broker.start(echo=log)
+                broker = start_broker(tmp / f"kafka-{n}")
             # the servers are up and idle: the machine's speed for a fixed parse, just before
             probes.append(work_probe([spec.path for spec in big]))
             ctx = Context(tmp, pg, broker.bootstrap, broker.status().pid, broker.data_dir)

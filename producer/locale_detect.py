@@ -15,13 +15,16 @@ The rules, as docs/datasets.md states them:
    value differently (01/02/2024: en-US month-first, en-GB day-first), or none is left, no
    locale is detected and ``note`` says why.
 
-Vectorised over the distinct values, so a 10,000-row sample takes milliseconds.
+Vectorised: quick tests set aside the plain cells (digits with one point, ISO dates, plain
+words), the patterns run on the few distinct values left, and the rules on the whole sample
+only when those are not plain: a 10,000-row orders sample takes about 1.5 ms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +34,9 @@ from schemas.dataset import Dataset
 from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS, Locale, NumberFormat
 
 DETECT_ROWS = 10_000
+_NUMBER_TYPES = {"integer", "decimal", "float"}
+_DATE_TYPES = {"date", "datetime"}
+_BOOL_TYPES = {"boolean"}
 _DATE_SHAPE = r"^(?P<a>\d{1,4})(?P<s>[./-])(?P<b>\d{1,2})(?P<t>[./-])(?P<c>\d{1,4})(?:$|[ T])"
 
 
@@ -50,9 +56,9 @@ def _text_cells(batch: pa.RecordBatch, name: str) -> pa.Array:
     return text
 
 
-def _texts(batches: Sequence[pa.RecordBatch], dataset: Dataset, types: set[str]) -> pa.Array:
-    """The distinct trimmed, non-empty text cells of the dataset's columns of ``types``."""
-    pieces = [
+def _cells(batches: Sequence[pa.RecordBatch], dataset: Dataset, types: set[str]) -> list[pa.Array]:
+    """The text cells of the dataset's columns of ``types`` (without a format), per batch."""
+    return [
         _text_cells(batch, col.name)
         for batch in batches
         for col in dataset.columns
@@ -61,6 +67,19 @@ def _texts(batches: Sequence[pa.RecordBatch], dataset: Dataset, types: set[str])
         and col.name in batch.schema.names
         and pa.types.is_string(batch.schema.field(col.name).type)
     ]
+
+
+def _texts(
+    batches: Sequence[pa.RecordBatch],
+    dataset: Dataset,
+    types: set[str],
+    plain: Callable[[pa.Array], pa.Array] | None = None,
+) -> pa.Array:
+    """The distinct trimmed, non-empty text cells of the dataset's columns of ``types``;
+    with ``plain``, without the cells it passes."""
+    pieces = _cells(batches, dataset, types)
+    if plain is not None:
+        pieces = [pc.filter(cells, pc.invert(plain(cells))) for cells in pieces]
     if not pieces:
         return pa.array([], pa.string())
     text = pc.utf8_trim_whitespace(pa.concat_arrays(pieces))
@@ -90,30 +109,48 @@ class _Evidence:
         self.number_ok = {f: pc.match_substring_regex(numbers, _number_re(f)) for f in formats}
         self.number_any = _any(list(self.number_ok.values()), len(numbers))
         self.dates = dates
+        self.words = _foreign(words)
+
+    # The date masks are computed when first asked for: rule 1 mostly has no dates left.
+    @cached_property
+    def _parts(self) -> dict[str, pa.Array]:
         # flattened, a value that is no date is null in every part (not an empty string)
-        extracted = pc.extract_regex(dates, _DATE_SHAPE)
-        parts = dict(zip(extracted.type.names, extracted.flatten(), strict=True))
+        extracted = pc.extract_regex(self.dates, _DATE_SHAPE)
+        return dict(zip(extracted.type.names, extracted.flatten(), strict=True))
+
+    @cached_property
+    def day_month(self) -> tuple[pa.Array, pa.Array]:
+        return _int(self._parts["a"]), _int(self._parts["b"])
+
+    @cached_property
+    def date_ok(self) -> dict[str, pa.Array]:
+        parts = self._parts
         same_sep = pc.fill_null(pc.equal(parts["s"], parts["t"]), False)
-        a, b, c = (_int(parts[n]) for n in "abc")
+        a, b = self.day_month
+        c = _int(parts["c"])
         a4 = pc.equal(pc.utf8_length(parts["a"]), 4)
         c4 = pc.equal(pc.utf8_length(parts["c"]), 4)
-        self.day_month = (a, b)
-        two = [pc.equal(pc.utf8_length(parts[n]), 2) for n in "bc"]
-        dash = pc.equal(parts["s"], "-")
-        self.date_ok = {
+        return {
             "YMD": _all(same_sep, a4, _between(b, 12), _between(c, 31)),
             "DMY": _all(same_sep, c4, _between(a, 31), _between(b, 12)),
             "MDY": _all(same_sep, c4, _between(a, 12), _between(b, 31)),
         }
-        self.iso = _all(self.date_ok["YMD"], dash, *two)  # read without a locale too
-        self.date_any = _any(list(self.date_ok.values()), len(dates))
-        plain = TRUE_WORDS | FALSE_WORDS
-        self.words = [w for w in words.to_pylist() if w not in plain and _speakers(w)]
+
+    @cached_property
+    def iso(self) -> pa.Array:  # read without a locale too
+        two = [pc.equal(pc.utf8_length(self._parts[n]), 2) for n in "bc"]
+        return _all(self.date_ok["YMD"], pc.equal(self._parts["s"], "-"), *two)
+
+    @cached_property
+    def date_any(self) -> pa.Array:
+        return _any(list(self.date_ok.values()), len(self.dates))
 
     def numbers_read(self, numbers: NumberFormat) -> bool:
         return not _count(pc.and_(self.number_any, pc.invert(self.number_ok[numbers])))
 
     def dates_read(self, order: str | None) -> bool:
+        if not len(self.dates):
+            return True
         ok = self.iso if order is None else pc.or_(self.date_ok[order], self.iso)
         return not _count(pc.and_(self.date_any, pc.invert(ok)))
 
@@ -203,6 +240,12 @@ def _first(values: pa.Array, mask: pa.Array) -> str | None:
     return str(picked[0]) if len(picked) else None
 
 
+def _foreign(words: pa.Array) -> list[str]:
+    """The words some locale reads and the reading without one does not."""
+    plain = TRUE_WORDS | FALSE_WORDS
+    return [w for w in words.to_pylist() if w not in plain and _speakers(w)]
+
+
 def _speakers(word: str) -> bool:
     return any(word in loc.words(True) | loc.words(False) for loc in LOCALES.values())
 
@@ -211,22 +254,46 @@ def _speakers(word: str) -> bool:
 # ISO dates: the iso mask of _Evidence as one pattern, month 01-12, day 01-31) never count
 # against rule 1, so rule 1 is checked on the others only: a few values of most files.
 _ISO_DATE = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:$|[ T])"
+_WORDS = pa.array(sorted(TRUE_WORDS | FALSE_WORDS), pa.string())
 
 
 def _unplain(values: pa.Array, pattern: str) -> pa.Array:
-    return pc.filter(values, pc.invert(pc.match_substring_regex(values, pattern)))
+    """The values ``pattern`` does not match that could still be a number or a date: every
+    number format and date shape has a digit, so 'many' or 'TBD' is no evidence."""
+    left = pc.filter(values, pc.invert(pc.match_substring_regex(values, pattern)))
+    return pc.filter(left, pc.match_substring_regex(left, "[0-9]"))
+
+
+def _plain_numbers(cells: pa.Array) -> pa.Array:
+    """Digits with at most one point: numbers the reading without a locale reads, found
+    at a fraction of its pattern's cost."""
+    return pc.ascii_is_decimal(pc.replace_substring(cells, ".", "", max_replacements=1))
+
+
+def _plain_dates(cells: pa.Array) -> pa.Array:
+    """ISO dates as written (untrimmed): on the cells, not their distinct values, since
+    dates are mostly distinct and the pattern costs less than finding them."""
+    return pc.match_substring_regex(cells, _ISO_DATE)
+
+
+def _plain_words(cells: pa.Array) -> pa.Array:
+    """The words every reading reads, as written (a capital leaves one to the rules)."""
+    return pc.is_in(cells, _WORDS)
 
 
 def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detection:
     """The locale the sample's text is written in, when it says so unambiguously."""
-    numbers = _texts(batches, dataset, {"integer", "decimal", "float"})
-    dates = _texts(batches, dataset, {"date", "datetime"})
-    words = pc.utf8_lower(_texts(batches, dataset, {"boolean"}))
-    rest = _Evidence(
-        _unplain(numbers, _number_re(DEFAULT_NUMBERS)), _unplain(dates, _ISO_DATE), words
-    )
-    if rest.reads_all(None):  # rule 1, on the values that could break it
+    words = pc.utf8_lower(_texts(batches, dataset, _BOOL_TYPES, _plain_words))
+    numbers = _texts(batches, dataset, _NUMBER_TYPES, _plain_numbers)
+    dates = _texts(batches, dataset, _DATE_TYPES, _plain_dates)
+    numbers = _unplain(numbers, _number_re(DEFAULT_NUMBERS))
+    dates = _unplain(dates, _ISO_DATE)
+    if not (len(numbers) or len(dates) or _foreign(words)):
+        return Detection(None)  # rule 1, the usual file: every value plain
+    if _Evidence(numbers, dates, words).reads_all(None):  # rule 1, on the values left
         return Detection(None)
+    numbers = _texts(batches, dataset, _NUMBER_TYPES)
+    dates = _texts(batches, dataset, _DATE_TYPES)
     evidence = _Evidence(numbers, dates, words)
     candidates = [loc for loc in LOCALES.values() if evidence.reads_all(loc)]
     if not candidates:

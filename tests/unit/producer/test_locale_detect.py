@@ -59,6 +59,21 @@ def test_one_value_only_a_locale_reads_decides_among_thousands_of_plain_ones() -
     assert detect(ordered_at=[*iso, "01/13/2024"], amount=plain) == Detection("en-US")
 
 
+def test_cells_the_quick_tests_pass_over_still_decide() -> None:
+    # digits with one point, ISO dates and lower-case plain words are set aside cell by
+    # cell; signs, grouping, padding and capitals go through the rules
+    plain = [f"{i}.{i % 100:02d}" for i in range(3000)]
+    assert detect(amount=[*plain, "-5.00", "+3", "1,234.50", " 7 "]) == Detection(None)
+    whole = [str(i) for i in range(3000)]  # read alike with a decimal point or comma
+    assert detect(amount=[*whole, " 3,5 "]) == Detection("de-DE")
+    assert detect(amount=[*whole, "1.234,5"], quantity=["12"]) == Detection("de-DE")
+    assert detect(ordered_at=[" 2024-07-13", "2024-07-13 "]) == Detection(None)
+    assert detect(express=["yes", "JA", "Nein"]) == Detection("de-DE")
+    assert detect(express=["yes", "YES", " no "]) == Detection(None)
+    # a cell without a digit is no number or date in any locale
+    assert detect(amount=[*plain, "n/a", "—"], ordered_at=["TBD", "soon"]) == Detection(None)
+
+
 def test_a_decimal_comma_with_day_first_dates_and_german_words() -> None:
     found = detect(ordered_at=["02.07.2024 09:30"], amount=["3,01", "1.234,56"], express=["ja"])
     assert found == Detection("de-DE")

@@ -47,10 +47,9 @@ def shows_fraction(text: pa.Array, among: pa.Array | None = None) -> bool:
     """Whether a cell of ``text`` (where ``among`` is true) shows a number with a fraction:
     a text column of a number type carries marks of its number cells only then
     (arrow_codec.NUMBER_CELLS_PREFIX), since a whole number reads alike in every locale."""
-    found = pc.match_substring_regex(text, _FRACTION)
-    if among is not None:
-        found = pc.and_(found, among)
-    return bool(pc.any(found).as_py())
+    if among is not None:  # the pattern on those cells only: a text column has few or none
+        text = pc.filter(text, among)
+    return bool(pc.any(pc.match_substring_regex(text, _FRACTION)).as_py())
 
 
 def float_text(array: pa.Array) -> pa.Array:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from producer.readers.column_text import string_text
+from producer.readers.column_text import shows_fraction, string_text
 
 
 def test_string_columns_normalise_calamine_spellings_of_every_length() -> None:
@@ -36,3 +36,11 @@ def test_string_columns_normalise_calamine_spellings_of_every_length() -> None:
         None,
         None,
     ]
+
+
+def test_shows_fraction_looks_only_at_the_cells_it_is_told_to() -> None:
+    text = pa.array(["3.01", "12", None, "7"], pa.string())
+    assert shows_fraction(text)
+    assert shows_fraction(text, pa.array([True, False, None, False]))
+    assert not shows_fraction(text, pa.array([False, True, True, None]))
+    assert not shows_fraction(text, pa.array([False] * 4))

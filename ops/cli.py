@@ -176,6 +176,8 @@ def api(
         host=host,
         port=port,
         workers=workers,
+        loop="uvloop",
+        http="httptools",
         log_level="warning",
     )
 

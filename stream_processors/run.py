@@ -6,7 +6,10 @@ Nothing is built at import time.
 
 from __future__ import annotations
 
+import asyncio
+
 import faust
+import uvloop
 
 from messaging.faust_patches import silence_worker_spinner
 from messaging.preflight import KafkaCheck, check_kafka_soon
@@ -33,6 +36,8 @@ def run(
     """``kafka_checked``: waits for the Kafka check (messaging.preflight.check_kafka_soon)
     that the caller started before importing this module; else it starts here."""
     kafka_checked = kafka_checked or check_kafka_soon(settings, role)  # while it builds
+    # before anything makes a loop: faust's worker takes the policy's (uvloop: docs/decisions.md)
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     app = build_app(settings, role, tiers)  # a dataset change that loses data stops here
     kafka_checked()
     if role == "worker":

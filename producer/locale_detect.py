@@ -17,7 +17,8 @@ The rules, as docs/datasets.md states them:
 
 Vectorised: quick tests set aside the plain cells (digits with one point, ISO dates, plain
 words), the patterns run on the few distinct values left, and the rules on the whole sample
-only when those are not plain: a 10,000-row orders sample takes about 1.5 ms.
+only when those are not plain; the number formats are matched on the distinct shapes of the
+numbers (digits as 0), not on every distinct number.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -94,6 +96,28 @@ def _number_re(numbers: NumberFormat) -> str:
     return rf"^[+-]?(?:\d+(?:{dec}\d*)?|{dec}\d+|\d{{1,3}}(?:{grouped})(?:{dec}\d*)?)$"
 
 
+def _shapes(values: pa.Array) -> pa.Array:
+    """Each value with its ASCII digits written as 0: a number pattern (digits as \\d, the
+    separators as themselves) reads a value exactly when it reads its shape. The bytes are
+    mapped in place, so a UTF-8 character other than a digit stays as it is."""
+    validity, offsets, data = values.buffers()
+    if data is None:
+        return values
+    shaped = _DIGITS_AS_ZERO[np.frombuffer(data, dtype=np.uint8)]
+    return pa.StringArray.from_buffers(
+        len(values),
+        offsets,
+        pa.py_buffer(shaped.tobytes()),
+        validity,
+        values.null_count,
+        values.offset,
+    )
+
+
+_DIGITS_AS_ZERO = np.arange(256, dtype=np.uint8)
+_DIGITS_AS_ZERO[ord("0") : ord("9") + 1] = ord("0")
+
+
 def _normalised(values: pa.Array, numbers: NumberFormat) -> pa.Array:
     for group in numbers.groups:
         values = pc.replace_substring(values, group, "")
@@ -106,7 +130,13 @@ class _Evidence:
     def __init__(self, numbers: pa.Array, dates: pa.Array, words: pa.Array) -> None:
         self.numbers = numbers
         formats = {DEFAULT_NUMBERS, *(loc.numbers for loc in LOCALES.values())}
-        self.number_ok = {f: pc.match_substring_regex(numbers, _number_re(f)) for f in formats}
+        # each pattern runs on the few distinct shapes (1.234,56 and 9.876,54 are one)
+        shapes = _shapes(numbers)
+        distinct = pc.unique(shapes)
+        at = pc.index_in(shapes, distinct)
+        self.number_ok = {
+            f: pc.take(pc.match_substring_regex(distinct, _number_re(f)), at) for f in formats
+        }
         self.number_any = _any(list(self.number_ok.values()), len(numbers))
         self.dates = dates
         self.words = _foreign(words)

@@ -38,6 +38,9 @@ DETECT_ROWS = 10_000
 _NUMBER_TYPES = {"integer", "decimal", "float"}
 _DATE_TYPES = {"date", "datetime"}
 _BOOL_TYPES = {"boolean"}
+# Past this many distinct values left by the quick tests (a file written in a locale),
+# rule 1 is decided on the whole sample's evidence, which the other rules need anyway.
+FEW_LEFT = 1_000
 
 
 @dataclass(frozen=True)
@@ -123,15 +126,18 @@ def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detect
     words = pc.utf8_lower(_texts(batches, dataset, _BOOL_TYPES, _plain_words))
     numbers = _texts(batches, dataset, _NUMBER_TYPES, _plain_numbers)
     dates = _texts(batches, dataset, _DATE_TYPES, _plain_dates)
-    numbers = _unplain(numbers, number_re(DEFAULT_NUMBERS))
-    dates = _unplain(dates, _ISO_DATE)
-    if not (len(numbers) or len(dates) or foreign(words)):
-        return Detection(None)  # rule 1, the usual file: every value plain
-    if Evidence(numbers, dates, words).reads_all(None):  # rule 1, on the values left
-        return Detection(None)
+    if len(numbers) + len(dates) <= FEW_LEFT:  # the usual file: rule 1 on the values left
+        numbers = _unplain(numbers, number_re(DEFAULT_NUMBERS))
+        dates = _unplain(dates, _ISO_DATE)
+        if not (len(numbers) or len(dates) or foreign(words)):
+            return Detection(None)
+        if Evidence(numbers, dates, words).reads_all(None):
+            return Detection(None)
     numbers = _texts(batches, dataset, _NUMBER_TYPES)
     dates = _texts(batches, dataset, _DATE_TYPES)
     evidence = Evidence(numbers, dates, words)
+    if evidence.reads_all(None):  # rule 1 on the whole sample, as on the values left
+        return Detection(None)
     candidates = [loc for loc in LOCALES.values() if evidence.reads_all(loc)]
     if not candidates:
         return Detection(None, _note(evidence.conflicts()))

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from files.spool import Spool
-from producer.locale_detect import DETECT_ROWS, Detection, detect_locale
+from producer.locale_detect import DETECT_ROWS, FEW_LEFT, Detection, detect_locale
 from producer.readers import open_reader
 from producer.reading import choose_reading
 from schemas.arrow_codec import number_cells_column
@@ -242,3 +242,12 @@ def test_excels_other_german_exports_detect_de_de(tmp_path: Path, export: str) -
         reader.close()
     assert sum(b.num_rows for b in batches) == 100
     assert detect_locale(batches, ORDERS) == Detection("de-DE")
+
+
+def test_a_sample_with_many_values_left_decides_as_one_with_few() -> None:
+    # past FEW_LEFT distinct values left, rule 1 is decided on the whole sample
+    assert detect(amount=[f"A-{i}" for i in range(2 * FEW_LEFT)]) == Detection(None)
+    german = [f"{i},{i % 100:02d}" for i in range(2 * FEW_LEFT)]
+    assert detect(amount=german) == Detection("de-DE")
+    mixed = detect(amount=[*german, "1,234.5"])
+    assert mixed.locale is None and mixed.note is not None and "decimal comma" in mixed.note

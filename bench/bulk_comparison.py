@@ -33,7 +33,7 @@ def run_other_system(name: str, pg: Any, body: Callable[..., dict[str, Any]]) ->
             sampler.add(f"{name}-{i + 1}", one_pid(pid))
         sampler.start()
 
-    checkpointed = clean_start(url)
+    cleaned = clean_start(url)
     before = instruments_now(None, url, None)
     try:
         result = body(url, on_start, sampler.sample)
@@ -41,7 +41,7 @@ def run_other_system(name: str, pg: Any, body: Callable[..., dict[str, Any]]) ->
         samples = sampler.stop() if sampler.started else {"processes": {}}
     result["instruments"] = instruments_since(before, instruments_now(None, url, None))
     result["resources"] = samples
-    result["checkpoint_before"] = checkpointed
+    result["clean_start"] = cleaned
     result["cpu_series"] = sampler.compact_series(result.get("t0", sampler.started))
     table, label = LABELS[name]
     result["db_rows"] = count_or_none(url, table)

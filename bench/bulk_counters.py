@@ -24,11 +24,13 @@ def instruments_now(ctx: Any, url: str, prefix: str | None) -> dict[str, Any]:
     }
 
 
-def clean_start(url: str) -> bool:
-    """A checkpoint before a window: every window starts with no dirty shared buffers."""
+def clean_start(url: str) -> dict[str, Any]:
+    """Before a window: the databases of earlier runs vacuumed, so autovacuum does not do
+    it inside this one, then a checkpoint, so it starts with no dirty shared buffers."""
     from ops.devservers.postgres import libpq_url
 
-    return bulk_pgstats.checkpoint(libpq_url(url))
+    vacuumed_s = bulk_pgstats.vacuum_others(libpq_url(url))
+    return {"vacuumed_s": vacuumed_s, "checkpoint": bulk_pgstats.checkpoint(libpq_url(url))}
 
 
 def instruments_since(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -29,14 +29,18 @@ def probe_ns() -> float:
     return best
 
 
-def summarise(samples: list[float]) -> dict[str, float | int] | None:
-    """The median and the spread of one window's probes (None without any)."""
+def summarise(
+    samples: list[float], unit: str = "ns", digits: int = 2
+) -> dict[str, float | int] | None:
+    """The median and the spread of one window's probes (None without any), as
+    ``median_<unit>``, ``p10_<unit>``, ``p90_<unit>`` and ``samples``; every probe of the
+    sampler is summarised so."""
     if not samples:
         return None
     ordered = sorted(samples)
     return {
-        "median_ns": round(statistics.median(ordered), 2),
-        "p10_ns": round(ordered[int(0.1 * (len(ordered) - 1))], 2),
-        "p90_ns": round(ordered[int(0.9 * (len(ordered) - 1))], 2),
+        f"median_{unit}": round(statistics.median(ordered), digits),
+        f"p10_{unit}": round(ordered[int(0.1 * (len(ordered) - 1))], digits),
+        f"p90_{unit}": round(ordered[int(0.9 * (len(ordered) - 1))], digits),
         "samples": len(ordered),
     }

@@ -33,6 +33,18 @@ def machine_line(resources: dict[str, Any]) -> str | None:
         if probe
         else ""
     )
+    copy = m.get("copy_probe")
+    if copy:
+        speed += (
+            f"; a copy through memory {copy['median_us_per_mib']:,.0f} µs of CPU per MiB "
+            f"(p10 {copy['p10_us_per_mib']:,.0f}, p90 {copy['p90_us_per_mib']:,.0f})"
+        )
+    page = m.get("page_probe")
+    if page:
+        speed += (
+            f"; a new file's page cache {page['median_us_per_mib']:,.0f} µs of CPU per MiB "
+            f"(p10 {page['p10_us_per_mib']:,.0f}, p90 {page['p90_us_per_mib']:,.0f})"
+        )
     return (
         f"Machine over {resources.get('span_s')} s ({m['cores']} cores): {split}; "
         f"{cpu['context_switches'] / span:,.0f} context switches/s; load average "

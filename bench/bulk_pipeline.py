@@ -176,7 +176,7 @@ def run_bulkflow(
             f"  pipeline up in {result['startup_s']} s ({', '.join(supervisor.children)}), "
             f"API {base_url}; uploading {len(big)} files at once ..."
         )
-        result["checkpoint_before"] = clean_start(url)
+        result["clean_start"] = clean_start(url)
         before = instruments_now(ctx, url, prefix)
         sampler.start()
         if profile_s:

@@ -218,16 +218,24 @@ def cmdline(pid: int) -> str:
 def parse_pid_stat(text: str) -> tuple[str, float]:
     """(command name, user + system CPU ticks) of /proc/<pid>/stat; the name sits in
     parentheses and may itself hold spaces and parentheses."""
+    name, ticks, _started = parse_pid_stat_started(text)
+    return name, ticks
+
+
+def parse_pid_stat_started(text: str) -> tuple[str, float, int]:
+    """parse_pid_stat and the process's start time in ticks after boot: a pid with another
+    start time is another process."""
     left, right = text.index("("), text.rindex(")")
     fields = text[right + 2 :].split()
-    # fields[0] is the state (field 3); utime and stime are fields 14 and 15
-    return text[left + 1 : right], float(int(fields[11]) + int(fields[12]))
+    # fields[0] is the state (field 3); utime and stime are fields 14 and 15, starttime 22
+    return text[left + 1 : right], float(int(fields[11]) + int(fields[12])), int(fields[19])
 
 
-def all_process_cpu() -> dict[int, tuple[str, float]]:
-    """Every process on the machine now: pid -> (command name, CPU seconds so far).
-    Command names only, never command lines: another program's arguments may hold secrets."""
-    out: dict[int, tuple[str, float]] = {}
+def all_process_cpu() -> dict[int, tuple[str, float, int]]:
+    """Every process on the machine now: pid -> (command name, CPU seconds so far, start
+    time). Command names only, never command lines: another program's arguments may hold
+    secrets."""
+    out: dict[int, tuple[str, float, int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -235,28 +243,30 @@ def all_process_cpu() -> dict[int, tuple[str, float]]:
         if text is None:
             continue
         try:
-            name, ticks = parse_pid_stat(text)
+            name, ticks, started = parse_pid_stat_started(text)
         except (ValueError, IndexError):
             continue
-        out[int(entry)] = (name, ticks / CLOCK_TICKS)
+        out[int(entry)] = (name, ticks / CLOCK_TICKS, started)
     return out
 
 
 def others_cpu(
-    before: dict[int, tuple[str, float]],
-    after: dict[int, tuple[str, float]],
+    before: dict[int, tuple[str, float, int]],
+    after: dict[int, tuple[str, float, int]],
     ours: set[int],
     top: int = 6,
 ) -> list[list[object]]:
     """CPU seconds between two ``all_process_cpu`` readings of the processes that are not
-    ours, summed by command name, largest first: [[name, seconds, processes], ...]. A
-    process born in between counts from zero; one that ended in between is not seen."""
+    ours, summed by their later command name, largest first: [[name, seconds, processes],
+    ...]. A process born in between counts from zero; one that ended in between is not
+    seen. A kernel worker renames itself for the work it picks up, so a process is known by
+    its pid and start time, not by its name."""
     by_name: dict[str, list[float]] = {}
-    for pid, (name, cpu) in after.items():
+    for pid, (name, cpu, started) in after.items():
         if pid in ours:
             continue
         prev = before.get(pid)
-        used = cpu - prev[1] if prev is not None and prev[0] == name else cpu
+        used = cpu - prev[1] if prev is not None and prev[2] == started else cpu
         if used <= 0:
             continue
         entry = by_name.setdefault(name, [0.0, 0])

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import bulk_cpu_probe
+from bench import bulk_cpu_probe, bulk_memory_probe
 from bench import bulk_procfs as procfs
 from bench.bulk_sched import SchedBook
 
@@ -51,6 +51,8 @@ class ProcSampler:
         self._samples = 0
         self._runnable: list[int] = []
         self._probes: list[float] = []
+        self._page_probes: list[float] = []
+        self._copy_probes: list[float] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # sample() runs on the sampler thread and, for a final sample, on the caller's
@@ -85,9 +87,14 @@ class ProcSampler:
         return self.summary()
 
     def _run(self) -> None:
+        copy = bulk_memory_probe.CopyProbe()
         while not self._stop.is_set():
             self.sample()
             self._probes.append(bulk_cpu_probe.probe_ns())
+            self._copy_probes.append(copy.us_per_mib())
+            page = bulk_memory_probe.new_page_us_per_mib()
+            if page is not None:
+                self._page_probes.append(page)
             self._stop.wait(self.interval_s)
 
     def _proc(self, pid: int) -> Any:
@@ -230,6 +237,10 @@ class ProcSampler:
             "others_top": procfs.others_cpu(self._everyone0, self._everyone1, ours),
             # a fixed loop's CPU ns, timed each tick: the core's own speed over the window
             "cpu_probe": bulk_cpu_probe.summarise(self._probes),
+            # a new file's first MiBs, timed each tick: what a new page of memory costs
+            "page_probe": bulk_cpu_probe.summarise(self._page_probes, "us_per_mib", 1),
+            # a copy through memory, timed each tick: the caches and memory we get now
+            "copy_probe": bulk_cpu_probe.summarise(self._copy_probes, "us_per_mib", 1),
         }
 
     def compact_series(self, t0: float) -> dict[str, list[list[float]]]:

@@ -39,6 +39,8 @@ METRICS: dict[str, tuple[str, bool, int]] = {
     "waited_per_cpu_s": ("our s waiting for a CPU per CPU s", False, 2),
     "load_at_start": ("load average at the start", False, 2),
     "probe_ns": ("CPU probe: ns per pass of a fixed loop", False, 1),
+    "copy_us_per_mib": ("copy probe: CPU µs per MiB through memory", False, 0),
+    "page_us_per_mib": ("page probe: CPU µs per MiB into a new file", False, 0),
 }
 
 
@@ -75,6 +77,8 @@ def run_figures(run: dict[str, Any]) -> dict[str, Any]:
         **contention(resources, (bf.get("cpu") or {}).get("rows")),
         "load_at_start": load,
         "probe_ns": (machine.get("cpu_probe") or {}).get("median_ns"),
+        "copy_us_per_mib": (machine.get("copy_probe") or {}).get("median_us_per_mib"),
+        "page_us_per_mib": (machine.get("page_probe") or {}).get("median_us_per_mib"),
         "not_completed": bf["not_completed"],
         "us_per_row_by_process": (bf.get("cpu") or {}).get("us_per_row_by_process", {}),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench.bulk_cpu_probe import probe_ns, summarise
 from bench.bulk_instruments import machine_line
-from bench.bulk_spread import run_figures
+from tests.unit.bench.probe_support import figures_of, window
 
 
 def test_a_probe_times_the_loop_in_nanoseconds_per_pass() -> None:
@@ -19,23 +19,20 @@ def test_the_summary_gives_the_median_and_the_tails() -> None:
     assert summarise([]) is None
 
 
-def _resources(probe: dict[str, float | int] | None) -> dict[str, object]:
-    cpu = {f"{k}_pct": 0.0 for k in ("user", "system", "irq", "steal", "iowait", "idle")}
-    load = {"load1": 1.0, "load5": 1.0, "load15": 1.0, "runnable": 1, "tasks": 9}
-    machine = {"cores": 2, "cpu": {**cpu, "context_switches": 100}, "load_start": load}
-    return {"span_s": 10.0, "machine": {**machine, "load_end": load, "cpu_probe": probe}}
+def test_the_summary_names_its_figures_by_the_unit_it_is_given() -> None:
+    summary = summarise([150.0, 160.0, 900.0, 2100.0], "us_per_mib", 1)
+    assert summary == {
+        "median_us_per_mib": 530.0,  # an even count: the mean of the middle two
+        "p10_us_per_mib": 150.0,
+        "p90_us_per_mib": 900.0,
+        "samples": 4,
+    }
 
 
 def test_the_machine_line_and_the_spread_carry_the_probe() -> None:
-    resources = _resources({"median_ns": 41.5, "p10_ns": 40.1, "p90_ns": 47.9, "samples": 30})
+    probe = {"median_ns": 41.5, "p10_ns": 40.1, "p90_ns": 47.9, "samples": 30}
+    resources = window(cpu_probe=probe)
     line = machine_line(resources)
     assert line is not None and "fixed loop 41.5 ns per pass (p10 40.1, p90 47.9)" in line
-    summary = {
-        "big": {"done_at_s": 20.0},
-        "small": {"p95_s": 0.5},
-        "rows_per_s": 100.0,
-        "not_completed": 0,
-    }
-    run = {"bulkflow": {"summary": summary, "resources": resources}}
-    assert run_figures(run)["probe_ns"] == 41.5
-    assert "fixed loop" not in (machine_line(_resources(None)) or "")
+    assert figures_of(resources)["probe_ns"] == 41.5
+    assert "fixed loop" not in (machine_line(window(cpu_probe=None)) or "")

@@ -99,14 +99,39 @@ def test_a_process_name_with_spaces_and_parentheses_is_read_whole() -> None:
 
 
 def test_other_processes_cpu_is_summed_by_name_and_ours_are_left_out() -> None:
-    before = {1: ("java", 10.0), 2: ("python", 5.0), 3: ("python", 1.0), 9: ("bulkflow", 3.0)}
+    before = {
+        1: ("java", 10.0, 100),
+        2: ("python", 5.0, 100),
+        3: ("python", 1.0, 100),
+        9: ("bulkflow", 3.0, 100),
+        5: ("old", 40.0, 100),
+    }
     after = {
-        1: ("java", 14.0),
-        2: ("python", 6.0),
-        3: ("python", 2.5),
-        9: ("bulkflow", 30.0),
-        7: ("chromium", 0.5),  # born in the window: counts from zero
-        8: ("idle", 0.0),
+        1: ("java", 14.0, 100),
+        2: ("python", 6.0, 100),
+        3: ("python", 2.5, 100),
+        9: ("bulkflow", 30.0, 100),
+        7: ("chromium", 0.5, 900),  # born in the window: counts from zero
+        8: ("idle", 0.0, 100),
+        5: ("reused", 0.25, 950),  # another process under an old pid: from zero too
     }
     top = procfs.others_cpu(before, after, ours={9})
-    assert top == [["java", 4.0, 1], ["python", 2.5, 2], ["chromium", 0.5, 1]]
+    assert top == [
+        ["java", 4.0, 1],
+        ["python", 2.5, 2],
+        ["chromium", 0.5, 1],
+        ["reused", 0.25, 1],
+    ]
+
+
+def test_a_kernel_worker_that_renamed_itself_counts_only_the_window() -> None:
+    # kworkers show the work queue they serve in their name, which changes under load
+    before = {30: ("kworker/u8:1-events_unbound", 120.0, 5)}
+    after = {30: ("kworker/u8:1-writeback", 121.5, 5)}
+    assert procfs.others_cpu(before, after, ours=set()) == [["kworker/u8:1-writeback", 1.5, 1]]
+
+
+def test_the_start_time_is_read_after_the_name() -> None:
+    fields = " ".join(["S"] + ["0"] * 10 + ["150", "50"] + ["0"] * 6 + ["777"] + ["0"] * 10)
+    name, ticks, started = procfs.parse_pid_stat_started(f"42 (a (b) c) {fields}")
+    assert (name, ticks, started) == ("a (b) c", 200.0, 777)

@@ -146,7 +146,7 @@ def vacuum_others(libpq_url: str) -> float | None:
     """``VACUUM (ANALYZE)`` every other database of the server now; the seconds it took, or
     ``None`` when the server refuses it. The rows of the runs before this one are otherwise
     vacuumed by autovacuum (every insert-heavy table is, a minute or so after its burst)
-    inside whichever window comes next: 1-2.6 CPU s of PostgreSQL in one run, none in
+    inside whichever window comes next: up to 2.6 CPU s of PostgreSQL in one run, none in
     another."""
     import psycopg
     from psycopg.conninfo import conninfo_to_dict, make_conninfo

@@ -215,16 +215,10 @@ def cmdline(pid: int) -> str:
     return _read(f"/proc/{pid}/cmdline") or ""
 
 
-def parse_pid_stat(text: str) -> tuple[str, float]:
-    """(command name, user + system CPU ticks) of /proc/<pid>/stat; the name sits in
-    parentheses and may itself hold spaces and parentheses."""
-    name, ticks, _started = parse_pid_stat_started(text)
-    return name, ticks
-
-
-def parse_pid_stat_started(text: str) -> tuple[str, float, int]:
-    """parse_pid_stat and the process's start time in ticks after boot: a pid with another
-    start time is another process."""
+def parse_pid_stat(text: str) -> tuple[str, float, int]:
+    """(command name, user + system CPU ticks, start time in ticks after boot) of
+    /proc/<pid>/stat; the name sits in parentheses and may itself hold spaces and
+    parentheses. A pid with another start time is another process."""
     left, right = text.index("("), text.rindex(")")
     fields = text[right + 2 :].split()
     # fields[0] is the state (field 3); utime and stime are fields 14 and 15, starttime 22
@@ -243,7 +237,7 @@ def all_process_cpu() -> dict[int, tuple[str, float, int]]:
         if text is None:
             continue
         try:
-            name, ticks, started = parse_pid_stat_started(text)
+            name, ticks, started = parse_pid_stat(text)
         except (ValueError, IndexError):
             continue
         out[int(entry)] = (name, ticks / CLOCK_TICKS, started)

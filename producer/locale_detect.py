@@ -72,15 +72,9 @@ def _cells(batches: Sequence[pa.RecordBatch], dataset: Dataset, types: set[str])
     ]
 
 
-def _texts(
-    batches: Sequence[pa.RecordBatch],
-    dataset: Dataset,
-    types: set[str],
-    plain: Callable[[pa.Array], pa.Array] | None = None,
-) -> pa.Array:
-    """The distinct trimmed, non-empty text cells of the dataset's columns of ``types``;
-    with ``plain``, without the cells it passes."""
-    pieces = _cells(batches, dataset, types)
+def _texts(pieces: list[pa.Array], plain: Callable[[pa.Array], pa.Array] | None = None) -> pa.Array:
+    """The distinct trimmed, non-empty values of ``pieces`` (``_cells``); with ``plain``,
+    without the cells it passes."""
     if plain is not None:
         pieces = [pc.filter(cells, pc.invert(plain(cells))) for cells in pieces]
     if not pieces:
@@ -123,9 +117,11 @@ def _plain_words(cells: pa.Array) -> pa.Array:
 
 def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detection:
     """The locale the sample's text is written in, when it says so unambiguously."""
-    words = pc.utf8_lower(_texts(batches, dataset, _BOOL_TYPES, _plain_words))
-    numbers = _texts(batches, dataset, _NUMBER_TYPES, _plain_numbers)
-    dates = _texts(batches, dataset, _DATE_TYPES, _plain_dates)
+    number_cells = _cells(batches, dataset, _NUMBER_TYPES)
+    date_cells = _cells(batches, dataset, _DATE_TYPES)
+    words = pc.utf8_lower(_texts(_cells(batches, dataset, _BOOL_TYPES), _plain_words))
+    numbers = _texts(number_cells, _plain_numbers)
+    dates = _texts(date_cells, _plain_dates)
     if len(numbers) + len(dates) <= FEW_LEFT:  # the usual file: rule 1 on the values left
         numbers = _unplain(numbers, number_re(DEFAULT_NUMBERS))
         dates = _unplain(dates, _ISO_DATE)
@@ -133,8 +129,8 @@ def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detect
             return Detection(None)
         if Evidence(numbers, dates, words).reads_all(None):
             return Detection(None)
-    numbers = _texts(batches, dataset, _NUMBER_TYPES)
-    dates = _texts(batches, dataset, _DATE_TYPES)
+    numbers = _texts(number_cells)
+    dates = _texts(date_cells)
     evidence = Evidence(numbers, dates, words)
     if evidence.reads_all(None):  # rule 1 on the whole sample, as on the values left
         return Detection(None)

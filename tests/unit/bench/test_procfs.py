@@ -93,9 +93,9 @@ def test_a_postgres_process_is_named_by_its_role(cmdline: str, role: str) -> Non
 
 
 def test_a_process_name_with_spaces_and_parentheses_is_read_whole() -> None:
-    fields = " ".join(["S"] + ["0"] * 10 + ["150", "50"] + ["0"] * 20)
-    name, ticks = procfs.parse_pid_stat(f"42 (Web (Content) 1) {fields}")
-    assert (name, ticks) == ("Web (Content) 1", 200.0)
+    fields = " ".join(["S"] + ["0"] * 10 + ["150", "50"] + ["0"] * 6 + ["777"] + ["0"] * 10)
+    name, ticks, started = procfs.parse_pid_stat(f"42 (Web (Content) 1) {fields}")
+    assert (name, ticks, started) == ("Web (Content) 1", 200.0, 777)
 
 
 def test_other_processes_cpu_is_summed_by_name_and_ours_are_left_out() -> None:
@@ -129,9 +129,3 @@ def test_a_kernel_worker_that_renamed_itself_counts_only_the_window() -> None:
     before = {30: ("kworker/u8:1-events_unbound", 120.0, 5)}
     after = {30: ("kworker/u8:1-writeback", 121.5, 5)}
     assert procfs.others_cpu(before, after, ours=set()) == [["kworker/u8:1-writeback", 1.5, 1]]
-
-
-def test_the_start_time_is_read_after_the_name() -> None:
-    fields = " ".join(["S"] + ["0"] * 10 + ["150", "50"] + ["0"] * 6 + ["777"] + ["0"] * 10)
-    name, ticks, started = procfs.parse_pid_stat_started(f"42 (a (b) c) {fields}")
-    assert (name, ticks, started) == ("a (b) c", 200.0, 777)

@@ -1,14 +1,15 @@
 """``python -m bench cluster``: the 500-user scenario of ``python -m bench bulk`` on the
-single open broker, on an open 3-node cluster with three copies of every topic, and on the
-local secured 3-node cluster (SASL_SSL with SCRAM, TLS between nodes, ACLs, three copies,
-two in sync), in the same run, alternating.
+single open broker, on one secured node (SASL_SSL with SCRAM, ACLs, one copy), on an open
+3-node cluster with three copies of every topic, and on the local secured 3-node cluster
+(SASL_SSL with SCRAM, TLS between nodes, ACLs, three copies, two in sync), in the same run,
+alternating.
 
 Run from the repo root: ``.venv/bin/python -m bench cluster [--quick] [--rounds 2]``.
 Each run is bulkflow's main run of bench/bulk_bench.py (the same files, the pipeline of
 ``bulkflow serve`` with 2 workers, a fresh PostgreSQL database); the brokers run only
 during their own runs, and their CPU is summed. Prints and writes, per run, the completion
 time and the CPU µs per row of each process, and the ratios of the whole system's CPU per
-row to the open broker's (replication alone, and with TLS); with the load average, since
+row to the open broker's (TLS alone, replication alone, and both); with the load average, since
 the machine may be shared. The brokers are warmed up before each run (``--warm-mb``): a
 broker that runs for days is past its JIT's warm-up, a fresh one is not.
 """
@@ -35,9 +36,11 @@ from bench.bulk_servers import start_broker
 from bench.bulk_workload import ensure_files, plan
 from schemas.settings import load_settings
 
-# the open single broker, an open 3-node cluster with three copies (replication's price
-# alone), and the secured 3-node cluster (replication and TLS, SCRAM, ACLs)
-KINDS = ("open", "replicated", "secured")
+# the open single broker, one secured node (TLS and SCRAM's price alone), an open 3-node
+# cluster with three copies (replication's price alone), and the secured 3-node cluster
+# (replication and TLS, SCRAM, ACLs)
+KINDS = ("open", "tls", "replicated", "secured")
+SECURED = ("tls", "secured")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -73,8 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 @contextmanager
 def kafka(kind: str, home: Path) -> Iterator[tuple[str, int | None, dict[str, Any], list[int]]]:
-    """The open single broker or the secured cluster, on free ports, for one run: its
-    bootstrap, the settings a client needs besides it, and the brokers' pids."""
+    """The open single broker or a local cluster (one secured node for ``tls``, else three
+    nodes), on free ports, for one run: its bootstrap, the settings a client needs besides
+    it, and the brokers' pids."""
     from ops.devservers.cluster import LocalCluster
     from ops.devservers.cluster_clients import client_settings
     from ops.devservers.localhost import free_port_block
@@ -88,11 +92,12 @@ def kafka(kind: str, home: Path) -> Iterator[tuple[str, int | None, dict[str, An
             broker.stop(echo=lambda m: log(f"  {m}"))
         return
     cluster = LocalCluster(load_settings(home=home, broker_port=free_port_block(12)))
-    cluster.start(3, secure=kind == "secured", echo=lambda m: log(f"  {m}"))
+    nodes = 1 if kind == "tls" else 3
+    cluster.start(nodes, secure=kind in SECURED, echo=lambda m: log(f"  {m}"))
     try:
         admin = client_settings(cluster, cluster.settings)
         names = ["kafka_security_protocol", "replication_factor", "min_insync_replicas"]
-        if kind == "secured":
+        if kind in SECURED:
             names += [
                 "kafka_sasl_mechanism",
                 "kafka_sasl_username",
@@ -100,7 +105,7 @@ def kafka(kind: str, home: Path) -> Iterator[tuple[str, int | None, dict[str, An
                 "kafka_ssl_ca_file",
             ]
         fields = {name: getattr(admin, name) for name in names}
-        pids = [p for p in (cluster.node_pid(i) for i in range(3)) if p]
+        pids = [p for p in (cluster.node_pid(i) for i in range(nodes)) if p]
         yield admin.kafka_bootstrap, None, fields, pids
     finally:
         cluster.stop(echo=lambda m: log(f"  {m}"))
@@ -225,12 +230,16 @@ def main(argv: list[str] | None = None) -> int:
         pg.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     medians = {
-        kind: statistics.median(
-            r["us_per_row"] for r in runs if r["kafka"] == kind and r["us_per_row"]
+        kind: round(
+            statistics.median(
+                r["us_per_row"] for r in runs if r["kafka"] == kind and r["us_per_row"]
+            ),
+            2,
         )
         for kind in args.kinds
     }
     ratio = over_open(medians, "secured")
+    tls = over_open(medians, "tls")
     replicated = over_open(medians, "replicated")
     compression = load_settings().stream_compression
     report = {
@@ -241,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "median_us_per_row": medians,
         "secured_over_open": ratio,
+        "tls_over_open": tls,
         "replicated_over_open": replicated,
         "warm_mb": args.warm_mb,
         "wall_s": round(time.time() - started, 1),
@@ -249,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         *table(runs),
         "",
-        f"CPU per row, secured / open: {ratio}; open 3 copies / open: {replicated} "
+        f"CPU per row, secured / open: {ratio}; one secured node / open: {tls}; "
+        f"open 3 copies / open: {replicated} "
         f"(medians µs: {named}; brokers warmed with {args.warm_mb} MB before each run; "
         f"results compression {compression})",
     ]

@@ -7,8 +7,8 @@ import pytest
 from bench import bulk_cluster
 
 
-def test_kinds_default_to_all_three_in_order() -> None:
-    assert bulk_cluster.parse_args([]).kinds == ["open", "replicated", "secured"]
+def test_kinds_default_to_all_four_in_order() -> None:
+    assert bulk_cluster.parse_args([]).kinds == ["open", "tls", "replicated", "secured"]
 
 
 def test_kinds_pick_some_of_them() -> None:
@@ -17,8 +17,8 @@ def test_kinds_pick_some_of_them() -> None:
 
 def test_an_unknown_kind_is_named(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        bulk_cluster.parse_args(["--kinds", "open,tls"])
-    assert "--kinds: tls (known: open, replicated, secured)" in capsys.readouterr().err
+        bulk_cluster.parse_args(["--kinds", "open,mtls"])
+    assert "--kinds: mtls (known: open, tls, replicated, secured)" in capsys.readouterr().err
 
 
 def test_ratio_to_open_needs_both_runs() -> None:

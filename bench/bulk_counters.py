@@ -32,8 +32,9 @@ def clean_start(url: str) -> dict[str, Any]:
     server named by $BULKFLOW_TEST_POSTGRES_URL may hold anyone's."""
     from ops.devservers.postgres import ENV_URL, libpq_url
 
-    vacuumed_s = None if os.environ.get(ENV_URL) else bulk_pgstats.vacuum_others(libpq_url(url))
-    return {"vacuumed_s": vacuumed_s, "checkpoint": bulk_pgstats.checkpoint(libpq_url(url))}
+    server = libpq_url(url)
+    vacuumed_s = None if os.environ.get(ENV_URL) else bulk_pgstats.vacuum_others(server)
+    return {"vacuumed_s": vacuumed_s, "checkpoint": bulk_pgstats.checkpoint(server)}
 
 
 def instruments_since(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

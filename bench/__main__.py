@@ -43,6 +43,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "an API in front of 1,000,000 finished jobs: start-up, RSS, old-job and list latency",
     ),
     "soak": ("bench.soak_bench", "bulkflow serve under a steady mixed load: what grows"),
+    "steady": ("bench.steady_machine", "how steady the idle machine is: a fixed parse, sampled"),
 }
 
 

@@ -3,6 +3,7 @@ supervisor while a test kills its processes."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,6 +49,32 @@ class Served:
             )
         assert response.status_code == 202, response.text
         return str(response.json()["job_id"])
+
+    def upload_mid_job(
+        self, path: Path, ripe: Callable[[UploadStatus], bool], attempts: int = 3
+    ) -> tuple[str, float, UploadStatus]:
+        """Upload ``path`` until a poll sees its job ``ripe`` and not ended: (job id, when it
+        was uploaded, on the monotonic clock, the status then). A job that ends between two
+        polls (60 small chunks take about a second) is uploaded again, up to ``attempts``
+        times; a job that never gets there fails with what the API last said of it."""
+        seen: list[UploadStatus | None] = []
+        for _ in range(attempts):
+            uploaded = time.monotonic()
+            job_id = self.upload(path)
+
+            def caught_or_ended(job_id: str = job_id) -> bool:
+                status = self.status(job_id)
+                seen.append(status)
+                return status is not None and (status.is_final or ripe(status))
+
+            try:
+                self.wait_until(f"job {job_id} mid-way or ended", caught_or_ended, 60)
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}; the API's last status of it: {seen[-1]}") from None
+            last = seen[-1]
+            if last is not None and not last.is_final:
+                return job_id, uploaded, last
+        raise AssertionError(f"{attempts} uploads each ended before a poll saw them mid-way")
 
     def status(self, job_id: str) -> UploadStatus | None:
         response = self.http.get(f"/v1/uploads/{job_id}")

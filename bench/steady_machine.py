@@ -4,8 +4,8 @@ processes afresh), every ``--every`` seconds for ``--minutes``, with the load av
 each sample. Prints each sample, then the spread: min, p10, median, p90, max, max / min.
 
 Run it on an idle machine before judging a bench on its worst run: when the same fixed
-work costs 1.5 times more in one minute than in another, consecutive runs of the bench
-differ as much, whatever the pipeline does. Results: ``bench/results/steady.json``.
+work costs much more in one minute than in another, consecutive runs of the bench differ
+as much, whatever the pipeline does. Results: ``bench/results/steady.json``.
 
     .venv/bin/python -m bench steady [--minutes 10] [--every 15]
 """

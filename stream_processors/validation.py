@@ -26,6 +26,7 @@ from stream_processors.text_columns import NULL_STRING, booleans, normalise_numb
 from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells, written
 
 MISSING = "required value is missing"
+NUL_SHOWN = "\u2400"
 EMAIL_RE = r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$'
 
 
@@ -44,6 +45,12 @@ def output_schema(dataset: Dataset) -> pa.Schema:
     return pa.schema(
         [pa.field(c.name, arrow_type(c)) for c in dataset.columns] + [(ROW_COLUMN, pa.int64())]
     )
+
+
+def _visible(text: str) -> str:
+    """A row error's text with each NUL character as ␀ (U+2400): PostgreSQL's text cannot
+    hold NUL (the chunk's write would fail whole), and a person cannot see one."""
+    return text.replace("\x00", NUL_SHOWN)
 
 
 def _number(value: float) -> str:
@@ -241,10 +248,16 @@ def validate_batch(
     names = [c.name for c in dataset.columns]
 
     def cell(name: str, i: int) -> str | None:
-        return shown(*cells[name], i) if name in cells else None
+        text = shown(*cells[name], i) if name in cells else None
+        return None if text is None else _visible(text)
 
     errors = [
-        RowError(row=rows[i].as_py(), column=names[pos], value=cell(names[pos], i), message=m)
+        RowError(
+            row=rows[i].as_py(),
+            column=names[pos],
+            value=cell(names[pos], i),
+            message=_visible(m),  # a message may quote the value
+        )
         for i, pos, m in found
     ]
     bad = pa.array(sorted({i for i, _, _ in found}), pa.int64())

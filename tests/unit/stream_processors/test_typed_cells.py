@@ -137,6 +137,16 @@ def test_string_columns_refuse_nul_characters() -> None:
     )
 
 
+def test_row_errors_show_a_nul_character_as_a_symbol() -> None:
+    # PostgreSQL's text cannot hold NUL: one in a row error failed the whole chunk's write
+    text = check("string", pa.array(["bad\x00byte"]))
+    assert [(e.value, e.message) for e in text.errors] == [
+        ("bad␀byte", "contains a NUL character, which cannot be stored")
+    ]
+    number = check("integer", pa.array(["1\x002"]))  # the message quotes the value
+    assert [(e.value, e.message) for e in number.errors] == [("1␀2", "'1␀2' is not an integer")]
+
+
 def test_a_nul_outside_the_chunk_s_values_is_no_error() -> None:
     # the data buffer of a slice reaches beyond it: only the values themselves count
     texts = pa.array(["bad\x00byte", "fine", "also fine"]).slice(1)

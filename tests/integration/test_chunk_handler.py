@@ -9,11 +9,10 @@ import sqlalchemy as sa
 
 from database.engine import make_engine
 from ops.devservers.sample_data import HEADER, order_rows
-from producer.chunking import build_chunk_records
-from producer.readers import open_reader
 from schemas.dataset import DatasetRegistry
 from schemas.settings import packaged_datasets_dir
 from stream_processors.chunk_handler import ChunkHandler
+from tests.support.chunk_records import orders_file_chunks
 
 ROWS = 2_000
 NUL_ROW = 1_500  # its line lies beyond the format sniffer's sample: the file reads as CSV
@@ -33,29 +32,11 @@ def csv_with_a_nul_cell(path: Path) -> Path:
 def test_a_nul_character_in_a_cell_is_one_invalid_row_not_a_dead_letter(
     tmp_path: Path, pg_database_url: str
 ) -> None:
-    registry = DatasetRegistry(packaged_datasets_dir())
-    reader = open_reader(
-        csv_with_a_nul_cell(tmp_path / "orders.csv"), registry.get("orders"), 10_000
-    )
-    try:
-        records = list(
-            build_chunk_records(
-                reader.batches(),
-                job_id="job-nul",
-                dataset="orders",
-                tenant="acme",
-                schema_version=registry.get("orders").version,
-                max_bytes=1 << 20,
-            )
-        )
-    finally:
-        reader.close()
-    handler = ChunkHandler(pg_database_url, registry)
+    chunks = orders_file_chunks(csv_with_a_nul_cell(tmp_path / "orders.csv"), "job-nul")
+    handler = ChunkHandler(pg_database_url, DatasetRegistry(packaged_datasets_dir()))
     handler.prepare()
     try:
-        results = [
-            handler.handle(meta.to_kafka(), payload).chunk_result for meta, payload in records
-        ]
+        results = [handler.handle(headers, payload).chunk_result for headers, payload in chunks]
     finally:
         handler.engine.dispose()
     assert [(r.dead_lettered, r.reason) for r in results] == [(False, None)] * len(results)

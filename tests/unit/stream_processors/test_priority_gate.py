@@ -11,17 +11,15 @@ import pytest
 
 from database import chunk_store
 from ops.devservers.sample_data import write_orders_csv
-from producer.chunking import build_chunk_records
-from producer.readers import open_reader
 from schemas.dataset import DatasetRegistry
 from schemas.settings import packaged_datasets_dir
 from stream_processors import chunk_handler
 from stream_processors.chunk_handler import ChunkHandler
 from stream_processors.priority_gate import PriorityGate
+from tests.support.chunk_records import Chunk, orders_file_chunks
 from tests.support.waiting import wait_until
 
 WAIT_S = 10.0
-Chunk = tuple[list[tuple[str, bytes]], bytes]  # a chunk record's headers and payload
 
 
 def _waiters(gate: PriorityGate, count: int) -> None:
@@ -81,23 +79,8 @@ def test_a_gate_needs_a_slot_and_a_holder_to_release() -> None:
 
 
 def orders_chunk(folder: Path, job_id: str, rows: int) -> Chunk:
-    registry = DatasetRegistry(packaged_datasets_dir())
-    dataset = registry.get("orders")
-    path = folder / f"{job_id}.csv"
-    write_orders_csv(path, rows)
-    reader = open_reader(path, dataset, 10_000)
-    try:
-        (headers, payload), *_ = build_chunk_records(
-            reader.batches(),
-            job_id=job_id,
-            dataset="orders",
-            tenant="acme",
-            schema_version=dataset.version,
-            max_bytes=1 << 20,
-        )
-    finally:
-        reader.close()
-    return headers.to_kafka(), payload
+    path = write_orders_csv(folder / f"{job_id}.csv", rows)
+    return orders_file_chunks(path, job_id)[0]
 
 
 def _sqlite_handler(folder: Path) -> tuple[ChunkHandler, PriorityGate]:

@@ -14,7 +14,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from producer.readers.cell_text import TIMEDELTA_MAX_MS, cell_text, format_text
+from producer.readers.cell_text import (
+    TIMEDELTA_MAX_MS,
+    cell_text,
+    format_duration,
+    format_float,
+    format_text,
+)
 from producer.readers.column_text import (
     duration_text,
     float_text,
@@ -163,12 +169,40 @@ def column_text(column: pa.StructArray) -> pa.Array:
     return pc.coalesce(*pieces)
 
 
+def cell_text_at(column: pa.StructArray, at: int) -> str | None:
+    """Cell ``at`` of ``column`` as column_text renders it, from the per-cell rules of
+    cell_text.py: for a few cells (a sheet's head, read until its header row), where
+    column_text's cost per call outweighs its cost per cell."""
+    kind = column.field("kind")[at].as_py()
+    if kind == KIND_EMPTY:
+        return None
+    if kind in _TEXTS:
+        text = column.field("text")[at].as_py()
+        if kind == KIND_ERROR:
+            return text  # '#DIV/0!' as Excel shows it
+        return format_text(text) if kind == KIND_STRING else _iso_text([text])[0]
+    if kind in _NUMBERS:
+        return format_float(column.field("float")[at].as_py())
+    if kind == KIND_BOOL:
+        return "TRUE" if column.field("bool")[at].as_py() else "FALSE"
+    if kind == KIND_DATETIME:
+        moment = column.field("datetime")[at]
+        return "#VALUE!" if not moment.is_valid else cell_text(moment.as_py())
+    days = column.field("float")[at].as_py()  # KIND_DURATION
+    if abs(days) >= _TIMEDELTA_MAX_DAYS:
+        return "#VALUE!"
+    return format_duration(dt.timedelta(milliseconds=column.field("duration")[at].value))
+
+
 def number_cells(column: pa.StructArray, text: pa.Array) -> pa.Array | None:
     """True where a cell is a number (not a date or a duration under a number format); None
     when no number cell has a fraction (column_text.shows_fraction). A text column of a
     number type carries these marks (arrow_codec.NUMBER_CELLS_PREFIX), ``text`` being its
     cell text: a number cell is read alike in every locale."""
     marks = pc.is_in(column.field("kind"), _NUMBER_KINDS)
+    numbers = pc.filter(column.field("float"), marks)
+    if pc.all(pc.equal(pc.floor(numbers), numbers)).as_py():
+        return None  # whole numbers all: none shows a fraction, and no pattern need look
     return marks if shows_fraction(text, marks) else None
 
 

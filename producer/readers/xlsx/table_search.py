@@ -2,10 +2,10 @@
 reads, which the reader then goes on from.
 
 The sheet is read once. The head's cell text is the text the reader maps the header with
-(struct_cells.column_text), so the search and the mapping see the same header cells; a
-number in a title row reads as Excel shows it, not as stored. A sheet the search passes
-over (no header row in its first rows) has had one batch read for nothing; the one chosen
-loses nothing.
+(struct_cells.cell_text_at, cell for cell what column_text renders), so the search and the
+mapping see the same header cells; a number in a title row reads as Excel shows it, not as
+stored. A sheet the search passes over (no header row in its first rows) has had one batch
+read for nothing; the one chosen loses nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from producer.readers.header_search import (
     sheet_place,
 )
 from producer.readers.xlsx.sheet import SheetRows, XlsxSheet
-from producer.readers.xlsx.struct_cells import column_text
+from producer.readers.xlsx.struct_cells import cell_text_at
 from schemas.dataset import Dataset
 
 
@@ -47,21 +47,17 @@ class SheetHead:
         return SheetRows(self.batch.first_row + at + 1, self.batch.rows.slice(at + 1))
 
 
-def head_rows(batch: SheetRows) -> list[SheetRow]:
+def head_rows(batch: SheetRows) -> Iterator[SheetRow]:
     """The batch's rows numbered up to HEADER_SEARCH_ROWS, as (number, cell text by column)
-    with trailing empty cells dropped."""
+    with trailing empty cells dropped; rendered a row at a time, as the search asks for
+    them, since it stops at the header (mostly the first row)."""
     count = min(batch.rows.num_rows, HEADER_SEARCH_ROWS - batch.first_row)
-    if count <= 0:
-        return []
-    head = batch.rows.slice(0, count)
-    columns = [column_text(head.column(i)).to_pylist() for i in range(head.num_columns)]
-    rows: list[SheetRow] = []
-    for at in range(count):
-        cells = [column[at] for column in columns]
+    columns = batch.rows.columns
+    for at in range(max(count, 0)):
+        cells = [cell_text_at(column, at) for column in columns]
         while cells and cells[-1] is None:
             cells.pop()
-        rows.append((batch.first_row + at + 1, cells))
-    return rows
+        yield batch.first_row + at + 1, cells
 
 
 def _search(
@@ -73,7 +69,7 @@ def _search(
         batches = opened.batches()
         # read_rows >= HEADER_SEARCH_ROWS: the first batch holds every row the search reads
         first = next(batches, None)
-        rows = head_rows(first) if first is not None else []
+        rows = head_rows(first) if first is not None else iter(())
         found = search_header(rows, dataset, sheet_place(part.name), part.name)
     except BaseException:
         opened.close()

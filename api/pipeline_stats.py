@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from api.metrics import ApiMetrics
 from messaging.chunk_lag import ChunkLagProbe
 from messaging.clients import FOLLOWER_FETCH_WAIT_MS, consumer_config
+from messaging.consume import consume_ready
 from messaging.names import group_names, instance_id, topic_names
 from schemas.records import ChunkResult
 from schemas.settings import TIERS, Settings
@@ -60,7 +61,7 @@ class PipelineStats:
             return
         try:
             while not self._stop.is_set():
-                for msg in consumer.consume(num_messages=500, timeout=0.5):
+                for msg in consume_ready(consumer, 500, 0.5):
                     if msg.error() is None:
                         self._observe(msg.value())
         finally:

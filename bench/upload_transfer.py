@@ -7,7 +7,7 @@ Run from the repo root::
 One orders CSV of about ``--mb`` MB (cached under bench/.work/) goes, each way, from the
 "API" side to the "producer" side, 1 MiB at a time, streamed from and to disk:
 
-* ``kafka``: ``messaging.upload_blobs.publish_upload_blob`` (parts on ``uploads-blobs``, lz4,
+* ``kafka``: ``messaging.upload_blobs.publish_upload_blob`` (parts on ``uploads-blobs``,
   acks=all, flushed) then ``fetch_upload_blob`` into another folder (sha256 checked): what
   bulkflow does.
 * ``sqlite`` / ``postgres``: the same parts as rows of a bytea/BLOB table through SQLAlchemy,

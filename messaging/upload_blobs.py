@@ -24,6 +24,7 @@ from files.private import open_private, write_private_text
 from files.spool import Spool
 from messaging.blob_assembly import BlobAssembler
 from messaging.clients import consumer_config
+from messaging.consume import consume_ready
 from messaging.names import UPLOAD_BLOB_PART_BYTES, group_names, topic_names
 from messaging.publisher import Delivery, Publisher, PublishError
 from schemas.headers import H_BLOB_PART
@@ -36,6 +37,13 @@ FETCH_STALL_S = 60.0
 WATERMARK_TIMEOUT_S = 10.0
 # the fetching consumer's read-ahead: a few parts, never the whole file
 FETCH_QUEUE_KBYTES = 8 * 1024
+# how soon it fetches again once that read-ahead was full, in ms (librdkafka's 1,000 ms
+# stalled a big file's fetch a second each time)
+FETCH_QUEUE_BACKOFF_MS = 10
+# records taken from the consumer at a time (parts, or other uploads' parts between them)
+FETCH_BATCH = 8
+# how long to wait for the first of them, in seconds
+FETCH_WAIT_S = 1.0
 
 
 def publish_upload_blob(
@@ -148,7 +156,10 @@ def blob_fetch_config(settings: Settings) -> dict[str, Any]:
         settings,
         group_names(settings).blob_fetch,
         offsets_reset="earliest",
-        overrides={"queued.max.messages.kbytes": FETCH_QUEUE_KBYTES},
+        overrides={
+            "queued.max.messages.kbytes": FETCH_QUEUE_KBYTES,
+            "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS,
+        },
     )
 
 
@@ -163,7 +174,7 @@ def _read_parts(consumer: Consumer, blob: UploadBlob, assembler: BlobAssembler) 
     consumer.assign([start])
     last_progress = time.monotonic()
     while not assembler.complete:
-        messages = consumer.consume(num_messages=8, timeout=1.0)
+        messages = consume_ready(consumer, FETCH_BATCH, FETCH_WAIT_S)
         if messages:
             last_progress = time.monotonic()
         elif time.monotonic() - last_progress > FETCH_STALL_S:

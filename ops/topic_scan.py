@@ -17,10 +17,12 @@ from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from messaging.clients import admin_config, consumer_config
+from messaging.consume import consume_ready
 from ops.errors import OpsError
 from schemas.settings import Settings
 
 POLL_S = 1.0
+SCAN_BATCH = 500  # records taken from the consumer at a time
 IDLE_POLLS = 10
 TIMEOUT_S = 10.0
 
@@ -76,7 +78,7 @@ def scan_topic(
         consumer.assign([TopicPartition(topic, r.partition, r.start) for r in pending.values()])
         idle = 0
         while pending and idle < IDLE_POLLS:
-            messages = consumer.consume(num_messages=500, timeout=POLL_S)
+            messages = consume_ready(consumer, SCAN_BATCH, POLL_S)
             idle = 0 if messages else idle + 1
             for msg in messages:
                 partition, offset = msg.partition(), msg.offset()
@@ -108,7 +110,7 @@ def follow_topic(
         consumer.assign([TopicPartition(topic, r.partition, r.start) for r in ranges])
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            for msg in consumer.consume(num_messages=500, timeout=POLL_S):
+            for msg in consume_ready(consumer, SCAN_BATCH, POLL_S):
                 if msg.error() is None and done(msg):
                     return True
         return False

@@ -26,6 +26,7 @@ from messaging.clients import (
     SESSION_TIMEOUT_MS,
     consumer_config,
 )
+from messaging.consume import consume_ready
 from messaging.names import group_names, topic_names
 from messaging.publisher import Publisher
 from producer.mapping_desk import MappingDesk
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 TIER_WEIGHT: dict[str, float] = {"high": 2.0, "medium": 1.0, "low": 0.0}
 AGING_S = 20.0  # a waiting upload gains one tier of priority per this many seconds
 MAX_BUFFERED_PER_TIER = 100
+FILL_BATCH = 50  # upload records taken from the consumer at a time
 IDLE_POLL_S = 0.02  # how soon an idle producer looks again for the reports a seal waits on
 
 
@@ -109,7 +111,7 @@ class ProducerService:
         return sum(len(q) for q in self.queues.values())
 
     def _fill(self, consumer: Consumer, timeout_s: float) -> None:
-        for msg in consumer.consume(num_messages=50, timeout=timeout_s):
+        for msg in consume_ready(consumer, FILL_BATCH, timeout_s):
             error = msg.error()
             if error is not None:
                 if error.code() != KafkaError._PARTITION_EOF:

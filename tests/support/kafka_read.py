@@ -10,6 +10,7 @@ from collections.abc import Callable
 from confluent_kafka import Consumer, Message
 
 from messaging.clients import consumer_config
+from messaging.consume import consume_ready
 from messaging.names import topic_names
 from schemas.records import ChunkResult, UploadStatus
 from schemas.settings import Settings
@@ -33,7 +34,7 @@ def read_topic(
     def enough() -> bool:
         if until(got):
             return True
-        got.extend(m for m in consumer.consume(num_messages=500, timeout=0.5) if m.error() is None)
+        got.extend(m for m in consume_ready(consumer, 500, 0.5) if m.error() is None)
         return until(got)
 
     try:

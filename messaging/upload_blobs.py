@@ -40,6 +40,9 @@ FETCH_QUEUE_KBYTES = 8 * 1024
 # how soon it fetches again once that read-ahead was full, in ms (librdkafka's 1,000 ms
 # stalled a big file's fetch a second each time)
 FETCH_QUEUE_BACKOFF_MS = 10
+# how long the broker holds a fetch that finds nothing yet, in ms: a kept consumer's last
+# fetch of one file would hold up the first of the next (librdkafka's 500 ms)
+FETCH_LONG_POLL_MS = 10
 # records taken from the consumer at a time (parts, or other uploads' parts between them)
 FETCH_BATCH = 8
 # how long to wait for the first of them, in seconds
@@ -105,15 +108,21 @@ def submit_upload(
     return upload
 
 
-def local_upload(upload: UploadRecord, settings: Settings) -> UploadRecord:
-    """The upload with ``spool_path`` on this machine's spool, fetched there when it is not
-    there yet. Raises UploadBlobError when the file is gone or damaged (the job fails),
-    PublishError when Kafka does not answer (the upload is retried later)."""
+def local_upload(
+    upload: UploadRecord, settings: Settings, fetcher: BlobFetcher | None = None
+) -> UploadRecord:
+    """The upload with ``spool_path`` on this machine's spool, fetched there (by ``fetcher``,
+    else by a consumer of its own) when it is not there yet. Raises UploadBlobError when the
+    file is gone or damaged (the job fails), PublishError when Kafka does not answer (the
+    upload is retried later)."""
     if upload.blob is None:
         return upload
     target = Spool.of(settings).upload_path(upload.job_id, Path(upload.spool_path).name)
     if not holds_blob(target, upload.blob):
-        fetch_upload_blob(settings, upload.job_id, upload.blob, target)
+        if fetcher is not None:
+            fetcher.fetch(upload.job_id, upload.blob, target)
+        else:
+            fetch_upload_blob(settings, upload.job_id, upload.blob, target)
     local = upload.model_copy(update={"spool_path": str(target)})
     # beside the local copy, so `bulkflow replay` on this machine finds the job
     write_private_text(Spool.upload_record_path(target), local.model_dump_json())
@@ -135,20 +144,52 @@ def holds_blob(path: Path, blob: UploadBlob) -> bool:
 
 
 def fetch_upload_blob(settings: Settings, job_id: str, blob: UploadBlob, target: Path) -> None:
-    """Rebuild the file at ``target``: written beside it under a temporary name, then moved
-    into place whole, so a crash never leaves a part-file that looks fetched."""
-    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-    consumer = Consumer(blob_fetch_config(settings))
-    try:
-        with open_private(partial) as sink:
-            assembler = BlobAssembler(job_id, blob, sink)
-            if blob.parts:
-                _read_parts(consumer, blob, assembler)
-            assembler.finish()
-        os.replace(partial, target)
-    finally:
-        consumer.close()
-        partial.unlink(missing_ok=True)
+    """Rebuild the file at ``target`` with a consumer of its own (see BlobFetcher)."""
+    with BlobFetcher(settings) as fetcher:
+        fetcher.fetch(job_id, blob, target)
+
+
+class BlobFetcher:
+    """Fetches uploaded files with one consumer kept from one file to the next: a producer
+    fetches every upload it parses, and a consumer per file cost a connection (TLS and SASL
+    on a secured cluster), its metadata and its threads each time. The consumer is assigned
+    one file's range at a time and unassigned after it; a fetch that fails closes it, and
+    the next fetch builds another. One thread at a time."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._consumer: Consumer | None = None
+
+    def fetch(self, job_id: str, blob: UploadBlob, target: Path) -> None:
+        """Rebuild the file at ``target``: written beside it under a temporary name, then
+        moved into place whole, so a crash never leaves a part-file that looks fetched."""
+        if self._consumer is None:
+            self._consumer = Consumer(blob_fetch_config(self.settings))
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+        try:
+            with open_private(partial) as sink:
+                assembler = BlobAssembler(job_id, blob, sink)
+                if blob.parts:
+                    _read_parts(self._consumer, blob, assembler)
+                    self._consumer.unassign()
+                assembler.finish()
+            os.replace(partial, target)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            consumer.close()
+
+    def __enter__(self) -> BlobFetcher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def blob_fetch_config(settings: Settings) -> dict[str, Any]:
@@ -156,6 +197,7 @@ def blob_fetch_config(settings: Settings) -> dict[str, Any]:
         settings,
         group_names(settings).blob_fetch,
         offsets_reset="earliest",
+        fetch_wait_max_ms=FETCH_LONG_POLL_MS,
         overrides={
             "queued.max.messages.kbytes": FETCH_QUEUE_KBYTES,
             "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS,

@@ -21,7 +21,7 @@ from files.spool import Spool
 from messaging.blob_assembly import UploadBlobError
 from messaging.names import topic_names
 from messaging.publisher import Publisher, PublishError
-from messaging.upload_blobs import local_upload
+from messaging.upload_blobs import BlobFetcher, local_upload
 from producer.chunking import build_chunk_records
 from producer.corrections import corrections_dataset, with_original_rows
 from producer.mapping_desk import MappingDesk
@@ -107,6 +107,7 @@ def publish_job(
     publish_failure: bool = True,
     desk: MappingDesk | None = None,
     chunk_headers: Sequence[tuple[str, bytes]] = (),
+    fetcher: BlobFetcher | None = None,
 ) -> JobOutcome:
     """Parse and publish one upload. A file that cannot be parsed ends as parse_failed
     (with a reason for a person); only Kafka failures raise (PublishError). With a ``desk``,
@@ -115,14 +116,15 @@ def publish_job(
 
     ``publish_failure=False`` (an operator's re-parse) reports a failure in the outcome
     only: a re-parse must never turn a job that went through into a failed one;
-    ``chunk_headers`` go on every chunk record (a re-parse's ``replay_id``)."""
+    ``chunk_headers`` go on every chunk record (a re-parse's ``replay_id``); ``fetcher``
+    fetches the file when it is on another machine's spool (the producer keeps one)."""
     names = topic_names(settings)
     failures_to = names.jobs if publish_failure else None
     started = time.monotonic()
     key = upload.job_id.encode()
     chunks = rows = 0
     try:
-        upload = local_upload(upload, settings)
+        upload = local_upload(upload, settings, fetcher)
     except UploadBlobError as exc:
         return _fail(upload, publisher, failures_to, str(exc), started)
     try:

@@ -29,6 +29,7 @@ from messaging.clients import (
 from messaging.consume import consume_ready
 from messaging.names import group_names, topic_names
 from messaging.publisher import Publisher
+from messaging.upload_blobs import BlobFetcher
 from producer.mapping_desk import MappingDesk
 from producer.offsets import DoneOffsets
 from producer.publish_job import publish_job
@@ -91,6 +92,7 @@ class ProducerService:
         self._committed: dict[tuple[str, int], int] = {}  # the last commit asked per partition
         self.spool_keeper = ProducerSpool(settings)
         self.desk = MappingDesk(settings)
+        self.fetcher = BlobFetcher(settings)  # uploads on another machine's spool
 
     def _consumer(self) -> Consumer:
         consumer = Consumer(upload_consumer_config(self.settings))
@@ -164,6 +166,7 @@ class ProducerService:
         finally:
             lag.close()
             consumer.close()
+            self.fetcher.close()
             self.spool_keeper.close()
             self.desk.close()
 
@@ -192,6 +195,7 @@ class ProducerService:
                 self.datasets,
                 lag_chunks=lag.lag(tier),
                 desk=self.desk,
+                fetcher=self.fetcher,
             )
             if outcome.sealed:
                 ended = "sealed"

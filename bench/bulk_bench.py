@@ -89,6 +89,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="worker counts of the scale-out runs (the main run's is reused)",
     )
     parser.add_argument("--producers", type=int, default=1)
+    parser.add_argument(
+        "--separate-spools",
+        action="store_true",
+        help="every process on a spool of its own, as on machines of their own: the "
+        "producers fetch each upload from Kafka",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--baseline-cap",
@@ -223,6 +229,7 @@ def run(args: argparse.Namespace) -> int:
                 timeout_s=args.timeout,
                 profile_s=args.profile if n == 0 else 0,
                 stall_s=args.stall,
+                separate_spools=args.separate_spools,
             )
             res["main"] = n == 0
             if n < args.runs:

@@ -71,9 +71,12 @@ def pipeline_supervisor(
     workers: int,
     producers: int,
     kafka: dict[str, Any] | None = None,
+    separate_spools: bool = False,
 ) -> tuple[Any, Any, int]:
     """The settings, the processes of ``bulkflow serve`` (not started yet) and the API's port
-    of one bench run: the bench tenant, the orders dataset and its topics."""
+    of one bench run: the bench tenant, the orders dataset and its topics. With
+    ``separate_spools`` every process has a spool of its own, as on machines of their own:
+    the producers fetch each upload from ``uploads-blobs``."""
     from messaging.topics import create_topics
     from ops.devservers.broker import free_port
     from ops.serve import build_supervisor
@@ -98,6 +101,9 @@ def pipeline_supervisor(
         producers=producers,
         log_dir=home / "logs",
     )
+    if separate_spools:
+        for name, child in supervisor.children.items():
+            child.env["BULKFLOW_SPOOL_DIR"] = str(home / "spools" / name)
     return settings, supervisor, port
 
 
@@ -112,6 +118,7 @@ def run_bulkflow(
     profile_s: int = 0,
     label: str = "",
     stall_s: float = 120.0,
+    separate_spools: bool = False,
 ) -> dict[str, Any]:
     import httpx
 
@@ -121,7 +128,7 @@ def run_bulkflow(
     prefix = f"bb{uuid.uuid4().hex[:8]}w{workers}"
     url, home = ctx.new_database(prefix), ctx.tmp / prefix
     settings, supervisor, port = pipeline_supervisor(
-        url, prefix, home, ctx.bootstrap, workers, producers, ctx.kafka
+        url, prefix, home, ctx.bootstrap, workers, producers, ctx.kafka, separate_spools
     )
     base_url = f"http://127.0.0.1:{port}"
     sampler = ProcSampler()
@@ -136,13 +143,16 @@ def run_bulkflow(
         timeout=httpx.Timeout(30.0),
     )
     events: list[str] = []
-    default_label = f"bulkflow, {workers} worker(s)" + (
-        f", {producers} producers" if producers > 1 else ""
+    default_label = (
+        f"bulkflow, {workers} worker(s)"
+        + (f", {producers} producers" if producers > 1 else "")
+        + (", separate spools" if separate_spools else "")
     )
     result: dict[str, Any] = {
         "label": label or default_label,
         "workers": workers,
         "producers": producers,
+        "separate_spools": separate_spools,
         "topic_prefix": prefix,
         "concurrency_low": settings.concurrency_low,
         "concurrency_high": settings.concurrency_high,

@@ -61,6 +61,7 @@ class Child:
     restarts: int = 0
     started_at: float = 0.0
     next_start_at: float = 0.0
+    env: dict[str, str] = field(default_factory=dict)  # over the settings' own (benches)
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Supervisor:
     def child_env(self, child: Child) -> dict[str, str]:
         env = settings_env(self.settings)
         env["BULKFLOW_INSTANCE_ID"] = static_member_id(self.settings, child.name)
+        env.update(child.env)
         return env
 
     def _spawn(self, child: Child) -> None:

@@ -1,4 +1,5 @@
-"""The supervisor gives each child a static group membership id of its own."""
+"""The supervisor gives each child a static group membership id of its own, and a child the
+settings it is given over the shared ones."""
 
 from __future__ import annotations
 
@@ -42,3 +43,23 @@ def test_each_child_reads_its_own_id_back(tmp_path: Path, monkeypatch: pytest.Mo
         ids.add(load_settings().instance_id)
         assert load_settings().instance_id == static_member_id(settings, name)
     assert len(ids) == 3
+
+
+def test_a_childs_own_settings_override_the_shared_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(home=tmp_path / "home", spool_dir=tmp_path / "shared-spool")
+    supervisor = Supervisor(settings, tmp_path / "logs", restart=False)
+    producer = supervisor.add("producer-1", "producer")
+    producer.env["BULKFLOW_SPOOL_DIR"] = str(tmp_path / "producer-spool")
+    worker = supervisor.add("worker-1", "worker")
+    spools = {}
+    for child in (producer, worker):
+        for key, value in supervisor.child_env(child).items():
+            if key.startswith("BULKFLOW_"):
+                monkeypatch.setenv(key, value)
+        spools[child.name] = load_settings().spool_path
+    assert spools == {
+        "producer-1": tmp_path / "producer-spool",
+        "worker-1": tmp_path / "shared-spool",
+    }

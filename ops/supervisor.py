@@ -61,7 +61,7 @@ class Child:
     restarts: int = 0
     started_at: float = 0.0
     next_start_at: float = 0.0
-    env: dict[str, str] = field(default_factory=dict)  # over the settings' own (benches)
+    env: dict[str, str] = field(default_factory=dict)  # over the shared settings (own spool, login)
 
 
 @dataclass

@@ -11,7 +11,7 @@ import signal
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,6 @@ from ops.devservers.cluster_clients import client_env, client_settings
 from ops.devservers.cluster_config import ClusterLayout
 from ops.devservers.localhost import free_port_block
 from ops.serve import build_supervisor
-from ops.supervisor import Child, Supervisor
 from schemas.settings import Settings, load_settings, packaged_datasets_dir
 from tests.integration.crash_support import Served
 from tests.support.waiting import wait_until
@@ -100,37 +99,22 @@ def role_of(child: str) -> str:
     return child.rsplit("-", 1)[0] if child[-1].isdigit() else child
 
 
-@dataclass
-class RoleSupervisor(Supervisor):
-    """``bulkflow serve``'s supervisor, each child logged in as its own role's user."""
-
-    role_env: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def child_env(self, child: Child) -> dict[str, str]:
-        env = super().child_env(child)
-        env.update(self.role_env[role_of(child.name)])
-        return env
-
-
 def serve_as_roles(
     settings: Settings, cluster: SecureCluster, log_dir: Path, workers: int = 1
 ) -> Served:
-    """The processes of ``bulkflow serve`` on the cluster, each as its role; a child that
-    dies is restarted (so a test can tell that none had to be)."""
+    """The processes of ``bulkflow serve`` on the cluster, each logged in as its own role's
+    user; a child that dies is restarted (so a test can tell that none had to be)."""
     port = free_port()
-    plain = build_supervisor(
+    supervisor = build_supervisor(
         settings, host="127.0.0.1", port=port, workers=workers, log_dir=log_dir
     )
-    supervisor = RoleSupervisor(
-        settings,
-        plain.log_dir,
-        restart=True,
-        children=plain.children,
-        role_env={
-            **{r: cluster.role_env(r) for r in ("api", "producer", "worker", "aggregator")},
-            "gc": cluster.role_env("operator"),  # retention is an operator's job
-        },
-    )
+    supervisor.restart = True
+    role_env = {
+        **{r: cluster.role_env(r) for r in ("api", "producer", "worker", "aggregator")},
+        "gc": cluster.role_env("operator"),  # retention is an operator's job
+    }
+    for name, child in supervisor.children.items():
+        child.env.update(role_env[role_of(name)])
     supervisor.start()
     served = Served(supervisor, f"http://127.0.0.1:{port}")
     served.wait_until("API up", served.api_up, 90)

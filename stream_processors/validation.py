@@ -22,6 +22,7 @@ from schemas.dataset import NUMBER_TYPES, Dataset
 from schemas.records import RowError
 from stream_processors import converters as conv
 from stream_processors.column_plans import ColumnPlan, plans_for
+from stream_processors.sheet_errors import error_cells, error_message, is_error
 from stream_processors.text_columns import NULL_STRING, booleans, normalise_numbers, temporal
 from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells, written
 
@@ -76,12 +77,18 @@ def _clean(raw: pa.Array) -> pa.Array:
 def _convert(plan: ColumnPlan, text: pa.Array, problems: list[tuple[int, str]]) -> pa.Array:
     """``text`` as ``plan.type``; failures become null and land in ``problems``."""
     kind = plan.column.type
-    if kind in ("string", "email"):
-        if kind == "email":
-            bad = pc.invert(pc.match_substring_regex(text, EMAIL_RE))
-            for i in _indices(bad):
-                value = conv.quote(text[i].as_py())
-                problems.append((i, f"{value} is not a valid email address"))
+    if kind == "string":  # no parse to fail: a spreadsheet error would pass as text
+        errored = error_cells(text)
+        if errored is None:
+            return text
+        problems.extend((i, error_message(text[i].as_py())) for i in _indices(errored))
+        return pc.if_else(errored, NULL_STRING, text)  # nor is it checked by the rules
+    if kind == "email":
+        bad = pc.invert(pc.match_substring_regex(text, EMAIL_RE))
+        for i in _indices(bad):
+            value = text[i].as_py()
+            message = f"{conv.quote(value)} is not a valid email address"
+            problems.append((i, error_message(value) if is_error(value) else message))
         return text
     if kind == "boolean":
         assert plan.true_words is not None and plan.false_words is not None
@@ -133,7 +140,8 @@ def _slow_path(
             values.append(plan.parse(text[i].as_py()))
         except conv.ConversionError as exc:
             values.append(None)
-            problems.append((i, str(exc)))
+            value = text[i].as_py()
+            problems.append((i, error_message(value) if is_error(value) else str(exc)))
     replacements = pa.array(values, plan.type)
     return pc.replace_with_mask(typed, pc.fill_null(slow, False), replacements)
 

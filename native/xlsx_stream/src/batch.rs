@@ -18,6 +18,9 @@ pub const ERROR: u8 = 6;
 pub const ISO_TEXT: u8 = 7;
 /// a serial (days) under a duration format such as `[h]:mm:ss`
 pub const DURATION: u8 = 8;
+/// a formula whose result the file does not store (`<f>` and no `<v>`): written by a
+/// program that does not calculate, such as openpyxl; it has no value to read
+pub const UNCALCULATED: u8 = 9;
 
 /// Whether a kind carries text (the others leave the string buffer empty for their row).
 pub fn has_text(kind: u8) -> bool {

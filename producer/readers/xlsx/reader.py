@@ -25,7 +25,7 @@ from producer.readers.cell_text import check_cell_sizes
 from producer.readers.headers import map_headers
 from producer.readers.rebatch import output_schema, rebatch
 from producer.readers.xlsx.guard import explain_library_error
-from producer.readers.xlsx.sheet import FIELDS, SheetRows, XlsxSheet
+from producer.readers.xlsx.sheet import FIELDS, SheetRows, XlsxSheet, column_name
 from producer.readers.xlsx.struct_cells import (
     column_text,
     has_content,
@@ -35,7 +35,7 @@ from producer.readers.xlsx.struct_cells import (
 from producer.readers.xlsx.table_search import SheetHead
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import NUMBER_TYPES, Dataset
-from schemas.errors import ParseError
+from schemas.errors import ParseError, ParseErrorKind
 
 # the extension reads at least this many sheet rows at a time: fewer cost more per row in
 # Python, more cost memory (a row of the orders workbook is ~100 bytes of buffers)
@@ -98,6 +98,7 @@ class XlsxReader:
             rows = batch.rows
             if rows.num_rows == 0:
                 continue
+            self._refuse_uncalculated(batch)
             cells = {i: _column(rows, i) for i in self._kept}
             texts = {i: self._batch_text(cells[i], self._types[i]) for i in self._kept}
             content = np.zeros(rows.num_rows, dtype=bool)
@@ -115,6 +116,20 @@ class XlsxReader:
             ]
             raw = pa.RecordBatch.from_arrays([*arrays, pa.array(numbers)], schema=self._raw_schema)
             yield raw if content.all() else raw.filter(pa.array(content))
+
+    def _refuse_uncalculated(self, batch: SheetRows) -> None:
+        """A dataset column's formula without a stored result fails the file: its value is
+        not in it, and reading the cell as empty would lose it without a word."""
+        for index in self._kept:
+            found = batch.uncalculated.get(index)
+            if found is not None and len(found):
+                cell = f"{column_name(index)}{batch.first_row + 1 + int(found[0])}"
+                raise ParseError(
+                    f"cell {cell} ({self.mapping.columns[index]}) holds a formula whose result "
+                    "the file does not store: the program that wrote it does not calculate "
+                    "formulas. Open the file in Excel or LibreOffice, save it, and upload it again",
+                    kind=ParseErrorKind.MALFORMED,
+                )
 
     @staticmethod
     def _batch_text(column: pa.StructArray, column_type: str) -> pa.Array | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -37,6 +37,10 @@ KIND_DATETIME = 5  # an Excel serial under a date/time format
 KIND_ERROR = 6  # #DIV/0!, #N/A, ... as text
 KIND_ISO_TEXT = 7  # t="d" cells: ISO 8601 text
 KIND_DURATION = 8  # a serial under a duration format such as [h]:mm:ss
+# a formula whose result the file does not store (openpyxl writes such files): read as an
+# empty cell, and noted in SheetRows.uncalculated
+KIND_UNCALCULATED = 9
+_UNCALCULATED_BYTE = bytes([KIND_UNCALCULATED])
 
 FIELDS = pa.struct(
     [
@@ -73,6 +77,15 @@ class SheetRows:
 
     first_row: int
     rows: pa.RecordBatch
+    # per column index, the rows (0-based, in ``rows``) of its formulas without a stored
+    # result, which ``rows`` holds as empty cells: a dataset column with one fails the file
+    uncalculated: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def below(self, at: int) -> SheetRows:
+        """The rows after row ``at`` (0-based) of the batch."""
+        later = {c: r[r > at] - (at + 1) for c, r in self.uncalculated.items()}
+        rows = self.rows.slice(at + 1)
+        return SheetRows(self.first_row + at + 1, rows, {c: r for c, r in later.items() if len(r)})
 
 
 def serials_to_ms(serials: np.ndarray, is_1904: bool) -> np.ndarray:
@@ -160,9 +173,17 @@ def column_name(index: int) -> str:
 
 def to_sheet_rows(raw: tuple[int, int, list[Any]], is_1904: bool) -> SheetRows:
     first_row, n_rows, columns = raw
-    arrays = [column_array(buffers, n_rows, is_1904) for buffers in columns]
+    arrays = []
+    uncalculated: dict[int, np.ndarray] = {}
+    for index, buffers in enumerate(columns):
+        if _UNCALCULATED_BYTE in buffers[0]:
+            kind = np.frombuffer(buffers[0], dtype=np.uint8)
+            found = kind == KIND_UNCALCULATED
+            uncalculated[index] = np.flatnonzero(found)
+            buffers = (np.where(found, KIND_EMPTY, kind).astype(np.uint8).tobytes(), *buffers[1:])
+        arrays.append(column_array(buffers, n_rows, is_1904))
     names = [column_name(i) for i in range(len(arrays))]
-    return SheetRows(first_row, pa.RecordBatch.from_arrays(arrays, names=names))
+    return SheetRows(first_row, pa.RecordBatch.from_arrays(arrays, names=names), uncalculated)
 
 
 class XlsxSheet:

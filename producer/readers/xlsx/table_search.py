@@ -43,8 +43,7 @@ class SheetHead:
 
     def after_header(self) -> SheetRows:
         """The rows of the header's batch below it (titles and notes above are left out)."""
-        at = self.header_at
-        return SheetRows(self.batch.first_row + at + 1, self.batch.rows.slice(at + 1))
+        return self.batch.below(self.header_at)
 
 
 def head_rows(batch: SheetRows) -> Iterator[SheetRow]:

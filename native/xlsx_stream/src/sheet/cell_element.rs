@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use crate::batch::{ISO_TEXT, STRING};
+use crate::batch::{ISO_TEXT, STRING, UNCALCULATED};
 use crate::fastcell::{self, Content};
 use crate::formats::CellFormat;
 use crate::parts::{read_rich_text, trim_ascii_blanks};
@@ -106,9 +106,15 @@ impl<R: Read> SheetCells<'_, R> {
         if kind == CellType::Unknown {
             self.t_attr = t.unwrap_or_default().to_vec();
         }
-        let mut value = None;
+        let (mut value, mut formula) = (None, false);
         loop {
             match self.xml.next()? {
+                Token::Start if self.xml.local_name() == b"f" => {
+                    formula = true;
+                    self.qname.clear();
+                    self.qname.extend_from_slice(self.xml.name());
+                    self.xml.skip_to_end(&self.qname)?;
+                }
                 Token::Start => value = self.read_value(kind, format, row, col)?,
                 Token::End if self.xml.local_name() == b"c" => break,
                 Token::Eof => {
@@ -118,6 +124,9 @@ impl<R: Read> SheetCells<'_, R> {
             }
         }
         self.col = self.col.wrapping_add(1);
+        if value.is_none() && formula {
+            value = Some((UNCALCULATED, 0.0));
+        }
         Ok(value.map(|(kind, number)| Cell {
             row,
             col,
@@ -197,10 +206,6 @@ impl<R: Read> SheetCells<'_, R> {
                         String::from_utf8_lossy(&self.t_attr)
                     )),
                 }
-            }
-            b"f" => {
-                self.xml.skip_to_end(&self.qname)?;
-                Ok(None)
             }
             other => Err(format!(
                 "cell {} holds an unexpected <{}> (a cell holds v, f or is)",

@@ -4,7 +4,9 @@
 //! fastcell.rs) and cut at every boundary (the general walk): both must give the same cells.
 
 use super::SheetCells;
-use crate::batch::{has_text, BOOL, DATETIME, DURATION, ERROR, FLOAT, INT, ISO_TEXT, STRING};
+use crate::batch::{
+    has_text, BOOL, DATETIME, DURATION, ERROR, FLOAT, INT, ISO_TEXT, STRING, UNCALCULATED,
+};
 use crate::formats::CellFormat;
 use crate::scan::Scanner;
 use crate::testing::Got;
@@ -142,7 +144,8 @@ fn formulas_give_their_cached_values() {
         r#"<c r="E1"><f>NOW()</f></c>"#,
         r#"<c r="F1" s="1"><f>TODAY()</f><v>45000</v></c></row>"#,
         r#"<row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="0">A1+1</f><v>3</v></c></row>"#,
-        r#"<row r="3"><c r="A3"><f t="shared" si="0"/><v>4</v></c></row>"#,
+        r#"<row r="3"><c r="A3"><f t="shared" si="0"/><v>4</v></c>"#,
+        r#"<c r="B3"><f t="shared" si="0"/></c><c r="C3" t="str"><f>B3</f><v></v></c></row>"#,
     );
     assert_eq!(
         cells(rows).unwrap(),
@@ -151,10 +154,14 @@ fn formulas_give_their_cached_values() {
             cell(0, 1, STRING, 0.0, "ab"),
             cell(0, 2, BOOL, 1.0, ""),
             cell(0, 3, ERROR, 0.0, "#DIV/0!"),
-            // E1 has a formula and no cached value: no cell
+            // E1 and B3 have a formula and no result saved: no value to read
+            cell(0, 4, UNCALCULATED, 0.0, ""),
             cell(0, 5, DATETIME, 45000.0, ""),
             cell(1, 0, INT, 3.0, ""),
             cell(2, 0, INT, 4.0, ""),
+            cell(2, 1, UNCALCULATED, 0.0, ""),
+            // a text formula whose result is the empty string
+            cell(2, 2, STRING, 0.0, ""),
         ]
     );
 }

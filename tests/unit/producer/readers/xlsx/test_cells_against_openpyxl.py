@@ -196,7 +196,7 @@ def test_inline_rich_text_and_every_other_kind(tmp_path: Path, dataset: Dataset)
         "</row>"
         '<row r="3"><c r="A3"><v>1E+20</v></c><c r="B3"><v>-0.000001</v></c>'
         '<c r="C3" t="b"><v>0</v></c><c r="D3" t="e"><v>#DIV/0!</v></c>'
-        '<c r="E3"><f>1+1</f><v></v></c><c r="F3"><v>007</v></c>'
+        '<c r="E3"><f>1+1</f><v>2</v></c><c r="F3"><v>007</v></c>'
         '<c r="G3" t="d"><v>2024-05-06</v></c><c r="H3" t="inlineStr"/></row>'
     )
     path = book(tmp_path / "k.xlsx", rows)
@@ -218,6 +218,7 @@ def test_inline_rich_text_and_every_other_kind(tmp_path: Path, dataset: Dataset)
             "b": "-0.000001",
             "c": "FALSE",
             "d": "#DIV/0!",
+            "e": "2",
             "f": "7",
             "g": "2024-05-06",
             ROW_COLUMN: 3,
@@ -324,7 +325,7 @@ def test_differential_against_openpyxl_on_every_kind(tmp_path: Path, dataset: Da
         lambda: rng.random() < 0.5,
         lambda: rng.choice(["text", " ", "", "true", "FALSE", "2024-01-02 03:04:05", "é ü"]),
         lambda: f"note {rng.randrange(1000)}",
-        lambda: rng.choice(["=1+1", "=A1"]),
+        # (a formula openpyxl saves has no result: the reader refuses it, test_reader.py)
         lambda: None,
     ]
     wb = openpyxl.Workbook()

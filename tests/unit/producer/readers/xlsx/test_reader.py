@@ -218,9 +218,9 @@ def test_row_numbers_are_sheet_rows_even_off_the_corner(tmp_path: Path, dataset:
 
 
 def test_formulas_give_cached_values_never_formula_text(tmp_path: Path, dataset: Dataset) -> None:
-    path = write_book(tmp_path / "t.xlsx", [HEADER, [1, None, "=2*3", None, None, "=1+1"]])
-    # openpyxl cannot compute: give one formula the cached value Excel would have saved,
-    # leave the other uncached, and make a third an error
+    path = write_book(tmp_path / "t.xlsx", [HEADER, [1, None, "=2*3"]])
+    # openpyxl cannot compute: give the formula the cached value Excel would have saved,
+    # and make a second one an error
     path = patch_member(
         path,
         "xl/worksheets/sheet1.xml",
@@ -236,6 +236,26 @@ def test_formulas_give_cached_values_never_formula_text(tmp_path: Path, dataset:
     )
     rows = rows_both_ways(path, dataset)
     assert [(r["amount"], r["notes"]) for r in rows] == [("6", None), ("#DIV/0!", None)]
+
+
+def test_a_formula_without_its_result_fails_the_file_naming_the_cell(
+    tmp_path: Path, dataset: Dataset
+) -> None:
+    # openpyxl saves formulas without results: reading them as empty cells lost the values
+    rows = [HEADER, [1, "a@b.c", 2.5, None, None, "ok"], [2, "b@b.c", "=C2*2", None, None, "x"]]
+    path = write_book(tmp_path / "t.xlsx", rows)
+    with pytest.raises(ParseError) as caught:
+        list(read(path, dataset)[0].batches())
+    assert str(caught.value).startswith(
+        "cell C3 (amount) holds a formula whose result the file does not store"
+    )
+    assert "Open the file in Excel or LibreOffice, save it, and upload it again" in str(
+        caught.value
+    )
+    # outside the dataset's columns such a formula is an empty cell, as before
+    rows = [[*HEADER, "total"], [1, "a@b.c", 2.5, None, None, "ok", "=C2*2"]]
+    path = write_book(tmp_path / "u.xlsx", rows)
+    assert [r["amount"] for r in rows_both_ways(path, dataset)] == ["2.5"]
 
 
 def test_spooled_file_without_extension(tmp_path: Path, dataset: Dataset) -> None:

@@ -1,0 +1,65 @@
+"""A cell showing a spreadsheet's formula error is a row error naming it, in every column."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from schemas.arrow_codec import ROW_COLUMN
+from schemas.dataset import load_dataset_file
+from schemas.settings import packaged_datasets_dir
+from stream_processors.sheet_errors import error_cells, error_message, is_error
+from stream_processors.validation import validate_batch
+
+ORDERS = load_dataset_file(packaged_datasets_dir() / "orders.yaml")
+ROW = {
+    "order_id": "1001",
+    "customer_email": "ann@example.com",
+    "country": "DE",
+    "ordered_at": "2024-03-01T10:15:00",
+    "amount": "19.99",
+    "quantity": "2",
+    "express": "TRUE",
+    "notes": "leave at the door",
+}
+
+
+def orders(*overrides: dict[str, str]) -> pa.RecordBatch:
+    rows = [{**ROW, **o} for o in overrides]
+    arrays = [pa.array([r[k] for r in rows], pa.string()) for k in ROW]
+    numbers = pa.array(range(2, 2 + len(rows)), pa.int64())
+    return pa.RecordBatch.from_arrays([*arrays, numbers], [*ROW, ROW_COLUMN])
+
+
+def test_each_error_cell_is_one_error_naming_it_whatever_the_column_type() -> None:
+    result = validate_batch(
+        orders(
+            {"notes": "#DIV/0!"},  # a text column would have stored it as a note
+            {"amount": " #N/A "},  # a number column called it "not a decimal number"
+            {"customer_email": "#REF!"},  # required: not also "required value is missing"
+            {"ordered_at": "#VALUE!", "country": "Err:502"},  # LibreOffice's form too
+            {"notes": "order #12, see Err: 5"},  # a '#' in real text is no error
+        ),
+        ORDERS,
+    )
+    assert [(e.row, e.column, e.value, e.message) for e in result.errors] == [
+        (2, "notes", "#DIV/0!", error_message("#DIV/0!")),
+        (3, "amount", " #N/A ", error_message("#N/A")),
+        (4, "customer_email", "#REF!", error_message("#REF!")),
+        (5, "country", "Err:502", error_message("Err:502")),
+        (5, "ordered_at", "#VALUE!", error_message("#VALUE!")),
+    ]
+    assert "spreadsheet error #DIV/0!" in result.errors[0].message
+    assert (result.rows_ok, result.rows_failed) == (1, 4)
+    assert result.valid.column("notes").to_pylist() == ["order #12, see Err: 5"]
+
+
+def test_error_cells_are_found_in_any_slice_and_nothing_else_is() -> None:
+    assert error_cells(pa.array(["a", None, "b", "Express", "DE"], pa.string())) is None
+    assert error_cells(pa.array(["#1", "Err:5", "#N/A!", "Err:5020"], pa.string())) is None
+    cells = pa.array(["x", "#NAME?", "Err:502", "#GETTING_DATA", "y"], pa.string())
+    found = error_cells(cells)
+    assert found is not None and found.to_pylist() == [False, True, True, True, False]
+    assert error_cells(cells.slice(4)) is None
+    later = error_cells(cells.slice(2, 1))
+    assert later is not None and later.to_pylist() == [True]
+    assert [is_error(v) for v in ("#REF!", "Err:522", "#ref!", None)] == [True, True, False, False]

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.arrow_types import arrow_type
-from schemas.dataset import NUMBER_TYPES, Dataset
+from schemas.dataset import NUMBER_TYPES, Column, Dataset
 from schemas.records import RowError
 from stream_processors import converters as conv
 from stream_processors.column_plans import ColumnPlan, plans_for
@@ -173,12 +173,19 @@ def _check_rules(plan: ColumnPlan, typed: pa.Array) -> list[tuple[pa.Array, str]
                 bad = pa.array(
                     [v is not None and not pattern.fullmatch(v) for v in typed.to_pylist()]
                 )
-            checks.append((bad, f"must match {col.pattern}"))
+            checks.append((bad, _pattern_message(col)))
     if plan.enum_values is not None:
         assert col.enum is not None
         outside = pc.and_(pc.is_valid(typed), pc.invert(pc.is_in(typed, plan.enum_values)))
         checks.append((outside, f"must be one of: {', '.join(col.enum)}"))
     return checks
+
+
+def _pattern_message(column: Column) -> str:
+    """A person reads the dataset's words for a pattern when it has them, not the regex."""
+    if column.pattern_description:
+        return f"must be {column.pattern_description}"
+    return f"must match {column.pattern}"
 
 
 def _may_hold_nul(text: pa.Array) -> bool:

@@ -171,7 +171,7 @@ def test_one_row_can_have_several_errors() -> None:
     assert [(e.row, e.column, e.message) for e in result.errors] == [
         (3, "order_id", "'12a' is not an integer"),
         (3, "customer_email", "'x@' is not a valid email address"),
-        (3, "country", "must match ^[A-Z]{2}$"),
+        (3, "country", "must be a two-letter country code in capitals, like DE or US"),
         (3, "quantity", "must be at least 1"),
     ]
 
@@ -433,6 +433,9 @@ def test_string_rules() -> None:
         "must match ^[A-Z]{2}$",
     ]
     assert messages("string", ["AB", "ABC"], pattern="[A-Z]{2}") == ["must match [A-Z]{2}"]
+    # the dataset's words for its pattern, when it has them, are what a person reads
+    described = {"pattern": "^[A-Z]{2}$", "pattern_description": "two capital letters"}
+    assert messages("string", ["DE", "de"], **described) == ["must be two capital letters"]
     assert messages("string", ["ab", "abc", "äöü"], max_length=2) == [
         "must be at most 2 characters",
         "must be at most 2 characters",

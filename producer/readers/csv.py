@@ -156,6 +156,7 @@ class CsvReader(TextFileReader):
 
     def _raw_batches(self) -> Iterator[pa.RecordBatch]:
         self._reset()  # batches() may be called again: a re-parse starts from scratch
+        held: tuple[pa.RecordBatch, pa.Array] | None = None  # the last batch read so far
         try:
             reader = self._open()
             first = True
@@ -163,7 +164,7 @@ class CsvReader(TextFileReader):
                 try:
                     raw = reader.read_next_batch()
                 except StopIteration:
-                    return
+                    break
                 if raw.num_rows == 0:
                     continue
                 rows = self._record_numbers(raw.num_rows)
@@ -171,10 +172,39 @@ class CsvReader(TextFileReader):
                     raw, rows, first = raw.slice(1), rows.slice(1), False
                     if raw.num_rows == 0:
                         continue
-                cells = {i: raw.column(i) for i in range(raw.num_columns)}
-                yield shape_batch(cells, self.mapping, rows, self.schema)
+                if held is not None:
+                    yield self._shaped(*held)
+                held = raw, rows
         except (pa.ArrowException, UnicodeDecodeError) as exc:
             raise self._explain(exc) from exc
+        if held is not None:  # the file's last record is checked before it is sent
+            self._refuse_open_quote(*held)
+            yield self._shaped(*held)
+
+    def _shaped(self, raw: pa.RecordBatch, rows: pa.Array) -> pa.RecordBatch:
+        cells = {i: raw.column(i) for i in range(raw.num_columns)}
+        return shape_batch(cells, self.mapping, rows, self.schema)
+
+    def _refuse_open_quote(self, raw: pa.RecordBatch, rows: pa.Array) -> None:
+        """A quote opened in the last column and never closed takes every line after it
+        into that one cell, and pyarrow says nothing: the file's last record then ends in a
+        cell with a line break while the file does not end with a closing quote."""
+        last = raw.column(raw.num_columns - 1)[raw.num_rows - 1].as_py()
+        if last is None or "\n" not in last or self._ends_with_quote():
+            return
+        lines = last.count("\n") - last.endswith("\n")  # the ones after the quote's own
+        raise ParseError(
+            f"row {rows[-1].as_py()}: a quote opened in its last cell is never closed, so "
+            f"{'the line' if lines == 1 else f'all {lines} lines'} after it would be read into "
+            "that cell; close the quote or remove it, and upload the file again",
+            kind=ParseErrorKind.MALFORMED,
+        )
+
+    def _ends_with_quote(self) -> bool:
+        with self.path.open("rb") as f:
+            f.seek(max(self.path.stat().st_size - 64, 0))
+            tail = f.read().decode(self.encoding, errors="ignore")
+        return tail.rstrip(" \t\r\n\ufeff").endswith('"')
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         return rebatch(self._raw_batches(), self.chunk_rows, self.schema)

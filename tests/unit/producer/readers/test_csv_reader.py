@@ -144,6 +144,33 @@ def test_too_many_fields_names_the_row(tmp_path: Path, orders: Dataset) -> None:
         read_all(path, orders)
 
 
+def test_a_quote_never_closed_in_the_last_column_fails_instead_of_taking_the_rest(
+    tmp_path: Path, orders: Dataset
+) -> None:
+    # pyarrow read rows 3 and 4 into row 2's notes, and the file "completed" with 2 rows
+    rows = ["1,a@x.io,2024-01-01,ok", '2,b@x.io,2024-01-02,"5 inch', "3,c@x.io,2024-01-03,x"]
+    path = write(tmp_path, HEADER + "\n".join([*rows, "4,d@x.io,2024-01-04,y"]) + "\n")
+    with pytest.raises(ParseError) as refused:
+        read_all(path, orders)
+    assert str(refused.value) == (
+        "row 3: a quote opened in its last cell is never closed, so all 2 lines after it would "
+        "be read into that cell; close the quote or remove it, and upload the file again"
+    )
+    path = write(tmp_path, HEADER + "\n".join(rows))  # no line break at the end
+    with pytest.raises(ParseError, match=r"^row 3: .* so the line after it would be read"):
+        read_all(path, orders)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
+def test_closed_quotes_and_quotes_inside_a_cell_are_read_as_written(
+    tmp_path: Path, orders: Dataset, encoding: str
+) -> None:
+    text = HEADER + '1,a@x.io,2024-01-01,5" screen\n2,b@x.io,2024-01-02,"two\nlines"\r\n\n'
+    bom = "\ufeff" if encoding == "utf-16-le" else ""
+    table = read_all(write(tmp_path, (bom + text).encode(encoding)), orders)
+    assert table.column("notes").to_pylist() == ['5" screen', "two\nlines"]
+
+
 def test_ten_thousand_columns_fail_quickly(tmp_path: Path, orders: Dataset) -> None:
     header = ",".join(["order_id", "email", "ordered_at"] + [f"c{i}" for i in range(10_000)])
     start = time.perf_counter()

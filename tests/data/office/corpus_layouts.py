@@ -13,7 +13,7 @@ IMPOSSIBLE = Odd("ordered_at", "2024-02-31 25:61:00", "date")
 NOT_A_NUMBER = Odd("amount", "twelve", "number")
 MAYBE = Odd("express", "maybe", "boolean")
 HALF_ITEM = Odd("quantity", 2.5, "integer")
-BAD_COUNTRY = Odd("country", "usa", "match")
+BAD_COUNTRY = Odd("country", "usa", "capitals")
 BAD_EMAIL = Odd("customer_email", "not-an-email", "email")
 NEGATIVE = Odd("amount", -5, "at least")
 

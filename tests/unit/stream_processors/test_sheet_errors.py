@@ -4,30 +4,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from schemas.arrow_codec import ROW_COLUMN
-from schemas.dataset import load_dataset_file
-from schemas.settings import packaged_datasets_dir
 from stream_processors.sheet_errors import error_cells, error_message, is_error
 from stream_processors.validation import validate_batch
-
-ORDERS = load_dataset_file(packaged_datasets_dir() / "orders.yaml")
-ROW = {
-    "order_id": "1001",
-    "customer_email": "ann@example.com",
-    "country": "DE",
-    "ordered_at": "2024-03-01T10:15:00",
-    "amount": "19.99",
-    "quantity": "2",
-    "express": "TRUE",
-    "notes": "leave at the door",
-}
-
-
-def orders(*overrides: dict[str, str]) -> pa.RecordBatch:
-    rows = [{**ROW, **o} for o in overrides]
-    arrays = [pa.array([r[k] for r in rows], pa.string()) for k in ROW]
-    numbers = pa.array(range(2, 2 + len(rows)), pa.int64())
-    return pa.RecordBatch.from_arrays([*arrays, numbers], [*ROW, ROW_COLUMN])
+from tests.unit.stream_processors.test_validation import ORDERS, orders
 
 
 def test_each_error_cell_is_one_error_naming_it_whatever_the_column_type() -> None:

@@ -145,7 +145,8 @@ fn formulas_give_their_cached_values() {
         r#"<c r="F1" s="1"><f>TODAY()</f><v>45000</v></c></row>"#,
         r#"<row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="0">A1+1</f><v>3</v></c></row>"#,
         r#"<row r="3"><c r="A3"><f t="shared" si="0"/><v>4</v></c>"#,
-        r#"<c r="B3"><f t="shared" si="0"/></c><c r="C3" t="str"><f>B3</f><v></v></c></row>"#,
+        r#"<c r="B3"><f t="shared" si="0"/></c><c r="C3" t="str"><f>B3</f><v></v></c>"#,
+        r#"<c r="D3"><v>5</v><f>2+3</f></c></row>"#,
     );
     assert_eq!(
         cells(rows).unwrap(),
@@ -162,6 +163,8 @@ fn formulas_give_their_cached_values() {
             cell(2, 1, UNCALCULATED, 0.0, ""),
             // a text formula whose result is the empty string
             cell(2, 2, STRING, 0.0, ""),
+            // a formula after its result keeps the result
+            cell(2, 3, INT, 5.0, ""),
         ]
     );
 }

@@ -120,9 +120,8 @@ class XlsxReader:
     def _refuse_uncalculated(self, batch: SheetRows) -> None:
         """A dataset column's formula without a stored result fails the file: its value is
         not in it, and reading the cell as empty would lose it without a word."""
-        for index in self._kept:
-            found = batch.uncalculated.get(index)
-            if found is not None and len(found):
+        for index, found in sorted(batch.uncalculated.items()):
+            if index in self.mapping.columns:
                 cell = f"{column_name(index)}{batch.first_row + 1 + int(found[0])}"
                 raise ParseError(
                     f"cell {cell} ({self.mapping.columns[index]}) holds a formula whose result "

@@ -78,7 +78,8 @@ class SheetRows:
     first_row: int
     rows: pa.RecordBatch
     # per column index, the rows (0-based, in ``rows``) of its formulas without a stored
-    # result, which ``rows`` holds as empty cells: a dataset column with one fails the file
+    # result, which ``rows`` holds as empty cells (a column without any has no entry): a
+    # dataset column with one fails the file
     uncalculated: dict[int, np.ndarray] = field(default_factory=dict)
 
     def below(self, at: int) -> SheetRows:

@@ -8,6 +8,7 @@ from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from files.sniff import DELIMITERS, SAMPLE_BYTES, decode_sample, detect_delimiter
@@ -45,7 +46,7 @@ class CsvReader(TextFileReader):
     def _reset(self) -> None:
         self._skips: list[int] = []  # record numbers of rows pyarrow skipped (blank lines)
         self._skip_i = 0
-        self._next_record = self.header_record  # record number of the next row pyarrow reads
+        self._next_record = self._first_record  # record number of the next row pyarrow reads
         self._bad_row: tuple[int | None, int, int] | None = None
 
     def _inspect(self) -> None:
@@ -73,9 +74,14 @@ class CsvReader(TextFileReader):
         self.delimiter = delimiter
         self.header_record, header = found.header
         self.header = list(header)
+        # rows with more fields than the header (mostly a delimiter ending each row): pyarrow
+        # reads them under names of their own, from below the header, whose count differs;
+        # they must be empty (_refuse_unnamed_values)
+        self.unnamed = head.unnamed_fields(delimiter, self.header_record, len(header))
+        self._first_record = self.header_record + (1 if self.unnamed else 0)
         # pyarrow skips physical lines, then numbers the rows after them as records
-        self.skip_lines = head.lines_before(delimiter, self.header_record)
-        self._number_shift = self.header_record - 1 - self.skip_lines
+        self.skip_lines = head.lines_before(delimiter, self._first_record)
+        self._number_shift = self._first_record - 1 - self.skip_lines
         self.mapping: HeaderMapping = map_headers(
             header, self.dataset, self.limits, header_row=self.header_record
         )
@@ -93,7 +99,7 @@ class CsvReader(TextFileReader):
 
     def _open(self) -> pacsv.CSVStreamingReader:
         self._file.seek(0)
-        names = [f"c{i}" for i in range(len(self.header))]
+        names = [f"c{i}" for i in range(len(self.header) + self.unnamed)]
         pa_encoding = "utf8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
         return pacsv.open_csv(
             self._file,
@@ -135,8 +141,14 @@ class CsvReader(TextFileReader):
         row = max(self._next_record, self.header_record + 1)
         if self._bad_row is not None:
             number, actual, expected = self._bad_row
+            said = f"the header has {expected}"
+            if self.unnamed:
+                said = (
+                    f"the rows above it have {expected} "
+                    f"(the header's {len(self.header)} and {self.unnamed} more)"
+                )
             return ParseError(
-                f"row {number or row} has {actual} fields, the header has {expected} "
+                f"row {number or row} has {actual} fields, {said} "
                 f"(delimiter {self.delimiter!r}; check for stray delimiters or quotes)",
                 kind=ParseErrorKind.MALFORMED,
             )
@@ -168,7 +180,8 @@ class CsvReader(TextFileReader):
                 if raw.num_rows == 0:
                     continue
                 rows = self._record_numbers(raw.num_rows)
-                if first:  # the header record, parsed again by pyarrow
+                self._refuse_unnamed_values(raw, rows)
+                if first and not self.unnamed:  # the header record, parsed again by pyarrow
                     raw, rows, first = raw.slice(1), rows.slice(1), False
                     if raw.num_rows == 0:
                         continue
@@ -180,6 +193,21 @@ class CsvReader(TextFileReader):
         if held is not None:  # the file's last record is checked before it is sent
             self._refuse_open_quote(*held)
             yield self._shaped(*held)
+
+    def _refuse_unnamed_values(self, raw: pa.RecordBatch, rows: pa.Array) -> None:
+        """A value in a field past the header's has no column to go to, and dropping it
+        would lose it."""
+        for index in range(len(self.header), raw.num_columns):
+            column = raw.column(index)
+            if column.null_count == len(column):
+                continue
+            at = pc.index(pc.is_valid(column), True).as_py()
+            raise ParseError(
+                f"row {rows[at].as_py()} has a value in field {index + 1}, past the header's "
+                f"{len(self.header)} columns: give that column a header or remove the value, "
+                "and upload the file again",
+                kind=ParseErrorKind.MALFORMED,
+            )
 
     def _shaped(self, raw: pa.RecordBatch, rows: pa.Array) -> pa.RecordBatch:
         cells = {i: raw.column(i) for i in range(raw.num_columns)}

@@ -45,7 +45,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
     @topics_app.command("asyncapi")
     def topics_asyncapi(
         output: Path | None = typer.Option(
-            None, "--output", "-o", help="write it to this file (default: standard output)"
+            None, "--output", "-o", help="write it to this file; - or none: standard output"
         ),
     ) -> None:
         """Print the AsyncAPI 3.0 document of the public topics (results, events, progress, dlq)."""
@@ -60,7 +60,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         except BulkflowError as exc:
             raise fail(str(exc)) from exc
         text = json.dumps(asyncapi_document(settings, datasets), indent=2)
-        if output is None:
+        if output is None or str(output) == "-":
             typer.echo(text)
             return
         try:

@@ -181,7 +181,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
     def errors(
         job: str = typer.Argument(..., help="the job id"),
         output: Path | None = typer.Option(
-            None, "--output", "-o", help="write the CSV to this file (default: standard output)"
+            None, "--output", "-o", help="write the CSV to this file; - or none: standard output"
         ),
         url: str | None = typer.Option(None, envvar="BULKFLOW_API_URL", help=URL_HELP),
         key: str | None = typer.Option(None, envvar="BULKFLOW_API_KEY", help=KEY_HELP),
@@ -191,7 +191,7 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
 
         with _session(url, key, fail) as client:
             try:
-                if output is None:
+                if output is None or str(output) == "-":
                     for block in client.errors_csv(job):
                         sys.stdout.buffer.write(block)
                     sys.stdout.flush()

@@ -63,6 +63,11 @@ def test_upload_wait_tells_the_whole_story(served: Settings, tmp_path: Path) -> 
         rows = list(csv.DictReader(f))
     assert len(rows) == 8
     assert all(r["message"] for r in rows)
+    # "-o -" is standard output, as for other tools, not a file named "-"
+    code, out, err = cli(served, "errors", job, "-o", "-", cwd=tmp_path)
+    assert code == 0, err
+    assert len(list(csv.DictReader(out.splitlines()))) == 8
+    assert not (tmp_path / "-").exists()
 
     broken = tmp_path / "broken.csv"
     broken.write_text("order_id,country\n1,DE\n", encoding="utf-8")

@@ -33,6 +33,7 @@ from producer.locale_evidence import Evidence, foreign, number_re
 from schemas.arrow_codec import number_cells_column
 from schemas.dataset import Dataset
 from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS
+from schemas.money import AMOUNT_NUMBER, AMOUNT_RE2
 
 DETECT_ROWS = 10_000
 _NUMBER_TYPES = {"integer", "decimal", "float"}
@@ -98,6 +99,12 @@ def _unplain(values: pa.Array, pattern: str) -> pa.Array:
     return pc.filter(left, pc.match_substring_regex(left, "[0-9]"))
 
 
+def _amounts(values: pa.Array) -> pa.Array:
+    """Amounts written with a currency ('1.234,50 €') as their numbers, which tell the
+    locale as well as bare ones."""
+    return pc.replace_substring_regex(values, AMOUNT_RE2, AMOUNT_NUMBER)
+
+
 def _plain_numbers(cells: pa.Array) -> pa.Array:
     """Digits with at most one point: numbers the reading without a locale reads, found
     at a fraction of its pattern's cost."""
@@ -120,7 +127,7 @@ def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detect
     number_cells = _cells(batches, dataset, _NUMBER_TYPES)
     date_cells = _cells(batches, dataset, _DATE_TYPES)
     words = pc.utf8_lower(_texts(_cells(batches, dataset, _BOOL_TYPES), _plain_words))
-    numbers = _texts(number_cells, _plain_numbers)
+    numbers = _amounts(_texts(number_cells, _plain_numbers))
     dates = _texts(date_cells, _plain_dates)
     if len(numbers) + len(dates) <= FEW_LEFT:  # the usual file: rule 1 on the values left
         numbers = _unplain(numbers, number_re(DEFAULT_NUMBERS))
@@ -129,7 +136,7 @@ def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detect
             return Detection(None)
         if Evidence(numbers, dates, words).reads_all(None):
             return Detection(None)
-    numbers = _texts(number_cells)
+    numbers = _amounts(_texts(number_cells))
     dates = _texts(date_cells)
     evidence = Evidence(numbers, dates, words)
     if evidence.reads_all(None):  # rule 1 on the whole sample, as on the values left

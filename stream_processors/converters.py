@@ -18,6 +18,7 @@ from stream_processors.text_rules import (
     TextRules,
     by_forms,
     date_hint,
+    money_number,
     number_hint,
     plain_number,
     word_hint,
@@ -70,7 +71,7 @@ def parse_integer(text: str, rules: TextRules = DEFAULT_RULES) -> int:
 def parse_decimal(
     text: str, scale: int, max_int_digits: int, rules: TextRules = DEFAULT_RULES
 ) -> Decimal:
-    plain = plain_number(text, rules.numbers)
+    plain = plain_number(text, rules.numbers) or money_number(text, rules.numbers)
     if plain is None:
         raise ConversionError(f"{quote(text)} is not a decimal number{number_hint(text, rules)}")
     number = Decimal(plain)
@@ -88,7 +89,7 @@ def parse_decimal(
 
 
 def parse_float(text: str, rules: TextRules = DEFAULT_RULES) -> float:
-    plain = plain_number(text, rules.numbers)
+    plain = plain_number(text, rules.numbers) or money_number(text, rules.numbers)
     if plain is None:
         with_point = text.replace(rules.numbers.decimal, ".")
         plain = with_point if _EXPONENT.fullmatch(with_point) else None

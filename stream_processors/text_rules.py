@@ -22,6 +22,7 @@ from schemas.locales import (
     NumberFormat,
     fold_words,
 )
+from schemas.money import split_money
 
 LOCALE_FIELD = "choose the upload's locale"
 # a date in a local form (01/03/2024, 2024/03/01): without a locale, "ambiguous"
@@ -108,6 +109,17 @@ def plain_number(text: str, numbers: NumberFormat) -> str | None:
     return match.group(1) + digits + fraction
 
 
+def money_number(text: str, numbers: NumberFormat) -> str | None:
+    """An amount written with its currency ('$1,234.50', '1.234,50 €', '(£5)') as a plain
+    number, as plain_number gives it; None when it is not one."""
+    found = split_money(text)
+    if found is None:
+        return None
+    sign, number, _currency = found
+    plain = plain_number(number, numbers)
+    return None if plain is None or plain[0] in "+-" else sign + plain
+
+
 @lru_cache(maxsize=1)
 def _comma_formats() -> dict[NumberFormat, str]:
     """Each decimal-comma number format, and the first locale that writes it."""
@@ -135,7 +147,7 @@ def number_hint(text: str, rules: TextRules) -> str:
     if "," not in text:  # most errors: no decimal comma to point out
         return ""
     for numbers, tag in _comma_formats().items():
-        if plain_number(text, numbers) is not None:
+        if (plain_number(text, numbers) or money_number(text, numbers)) is not None:
             return f" (a decimal comma? {LOCALE_FIELD}, e.g. {tag})"
     return ""
 

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.arrow_types import arrow_type
 from schemas.dataset import NUMBER_TYPES, Column, Dataset
+from schemas.money import mixed_currencies
 from schemas.records import RowError
 from stream_processors import converters as conv
 from stream_processors.column_plans import ColumnPlan, plans_for
@@ -101,7 +102,11 @@ def _convert(plan: ColumnPlan, text: pa.Array, problems: list[tuple[int, str]]) 
         typed = _numbers(plan, text)
     # a value the fast path left (say 2024-02-30, or 1,234.5 grouped) is parsed slowly
     slow = pc.and_(pc.is_valid(text), pc.is_null(typed))
-    return _slow_path(plan, text, typed, slow, problems)
+    typed = _slow_path(plan, text, typed, slow, problems)
+    if kind in ("decimal", "float"):  # '$5' and '€5' both read 5: not in one column
+        read = [(i, text[i].as_py()) for i in _indices(slow) if typed[i].is_valid]
+        problems.extend(mixed_currencies(read))
+    return typed
 
 
 def _integers(text: pa.Array) -> tuple[pa.Array, pa.Array] | None:

@@ -45,6 +45,13 @@ def test_a_file_the_reading_without_a_locale_reads_needs_none() -> None:
     assert detect() == Detection(None)  # nothing to go by
 
 
+def test_amounts_with_a_currency_are_evidence_like_bare_numbers() -> None:
+    iso = ["2024-07-02", "2024-07-13"]
+    assert detect(ordered_at=iso, amount=["1.234,50 €", "2,50 €"]) == Detection("de-DE")
+    assert detect(ordered_at=iso, amount=["$1,234.50", "($2.50)"]) == Detection(None)
+    assert detect(ordered_at=iso, amount=[f"1{NBSP}234,50{NBSP}€"]) == Detection("fr-FR")
+
+
 def test_one_value_only_a_locale_reads_decides_among_thousands_of_plain_ones() -> None:
     # the plain values (decimal point, ISO dates) are set aside before the rules run: what
     # is left must still decide as the whole sample does

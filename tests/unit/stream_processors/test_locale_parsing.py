@@ -106,6 +106,49 @@ def test_a_number_written_the_other_way_is_an_error_naming_the_locale() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("locale", "written", "want"),
+    [
+        (
+            None,
+            ["$1,234.50", "($2.50)", "-$3", "USD 12.50", " $ 7.00 "],
+            ["1234.50", "-2.50", "-3.00", "12.50", "7.00"],
+        ),
+        ("en-US", ["$1,234.50", "$0.99"], ["1234.50", "0.99"]),
+        (
+            "de-DE",
+            ["1.234,50 €", "-2,50 €", "EUR 3,00", "1.234,50 €-"],
+            ["1234.50", "-2.50", "3.00", "-1234.50"],
+        ),
+        ("fr-FR", [f"1{NNBSP}234,50{NBSP}€", "5 €"], ["1234.50", "5.00"]),
+        ("de-CH", ["CHF 1'234.50", "Fr. 12.00"], ["1234.50", "12.00"]),
+    ],
+)
+def test_amounts_with_their_currency_as_a_spreadsheet_saves_them(
+    locale: str | None, written: list[str], want: list[str]
+) -> None:
+    # Excel's "Save as CSV" writes a currency cell as shown: '$1,234.50', '1.234,50 €'
+    assert read(DECIMAL, written, locale) == [Decimal(w) for w in want]
+    assert read({"type": "float"}, written, locale) == [float(w) for w in want]
+
+
+def test_amounts_in_two_currencies_are_errors_and_integers_take_none() -> None:
+    assert errors(DECIMAL, ["$5.00", "€5.00", "7.25"], None) == [
+        "'$5.00' is in $, where other rows of this column are in EUR: give the column's "
+        "amounts in one currency",
+        "'€5.00' is in EUR, where other rows of this column are in $: give the column's "
+        "amounts in one currency",
+    ]
+    assert errors({"type": "integer"}, ["$5"], None) == ["'$5' is not an integer"]
+    # an amount the locale does not write is the locale's error, with the currency shown
+    assert errors(DECIMAL, ["$1.234,50"], "en-US") == [
+        "'$1.234,50' is not a decimal number as en-US writes numbers (like 1,234.56)"
+    ]
+    assert errors(DECIMAL, ["2,50 €"], None) == [
+        "'2,50 €' is not a decimal number (a decimal comma? choose the upload's locale, e.g. de-DE)"
+    ]
+
+
 def test_mixed_grouping_and_short_groups_are_errors() -> None:
     assert len(errors(DECIMAL, ["1.234 567,00", "1.23,00", "12.34"], "de-AT")) == 3
 

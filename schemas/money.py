@@ -7,6 +7,7 @@ number format (stream_processors/text_rules.py).
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 # Symbols and ISO 4217 codes, written before or after the number; the longer of two that
 # both match wins (US$ before $, kr. before kr).
@@ -46,18 +47,29 @@ _RE2_MARK = (
 )
 _RE2_BEFORE = rf"[+-]?{_RE2_SPACE}*{_RE2_MARK}{_RE2_SPACE}*[+-]?{_RE2_NUMBER}"
 _RE2_AFTER = rf"[+-]?{_RE2_NUMBER}{_RE2_SPACE}*{_RE2_MARK}-?"
-AMOUNT_RE2 = "|".join(
-    f"^{form}$" for form in (_RE2_BEFORE, _RE2_AFTER, rf"\({_RE2_BEFORE}\)", rf"\({_RE2_AFTER}\)")
+_RE2_FORMS = (
+    _RE2_BEFORE,
+    _RE2_AFTER,
+    rf"\({_RE2_BEFORE}\)",
+    rf"\({_RE2_AFTER}\)",
+    rf"\({_RE2_NUMBER}\)",
 )
-AMOUNT_NUMBER = r"\1\2\3\4"
+AMOUNT_RE2 = "|".join(f"^{form}$" for form in _RE2_FORMS)
+AMOUNT_NUMBER = r"\1\2\3\4\5"
+_NEGATIVE = re.compile(r"\((\d[\d\s.,']*\d|\d)\)")
 
 
 def split_money(text: str) -> tuple[str, str, str] | None:
     """(sign, number text, currency) of an amount with one currency before or after it and
-    at most one sign ('-' before or after either, or parentheses); None for anything else.
+    at most one sign ('-' before or after either, or parentheses), or of a number in
+    parentheses (currency ''); None for anything else.
     The currency is its code where a symbol names one currency ('€' -> 'EUR'); '$', '¥'
     and 'kr' name several and stay as written."""
-    match = _MONEY.fullmatch(text.strip())
+    text = text.strip()
+    bare = _NEGATIVE.fullmatch(text)  # accounting's negative without a currency: (5.00)
+    if bare is not None:
+        return "-", bare[1].strip(), ""
+    match = _MONEY.fullmatch(text)
     if match is None:
         return None
     pre, post = match["pre"], match["post"]
@@ -76,17 +88,19 @@ def _codes(currency: str) -> frozenset[str]:
 
 
 def mixed_currencies(amounts: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """(position, message) for each of ``amounts`` (position, cell text) written with a
-    currency, when no one currency is what all of them name: a column read as plain
-    numbers must not add up euros and dollars."""
-    currency = {i: found[2] for i, text in amounts if (found := split_money(text))}
-    named = set(currency.values())
+    """(position, message) for the amounts among ``amounts`` (position, cell text) in
+    another currency than most of them (all of them, when no one currency has the most): a
+    column read as plain numbers must not add up euros and dollars."""
+    currency = {i: found[2] for i, text in amounts if (found := split_money(text)) and found[2]}
+    named = Counter(currency.values())
     if len(named) < 2 or frozenset.intersection(*(_codes(c) for c in named)):
         return []
+    (first, most), *rest = named.most_common()
+    usual = _codes(first) if most > rest[0][1] else frozenset()
     problems = []
     for i, text in amounts:
-        if i in currency:
-            others = ", ".join(sorted(named - {currency[i]}))
+        if i in currency and not usual & _codes(currency[i]):
+            others = ", ".join(sorted(set(named) - {currency[i]}))
             problems.append(
                 (
                     i,

@@ -26,8 +26,9 @@ READ = [
     ("Fr. 12.00", ("", "12.00", "CHF")),
     ("£5", ("", "5", "GBP")),
     ("12 kr", ("", "12", "kr")),
+    ("(1,234.50)", ("-", "1,234.50", "")),
 ]
-NOT_AMOUNTS = ["12.50", "(5)", "$$5", "$ 5 €", "--$5", "-($5)", "$", "abc", "5 apples", "$5)"]
+NOT_AMOUNTS = ["12.50", "(-5)", "$$5", "$ 5 €", "--$5", "-($5)", "$", "abc", "5 apples", "$5)"]
 
 
 @pytest.mark.parametrize(("text", "parts"), READ)
@@ -47,7 +48,7 @@ def test_arrows_pattern_finds_the_same_numbers() -> None:
     texts = [text.strip() for text, _ in READ]
     numbers = pc.replace_substring_regex(pa.array(texts), AMOUNT_RE2, AMOUNT_NUMBER)
     assert numbers.to_pylist() == [parts[1] for _, parts in READ]
-    unchanged = [t for t in NOT_AMOUNTS if t not in ("(5)", "12.50")]  # bare numbers stay
+    unchanged = [t for t in NOT_AMOUNTS if t != "12.50"]  # a bare number stays as it is
     assert (
         pc.replace_substring_regex(pa.array(unchanged), AMOUNT_RE2, AMOUNT_NUMBER).to_pylist()
         == unchanged
@@ -65,14 +66,9 @@ def test_one_currency_is_no_problem_however_written() -> None:
     assert len(mixed_currencies([(0, "$5"), (1, "USD 5"), (2, "CAD 5")])) == 3
 
 
-def test_more_than_one_currency_names_the_others_on_each_amount() -> None:
-    found = mixed_currencies([(0, "$5.00"), (2, "€5.00"), (5, "1,234.5"), (7, "£1")])
+def test_amounts_in_another_currency_than_most_are_each_an_error() -> None:
+    found = mixed_currencies([(0, "$5.00"), (2, "€5.00"), (5, "1,234.5"), (7, "£1"), (8, "$2")])
     assert found == [
-        (
-            0,
-            "'$5.00' is in $, where other rows of this column are in EUR, GBP: give the "
-            "column's amounts in one currency",
-        ),
         (
             2,
             "'€5.00' is in EUR, where other rows of this column are in $, GBP: give the "
@@ -84,3 +80,5 @@ def test_more_than_one_currency_names_the_others_on_each_amount() -> None:
             "column's amounts in one currency",
         ),
     ]
+    # no currency has the most: every amount is an error
+    assert [i for i, _ in mixed_currencies([(0, "$5"), (1, "€5")])] == [0, 1]

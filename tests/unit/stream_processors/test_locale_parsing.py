@@ -114,7 +114,7 @@ def test_a_number_written_the_other_way_is_an_error_naming_the_locale() -> None:
             ["$1,234.50", "($2.50)", "-$3", "USD 12.50", " $ 7.00 "],
             ["1234.50", "-2.50", "-3.00", "12.50", "7.00"],
         ),
-        ("en-US", ["$1,234.50", "$0.99"], ["1234.50", "0.99"]),
+        ("en-US", ["$1,234.50", "$0.99", "(1,234.50)"], ["1234.50", "0.99", "-1234.50"]),
         (
             "de-DE",
             ["1.234,50 €", "-2,50 €", "EUR 3,00", "1.234,50 €-"],
@@ -133,9 +133,7 @@ def test_amounts_with_their_currency_as_a_spreadsheet_saves_them(
 
 
 def test_amounts_in_two_currencies_are_errors_and_integers_take_none() -> None:
-    assert errors(DECIMAL, ["$5.00", "€5.00", "7.25"], None) == [
-        "'$5.00' is in $, where other rows of this column are in EUR: give the column's "
-        "amounts in one currency",
+    assert errors(DECIMAL, ["$5.00", "€5.00", "7.25", "$1,234.50"], None) == [
         "'€5.00' is in EUR, where other rows of this column are in $: give the column's "
         "amounts in one currency",
     ]

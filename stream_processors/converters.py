@@ -34,8 +34,10 @@ _EXCEL_LEAP_BUG = 60
 _CTX = Context(prec=80)
 _EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# the hour may have one digit: "2024-01-02 9:30:00" is how LibreOffice and Excel show (and
+# save to CSV) a date-time cell formatted yyyy-mm-dd h:mm:ss, openpyxl's default
 _ISO_DATETIME = re.compile(
-    r"(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
     r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?"
 )
 _SERIAL = re.compile(r"\d{1,7}(?:\.\d+)?")

@@ -156,6 +156,20 @@ def test_mixed_grouping_and_short_groups_are_errors() -> None:
 D = datetime
 
 
+@pytest.mark.parametrize("locale", [None, "de-DE", "en-US"])
+def test_iso_date_times_with_a_one_digit_hour(locale: str | None) -> None:
+    # LibreOffice and Excel save a cell formatted yyyy-mm-dd h:mm:ss (openpyxl's default
+    # for a datetime) to CSV as shown: every such row was "not a date-time"
+    written = ["2026-01-01 9:30:00", "2026-01-02T7:05", "2026-01-06 0:00:00"]
+    assert read(DATETIME, written, locale) == [
+        D(2026, 1, 1, 9, 30, tzinfo=UTC),
+        D(2026, 1, 2, 7, 5, tzinfo=UTC),
+        D(2026, 1, 6, tzinfo=UTC),
+    ]
+    assert read({"type": "date"}, ["2026-01-06 0:00:00"], locale) == [date(2026, 1, 6)]
+    assert errors(DATETIME, ["2026-01-01 9:3"], locale)[0].startswith("'2026-01-01 9:3' is not")
+
+
 @pytest.mark.parametrize(
     ("locale", "written"),
     [

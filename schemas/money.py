@@ -32,19 +32,19 @@ _DOLLARS = frozenset({"USD", "AUD", "CAD", "NZD", "HKD", "SGD", "MXN"})
 _MAY_BE = {"$": _DOLLARS, "kr": frozenset({"SEK", "NOK", "DKK"}), "kr.": frozenset({"DKK"})}
 _MAY_BE |= {"¥": frozenset({"JPY", "CNY"}), "￥": frozenset({"JPY", "CNY"})}
 _MARK = "|".join(re.escape(m) for m in sorted((*SYMBOLS, *CODES), key=len, reverse=True))
+_DIGITS = r"\d[\d\s.,']*\d|\d"  # a number as written, its separators read later
 _MONEY = re.compile(
     rf"(?P<open>\()?(?P<s1>[+-])?\s*(?P<pre>{_MARK})?\s*(?P<s2>[+-])?"
-    rf"(?P<num>\d[\d\s.,']*\d|\d|[.,]\d+)\s*(?P<post>{_MARK})?(?P<s3>-)?(?P<close>\))?"
+    rf"(?P<num>{_DIGITS}|[.,]\d+)\s*(?P<post>{_MARK})?(?P<s3>-)?(?P<close>\))?"
 )
+_NEGATIVE = re.compile(rf"\(({_DIGITS})\)")
 
 # The same for Arrow's RE2 (pyarrow.compute.replace_substring_regex): an amount with its
 # currency before or after it, replaced by AMOUNT_NUMBER, its number; RE2's \s is ASCII, so
 # the no-break spaces French writes are named
 _RE2_SPACE = r"[\s\x{00A0}\x{202F}]"
 _RE2_NUMBER = r"(\d(?:[\d.,'\x{00A0}\x{202F} ]*\d)?)"
-_RE2_MARK = (
-    "(?:" + "|".join(re.escape(m) for m in sorted((*SYMBOLS, *CODES), key=len, reverse=True)) + ")"
-)
+_RE2_MARK = f"(?:{_MARK})"
 _RE2_BEFORE = rf"[+-]?{_RE2_SPACE}*{_RE2_MARK}{_RE2_SPACE}*[+-]?{_RE2_NUMBER}"
 _RE2_AFTER = rf"[+-]?{_RE2_NUMBER}{_RE2_SPACE}*{_RE2_MARK}-?"
 _RE2_FORMS = (
@@ -56,7 +56,6 @@ _RE2_FORMS = (
 )
 AMOUNT_RE2 = "|".join(f"^{form}$" for form in _RE2_FORMS)
 AMOUNT_NUMBER = r"\1\2\3\4\5"
-_NEGATIVE = re.compile(r"\((\d[\d\s.,']*\d|\d)\)")
 
 
 def split_money(text: str) -> tuple[str, str, str] | None:

@@ -1,7 +1,8 @@
-"""Amounts written with their currency, as a spreadsheet saves currency-formatted cells to
-CSV: '$1,234.50', '1.234,50 €', 'CHF 12.00', '-€5', '(£5.00)' (accounting's negative).
-Pure: it splits off the currency and the sign; the number itself is read by the column's
-number format (stream_processors/text_rules.py).
+"""Numbers as a spreadsheet shows them, and saves them to CSV: amounts with their currency
+('$1,234.50', '1.234,50 €', 'CHF 12.00', '-€5', '(£5.00)', accounting's negative) and
+percentages ('15%', '12,5 %'). Pure: it splits off the currency, the sign or the percent
+sign; the number itself is read by the column's number format
+(stream_processors/text_rules.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _MONEY = re.compile(
     rf"(?P<num>{_DIGITS}|[.,]\d+)\s*(?P<post>{_MARK})?(?P<s3>-)?(?P<close>\))?"
 )
 _NEGATIVE = re.compile(rf"\(({_DIGITS})\)")
+_PERCENT = re.compile(rf"([+-]?(?:{_DIGITS}|[.,]\d+))\s*%")
 
 # The same for Arrow's RE2 (pyarrow.compute.replace_substring_regex): an amount with its
 # currency before or after it, replaced by AMOUNT_NUMBER, its number; RE2's \s is ASCII, so
@@ -53,9 +55,10 @@ _RE2_FORMS = (
     rf"\({_RE2_BEFORE}\)",
     rf"\({_RE2_AFTER}\)",
     rf"\({_RE2_NUMBER}\)",
+    rf"[+-]?{_RE2_NUMBER}{_RE2_SPACE}*%",
 )
 AMOUNT_RE2 = "|".join(f"^{form}$" for form in _RE2_FORMS)
-AMOUNT_NUMBER = r"\1\2\3\4\5"
+AMOUNT_NUMBER = r"\1\2\3\4\5\6"
 
 
 def split_money(text: str) -> tuple[str, str, str] | None:
@@ -80,6 +83,13 @@ def split_money(text: str) -> tuple[str, str, str] | None:
     negative = match["open"] is not None or signs == ["-"]
     mark = pre or post
     return ("-" if negative else ""), match["num"].strip(), _CODE_OF.get(mark, mark)
+
+
+def split_percent(text: str) -> str | None:
+    """The number of a percentage ('15%' -> '15', '-12,5 %' -> '-12,5'); None for anything
+    else."""
+    match = _PERCENT.fullmatch(text.strip())
+    return None if match is None else match[1].strip()
 
 
 def _codes(currency: str) -> frozenset[str]:

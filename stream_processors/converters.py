@@ -20,6 +20,7 @@ from stream_processors.text_rules import (
     date_hint,
     money_number,
     number_hint,
+    percent_number,
     plain_number,
     word_hint,
 )
@@ -74,6 +75,8 @@ def parse_decimal(
     text: str, scale: int, max_int_digits: int, rules: TextRules = DEFAULT_RULES
 ) -> Decimal:
     plain = plain_number(text, rules.numbers) or money_number(text, rules.numbers)
+    percent = None if plain is not None else percent_number(text, rules.numbers)
+    plain = plain or percent
     if plain is None:
         raise ConversionError(f"{quote(text)} is not a decimal number{number_hint(text, rules)}")
     number = Decimal(plain)
@@ -82,7 +85,8 @@ def parse_decimal(
     except InvalidOperation:
         raise ConversionError(f"{quote(text)} is too large") from None
     if fixed != number:  # trailing zeros beyond the scale are harmless, digits are not
-        raise ConversionError(f"{quote(text)} has more than {scale} decimal places")
+        shown = f"{quote(text)} ({percent})" if percent else quote(text)  # '15.25%' (0.1525)
+        raise ConversionError(f"{shown} has more than {scale} decimal places")
     if abs(fixed) >= Decimal(10) ** max_int_digits:
         raise ConversionError(
             f"{quote(text)} is too large (at most {max_int_digits} digits before the point)"
@@ -91,7 +95,9 @@ def parse_decimal(
 
 
 def parse_float(text: str, rules: TextRules = DEFAULT_RULES) -> float:
-    plain = plain_number(text, rules.numbers) or money_number(text, rules.numbers)
+    numbers = rules.numbers
+    plain = plain_number(text, numbers) or money_number(text, numbers)
+    plain = plain or percent_number(text, numbers)
     if plain is None:
         with_point = text.replace(rules.numbers.decimal, ".")
         plain = with_point if _EXPONENT.fullmatch(with_point) else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 
 from schemas.dataset import Column
@@ -22,7 +23,7 @@ from schemas.locales import (
     NumberFormat,
     fold_words,
 )
-from schemas.money import split_money
+from schemas.money import split_money, split_percent
 
 LOCALE_FIELD = "choose the upload's locale"
 # a date in a local form (01/03/2024, 2024/03/01): without a locale, "ambiguous"
@@ -120,6 +121,14 @@ def money_number(text: str, numbers: NumberFormat) -> str | None:
     return None if plain is None or plain[0] in "+-" else sign + plain
 
 
+def percent_number(text: str, numbers: NumberFormat) -> str | None:
+    """A percentage ('15%', '12,5 %') as the plain number it stands for ('0.15', '0.125'),
+    as a spreadsheet holds a cell it shows so; None when it is not one."""
+    number = split_percent(text)
+    plain = None if number is None else plain_number(number, numbers)
+    return None if plain is None else format(Decimal(plain).scaleb(-2), "f")
+
+
 @lru_cache(maxsize=1)
 def _comma_formats() -> dict[NumberFormat, str]:
     """Each decimal-comma number format, and the first locale that writes it."""
@@ -147,7 +156,9 @@ def number_hint(text: str, rules: TextRules) -> str:
     if "," not in text:  # most errors: no decimal comma to point out
         return ""
     for numbers, tag in _comma_formats().items():
-        if (plain_number(text, numbers) or money_number(text, numbers)) is not None:
+        if any(
+            read(text, numbers) is not None for read in (plain_number, money_number, percent_number)
+        ):
             return f" (a decimal comma? {LOCALE_FIELD}, e.g. {tag})"
     return ""
 

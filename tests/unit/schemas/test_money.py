@@ -8,7 +8,13 @@ import pyarrow.compute as pc
 import pytest
 
 from schemas.locales import NBSP, NNBSP
-from schemas.money import AMOUNT_NUMBER, AMOUNT_RE2, mixed_currencies, split_money
+from schemas.money import (
+    AMOUNT_NUMBER,
+    AMOUNT_RE2,
+    mixed_currencies,
+    split_money,
+    split_percent,
+)
 
 READ = [
     ("$1,234.50", ("", "1,234.50", "$")),
@@ -53,6 +59,23 @@ def test_arrows_pattern_finds_the_same_numbers() -> None:
         pc.replace_substring_regex(pa.array(unchanged), AMOUNT_RE2, AMOUNT_NUMBER).to_pylist()
         == unchanged
     )
+
+
+def test_a_percentage_splits_off_its_number() -> None:
+    assert [split_percent(t) for t in ("15%", " -12,5 % ", "1 234%", "5", "%5", "$5%")] == [
+        "15",
+        "-12,5",
+        "1 234",
+        None,
+        None,
+        None,
+    ]
+    shown = pa.array(["15%", "12,5 %", "-3%"])
+    assert pc.replace_substring_regex(shown, AMOUNT_RE2, AMOUNT_NUMBER).to_pylist() == [
+        "15",
+        "12,5",
+        "3",
+    ]
 
 
 def test_one_currency_is_no_problem_however_written() -> None:

@@ -132,6 +132,23 @@ def test_amounts_with_their_currency_as_a_spreadsheet_saves_them(
     assert read({"type": "float"}, written, locale) == [float(w) for w in want]
 
 
+def test_percentages_are_the_fraction_a_spreadsheet_holds() -> None:
+    # a cell showing 15% holds 0.15, which its XLSX gives and its CSV ("15%") now reads too
+    assert read({"type": "decimal", "scale": 4}, ["15%", "-5 %", "100%", "0.5%"], None) == [
+        Decimal("0.1500"),
+        Decimal("-0.0500"),
+        Decimal("1.0000"),
+        Decimal("0.0050"),
+    ]
+    assert read({"type": "float"}, ["12,5 %", "1.250%"], "de-DE") == [0.125, 12.5]
+    assert errors(DECIMAL, ["15.25%", "%5", "15%%"], None) == [
+        "'15.25%' (0.1525) has more than 2 decimal places",
+        "'%5' is not a decimal number",
+        "'15%%' is not a decimal number",
+    ]
+    assert errors({"type": "integer"}, ["15%"], None) == ["'15%' is not an integer"]
+
+
 def test_amounts_in_two_currencies_are_errors_and_integers_take_none() -> None:
     assert errors(DECIMAL, ["$5.00", "€5.00", "7.25", "$1,234.50"], None) == [
         "'€5.00' is in EUR, where other rows of this column are in $: give the column's "

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Context, Decimal, InvalidOperation
 
 from schemas.date_forms import DateForm
+from stream_processors.month_dates import TwoDigitYear, month_name_date
 from stream_processors.text_rules import (
     AMBIGUOUS_DATE,
     DEFAULT_RULES,
@@ -57,10 +58,24 @@ def quote(text: str, limit: int = 60) -> str:
     return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 1]}…'"
 
 
+def _scientific(text: str) -> ConversionError | None:
+    """'1.23457E+11': what a CSV holds where Excel showed a long number in a General column,
+    its digits gone; an integer or decimal column takes no exponent."""
+    if not _EXPONENT.fullmatch(text):
+        return None
+    return ConversionError(
+        f"{quote(text)} is in scientific notation, as Excel shows a long number in a General "
+        "column, and may have lost digits: format the column as Number (or Text) in the sheet "
+        "and save it again"
+    )
+
+
 def parse_integer(text: str, rules: TextRules = DEFAULT_RULES) -> int:
     plain = plain_number(text, rules.numbers)
     if plain is None:
-        raise ConversionError(f"{quote(text)} is not an integer{number_hint(text, rules)}")
+        raise _scientific(text) or ConversionError(
+            f"{quote(text)} is not an integer{number_hint(text, rules)}"
+        )
     number = Decimal(plain)
     # Excel hands out integers as "42.0"; anything with a real fraction is not one.
     if number != number.to_integral_value(context=_CTX):
@@ -78,7 +93,9 @@ def parse_decimal(
     percent = None if plain is not None else percent_number(text, rules.numbers)
     plain = plain or percent
     if plain is None:
-        raise ConversionError(f"{quote(text)} is not a decimal number{number_hint(text, rules)}")
+        raise _scientific(text) or ConversionError(
+            f"{quote(text)} is not a decimal number{number_hint(text, rules)}"
+        )
     number = Decimal(plain)
     try:
         fixed = number.quantize(Decimal(1).scaleb(-scale), context=_CTX)
@@ -182,6 +199,15 @@ def _by_forms(text: str, forms: tuple[DateForm, ...], what: str) -> tuple[dateti
         raise ConversionError(f"{quote(text)} is not a valid {what}") from None
 
 
+def _month_name(text: str, what: str) -> tuple[datetime, bool] | None:
+    try:
+        return month_name_date(text)
+    except TwoDigitYear:
+        raise ConversionError(f"{quote(text)}: write the year with four digits") from None
+    except ValueError:
+        raise ConversionError(f"{quote(text)} is not a valid {what}") from None
+
+
 def _not_a_date(text: str, rules: TextRules, what: str, iso_hint: str) -> ConversionError:
     if not rules.forms and AMBIGUOUS_DATE.fullmatch(text) and not TWO_DIGIT_YEAR.fullmatch(text):
         return ConversionError(f"{quote(text)} is ambiguous: {date_hint(text, rules, iso_hint)}")
@@ -196,6 +222,7 @@ def parse_datetime(
     if match:
         return _iso_datetime(text, match).astimezone(UTC)
     found = _by_forms(text, rules.forms, "date-time") if rules.forms else None
+    found = found or _month_name(text, "date-time")
     if found is not None:
         return found[0].replace(tzinfo=UTC)  # naive values are UTC
     if _SERIAL.fullmatch(text):
@@ -209,6 +236,7 @@ def _local_date(text: str, rules: TextRules) -> date | None:
     found = _by_forms(text, rules.forms, "date") if rules.forms else None
     if found is None and rules.locale is not None and not rules.own_forms:
         found = _by_forms(text, rules.locale.date_forms("datetime"), "date")
+    found = found or _month_name(text, "date")
     if found is None:
         return None
     value, _ = found

@@ -233,9 +233,15 @@ def test_integer_rejects() -> None:
         "'42.5' is not an integer: expected a whole number",
         f"'1,2' is not an integer{COMMA_HINT}",
         "'0x1F' is not an integer",
-        "'1e3' is not an integer",
+        "'1e3' is in scientific notation, as Excel shows a long number in a General column, "
+        "and may have lost digits: format the column as Number (or Text) in the sheet and "
+        "save it again",
         f"'12,34' is not an integer{COMMA_HINT}",
     ]
+    # Excel's CSV of a 12-digit order number in a General column: the digits are gone
+    assert messages("decimal", ["1.23457E+11"])[0].startswith(
+        "'1.23457E+11' is in scientific notation, as Excel shows a long number"
+    )
 
 
 def test_integer_overflow_is_too_large() -> None:

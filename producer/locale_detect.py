@@ -33,7 +33,7 @@ from producer.locale_evidence import Evidence, foreign, number_re
 from schemas.arrow_codec import number_cells_column
 from schemas.dataset import Dataset
 from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS
-from schemas.money import AMOUNT_NUMBER, AMOUNT_RE2
+from schemas.money import AMOUNT_NUMBER, AMOUNT_RE2, MINUS_SIGN
 
 DETECT_ROWS = 10_000
 _NUMBER_TYPES = {"integer", "decimal", "float"}
@@ -102,6 +102,7 @@ def _unplain(values: pa.Array, pattern: str) -> pa.Array:
 def _amounts(values: pa.Array) -> pa.Array:
     """Amounts written with a currency ('1.234,50 €') as their numbers, which tell the
     locale as well as bare ones."""
+    values = pc.replace_substring(values, MINUS_SIGN, "-")
     return pc.replace_substring_regex(values, AMOUNT_RE2, AMOUNT_NUMBER)
 
 

@@ -38,7 +38,9 @@ _MONEY = re.compile(
     rf"(?P<open>\()?(?P<s1>[+-])?\s*(?P<pre>{_MARK})?\s*(?P<s2>[+-])?"
     rf"(?P<num>{_DIGITS}|[.,]\d+)\s*(?P<post>{_MARK})?(?P<s3>-)?(?P<close>\))?"
 )
-_NEGATIVE = re.compile(rf"\(({_DIGITS})\)")
+MINUS_SIGN = "\u2212"  # typographic minus, as some office suites write negatives
+# a negative without a currency: accounting's (5.00), SAP's 5.00-
+_NEGATIVE = re.compile(rf"\(({_DIGITS})\)|({_DIGITS})-")
 _PERCENT = re.compile(rf"([+-]?(?:{_DIGITS}|[.,]\d+))\s*%")
 
 # The same for Arrow's RE2 (pyarrow.compute.replace_substring_regex): an amount with its
@@ -56,21 +58,22 @@ _RE2_FORMS = (
     rf"\({_RE2_AFTER}\)",
     rf"\({_RE2_NUMBER}\)",
     rf"[+-]?{_RE2_NUMBER}{_RE2_SPACE}*%",
+    rf"{_RE2_NUMBER}-",
 )
 AMOUNT_RE2 = "|".join(f"^{form}$" for form in _RE2_FORMS)
-AMOUNT_NUMBER = r"\1\2\3\4\5\6"
+AMOUNT_NUMBER = r"\1\2\3\4\5\6\7"
 
 
 def split_money(text: str) -> tuple[str, str, str] | None:
     """(sign, number text, currency) of an amount with one currency before or after it and
-    at most one sign ('-' before or after either, or parentheses), or of a number in
-    parentheses (currency ''); None for anything else.
+    at most one sign ('-' before or after either, or parentheses), or of a negative
+    without one, '(5.00)' or '5.00-' (currency ''); None for anything else.
     The currency is its code where a symbol names one currency ('€' -> 'EUR'); '$', '¥'
     and 'kr' name several and stay as written."""
     text = text.strip()
-    bare = _NEGATIVE.fullmatch(text)  # accounting's negative without a currency: (5.00)
+    bare = _NEGATIVE.fullmatch(text)
     if bare is not None:
-        return "-", bare[1].strip(), ""
+        return "-", (bare[1] or bare[2]).strip(), ""
     match = _MONEY.fullmatch(text)
     if match is None:
         return None

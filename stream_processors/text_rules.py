@@ -23,7 +23,7 @@ from schemas.locales import (
     NumberFormat,
     fold_words,
 )
-from schemas.money import split_money, split_percent
+from schemas.money import MINUS_SIGN, split_money, split_percent
 
 LOCALE_FIELD = "choose the upload's locale"
 # a date in a local form (01/03/2024, 2024/03/01): without a locale, "ambiguous"
@@ -98,7 +98,9 @@ def number_patterns(numbers: NumberFormat) -> tuple[re.Pattern[str], re.Pattern[
 
 def plain_number(text: str, numbers: NumberFormat) -> str | None:
     """The text as a plain number with a decimal point and no grouping, or None when it is
-    not a number as ``numbers`` writes them (groups of three, one separator throughout)."""
+    not a number as ``numbers`` writes them (groups of three, one separator throughout).
+    The minus sign U+2212 (Swedish and Finnish office suites write it) is a minus."""
+    text = text.replace(MINUS_SIGN, "-") if MINUS_SIGN in text else text
     plain, grouped = number_patterns(numbers)
     if plain.fullmatch(text):
         return text.replace(numbers.decimal, ".") if numbers.decimal != "." else text

@@ -51,6 +51,7 @@ def test_amounts_with_a_currency_are_evidence_like_bare_numbers() -> None:
     assert detect(ordered_at=iso, amount=["$1,234.50", "($2.50)"]) == Detection(None)
     assert detect(ordered_at=iso, amount=[f"1{NBSP}234,50{NBSP}€"]) == Detection("fr-FR")
     assert detect(ordered_at=iso, amount=["12,5 %", "15 %"]) == Detection("de-DE")
+    assert detect(ordered_at=iso, amount=["\u22121.234,50", "3,10-"]) == Detection("de-DE")
 
 
 def test_one_value_only_a_locale_reads_decides_among_thousands_of_plain_ones() -> None:

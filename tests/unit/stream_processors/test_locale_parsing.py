@@ -132,6 +132,17 @@ def test_amounts_with_their_currency_as_a_spreadsheet_saves_them(
     assert read({"type": "float"}, written, locale) == [float(w) for w in want]
 
 
+def test_negatives_as_office_suites_and_sap_write_them() -> None:
+    minus = "\u2212"  # the typographic minus sign
+    assert read(DECIMAL, [f"{minus}1 234,50", "1 234,50-", f"{minus}0,5"], "sv-SE") == [
+        Decimal("-1234.50"),
+        Decimal("-1234.50"),
+        Decimal("-0.50"),
+    ]
+    assert read({"type": "integer"}, [f"{minus}5"], "fi-FI") == [-5]
+    assert read({"type": "float"}, ["1.234,5-"], "de-DE") == [-1234.5]
+
+
 def test_percentages_are_the_fraction_a_spreadsheet_holds() -> None:
     # a cell showing 15% holds 0.15, which its XLSX gives and its CSV ("15%") now reads too
     assert read({"type": "decimal", "scale": 4}, ["15%", "-5 %", "100%", "0.5%"], None) == [

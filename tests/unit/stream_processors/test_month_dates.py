@@ -1,5 +1,6 @@
-"""Dates with an English month name, as Excel shows and saves them ('02-Jan-2026', 'Jan 2,
-2026'): read in every locale, since the name says which part is the month."""
+"""Dates with a month name, as office suites show and save them ('02-Jan-2026', 'Jan 2,
+2026', '2. Januar 2026', '2 de enero de 2026'): read in every locale, since the name says
+which part is the month."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from stream_processors.month_dates import TwoDigitYear, month_name_date
+from stream_processors.month_dates import MONTH_WORDS, TwoDigitYear, month_name_date
 from tests.unit.stream_processors.test_locale_parsing import errors, read
 
 D = datetime
@@ -29,6 +30,34 @@ D = datetime
 )
 def test_month_name_dates(text: str, moment: datetime, timed: bool) -> None:
     assert month_name_date(text) == (moment, timed)
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("2. Januar 2026", D(2026, 1, 2)),  # German Excel's TT. MMMM JJJJ
+        ("3. MÄRZ 2026 14:05", D(2026, 3, 3, 14, 5)),
+        ("02-Mär-2026", D(2026, 3, 2)),
+        ("2 févr. 2026", D(2026, 2, 2)),
+        ("1 aout 2026", D(2026, 8, 1)),
+        ("2 de enero de 2026", D(2026, 1, 2)),
+        ("7 set 2026", D(2026, 9, 7)),  # Italian and Portuguese September
+        ("2 outubro 2026", D(2026, 10, 2)),
+        ("2 mrt 2026", D(2026, 3, 2)),
+        ("2 maj 2026", D(2026, 5, 2)),
+    ],
+)
+def test_month_names_of_other_languages(text: str, moment: datetime) -> None:
+    assert month_name_date(text) == (moment, moment.hour != 0)
+
+
+def test_no_word_names_two_months() -> None:
+    months: dict[str, set[int]] = {}
+    for words in MONTH_WORDS:
+        assert len(words.split()) == 12, words
+        for month, word in enumerate(words.split(), 1):
+            months.setdefault(word, set()).add(month)
+    assert {w: m for w, m in months.items() if len(m) > 1} == {}
 
 
 @pytest.mark.parametrize("text", ["2026-01-02", "02/01/2026", "Foo 2, 2026", "2 Jan", "Jan 2026"])

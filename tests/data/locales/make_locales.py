@@ -53,11 +53,12 @@ class Style:
     group: str
     moment: Callable[[datetime], str]
     words: tuple[str, str]  # true, false
+    money: str = "{}"  # an amount in the currency format: "{} €" shows 1.234,50 €
 
     def amount(self, value: Decimal) -> str:
         whole, fraction = f"{value:.2f}".split(".")
         grouped = f"{int(whole):,}".replace(",", self.group)
-        return f"{grouped}{self.decimal}{fraction}"
+        return self.money.format(f"{grouped}{self.decimal}{fraction}")
 
     def cells(self, order: Order, _index: int, _row: int) -> dict[str, Any]:
         values: dict[str, Any] = asdict(order)
@@ -143,14 +144,9 @@ def euro() -> Upload:
     """Amounts in Excel's German currency format ('1.234,50 €'; € is 0x80 in cp1252), one
     in dollars: the minority currency is the row's error, the rest are read as numbers."""
     case, sheet = _csv_case("de-DE_excel_euro.csv", ["de-DE", "currency", "1.234,50 €"])
-
-    def cells(order: Order, index: int, row: int) -> dict[str, Any]:
-        values = GERMAN.cells(order, index, row)
-        values["amount"] = None if order.amount is None else f"{GERMAN.amount(order.amount)} €"
-        return values
-
     odd = {9: Odd("amount", "12,50 $", "currency")}
-    case.table(sheet, make_orders(110_001, 40, seed=34), cells=cells, odd=odd)
+    orders = make_orders(110_001, 40, seed=34)
+    case.table(sheet, orders, cells=replace(GERMAN, money="{} €").cells, odd=odd)
     reading = ["read as de-DE", "decimal comma", "detected"]
     return Upload(case, status_locale=("de-DE", "detected"), reading_keywords=reading)
 
@@ -158,14 +154,9 @@ def euro() -> Upload:
 def dollar() -> Upload:
     """Amounts in Excel's US accounting format ('$1,234.50', '($2.50)' a negative)."""
     case, sheet = _csv_case("en-US_excel_dollar.csv", ["en-US", "currency", "($2.50)"])
-
-    def cells(order: Order, index: int, row: int) -> dict[str, Any]:
-        values = AMERICAN.cells(order, index, row)
-        values["amount"] = None if order.amount is None else f"${AMERICAN.amount(order.amount)}"
-        return values
-
     odd = {5: Odd("amount", "($2.50)", "at least 0")}
-    case.table(sheet, make_orders(410_001, 40, seed=35), cells=cells, odd=odd)
+    orders = make_orders(410_001, 40, seed=35)
+    case.table(sheet, orders, cells=replace(AMERICAN, money="${}").cells, odd=odd)
     upload = Upload(case, delimiter=",", status_locale=("en-US", "detected"))
     upload.reading_keywords = ["en-US", "month-first"]
     return upload

@@ -23,6 +23,7 @@ from schemas.money import mixed_currencies
 from schemas.records import RowError
 from stream_processors import converters as conv
 from stream_processors.column_plans import ColumnPlan, plans_for
+from stream_processors.header_rows import merge_repeated_headers
 from stream_processors.sheet_errors import error_cells, error_message, is_error
 from stream_processors.text_columns import NULL_STRING, booleans, normalise_numbers, temporal
 from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells, written
@@ -280,6 +281,7 @@ def validate_batch(
         )
         for i, pos, m in found
     ]
+    errors = merge_repeated_headers(errors, dataset.header_lookup)
     bad = pa.array(sorted({i for i, _, _ in found}), pa.int64())
     bad_rows = rows.take(bad)
     # row numbers are unique within a chunk, so they pick out the failed rows

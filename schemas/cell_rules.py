@@ -13,6 +13,8 @@ from typing import Any
 from schemas.dataset import NUMBER_TYPES, Column, Dataset
 from schemas.locales import DEFAULT_NUMBERS, Locale, NumberFormat, resolve_locale
 
+# ECMAScript's \s has the no-break space and U+FEFF; the zero-width ones are named
+_NOT_IN_EMAIL = r'\s\u200B-\u200F\u2060@,;:<>()\[\]\\"'
 # the shape of a cell's text per type, as ECMAScript regular expressions (JSON Schema's)
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+|\d{1,3}(?:,\d{3})+(?:\.\d*)?)"
 TYPE_PATTERNS: dict[str, str] = {
@@ -24,7 +26,7 @@ TYPE_PATTERNS: dict[str, str] = {
     "date": r"^\d{4}-\d{2}-\d{2}$",
     "datetime": r"^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
     r"\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?$",
-    "email": r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$',
+    "email": rf"^[^{_NOT_IN_EMAIL}]+@(?:[^{_NOT_IN_EMAIL}.]+\.)+[^{_NOT_IN_EMAIL}.]{{2,}}$",
 }
 TYPE_WORDS: dict[str, str] = {
     "string": "text",

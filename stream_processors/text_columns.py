@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -29,6 +30,35 @@ ISO_DATETIME_RE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?$"
 _FIRST_YEAR = 1000
 # at most this many values left by a column's first date form are parsed one by one
 FEW_LEFT = 16
+# invisible characters text pasted from web pages, e-mails and PDFs brings along: zero-width
+# spaces and joiners, direction marks, the word joiner, a byte-order mark. Each is encoded
+# in UTF-8 from the byte 0xE2 up, which most columns never hold.
+INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+_FIRST_INVISIBLE_BYTE = 0xE2
+
+
+# RE2's \s is ASCII: the no-break space and INVISIBLE characters are named
+_NOT_IN_EMAIL = r'\s\x{00A0}\x{200B}-\x{200F}\x{2060}\x{FEFF}@,;:<>()\[\]\\"'
+EMAIL_RE = rf"^[^{_NOT_IN_EMAIL}]+@(?:[^{_NOT_IN_EMAIL}.]+\.)+[^{_NOT_IN_EMAIL}.]{{2,}}$"
+
+
+def clean(raw: pa.Array) -> pa.Array:
+    """Trimmed text (trim), with empty and blank cells as null (a missing value)."""
+    if not pa.types.is_string(raw.type):
+        raw = pc.cast(raw, pa.string())
+    text = trim(raw)
+    blank = pc.equal(text, "")
+    return pc.if_else(blank, NULL_STRING, text) if blank.true_count else text
+
+
+def trim(text: pa.Array) -> pa.Array:
+    """Cells without the white space and the INVISIBLE characters around them: '42\u200b'
+    is 42, as the person saw it."""
+    text = pc.utf8_trim_whitespace(text)
+    data = text.buffers()[2]
+    if data is None or not len(data) or np.frombuffer(data, np.uint8).max() < _FIRST_INVISIBLE_BYTE:
+        return text
+    return pc.utf8_trim_whitespace(pc.utf8_trim(text, INVISIBLE))
 
 
 def number_re(numbers: NumberFormat, int_digits: int, fraction: str) -> str:

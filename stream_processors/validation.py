@@ -25,12 +25,18 @@ from stream_processors import converters as conv
 from stream_processors.column_plans import ColumnPlan, plans_for
 from stream_processors.header_rows import merge_repeated_headers
 from stream_processors.sheet_errors import error_cells, error_message, is_error
-from stream_processors.text_columns import NULL_STRING, booleans, normalise_numbers, temporal
+from stream_processors.text_columns import (
+    EMAIL_RE,
+    NULL_STRING,
+    booleans,
+    clean,
+    normalise_numbers,
+    temporal,
+)
 from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells, written
 
 MISSING = "required value is missing"
 NUL_SHOWN = "\u2400"
-EMAIL_RE = r'^[^\s@,;:<>()\[\]\\"]+@(?:[^\s@.,;:<>()\[\]\\"]+\.)+[^\s@.,;:<>()\[\]\\"]{2,}$'
 
 
 @dataclass(frozen=True)
@@ -65,15 +71,6 @@ def _indices(mask: pa.Array) -> list[int]:
     if isinstance(mask, pa.BooleanArray) and mask.true_count == 0:
         return []
     return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
-
-
-def _clean(raw: pa.Array) -> pa.Array:
-    """Trimmed text, with empty and whitespace-only cells as null (a missing value)."""
-    if not pa.types.is_string(raw.type):
-        raw = pc.cast(raw, pa.string())
-    text = pc.utf8_trim_whitespace(raw)
-    blank = pc.equal(text, "")
-    return pc.if_else(blank, NULL_STRING, text) if blank.true_count else text
 
 
 def _convert(plan: ColumnPlan, text: pa.Array, problems: list[tuple[int, str]]) -> pa.Array:
@@ -246,7 +243,7 @@ def validate_batch(
         raw = written(batch, name, decimal)
         cells[name] = (raw, decimal)
         if is_text(raw.type) or plan.parse is None or plan.column.type == "email":
-            text = _clean(raw)
+            text = clean(raw)
             converted = _convert(plan, text, problems)
         else:  # a typed column: the cells the spreadsheet held as numbers, dates, booleans
             text = raw

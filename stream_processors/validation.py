@@ -27,6 +27,7 @@ from stream_processors.header_rows import merge_repeated_headers
 from stream_processors.sheet_errors import error_cells, error_message, is_error
 from stream_processors.text_columns import (
     EMAIL_RE,
+    INVISIBLE,
     NULL_STRING,
     booleans,
     clean,
@@ -37,6 +38,7 @@ from stream_processors.typed_cells import convert_typed, is_text, shown, shown_c
 
 MISSING = "required value is missing"
 NUL_SHOWN = "\u2400"
+_SHOWN = {0: NUL_SHOWN} | {ord(c): f"<U+{ord(c):04X}>" for c in INVISIBLE}
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,9 @@ def output_schema(dataset: Dataset) -> pa.Schema:
 
 def _visible(text: str) -> str:
     """A row error's text with each NUL character as ␀ (U+2400): PostgreSQL's text cannot
-    hold NUL (the chunk's write would fail whole), and a person cannot see one."""
-    return text.replace("\x00", NUL_SHOWN)
+    hold NUL (the chunk's write would fail whole), and a person cannot see one; nor an
+    INVISIBLE character, written as <U+200B>."""
+    return text.translate(_SHOWN)
 
 
 def _number(value: float) -> str:

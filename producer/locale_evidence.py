@@ -94,9 +94,9 @@ class Evidence:
         }
 
     @cached_property
-    def iso(self) -> pa.Array:  # read without a locale too
-        two = [pc.equal(pc.utf8_length(self._parts[n]), 2) for n in "bc"]
-        return _all(self.date_ok["YMD"], pc.equal(self._parts["s"], "-"), *two)
+    def iso(self) -> pa.Array:
+        """Year first (2024-01-31, 2024/1/31): read without a locale too, and by every one."""
+        return self.date_ok["YMD"]
 
     @cached_property
     def date_any(self) -> pa.Array:

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Context, Decimal, InvalidOperation
 
 from schemas.date_forms import DateForm
-from stream_processors.month_dates import TwoDigitYear, month_name_date
 from stream_processors.text_rules import (
     AMBIGUOUS_DATE,
     DEFAULT_RULES,
@@ -25,6 +24,7 @@ from stream_processors.text_rules import (
     plain_number,
     word_hint,
 )
+from stream_processors.unambiguous_dates import TwoDigitYear, month_name_date, year_first_date
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Excel's 1900 date system: serial 1 is 1900-01-01, 2958465 is 9999-12-31.
@@ -199,9 +199,10 @@ def _by_forms(text: str, forms: tuple[DateForm, ...], what: str) -> tuple[dateti
         raise ConversionError(f"{quote(text)} is not a valid {what}") from None
 
 
-def _month_name(text: str, what: str) -> tuple[datetime, bool] | None:
+def _unambiguous(text: str, what: str) -> tuple[datetime, bool] | None:
+    """A date every locale reads alike (unambiguous_dates.py)."""
     try:
-        return month_name_date(text)
+        return month_name_date(text) or year_first_date(text)
     except TwoDigitYear:
         raise ConversionError(f"{quote(text)}: write the year with four digits") from None
     except ValueError:
@@ -222,7 +223,7 @@ def parse_datetime(
     if match:
         return _iso_datetime(text, match).astimezone(UTC)
     found = _by_forms(text, rules.forms, "date-time") if rules.forms else None
-    found = found or _month_name(text, "date-time")
+    found = found or _unambiguous(text, "date-time")
     if found is not None:
         return found[0].replace(tzinfo=UTC)  # naive values are UTC
     if _SERIAL.fullmatch(text):
@@ -236,7 +237,7 @@ def _local_date(text: str, rules: TextRules) -> date | None:
     found = _by_forms(text, rules.forms, "date") if rules.forms else None
     if found is None and rules.locale is not None and not rules.own_forms:
         found = _by_forms(text, rules.locale.date_forms("datetime"), "date")
-    found = found or _month_name(text, "date")
+    found = found or _unambiguous(text, "date")
     if found is None:
         return None
     value, _ = found

@@ -1,6 +1,7 @@
-"""Dates with a month name, as office suites show and save them ('02-Jan-2026', 'Jan 2,
-2026', '2. Januar 2026', '2 de enero de 2026'): read in every locale, since the name says
-which part is the month."""
+"""Dates every locale reads alike, as office suites show and save them: with a month name
+('02-Jan-2026', 'Jan 2, 2026', '2. Januar 2026', '2 de enero de 2026'), or year first
+('2026/01/02', '2026.1.2 9:30'), which was "ambiguous" without a locale and an error in the
+day-first and month-first ones."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from stream_processors.month_dates import MONTH_WORDS, TwoDigitYear, month_name_date
+from stream_processors.unambiguous_dates import (
+    MONTH_WORDS,
+    TwoDigitYear,
+    month_name_date,
+    year_first_date,
+)
 from tests.unit.stream_processors.test_locale_parsing import errors, read
 
 D = datetime
@@ -89,3 +95,21 @@ def test_columns_read_them_in_every_locale(locale: str | None) -> None:
         "'2-Jan-26': write the year with four digits",
         "'31-Apr-2026' is not a valid date",
     ]
+
+
+def test_year_first_dates() -> None:
+    assert year_first_date("2026/01/02") == (D(2026, 1, 2), False)
+    assert year_first_date("2026.1.2 9:30") == (D(2026, 1, 2, 9, 30), True)
+    assert year_first_date("2026-1-2T09:30:05") == (D(2026, 1, 2, 9, 30, 5), True)
+    assert [year_first_date(t) for t in ("2026/01-02", "26/01/02", "2026/01/02Z")] == [None] * 3
+    with pytest.raises(ValueError):
+        year_first_date("2026/13/01")
+
+
+@pytest.mark.parametrize("locale", [None, "de-DE", "en-US", "en-GB"])
+def test_year_first_in_every_locale(locale: str | None) -> None:
+    assert read({"type": "datetime"}, ["2026/01/13", "2026.1.2 9:30"], locale) == [
+        D(2026, 1, 13, tzinfo=UTC),
+        D(2026, 1, 2, 9, 30, tzinfo=UTC),
+    ]
+    assert read({"type": "date"}, ["2026/1/13"], locale) == [date(2026, 1, 13)]

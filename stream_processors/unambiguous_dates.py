@@ -1,8 +1,8 @@
-"""Dates with a month name, as spreadsheets show them and save them to CSV: '02-Jan-2026'
-(Excel's d-mmm-yyyy), 'Jan 2, 2026', '2. Januar 2026', '2 janvier 2026', '2 de enero de
-2026', with a time or not. The names and abbreviations of English, German, French, Spanish,
-Italian, Portuguese, Dutch and the Scandinavian languages; no word names two months, and a
-name leaves no doubt which part is the day, so every reading locale takes them.
+"""Dates every reading locale reads alike, as spreadsheets show them and save them to CSV:
+with a month name ('02-Jan-2026' (Excel's d-mmm-yyyy), 'Jan 2, 2026', '2. Januar 2026',
+'2 janvier 2026', '2 de enero de 2026'; the names and abbreviations of English, German,
+French, Spanish, Italian, Portuguese, Dutch and the Scandinavian languages, no word naming
+two months), or year first ('2026/01/02', '2026.1.2 9:30': no one writes year, day, month).
 Pure; the per-value parsers (converters.py) call it for what their other forms leave.
 """
 
@@ -51,6 +51,12 @@ _FORMS = (
 )
 
 
+_YEAR_FIRST = re.compile(
+    r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+    r"(?:[Tt ]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?)?"
+)
+
+
 class TwoDigitYear(ValueError):
     """A month-name date whose year has two digits: which century is a guess."""
 
@@ -80,3 +86,21 @@ def month_name_date(text: str) -> tuple[datetime, bool] | None:
         )
         return moment, match["h"] is not None
     return None
+
+
+def year_first_date(text: str) -> tuple[datetime, bool] | None:
+    """(naive datetime, whether a time was written) of a date written year, month, day with
+    one separator ('2026/01/02', '2026.1.2 09:30'); None when ``text`` is not one.
+    ValueError for a day or time that does not exist."""
+    match = _YEAR_FIRST.fullmatch(text)
+    if match is None:
+        return None
+    moment = datetime(
+        int(match["y"]),
+        int(match["m"]),
+        int(match["d"]),
+        int(match["h"] or 0),
+        int(match["mi"] or 0),
+        int(match["s"] or 0),
+    )
+    return moment, match["h"] is not None

@@ -37,12 +37,13 @@ def _int_or_text(digits: str) -> int | str:
         return digits
 
 
-def cell_text(value: Any) -> str | None:
-    """A JSON value as the text a person would type in a sheet."""
+def cell_text(value: Any, escaped: bool = True) -> str | None:
+    """A JSON value as the text a person would type in a sheet; ``escaped``: its line may
+    escape a lone surrogate (_utf8), which only a line holding ``\\u`` can."""
     if value is None:
         return None
     if isinstance(value, str):
-        return _utf8(value) or None
+        return (_utf8(value) if escaped else value) or None
     if isinstance(value, bool):  # before int: bool is an int in Python
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
@@ -54,6 +55,11 @@ def cell_text(value: Any) -> str | None:
     return _utf8(json.dumps(value, ensure_ascii=False))
 
 
+def _has_content(value: Any) -> bool:
+    """Whether a JSON value makes its row non-blank: anything but null and blank text."""
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
 class JsonlReader(TextFileReader):
     """Row numbers are line numbers + 1, so the first line is row 2 as in a sheet."""
 
@@ -62,7 +68,7 @@ class JsonlReader(TextFileReader):
     def find_header(self) -> None:
         """The keys of the first lines' objects, in first-seen order, are the header."""
         keys: dict[str, None] = {}  # an ordered set: first-seen order is the header order
-        for _, obj in self._objects(max_lines=HEADER_SCAN_LINES):
+        for _, obj, _ in self._objects(max_lines=HEADER_SCAN_LINES):
             keys.update(dict.fromkeys(obj))
         self.keys = list(keys)
         self.mapping: HeaderMapping = map_headers(self.keys, self.dataset, self.limits)
@@ -70,7 +76,8 @@ class JsonlReader(TextFileReader):
         fields = [pa.field(name, pa.string()) for _, name in self._wanted]
         self.schema = pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64())])
 
-    def _objects(self, max_lines: int | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    def _objects(self, max_lines: int | None = None) -> Iterator[tuple[int, dict[str, Any], bool]]:
+        """(line number, object, whether the line holds an escape \\u)."""
         limit = self.limits.max_cell_bytes
         if self._text is not None:
             self._text.close()
@@ -90,17 +97,19 @@ class JsonlReader(TextFileReader):
                 if not line.strip():
                     continue
                 try:
-                    obj = json.loads(line, parse_int=_int_or_text)
+                    obj = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise ParseError(
                         f"line {line_no} is not valid JSON: {exc.msg} (column {exc.colno})",
                         kind=ParseErrorKind.MALFORMED,
                     ) from exc
+                except ValueError:  # an integer past Python's 4300 digits: read as its text
+                    obj = json.loads(line, parse_int=_int_or_text)
                 if not isinstance(obj, dict):
                     raise ParseError(
                         f"line {line_no} is not a JSON object", kind=ParseErrorKind.MALFORMED
                     )
-                yield line_no, obj
+                yield line_no, obj, "\\u" in line
         except UnicodeDecodeError as exc:
             raise self.not_in_encoding(f"line {line_no + 1}") from exc
 
@@ -111,12 +120,12 @@ class JsonlReader(TextFileReader):
     def batches(self) -> Iterator[pa.RecordBatch]:
         cells: list[list[str | None]] = [[] for _ in self._wanted]
         rows: list[int] = []
-        for line_no, obj in self._objects():
-            texts = [cell_text(obj.get(key)) for key, _ in self._wanted]
-            if all(cell_text(v) is None or not str(v).strip() for v in obj.values()):
+        keys = [key for key, _ in self._wanted]
+        for line_no, obj, escaped in self._objects():
+            if not any(_has_content(v) for v in obj.values()):
                 continue  # a wholly empty row, like a blank line in a sheet
-            for column, text in zip(cells, texts, strict=True):
-                column.append(text)
+            for column, key in zip(cells, keys, strict=True):
+                column.append(cell_text(obj.get(key), escaped))
             rows.append(line_no + 1)
             if len(rows) == self.chunk_rows:
                 yield self._build(cells, rows)

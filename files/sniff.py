@@ -207,4 +207,24 @@ def sniff_format(path: Path | str) -> str:
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise ParseError("the file is empty", kind=ParseErrorKind.EMPTY)
+    markup = _markup_kind(stripped)
+    if markup is not None:
+        raise ParseError(
+            f"not a supported file: {markup}, as web applications export to '.xls'; open it in "
+            "Excel or LibreOffice, save it as .xlsx or CSV, and upload that",
+            kind=_UNSUPPORTED,
+        )
     return "jsonl" if stripped.startswith("{") else "csv"
+
+
+def _markup_kind(text: str) -> str | None:
+    """What a text file that is markup holds: a web page's table, or Excel 2003's XML
+    spreadsheet (SpreadsheetML); None for text that does not open with a tag."""
+    if not text.startswith("<"):
+        return None
+    head = text.lower()
+    if "urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return "an Excel 2003 XML spreadsheet"
+    if any(tag in head for tag in ("<html", "<table", "<!doctype html")):
+        return "a web page (HTML table)"
+    return None

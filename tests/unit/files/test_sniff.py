@@ -130,3 +130,28 @@ def test_gzip_is_not_text(tmp_path: Path) -> None:
     path = _write(tmp_path / "orders.csv", gzip.compress(b"a,b\n1,2\n" * 100))
     with pytest.raises(ParseError, match="not a supported file"):
         sniff_format(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (b"<html><body><table><tr><th>order_id</th></tr></table></body></html>", "web page"),
+        (b"\xef\xbb\xbf\r\n<!DOCTYPE html>\n<html>", "web page"),
+        (b"<table border=1><tr><td>order_id</td></tr></table>", "web page"),
+        (
+            b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook '
+            b'xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
+            "Excel 2003 XML spreadsheet",
+        ),
+    ],
+)
+def test_markup_saved_as_xls_names_itself(tmp_path: Path, data: bytes, what: str) -> None:
+    # web applications hand out HTML tables and SpreadsheetML as "export.xls": read as CSV,
+    # they failed with "no header row in the first 50 rows"
+    with pytest.raises(ParseError, match=rf"^not a supported file: an? {what}.*save it as .xlsx"):
+        sniff_format(_write(tmp_path / "export.xls", data))
+
+
+def test_a_csv_whose_first_cell_opens_with_a_bracket_is_still_csv(tmp_path: Path) -> None:
+    path = _write(tmp_path / "o.csv", b"<order_id>,email\n1,a@x.io\n")
+    assert sniff_format(path) == "csv"

@@ -40,7 +40,8 @@ ALLOWED_EDGES: dict[tuple[str, str], str] = {
     ("database", "schemas"): "tables from the dataset model, rows from the wire records",
     ("database", "files"): "the SQLite file is created owner-only",
     # the stages: each reads and writes through the rooms, never through another stage
-    ("producer", "schemas"): "settings, upload records, chunk headers, the dataset model",
+    ("producer", "schemas"): "settings, upload records, chunk headers, the dataset model, "
+    "locales and amounts as shown (locale detection)",
     ("producer", "files"): "the spooled upload: its format, its chunk plan, a workbook's sheets",
     ("producer", "messaging"): "reads uploads, sends chunks and job events",
     ("producer", "database"): "the tenant's saved column mappings; parks an upload that "

@@ -73,12 +73,17 @@ class CsvReader(TextFileReader):
             raise first.error()
         self.delimiter = delimiter
         self.header_record, header = found.header
+        # A delimiter closing each row and not the header, or the header and not the rows:
+        # the rows' extra fields are read under names of their own (and must be empty,
+        # _refuse_unnamed_values), the header's blank extra names are dropped; pyarrow then
+        # starts below the header, whose count is not the rows'.
+        width = head.data_width(delimiter, self.header_record) or len(header)
+        if width < len(header) and not any((c or "").strip() for c in header[width:]):
+            header = header[:width]
         self.header = list(header)
-        # rows with more fields than the header (mostly a delimiter ending each row): pyarrow
-        # reads them under names of their own, from below the header, whose count differs;
-        # they must be empty (_refuse_unnamed_values)
-        self.unnamed = head.unnamed_fields(delimiter, self.header_record, len(header))
-        self._first_record = self.header_record + (1 if self.unnamed else 0)
+        self.unnamed = max(width - len(header), 0)
+        shifted = len(self.header) + self.unnamed != len(found.header[1])
+        self._first_record = self.header_record + (1 if shifted else 0)
         # pyarrow skips physical lines, then numbers the rows after them as records
         self.skip_lines = head.lines_before(delimiter, self._first_record)
         self._number_shift = self._first_record - 1 - self.skip_lines
@@ -181,7 +186,7 @@ class CsvReader(TextFileReader):
                     continue
                 rows = self._record_numbers(raw.num_rows)
                 self._refuse_unnamed_values(raw, rows)
-                if first and not self.unnamed:  # the header record, parsed again by pyarrow
+                if first and self._first_record == self.header_record:  # parsed again
                     raw, rows, first = raw.slice(1), rows.slice(1), False
                     if raw.num_rows == 0:
                         continue

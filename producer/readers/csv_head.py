@@ -62,22 +62,21 @@ class HeadText:
         for number, cells, _ in self._scan(delimiter):
             yield number, cells
 
-    def unnamed_fields(self, delimiter: str, header_record: int, width: int) -> int:
-        """How many fields every data record of the head has past the header's ``width``
-        (an exporter that ends each row with a delimiter, the header not): 0 unless all
-        non-blank records below the header have the same count, more than ``width``."""
-        extra = None
+    def data_width(self, delimiter: str, header_record: int) -> int | None:
+        """The one field count of every non-blank record of the head below the header; None
+        when they differ, or there are none."""
+        width = None
         records = self._scan(delimiter)
         while True:
             try:
                 number, cells, _ = next(records)
             except (StopIteration, ParseError):  # the end of the head, or a record past it
-                return 0 if extra is None else extra - width
+                return width
             if number <= header_record or not any(cells):
                 continue
-            if len(cells) <= width or extra not in (None, len(cells)):
-                return 0
-            extra = len(cells)
+            if width not in (None, len(cells)):
+                return None
+            width = len(cells)
 
     def lines_before(self, delimiter: str, record: int) -> int:
         """How many physical lines come before record ``record`` (a quoted cell may hold

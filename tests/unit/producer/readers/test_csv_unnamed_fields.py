@@ -75,25 +75,37 @@ def test_rows_of_differing_counts_in_the_head_are_not_read_past(
 
 
 @pytest.mark.parametrize(
-    ("text", "unnamed"),
+    ("text", "width"),
     [
-        ("a,b\n1,2,\n3,4,\n", 1),
-        ("a,b\n1,2,,\n\n3,4,,\n", 2),
-        ("a,b\n1,2\n", 0),
-        ("a,b\n1,2,\n3,4\n", 0),
-        ("a,b\n", 0),
-        ("a,b\n1\n", 0),
+        ("a,b\n1,2,\n3,4,\n", 3),
+        ("a,b\n1,2,,\n\n3,4,,\n", 4),
+        ("a,b\n1,2\n", 2),
+        ("a,b\n1,2,\n3,4\n", None),
+        ("a,b\n", None),
+        ("a,b\n1\n", 1),
     ],
 )
-def test_unnamed_fields_of_the_head(text: str, unnamed: int) -> None:
+def test_data_width_of_the_head(text: str, width: int | None) -> None:
     head = HeadText(text, truncated=False, limit=1 << 16)
-    assert head.unnamed_fields(",", 1, 2) == unnamed
+    assert head.data_width(",", 1) == width
 
 
 def test_a_record_cut_at_the_end_of_the_head_ends_the_count() -> None:
     # the head is one block of the file: its last record may go on past it
     head = HeadText("a,b\n1,2,\n3,4,\n5,", truncated=True, limit=16)
-    assert head.unnamed_fields(",", 1, 2) == 1
+    assert head.data_width(",", 1) == 3
+
+
+def test_a_delimiter_closing_only_the_header_is_read_past(tmp_path: Path, orders: Dataset) -> None:
+    # 'order_id,…,notes,' over rows of 4 fields: "row 2 has 4 fields, the header has 5"
+    text = HEADER.rstrip("\n") + ",\n" + rows(3, end="")
+    table = read_all(write(tmp_path, text), orders)
+    assert table.column(ROW_COLUMN).to_pylist() == [2, 3, 4]
+    assert table.column("notes").to_pylist() == ["note 1", "note 2", "note 3"]
+    # a header name there is a column the rows lack: the old reason stands
+    named = HEADER.rstrip("\n") + ",extra\n" + rows(3, end="")
+    with pytest.raises(ParseError, match=r"^row 2 has 4 fields, the header has 5"):
+        read_all(write(tmp_path, named, "named.csv"), orders)
 
 
 def test_the_table_is_the_same_as_without_the_delimiters(tmp_path: Path, orders: Dataset) -> None:

@@ -34,6 +34,8 @@ _MAY_BE = {"$": _DOLLARS, "kr": frozenset({"SEK", "NOK", "DKK"}), "kr.": frozens
 _MAY_BE |= {"¥": frozenset({"JPY", "CNY"}), "￥": frozenset({"JPY", "CNY"})}
 _MARK = "|".join(re.escape(m) for m in sorted((*SYMBOLS, *CODES), key=len, reverse=True))
 _DIGITS = r"\d[\d\s.,']*\d|\d"  # a number as written, its separators read later
+# RE2: a character no bare number holds (a currency's, say)
+NOT_A_NUMBER_CHARACTER = r"[^\d\s\x{00A0}\x{202F}.,'’+\-]"
 _MONEY = re.compile(
     rf"(?P<open>\()?(?P<s1>[+-])?\s*(?P<pre>{_MARK})?\s*(?P<s2>[+-])?"
     rf"(?P<num>{_DIGITS}|[.,]\d+)\s*(?P<post>{_MARK})?(?P<s3>-)?(?P<close>\))?"

@@ -18,10 +18,9 @@ from stream_processors.text_rules import (
     TextRules,
     by_forms,
     date_hint,
-    money_number,
     number_hint,
-    percent_number,
     plain_number,
+    shown_number,
     word_hint,
 )
 from stream_processors.unambiguous_dates import TwoDigitYear, month_name_date, year_first_date
@@ -89,9 +88,7 @@ def parse_integer(text: str, rules: TextRules = DEFAULT_RULES) -> int:
 def parse_decimal(
     text: str, scale: int, max_int_digits: int, rules: TextRules = DEFAULT_RULES
 ) -> Decimal:
-    plain = plain_number(text, rules.numbers) or money_number(text, rules.numbers)
-    percent = None if plain is not None else percent_number(text, rules.numbers)
-    plain = plain or percent
+    plain, percent = shown_number(text, rules.numbers)
     if plain is None:
         raise _scientific(text) or ConversionError(
             f"{quote(text)} is not a decimal number{number_hint(text, rules)}"
@@ -102,7 +99,7 @@ def parse_decimal(
     except InvalidOperation:
         raise ConversionError(f"{quote(text)} is too large") from None
     if fixed != number:  # trailing zeros beyond the scale are harmless, digits are not
-        shown = f"{quote(text)} ({percent})" if percent else quote(text)  # '15.25%' (0.1525)
+        shown = f"{quote(text)} ({plain})" if percent else quote(text)  # '15.25%' (0.1525)
         raise ConversionError(f"{shown} has more than {scale} decimal places")
     if abs(fixed) >= Decimal(10) ** max_int_digits:
         raise ConversionError(
@@ -112,9 +109,7 @@ def parse_decimal(
 
 
 def parse_float(text: str, rules: TextRules = DEFAULT_RULES) -> float:
-    numbers = rules.numbers
-    plain = plain_number(text, numbers) or money_number(text, numbers)
-    plain = plain or percent_number(text, numbers)
+    plain, _ = shown_number(text, rules.numbers)
     if plain is None:
         with_point = text.replace(rules.numbers.decimal, ".")
         plain = with_point if _EXPONENT.fullmatch(with_point) else None

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from schemas.arrow_types import UTC_MICROS
 from schemas.date_forms import DateForm
 from schemas.locales import NumberFormat
+from schemas.money import NOT_A_NUMBER_CHARACTER
 from stream_processors.text_rules import TextRules
 
 NULL_STRING = pa.scalar(None, pa.string())
@@ -59,6 +60,17 @@ def trim(text: pa.Array) -> pa.Array:
     if data is None or not len(data) or np.frombuffer(data, np.uint8).max() < _FIRST_INVISIBLE_BYTE:
         return text
     return pc.utf8_trim_whitespace(pc.utf8_trim(text, INVISIBLE))
+
+
+def with_marks(text: pa.Array, where: pa.Array) -> list[tuple[int, str]]:
+    """(position, text) of the values ``where`` picks that hold a character no bare number
+    holds (a currency's): what the per-value checks of amounts need, without the grouped
+    numbers that are most of what the slow path reads."""
+    if not pc.any(where).as_py():
+        return []
+    marked = pc.and_(where, pc.match_substring_regex(text, NOT_A_NUMBER_CHARACTER))
+    indices = pc.indices_nonzero(pc.fill_null(marked, False))
+    return list(zip(indices.to_pylist(), pc.take(text, indices).to_pylist(), strict=True))
 
 
 def number_re(numbers: NumberFormat, int_digits: int, fraction: str) -> str:

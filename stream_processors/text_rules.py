@@ -131,6 +131,17 @@ def percent_number(text: str, numbers: NumberFormat) -> str | None:
     return None if plain is None else format(Decimal(plain).scaleb(-2), "f")
 
 
+def shown_number(text: str, numbers: NumberFormat) -> tuple[str | None, bool]:
+    """(plain number, whether it was a percentage) of a number as a spreadsheet shows it:
+    bare (plain_number), with its currency (money_number) or as a percentage
+    (percent_number); (None, False) when it is none of them."""
+    plain = plain_number(text, numbers) or money_number(text, numbers)
+    if plain is not None:
+        return plain, False
+    percent = percent_number(text, numbers)
+    return percent, percent is not None
+
+
 @lru_cache(maxsize=1)
 def _comma_formats() -> dict[NumberFormat, str]:
     """Each decimal-comma number format, and the first locale that writes it."""
@@ -158,9 +169,7 @@ def number_hint(text: str, rules: TextRules) -> str:
     if "," not in text:  # most errors: no decimal comma to point out
         return ""
     for numbers, tag in _comma_formats().items():
-        if any(
-            read(text, numbers) is not None for read in (plain_number, money_number, percent_number)
-        ):
+        if shown_number(text, numbers)[0] is not None:
             return f" (a decimal comma? {LOCALE_FIELD}, e.g. {tag})"
     return ""
 

@@ -33,6 +33,7 @@ from stream_processors.text_columns import (
     clean,
     normalise_numbers,
     temporal,
+    with_marks,
 )
 from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells, written
 
@@ -105,8 +106,8 @@ def _convert(plan: ColumnPlan, text: pa.Array, problems: list[tuple[int, str]]) 
     slow = pc.and_(pc.is_valid(text), pc.is_null(typed))
     typed = _slow_path(plan, text, typed, slow, problems)
     if kind in ("decimal", "float"):  # '$5' and '€5' both read 5: not in one column
-        read = [(i, text[i].as_py()) for i in _indices(slow) if typed[i].is_valid]
-        problems.extend(mixed_currencies(read))
+        read = pc.and_(slow, pc.is_valid(typed))
+        problems.extend(mixed_currencies(with_marks(text, read)))
     return typed
 
 

@@ -128,7 +128,7 @@ def outcome_lines(client: ApiClient, status: UploadStatus) -> list[str]:
     saved (dead letters) and where the row errors are; a paused job's mapping to confirm."""
     if status.state == "needs_mapping":
         return mapping_lines(status)
-    if status.warning:
+    if status.warning and status.state == "completed":
         return [f"job {status.job_id} completed with a warning: {status.warning}"]
     dead = [f"  {d.describe()}" for d in status.dead_letters]
     if status.state == "failed":
@@ -143,6 +143,8 @@ def outcome_lines(client: ApiClient, status: UploadStatus) -> list[str]:
         + "."
     ]
     lines += dead
+    if status.warning:
+        lines.append(f"warning: {status.warning}")
     if invalid:
         lines.append(f"{invalid:,} rows rejected; the first ones:")
         csv_lines = first_error_lines(client, status.job_id, limit=5 + len(dead))

@@ -183,6 +183,7 @@ def publish_job(
             publisher.produce(topic, payload, headers.key, headers_out, tag=upload.job_id)
             chunks += 1
             rows += headers.row_count
+        warnings = reader.warnings()
     except (ParseError, LocaleError) as exc:
         return _fail(upload, publisher, failures_to, str(exc), started, chunks, rows)
     except PublishError:
@@ -195,7 +196,7 @@ def publish_job(
         reader.close()
     # chunks must be durable before the seal announces them: it is produced once their
     # delivery reports are in, while the caller goes on to the next job
-    sealed = _job_event(upload, "sealed", total_chunks=chunks, total_rows=rows)
+    sealed = _job_event(upload, "sealed", total_chunks=chunks, total_rows=rows, warnings=warnings)
     _produce_after_chunks(publisher, upload.job_id, names.jobs, sealed)
     return JobOutcome(upload.job_id, True, chunks, rows, None, time.monotonic() - started)
 

@@ -34,8 +34,9 @@ class JobOutcomeEvent(BaseModel):
     rows_dead_lettered: int = 0
     dead_letters: list[DeadLetterRange] = Field(default_factory=list)
     error: str | None = None
-    # a completed job that holds something a person should know ("no data rows under the
-    # header on row 1")
+    # a job that read its file (completed, with or without errors) and holds something a
+    # person should know: "no data rows under the header on row 1", merged cells that left
+    # values out
     warning: str | None = None
     # a correction job: the job whose invalid rows it corrects (that job's outcome stands)
     corrects: str | None = None

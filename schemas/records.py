@@ -88,6 +88,8 @@ class JobEvent(BaseModel):
     at: datetime = Field(default_factory=utcnow)
     total_chunks: int | None = None
     total_rows: int | None = None
+    # sealed: what a person should know of how the file was read (merged cells)
+    warnings: list[str] = Field(default_factory=list)
     reason: str | None = None
     unknown_columns: list[str] = Field(default_factory=list)
     # registered: the locale the chunks are read by (none: no locale), and what it means
@@ -205,8 +207,9 @@ class UploadStatus(BaseModel):
         description="how the text was read, for a person: 'read as de-DE: decimal comma, "
         "day-first dates (detected)'",
     )
-    # a job that ended well but holds something a person should know ("no data rows under
-    # the header on row 1"); the state stays completed, the CLI exits 4
+    # a job that read its file but holds something a person should know ("no data rows
+    # under the header on row 1", merged cells that left values out); the state stays, and
+    # the CLI exits 4 for a completed one
     warning: str | None = None
     sheet: str | None = Field(default=None, description="the sheet read (workbooks)")
     header_row: int | None = Field(default=None, description="the row the header was found on")

@@ -63,6 +63,7 @@ class JobProgress(BaseModel):
     sealed_at: datetime | None = None
     total_chunks: int | None = None  # known once sealed
     total_rows: int | None = None  # known once sealed (or early, when a format tells)
+    warnings: list[str] = Field(default_factory=list)  # how the file was read (sealed)
     failure_reason: str | None = None
     failed_at: datetime | None = None
     # chunks, each counted once
@@ -117,6 +118,7 @@ def apply_job_event(p: JobProgress | None, e: JobEvent) -> JobProgress:
         if e.total_chunks is not None:
             p.total_chunks = e.total_chunks
         p.total_rows = e.total_rows if e.total_rows is not None else p.total_rows
+        p.warnings = list(e.warnings)
     else:  # parse_failed
         p.failed_at = _earliest(p.failed_at, e.at)
         p.failure_reason = e.reason or "the file could not be read"
@@ -214,12 +216,17 @@ def error_of(p: JobProgress, state: str) -> str | None:
 
 
 def warning_of(p: JobProgress, state: str) -> str | None:
-    """A job that completed with no rows at all read nothing: the file held a header only."""
-    if state != "completed" or p.total_rows != 0:
+    """What a person should know of a job that read its file: that it held a header only
+    (completed with no rows at all), and how the file was read (its merged cells)."""
+    if state not in ("completed", "completed_with_errors"):
         return None
-    if p.header_row is None:
-        return "no data rows in the file"
-    return f"no data rows under the header on row {p.header_row}"
+    found = list(p.warnings)
+    if state == "completed" and p.total_rows == 0:
+        if p.header_row is None:
+            found.insert(0, "no data rows in the file")
+        else:
+            found.insert(0, f"no data rows under the header on row {p.header_row}")
+    return "; ".join(found) or None
 
 
 def finished_at(p: JobProgress, state: str) -> datetime | None:

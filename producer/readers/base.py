@@ -61,6 +61,11 @@ class ChunkReader(Protocol):
 
     def batches(self) -> Iterator[pa.RecordBatch]: ...
 
+    def warnings(self) -> list[str]:
+        """What a person should know of how the file was read (a sheet's merged cells that
+        left values out), complete once batches() is exhausted."""
+        ...
+
     def close(self) -> None: ...
 
 

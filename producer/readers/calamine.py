@@ -27,7 +27,8 @@ from producer.readers.header_search import (
     search_header,
     sheet_place,
 )
-from producer.readers.ods_errors import ods_error_cells
+from producer.readers.merged_cells import merged_cells_warning
+from producer.readers.ods_content import ods_error_cells, ods_merged_ranges
 from schemas.dataset import Dataset
 from schemas.errors import ParseError, ParseErrorKind
 
@@ -121,7 +122,8 @@ def _empty_strings(table: Any, loaded: Any, columns: Collection[int]) -> list[tu
 
 class OdsSheetTable(SheetTable):
     """An .ods sheet: calamine gives a formula error (#DIV/0!) as an empty string, so
-    content.xml is asked what those cells hold, and only for them."""
+    content.xml is asked what those cells hold, and only for them; and which of its cells
+    are merged, which calamine does not say."""
 
     def __init__(self, path: Path, sheet: str, *args: Any) -> None:
         self.path, self.sheet = path, sheet
@@ -147,6 +149,12 @@ class OdsSheetTable(SheetTable):
             elif row in fixes.get(position, {}):  # an empty text cell among numbers: blank
                 fixes[position][row] = None
         return fixes
+
+    def warnings(self) -> list[str]:
+        ranges, more = ods_merged_ranges(self.path, self.sheet)
+        header = self.mapping.header_row or 1
+        found = merged_cells_warning(ranges, more, self.mapping.columns, header)
+        return [found] if found else []
 
 
 def open_calamine_reader(

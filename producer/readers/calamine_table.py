@@ -181,6 +181,9 @@ class SheetTable:
         for start in range(0, batch.num_rows, self.chunk_rows):
             yield batch.slice(start, self.chunk_rows)
 
+    def warnings(self) -> list[str]:
+        return []
+
     def close(self) -> None:
         self._batch = None  # the sheet is the bulk of the memory; let it go early
 

@@ -118,5 +118,8 @@ class ParquetReader:
     def batches(self) -> Iterator[pa.RecordBatch]:
         return rebatch(self._raw_batches(), self.chunk_rows, self.schema)
 
+    def warnings(self) -> list[str]:
+        return []
+
     def close(self) -> None:
         self._file.close()

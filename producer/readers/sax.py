@@ -1,5 +1,6 @@
-"""The expat set-up of the XML the producer reads itself (an .ods sheet's error cells, by
-ods_errors.py): one parser that refuses DTDs, and the feeding of a zip member through it."""
+"""The expat set-up of the XML the producer reads itself (an .ods sheet's error cells and
+merged ranges, by ods_content.py): one parser that refuses DTDs, and the feeding of a zip
+member through it."""
 
 from __future__ import annotations
 

@@ -43,6 +43,9 @@ class TextFileReader:
         """Read the head of the file and map its header row (``self.mapping``)."""
         raise NotImplementedError
 
+    def warnings(self) -> list[str]:
+        return []
+
     def close(self) -> None:
         raise NotImplementedError
 

@@ -1,4 +1,4 @@
-"""Column mapping, corrections and data-less files through the HTTP API and the command line,
+"""Column mapping, corrections, data-less files and merged cells through the HTTP API and the command line,
 against the real pipeline, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -235,6 +236,28 @@ def test_columns_mapped_rows_corrected_and_empty_files_warned(
     out += err
     assert code == 4, out
     assert "completed with a warning: no data rows under the header on row 1" in out
+
+    # a required date merged down three rows is in the first only: two row errors, and the
+    # warning that says why, in the status and after --wait (exit 3: rows were not saved)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["order_id", "customer_email", "ordered_at"])
+    for n in range(1, 5):
+        sheet.append([4000 + n, f"m{n}@example.com", datetime(2026, 1, n) if n in (1, 4) else None])
+    sheet.merge_cells("C2:C4")
+    book.save(merged := tmp_path / "merged.xlsx")
+    code, out, err = cli(settings, "upload", str(merged), "-d", "orders", "--wait", cwd=tmp_path)
+    out += err
+    said = (
+        "cells C2:C4 (ordered_at) are merged and hold their value in C2 only, so rows 3–4 "
+        "read no ordered_at: unmerge the cells, put the value in each of them, and upload "
+        "the file again"
+    )
+    assert code == 3, out
+    assert f"warning: {said}" in " ".join(out.split()), out
+    job = out.split("job ", 1)[1].split()[0]
+    status = wait_state(base, job, {"completed_with_errors"})
+    assert (status["rows_ok"], status["rows_failed"], status["warning"]) == (2, 2, said)
 
 
 class _HtmlHandler(http.server.BaseHTTPRequestHandler):

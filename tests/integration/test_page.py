@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from selenium.webdriver.common.action_chains import ActionChains
@@ -186,10 +187,18 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
     with_errors = write_orders_csv(tmp_path / "orders-with-errors.csv", 3_000, invalid_every=300)
     broken = tmp_path / "broken-orders.csv"
     broken.write_text("customer_email,ordered_at\na@b.co,2026-01-01T00:00:00Z\n")
-    by_id(driver, "files").send_keys("\n".join(str(p) for p in (good, with_errors, broken)))
+    # a country merged down three rows, as a person lays out a sheet: in its first row only
+    book = openpyxl.Workbook()
+    book.active.append(["order_id", "customer_email", "ordered_at", "country"])
+    for n in (1, 2, 3):
+        book.active.append([n, f"m{n}@example.com", "2026-01-01", "DE" if n == 1 else None])
+    book.active.merge_cells("D2:D4")
+    book.save(merged := tmp_path / "merged-orders.xlsx")
+    files = (good, with_errors, broken, merged)
+    by_id(driver, "files").send_keys("\n".join(str(p) for p in files))
     wait_until(
-        lambda: len(driver.find_elements(By.CSS_SELECTOR, ".upload-card")) == 3,
-        "three upload cards",
+        lambda: len(driver.find_elements(By.CSS_SELECTOR, ".upload-card")) == 4,
+        "four upload cards",
         15,
         ignoring=PAGE_CHANGING,
     )
@@ -201,6 +210,14 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
     assert done.find_element(By.CLASS_NAME, "outcome").text == "Completed: 2,000 rows saved."
     assert done.find_element(By.TAG_NAME, "progress").get_attribute("value") == "100"
     assert "2,000 of 2,000 rows · 2,000 ok · 0 failed" in done.text
+
+    warned = final_card(driver, merged.name)
+    assert warned.get_attribute("data-state") == "completed"
+    assert warned.find_element(By.CLASS_NAME, "outcome").text == (
+        "Completed with a warning: 3 rows saved, but cells D2:D4 (country) are merged and "
+        "hold their value in D2 only, so rows 3–4 read no country: unmerge the cells, put the "
+        "value in each of them, and upload the file again."
+    )
 
     failed = final_card(driver, broken.name)
     assert failed.get_attribute("data-state") == "failed"
@@ -244,20 +261,21 @@ def test_a_person_uploads_files_and_reads_how_each_ended(
             r.find_element(By.TAG_NAME, "th").text: r.get_attribute("data-state") or ""
             for r in driver.find_elements(By.CSS_SELECTOR, "#recent-table tbody tr")
         }
-        return found if len(found) == 3 and "queued" not in found.values() else None
+        return found if len(found) == 4 and "queued" not in found.values() else None
 
-    recent = wait_until(listed, "the three uploads in the recent list", 30, ignoring=PAGE_CHANGING)
+    recent = wait_until(listed, "the four uploads in the recent list", 30, ignoring=PAGE_CHANGING)
     assert recent == {
         good.name: "completed",
         with_errors.name: "completed_with_errors",
         broken.name: "failed",
+        merged.name: "completed",
     }
     job_ids = [
         r.get_attribute("data-job-id")
         for r in driver.find_elements(By.CSS_SELECTOR, "#recent-table tbody tr")
     ]
     assert other_job not in job_ids and other.name not in driver.page_source
-    assert by_id(driver, "recent-range").text == "1–3 of 3"
+    assert by_id(driver, "recent-range").text == "1–4 of 4"
     driver.set_window_size(1280, 2900)
     driver.execute_script("window.scrollTo(0, 0)")
     shoot(driver, "04-page")

@@ -76,7 +76,8 @@ export function progressLine(status) {
 // The sentence that ends an upload's card (and is announced to screen readers).
 export function outcomeText(status) {
   if (status.state === "completed" && status.warning) {
-    return `Completed with a warning: ${status.warning}.`;
+    const saved = status.rows_ok ? `${plural(status.rows_ok, "row", "rows")} saved, but ` : "";
+    return `Completed with a warning: ${saved}${status.warning}.`;
   }
   if (status.state === "completed") {
     return `Completed: ${plural(status.rows_ok, "row", "rows")} saved.`;
@@ -86,7 +87,8 @@ export function outcomeText(status) {
   }
   if (status.state === "completed_with_errors") {
     return `Completed with errors: ${plural(status.rows_ok, "row", "rows")} saved, ` +
-      `${plural(status.rows_failed, "row", "rows")} failed.`;
+      `${plural(status.rows_failed, "row", "rows")} failed.` +
+      (status.warning ? ` Warning: ${status.warning}.` : "");
   }
   if (status.state === "failed") {
     return `Failed: ${status.error || "no reason was given"}`;

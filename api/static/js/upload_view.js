@@ -105,8 +105,10 @@ function render(status) {
   else bar.removeAttribute("value");
   $("#upload-view-live").textContent = final ? "" : progressLine(status);
   const warning = $("#upload-view-warning");
-  warning.hidden = !status.warning;
-  warning.textContent = status.warning ? `No rows were saved: ${status.warning}. Check that the file is the one you meant.` : "";
+  // the outcome says every warning; a file that gave no rows at all gets advice besides
+  const empty = status.warning && !status.rows_ok && !status.rows_failed;
+  warning.hidden = !empty;
+  warning.textContent = empty ? `No rows were saved: ${status.warning}. Check that the file is the one you meant.` : "";
   renderFacts(status);
   renderMappingUsed(status);
   renderDeadLetters(status);

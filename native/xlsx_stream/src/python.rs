@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::batch::{Batch, Column};
+use crate::sheet::Merged;
 use crate::stream::{open_sheet, Limits, SheetReading};
 use crate::text::Dims;
 
@@ -35,6 +36,7 @@ pub struct SheetStream {
     #[pyo3(get)]
     dimensions: Dims,
     reading: Mutex<Option<SheetReading>>,
+    merged: Mutex<Merged>,
 }
 
 fn read_error(reason: impl Into<String>) -> PyErr {
@@ -72,6 +74,7 @@ fn open(
         batch_rows,
         dimensions: opened.dimensions,
         reading: Mutex::new(Some(opened.reading)),
+        merged: Mutex::new(Merged::default()),
     })
 }
 
@@ -124,13 +127,14 @@ impl SheetStream {
             return Ok(None);
         };
         // the GIL is released while the reading thread finishes the batch
-        let (next, reading) = py.detach(move || (reading.next_batch(), reading));
+        let (next, mut reading) = py.detach(move || (reading.next_batch(), reading));
         match next {
             Ok(Some(batch)) => {
                 *self.reading.lock().map_err(|_| read_error(BROKEN))? = Some(reading);
                 batch_tuple(py, &batch).map(Some)
             }
             Ok(None) => {
+                *self.merged.lock().map_err(|_| read_error(BROKEN))? = reading.take_merged();
                 py.detach(move || drop(reading));
                 Ok(None)
             }
@@ -139,6 +143,14 @@ impl SheetStream {
                 Err(read_error(reason))
             }
         }
+    }
+
+    /// The sheet's merged ranges (((first_row, first_col), (last_row, last_col)), 0-based)
+    /// and how many more it declares past the first 1,000; known once `next_batch()` has
+    /// returned None, empty before.
+    fn merged_cells(&self) -> PyResult<(Vec<Dims>, usize)> {
+        let merged = self.merged.lock().map_err(|_| read_error(BROKEN))?;
+        Ok((merged.ranges.clone(), merged.more))
     }
 
     /// Stop reading and release the file; later `next_batch()` calls return None.

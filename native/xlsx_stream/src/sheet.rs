@@ -1,7 +1,8 @@
 //! A worksheet's `<sheetData>` read cell by cell, as calamine's `XlsxCellReader::next_cell`
 //! reads it, value for value: positions from `r` or following the previous cell and row,
 //! `<v>` by the cell's type `t`, `<is>` inline strings, `<f>` ignored, numbers under a date
-//! or duration style as serials. What follows `</sheetData>` is never read.
+//! or duration style as serials. Of what follows `</sheetData>`, only the merged ranges
+//! (`<mergeCells>`) are read.
 //!
 //! This module drives the walk: up to `<sheetData>` (the declared dimensions), then rows and
 //! cells in order, keeping the position a cell without `r` takes. How one `<c>` is read is
@@ -18,6 +19,16 @@ use std::io::Read;
 use crate::formats::CellFormat;
 use crate::scan::{Scanner, Token};
 use crate::text::{dimension, row_position, Dims};
+
+/// At most this many merged ranges are kept; the rest are only counted.
+pub const MAX_MERGED: usize = 1_000;
+
+/// The sheet's merged ranges, 0-based as `Dims`, and how many more it declares.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Merged {
+    pub ranges: Vec<Dims>,
+    pub more: usize,
+}
 
 /// One non-empty cell: kind (batch.rs codes), number, and text in the reader's buffer.
 pub struct Cell {
@@ -125,5 +136,32 @@ impl<'w, R: Read> SheetCells<'w, R> {
                 _ => (),
             }
         }
+    }
+
+    /// After `next_cell` gave None: the merged ranges the sheet declares past `</sheetData>`,
+    /// read to the end of its XML. A damaged tail or range ends the list there: the cells are
+    /// read already, and merged ranges only ever explain empty cells.
+    pub fn merged(&mut self) -> Merged {
+        let mut merged = Merged::default();
+        while let Ok(token) = self.xml.next() {
+            match token {
+                Token::Start if self.xml.local_name() == b"mergeCell" => {
+                    let Ok(Some(range)) = self.xml.attr(b"ref") else {
+                        break;
+                    };
+                    let Ok(range) = dimension(range) else {
+                        break;
+                    };
+                    if merged.ranges.len() < MAX_MERGED {
+                        merged.ranges.push(range);
+                    } else {
+                        merged.more += 1;
+                    }
+                }
+                Token::Eof => break,
+                _ => (),
+            }
+        }
+        merged
     }
 }

@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use crate::batch::{Batch, BatchBuilder};
 use crate::parts::{read_parts, Parts};
 use crate::scan::Scanner;
-use crate::sheet::SheetCells;
+use crate::sheet::{Merged, SheetCells};
 use crate::text::Dims;
 use crate::zipped::Zipped;
 
@@ -19,12 +19,12 @@ use crate::zipped::Zipped;
 mod tests;
 
 /// What the reading thread sends: the sheet's declared dimensions first, then batches, then
-/// `End` (a thread that stops without `End` has failed).
+/// `End` with the sheet's merged ranges (a thread that stops without `End` has failed).
 enum Message {
     Dimensions((u32, u32), (u32, u32)),
     Batch(Batch),
     Failed(String),
-    End,
+    End(Merged),
 }
 
 /// How much of a workbook one reading may take: rows per batch, the columns a row may have
@@ -76,6 +76,7 @@ pub fn open_sheet(path: &str, sheet: Option<&str>, limits: Limits) -> Result<Ope
         rx,
         handle: Some(handle),
         over: false,
+        merged: Merged::default(),
     };
     let dimensions = match reading.rx.recv() {
         Ok(Message::Dimensions(start, end)) => (start, end),
@@ -97,6 +98,7 @@ pub struct SheetReading {
     rx: Receiver<Message>,
     handle: Option<JoinHandle<()>>,
     over: bool,
+    merged: Merged,
 }
 
 impl SheetReading {
@@ -108,7 +110,10 @@ impl SheetReading {
         }
         let next = match self.rx.recv() {
             Ok(Message::Batch(batch)) => return Ok(Some(batch)),
-            Ok(Message::End) => Ok(None),
+            Ok(Message::End(merged)) => {
+                self.merged = merged;
+                Ok(None)
+            }
             Ok(Message::Failed(reason)) => Err(reason),
             Ok(Message::Dimensions(..)) | Err(_) => {
                 Err("the reading thread stopped unexpectedly".into())
@@ -116,6 +121,11 @@ impl SheetReading {
         };
         self.over = true;
         next
+    }
+
+    /// The sheet's merged ranges, once `next_batch` has reached the end (empty before).
+    pub fn take_merged(&mut self) -> Merged {
+        std::mem::take(&mut self.merged)
     }
 }
 
@@ -173,7 +183,7 @@ fn start(
             let outcome = read_sheet(workbook, &sheet, batch_rows, max_columns, &tx);
             // a send fails only when the reader was dropped: nobody is left to tell
             let _ = tx.send(match outcome {
-                Ok(()) => Message::End,
+                Ok(merged) => Message::End(merged),
                 Err(reason) => Message::Failed(reason),
             });
         })
@@ -181,14 +191,15 @@ fn start(
     Ok((rx, handle))
 }
 
-/// Ok(()) also when the receiver went away: the reading simply stops.
+/// The sheet's merged ranges once its cells are sent; Ok (no ranges) also when the receiver
+/// went away: the reading simply stops.
 fn read_sheet(
     mut workbook: Workbook,
     sheet: &str,
     batch_rows: u32,
     max_columns: usize,
     tx: &SyncSender<Message>,
-) -> Result<(), String> {
+) -> Result<Merged, String> {
     let parts = &workbook.parts;
     let part = parts
         .sheets
@@ -206,14 +217,14 @@ fn read_sheet(
         SheetCells::new(scanner, &parts.strings, &parts.formats).map_err(|e| unreadable(&e))?;
     let (start, end) = cells.dimensions;
     if tx.send(Message::Dimensions(start, end)).is_err() {
-        return Ok(());
+        return Ok(Merged::default());
     }
     let mut builder = BatchBuilder::new(batch_rows, max_columns);
     while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
         if !builder.accepts(cell.row) {
             if let Some(batch) = builder.finish() {
                 if tx.send(Message::Batch(batch)).is_err() {
-                    return Ok(());
+                    return Ok(Merged::default());
                 }
             }
         }
@@ -225,7 +236,10 @@ fn read_sheet(
         builder.put(cell.row, cell.col, cell.kind, cell.number, text)?;
     }
     if let Some(batch) = builder.finish() {
-        let _ = tx.send(Message::Batch(batch));
+        if tx.send(Message::Batch(batch)).is_err() {
+            return Ok(Merged::default());
+        }
     }
-    Ok(())
+    // read while Python converts the last batch
+    Ok(cells.merged())
 }

@@ -23,6 +23,7 @@ import pyarrow as pa
 from producer.readers.base import HeaderMapping, ReaderLimits
 from producer.readers.cell_text import check_cell_sizes
 from producer.readers.headers import map_headers
+from producer.readers.merged_cells import merged_cells_warning
 from producer.readers.rebatch import output_schema, rebatch
 from producer.readers.xlsx.guard import explain_library_error
 from producer.readers.xlsx.sheet import FIELDS, SheetRows, XlsxSheet, column_name
@@ -66,6 +67,8 @@ class XlsxReader:
         self.limits = limits
         self._dataset = dataset
         self._sheet = sheet
+        self._header_row = head.number or 1
+        self._warnings: list[str] = []
         try:
             self._batches = head.rest
             self.header = list(head.header)
@@ -158,10 +161,16 @@ class XlsxReader:
         try:
             for raw in rebatch(self._data_rows(), self.chunk_rows, self._raw_schema):
                 yield self._chunk(raw)
+            ranges, more = self._sheet.merged_cells()
+            found = merged_cells_warning(ranges, more, self.mapping.columns, self._header_row)
+            self._warnings = [found] if found else []
         except ParseError:
             raise
         except Exception as exc:  # a damaged sheet fails lazily, deep in the XML
             raise explain_library_error(exc) from exc
+
+    def warnings(self) -> list[str]:
+        return self._warnings
 
     def close(self) -> None:
         self._sheet.close()

@@ -239,6 +239,11 @@ class XlsxSheet:
                 return
             yield to_sheet_rows(raw, self.is_1904)
 
+    def merged_cells(self) -> tuple[list[tuple[tuple[int, int], tuple[int, int]]], int]:
+        """The sheet's merged ranges (0-based) and how many more past the first 1,000:
+        known once batches() has ended, empty before."""
+        return self._stream.merged_cells()
+
     def close(self) -> None:
         self._stream.close()
 

@@ -1,5 +1,5 @@
 """The progress fold of the importer's states: paused for a mapping, resumed, expired; a
-data-less file's warning; a correction's link to the job it corrects."""
+data-less file's warning and merged cells'; a correction's link to the job it corrects."""
 
 from __future__ import annotations
 
@@ -81,6 +81,29 @@ def test_a_file_without_data_rows_completes_with_a_warning() -> None:
         ]
     )
     assert to_status(with_rows, at(4)).warning is None
+
+
+def test_merged_cells_that_left_values_out_are_a_warning_with_errors_too() -> None:
+    merged = "cells C2:C5 (country) are merged and hold their value in C2 only"
+    done = fold(
+        [
+            event("registered", 1, header_row=1),
+            event("sealed", 2, total_chunks=1, total_rows=5, warnings=[merged]),
+            ChunkResult(job_id=JOB, chunk_no=0, rows_ok=4, rows_failed=1, at=at(3)),
+        ]
+    )
+    status = to_status(done, at(4))
+    assert (status.state, status.warning) == ("completed_with_errors", merged)
+    outcome = job_outcome_event(done)
+    assert outcome is not None and (outcome.state, outcome.warning) == (status.state, merged)
+    # a header-only sheet whose header cells are merged: both, the missing rows first
+    empty = fold(
+        [
+            event("registered", 1, header_row=2),
+            event("sealed", 2, total_chunks=0, total_rows=0, warnings=[merged]),
+        ]
+    )
+    assert to_status(empty, at(3)).warning == f"no data rows under the header on row 2; {merged}"
 
 
 def test_a_correction_says_which_job_it_corrects() -> None:

@@ -11,6 +11,7 @@ use crate::formats::CellFormat;
 use crate::scan::Scanner;
 use crate::testing::Got;
 
+mod merged;
 mod refused;
 
 const STRINGS: [&str; 2] = ["zero", "one"];

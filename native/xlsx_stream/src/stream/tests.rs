@@ -161,3 +161,17 @@ fn markup_cut_by_the_readers_blocks_is_read_whole() {
         assert_eq!(got, want, "cut after {cut} byte(s)");
     }
 }
+
+#[test]
+fn the_merged_ranges_come_with_the_end_of_the_sheet() {
+    let xml = format!(
+        "<worksheet><sheetData>{}</sheetData><mergeCells><mergeCell ref=\"A2:A4\"/></mergeCells></worksheet>",
+        numbered_rows(0, 25)
+    );
+    let file = workbook_with_sheet_xml(&xml);
+    let mut opened = open(&file, None, 10).unwrap();
+    opened.reading.next_batch().unwrap();
+    assert_eq!(opened.reading.take_merged().ranges, vec![]);
+    while opened.reading.next_batch().unwrap().is_some() {}
+    assert_eq!(opened.reading.take_merged().ranges, vec![((1, 0), (3, 0))]);
+}

@@ -1,5 +1,5 @@
-""".xls, .xlsb and .ods: typed cells as the XLSX reader types a whole-sheet chunk, and .ods formula errors named
-in their row rather than read as blank cells."""
+""".xls, .xlsb and .ods: typed cells as the XLSX reader types a whole-sheet chunk; .ods formula
+errors named in their row rather than read as blank cells, and .ods merged cells warned of."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from producer.readers import open_reader
-from producer.readers.ods_errors import ods_error_cells
+from producer.readers.ods_content import ods_error_cells, ods_merged_ranges
 from schemas.arrow_codec import ROW_COLUMN
 from schemas.dataset import Dataset, DatasetRegistry
 from schemas.settings import packaged_datasets_dir
@@ -75,7 +75,15 @@ def _ods(tmp_path: Path, rows: str) -> Path:
     )
     path = tmp_path / "book.ods"
     with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("content.xml", content)
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            '<manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            "</manifest:manifest>",
+        )
     return path
 
 
@@ -89,7 +97,8 @@ def test_error_cells_are_found_through_repeated_rows_and_columns(tmp_path: Path)
         '<table:table-row table:number-rows-repeated="3"><table:table-cell/></table:table-row>'
         "<table:table-row>"  # row 5
         '<table:table-cell table:number-columns-repeated="2"/>'
-        f"{ERROR.format('#DIV/0!')}<table:covered-cell/>{ERROR.format('#VALUE!')}"
+        # a covered cell (under a merged one, as LibreOffice writes it) takes its column
+        f"{ERROR.format('#DIV/0!')}<table:covered-table-cell/>{ERROR.format('#VALUE!')}"
         "</table:table-row>"
     )
     path = _ods(tmp_path, rows)
@@ -101,3 +110,34 @@ def test_error_cells_are_found_through_repeated_rows_and_columns(tmp_path: Path)
     }
     assert ods_error_cells(path, "Orders", []) == {}
     assert ods_error_cells(path, "Notes", [(1, 0)]) == {(1, 0): "#REF!"}
+
+
+def _cell(text: str, attrs: str = "") -> str:
+    return f'<table:table-cell office:value-type="string" {attrs}><text:p>{text}</text:p></table:table-cell>'
+
+
+def test_an_ods_value_merged_down_a_column_is_a_warning(tmp_path: Path, orders: Dataset) -> None:
+    header = "".join(_cell(h) for h in ("order_id", "customer_email", "ordered_at", "country"))
+    rows = [f"<table:table-row>{header}</table:table-row>"]
+    for n in (1, 2, 3):
+        country = (
+            _cell("DE", 'table:number-rows-spanned="3"')
+            if n == 1
+            else "<table:covered-table-cell/>"
+        )
+        cells = _cell(str(n)) + _cell(f"u{n}@example.com") + _cell(f"2026-01-0{n}")
+        rows.append(f"<table:table-row>{cells}{country}</table:table-row>")
+    path = _ods(tmp_path, "".join(rows))
+    assert ods_merged_ranges(path, "Orders") == ([((1, 3), (3, 3))], 0)
+    assert ods_merged_ranges(path, "Notes") == ([], 0)
+    reader = open_reader(path, orders, 1000)
+    try:
+        table = pa.Table.from_batches(list(reader.batches()))
+        assert table.column("country").to_pylist() == ["DE", None, None]
+        assert reader.warnings() == [
+            "cells D2:D4 (country) are merged and hold their value in D2 only, so rows 3–4 "
+            "read no country: unmerge the cells, put the value in each of them, and upload "
+            "the file again"
+        ]
+    finally:
+        reader.close()

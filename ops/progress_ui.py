@@ -123,6 +123,10 @@ def mapping_lines(status: UploadStatus) -> list[str]:
     return lines
 
 
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
 def outcome_lines(client: ApiClient, status: UploadStatus) -> list[str]:
     """What a person needs after --wait: the failure reason, the row ranges that were not
     saved (dead letters) and where the row errors are; a paused job's mapping to confirm."""
@@ -137,8 +141,8 @@ def outcome_lines(client: ApiClient, status: UploadStatus) -> list[str]:
         return []
     invalid = status.rows_failed - status.rows_dead_lettered
     lines = [
-        f"job {status.job_id} completed with errors: {status.rows_ok:,} rows saved, "
-        f"{status.rows_failed:,} rows not saved"
+        f"job {status.job_id} completed with errors: {_rows(status.rows_ok)} saved, "
+        f"{_rows(status.rows_failed)} not saved"
         + (f" ({status.rows_dead_lettered:,} of them dead-lettered)" if dead else "")
         + "."
     ]
@@ -146,7 +150,7 @@ def outcome_lines(client: ApiClient, status: UploadStatus) -> list[str]:
     if status.warning:
         lines.append(f"warning: {status.warning}")
     if invalid:
-        lines.append(f"{invalid:,} rows rejected; the first ones:")
+        lines.append(f"{_rows(invalid)} rejected; the first {'one' if invalid == 1 else 'ones'}:")
         csv_lines = first_error_lines(client, status.job_id, limit=5 + len(dead))
         lines += ["  " + line for line in [csv_lines[0], *csv_lines[1 + len(dead) :]]]
     lines.append(f"all of them: bulkflow errors {status.job_id} -o errors.csv")

@@ -35,6 +35,7 @@ from stream_processors.text_columns import (
     temporal,
     with_marks,
 )
+from stream_processors.totals_rows import merge_totals_rows
 from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells, written
 
 MISSING = "required value is missing"
@@ -282,7 +283,6 @@ def validate_batch(
         )
         for i, pos, m in found
     ]
-    errors = merge_repeated_headers(errors, dataset.header_lookup)
     bad = pa.array(sorted({i for i, _, _ in found}), pa.int64())
     bad_rows = rows.take(bad)
     # row numbers are unique within a chunk, so they pick out the failed rows
@@ -292,6 +292,8 @@ def validate_batch(
         (row_no, dict(zip(cells, row, strict=True)))
         for row_no, *row in zip(bad_rows.to_pylist(), *taken, strict=True)
     ]
+    errors = merge_repeated_headers(errors, dataset.header_lookup)
+    errors = merge_totals_rows(errors, invalid, MISSING)
     return ValidationResult(
         valid=table.filter(keep),
         errors=errors,

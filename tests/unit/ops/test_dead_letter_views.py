@@ -66,7 +66,7 @@ def test_upload_wait_names_the_rows_not_saved_and_the_first_row_errors() -> None
 def test_upload_wait_with_only_dead_letters_promises_no_row_errors() -> None:
     status = _status("completed_with_errors", 500, 500, [RANGE])
     lines = outcome_lines(FakeClient("row,column,value,message\r\n"), status)  # type: ignore[arg-type]
-    assert f"  {SAID}" in lines and not any("first ones" in line for line in lines)
+    assert f"  {SAID}" in lines and not any("first one" in line for line in lines)
     failed = _status("failed", 0, 500, [RANGE])
     failed.error = "no chunk of the file could be processed: " + REASON
     assert outcome_lines(FakeClient(""), failed)[1] == f"  {SAID}"  # type: ignore[arg-type]
@@ -103,3 +103,12 @@ def test_dlq_list_renders_its_markup(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert REASON in done.stderr and "[bold]" not in done.stderr and "[/]" not in done.stderr
     assert "job j1 chunk 1  acme/orders  outstanding" in done.stderr
+
+
+def test_upload_wait_counts_one_row_as_one() -> None:
+    csv = "row,column,value,message,locale\r\n4,order_id,,required value is missing,none\r\n"
+    lines = outcome_lines(FakeClient(csv), _status("completed_with_errors", 1, 1, []))  # type: ignore[arg-type]
+    assert lines[:2] == [
+        "job j1 completed with errors: 1 row saved, 1 row not saved.",
+        "1 row rejected; the first one:",
+    ]

@@ -39,7 +39,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # save to CSV) a date-time cell formatted yyyy-mm-dd h:mm:ss, openpyxl's default
 _ISO_DATETIME = re.compile(
     r"(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
-    r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?"
+    r"\s*([Zz]|(?i:utc|gmt)|[+-]\d{2}(?::?\d{2})?)?"
 )
 _SERIAL = re.compile(r"\d{1,7}(?:\.\d+)?")
 DATETIME_HINT = "use YYYY-MM-DD HH:MM[:SS], optionally with Z or a +HH:MM offset"
@@ -150,7 +150,7 @@ def _excel_serial(text: str) -> datetime:
 
 
 def _offset(text: str) -> timezone:
-    if text in ("Z", "z"):
+    if text[0] not in "+-":  # Z, or UTC and GMT as database exports write them
         return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")

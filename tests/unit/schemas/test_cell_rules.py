@@ -14,6 +14,7 @@ from schemas.cell_rules import TYPE_PATTERNS, cell_json_schema, example_value, r
 from schemas.dataset import DatasetRegistry
 from schemas.locales import LocaleError
 from schemas.settings import packaged_datasets_dir
+from stream_processors.converters import parse_datetime
 from stream_processors.validation import validate_batch
 
 ORDERS = DatasetRegistry(packaged_datasets_dir()).get("orders")
@@ -53,6 +54,10 @@ def test_the_type_shapes_accept_what_the_workers_accept_and_refuse_the_rest() ->
             "2024-03-01 14:30",
             "2024-03-01T14:30:00Z",
             "2024-03-01T14:30+02:00",
+            "2024-03-01 9:30:00",  # a one-digit hour, as a sheet shows h:mm:ss
+            "2024-03-01 14:30:00 UTC",  # as database exports (BigQuery) write it
+            "2024-03-01 14:30:00.123456 utc",
+            "2024-03-01T14:30:00GMT",
         ],
         "email": ["ana@example.com"],
     }
@@ -61,11 +66,17 @@ def test_the_type_shapes_accept_what_the_workers_accept_and_refuse_the_rest() ->
         "decimal": ["1,2", "twelve"],
         "boolean": ["maybe"],
         "date": ["TBD", "01/03/2024"],
-        "datetime": ["TBD"],
+        "datetime": ["TBD", "2024-03-01 14:30 CET"],
         "email": ["not-an-email", "a@b"],
     }
     for kind, values in accepted.items():
         assert all(re.search(TYPE_PATTERNS[kind], v) for v in values), kind
+    moments = [parse_datetime(v) for v in accepted["datetime"][-3:]]
+    assert [m.isoformat() for m in moments] == [
+        "2024-03-01T14:30:00+00:00",
+        "2024-03-01T14:30:00.123456+00:00",
+        "2024-03-01T14:30:00+00:00",
+    ]
     for kind, values in refused.items():
         assert not any(re.search(TYPE_PATTERNS[kind], v) for v in values), kind
 

@@ -414,6 +414,18 @@ def test_datetime_forms() -> None:
     assert got[8] == datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
 
+def test_a_utc_suffix_as_database_exports_write_it_is_utc() -> None:
+    # a whole column of them takes the vectorised path; the lower-case ones the slow one
+    values = ["2024-03-01 10:15:00 UTC", "2024-03-01 10:15:00.250000 UTC", "2024-03-01T10:15UTC"]
+    got = ok_values("datetime", [*values, "2024-03-01 10:15:00 utc", "2024-03-01 10:15 GMT"])
+    assert got == [
+        datetime(2024, 3, 1, 10, 15, tzinfo=UTC),
+        datetime(2024, 3, 1, 10, 15, 0, 250000, tzinfo=UTC),
+        *[datetime(2024, 3, 1, 10, 15, tzinfo=UTC)] * 3,
+    ]
+    assert messages("datetime", ["2024-03-01 10:15:00 UTCX"])[0].startswith("'2024-03-01 10")
+
+
 def test_datetime_rejects() -> None:
     assert messages("datetime", ["2024-02-30T10:00:00", "2024-03-01T25:00:00"]) == [
         "'2024-02-30T10:00:00' is not a valid date-time",

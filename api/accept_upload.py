@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from api.form_fields import chosen_encoding, chosen_locale
 from api.http_errors import (
     BadRequest,
     Conflict,
@@ -36,7 +37,7 @@ from messaging.upload_blobs import submit_upload
 from schemas.column_mapping import ColumnMapping, mapped_dataset
 from schemas.dataset import Dataset
 from schemas.errors import DatasetError, ParseError
-from schemas.locales import LocaleError, describe_reading, resolve_locale
+from schemas.locales import describe_reading
 from schemas.records import JobState, UploadRecord, UploadStatus, utcnow
 from schemas.settings import Tier
 
@@ -116,11 +117,18 @@ async def accept_upload(
         assert form.path is not None and form.filename is not None
         sheet = form.fields.get("sheet") or None
         locale, source = chosen_locale(form), "chosen"
+        encoding = chosen_encoding(form)
         if locale is None and options.locale is not None:  # as the corrected job was read
             locale, source = options.locale, "corrected"
         mapping_text = form.fields.get("mapping", "")
         request_fingerprint = fingerprint(
-            dataset, sheet, form.sha256, mapping_text, options.corrects or "", locale or ""
+            dataset,
+            sheet,
+            form.sha256,
+            mapping_text,
+            options.corrects or "",
+            locale or "",
+            f"encoding={encoding}" if encoding else "",
         )
         if idempotency_key is not None:
             existing = await run_in_threadpool(store.get, tenant, idempotency_key)
@@ -143,6 +151,7 @@ async def accept_upload(
                 "mapping": options.mapping,
                 "corrects": options.corrects,
                 "locale_source": source if locale else None,
+                "encoding": encoding,
             }
         )
         if idempotency_key is not None:
@@ -233,17 +242,6 @@ def parse_mapping_field(text: str, dataset: Dataset) -> ColumnMapping | None:
     except DatasetError as exc:
         raise Unprocessable(f"the column mapping cannot apply: {exc}") from exc
     return mapping
-
-
-def chosen_locale(form: SpooledForm) -> str | None:
-    """The ``locale`` field as a supported tag (None: detect it); 422 for an unknown one."""
-    tag = form.fields.get("locale", "").strip()
-    if not tag:
-        return None
-    try:
-        return resolve_locale(tag).tag
-    except LocaleError as exc:
-        raise Unprocessable(str(exc)) from exc
 
 
 def make_record(

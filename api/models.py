@@ -148,6 +148,12 @@ class UploadCreate(BaseModel):
         "the locale the corrected upload was read by; else the dataset's locale, else "
         "detected from the file",
     )
+    encoding: str | None = Field(
+        None,
+        description="the text encoding of a CSV or JSON Lines file (windows-1251, shift_jis, "
+        "mac_roman, ...); default: a byte-order mark's, else UTF-8, else the legacy code page "
+        "the text reads in (the locale's language's, when it names one)",
+    )
     mapping: str | None = Field(
         None,
         description='a column mapping, JSON: {"order_id": "Order #", ...} (dataset column -> '

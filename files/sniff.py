@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import codecs
 import zipfile
 from collections import Counter
 from pathlib import Path
 
+from files.text_encoding import decode_sample, detect_encoding
 from schemas.errors import ParseError, ParseErrorKind
 
 # what bulkflow reads, by the names sniff_format gives
@@ -25,12 +25,6 @@ _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 PASSWORD_ADVICE = "remove the password in your spreadsheet app and upload it again"
 PASSWORD_PROTECTED = f"the workbook is password-protected; {PASSWORD_ADVICE}"
 _PARQUET_MAGIC = b"PAR1"
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    # utf-16 (not -le/-be) so the decoder reads and drops the BOM itself
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1a")
 _UNSUPPORTED = ParseErrorKind.UNSUPPORTED_FORMAT
 
@@ -38,41 +32,6 @@ _UNSUPPORTED = ParseErrorKind.UNSUPPORTED_FORMAT
 def unknown_format(file_format: str) -> str:
     """The reason a declared format is refused."""
     return f"unknown file format {file_format!r} (known: {', '.join(FORMATS)})"
-
-
-def detect_encoding(sample: bytes, declared: str | None = None) -> str:
-    """A Python codec name for ``sample``: a BOM wins, then the declared encoding, then UTF-8
-    when the sample decodes as such, else cp1252 (or latin-1 where cp1252 has holes)."""
-    for bom, name in _BOMS:
-        if sample.startswith(bom):
-            return name
-    if declared:
-        try:
-            return codecs.lookup(declared).name
-        except LookupError as exc:
-            raise ParseError(
-                f"unknown text encoding {declared!r}", kind=ParseErrorKind.ENCODING
-            ) from exc
-    for name in ("utf-8", "cp1252"):
-        try:
-            # not final: the sample may end in the middle of a character
-            codecs.getincrementaldecoder(name)().decode(sample, final=False)
-            return name
-        except UnicodeDecodeError:
-            continue
-    return "latin-1"
-
-
-def decode_sample(sample: bytes, encoding: str) -> str:
-    """Decode the start of a file, tolerating a character cut at the sample's end."""
-    try:
-        return codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-    except UnicodeDecodeError as exc:
-        raise ParseError(
-            f"the file is not valid {encoding} text (byte {exc.start + 1}); "
-            "save it as UTF-8 or declare its encoding",
-            kind=ParseErrorKind.ENCODING,
-        ) from exc
 
 
 def _records(text: str, limit: int) -> list[str]:

@@ -101,6 +101,11 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
             help="how the file writes numbers, dates and true/false (de-DE, fr-FR, en-US, ...); "
             "default: the dataset's locale, else detected from the file",
         ),
+        encoding: str | None = typer.Option(
+            None,
+            help="the text encoding of a CSV or JSON Lines file (windows-1251, shift_jis, ...); "
+            "default: told from the file",
+        ),
         map_: list[str] | None = typer.Option(None, "--map", help=MAP_HELP),
         corrects: str | None = typer.Option(
             None,
@@ -128,7 +133,13 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
             raise fail(str(exc)) from exc
         with _session(url, key, fail) as client:
             accepted = client.upload(
-                file, dataset, sheet=sheet, mapping=mapping, corrects=corrects, locale=tag
+                file,
+                dataset,
+                sheet=sheet,
+                mapping=mapping,
+                corrects=corrects,
+                locale=tag,
+                encoding=encoding,
             )
             job_id = accepted["job_id"]
             console.print(f"job {job_id} queued on the {accepted['tier']} tier")

@@ -117,6 +117,7 @@ class ApiClient:
         mapping: dict[str, str] | None = None,
         corrects: str | None = None,
         locale: str | None = None,
+        encoding: str | None = None,
     ) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         fields = {
@@ -125,6 +126,7 @@ class ApiClient:
             "mapping": json.dumps(mapping) if mapping else None,
             "corrects": corrects,
             "locale": locale,
+            "encoding": encoding,
         }
         data = {name: value for name, value in fields.items() if value}
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -27,7 +27,7 @@ from producer.corrections import corrections_dataset, with_original_rows
 from producer.mapping_desk import MappingDesk
 from producer.readers import open_reader
 from producer.readers.base import ChunkReader, HeaderNotFound, ReaderLimits
-from producer.reading import choose_reading
+from producer.reading import choose_reading, with_encoding
 from producer.size_policy import choose_chunk_rows
 from schemas.column_mapping import MappingPreview, mapped_dataset
 from schemas.dataset import Dataset, DatasetRegistry
@@ -92,6 +92,7 @@ def open_upload_reader(
         file_format=upload.file_format,
         sheet=upload.sheet,
         encoding=upload.encoding,
+        locale=upload.locale,
         limits=limits,
     )
 
@@ -153,6 +154,7 @@ def publish_job(
     try:
         mapping = reader.mapping
         reading, batches = choose_reading(upload, dataset, reader.batches())
+        reading = with_encoding(reading, getattr(reader, "encoding", None))
         registered = _job_event(
             upload,
             "registered",

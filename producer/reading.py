@@ -4,17 +4,19 @@ file, so a re-parse reads the file exactly as the first parse did."""
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
 
 from files.private import write_private_text
 from files.spool import Spool
+from files.text_encoding import encoding_name
 from producer.locale_detect import DETECT_ROWS, Detection, detect_locale
 from schemas.dataset import Dataset
 from schemas.locales import LocaleSource, describe_reading, resolve_locale
@@ -28,6 +30,14 @@ class Reading:
     locale: str | None
     source: LocaleSource | None
     text: str  # for a person: "read as de-DE: decimal comma, day-first dates (detected)"
+
+
+def with_encoding(reading: Reading, encoding: str | None) -> Reading:
+    """The reading of a text file in a legacy code page says which one it was read in, so a
+    person who sees odd letters knows why (and can re-save the file as UTF-8)."""
+    if encoding is None or codecs.lookup(encoding).name.startswith("utf"):
+        return reading
+    return replace(reading, text=f"{reading.text}; text in {encoding_name(encoding)}")
 
 
 def _made(locale: str | None, source: LocaleSource | None, note: str | None = None) -> Reading:

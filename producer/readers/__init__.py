@@ -20,11 +20,13 @@ def open_reader(
     file_format: str | None = None,
     sheet: str | None = None,
     encoding: str | None = None,
+    locale: str | None = None,
     limits: ReaderLimits = ReaderLimits(),
 ) -> ChunkReader:
     """A reader for the file, its header already mapped; raises ParseError when it cannot be.
 
-    The content decides the format; a declared format only has to agree with it.
+    The content decides the format; a declared format only has to agree with it. ``locale``
+    (the upload's) names the code page a text file without a BOM or UTF-8 is read in.
     """
     path = Path(path)
     found = sniff_format(path)
@@ -38,7 +40,7 @@ def open_reader(
     if found == "csv":
         from producer.readers.csv import CsvReader
 
-        return CsvReader(path, dataset, chunk_rows, encoding=encoding, limits=limits)
+        return CsvReader(path, dataset, chunk_rows, encoding=encoding, locale=locale, limits=limits)
     if found == "parquet":
         from producer.readers.parquet import ParquetReader
 
@@ -46,7 +48,9 @@ def open_reader(
     if found == "jsonl":
         from producer.readers.jsonl import JsonlReader
 
-        return JsonlReader(path, dataset, chunk_rows, encoding=encoding, limits=limits)
+        return JsonlReader(
+            path, dataset, chunk_rows, encoding=encoding, locale=locale, limits=limits
+        )
     if found in CALAMINE_FORMATS:
         from producer.readers.calamine import open_calamine_reader
 

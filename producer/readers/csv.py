@@ -11,7 +11,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from files.sniff import DELIMITERS, SAMPLE_BYTES, decode_sample, detect_delimiter
+from files.sniff import DELIMITERS, SAMPLE_BYTES, detect_delimiter
+from files.text_encoding import decode_sample
 from producer.readers.base import HeaderMapping, human_bytes
 from producer.readers.csv_head import HeadText
 from producer.readers.header_search import HeaderSearch, search_header

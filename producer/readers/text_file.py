@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from files.sniff import SAMPLE_BYTES, detect_encoding
+from files.sniff import SAMPLE_BYTES
+from files.text_encoding import DECLARE, detect_encoding
 from producer.readers.base import ReaderLimits
 from schemas.dataset import Dataset
 from schemas.errors import ParseError, ParseErrorKind
@@ -14,7 +15,8 @@ from schemas.errors import ParseError, ParseErrorKind
 
 class TextFileReader:
     """The base of CsvReader and JsonlReader: ``encoding`` is a BOM's, else the declared
-    one, else the one the head of the file decodes in (files/sniff.py). A reader's own
+    one, else the one the head of the file reads in (files/text_encoding.py; ``locale``, the
+    upload's reading locale, else the dataset's, names its code page). A reader's own
     set-up is ``find_header``, which maps the header row; the file is closed when it
     raises."""
 
@@ -25,6 +27,7 @@ class TextFileReader:
         chunk_rows: int,
         *,
         encoding: str | None = None,
+        locale: str | None = None,
         limits: ReaderLimits | None = None,
     ) -> None:
         self.path = Path(path)
@@ -32,7 +35,8 @@ class TextFileReader:
         self.chunk_rows = chunk_rows
         self.limits = limits or ReaderLimits()
         with self.path.open("rb") as raw:
-            self.encoding = detect_encoding(raw.read(SAMPLE_BYTES), encoding)
+            sample = raw.read(SAMPLE_BYTES)
+        self.encoding = detect_encoding(sample, encoding, locale or dataset.locale)
         try:
             self.find_header()
         except BaseException:
@@ -53,6 +57,6 @@ class TextFileReader:
         """The file holds bytes its encoding cannot decode, ``where`` says about where."""
         return ParseError(
             f"the file is not valid {self.encoding.upper()} text ({where}); save it as UTF-8 "
-            "or declare its encoding",
+            f"or name its encoding ({DECLARE})",
             kind=ParseErrorKind.ENCODING,
         )

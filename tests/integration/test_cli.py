@@ -69,6 +69,22 @@ def test_upload_wait_tells_the_whole_story(served: Settings, tmp_path: Path) -> 
     assert len(list(csv.DictReader(out.splitlines()))) == 8
     assert not (tmp_path / "-").exists()
 
+    # legacy code pages: Cyrillic told from the text, Turkish named by --encoding; the
+    # invalid country shows as written in the first errors
+    for name, page, city, flags in (
+        ("moscow.csv", "cp1251", "Москва", ()),
+        ("sisli.csv", "cp1254", "Şişli", ("--encoding", "windows-1254")),
+    ):
+        rows = f"order_id;customer_email;country;ordered_at\n1;a@example.com;{city};2026-01-01\n"
+        (tmp_path / name).write_bytes((rows + "2;b@example.com;DE;2026-01-02\n").encode(page))
+        upload = ("upload", name, "-d", "orders", *flags, "--wait")
+        code, _out, err = cli(served, *upload, cwd=tmp_path)
+        assert code == 3, err
+        assert f"2,country,{city}," in err.replace(" ", ""), err
+    assert "text in Windows-1254 (Turkish)" in err
+    code, _out, err = cli(served, "upload", name, "-d", "orders", "--encoding", "x", cwd=tmp_path)
+    assert code != 0 and "unknown text encoding 'x'" in err, err
+
     broken = tmp_path / "broken.csv"
     broken.write_text("order_id,country\n1,DE\n", encoding="utf-8")
     code, _out, err = cli(served, "upload", str(broken), "-d", "orders", "--wait", cwd=tmp_path)

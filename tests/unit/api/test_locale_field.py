@@ -1,11 +1,12 @@
-"""The upload form's locale field: a supported tag or a 422 naming them, and part of what
-makes two requests the same for an Idempotency-Key."""
+"""The upload form's locale and encoding fields: a supported tag (a codec Python knows) or a
+422 naming what is wrong, and part of what makes two requests the same for an
+Idempotency-Key."""
 
 from __future__ import annotations
 
 import pytest
 
-from api.accept_upload import chosen_locale
+from api.form_fields import chosen_encoding, chosen_locale
 from api.http_errors import Unprocessable
 from api.idempotency import fingerprint
 from api.multipart import SpooledForm
@@ -28,3 +29,11 @@ def test_another_locale_is_another_request() -> None:
     assert plain == fingerprint("orders", None, "aa", None)  # keys bound before stay valid
     chosen = {fingerprint("orders", None, "aa", tag) for tag in ("de-DE", "en-US")}
     assert len({plain, *chosen}) == 3
+
+
+def test_the_encoding_field_is_a_codec_python_knows() -> None:
+    assert chosen_encoding(SpooledForm(fields={"encoding": " Windows-1251 "})) == "cp1251"
+    assert chosen_encoding(SpooledForm(fields={"encoding": "Shift_JIS"})) == "shift_jis"
+    assert chosen_encoding(SpooledForm(fields={"encoding": ""})) is None
+    with pytest.raises(Unprocessable, match=r"unknown text encoding 'klingon': give a name"):
+        chosen_encoding(SpooledForm(fields={"encoding": "klingon"}))

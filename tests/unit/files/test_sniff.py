@@ -11,7 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from files.sniff import detect_delimiter, detect_encoding, sniff_format
+from files.sniff import detect_delimiter, sniff_format
+from files.text_encoding import detect_encoding
 from schemas.errors import ParseError
 
 

@@ -202,12 +202,17 @@ def write_rows(
 
 
 def conflict_sql(dataset: Dataset, quote: Any) -> str:
+    """A keyed dataset's row replaces the stored row of its key, unless both are of one job
+    and the stored one is further down the file: a file's last row of a key is kept whatever
+    order its chunks are written in (workers write them in parallel)."""
     if not dataset.key:
         return "ON CONFLICT (job_id, row_no) DO NOTHING"
     target = ", ".join(quote(c) for c in key_columns(dataset))
     updates = ("job_id", "row_no", *(c.name for c in dataset.columns if c.name not in dataset.key))
     sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updates)
-    return f"ON CONFLICT ({target}) DO UPDATE SET {sets}"
+    stored = quote(dataset.table_name)
+    later = f"{stored}.job_id <> excluded.job_id OR {stored}.row_no < excluded.row_no"
+    return f"ON CONFLICT ({target}) DO UPDATE SET {sets} WHERE {later}"
 
 
 def prepare_rows(dataset: Dataset, valid: pa.Table) -> pa.Table:

@@ -205,6 +205,26 @@ def test_last_row_of_a_key_within_one_chunk_wins(engine: Engine, size: int) -> N
     assert (1, Decimal("7.50"), 10_000) in rows
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_a_files_last_row_of_a_key_wins_whichever_chunk_is_written_first(
+    engine: Engine, size: int
+) -> None:
+    # key 1 on row 2 (chunk 0) and again on row 10,000 (chunk 5), written in that order or
+    # the other: the file's last row of it is kept; a later job's row still replaces it
+    late = arrow(ORDERS, [{ROW_COLUMN: 10_000, "order_id": 1, "amount": Decimal("7.50")}])
+    save(engine, ORDERS, late, chunk=5)
+    save(engine, ORDERS, orders(size), chunk=0)
+    rows = stored(engine, ORDERS, "order_id", "amount", "row_no")
+    assert (1, Decimal("7.50"), 10_000) in rows and len(rows) == size
+    save(engine, ORDERS, orders(1, amount="3.00"), job="job-2")
+    assert stored(engine, ORDERS, "order_id", "amount", "job_id", "row_no")[-1] == (
+        1,
+        Decimal("3.00"),
+        "job-2",
+        2,
+    )
+
+
 def test_key_is_scoped_to_the_tenant(engine: Engine) -> None:
     save(engine, ORDERS, orders(3), job="job-a", tenant="acme")
     save(engine, ORDERS, orders(3), job="job-b", tenant="globex")

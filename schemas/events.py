@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from schemas.records import DeadLetterRange, JobState, utcnow
+from schemas.records import WARNING, DeadLetterRange, JobState, utcnow
 
 OutcomeType = Literal["job.completed", "job.failed", "job.revised"]
 
@@ -34,10 +34,7 @@ class JobOutcomeEvent(BaseModel):
     rows_dead_lettered: int = 0
     dead_letters: list[DeadLetterRange] = Field(default_factory=list)
     error: str | None = None
-    # a job that read its file (completed, with or without errors) and holds something a
-    # person should know: "no data rows under the header on row 1", merged cells that left
-    # values out
-    warning: str | None = None
+    warning: str | None = Field(default=None, description=WARNING)
     # a correction job: the job whose invalid rows it corrects (that job's outcome stands)
     corrects: str | None = None
     # job.revised only: the outcome it replaces

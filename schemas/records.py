@@ -12,6 +12,13 @@ from schemas.column_mapping import ColumnMapping, MappingPreview
 from schemas.locales import LocaleSource
 from schemas.settings import Tier
 
+# the warning field of a job's status and outcome event
+WARNING = (
+    "what a person should know of a job that read its file (completed, with or without "
+    "errors): 'no data rows under the header on row 1', or merged cells that left values "
+    "out; a field, not a state (the CLI exits 4 for a completed job with one)"
+)
+
 JobState = Literal[
     "queued",
     "parsing",
@@ -207,10 +214,7 @@ class UploadStatus(BaseModel):
         description="how the text was read, for a person: 'read as de-DE: decimal comma, "
         "day-first dates (detected)'",
     )
-    # a job that read its file but holds something a person should know ("no data rows
-    # under the header on row 1", merged cells that left values out); the state stays, and
-    # the CLI exits 4 for a completed one
-    warning: str | None = None
+    warning: str | None = Field(default=None, description=WARNING)
     sheet: str | None = Field(default=None, description="the sheet read (workbooks)")
     header_row: int | None = Field(default=None, description="the row the header was found on")
     mapping: ColumnMapping = Field(

@@ -23,15 +23,13 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# the legacy code page of a locale's language, where it is not Windows-1252
+# the legacy code page of a locale (by its tag, else its language), where not Windows-1252
 CODE_PAGES = {
-    "cs": "cp1250",
-    "pl": "cp1250",
-    "ru": "cp1251",
-    "tr": "cp1254",
-    "ja": "cp932",
-    "zh": "gb18030",
-}
+    "cs": "cp1250", "pl": "cp1250", "ro": "cp1250",
+    "ru": "cp1251", "uk": "cp1251",
+    "el": "cp1253", "tr": "cp1254", "he": "cp1255", "vi": "cp1258",
+    "ja": "cp932", "zh": "gb18030", "zh-tw": "big5", "ko": "cp949",
+}  # fmt: skip
 WESTERN = "cp1252"
 # fewer non-ASCII bytes than this are too few to judge by, unless Windows-1252 reads them as a
 # run of accented letters: Windows-1252 when it decodes them, else Latin-1 (any byte)
@@ -50,6 +48,8 @@ NAMES = {
     "cp1252": "Windows-1252 (western European)",
     "cp1253": "Windows-1253 (Greek)",
     "cp1254": "Windows-1254 (Turkish)",
+    "cp1255": "Windows-1255 (Hebrew)",
+    "cp1258": "Windows-1258 (Vietnamese)",
     "cp1257": "Windows-1257 (Baltic)",
     "mac-roman": "Mac Roman",
     "cp932": "Shift-JIS (Japanese)",
@@ -96,7 +96,8 @@ def detect_encoding(sample: bytes, declared: str | None = None, locale: str | No
             ) from exc
     if _decodes(sample, "utf-8"):
         return "utf-8"
-    hinted = CODE_PAGES.get((locale or "").split("-")[0].casefold())
+    tag = (locale or "").replace("_", "-").casefold()
+    hinted = CODE_PAGES.get(tag) or CODE_PAGES.get(tag.split("-")[0])
     if hinted and _decodes(sample, hinted):
         return codecs.lookup(hinted).name
     western = _decodes(sample, WESTERN)

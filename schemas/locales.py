@@ -105,6 +105,13 @@ _TR = (("evet", "doğru"), ("hayır", "yanlış"))
 _RU = (("да", "истина"), ("нет", "ложь"))
 _SV = (("ja", "sant"), ("nej", "falskt"))
 _ZH = (("是", "真"), ("否", "假"))
+_UK = (("так", "істина"), ("ні", "хибність"))
+_EL = (("ναι", "αληθές", "αληθες"), ("όχι", "οχι", "ψευδές", "ψευδες"))
+_RO = (("da", "adevărat", "adevarat"), ("nu", "fals"))
+_KO = (("예", "참"), ("아니요", "거짓"))
+_ID = (("ya", "benar"), ("tidak", "salah"))
+_VI = (("có", "đúng"), ("không", "sai"))
+_HE = (("כן", "אמת"), ("לא", "שקר"))
 _NONE: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 Words = tuple[tuple[str, ...], tuple[str, ...]]
 
@@ -138,6 +145,18 @@ _TABLE: tuple[tuple[str, str, str, tuple[str, ...], DateOrder, str, Words], ...]
     ("ja-JP", "Japanese (Japan)", ".", _COMMA, "YMD", "/-.", _NONE),
     ("zh-CN", "Chinese (China)", ".", _COMMA, "YMD", "/-.", _ZH),
     ("sv-SE", "Swedish (Sweden)", ",", _SPACE, "YMD", "-/.", _SV),
+    ("uk-UA", "Ukrainian (Ukraine)", ",", _SPACE, "DMY", "./-", _UK),
+    ("el-GR", "Greek (Greece)", ",", _DOT, "DMY", "/.-", _EL),
+    ("ro-RO", "Romanian (Romania)", ",", _DOT, "DMY", "./-", _RO),
+    ("ko-KR", "Korean (South Korea)", ".", _COMMA, "YMD", "-./", _KO),
+    ("zh-TW", "Chinese (Taiwan)", ".", _COMMA, "YMD", "/-.", _ZH),
+    ("es-AR", "Spanish (Argentina)", ",", _DOT, "DMY", "/-.", _ES),
+    ("es-CO", "Spanish (Colombia)", ",", _DOT, "DMY", "/-.", _ES),
+    ("id-ID", "Indonesian (Indonesia)", ",", _DOT, "DMY", "/-.", _ID),
+    ("vi-VN", "Vietnamese (Vietnam)", ",", _DOT, "DMY", "/-.", _VI),
+    ("he-IL", "Hebrew (Israel)", ".", _COMMA, "DMY", "/.-", _HE),
+    ("en-IE", "English (Ireland)", ".", _COMMA, "DMY", "/.-", _NONE),
+    ("en-NZ", "English (New Zealand)", ".", _COMMA, "DMY", "/.-", _NONE),
 )
 LOCALES: dict[str, Locale] = {
     tag: Locale(tag, name, NumberFormat(decimal, groups), order, seps, words[0], words[1])
@@ -148,6 +167,8 @@ LANGUAGE_DEFAULTS = {
     "en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES", "it": "it-IT", "pt": "pt-BR",
     "nl": "nl-NL", "pl": "pl-PL", "da": "da-DK", "nb": "nb-NO", "no": "nb-NO", "fi": "fi-FI",
     "cs": "cs-CZ", "tr": "tr-TR", "ru": "ru-RU", "sv": "sv-SE", "ja": "ja-JP", "zh": "zh-CN",
+    "uk": "uk-UA", "el": "el-GR", "ro": "ro-RO", "ko": "ko-KR", "id": "id-ID", "vi": "vi-VN",
+    "he": "he-IL",
 }  # fmt: skip
 _BY_KEY = {tag.casefold(): tag for tag in LOCALES}
 

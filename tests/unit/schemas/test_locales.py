@@ -16,6 +16,7 @@ from schemas.locales import (
     describe_reading,
     resolve_locale,
 )
+from tests.conftest import REPO_ROOT
 
 REQUIRED = {"en-US", "en-GB", "de-DE", "de-AT", "de-CH", "fr-FR", "fr-CH", "pt-BR", "es-ES"}
 
@@ -35,6 +36,15 @@ def test_the_table_holds_the_locales_people_ask_for() -> None:
 )  # fmt: skip
 def test_tags_in_any_case_and_languages_alone(tag: str, found: str) -> None:
     assert resolve_locale(tag).tag == found
+
+
+def test_docs_locales_md_lists_every_locale_and_language() -> None:
+    text = (REPO_ROOT / "docs" / "locales.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ")}
+    assert set(LOCALES) <= rows
+    joined = " ".join(text.split())
+    for language, tag in LANGUAGE_DEFAULTS.items():
+        assert f"`{language}`" in joined and tag in joined, language
 
 
 def test_every_language_default_is_in_the_table() -> None:

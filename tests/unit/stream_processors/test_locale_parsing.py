@@ -284,6 +284,9 @@ def test_without_a_locale_local_dates_point_at_the_locale_field() -> None:
         ("pl-PL", ["tak", "PRAWDA"], ["nie", "FAŁSZ"]),
         ("tr-TR", ["evet", "DOĞRU"], ["hayır", "HAYIR", "YANLIŞ"]),
         ("en-GB", ["yes", "TRUE"], ["no", "FALSE"]),
+        ("el-GR", ["ναι", "ΑΛΗΘΕΣ"], ["όχι", "ΌΧΙ", "ΨΕΥΔΕΣ"]),
+        ("uk-UA", ["так", "ІСТИНА"], ["ні", "ХИБНІСТЬ"]),
+        ("ro-RO", ["da", "ADEVĂRAT"], ["nu", "FALS"]),
     ],
 )
 def test_words_for_true_and_false(locale: str, yes: list[str], no: list[str]) -> None:

@@ -20,7 +20,11 @@ def number_re(numbers: NumberFormat) -> str:
     esc = {".": r"\.", "'": r"\'"}
     dec = esc.get(numbers.decimal, numbers.decimal)
     grouped = "|".join(rf"(?:{esc.get(g, g)}\d{{3}})+" for g in numbers.groups)
-    return rf"^[+-]?(?:\d+(?:{dec}\d*)?|{dec}\d+|\d{{1,3}}(?:{grouped})(?:{dec}\d*)?)$"
+    lakh = ""
+    if numbers.lakh:  # 12,34,567: the last three digits, then pairs
+        g = esc.get(numbers.groups[0], numbers.groups[0])
+        lakh = rf"|\d{{1,2}}(?:{g}\d{{2}})+{g}\d{{3}}(?:{dec}\d*)?"
+    return rf"^[+-]?(?:\d+(?:{dec}\d*)?|{dec}\d+|\d{{1,3}}(?:{grouped})(?:{dec}\d*)?{lakh})$"
 
 
 def _shapes(values: pa.Array) -> pa.Array:

@@ -50,7 +50,11 @@ def local_number_patterns(numbers: NumberFormat) -> dict[str, str]:
     grouping separator throughout, in groups of three, as the workers read them."""
     dec = _js(numbers.decimal)
     groups = "|".join(_js(g) for g in numbers.groups)
-    whole = rf"(?:\d+|\d{{1,3}}({groups})\d{{3}}(?:\1\d{{3}})*)"
+    whole = rf"(?:\d+|\d{{1,3}}({groups})\d{{3}}(?:\1\d{{3}})*"
+    if numbers.lakh:  # 12,34,567: the last three digits, then pairs
+        g = _js(numbers.groups[0])
+        whole += rf"|\d{{1,2}}(?:{g}\d{{2}})+{g}\d{{3}}"
+    whole += ")"
     number = rf"[+-]?(?:{whole}(?:{dec}\d*)?|{dec}\d+)"
     return {
         "integer": rf"^[+-]?{whole}(?:{dec}0*)?$",

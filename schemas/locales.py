@@ -35,6 +35,9 @@ class LocaleError(ConfigError):
 class NumberFormat:
     decimal: str  # "," or "."
     groups: tuple[str, ...]  # thousands separators, one of them per number
+    # Indian grouping besides: the last three digits, then pairs (12,34,567), by the first
+    # of ``groups``
+    lakh: bool = False
 
     @property
     def name(self) -> str:
@@ -157,9 +160,14 @@ _TABLE: tuple[tuple[str, str, str, tuple[str, ...], DateOrder, str, Words], ...]
     ("he-IL", "Hebrew (Israel)", ".", _COMMA, "DMY", "/.-", _HE),
     ("en-IE", "English (Ireland)", ".", _COMMA, "DMY", "/.-", _NONE),
     ("en-NZ", "English (New Zealand)", ".", _COMMA, "DMY", "/.-", _NONE),
+    ("en-IN", "English (India)", ".", _COMMA, "DMY", "/-.", _NONE),
 )
+# the locales that group digits in lakhs and crores too (12,34,567.89)
+_LAKH = {"en-IN"}
 LOCALES: dict[str, Locale] = {
-    tag: Locale(tag, name, NumberFormat(decimal, groups), order, seps, words[0], words[1])
+    tag: Locale(
+        tag, name, NumberFormat(decimal, groups, tag in _LAKH), order, seps, words[0], words[1]
+    )
     for tag, name, decimal, groups, order, seps, words in _TABLE
 }
 # a language alone means its most common region

@@ -15,6 +15,7 @@ from collections import Counter
 SYMBOLS = (
     *("$", "US$", "A$", "C$", "NZ$", "HK$", "S$", "R$", "€", "£", "¥", "￥", "₹", "₽", "₺"),
     *("₩", "₪", "₫", "₴", "₦", "฿", "₱", "zł", "Kč", "kr", "kr.", "Fr.", "Ft", "lei"),
+    *("Rs", "Rs."),
 )
 CODES = (
     *("EUR", "USD", "GBP", "CHF", "JPY", "CNY", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF"),
@@ -26,7 +27,7 @@ _CODE_OF = {
     **{"€": "EUR", "£": "GBP", "US$": "USD", "A$": "AUD", "C$": "CAD", "NZ$": "NZD"},
     **{"HK$": "HKD", "S$": "SGD", "R$": "BRL", "₹": "INR", "₽": "RUB", "₺": "TRY", "₩": "KRW"},
     **{"₪": "ILS", "₴": "UAH", "zł": "PLN", "Kč": "CZK", "Ft": "HUF", "Fr.": "CHF"},
-    **{"lei": "RON"},
+    **{"lei": "RON", "Rs": "INR", "Rs.": "INR"},
 }
 # the symbols that name several: '$5' and 'MXN 5' may be one currency, '$5' and '€5' not
 _DOLLARS = frozenset({"USD", "AUD", "CAD", "NZD", "HKD", "SGD", "MXN"})

@@ -81,6 +81,9 @@ def number_re(numbers: NumberFormat, int_digits: int, fraction: str) -> str:
     if numbers.groups and int_digits > 3:
         more = (int_digits - 1) // 3
         grouped = "|".join(rf"\d{{1,3}}(?:{_re2(g)}\d{{3}}){{1,{more}}}" for g in numbers.groups)
+        if numbers.lakh:
+            g, pairs = _re2(numbers.groups[0]), (int_digits - 4) // 2
+            grouped += rf"|\d{{1,2}}(?:{g}\d{{2}}){{0,{pairs}}}{g}\d{{3}}"
         plain = f"(?:{plain}|{grouped})"
     return rf"^-?{plain}{fraction.format(dec=dec)}$"
 

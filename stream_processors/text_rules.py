@@ -96,6 +96,13 @@ def number_patterns(numbers: NumberFormat) -> tuple[re.Pattern[str], re.Pattern[
     return plain, grouped
 
 
+@lru_cache(maxsize=8)
+def _lakh(numbers: NumberFormat) -> re.Pattern[str]:
+    """Indian grouping, with number_patterns' groups: 12,34,567.89."""
+    dec, g = re.escape(numbers.decimal), re.escape(numbers.groups[0])
+    return re.compile(rf"([+-]?)(\d{{1,2}}(?:({g})\d{{2}})*{g}\d{{3}})({dec}\d*)?")
+
+
 def plain_number(text: str, numbers: NumberFormat) -> str | None:
     """The text as a plain number with a decimal point and no grouping, or None when it is
     not a number as ``numbers`` writes them (groups of three, one separator throughout).
@@ -104,7 +111,7 @@ def plain_number(text: str, numbers: NumberFormat) -> str | None:
     plain, grouped = number_patterns(numbers)
     if plain.fullmatch(text):
         return text.replace(numbers.decimal, ".") if numbers.decimal != "." else text
-    match = grouped.fullmatch(text)
+    match = grouped.fullmatch(text) or (_lakh(numbers).fullmatch(text) if numbers.lakh else None)
     if match is None:
         return None
     digits = match.group(2).replace(match.group(3), "")

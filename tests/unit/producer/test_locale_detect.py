@@ -98,6 +98,11 @@ def test_the_grouping_tells_french_from_german() -> None:
     assert detect(amount=["1 234,56"], express=["oui"]) == Detection("fr-FR")
 
 
+def test_indian_grouping_tells_en_in() -> None:
+    found = detect(amount=["12,34,567.89", "5,00,000.00", "12.50"], ordered_at=["31/12/2024"])
+    assert found == Detection("en-IN")
+
+
 def test_the_words_tell_the_language() -> None:
     assert detect(amount=["3,01"], express=["sim", "não"]) == Detection("pt-BR")
     assert detect(amount=["3,01"], express=["tak", "nie"]) == Detection("pl-PL")

@@ -106,3 +106,16 @@ def test_a_correction_is_checked_as_its_upload_was_read() -> None:
     assert _passes(french, "amount", "1\u00a0234,56") and _passes(french, "amount", "1 234,56")
     with pytest.raises(LocaleError):
         cell_json_schema(ORDERS, "xx-YY")
+
+
+def test_the_pages_check_takes_indian_grouping_in_en_in() -> None:
+    from schemas.cell_rules import local_number_patterns
+    from schemas.locales import LOCALES
+
+    indian = local_number_patterns(LOCALES["en-IN"].numbers)["decimal"]
+    western = local_number_patterns(LOCALES["en-US"].numbers)["decimal"]
+    for text in ("12,34,567.89", "1,23,456", "1,234,567.5", "12,345", "7"):
+        assert re.search(indian, text), text
+    for text in ("1,23,45", "123,45,678"):
+        assert not re.search(indian, text), text
+    assert not re.search(western, "12,34,567.89")

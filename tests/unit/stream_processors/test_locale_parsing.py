@@ -81,6 +81,18 @@ def test_numbers_as_each_locale_writes_them(locale: str, written: list[str]) -> 
     assert read(DECIMAL, written, locale) == want
 
 
+def test_indian_grouping_in_lakhs_and_crores_in_en_in() -> None:
+    written = ["12,34,567.89", "1,23,456", "1,234,567.5", "-5,00,000", "999"]
+    want = ["1234567.89", "123456.00", "1234567.50", "-500000.00", "999.00"]
+    assert read(DECIMAL, written, "en-IN") == [Decimal(v) for v in want]
+    assert read({"type": "integer"}, ["1,00,00,000", "12,345"], "en-IN") == [10_000_000, 12_345]
+    amounts = read(DECIMAL, ["₹12,34,567.89", "Rs. 1,234.50", "INR 5,00,000"], "en-IN")
+    assert amounts == [Decimal("1234567.89"), Decimal("1234.50"), Decimal("500000.00")]
+    assert all(errors(DECIMAL, ["1,23,45", "123,45,678", "1,2,345"], "en-IN"))
+    # other locales group by thousands only
+    assert errors(DECIMAL, ["12,34,567.89"], "en-US")[0].startswith("'12,34,567.89' is not")
+
+
 def test_integers_and_floats_take_the_grouping_too() -> None:
     assert read({"type": "integer"}, ["1.500", "42", "-3", "1.234.567"], "de-DE") == [
         1500,

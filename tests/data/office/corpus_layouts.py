@@ -94,4 +94,4 @@ def formulas_table(case: Case, sheet: Sheet, orders: list[Order]) -> None:
     total = sheet.add(
         "Total", None, None, None, f"=SUM(E{first}:E{last})", f"=SUM(F{first}:F{last})"
     )
-    case.invalid.append({"row": total, "column": "order_id", "keyword": "integer"})
+    case.invalid.append({"row": total, "column": "order_id", "keyword": "totals row"})

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from files.private import write_private_text
 from files.spool import Spool
-from files.text_encoding import encoding_name
+from files.text_encoding import WESTERN, encoding_name
 from producer.locale_detect import DETECT_ROWS, Detection, detect_locale
 from schemas.dataset import Dataset
 from schemas.locales import LocaleSource, describe_reading, resolve_locale
@@ -34,10 +34,12 @@ class Reading:
 
 def with_encoding(reading: Reading, encoding: str | None) -> Reading:
     """The reading of a text file in a legacy code page says which one it was read in, so a
-    person who sees odd letters knows why (and can re-save the file as UTF-8)."""
-    if encoding is None or codecs.lookup(encoding).name.startswith("utf"):
+    person who sees odd letters knows why (and can re-save the file as UTF-8); Windows-1252,
+    what western spreadsheet apps write, goes without saying."""
+    name = codecs.lookup(encoding).name if encoding else "utf-8"
+    if name.startswith("utf") or name == WESTERN:
         return reading
-    return replace(reading, text=f"{reading.text}; text in {encoding_name(encoding)}")
+    return replace(reading, text=f"{reading.text}; text in {encoding_name(name)}")
 
 
 def _made(locale: str | None, source: LocaleSource | None, note: str | None = None) -> Reading:

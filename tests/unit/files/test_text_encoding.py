@@ -104,4 +104,5 @@ def test_a_cyrillic_csv_reads_as_written_and_says_its_code_page(tmp_path: Path) 
         "read without a locale: decimal point, dates as YYYY-MM-DD; text in Windows-1251 (Cyrillic)"
     )
     assert with_encoding(plain, "utf-8-sig") == plain == with_encoding(plain, None)
+    assert with_encoding(plain, "windows-1252") == plain  # what western apps write
     assert encoding_name("mac_roman") == "Mac Roman"

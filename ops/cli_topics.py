@@ -1,4 +1,4 @@
-"""``bulkflow topics create|asyncapi`` and ``bulkflow datasets migrate|schema``: the topics a
+"""``bulkflow topics create|asyncapi`` and ``bulkflow datasets list|migrate|schema``: the topics a
 deployment declares and the dataset tables and result schemas behind them."""
 
 from __future__ import annotations
@@ -68,6 +68,29 @@ def register(app: typer.Typer, console: Console, fail: Fail) -> None:
         except OSError as exc:
             raise fail(f"cannot write {output}: {exc.strerror}") from exc
         console.print(f"AsyncAPI document written to {output}")
+
+    @datasets_app.command("list")
+    def datasets_list() -> None:
+        """The datasets an upload may name: columns, key, reading locale and results topic."""
+        from messaging.names import topic_names
+        from schemas.dataset import DatasetRegistry
+
+        settings = get_settings()
+        try:
+            datasets = DatasetRegistry(settings.datasets_dir).all()
+        except BulkflowError as exc:
+            raise fail(str(exc)) from exc
+        names = topic_names(settings)
+        for d in datasets:
+            required = sum(c.required for c in d.columns)
+            key = f"key {', '.join(d.key)}" if d.key else "no key (rows append)"
+            typer.echo(
+                f"{d.name}  version {d.version}, {len(d.columns)} columns ({required} required), "
+                f"{key}, locale {d.locale or 'detected'}, results on "
+                f"{names.results(d.results_name)} ({d.results.encoding})"
+            )
+        if not datasets:
+            typer.echo(f"no datasets in {settings.datasets_dir}")
 
     @datasets_app.command("migrate")
     def datasets_migrate(

@@ -1,11 +1,12 @@
 """Cells that show a spreadsheet's formula error (``#DIV/0!``, ``#N/A``, LibreOffice's
-``Err:502``): not a value of any column type, so each is a row error that names it.
+``Err:502``): not a value of any column type, so each is a row error that names it; and, in
+a column that reads numbers or dates, the ``#####`` Excel shows for one too wide.
 
 The readers give such a cell as the text the spreadsheet shows (producer/readers), and a CSV
 file saved by Excel or LibreOffice holds the same text. Without this check a text column
 would store ``#DIV/0!`` as if someone had typed it, and a number column would call it "not
 a decimal number", which hides what went wrong in the file. A column with a parse meets an
-error among the values its fast path rejects (``is_error``); a text column, which has none,
+error among the values its fast path rejects (``shown_problem``); a text column, which has none,
 is searched (``error_cells``).
 """
 
@@ -23,6 +24,7 @@ ERROR_RE = (
     r"|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|PYTHON!)|Err:\d{3})$"
 )
 _ERROR = re.compile(ERROR_RE)
+_TOO_NARROW = re.compile("#{2,}")
 _HASH = ord("#")
 _SHORTEST, _LONGEST = len("#N/A"), len("#GETTING_DATA")
 
@@ -46,6 +48,22 @@ def error_cells(text: pa.Array) -> pa.Array | None:
 def error_message(shown: str) -> str:
     # mostly a formula that failed; #VALUE! is also how a date beyond the calendar reads
     return f"the cell shows the spreadsheet error {shown}, not a value: fix it in the file"
+
+
+def shown_problem(value: str | None) -> str | None:
+    """Why a cell a column could not read shows the spreadsheet's text rather than a value:
+    a spreadsheet error, or the hashes Excel shows for a number or date too wide for its
+    column (a CSV saved from it keeps them); None for any other text."""
+    if value is None:
+        return None
+    if is_error(value):
+        return error_message(value)
+    if _TOO_NARROW.fullmatch(value):
+        return (
+            f"'{value}' is how Excel shows a number or date too wide for its column, and a CSV "
+            "saved from it keeps that: widen the column in the sheet and save the CSV again"
+        )
+    return None
 
 
 def _may_hold_error(text: pa.Array) -> bool:

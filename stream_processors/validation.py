@@ -24,7 +24,7 @@ from schemas.records import RowError
 from stream_processors import converters as conv
 from stream_processors.column_plans import ColumnPlan, plans_for
 from stream_processors.header_rows import merge_repeated_headers
-from stream_processors.sheet_errors import error_cells, error_message, is_error
+from stream_processors.sheet_errors import error_cells, error_message, is_error, shown_problem
 from stream_processors.text_columns import (
     EMAIL_RE,
     INVISIBLE,
@@ -149,7 +149,7 @@ def _slow_path(
         except conv.ConversionError as exc:
             values.append(None)
             value = text[i].as_py()
-            problems.append((i, error_message(value) if is_error(value) else str(exc)))
+            problems.append((i, shown_problem(value) or str(exc)))
     replacements = pa.array(values, plan.type)
     return pc.replace_with_mask(typed, pc.fill_null(slow, False), replacements)
 

@@ -42,3 +42,21 @@ def test_error_cells_are_found_in_any_slice_and_nothing_else_is() -> None:
     later = error_cells(cells.slice(2, 1))
     assert later is not None and later.to_pylist() == [True]
     assert [is_error(v) for v in ("#REF!", "Err:522", "#ref!", None)] == [True, True, False, False]
+
+
+def test_the_hashes_excel_shows_for_a_value_too_wide_say_so_in_number_and_date_columns() -> None:
+    result = validate_batch(
+        orders({"ordered_at": "########"}, {"amount": "#####"}, {"notes": "####"}), ORDERS
+    )
+    said = [(e.row, e.column, e.message) for e in result.errors]
+    assert said == [
+        (
+            2,
+            "ordered_at",
+            "'########' is how Excel shows a number or date too wide for its column, and a CSV "
+            "saved from it keeps that: widen the column in the sheet and save the CSV again",
+        ),
+        (3, "amount", said[1][2]),
+    ]
+    assert said[1][2].startswith("'#####' is how Excel shows")
+    assert result.valid.column("notes").to_pylist() == ["####"]  # text is text

@@ -1,6 +1,6 @@
 """Cells that show a spreadsheet's formula error (``#DIV/0!``, ``#N/A``, LibreOffice's
 ``Err:502``): not a value of any column type, so each is a row error that names it; and, in
-a column that reads numbers or dates, the ``#####`` Excel shows for one too wide.
+a column that reads numbers or dates, the ``#####`` a spreadsheet shows for one too wide.
 
 The readers give such a cell as the text the spreadsheet shows (producer/readers), and a CSV
 file saved by Excel or LibreOffice holds the same text. Without this check a text column
@@ -52,16 +52,16 @@ def error_message(shown: str) -> str:
 
 def shown_problem(value: str | None) -> str | None:
     """Why a cell a column could not read shows the spreadsheet's text rather than a value:
-    a spreadsheet error, or the hashes Excel shows for a number or date too wide for its
-    column (a CSV saved from it keeps them); None for any other text."""
+    a spreadsheet error, or the hashes a spreadsheet shows for a number or date too wide for
+    its column (a file saved as shown keeps them); None for any other text."""
     if value is None:
         return None
     if is_error(value):
         return error_message(value)
     if _TOO_NARROW.fullmatch(value):
         return (
-            f"'{value}' is how Excel shows a number or date too wide for its column, and a CSV "
-            "saved from it keeps that: widen the column in the sheet and save the CSV again"
+            f"'{value}' is how a spreadsheet shows a number or date too wide for its column, "
+            "not a value: widen the column in the sheet and save the file again"
         )
     return None
 

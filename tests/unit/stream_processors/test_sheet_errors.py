@@ -44,7 +44,7 @@ def test_error_cells_are_found_in_any_slice_and_nothing_else_is() -> None:
     assert [is_error(v) for v in ("#REF!", "Err:522", "#ref!", None)] == [True, True, False, False]
 
 
-def test_the_hashes_excel_shows_for_a_value_too_wide_say_so_in_number_and_date_columns() -> None:
+def test_the_hashes_shown_for_a_value_too_wide_say_so_in_number_and_date_columns() -> None:
     result = validate_batch(
         orders({"ordered_at": "########"}, {"amount": "#####"}, {"notes": "####"}), ORDERS
     )
@@ -53,10 +53,10 @@ def test_the_hashes_excel_shows_for_a_value_too_wide_say_so_in_number_and_date_c
         (
             2,
             "ordered_at",
-            "'########' is how Excel shows a number or date too wide for its column, and a CSV "
-            "saved from it keeps that: widen the column in the sheet and save the CSV again",
+            "'########' is how a spreadsheet shows a number or date too wide for its column, "
+            "not a value: widen the column in the sheet and save the file again",
         ),
         (3, "amount", said[1][2]),
     ]
-    assert said[1][2].startswith("'#####' is how Excel shows")
+    assert said[1][2].startswith("'#####' is how a spreadsheet shows")
     assert result.valid.column("notes").to_pylist() == ["####"]  # text is text

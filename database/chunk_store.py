@@ -36,6 +36,8 @@ class SaveOutcome:
     rows_ok: int
     rows_failed: int
     key_conflict: bool = False  # PostgreSQL: rows met existing keys (a re-upload) and upserted
+    # rows not kept because another row of the same file holds their key (the last is kept)
+    repeated_keys: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class PreparedChunk:
     # bulkflow_invalid_rows: (job_id, row_no, tenant, cells as JSON), bookkeeping_sql's order
     invalid_values: list[tuple[Any, ...]] = field(default_factory=list)
     corrected_values: list[dict[str, Any]] = field(default_factory=list)  # bulkflow_corrected_rows
+    repeated_keys: int = 0  # rows prepare_rows dropped for a later row of their key
 
 
 def prepare_chunk(
@@ -96,6 +99,7 @@ def prepare_chunk(
         rows_failed=len({e.row for e in errors}),
         invalid_values=[(job_id, n, tenant, json.dumps(cells)) for n, cells in invalid or ()],
         corrected_values=corrected,
+        repeated_keys=valid.num_rows - rows.num_rows,
     )
 
 
@@ -127,8 +131,9 @@ def write_chunk(
             )
         ).one()
         return SaveOutcome(True, int(stored.rows_ok), int(stored.rows_failed))
+    repeated = chunk.repeated_keys
     if chunk.rows.num_rows:
-        write_rows(conn, dataset, chunk, mode=mode)
+        repeated += write_rows(conn, dataset, chunk, mode=mode)
     for copy, insert, values in (
         (sql.errors_copy, sql.errors, chunk.error_values),
         (sql.invalid_copy, sql.invalid, chunk.invalid_values),
@@ -142,7 +147,7 @@ def write_chunk(
             conn.exec_driver_sql(insert, values)
     if chunk.corrected_values:
         conn.execute(corrected_rows.insert(), chunk.corrected_values)
-    return SaveOutcome(False, chunk.rows_ok, chunk.rows_failed)
+    return SaveOutcome(False, chunk.rows_ok, chunk.rows_failed, repeated_keys=repeated)
 
 
 def save_chunk(
@@ -176,15 +181,15 @@ def write_rows(
     chunk: PreparedChunk,
     *,
     mode: pg_copy.Mode = "savepoint",
-) -> None:
+) -> int:
     """Insert (or upsert) the prepared rows; no ledger check, so only call it via
-    write_chunk."""
+    write_chunk. Returns how many met a row of the same job holding their key."""
     target = dataset_table(dataset)
     names = [c.name for c in dataset.columns]
     quote = conn.dialect.identifier_preparer.quote
     conflict = conflict_sql(dataset, quote)
     if chunk.row_values is None:  # PostgreSQL, enough rows for COPY
-        pg_copy.copy_rows(
+        return pg_copy.copy_rows(
             conn,
             target,
             names,
@@ -193,12 +198,37 @@ def write_rows(
             tenant=chunk.tenant,
             rows=chunk.rows,
             mode=mode,
+            key=dataset.key,
         )
-        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    repeated = _same_job_keys(conn, dataset, chunk, mark) if dataset.key else 0
     columns = ", ".join(quote(c) for c in ("job_id", "tenant", "row_no", *names))
-    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * (len(names) + 3))
+    marks = ", ".join([mark] * (len(names) + 3))
     sql = f"INSERT INTO {quote(target.name)} ({columns}) VALUES ({marks}) {conflict}"
     conn.exec_driver_sql(sql, chunk.row_values)
+    return repeated
+
+
+def _same_job_keys(conn: Connection, dataset: Dataset, chunk: PreparedChunk, mark: str) -> int:
+    """How many of the chunk's keys a stored row of its job holds already (the executemany
+    path; pg_copy counts its own)."""
+    assert chunk.row_values is not None
+    quote = conn.dialect.identifier_preparer.quote
+    # a driver tuple is (job_id, tenant, row_no, *the dataset's columns)
+    at = [3 + [c.name for c in dataset.columns].index(k) for k in dataset.key]
+    keys = [tuple(row[i] for i in at) for row in chunk.row_values]
+    keys = [k for k in keys if None not in k]  # a NULL key meets no row
+    if not keys:
+        return 0
+    one = "(" + ", ".join([mark] * len(at)) + ")"
+    wanted = ", ".join(quote(k) for k in dataset.key)
+    wanted = wanted if len(at) == 1 else f"({wanted})"
+    sql = (
+        f"SELECT count(*) FROM {quote(dataset.table_name)} WHERE tenant = {mark} AND "
+        f"job_id = {mark} AND {wanted} IN (VALUES {', '.join([one] * len(keys))})"
+    )
+    params = (chunk.tenant, chunk.job_id, *(v for k in keys for v in k))
+    return int(conn.exec_driver_sql(sql, params).scalar_one())
 
 
 def conflict_sql(dataset: Dataset, quote: Any) -> str:

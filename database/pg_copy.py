@@ -45,8 +45,11 @@ def copy_rows(
     tenant: str,
     rows: pa.Table,
     mode: Mode = "savepoint",
-) -> None:
-    """rows: ``__row__`` then the columns ``names`` in order, already cast to storage types."""
+    key: Sequence[str] = (),
+) -> int:
+    """rows: ``__row__`` then the columns ``names`` in order, already cast to storage types.
+    Returns how many of them met a row of the same job holding their ``key`` (a file that
+    repeats a key): one of each pair is not kept (conflict_sql keeps the file's last)."""
     quote = conn.dialect.identifier_preparer.quote
     driver = _driver(conn)
     cols = ", ".join(quote(c) for c in ("job_id", "tenant", "row_no", *names))
@@ -58,9 +61,9 @@ def copy_rows(
                 _copy(cur, into, rows, constants)
         except psycopg.errors.UniqueViolation as exc:
             raise KeyConflict(str(exc)) from exc
-        return
+        return 0
     if mode == "savepoint" and _copy_in_savepoint(conn, driver, into, rows, constants):
-        return
+        return 0
     data_cols = ", ".join(quote(c) for c in names)
     temp = _temp_table(conn, target, names)
     with driver.cursor() as cur:
@@ -69,12 +72,23 @@ def copy_rows(
         # another server session. A rolled-back transaction takes the CREATE with it.
         cur.execute(temp.ddl)
         _copy(cur, f"{temp.name} (row_no, {data_cols})", rows)
+        repeated = 0
+        if key:
+            same = " AND ".join(f"d.{quote(k)} = t.{quote(k)}" for k in key)
+            cur.execute(
+                f"SELECT count(*) FROM {temp.name} t JOIN {quote(target.name)} d ON {same} "
+                "AND d.tenant = %s WHERE d.job_id = %s",
+                (tenant, job_id),
+            )
+            found = cur.fetchone()
+            repeated = int(found[0]) if isinstance(found, tuple) else 0
         cur.execute(
             f"INSERT INTO {quote(target.name)} ({cols}) "
             f"SELECT %s, %s, row_no, {data_cols} FROM {temp.name} {conflict}",
             (job_id, tenant),
         )
         cur.execute(temp.end)
+    return repeated
 
 
 def copy_tuples(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:

@@ -15,8 +15,9 @@ from schemas.settings import Tier
 # the warning field of a job's status and outcome event
 WARNING = (
     "what a person should know of a job that read its file (completed, with or without "
-    "errors): 'no data rows under the header on row 1', or merged cells that left values "
-    "out; a field, not a state (the CLI exits 4 for a completed job with one)"
+    "errors): 'no data rows under the header on row 1', merged cells that left values out, "
+    "rows a later row of the file with the same key replaced; a field, not a state (the CLI "
+    "exits 4 for a completed job with one)"
 )
 
 JobState = Literal[
@@ -156,6 +157,8 @@ class ChunkResult(BaseModel):
     replay_id: str | None = None
     written: bool = False
     result_records: int = 0
+    # rows not kept: a later row of the same file holds their key (chunk_store)
+    repeated_keys: int = 0
 
 
 class DeadLetterRange(BaseModel):

@@ -209,6 +209,7 @@ class ChunkHandler:
             replay_id=replay_id,
             written=not saved.already_saved,
             result_records=len(records),
+            repeated_keys=saved.repeated_keys,
         )
         return ChunkOutput(
             meta.job_id,

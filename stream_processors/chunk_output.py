@@ -39,6 +39,7 @@ def chunk_result(
     replay_id: bytes | None = None,
     written: bool = False,
     result_records: int = 0,
+    repeated_keys: int = 0,
 ) -> ChunkResult:
     """The chunk's result, timed from ``started`` (perf_counter) to now. A dead-lettered
     chunk names its rows: from its first row to ``last_row`` (when the payload was read),
@@ -58,4 +59,5 @@ def chunk_result(
         replay_id=replay_id.decode(errors="replace") if replay_id else None,
         written=written,
         result_records=result_records,
+        repeated_keys=repeated_keys,
     )

@@ -64,6 +64,7 @@ class JobProgress(BaseModel):
     total_chunks: int | None = None  # known once sealed
     total_rows: int | None = None  # known once sealed (or early, when a format tells)
     warnings: list[str] = Field(default_factory=list)  # how the file was read (sealed)
+    repeated_keys: int = 0  # rows replaced by a later row of the file with their key
     failure_reason: str | None = None
     failed_at: datetime | None = None
     # chunks, each counted once
@@ -136,6 +137,7 @@ def apply_chunk_result(p: JobProgress | None, r: ChunkResult) -> JobProgress:
     p.chunks.add(r.chunk_no)
     p.rows_ok += r.rows_ok
     p.rows_failed += r.rows_failed
+    p.repeated_keys += r.repeated_keys
     if r.dead_lettered:
         p.dead_chunks[r.chunk_no] = r.rows_failed
         p.dead_reason = r.reason or p.dead_reason
@@ -217,10 +219,18 @@ def error_of(p: JobProgress, state: str) -> str | None:
 
 def warning_of(p: JobProgress, state: str) -> str | None:
     """What a person should know of a job that read its file: that it held a header only
-    (completed with no rows at all), and how the file was read (its merged cells)."""
+    (completed with no rows at all), how the file was read (its merged cells), and that rows
+    repeating a key were replaced by the file's last row of it."""
     if state not in ("completed", "completed_with_errors"):
         return None
     found = list(p.warnings)
+    if p.repeated_keys:
+        n = p.repeated_keys
+        rows = "1 row was" if n == 1 else f"{n:,} rows were"
+        found.append(
+            f"{rows} replaced by a later row of the file with the same key: each key keeps "
+            "its last row; give each row its own key, or remove the repeats"
+        )
     if state == "completed" and p.total_rows == 0:
         if p.header_row is None:
             found.insert(0, "no data rows in the file")

@@ -259,6 +259,19 @@ def test_columns_mapped_rows_corrected_and_empty_files_warned(
     status = wait_state(base, job, {"completed_with_errors"})
     assert (status["rows_ok"], status["rows_failed"], status["warning"]) == (2, 2, said)
 
+    # an order id twice in one file: its last row is kept, and the job says one was replaced
+    twice = tmp_path / "twice.csv"
+    twice.write_text(
+        "order_id,customer_email,ordered_at,notes\n"
+        "5001,a@example.com,2026-01-01,first\n5002,b@example.com,2026-01-02,other\n"
+        "5001,c@example.com,2026-01-03,second\n"
+    )
+    code, out, err = cli(settings, "upload", str(twice), "-d", "orders", "--wait", cwd=tmp_path)
+    out += err
+    assert code == 4, out
+    assert "1 row was replaced by a later row of the file with the same key" in out, out
+    assert rows_of(settings, "order_id = 5001") == [(5001, "c@example.com", None, 4)]
+
 
 class _HtmlHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:

@@ -212,11 +212,16 @@ def test_a_files_last_row_of_a_key_wins_whichever_chunk_is_written_first(
     # key 1 on row 2 (chunk 0) and again on row 10,000 (chunk 5), written in that order or
     # the other: the file's last row of it is kept; a later job's row still replaces it
     late = arrow(ORDERS, [{ROW_COLUMN: 10_000, "order_id": 1, "amount": Decimal("7.50")}])
-    save(engine, ORDERS, late, chunk=5)
-    save(engine, ORDERS, orders(size), chunk=0)
+    assert save(engine, ORDERS, late, chunk=5).repeated_keys == 0
+    # one row of the chunk repeats a key of the file's: it is counted, as the job says
+    assert save(engine, ORDERS, orders(size), chunk=0).repeated_keys == 1
     rows = stored(engine, ORDERS, "order_id", "amount", "row_no")
     assert (1, Decimal("7.50"), 10_000) in rows and len(rows) == size
-    save(engine, ORDERS, orders(1, amount="3.00"), job="job-2")
+    # a key twice within one chunk counts too; another job's row is no repeat
+    again = arrow(ORDERS, [{ROW_COLUMN: 4, "order_id": 500, "amount": Decimal("2.00")}])
+    twice = pa.concat_tables([orders(2, first_id=500), again])
+    assert save(engine, ORDERS, twice, chunk=7).repeated_keys == 1
+    assert save(engine, ORDERS, orders(1, amount="3.00"), job="job-2").repeated_keys == 0
     assert stored(engine, ORDERS, "order_id", "amount", "job_id", "row_no")[-1] == (
         1,
         Decimal("3.00"),

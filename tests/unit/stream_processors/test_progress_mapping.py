@@ -106,6 +106,25 @@ def test_merged_cells_that_left_values_out_are_a_warning_with_errors_too() -> No
     assert to_status(empty, at(3)).warning == f"no data rows under the header on row 2; {merged}"
 
 
+def test_rows_a_later_row_of_the_file_replaced_are_a_warning_counted_once() -> None:
+    result = ChunkResult(job_id=JOB, chunk_no=0, rows_ok=5, rows_failed=0, at=at(3))
+    repeated = result.model_copy(update={"repeated_keys": 2})
+    done = fold(
+        [
+            event("registered", 1, header_row=1),
+            event("sealed", 2, total_chunks=1, total_rows=5),
+            repeated,
+            repeated,  # redelivered: counted once
+        ]
+    )
+    status = to_status(done, at(4))
+    assert (status.state, status.warning) == (
+        "completed",
+        "2 rows were replaced by a later row of the file with the same key: each key keeps its "
+        "last row; give each row its own key, or remove the repeats",
+    )
+
+
 def test_a_correction_says_which_job_it_corrects() -> None:
     done = fold(
         [

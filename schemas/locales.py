@@ -54,9 +54,12 @@ class Locale:
     name: str
     numbers: NumberFormat
     date_order: DateOrder
-    date_seps: str  # the separators of its dates, the usual one first
+    # the separators of its dates, the usual one first ('. ' takes '.' with or without the
+    # space: hu-HU writes 2024. 12. 31.)
+    date_seps: tuple[str, ...]
     true_words: tuple[str, ...] = ()  # besides the English ones
     false_words: tuple[str, ...] = ()
+    date_end: str = ""  # a mark its dates may end in, before a time (the '.' of 2024. 12. 31.)
 
     @property
     def summary(self) -> str:
@@ -70,7 +73,7 @@ class Locale:
 
     def date_forms(self, kind: FormKind) -> tuple[DateForm, ...]:
         """Its forms, the usual separator first; ISO dates are read by every locale besides."""
-        return _date_forms(self.date_order, self.date_seps, kind)
+        return _date_forms(self.date_order, self.date_seps, self.date_end, kind)
 
     def words(self, value: bool) -> frozenset[str]:
         """Its words for ``value``, English included, in every case form compared."""
@@ -115,12 +118,17 @@ _KO = (("예", "참"), ("아니요", "거짓"))
 _ID = (("ya", "benar"), ("tidak", "salah"))
 _VI = (("có", "đúng"), ("không", "sai"))
 _HE = (("כן", "אמת"), ("לא", "שקר"))
+_HU = (("igen", "igaz"), ("nem", "hamis"))
+_SK = (("áno", "pravda"), ("nie", "nepravda"))
+_HR = (("da", "točno", "istina"), ("ne", "netočno", "laž"))
 _NONE: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 Words = tuple[tuple[str, ...], tuple[str, ...]]
 
 # tag, name, decimal, groups, date order, date separators (usual first), (true, false) words.
 # Detection prefers the earlier of two locales that read a file alike.
-_TABLE: tuple[tuple[str, str, str, tuple[str, ...], DateOrder, str, Words], ...] = (
+_TABLE: tuple[
+    tuple[str, str, str, tuple[str, ...], DateOrder, str | tuple[str, ...], Words], ...
+] = (
     ("en-US", "English (United States)", ".", _COMMA, "MDY", "/-.", _NONE),
     ("en-GB", "English (United Kingdom)", ".", _COMMA, "DMY", "/.-", _NONE),
     ("de-DE", "German (Germany)", ",", _DOT, "DMY", "./-", _DE),
@@ -161,12 +169,24 @@ _TABLE: tuple[tuple[str, str, str, tuple[str, ...], DateOrder, str, Words], ...]
     ("en-IE", "English (Ireland)", ".", _COMMA, "DMY", "/.-", _NONE),
     ("en-NZ", "English (New Zealand)", ".", _COMMA, "DMY", "/.-", _NONE),
     ("en-IN", "English (India)", ".", _COMMA, "DMY", "/-.", _NONE),
+    ("hu-HU", "Hungarian (Hungary)", ",", _SPACE, "YMD", (". ", "-", "/"), _HU),
+    ("sk-SK", "Slovak (Slovakia)", ",", _SPACE, "DMY", (". ", "-", "/"), _SK),
+    ("hr-HR", "Croatian (Croatia)", ",", _DOT, "DMY", (". ", "/", "-"), _HR),
 )
+# the locales whose dates may end in a mark of their own, and the mark
+_DATE_ENDS = {"hu-HU": ".", "hr-HR": "."}
 # the locales that group digits in lakhs and crores too (12,34,567.89)
 _LAKH = {"en-IN"}
 LOCALES: dict[str, Locale] = {
     tag: Locale(
-        tag, name, NumberFormat(decimal, groups, tag in _LAKH), order, seps, words[0], words[1]
+        tag,
+        name,
+        NumberFormat(decimal, groups, tag in _LAKH),
+        order,
+        tuple(seps),
+        words[0],
+        words[1],
+        _DATE_ENDS.get(tag, ""),
     )
     for tag, name, decimal, groups, order, seps, words in _TABLE
 }
@@ -176,7 +196,7 @@ LANGUAGE_DEFAULTS = {
     "nl": "nl-NL", "pl": "pl-PL", "da": "da-DK", "nb": "nb-NO", "no": "nb-NO", "fi": "fi-FI",
     "cs": "cs-CZ", "tr": "tr-TR", "ru": "ru-RU", "sv": "sv-SE", "ja": "ja-JP", "zh": "zh-CN",
     "uk": "uk-UA", "el": "el-GR", "ro": "ro-RO", "ko": "ko-KR", "id": "id-ID", "vi": "vi-VN",
-    "he": "he-IL",
+    "he": "he-IL", "hu": "hu-HU", "sk": "sk-SK", "hr": "hr-HR",
 }  # fmt: skip
 _BY_KEY = {tag.casefold(): tag for tag in LOCALES}
 
@@ -218,7 +238,9 @@ _TIMES = (" HH:mm", " HH:mm:ss", "", " hh:mm A", " hh:mm:ss A")
 
 
 @lru_cache(maxsize=64)
-def _date_forms(order: DateOrder, seps: str, kind: FormKind) -> tuple[DateForm, ...]:
+def _date_forms(
+    order: DateOrder, seps: tuple[str, ...], end: str, kind: FormKind
+) -> tuple[DateForm, ...]:
     times = _TIMES if kind == "datetime" else ("",)
-    days = [sep.join(_FIELDS[order]) for sep in seps]
+    days = [sep.join(_FIELDS[order]) + mark for sep in seps for mark in dict.fromkeys(("", end))]
     return tuple(compile_form(day + time, kind) for day in days for time in times)

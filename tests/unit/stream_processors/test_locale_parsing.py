@@ -81,6 +81,20 @@ def test_numbers_as_each_locale_writes_them(locale: str, written: list[str]) -> 
     assert read(DECIMAL, written, locale) == want
 
 
+def test_dates_with_spaced_dots_and_a_closing_dot_as_hu_sk_hr_write_them() -> None:
+    want = [D(2024, 12, 31, 13, 45, tzinfo=UTC)] * 3
+    hungarian = ["2024. 12. 31. 13:45", "2024.12.31. 13:45", "2024. 12. 31 13:45"]
+    assert read(DATETIME, hungarian, "hu-HU") == want
+    assert (
+        read({"type": "date"}, ["2024. 12. 31.", "2024.12.31"], "hu-HU") == [date(2024, 12, 31)] * 2
+    )
+    assert read(DATETIME, ["31. 12. 2024 13:45", "31.12.2024 13:45"], "sk-SK") == want[:2]
+    assert read(DATETIME, ["31.12.2024. 13:45", "31. 12. 2024. 13:45"], "hr-HR") == want[:2]
+    assert read(DECIMAL, ["1 234,56"], "hu-HU") == [Decimal("1234.56")]
+    assert read({"type": "boolean"}, ["IGAZ", "HAMIS"], "hu-HU") == [True, False]
+    assert read({"type": "boolean"}, ["TOČNO", "NETOČNO"], "hr-HR") == [True, False]
+
+
 def test_indian_grouping_in_lakhs_and_crores_in_en_in() -> None:
     written = ["12,34,567.89", "1,23,456", "1,234,567.5", "-5,00,000", "999"]
     want = ["1234567.89", "123456.00", "1234567.50", "-500000.00", "999.00"]

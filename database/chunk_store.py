@@ -28,6 +28,8 @@ from schemas.records import RowError
 # From about 10 rows a chunk, COPY (plus its savepoint) costs less than psycopg's
 # executemany, and the more rows the more so; below that, fewer round trips win.
 PG_COPY_MIN_ROWS = 10
+# keys a query for a chunk's repeated keys names at a time (_same_job_keys)
+KEYS_PER_QUERY = 2_000
 
 
 @dataclass(frozen=True)
@@ -223,12 +225,17 @@ def _same_job_keys(conn: Connection, dataset: Dataset, chunk: PreparedChunk, mar
     one = "(" + ", ".join([mark] * len(at)) + ")"
     wanted = ", ".join(quote(k) for k in dataset.key)
     wanted = wanted if len(at) == 1 else f"({wanted})"
-    sql = (
-        f"SELECT count(*) FROM {quote(dataset.table_name)} WHERE tenant = {mark} AND "
-        f"job_id = {mark} AND {wanted} IN (VALUES {', '.join([one] * len(keys))})"
-    )
-    params = (chunk.tenant, chunk.job_id, *(v for k in keys for v in k))
-    return int(conn.exec_driver_sql(sql, params).scalar_one())
+    found = 0
+    # a statement binds at most 32,766 values in SQLite: keys go in slices well below that
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        part = keys[start : start + KEYS_PER_QUERY]
+        sql = (
+            f"SELECT count(*) FROM {quote(dataset.table_name)} WHERE tenant = {mark} AND "
+            f"job_id = {mark} AND {wanted} IN (VALUES {', '.join([one] * len(part))})"
+        )
+        params = (chunk.tenant, chunk.job_id, *(v for k in part for v in k))
+        found += int(conn.exec_driver_sql(sql, params).scalar_one())
+    return found
 
 
 def conflict_sql(dataset: Dataset, quote: Any) -> str:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
+from database import chunk_store
 from database.chunk_store import PG_COPY_MIN_ROWS
 from database.engine import make_engine
 from database.migrations import ensure_schema
@@ -228,6 +229,19 @@ def test_a_files_last_row_of_a_key_wins_whichever_chunk_is_written_first(
         "job-2",
         2,
     )
+
+
+def test_repeated_keys_are_counted_over_several_queries(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one key a query: the counts of the slices add up (SQLite binds 32,766 values at most)
+    monkeypatch.setattr(chunk_store, "KEYS_PER_QUERY", 1)
+    save(engine, ORDERS, orders(3), chunk=9)
+    later = arrow(
+        ORDERS,
+        [{ROW_COLUMN: 100 + i, "order_id": i, "amount": Decimal("4.00")} for i in (1, 2, 7)],
+    )
+    assert save(engine, ORDERS, later, chunk=1).repeated_keys == 2
 
 
 def test_key_is_scoped_to_the_tenant(engine: Engine) -> None:

@@ -100,7 +100,8 @@ def number_patterns(numbers: NumberFormat) -> tuple[re.Pattern[str], re.Pattern[
 def _lakh(numbers: NumberFormat) -> re.Pattern[str]:
     """Indian grouping, with number_patterns' groups: 12,34,567.89."""
     dec, g = re.escape(numbers.decimal), re.escape(numbers.groups[0])
-    return re.compile(rf"([+-]?)(\d{{1,2}}(?:({g})\d{{2}})*{g}\d{{3}})({dec}\d*)?")
+    # at least one pair: 12,345 is a thousands grouping, which number_patterns reads
+    return re.compile(rf"([+-]?)(\d{{1,2}}(?:({g})\d{{2}})+{g}\d{{3}})({dec}\d*)?")
 
 
 def plain_number(text: str, numbers: NumberFormat) -> str | None:

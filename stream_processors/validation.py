@@ -23,7 +23,7 @@ from schemas.money import mixed_currencies
 from schemas.records import RowError
 from stream_processors import converters as conv
 from stream_processors.column_plans import ColumnPlan, plans_for
-from stream_processors.header_rows import merge_repeated_headers
+from stream_processors.not_data_rows import merge_not_data_rows
 from stream_processors.sheet_errors import error_cells, error_message, is_error, shown_problem
 from stream_processors.text_columns import (
     EMAIL_RE,
@@ -35,7 +35,6 @@ from stream_processors.text_columns import (
     temporal,
     with_marks,
 )
-from stream_processors.totals_rows import merge_totals_rows
 from stream_processors.typed_cells import convert_typed, is_text, shown, shown_cells, written
 
 MISSING = "required value is missing"
@@ -292,8 +291,7 @@ def validate_batch(
         (row_no, dict(zip(cells, row, strict=True)))
         for row_no, *row in zip(bad_rows.to_pylist(), *taken, strict=True)
     ]
-    errors = merge_repeated_headers(errors, dataset.header_lookup)
-    errors = merge_totals_rows(errors, invalid, MISSING)
+    errors = merge_not_data_rows(errors, dataset.header_lookup, invalid, MISSING)
     return ValidationResult(
         valid=table.filter(keep),
         errors=errors,

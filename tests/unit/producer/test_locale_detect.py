@@ -7,15 +7,17 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from files.spool import Spool
-from producer.locale_detect import DETECT_ROWS, FEW_LEFT, Detection, detect_locale
+from producer.locale_detect import DETECT_ROWS, FEW_LEFT, Detection, _amounts, detect_locale
 from producer.readers import open_reader
 from producer.reading import choose_reading
 from schemas.arrow_codec import number_cells_column
 from schemas.dataset import Dataset, load_dataset_file
 from schemas.locales import NBSP
+from schemas.money import AMOUNT_NUMBER, AMOUNT_RE2, MINUS_SIGN
 from schemas.records import UploadRecord
 from schemas.settings import packaged_datasets_dir
 from tests.conftest import REPO_ROOT
@@ -52,6 +54,39 @@ def test_amounts_with_a_currency_are_evidence_like_bare_numbers() -> None:
     assert detect(ordered_at=iso, amount=[f"1{NBSP}234,50{NBSP}€"]) == Detection("fr-FR")
     assert detect(ordered_at=iso, amount=["12,5 %", "15 %"]) == Detection("de-DE")
     assert detect(ordered_at=iso, amount=["\u22121.234,50", "3,10-"]) == Detection("de-DE")
+
+
+# each alone: a batch of bare numbers skips the amount pattern, and must read as it would
+AMOUNT_CASES = [
+    *("5-", "5.00-", "1.234,50\u2212", "-5", "+5", "1 234,50", "1'234.50", "12", "3,01"),
+    *("(5)", "5%", "12,5 %", "$5", "-€5", "5 EUR", "kr 5", "5kr.", "(£5.00)", f"1{NBSP}234 €"),
+    *("many", "€", "EUR", "-", "", None),
+]
+
+
+@pytest.mark.parametrize("value", AMOUNT_CASES)
+def test_amounts_reads_each_value_as_the_amount_pattern_does(value: str | None) -> None:
+    values = pa.array([value], pa.string())
+    minus = pc.replace_substring(values, MINUS_SIGN, "-")
+    assert _amounts(values) == pc.replace_substring_regex(minus, AMOUNT_RE2, AMOUNT_NUMBER)
+
+
+def test_amounts_leaves_bare_numbers_without_compiling_the_amount_pattern(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    patterns: list[str] = []
+    replace = pc.replace_substring_regex
+
+    def counted(values: pa.Array, pattern: str, replacement: str) -> pa.Array:
+        patterns.append(pattern)
+        return replace(values, pattern, replacement)
+
+    monkeypatch.setattr(pc, "replace_substring_regex", counted)
+    bare = pa.array(["-5.00", "12", "1,234.50", "many", None], pa.string())
+    assert _amounts(bare) == bare
+    assert patterns == []
+    assert _amounts(pa.array(["$5", "7"])).to_pylist() == ["5", "7"]
+    assert patterns == [AMOUNT_RE2]
 
 
 def test_one_value_only_a_locale_reads_decides_among_thousands_of_plain_ones() -> None:

@@ -36,6 +36,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "xlsx": ("bench.xlsx_speed", "XLSX reader paths next to the raw libraries"),
     "xlsx_rust": ("bench.xlsx_rust_bench", "the Rust XLSX reader vs fastexcel, fresh processes"),
     "codec": ("bench.codec_compare", "Arrow IPC compression codecs on one chunk"),
+    "compression": (
+        "bench.results_compression",
+        "Kafka compression of results records: sender and broker CPU per row",
+    ),
     "idle": ("bench.idle_cost", "idle CPU per process, CPU per small upload (fixed costs)"),
     "upload": ("bench.upload_transfer", "an upload to another machine: Kafka parts vs database"),
     "history": (

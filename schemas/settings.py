@@ -138,8 +138,9 @@ class Settings(BaseSettings):
     concurrency_medium: int = Field(6, ge=1)
     concurrency_low: int = Field(4, ge=1)
     # Kafka-level compression of what the faust apps send (results, chunk results, progress).
-    # none by default: lz4 halves the broker's bytes but costs the workers about a fifth of
-    # their throughput (docs/decisions.md, faust); lz4 suits brokers short of room.
+    # none by default: lz4 halves the broker's bytes but costs the workers twice the CPU to
+    # send results and saves the broker none (docs/decisions.md, faust); lz4 suits brokers
+    # short of room.
     stream_compression: Literal["none", "lz4", "zstd", "gzip"] = "none"
     # Kafka-level compression of what the API, the producers and operator tools send (upload
     # blobs, chunks, job events). none by default: an XLSX blob is a zip and a chunk is lz4

@@ -99,7 +99,7 @@ def _unplain(values: pa.Array, pattern: str) -> pa.Array:
     return pc.filter(left, pc.match_substring_regex(left, "[0-9]"))
 
 
-def _amounts(values: pa.Array) -> pa.Array:
+def amount_numbers(values: pa.Array) -> pa.Array:
     """Amounts written with a currency ('1.234,50 €') as their numbers, which tell the
     locale as well as bare ones. AMOUNT_RE2 changes only a value with a digit and either
     a character no bare number holds (a currency, a parenthesis, a percent sign) or a
@@ -136,7 +136,7 @@ def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detect
     number_cells = _cells(batches, dataset, _NUMBER_TYPES)
     date_cells = _cells(batches, dataset, _DATE_TYPES)
     words = pc.utf8_lower(_texts(_cells(batches, dataset, _BOOL_TYPES), _plain_words))
-    numbers = _amounts(_texts(number_cells, _plain_numbers))
+    numbers = amount_numbers(_texts(number_cells, _plain_numbers))
     dates = _texts(date_cells, _plain_dates)
     if len(numbers) + len(dates) <= FEW_LEFT:  # the usual file: rule 1 on the values left
         numbers = _unplain(numbers, number_re(DEFAULT_NUMBERS))
@@ -145,7 +145,7 @@ def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detect
             return Detection(None)
         if Evidence(numbers, dates, words).reads_all(None):
             return Detection(None)
-    numbers = _amounts(_texts(number_cells))
+    numbers = amount_numbers(_texts(number_cells))
     dates = _texts(date_cells)
     evidence = Evidence(numbers, dates, words)
     if evidence.reads_all(None):  # rule 1 on the whole sample, as on the values left

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pytest
 
 from files.spool import Spool
-from producer.locale_detect import DETECT_ROWS, FEW_LEFT, Detection, _amounts, detect_locale
+from producer.locale_detect import DETECT_ROWS, FEW_LEFT, Detection, amount_numbers, detect_locale
 from producer.readers import open_reader
 from producer.reading import choose_reading
 from schemas.arrow_codec import number_cells_column
@@ -65,13 +65,13 @@ AMOUNT_CASES = [
 
 
 @pytest.mark.parametrize("value", AMOUNT_CASES)
-def test_amounts_reads_each_value_as_the_amount_pattern_does(value: str | None) -> None:
+def test_amount_numbers_reads_each_value_as_the_amount_pattern_does(value: str | None) -> None:
     values = pa.array([value], pa.string())
     minus = pc.replace_substring(values, MINUS_SIGN, "-")
-    assert _amounts(values) == pc.replace_substring_regex(minus, AMOUNT_RE2, AMOUNT_NUMBER)
+    assert amount_numbers(values) == pc.replace_substring_regex(minus, AMOUNT_RE2, AMOUNT_NUMBER)
 
 
-def test_amounts_leaves_bare_numbers_without_compiling_the_amount_pattern(
+def test_amount_numbers_leaves_bare_numbers_without_compiling_the_amount_pattern(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     patterns: list[str] = []
@@ -83,9 +83,9 @@ def test_amounts_leaves_bare_numbers_without_compiling_the_amount_pattern(
 
     monkeypatch.setattr(pc, "replace_substring_regex", counted)
     bare = pa.array(["-5.00", "12", "1,234.50", "many", None], pa.string())
-    assert _amounts(bare) == bare
+    assert amount_numbers(bare) == bare
     assert patterns == []
-    assert _amounts(pa.array(["$5", "7"])).to_pylist() == ["5", "7"]
+    assert amount_numbers(pa.array(["$5", "7"])).to_pylist() == ["5", "7"]
     assert patterns == [AMOUNT_RE2]
 
 

@@ -13,7 +13,12 @@ import pyarrow.compute as pc
 
 from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS, Locale, NumberFormat
 
-_DATE_SHAPE = r"^(?P<a>\d{1,4})(?P<s>[./-])(?P<b>\d{1,2})(?P<t>[./-])(?P<c>\d{1,4})(?:$|[ T])"
+# a date of any order: its separator ('. ' spaced, as hu-HU, sk-SK and hr-HR write it) and
+# the mark it may end in (the '.' of 2024. 12. 31., the ' г.' of 31.12.2024 г.)
+_DATE_SHAPE = (
+    r"^(?P<a>\d{1,4})(?P<s>\. ?|[/-])(?P<b>\d{1,2})(?P<t>\. ?|[/-])(?P<c>\d{1,4})"
+    r"(?P<e>\.| г\.)?(?:$|[ T])"
+)
 
 
 def number_re(numbers: NumberFormat) -> str:
@@ -71,6 +76,7 @@ class Evidence:
         self.number_any = _any(list(self.number_ok.values()), len(numbers))
         self.dates = dates
         self.words = foreign(words)
+        self._read_cache: dict[tuple[str, bool, str], pa.Array] = {}
 
     # The date masks are computed when first asked for: rule 1 mostly has no dates left.
     @cached_property
@@ -98,9 +104,29 @@ class Evidence:
         }
 
     @cached_property
+    def _marked(self) -> tuple[pa.Array, pa.Array]:
+        """(spaced, end mark) of each date: only a locale that writes them reads them."""
+        spaced = pc.fill_null(pc.match_substring(self._parts["s"], " "), False)
+        return spaced, pc.fill_null(self._parts["e"], "")
+
+    @cached_property
     def iso(self) -> pa.Array:
         """Year first (2024-01-31, 2024/1/31): read without a locale too, and by every one."""
-        return self.date_ok["YMD"]
+        spaced, end = self._marked
+        return _all(self.date_ok["YMD"], pc.invert(spaced), pc.equal(end, ""))
+
+    def _read_by(self, loc: Locale) -> pa.Array:
+        """The dates ``loc`` reads: its order, spaced only if it spaces its dates, and
+        without a mark or with its own."""
+        key = (loc.date_order, ". " in loc.date_seps, loc.date_end)
+        if key not in self._read_cache:
+            spaced, end = self._marked
+            ok = self.date_ok[loc.date_order]
+            if not key[1]:
+                ok = pc.and_(ok, pc.invert(spaced))
+            own_end = pc.is_in(end, pa.array(["", loc.date_end]))
+            self._read_cache[key] = pc.or_(_all(ok, own_end), self.iso)
+        return self._read_cache[key]
 
     @cached_property
     def date_any(self) -> pa.Array:
@@ -109,10 +135,10 @@ class Evidence:
     def numbers_read(self, numbers: NumberFormat) -> bool:
         return not _count(pc.and_(self.number_any, pc.invert(self.number_ok[numbers])))
 
-    def dates_read(self, order: str | None) -> bool:
+    def dates_read(self, loc: Locale | None) -> bool:
         if not len(self.dates):
             return True
-        ok = self.iso if order is None else pc.or_(self.date_ok[order], self.iso)
+        ok = self.iso if loc is None else self._read_by(loc)
         return not _count(pc.and_(self.date_any, pc.invert(ok)))
 
     def reads_all(self, loc: Locale | None) -> bool:
@@ -121,7 +147,7 @@ class Evidence:
         known = loc.words(True) | loc.words(False)
         return (
             self.numbers_read(loc.numbers)
-            and self.dates_read(loc.date_order)
+            and self.dates_read(loc)
             and all(w in known for w in self.words)
         )
 

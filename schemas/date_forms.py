@@ -31,7 +31,9 @@ TOKENS: dict[str, tuple[str, str, str]] = {
     "ss": ("%S", r"\d{1,2}", "second"),
     "A": ("%p", r"[AaPp][Mm]", "ampm"),
 }
-LITERAL_LETTERS = frozenset("T")  # 2024-03-01T10:00: a letter that stands for itself
+# letters that stand for themselves: the T of 2024-03-01T10:00, the г. (година, year) of
+# 31.12.2024 г., as Bulgarian and Russian write a date
+LITERAL_LETTERS = frozenset("Tг")
 SUPPORTED = "YYYY, MM or M, DD or D, HH or H (0-23), hh or h with A (1-12 AM/PM), mm, ss"
 # the day parts that strptime rolls over into the next month (31.04. is 01.05.)
 LATE_DAYS = "(?:29|30|31)"

@@ -59,7 +59,9 @@ class Locale:
     date_seps: tuple[str, ...]
     true_words: tuple[str, ...] = ()  # besides the English ones
     false_words: tuple[str, ...] = ()
-    date_end: str = ""  # a mark its dates may end in, before a time (the '.' of 2024. 12. 31.)
+    # a mark its dates may end in, before a time (the '.' of 2024. 12. 31., the ' г.' of
+    # 31.12.2024 г.)
+    date_end: str = ""
 
     @property
     def summary(self) -> str:
@@ -121,6 +123,7 @@ _HE = (("כן", "אמת"), ("לא", "שקר"))
 _HU = (("igen", "igaz"), ("nem", "hamis"))
 _SK = (("áno", "pravda"), ("nie", "nepravda"))
 _HR = (("da", "točno", "istina"), ("ne", "netočno", "laž"))
+_BG = (("да", "истина"), ("не", "неистина"))
 _NONE: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 Words = tuple[tuple[str, ...], tuple[str, ...]]
 
@@ -172,9 +175,11 @@ _TABLE: tuple[
     ("hu-HU", "Hungarian (Hungary)", ",", _SPACE, "YMD", (". ", "-", "/"), _HU),
     ("sk-SK", "Slovak (Slovakia)", ",", _SPACE, "DMY", (". ", "-", "/"), _SK),
     ("hr-HR", "Croatian (Croatia)", ",", _DOT, "DMY", (". ", "/", "-"), _HR),
+    ("bg-BG", "Bulgarian (Bulgaria)", ",", _SPACE, "DMY", "./-", _BG),
 )
-# the locales whose dates may end in a mark of their own, and the mark
-_DATE_ENDS = {"hu-HU": ".", "hr-HR": "."}
+# the locales whose dates may end in a mark of their own, and the mark (bg-BG: 'г.', for
+# година, the year: 31.12.2024 г.)
+_DATE_ENDS = {"hu-HU": ".", "hr-HR": ".", "bg-BG": " г."}
 # the locales that group digits in lakhs and crores too (12,34,567.89)
 _LAKH = {"en-IN"}
 LOCALES: dict[str, Locale] = {
@@ -196,7 +201,7 @@ LANGUAGE_DEFAULTS = {
     "nl": "nl-NL", "pl": "pl-PL", "da": "da-DK", "nb": "nb-NO", "no": "nb-NO", "fi": "fi-FI",
     "cs": "cs-CZ", "tr": "tr-TR", "ru": "ru-RU", "sv": "sv-SE", "ja": "ja-JP", "zh": "zh-CN",
     "uk": "uk-UA", "el": "el-GR", "ro": "ro-RO", "ko": "ko-KR", "id": "id-ID", "vi": "vi-VN",
-    "he": "he-IL", "hu": "hu-HU", "sk": "sk-SK", "hr": "hr-HR",
+    "he": "he-IL", "hu": "hu-HU", "sk": "sk-SK", "hr": "hr-HR", "bg": "bg-BG",
 }  # fmt: skip
 _BY_KEY = {tag.casefold(): tag for tag in LOCALES}
 

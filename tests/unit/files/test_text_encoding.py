@@ -72,6 +72,7 @@ def test_the_locale_names_the_code_page_the_text_cannot_tell() -> None:
     taipei = "1;a@example.com;TW;2026/01/02;台北市信義區\n".encode("big5")
     assert detect_encoding(taipei, locale="zh-TW") == "big5"
     assert detect_encoding(_csv("ru").encode("cp1251"), locale="uk_UA") == "cp1251"
+    assert detect_encoding(_csv("ru").encode("cp1251"), locale="bg-BG") == "cp1251"
     # a locale of a western language, or one whose page cannot decode the file, is no hint
     assert detect_encoding(_csv("ru").encode("cp1251"), locale="de-DE") == "cp1251"
     assert detect_encoding(_csv("fr").encode("cp1252"), locale="ja-JP") == "cp1252"

@@ -152,6 +152,20 @@ def test_a_day_above_twelve_settles_the_date_order() -> None:
     assert detect(ordered_at=["2024/01/13"], amount=["3,01"]) == Detection("de-DE")
 
 
+def test_dates_spaced_or_closed_by_a_mark_tell_the_locales_that_write_them() -> None:
+    # read without a mark by day-first locales alike, these were fr-FR and de-DE before
+    assert detect(ordered_at=["2024. 12. 31.", "2024. 02. 13. 13:45"]) == Detection("hu-HU")
+    assert detect(ordered_at=["2024.12.31.", "2024.2.13. 13:45"]) == Detection("hu-HU")
+    assert detect(ordered_at=["31. 12. 2024", "13. 2. 2024 13:45"]) == Detection("sk-SK")
+    assert detect(ordered_at=["31.12.2024.", "13.02.2024. 13:45"]) == Detection("hr-HR")
+    assert detect(ordered_at=["31.12.2024 г.", "1.02.2024 г. 13:45"]) == Detection("bg-BG")
+    # a mark no locale writes, or another's, leaves no locale to read every date
+    assert detect(ordered_at=["31.12.2024 г.", "31.12.2024."]).locale is None
+    # without a mark they stay what they were: day-first, the number format decides
+    assert detect(ordered_at=["31.12.2024"], amount=["1.234,56"]) == Detection("de-DE")
+    assert detect(ordered_at=["31.12.2024"], amount=["1 234,56"]) == Detection("fr-FR")
+
+
 def test_dates_that_read_both_ways_detect_nothing_and_say_so() -> None:
     found = detect(ordered_at=["01/02/2024 10:00", "05/06/2024 11:00"], amount=["3.01"])
     assert found.locale is None

@@ -95,6 +95,23 @@ def test_dates_with_spaced_dots_and_a_closing_dot_as_hu_sk_hr_write_them() -> No
     assert read({"type": "boolean"}, ["TOČNO", "NETOČNO"], "hr-HR") == [True, False]
 
 
+def test_bulgarian_dates_with_the_year_mark_numbers_and_words() -> None:
+    want = [D(2024, 12, 31, 13, 45, tzinfo=UTC)] * 3
+    written = ["31.12.2024 г. 13:45", "31.12.2024 13:45", "31.12.2024 г. 13:45:00"]
+    assert read(DATETIME, written, "bg-BG") == want
+    assert read({"type": "date"}, ["31.12.2024 г.", "1.2.2024 г."], "bg-BG") == [
+        date(2024, 12, 31),
+        date(2024, 2, 1),
+    ]
+    assert read(DECIMAL, ["1 234,56", f"12{NBSP}345,5"], "bg-BG") == [
+        Decimal("1234.56"),
+        Decimal("12345.50"),
+    ]
+    assert read({"type": "boolean"}, ["ИСТИНА", "НЕИСТИНА", "да", "не"], "bg-BG") == [
+        *(True, False, True, False)
+    ]
+
+
 def test_indian_grouping_in_lakhs_and_crores_in_en_in() -> None:
     written = ["12,34,567.89", "1,23,456", "1,234,567.5", "-5,00,000", "999"]
     want = ["1234567.89", "123456.00", "1234567.50", "-500000.00", "999.00"]

@@ -7,13 +7,15 @@ Europe, Windows-1251 for Cyrillic, Shift-JIS in Japan, GBK in China, Mac Roman o
 The upload's reading locale names its language's code page; without one, charset-normalizer
 judges which decoding reads as text, and Windows-1252 wins whenever it reads cleanly (or the
 file holds too few non-ASCII bytes to judge): short Latin text decodes cleanly in several
-code pages, and western files are the common case.
+code pages, and western files are the common case. Windows-1252 chosen so, by default, says
+so (``Encoding.by_default``): a locale detected from the file afterwards names its own page.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 from schemas.errors import ParseError, ParseErrorKind
 
@@ -82,26 +84,42 @@ def _judged(sample: bytes, candidates: list[str]) -> str | None:
     return None if best is None else codecs.lookup(best.encoding).name
 
 
-def detect_encoding(sample: bytes, declared: str | None = None, locale: str | None = None) -> str:
-    """A Python codec name for ``sample``, the first bytes of a file (see the module)."""
+@dataclass(frozen=True)
+class Encoding:
+    name: str  # a Python codec name
+    # the western default, chosen for want of evidence (no BOM, declaration, UTF-8 or
+    # locale; Windows-1252 read cleanly, or too few bytes to judge): a locale detected from
+    # the file afterwards names a better one (producer/reading.py)
+    by_default: bool = False
+
+
+def locale_code_page(locale: str | None) -> str | None:
+    """The legacy code page a locale's language writes, where not Windows-1252."""
+    tag = (locale or "").replace("_", "-").casefold()
+    return CODE_PAGES.get(tag) or CODE_PAGES.get(tag.split("-")[0])
+
+
+def choose_encoding(
+    sample: bytes, declared: str | None = None, locale: str | None = None
+) -> Encoding:
+    """The encoding of ``sample``, the first bytes of a file (see the module)."""
     for bom, name in _BOMS:
         if sample.startswith(bom):
-            return name
+            return Encoding(name)
     if declared:
         try:
-            return codecs.lookup(declared).name
+            return Encoding(codecs.lookup(declared).name)
         except LookupError as exc:
             raise ParseError(
                 f"unknown text encoding {declared!r}", kind=ParseErrorKind.ENCODING
             ) from exc
     if _decodes(sample, "utf-8"):
-        return "utf-8"
-    tag = (locale or "").replace("_", "-").casefold()
-    hinted = CODE_PAGES.get(tag) or CODE_PAGES.get(tag.split("-")[0])
+        return Encoding("utf-8")
+    hinted = locale_code_page(locale)
     if hinted and _decodes(sample, hinted):
-        return codecs.lookup(hinted).name
+        return Encoding(codecs.lookup(hinted).name)
     western = _decodes(sample, WESTERN)
-    fallback = WESTERN if western else "latin-1"
+    fallback = Encoding(WESTERN if western else "latin-1", by_default=True)
     # a run of accented letters no western word has ('Ìîñêâà': Москва in Windows-1251)
     foreign = western and _FOREIGN_RUN.search(sample.decode(WESTERN)) is not None
     if len(sample.translate(None, _ASCII)) >= MIN_JUDGED:
@@ -112,7 +130,13 @@ def detect_encoding(sample: bytes, declared: str | None = None, locale: str | No
         return fallback
     if foreign:
         candidates = [name for name in candidates if name != WESTERN]
-    return _judged(sample, candidates) or fallback
+    judged = _judged(sample, candidates)
+    return fallback if judged is None or judged == WESTERN else Encoding(judged)
+
+
+def detect_encoding(sample: bytes, declared: str | None = None, locale: str | None = None) -> str:
+    """A Python codec name for ``sample`` (choose_encoding's)."""
+    return choose_encoding(sample, declared, locale).name
 
 
 def encoding_name(encoding: str) -> str:

@@ -27,7 +27,7 @@ from producer.corrections import corrections_dataset, with_original_rows
 from producer.mapping_desk import MappingDesk
 from producer.readers import open_reader
 from producer.readers.base import ChunkReader, HeaderNotFound, ReaderLimits
-from producer.reading import choose_reading, with_encoding
+from producer.reading import choose_reading, read_again_in_code_page, with_encoding
 from producer.size_policy import choose_chunk_rows
 from schemas.column_mapping import MappingPreview, mapped_dataset
 from schemas.dataset import Dataset, DatasetRegistry
@@ -78,9 +78,11 @@ def open_upload_reader(
     dataset: Dataset,
     chunk_rows: int,
     limits: ReaderLimits = ReaderLimits(),
+    locale: str | None = None,
 ) -> ChunkReader:
     """The upload's reader: with the person's column mapping when it has one, and with the
-    row number column when it corrects another job."""
+    row number column when it corrects another job. ``locale``: the one detected from the
+    file, whose code page a text file is then read in (the upload's own comes first)."""
     if upload.mapping:
         dataset = mapped_dataset(dataset, upload.mapping)
     if upload.corrects:
@@ -92,7 +94,7 @@ def open_upload_reader(
         file_format=upload.file_format,
         sheet=upload.sheet,
         encoding=upload.encoding,
-        locale=upload.locale,
+        locale=upload.locale or locale,
         limits=limits,
     )
 
@@ -152,8 +154,12 @@ def publish_job(
             upload, publisher, failures_to, "the uploaded file is gone from the spool", started
         )
     try:
-        mapping = reader.mapping
         reading, batches = choose_reading(upload, dataset, reader.batches())
+        if read_again_in_code_page(reader, reading):  # the header and cells in their letters
+            reader.close()
+            reader = open_upload_reader(upload, dataset, chunk_rows, limits, reading.locale)
+            batches = reader.batches()
+        mapping = reader.mapping
         reading = with_encoding(reading, getattr(reader, "encoding", None))
         registered = _job_event(
             upload,

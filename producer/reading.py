@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from files.private import write_private_text
 from files.spool import Spool
-from files.text_encoding import WESTERN, encoding_name
+from files.text_encoding import WESTERN, encoding_name, locale_code_page
 from producer.locale_detect import DETECT_ROWS, Detection, detect_locale
 from schemas.dataset import Dataset
 from schemas.locales import LocaleSource, describe_reading, resolve_locale
@@ -40,6 +40,21 @@ def with_encoding(reading: Reading, encoding: str | None) -> Reading:
     if name.startswith("utf") or name == WESTERN:
         return reading
     return replace(reading, text=f"{reading.text}; text in {encoding_name(name)}")
+
+
+def read_again_in_code_page(reader: object, reading: Reading) -> bool:
+    """Whether to read a text file again once its locale is detected: its encoding was the
+    western default for want of evidence (a Croatian CSV's 'TOČNO' read 'TOÈNO'), and the
+    detected locale's language writes another code page."""
+    if reading.source != "detected" or not getattr(reader, "encoding_by_default", False):
+        return False
+    page = locale_code_page(reading.locale)
+    encoding = getattr(reader, "encoding", None)
+    return (
+        page is not None
+        and encoding is not None
+        and (codecs.lookup(page).name != codecs.lookup(encoding).name)
+    )
 
 
 def _made(locale: str | None, source: LocaleSource | None, note: str | None = None) -> Reading:

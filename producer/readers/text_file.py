@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from files.sniff import SAMPLE_BYTES
-from files.text_encoding import DECLARE, detect_encoding
+from files.text_encoding import DECLARE, choose_encoding
 from producer.readers.base import ReaderLimits
 from schemas.dataset import Dataset
 from schemas.errors import ParseError, ParseErrorKind
@@ -36,7 +36,8 @@ class TextFileReader:
         self.limits = limits or ReaderLimits()
         with self.path.open("rb") as raw:
             sample = raw.read(SAMPLE_BYTES)
-        self.encoding = detect_encoding(sample, encoding, locale or dataset.locale)
+        found = choose_encoding(sample, encoding, locale or dataset.locale)
+        self.encoding, self.encoding_by_default = found.name, found.by_default
         try:
             self.find_header()
         except BaseException:

@@ -124,3 +124,41 @@ def test_20k_row_xlsx_chunks_add_up_and_reparse_is_identical(
         payloads.setdefault(m.key(), set()).add(m.value())
     assert len(payloads) == outcome.total_chunks
     assert all(len(p) == 1 for p in payloads.values()), "a re-parse changed a chunk"
+
+
+def test_a_csv_in_its_countrys_code_page_is_read_in_it_once_its_locale_is_detected(
+    kafka_settings: Settings, tmp_path: Path
+) -> None:
+    # six letters outside ASCII are too few to judge the code page by: Windows-1252 was
+    # read, 'TOČNO' came out 'TOÈNO' and failed as a boolean; the Croatian dates tell hr-HR
+    rows = [
+        "order_id;customer_email;country;ordered_at;amount;quantity;express;notes",
+        "1;a@example.hr;HR;31.12.2024.;1.234,56;1;TOČNO;Čakovec",
+        "2;b@example.hr;HR;13.02.2024.;5,50;2;NETOČNO;Đakovo",
+    ]
+    path = tmp_path / "narudzbe.csv"
+    path.write_bytes("\r\n".join(rows).encode("cp1250"))
+    upload, outcome = _publish(kafka_settings, path)
+    assert outcome.sealed and outcome.total_rows == 2
+    names = topic_names(kafka_settings)
+
+    def events(messages: list) -> list[JobEvent]:  # type: ignore[type-arg]
+        found = [JobEvent.model_validate_json(m.value()) for m in messages]
+        return [e for e in found if e.job_id == upload.job_id and e.kind == "registered"]
+
+    registered = events(read_topic(kafka_settings, names.jobs, until=lambda ms: events(ms)))
+    assert registered[0].reading == (
+        "read as hr-HR: decimal comma, day-first dates (detected); "
+        "text in Windows-1250 (central European)"
+    )
+    chunks = read_topic(
+        kafka_settings,
+        names.chunks(upload.tier),
+        until=lambda ms: any(
+            ChunkHeaders.from_kafka(m.headers()).job_id == upload.job_id for m in ms
+        ),
+    )
+    mine = [m for m in chunks if ChunkHeaders.from_kafka(m.headers()).job_id == upload.job_id]
+    batch = decode_batch(mine[0].value())
+    assert batch.column("express").to_pylist() == ["TOČNO", "NETOČNO"]
+    assert batch.column("notes").to_pylist() == ["Čakovec", "Đakovo"]

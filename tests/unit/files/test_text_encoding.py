@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from files.text_encoding import detect_encoding, encoding_name
+from files.text_encoding import Encoding, choose_encoding, detect_encoding, encoding_name
 from producer.readers import open_reader
 from producer.reading import Reading, with_encoding
 from schemas.dataset import DatasetRegistry
@@ -107,3 +107,15 @@ def test_a_cyrillic_csv_reads_as_written_and_says_its_code_page(tmp_path: Path) 
     assert with_encoding(plain, "utf-8-sig") == plain == with_encoding(plain, None)
     assert with_encoding(plain, "windows-1252") == plain  # what western apps write
     assert encoding_name("mac_roman") == "Mac Roman"
+
+
+def test_windows_1252_for_want_of_evidence_says_so() -> None:
+    # a few central European letters: too few to judge, Windows-1252 by default
+    assert choose_encoding("Čakovec;TOČNO\n".encode("cp1250")) == Encoding("cp1252", True)
+    assert choose_encoding(_csv("fr").encode("cp1252")) == Encoding("cp1252", True)
+    # evidence: a mark, a declaration, UTF-8, the upload's locale, a page judged by the text
+    assert choose_encoding(b"\xef\xbb\xbfa;b\n") == Encoding("utf-8-sig")
+    assert choose_encoding(b"a;\xe8\n", "cp1250") == Encoding("cp1250")
+    assert choose_encoding("Čakovec\n".encode()) == Encoding("utf-8")
+    assert choose_encoding("Čakovec\n".encode("cp1250"), locale="hr") == Encoding("cp1250")
+    assert choose_encoding(_csv("ru").encode("cp1251")) == Encoding("cp1251")

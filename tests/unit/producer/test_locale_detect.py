@@ -13,7 +13,7 @@ import pytest
 from files.spool import Spool
 from producer.locale_detect import DETECT_ROWS, FEW_LEFT, Detection, amount_numbers, detect_locale
 from producer.readers import open_reader
-from producer.reading import choose_reading
+from producer.reading import choose_reading, read_again_in_code_page
 from schemas.arrow_codec import number_cells_column
 from schemas.dataset import Dataset, load_dataset_file
 from schemas.locales import NBSP
@@ -266,6 +266,44 @@ def test_detection_is_recorded_in_the_plan_for_a_reparse(tmp_path: Path) -> None
     # a re-parse of the same job reads the plan, whatever the file says now
     again, _ = choose_reading(upload, ORDERS, sample(amount=["3.01"]))
     assert again == reading
+
+
+CROATIAN = (
+    "order_id;customer_email;country;ordered_at;amount;express;notes\n"
+    "1;a@example.hr;HR;31.12.2024.;1.234,56;TOČNO;Čakovec\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "locale", "again"),
+    [
+        ("cp1250", None, True),  # Windows-1252 by default, hr-HR detected: read in 1250
+        ("cp1250", "hr-HR", False),  # the upload's locale named the page at once
+        ("utf-8", None, False),  # UTF-8 is evidence
+        ("cp1250", "de-DE", False),  # chosen, not detected: the person said how to read it
+    ],
+)
+def test_a_text_file_is_read_again_in_the_code_page_of_its_detected_locale(
+    tmp_path: Path, encoding: str, locale: str | None, again: bool
+) -> None:
+    upload = _upload(tmp_path, locale)
+    Path(upload.spool_path).write_bytes(CROATIAN.encode(encoding))
+    reader = open_reader(upload.spool_path, ORDERS, 100, locale=locale)
+    reading, _ = choose_reading(upload, ORDERS, reader.batches())
+    assert reading.source == ("detected" if locale is None else "chosen")
+    assert read_again_in_code_page(reader, reading) is again
+    reader.close()
+
+
+def test_detecting_a_western_locale_keeps_the_western_page(tmp_path: Path) -> None:
+    upload = _upload(tmp_path)
+    german = "order_id;customer_email;ordered_at;amount;express;notes\n"
+    german += "1;a@example.de;13.07.2024;3,01;ja;Müller\n"
+    Path(upload.spool_path).write_bytes(german.encode("cp1252"))
+    reader = open_reader(upload.spool_path, ORDERS, 100)
+    reading, _ = choose_reading(upload, ORDERS, reader.batches())
+    assert (reading.locale, read_again_in_code_page(reader, reading)) == ("de-DE", False)
+    reader.close()
 
 
 def test_detection_looks_at_the_first_rows_only(tmp_path: Path) -> None:

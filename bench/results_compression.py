@@ -7,10 +7,10 @@ The record is what a worker publishes on ``results.<dataset>``: one 10,000-row t
 chunk as an uncompressed Arrow IPC stream (stream_processors/result_records.py), sent with
 the worker's producer settings (``Publisher``, ``compression.type`` as
 ``BULKFLOW_STREAM_COMPRESSION`` sets it). Each round sends ``--records`` of them per codec,
-the codecs in turn on topics of their own, and takes the sender's CPU (all its threads) and
-the broker process's CPU from the first record to the last acknowledgement; the first round
-warms the broker's compilers and is not counted. The lowest of the other rounds is
-reported, since the machine is shared. Raw ceiling: the sender's CPU with ``none`` is the
+the codecs in turn on topics of their own, and takes the sender's CPU (all its threads), the
+broker process's CPU and the wall time from the first record to the last acknowledgement;
+the first round warms the broker's compilers and is not counted. The lowest of the other
+rounds is reported, since the machine is shared. Raw ceiling: the sender's CPU with ``none`` is the
 least a client pays to hand the bytes over; each codec's line gives its ratio to it.
 """
 
@@ -43,6 +43,7 @@ def topic_bytes(data_dir: Path, topic: str) -> int:
 
 
 def one_round(settings: Settings, value: bytes, records: int, pid: int) -> dict[str, list[float]]:
+    """Per codec: [sender CPU s, broker CPU s, wall s] of ``records`` sends."""
     from messaging.publisher import Publisher
 
     found: dict[str, list[float]] = {}
@@ -51,13 +52,14 @@ def one_round(settings: Settings, value: bytes, records: int, pid: int) -> dict[
             publisher.produce(f"bench-{codec}", b"warm", b"w")
             publisher.flush()
             time.sleep(SETTLE_S)
-            sender, broker = time.process_time(), broker_cpu_s(pid)
+            sender, broker, wall = time.process_time(), broker_cpu_s(pid), time.perf_counter()
             for i in range(records):
                 publisher.produce(f"bench-{codec}", value, str(i).encode())
                 publisher.poll(0)
             publisher.flush()
+            wall = time.perf_counter() - wall
             time.sleep(SETTLE_S)
-            found[codec] = [time.process_time() - sender, broker_cpu_s(pid) - broker]
+            found[codec] = [time.process_time() - sender, broker_cpu_s(pid) - broker, wall]
     return found
 
 
@@ -98,26 +100,23 @@ def main(argv: list[str] | None = None) -> None:
                 found = one_round(settings, value, args.records, pid)
                 if round_no == 0:
                     continue
-                for codec, (sender, kafka) in found.items():
-                    old = best.get(codec)
-                    best[codec] = (
-                        [sender, kafka]
-                        if old is None
-                        else [min(old[0], sender), min(old[1], kafka)]
-                    )
+                for codec, figures in found.items():
+                    old = best.get(codec, figures)
+                    best[codec] = [min(a, b) for a, b in zip(old, figures, strict=True)]
             kept = {c: topic_bytes(broker.data_dir, f"bench-{c}") for c in CODECS}
         finally:
             broker.stop(echo=lambda *_: None)
     print(
         f"{'codec':<6} {'sender us/row':>14} {'broker us/row':>14} {'sum':>7} "
-        f"{'sum / none':>11} {'bytes kept/row':>15}"
+        f"{'sum / none':>11} {'wall us/row':>12} {'bytes kept/row':>15}"
     )
-    base = sum(best["none"]) / rows * 1e6
+    base = sum(best["none"][:2]) / rows * 1e6
     for codec in CODECS:
-        sender, kafka = (x / rows * 1e6 for x in best[codec])
+        sender, kafka, wall = (x / rows * 1e6 for x in best[codec])
         print(
             f"{codec:<6} {sender:>14.3f} {kafka:>14.3f} {sender + kafka:>7.3f} "
-            f"{(sender + kafka) / base:>11.2f} {kept[codec] / (rows * args.rounds):>15.1f}"
+            f"{(sender + kafka) / base:>11.2f} {wall:>12.3f} "
+            f"{kept[codec] / (rows * args.rounds):>15.1f}"
         )
 
 

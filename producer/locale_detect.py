@@ -131,8 +131,11 @@ def _plain_words(cells: pa.Array) -> pa.Array:
     return pc.is_in(cells, _WORDS)
 
 
-def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detection:
-    """The locale the sample's text is written in, when it says so unambiguously."""
+def detect_locale(
+    batches: Sequence[pa.RecordBatch], dataset: Dataset, misread_as: str | None = None
+) -> Detection:
+    """The locale the sample's text is written in, when it says so unambiguously.
+    ``misread_as``: the code page a text file was read in for want of evidence (Evidence)."""
     number_cells = _cells(batches, dataset, _NUMBER_TYPES)
     date_cells = _cells(batches, dataset, _DATE_TYPES)
     words = pc.utf8_lower(_texts(_cells(batches, dataset, _BOOL_TYPES), _plain_words))
@@ -141,13 +144,13 @@ def detect_locale(batches: Sequence[pa.RecordBatch], dataset: Dataset) -> Detect
     if len(numbers) + len(dates) <= FEW_LEFT:  # the usual file: rule 1 on the values left
         numbers = _unplain(numbers, number_re(DEFAULT_NUMBERS))
         dates = _unplain(dates, _ISO_DATE)
-        if not (len(numbers) or len(dates) or foreign(words)):
+        if not (len(numbers) or len(dates) or foreign(words, misread_as)):
             return Detection(None)
-        if Evidence(numbers, dates, words).reads_all(None):
+        if Evidence(numbers, dates, words, misread_as).reads_all(None):
             return Detection(None)
     numbers = amount_numbers(_texts(number_cells))
     dates = _texts(date_cells)
-    evidence = Evidence(numbers, dates, words)
+    evidence = Evidence(numbers, dates, words, misread_as)
     if evidence.reads_all(None):  # rule 1 on the whole sample, as on the values left
         return Detection(None)
     candidates = [loc for loc in LOCALES.values() if evidence.reads_all(loc)]

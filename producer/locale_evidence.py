@@ -5,12 +5,13 @@ differently. Pure pyarrow compute over the distinct values of a sample.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from files.text_encoding import locale_code_page
 from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS, Locale, NumberFormat
 
 # a date of any order: its separator ('. ' spaced, as hu-HU, sk-SK and hr-HR write it) and
@@ -63,7 +64,15 @@ def _normalised(values: pa.Array, numbers: NumberFormat) -> pa.Array:
 class Evidence:
     """Which sampled values each number format, date order and locale reads."""
 
-    def __init__(self, numbers: pa.Array, dates: pa.Array, words: pa.Array) -> None:
+    def __init__(
+        self,
+        numbers: pa.Array,
+        dates: pa.Array,
+        words: pa.Array,
+        misread_as: str | None = None,
+    ) -> None:
+        """``misread_as``: the code page a text file was read in for want of evidence, in
+        which a locale's words may read as their own code page's bytes (known_words)."""
         self.numbers = numbers
         formats = {DEFAULT_NUMBERS, *(loc.numbers for loc in LOCALES.values())}
         # each pattern runs on the few distinct shapes (1.234,56 and 9.876,54 are one)
@@ -75,7 +84,8 @@ class Evidence:
         }
         self.number_any = _any(list(self.number_ok.values()), len(numbers))
         self.dates = dates
-        self.words = foreign(words)
+        self.misread_as = misread_as
+        self.words = foreign(words, misread_as)
         self._read_cache: dict[tuple[str, bool, str], pa.Array] = {}
 
     # The date masks are computed when first asked for: rule 1 mostly has no dates left.
@@ -144,7 +154,7 @@ class Evidence:
     def reads_all(self, loc: Locale | None) -> bool:
         if loc is None:
             return self.numbers_read(DEFAULT_NUMBERS) and self.dates_read(None) and not self.words
-        known = loc.words(True) | loc.words(False)
+        known = known_words(loc.tag, self.misread_as)
         return (
             self.numbers_read(loc.numbers)
             and self.dates_read(loc)
@@ -227,11 +237,37 @@ def _first(values: pa.Array, mask: pa.Array) -> str | None:
     return str(picked[0]) if len(picked) else None
 
 
-def foreign(words: pa.Array) -> list[str]:
+def foreign(words: pa.Array, misread_as: str | None = None) -> list[str]:
     """The words some locale reads and the reading without one does not."""
     plain = TRUE_WORDS | FALSE_WORDS
-    return [w for w in words.to_pylist() if w not in plain and _speakers(w)]
+    return [w for w in words.to_pylist() if w not in plain and _speakers(w, misread_as)]
 
 
-def _speakers(word: str) -> bool:
-    return any(word in loc.words(True) | loc.words(False) for loc in LOCALES.values())
+def _speakers(word: str, misread_as: str | None) -> bool:
+    return any(word in known_words(tag, misread_as) for tag in LOCALES)
+
+
+@lru_cache(maxsize=256)
+def known_words(tag: str, misread_as: str | None = None) -> frozenset[str]:
+    """The locale's true and false words, lower case; with ``misread_as``, the code page a
+    text file was read in by default, also as they read when its language's own page was
+    read so ('doğru' of Windows-1254 reads 'doðru' in Windows-1252): the words then tell
+    the locale, whose page the file is read in again (producer/reading.py)."""
+    loc = LOCALES[tag]
+    known = loc.words(True) | loc.words(False)
+    page = locale_code_page(tag)
+    if misread_as is None or page is None:
+        return known
+    written = [form for word in (*loc.true_words, *loc.false_words) for form in _cases(word)]
+    return known | {w for w in (_misread(form, page, misread_as) for form in written) if w}
+
+
+def _cases(word: str) -> tuple[str, ...]:
+    return (word, word.upper(), word.capitalize())
+
+
+def _misread(word: str, page: str, read_as: str) -> str | None:
+    try:
+        return word.encode(page).decode(read_as).lower()
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None

@@ -27,7 +27,12 @@ from producer.corrections import corrections_dataset, with_original_rows
 from producer.mapping_desk import MappingDesk
 from producer.readers import open_reader
 from producer.readers.base import ChunkReader, HeaderNotFound, ReaderLimits
-from producer.reading import choose_reading, read_again_in_code_page, with_encoding
+from producer.reading import (
+    choose_reading,
+    default_encoding,
+    read_again_in_code_page,
+    with_encoding,
+)
 from producer.size_policy import choose_chunk_rows
 from schemas.column_mapping import MappingPreview, mapped_dataset
 from schemas.dataset import Dataset, DatasetRegistry
@@ -154,7 +159,9 @@ def publish_job(
             upload, publisher, failures_to, "the uploaded file is gone from the spool", started
         )
     try:
-        reading, batches = choose_reading(upload, dataset, reader.batches())
+        reading, batches = choose_reading(
+            upload, dataset, reader.batches(), default_encoding(reader)
+        )
         if read_again_in_code_page(reader, reading):  # the header and cells in their letters
             reader.close()
             reader = open_upload_reader(upload, dataset, chunk_rows, limits, reading.locale)

@@ -42,19 +42,22 @@ def with_encoding(reading: Reading, encoding: str | None) -> Reading:
     return replace(reading, text=f"{reading.text}; text in {encoding_name(name)}")
 
 
+def default_encoding(reader: object) -> str | None:
+    """The code page a text file's reader chose for want of evidence, else None."""
+    return (
+        getattr(reader, "encoding", None) if getattr(reader, "encoding_by_default", False) else None
+    )
+
+
 def read_again_in_code_page(reader: object, reading: Reading) -> bool:
     """Whether to read a text file again once its locale is detected: its encoding was the
     western default for want of evidence (a Croatian CSV's 'TOČNO' read 'TOÈNO'), and the
     detected locale's language writes another code page."""
-    if reading.source != "detected" or not getattr(reader, "encoding_by_default", False):
-        return False
+    encoding = default_encoding(reader)
     page = locale_code_page(reading.locale)
-    encoding = getattr(reader, "encoding", None)
-    return (
-        page is not None
-        and encoding is not None
-        and (codecs.lookup(page).name != codecs.lookup(encoding).name)
-    )
+    if reading.source != "detected" or encoding is None or page is None:
+        return False
+    return codecs.lookup(page).name != codecs.lookup(encoding).name
 
 
 def _made(locale: str | None, source: LocaleSource | None, note: str | None = None) -> Reading:
@@ -85,10 +88,14 @@ def _remember(plan: Path, detection: Detection) -> None:
 
 
 def choose_reading(
-    upload: UploadRecord, dataset: Dataset, batches: Iterable[pa.RecordBatch]
+    upload: UploadRecord,
+    dataset: Dataset,
+    batches: Iterable[pa.RecordBatch],
+    misread_as: str | None = None,
 ) -> tuple[Reading, Iterator[pa.RecordBatch]]:
     """The job's reading, and the batches to publish (the ones detection looked at first).
-    Raises LocaleError for an upload record naming an unsupported locale."""
+    ``misread_as``: the code page a text file was read in for want of evidence
+    (default_encoding). Raises LocaleError for an upload record naming an unsupported locale."""
     batches = iter(batches)
     if upload.locale:
         return _made(resolve_locale(upload.locale).tag, upload.locale_source or "chosen"), batches
@@ -106,7 +113,7 @@ def choose_reading(
         if rows >= DETECT_ROWS:
             break
     try:
-        detection = detect_locale(sample, dataset)
+        detection = detect_locale(sample, dataset, misread_as)
     except Exception:  # a bug in detection must not fail the upload: read it without one
         log.exception("job %s: locale detection failed", upload.job_id)
         detection = Detection(None, "locale detection failed; choose one with the locale field")

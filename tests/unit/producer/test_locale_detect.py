@@ -12,8 +12,9 @@ import pytest
 
 from files.spool import Spool
 from producer.locale_detect import DETECT_ROWS, FEW_LEFT, Detection, amount_numbers, detect_locale
+from producer.locale_evidence import known_words
 from producer.readers import open_reader
-from producer.reading import choose_reading, read_again_in_code_page
+from producer.reading import choose_reading, default_encoding, read_again_in_code_page
 from schemas.arrow_codec import number_cells_column
 from schemas.dataset import Dataset, load_dataset_file
 from schemas.locales import NBSP
@@ -292,6 +293,24 @@ def test_a_text_file_is_read_again_in_the_code_page_of_its_detected_locale(
     reading, _ = choose_reading(upload, ORDERS, reader.batches())
     assert reading.source == ("detected" if locale is None else "chosen")
     assert read_again_in_code_page(reader, reading) is again
+    reader.close()
+
+
+def test_words_read_in_the_wrong_code_page_still_tell_their_locale(tmp_path: Path) -> None:
+    # Turkish Excel's DOĞRU/YANLIŞ in Windows-1254, read in Windows-1252 for want of
+    # evidence: 'DOÐRU', 'YANLIÞ', which only tr-TR's words misread so are; de-DE before
+    misread = sample(ordered_at=["31.12.2024"], amount=["1.234,56"], express=["doðru", "yanliþ"])
+    assert detect_locale(misread, ORDERS) == Detection("de-DE")
+    assert detect_locale(misread, ORDERS, "cp1252") == Detection("tr-TR")
+    assert {"doðru", "yanliþ", "yanlýþ"} <= known_words("tr-TR", "cp1252")
+    assert known_words("de-DE", "cp1252") == known_words("de-DE")  # its page is Windows-1252
+    upload = _upload(tmp_path)
+    turkish = "order_id;customer_email;ordered_at;amount;express;notes\n"
+    turkish += "1;a@example.tr;31.12.2024;1.234,56;DOĞRU;Şişli\n2;b@example.tr;13.02.2024;5,50;YANLIŞ;İzmir\n"
+    Path(upload.spool_path).write_bytes(turkish.encode("cp1254"))
+    reader = open_reader(upload.spool_path, ORDERS, 100)
+    reading, _ = choose_reading(upload, ORDERS, reader.batches(), default_encoding(reader))
+    assert (reading.locale, read_again_in_code_page(reader, reading)) == ("tr-TR", True)
     reader.close()
 
 

@@ -14,11 +14,15 @@ import pyarrow.compute as pc
 from files.text_encoding import locale_code_page
 from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS, Locale, NumberFormat
 
+# the marks a locale's dates may end in (the '.' of 2024. 12. 31., the ' г.' of 31.12.2024 г.)
+_DATE_ENDS = "|".join(
+    sorted({loc.date_end.replace(".", r"\.") for loc in LOCALES.values() if loc.date_end})
+)
 # a date of any order: its separator ('. ' spaced, as hu-HU, sk-SK and hr-HR write it) and
-# the mark it may end in (the '.' of 2024. 12. 31., the ' г.' of 31.12.2024 г.)
+# the mark it may end in
 _DATE_SHAPE = (
     r"^(?P<a>\d{1,4})(?P<s>\. ?|[/-])(?P<b>\d{1,2})(?P<t>\. ?|[/-])(?P<c>\d{1,4})"
-    r"(?P<e>\.| г\.)?(?:$|[ T])"
+    rf"(?P<e>{_DATE_ENDS})?(?:$|[ T])"
 )
 
 

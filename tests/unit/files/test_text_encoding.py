@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from files.text_encoding import Encoding, choose_encoding, detect_encoding, encoding_name
+from files.text_encoding import (
+    Encoding,
+    choose_encoding,
+    decode_sample,
+    detect_encoding,
+    encoding_name,
+)
 from producer.readers import open_reader
 from producer.reading import Reading, with_encoding
 from schemas.dataset import DatasetRegistry
@@ -119,3 +125,30 @@ def test_windows_1252_for_want_of_evidence_says_so() -> None:
     assert choose_encoding("Čakovec\n".encode()) == Encoding("utf-8")
     assert choose_encoding("Čakovec\n".encode("cp1250"), locale="hr") == Encoding("cp1250")
     assert choose_encoding(_csv("ru").encode("cp1251")) == Encoding("cp1251")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3001;PL;1 234,56;Łódź\n3002;PL;99,90;Gdańsk\n",  # '£ódŸ': a capital after a small letter
+        "1;Białystok\n",  # 'Bia³ystok': a symbol inside a word
+        "1;Žluťoučký kůň\n",  # not Windows-1252 at all ('ť'): Latin-1 would put controls in it
+        "1;Poľsko;ŁAŃCUCH\n",
+    ],
+)
+def test_a_short_central_european_file_is_read_in_windows_1250_by_its_words(text: str) -> None:
+    found = choose_encoding(text.encode("cp1250"))
+    assert found == Encoding("cp1250")
+    assert decode_sample(text.encode("cp1250"), found.name) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1;Revenue £m;50 m²;12 m³;Brand™;25°C;1¾\n",  # symbols at a word's edge
+        "1;don’t;col·lecció;¿Qué?;¡Hola!;d´Artagnan\n",
+        "1;crème brûlée;cœur;Œuvre;Ÿvelines;São Paulo Nº 5\n",
+    ],
+)
+def test_western_text_with_symbols_stays_windows_1252(text: str) -> None:
+    assert choose_encoding(text.encode("cp1252")) == Encoding("cp1252", True)

@@ -2,13 +2,13 @@
 written with.
 
 A central European file read in Windows-1252 puts symbols where its letters were: Polish
-'Białystok', 'ważne', 'Łódź' read 'Bia³ystok', 'wa¿ne', '£ódŸ'; a Slovak 'ľudia' reads
-'¾udia'. Counting such characters in each reading tells the code page a file was saved in
+'Białystok', 'ważne', 'Łódź' read 'Bia³ystok', 'wa¿ne', '£ódŸ', Slovak 'Poľsko' reads
+'Po¾sko'. Counting such characters in each reading tells the code page a file was saved in
 where too few bytes remain to judge by their statistics. Only what no western text writes
-counts: a control character beside a letter, a symbol inside a word (not an apostrophe, a dash or Catalan's
-middle dot), a capital after a small letter of the same word, a word of two scripts
-(Latin letters read as Cyrillic or Greek ones). A symbol at a word's edge ('m³', 'Brand™',
-'£m', '°C') does not.
+counts: a control character beside a letter; a symbol inside a word (not an apostrophe, a
+dash or Catalan's middle dot); a capital that ends a word after a small letter ('£ódŸ'); a
+word of two scripts (Latin letters read as Cyrillic or Greek ones). A symbol at a word's edge
+('m³', 'Brand™', '£m', '°C') does not.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _misread(char: str, before: str, after: str) -> bool:
         return before.isalpha() or after.isalpha()
     if not kind.startswith("L"):
         return before.isalpha() and after.isalpha() and char not in _INSIDE_WORDS
-    if char.isupper() and before.islower():
+    if char.isupper() and before.islower() and not after.isalpha():
         return True
     script = _script(char)
     return bool(script) and any(_script(c) not in ("", script) for c in (before, after))

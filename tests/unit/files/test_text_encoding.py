@@ -133,13 +133,18 @@ def test_windows_1252_for_want_of_evidence_says_so() -> None:
         "3001;PL;1 234,56;Łódź\n3002;PL;99,90;Gdańsk\n",  # '£ódŸ': a capital after a small letter
         "1;Białystok\n",  # 'Bia³ystok': a symbol inside a word
         "1;Žluťoučký kůň\n",  # not Windows-1252 at all ('ť'): Latin-1 would put controls in it
-        "1;Poľsko;ŁAŃCUCH\n",
+        "1;Poľsko;ŁAŃCUCH\n",  # "Po¾sko", "£AÑCUCH"
     ],
 )
 def test_a_short_central_european_file_is_read_in_windows_1250_by_its_words(text: str) -> None:
     found = choose_encoding(text.encode("cp1250"))
     assert found == Encoding("cp1250")
     assert decode_sample(text.encode("cp1250"), found.name) == text
+
+
+def test_german_text_from_an_old_mac_is_read_in_mac_roman() -> None:
+    text = "1;Müller;Straße;Käse\n"  # 'MŸller;Stra§e;KŠse' in Windows-1252
+    assert choose_encoding(text.encode("mac_roman")) == Encoding("mac_roman")
 
 
 @pytest.mark.parametrize(

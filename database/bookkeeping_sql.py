@@ -18,6 +18,7 @@ from database.tables import invalid_rows, ledger, row_errors
 @dataclass(frozen=True)
 class BookkeepingSql:
     claim: str
+    repeated: str  # the ledger row's rows_repeated, once the rows are written
     errors: str
     errors_copy: str
     invalid: str
@@ -45,10 +46,18 @@ def bookkeeping_sql(dialect: sa.Dialect) -> BookkeepingSql:
                 f"INSERT INTO {names(table, columns)} VALUES ({', '.join([mark] * len(columns))})"
             )
 
-        claim = insert(ledger, ["job_id", "chunk_no", "rows_ok", "rows_failed", "processed_at"])
+        claim = insert(
+            ledger,
+            ["job_id", "chunk_no", "rows_ok", "rows_failed", "processed_at", "rows_repeated"],
+        )
+        repeated = (
+            f"UPDATE {quote(ledger.name)} SET {quote('rows_repeated')} = {mark} "
+            f"WHERE {quote('job_id')} = {mark} AND {quote('chunk_no')} = {mark}"
+        )
         error_columns = ["job_id", "tenant", "row_no", "column_name", "value", "message"]
         found = _statement_cache[dialect.name] = BookkeepingSql(
             claim=f"{claim} ON CONFLICT DO NOTHING",
+            repeated=repeated,
             errors=insert(row_errors, error_columns),
             errors_copy=f"COPY {names(row_errors, error_columns)} FROM STDIN",
             invalid=insert(invalid_rows, INVALID_COLUMNS),

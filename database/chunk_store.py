@@ -122,20 +122,28 @@ def write_chunk(
     # Driver-level SQL: compiling Core statements cost more CPU per chunk than the COPY.
     sql = bookkeeping_sql(conn.dialect)
     now = stored_datetime(conn.dialect.name, datetime.now(UTC))
-    claim = (chunk.job_id, chunk_no, chunk.rows_ok, chunk.rows_failed, now)
+    repeated = chunk.repeated_keys
+    claim = (chunk.job_id, chunk_no, chunk.rows_ok, chunk.rows_failed, now, repeated)
     # SQLAlchemy only keeps an INSERT's rowcount when asked; 0 means the chunk was saved before.
     options = {"preserve_rowcount": True}
     claimed = conn.exec_driver_sql(sql.claim, claim, execution_options=options).rowcount
     if claimed != 1:
         stored = conn.execute(
-            select(ledger.c.rows_ok, ledger.c.rows_failed).where(
+            select(ledger.c.rows_ok, ledger.c.rows_failed, ledger.c.rows_repeated).where(
                 ledger.c.job_id == chunk.job_id, ledger.c.chunk_no == chunk_no
             )
         ).one()
-        return SaveOutcome(True, int(stored.rows_ok), int(stored.rows_failed))
-    repeated = chunk.repeated_keys
+        return SaveOutcome(
+            True,
+            int(stored.rows_ok),
+            int(stored.rows_failed),
+            repeated_keys=int(stored.rows_repeated or 0),
+        )
     if chunk.rows.num_rows:
-        repeated += write_rows(conn, dataset, chunk, mode=mode)
+        replaced = write_rows(conn, dataset, chunk, mode=mode)
+        if replaced:  # rows of earlier chunks of the file: known once the rows are in
+            repeated += replaced
+            conn.exec_driver_sql(sql.repeated, (repeated, chunk.job_id, chunk_no))
     for copy, insert, values in (
         (sql.errors_copy, sql.errors, chunk.error_values),
         (sql.invalid_copy, sql.invalid, chunk.invalid_values),

@@ -47,7 +47,9 @@ from database.tables import (
 
 # What each runtime role does to bulkflow's own tables, read from the code that uses them.
 WORKER_TABLES = {
-    ledger: "SELECT, INSERT",  # claim a chunk; a chunk seen before reads its counts
+    # claim a chunk, and count the rows a later row of its file replaced; a chunk seen before
+    # reads its counts
+    ledger: "SELECT, INSERT, UPDATE (rows_repeated)",
     row_errors: "INSERT",  # COPY of a chunk's row errors
     dead_letters: "SELECT, INSERT, UPDATE",  # record a letter; dlq list, redrive, discard
     schema_versions: "SELECT",  # is each dataset table current?

@@ -26,6 +26,10 @@ ledger = Table(
     sa.Column("rows_ok", sa.BigInteger, nullable=False),
     sa.Column("rows_failed", sa.BigInteger, nullable=False),
     sa.Column("processed_at", UTCDateTime(), nullable=False),
+    # rows a later row of the file with their key replaced (NULL counts as none): a chunk read
+    # again after its transaction committed reports them as its first reading did. Last, as
+    # in a table made before it, which gains it at the end
+    sa.Column("rows_repeated", sa.BigInteger),
     # retention deletes the oldest rows in small batches (database/retention.py)
     sa.Index("ix_bulkflow_chunk_ledger_processed_at", "processed_at"),
 )

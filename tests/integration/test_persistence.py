@@ -231,6 +231,26 @@ def test_a_files_last_row_of_a_key_wins_whichever_chunk_is_written_first(
     )
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_a_chunk_read_again_reports_the_repeated_keys_its_first_write_found(
+    engine: Engine, size: int
+) -> None:
+    # a worker that stopped after its transaction committed and before it published the
+    # chunk's result: the chunk read again is written once and says what the first write found
+    late = arrow(ORDERS, [{ROW_COLUMN: 10_000, "order_id": 1, "amount": Decimal("7.50")}])
+    save(engine, ORDERS, late, chunk=5)
+    assert save(engine, ORDERS, orders(size), chunk=0).repeated_keys == 1
+    again = save(engine, ORDERS, orders(size), chunk=0)
+    assert (again.already_saved, again.rows_ok, again.repeated_keys) == (True, size, 1)
+    # a key twice within one chunk, counted before its rows are written
+    repeat = arrow(ORDERS, [{ROW_COLUMN: 4, "order_id": 500, "amount": Decimal("2.00")}])
+    twice = pa.concat_tables([orders(2, first_id=500), repeat])
+    assert save(engine, ORDERS, twice, chunk=7).repeated_keys == 1
+    assert save(engine, ORDERS, twice, chunk=7).repeated_keys == 1
+    assert save(engine, ORDERS, orders(2, first_id=900), chunk=8).repeated_keys == 0
+    assert save(engine, ORDERS, orders(2, first_id=900), chunk=8).repeated_keys == 0
+
+
 def test_repeated_keys_are_counted_over_several_queries(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -120,6 +120,18 @@ def test_each_process_runs_as_its_own_role(
             )
             assert confirmed.status_code < 300, confirmed.text
             assert wait_final(client, jobs[2])["rows_ok"] == 1
+            # row 2's key again on the last row, a chunk on: the worker role counts it
+            lines = fixed.read_text().splitlines()[:601]
+            lines = [
+                lines[0],
+                *(f"{50_000 + n},{line.split(',', 1)[1]}" for n, line in enumerate(lines[1:])),
+            ]
+            repeats = tmp_path / "repeats.csv"
+            repeats.write_text("\n".join([*lines, lines[1]]) + "\n")
+            jobs.append(upload(client, repeats).json()["job_id"])
+            repeated = wait_final(client, jobs[3])
+            assert (repeated["state"], repeated["rows_ok"]) == ("completed", 601)
+            assert repeated["warning"].startswith("1 row was replaced by a later row")
             # how the dataset reads for result consumers: the recorded schema, read as the API
             compatibility = client.get("/v1/datasets/orders/compatibility", headers=A)
             assert compatibility.status_code == 200, compatibility.text
@@ -158,7 +170,7 @@ def test_each_process_runs_as_its_own_role(
             )
     finally:
         engine.dispose()
-    assert by_job == {jobs[1]: 1_500, jobs[2]: 1}
+    assert by_job == {jobs[1]: 1_500, jobs[2]: 1, jobs[3]: 600}
 
     refused = "permission denied for table"
     with psycopg.connect(libpq_url(api_url), autocommit=True) as api:

@@ -172,3 +172,29 @@ def test_a_change_consumers_cannot_read_needs_the_next_major_version(engine: Eng
     assert check.allowed and "results.orders.v2" in check.describe()
     ensure_schema(engine, bumped)
     assert check_dataset(engine, bumped).verdict.level == "FULL"  # type: ignore[union-attr]
+
+
+def test_a_ledger_made_before_rows_repeated_gains_it_and_its_rows_count_none(
+    engine: Engine,
+) -> None:
+    with engine.begin() as conn:  # the ledger as it was made without the column
+        conn.exec_driver_sql(
+            "CREATE TABLE bulkflow_chunk_ledger (job_id TEXT NOT NULL, chunk_no BIGINT NOT NULL, "
+            "rows_ok BIGINT NOT NULL, rows_failed BIGINT NOT NULL, processed_at DATETIME NOT "
+            "NULL, PRIMARY KEY (job_id, chunk_no))"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO bulkflow_chunk_ledger VALUES ('job-1', 0, 1, 0, '2026-01-01 00:00:00')"
+        )
+    ensure_schema(engine, orders())
+    ledger = [c["name"] for c in sa.inspect(engine).get_columns("bulkflow_chunk_ledger")]
+    assert "rows_repeated" in ledger
+    valid = pa.table(
+        {ROW_COLUMN: pa.array([2], pa.int64()), "order_id": [1], "amount": pa.array([None])}
+    )
+    again = save_validated(
+        engine, orders(), job_id="job-1", tenant="acme", chunk_no=0, valid=valid, errors=[]
+    )
+    assert (again.already_saved, again.rows_ok, again.repeated_keys) == (True, 1, 0)
+    save(engine, orders(), "job-2", [{"order_id": 2}])
+    assert stored(engine, orders(), "order_id") == [(2,)]

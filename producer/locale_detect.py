@@ -11,9 +11,10 @@ The rules, as docs/datasets.md states them:
    number format reads every number (3,01 rules out a decimal point, 3.01 a decimal comma),
    their date order every date (13/01/2024 rules out month-first) and their words every
    word (ja/nein: German).
-3. When the candidates read the sample alike, the first of the table wins; when two read a
-   value differently (01/02/2024: en-US month-first, en-GB day-first), or none is left, no
-   locale is detected and ``note`` says why.
+3. When the candidates read the sample alike, the one whose language's own letters the
+   text cells hold most wins ('Łódź': pl-PL, producer/locale_letters.py), else the first of
+   the table; when two read a value differently (01/02/2024: en-US month-first, en-GB
+   day-first), or none is left, no locale is detected and ``note`` says why.
 
 Vectorised: quick tests set aside the plain cells (digits with one point, ISO dates, plain
 words), the patterns run on the few distinct values left, and the rules on the whole sample
@@ -30,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from producer.locale_evidence import Evidence, foreign, number_re
+from producer.locale_letters import by_letters
 from schemas.arrow_codec import number_cells_column
 from schemas.dataset import Dataset
 from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS
@@ -161,7 +163,7 @@ def detect_locale(
         value = evidence.difference(first, other)
         if value is not None:
             return Detection(None, _note([f"{first.tag} and {other.tag} read {value} differently"]))
-    return Detection(first.tag)
+    return Detection(by_letters(candidates, batches).tag)
 
 
 def _note(reasons: list[str]) -> str:

@@ -16,24 +16,39 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # written inside words of western text: apostrophes, dashes, Catalan's l·l
 _INSIDE_WORDS = frozenset("’‘´ʼ·–—")
 _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 
 
-def misreadings(text: str) -> int:
-    """How many non-ASCII characters of ``text`` no word is written with (see the module)."""
+def misreadings(text: str, at_most: int | None = None) -> int:
+    """How many non-ASCII characters of ``text`` no word is written with (see the module);
+    counted up to ``at_most``, when given."""
+    suspects = _suspects(text)
+    if not suspects:
+        return 0
     found = 0
     last = len(text) - 1
-    for match in _NON_ASCII.finditer(text):
+    pattern = re.compile("[" + "".join(map(re.escape, sorted(suspects))) + "]")
+    for match in pattern.finditer(text):
         at = match.start()
-        char = match.group()
         before = text[at - 1] if at > 0 else " "
         after = text[at + 1] if at < last else " "
-        if _misread(char, before, after):
+        if _misread(match.group(), before, after):
             found += 1
+            if found == at_most:
+                break
     return found
+
+
+def _suspects(text: str) -> set[str]:
+    """The distinct non-ASCII characters that may be misread where they stand: all but small
+    letters, and those too when the text holds Cyrillic or Greek ones (a word of two scripts).
+    Looking only at these keeps a long western text, rich in small accented letters, cheap."""
+    foreign = {char for char in set(text) if char > "\x7f"}
+    if any(_script(char) not in ("", "LATIN") for char in foreign):
+        return foreign
+    return {char for char in foreign if not char.islower()}
 
 
 def _misread(char: str, before: str, after: str) -> bool:

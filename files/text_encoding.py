@@ -9,8 +9,9 @@ judges which decoding reads as text, and Windows-1252 wins whenever it reads cle
 file holds too few non-ASCII bytes to judge): short Latin text decodes cleanly in several
 code pages, and western files are the common case. Unless Windows-1252 puts symbols inside
 words that another code page reads as letters: Polish 'Bia³ystok' is 'Białystok' in
-Windows-1250, German 'Stra§e' is 'Straße' in Mac Roman. Windows-1252 chosen so, by default, says
-so (``Encoding.by_default``): a locale detected from the file afterwards names its own page.
+Windows-1250, German 'Stra§e' is 'Straße' in Mac Roman. Windows-1252 chosen so, by default,
+says so (``Encoding.by_default``): a locale detected from the file afterwards names its own
+page.
 """
 
 from __future__ import annotations
@@ -43,10 +44,10 @@ _ASCII = bytes(range(128))
 _FOREIGN_RUN = re.compile("[\u00c0-\u00ff]{4,}")
 # how a person names a file's encoding
 DECLARE = "the upload's encoding field, bulkflow upload --encoding"
-# the code pages a file without a locale is judged among
 # the code pages a sample read in Windows-1252 with symbols inside its words is tried in:
 # central European first (the most common of them), old Macs' last ('Stra§e': Straße)
 WORD_PAGES = ["cp1250", "cp1257", "cp1254", "cp1253", "cp1251", "mac_roman"]
+# the code pages a file without a locale is judged among
 SINGLE_BYTE = [WESTERN, "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "mac_roman"]
 CANDIDATES = [*SINGLE_BYTE, "cp932", "gb18030", "cp949", "big5"]
 # what a person reads in a status: the encodings by the names their apps give them
@@ -145,10 +146,10 @@ def choose_encoding(
 def _as_words(sample: bytes, western: Encoding) -> Encoding:
     """``western``, unless it puts symbols inside words ('Bia³ystok') that another code page
     reads as letters ('Białystok'): then that page (files/misread_letters.py)."""
-    if not misreadings(decode_sample(sample, western.name)):
+    if not misreadings(decode_sample(sample, western.name), at_most=1):
         return western
     for name in WORD_PAGES:
-        if _decodes(sample, name) and not misreadings(decode_sample(sample, name)):
+        if _decodes(sample, name) and not misreadings(decode_sample(sample, name), at_most=1):
             return Encoding(name)
     return western
 

@@ -25,3 +25,11 @@ from files.misread_letters import misreadings
 )
 def test_misreadings(reading: str, count: int) -> None:
     assert misreadings(reading) == count
+
+
+def test_counting_stops_at_most_and_a_long_western_text_is_cheap() -> None:
+    assert misreadings("Bia³ystok wa¿ne £om¿a", at_most=1) == 1
+    western = "Crème brûlée à la française, très élégante; Hôtel Noël. " * 1_000
+    assert misreadings(western) == 0
+    # a Cyrillic reading of it: every accented letter a word of two scripts
+    assert misreadings(western.encode("cp1252").decode("cp1251"), at_most=3) == 3

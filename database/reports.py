@@ -4,8 +4,9 @@ corrections saved, its stored rows, its ledger."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import Engine, select
@@ -47,6 +48,33 @@ def ledger_counts(engine: Engine, job_id: str) -> tuple[int, int, int]:
     with engine.connect() as conn:
         chunks, ok, failed = conn.execute(query).one()
     return int(chunks), int(ok), int(failed)
+
+
+@dataclass(frozen=True)
+class LedgerChunk:
+    """What the ledger holds of one written chunk."""
+
+    job_id: str
+    chunk_no: int
+    rows_ok: int
+    rows_failed: int
+    rows_repeated: int
+    processed_at: datetime
+
+
+def ledger_chunks(engine: Engine, job_ids: Iterable[str]) -> list[LedgerChunk]:
+    """The ledger rows of the jobs named: the chunks written for them."""
+    wanted = sorted(set(job_ids))
+    columns = (ledger.c.job_id, ledger.c.chunk_no, ledger.c.rows_ok, ledger.c.rows_failed)
+    found: list[LedgerChunk] = []
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            query = select(*columns, ledger.c.rows_repeated, ledger.c.processed_at).where(
+                ledger.c.job_id.in_(wanted[start : start + 500])
+            )
+            for job_id, chunk_no, ok, failed, repeated, at in conn.execute(query):
+                found.append(LedgerChunk(job_id, chunk_no, ok, failed, repeated or 0, at))
+    return found
 
 
 @dataclass(frozen=True)

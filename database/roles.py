@@ -17,7 +17,8 @@ Five login roles (docs/postgres.md):
   read, a dataset table;
 * the producer role reads the saved column mappings, parks an upload whose header needs
   a person's mapping, and asks which jobs have ended (its spool's sweep);
-* the aggregator role writes each job's status and reads back a job it let go.
+* the aggregator role writes each job's status and reads back a job it let go, and reads
+  the ledger of a job whose chunk results are late.
 
 ``roles_sql`` is run once by an administrator; ``grants_sql`` by the migration role after
 ``bulkflow datasets migrate`` (again after an upgrade: it revokes before it grants, so it
@@ -75,6 +76,7 @@ PRODUCER_TABLES = {
 }
 AGGREGATOR_TABLES = {
     job_statuses: "SELECT, INSERT, UPDATE",  # each job's status (an upsert); reload a job
+    ledger: "SELECT",  # a job whose chunk results are late: what its written chunks came to
 }
 RUNTIME_TABLES = (
     ledger,

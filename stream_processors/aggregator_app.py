@@ -12,6 +12,7 @@ and a late record for it reloads its progress from the database.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -20,6 +21,7 @@ import faust
 
 from database.engine import make_engine
 from database.migrations import ensure_schema
+from database.reports import ledger_chunks
 from messaging.faust_patches import as_current_event, at_partition
 from messaging.names import PROGRESS_TABLE, group_names, topic_names
 from schemas.events import JobOutcomeEvent
@@ -27,6 +29,7 @@ from schemas.records import UploadStatus
 from schemas.settings import Settings
 from stream_processors.faust_common import build_faust_app, raw_topic
 from stream_processors.job_status import to_status
+from stream_processors.late_results import LateResults, ledger_results
 from stream_processors.progress import JobProgress, fold_batch, is_publishable
 from stream_processors.progress_publisher import ProgressPublisher
 from stream_processors.status_store import StatusStore
@@ -37,6 +40,7 @@ AGGREGATE_BATCH = 500
 # status shows up to 0.4 s later, while finished_at comes from the records' own times
 AGGREGATE_WITHIN_S = 0.5
 LET_GO_EVERY_S = 10.0
+log = logging.getLogger(__name__)
 # (job id, its status, its outcome event when one is due)
 Publication = tuple[str, UploadStatus, JobOutcomeEvent | None]
 
@@ -60,8 +64,10 @@ def create_aggregator_app(settings: Settings) -> faust.App:
         job_id = str(event.key)
         if event.value is None:
             store.forget(job_id)
+            late.forget(job_id)
             return
         progress = JobProgress.model_validate_json(event.value)
+        late.changed(progress, event.message.partition or 0, time.monotonic())
         if is_publishable(progress):
             publisher.reloaded(progress)
             store.restored(progress, _status(progress), event.message.partition or 0)
@@ -75,6 +81,7 @@ def create_aggregator_app(settings: Settings) -> faust.App:
         on_changelog_event=on_changelog_event,
     )
     publisher = ProgressPublisher()
+    late = LateResults(settings.stalled_job_after_s)
 
     def decide(progress: JobProgress) -> Publication | None:
         """What to publish of a job now (nothing: no news, or too soon)."""
@@ -119,18 +126,59 @@ def create_aggregator_app(settings: Settings) -> faust.App:
             ]
             before = await before_batch({job_id for job_id, _, _ in records})
             publications = []
+            now = time.monotonic()
             # no await from here to the sends: the table, the store and the publisher's
             # bookkeeping change together
             for job_id, (progress, last) in fold_batch(records, before.get).items():
                 with as_current_event(events[last]):
                     table[job_id] = progress.model_dump_json()
+                partition = events[last].message.partition
+                late.changed(progress, partition, now)
                 if is_publishable(progress):
-                    store.offer(progress, _status(progress), events[last].message.partition)
+                    store.offer(progress, _status(progress), partition)
                 publication = decide(progress)
                 if publication is not None:
                     publications.append(publication)
             for publication in publications:
                 await send(publication)
+
+    @app.timer(interval=max(1.0, settings.stalled_job_after_s / 3))
+    async def count_late_results() -> None:
+        """A job waiting too long for results of chunks the ledger holds counts them from it."""
+        owned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == names.jobs}
+        due = late.due(time.monotonic(), held, owned)
+        if not due:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            written = await loop.run_in_executor(None, ledger_chunks, engine, list(due))
+        except Exception as exc:  # the database away: the jobs are due again later
+            log.warning("cannot read the ledger of jobs waiting for chunk results: %s", exc)
+            return
+        publications = []
+        for job_id, partition in due.items():  # no await from here to the sends
+            progress = held(job_id)
+            results = [] if progress is None else ledger_results(progress, written)
+            if progress is None or not results:
+                continue
+            log.warning(
+                "job %s: no result arrived for chunks %s, which the ledger holds: counted "
+                "from the ledger",
+                job_id,
+                [r.chunk_no for r in results],
+            )
+            records = [(job_id, False, r.model_dump_json().encode()) for r in results]
+            for job, (counted, _) in fold_batch(records, {job_id: progress}.get).items():
+                with at_partition(names.jobs, partition):
+                    table[job] = counted.model_dump_json()
+                late.changed(counted, partition, time.monotonic())
+                if is_publishable(counted):
+                    store.offer(counted, _status(counted), partition)
+                publication = decide(counted)
+                if publication is not None:
+                    publications.append(publication)
+        for publication in publications:
+            await send(publication)
 
     @app.timer(interval=0.5)
     async def flush_dirty() -> None:
@@ -147,6 +195,7 @@ def create_aggregator_app(settings: Settings) -> faust.App:
                 with at_partition(names.jobs, partition):
                     del table[job_id]
             publisher.forget(job_id)
+            late.forget(job_id)
 
     @app.task
     async def start_store() -> None:

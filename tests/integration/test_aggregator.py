@@ -6,6 +6,9 @@ import json
 import time
 from pathlib import Path
 
+from database.engine import make_engine
+from database.migrations import ensure_schema
+from database.tables import ledger
 from messaging.names import group_names, topic_names
 from messaging.publisher import Publisher
 from schemas.records import ChunkResult, JobEvent, UploadStatus, utcnow
@@ -154,3 +157,49 @@ def test_a_redrive_of_a_job_the_aggregator_let_go_is_counted_exactly_once(
         2,
     )
     assert last.error is None
+
+
+def test_a_chunk_result_that_never_arrives_is_counted_from_the_ledger(
+    kafka_settings: Settings, tmp_path: Path
+) -> None:
+    # chunk 1 was written (its ledger row) but its result never reached chunk-results: the
+    # job would wait for ever; the aggregator counts it from the ledger once it waited
+    settings = kafka_settings.model_copy(update={"stalled_job_after_s": 2.0})
+    names = topic_names(settings)
+    job_id = "late-1"
+    now = utcnow()
+    engine = make_engine(settings.db_url)
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            ledger.insert(),
+            [
+                {"job_id": job_id, "chunk_no": n, "rows_ok": ok, "rows_failed": failed}
+                | {"processed_at": now, "rows_repeated": repeated}
+                for n, ok, failed, repeated in ((0, 100, 0, 0), (1, 98, 2, 1))
+            ],
+        )
+    engine.dispose()
+    job = {"job_id": job_id, "tenant": "acme", "dataset": "orders", "filename": "f.csv"}
+    job |= {"tier": "low", "submitted_at": now}
+    first = ChunkResult(job_id=job_id, chunk_no=0, rows_ok=100, rows_failed=0)
+    supervisor = start_pipeline(settings, tmp_path / "logs", "aggregator")
+    try:
+        with Publisher(settings) as publisher:
+            registered = JobEvent(kind="registered", **job)  # type: ignore[arg-type]
+            sealed = JobEvent(kind="sealed", total_chunks=2, total_rows=200, **job)  # type: ignore[arg-type]
+            publisher.produce(names.jobs, registered.model_dump_json().encode(), job_id)
+            publisher.produce(names.chunk_results, first.model_dump_json().encode(), job_id)
+            publisher.produce(names.jobs, sealed.model_dump_json().encode(), job_id)
+        status = final_statuses(settings, [job_id], timeout_s=60)[job_id]
+    finally:
+        supervisor.stop()
+    assert (status.state, status.rows_ok, status.rows_failed, status.chunks_done) == (
+        "completed_with_errors",
+        198,
+        2,
+        2,
+    )
+    assert status.warning is not None and "1 row was replaced" in status.warning
+    said = (tmp_path / "logs" / "aggregator.log").read_text()
+    assert "no result arrived for chunks [1], which the ledger holds" in said

@@ -96,10 +96,11 @@ def test_the_api_role_has_no_right_on_dataset_tables_and_the_worker_no_ddl() -> 
         "GRANT SELECT, INSERT, UPDATE ON bulkflow_paused_uploads TO bulkflow_producer;",
         "GRANT SELECT ON bulkflow_job_status TO bulkflow_producer;",
     ]
-    # the aggregator touches the job statuses only
+    # the aggregator writes the job statuses and reads the ledger (late chunk results)
     aggregator = [g for g in grants if g.startswith("GRANT") and "bulkflow_aggregator" in g]
     assert aggregator == [
-        "GRANT SELECT, INSERT, UPDATE ON bulkflow_job_status TO bulkflow_aggregator;"
+        "GRANT SELECT, INSERT, UPDATE ON bulkflow_job_status TO bulkflow_aggregator;",
+        "GRANT SELECT ON bulkflow_chunk_ledger TO bulkflow_aggregator;",
     ]
     assert "GRANT SELECT, INSERT, UPDATE ON ds_new TO bulkflow_worker;" in grants
     runtime = "bulkflow_worker, bulkflow_api, bulkflow_producer, bulkflow_aggregator"

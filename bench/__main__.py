@@ -28,6 +28,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     ),
     "producer": ("bench.producer_bench", "parse + chunk + encode per format, peak RSS"),
     "persistence": ("bench.persistence_speed", "save_chunk vs bare inserts and COPY"),
+    "copy_concurrency": (
+        "bench.copy_concurrency",
+        "PostgreSQL's CPU per row for chunk writes N at once, vs bare COPY",
+    ),
     "pooler": (
         "bench.pooler_bench",
         "the upsert path pooler-safe, with session state, via PgBouncer",

@@ -6,7 +6,7 @@ Workers write chunks through ``save_chunk`` (binary COPY into ``ds_orders`` with
 key index, the ledger row, one transaction a chunk), up to ``concurrency_low`` at once per
 process. Each pass writes ``--chunks`` typed 10,000-row orders chunks (distinct keys) from
 that many threads at once, and takes the CPU of every process of a fresh PostgreSQL server
-over the pass. Raw ceiling beside it, in the same run: the same rows by binary COPY into a
+over the pass, into empty tables. Raw ceiling beside it, in the same run: the same rows by binary COPY into a
 table of the same columns with no index and no ledger, as many at once. Each setting runs
 twice, in turn; the lower figure is kept, since the machine is shared.
 """
@@ -164,6 +164,10 @@ def main() -> None:
                 for at_once in counts:
                     for label, make in (("bulkflow", bulkflow_pass), ("raw", raw_pass)):
                         work = make()
+                        with psycopg.connect(libpq_url(server.url), autocommit=True) as admin:
+                            # every pass into empty tables: the same keys again would upsert
+                            admin.execute("TRUNCATE ds_orders, bulkflow_chunk_ledger, bare")
+                            admin.execute("CHECKPOINT")
                         before = server_cpu_s(server.data_dir)
                         wall = in_threads(work, at_once)
                         cpu = server_cpu_s(server.data_dir) - before

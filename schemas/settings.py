@@ -106,9 +106,9 @@ class Settings(BaseSettings):
     # the aggregator lets a finished job go from its table this many seconds after it ended
     # (a tombstone on its changelog); a late record for it reloads it from the database
     finished_job_grace_s: float = Field(600.0, ge=0)
-    # seconds a sealed job may wait for the result of a chunk the ledger says was written,
-    # after the job's last change: then the aggregator counts that chunk from the ledger (a
-    # result lost on the way must not leave the job processing for ever)
+    # seconds a sealed job may wait, after its last change and after a chunk of it was
+    # written (the ledger's row), for that chunk's result: then the aggregator counts the
+    # chunk from the ledger (a result lost on the way must not leave a job processing for ever)
     stalled_job_after_s: float = Field(30.0, gt=0)
     # bookkeeping retention (docs/operations.md). Ledger rows are kept at least this many
     # days, and beyond that for as long as any topic still holds a record that could replay

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import faust
@@ -156,9 +156,10 @@ def create_aggregator_app(settings: Settings) -> faust.App:
             log.warning("cannot read the ledger of jobs waiting for chunk results: %s", exc)
             return
         publications = []
+        written_before = datetime.now(UTC) - timedelta(seconds=settings.stalled_job_after_s)
         for job_id, partition in due.items():  # no await from here to the sends
             progress = held(job_id)
-            results = [] if progress is None else ledger_results(progress, written)
+            results = [] if progress is None else ledger_results(progress, written, written_before)
             if progress is None or not results:
                 continue
             log.warning(

@@ -5,13 +5,14 @@ it; a result lost in between (a rebalance that dropped it, a worker that stopped
 wrong moment and whose chunk was not read again) would leave its job processing for ever,
 though every row is in the database. ``LateResults`` watches the aggregator's jobs: one that
 is sealed, not finished, and unchanged for ``after_s`` while chunks are missing is looked up
-in the ledger, and ``ledger_results`` turns each written chunk the job has not counted into
-the result its worker would have sent. Pure: the aggregator does the I/O.
+in the ledger, and ``ledger_results`` turns each chunk written at least ``after_s`` ago that
+the job has not counted into the result its worker would have sent. Pure: the aggregator does the I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from database.reports import LedgerChunk
 from schemas.records import ChunkResult
@@ -25,9 +26,12 @@ def missing_chunks(progress: JobProgress) -> set[int]:
     return set(range(progress.total_chunks)) - progress.chunks - set(progress.dead_chunks)
 
 
-def ledger_results(progress: JobProgress, written: Iterable[LedgerChunk]) -> list[ChunkResult]:
-    """The results of the job's written chunks it has not counted, as their workers send them
-    (without error samples: the row errors themselves are in the database)."""
+def ledger_results(
+    progress: JobProgress, written: Iterable[LedgerChunk], written_before: datetime
+) -> list[ChunkResult]:
+    """The results of the job's chunks written before ``written_before`` (their results had
+    time to arrive) that it has not counted, as their workers send them (without error
+    samples: the row errors themselves are in the database)."""
     missing = missing_chunks(progress)
     return [
         ChunkResult(
@@ -40,7 +44,9 @@ def ledger_results(progress: JobProgress, written: Iterable[LedgerChunk]) -> lis
             written=True,
         )
         for chunk in sorted(written, key=lambda c: c.chunk_no)
-        if chunk.job_id == progress.job_id and chunk.chunk_no in missing
+        if chunk.job_id == progress.job_id
+        and chunk.chunk_no in missing
+        and chunk.processed_at <= written_before
     ]
 
 

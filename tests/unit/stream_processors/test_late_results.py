@@ -28,7 +28,8 @@ def test_a_sealed_job_awaits_the_chunks_without_a_result() -> None:
 
 def test_the_ledger_gives_the_results_of_written_chunks_not_counted() -> None:
     ledger = [written(0), written(1, ok=990, failed=10, repeated=3), written(7)]
-    (result,) = ledger_results(waiting(), ledger)
+    assert ledger_results(waiting(), ledger, written_before=at(1)) == []  # its result is due
+    (result,) = ledger_results(waiting(), ledger, written_before=at(2))
     assert (result.chunk_no, result.rows_ok, result.rows_failed) == (1, 990, 10)
     assert (result.repeated_keys, result.written) == (3, True)
     records = [(JOB, False, result.model_dump_json().encode())]
@@ -36,7 +37,7 @@ def test_the_ledger_gives_the_results_of_written_chunks_not_counted() -> None:
     status = to_status(counted, at(10))
     assert (status.state, status.rows_ok, status.chunks_done) == ("completed_with_errors", 1990, 3)
     assert status.warning is not None and status.warning.startswith("3 rows were replaced")
-    assert ledger_results(counted, ledger) == []  # counted once
+    assert ledger_results(counted, ledger, written_before=at(2)) == []  # counted once
 
 
 def test_a_job_is_due_once_it_waited_and_only_in_this_processs_partitions() -> None:

@@ -94,6 +94,14 @@ def create_aggregator_app(settings: Settings) -> faust.App:
         if outcome is not None:
             await events_topic.send(key=job_id.encode(), value=outcome.model_dump_json().encode())
 
+    def written(progress: JobProgress, partition: int, now: float) -> Publication | None:
+        """A job's progress just written to the table: what else follows it, and what to
+        publish of it now."""
+        late.changed(progress, partition, now)
+        if is_publishable(progress):
+            store.offer(progress, _status(progress), partition)
+        return decide(progress)
+
     def held(job_id: str) -> JobProgress | None:
         text = table.get(job_id)
         return JobProgress.model_validate_json(text) if text else None
@@ -132,11 +140,7 @@ def create_aggregator_app(settings: Settings) -> faust.App:
             for job_id, (progress, last) in fold_batch(records, before.get).items():
                 with as_current_event(events[last]):
                     table[job_id] = progress.model_dump_json()
-                partition = events[last].message.partition
-                late.changed(progress, partition, now)
-                if is_publishable(progress):
-                    store.offer(progress, _status(progress), partition)
-                publication = decide(progress)
+                publication = written(progress, events[last].message.partition, now)
                 if publication is not None:
                     publications.append(publication)
             for publication in publications:
@@ -151,7 +155,7 @@ def create_aggregator_app(settings: Settings) -> faust.App:
             return
         loop = asyncio.get_running_loop()
         try:
-            written = await loop.run_in_executor(None, ledger_chunks, engine, list(due))
+            in_ledger = await loop.run_in_executor(None, ledger_chunks, engine, list(due))
         except Exception as exc:  # the database away: the jobs are due again later
             log.warning("cannot read the ledger of jobs waiting for chunk results: %s", exc)
             return
@@ -159,7 +163,9 @@ def create_aggregator_app(settings: Settings) -> faust.App:
         written_before = datetime.now(UTC) - timedelta(seconds=settings.stalled_job_after_s)
         for job_id, partition in due.items():  # no await from here to the sends
             progress = held(job_id)
-            results = [] if progress is None else ledger_results(progress, written, written_before)
+            results = (
+                [] if progress is None else ledger_results(progress, in_ledger, written_before)
+            )
             if progress is None or not results:
                 continue
             log.warning(
@@ -172,10 +178,7 @@ def create_aggregator_app(settings: Settings) -> faust.App:
             for job, (counted, _) in fold_batch(records, {job_id: progress}.get).items():
                 with at_partition(names.jobs, partition):
                     table[job] = counted.model_dump_json()
-                late.changed(counted, partition, time.monotonic())
-                if is_publishable(counted):
-                    store.offer(counted, _status(counted), partition)
-                publication = decide(counted)
+                publication = written(counted, partition, time.monotonic())
                 if publication is not None:
                     publications.append(publication)
         for publication in publications:

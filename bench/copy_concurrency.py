@@ -14,7 +14,6 @@ twice, in turn; the lower figure is kept, since the machine is shared.
 from __future__ import annotations
 
 import argparse
-import os
 import queue
 import tempfile
 import threading
@@ -28,6 +27,8 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bench.bulk_pids import postgres_pids
+from bench.idle_cost import cpu_of
 from bench.result_codec_bench import typed_chunk
 from bench.worker_raw_writes import BARE_DDL
 from database import pg_binary
@@ -40,22 +41,6 @@ from schemas.dataset import DatasetRegistry
 from schemas.settings import packaged_datasets_dir
 
 TENANT = "bench"
-
-
-def server_cpu_s(data_dir: Path) -> float:
-    """CPU seconds of the server's processes (the postmaster and its children) so far."""
-    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # a process that ended meanwhile
-        if int(entry.name) == postmaster or int(fields[1]) == postmaster:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def chunks(count: int) -> list[pa.Table]:
@@ -107,7 +92,7 @@ def main() -> None:
     rows = sum(t.num_rows for t in tables)
     with tempfile.TemporaryDirectory(prefix="bulkflow-copy-") as tmp:
         server = start_postgres(Path(tmp), settings={"max_connections": "50"})
-        assert server.data_dir is not None
+        server_processes = {"postgres": postgres_pids(server)}
         try:
             engine = make_engine(server.url, pool_size=max(counts))
             ensure_schema(engine, dataset)
@@ -168,9 +153,9 @@ def main() -> None:
                             # every pass into empty tables: the same keys again would upsert
                             admin.execute("TRUNCATE ds_orders, bulkflow_chunk_ledger, bare")
                             admin.execute("CHECKPOINT")
-                        before = server_cpu_s(server.data_dir)
+                        before = cpu_of(server_processes)["postgres"]
                         wall = in_threads(work, at_once)
-                        cpu = server_cpu_s(server.data_dir) - before
+                        cpu = cpu_of(server_processes)["postgres"] - before
                         key = (label, at_once)
                         best = results.get(key, (float("inf"), 0.0))
                         results[key] = min(best, (cpu, wall))

@@ -65,13 +65,13 @@ class LedgerChunk:
 def ledger_chunks(engine: Engine, job_ids: Iterable[str]) -> list[LedgerChunk]:
     """The ledger rows of the jobs named: the chunks written for them."""
     wanted = sorted(set(job_ids))
-    columns = (ledger.c.job_id, ledger.c.chunk_no, ledger.c.rows_ok, ledger.c.rows_failed)
+    c = ledger.c
     found: list[LedgerChunk] = []
     with engine.connect() as conn:
         for start in range(0, len(wanted), 500):
-            query = select(*columns, ledger.c.rows_repeated, ledger.c.processed_at).where(
-                ledger.c.job_id.in_(wanted[start : start + 500])
-            )
+            query = select(
+                c.job_id, c.chunk_no, c.rows_ok, c.rows_failed, c.rows_repeated, c.processed_at
+            ).where(c.job_id.in_(wanted[start : start + 500]))
             for job_id, chunk_no, ok, failed, repeated, at in conn.execute(query):
                 found.append(LedgerChunk(job_id, chunk_no, ok, failed, repeated or 0, at))
     return found

@@ -163,10 +163,10 @@ def create_aggregator_app(settings: Settings) -> faust.App:
         written_before = datetime.now(UTC) - timedelta(seconds=settings.stalled_job_after_s)
         for job_id, partition in due.items():  # no await from here to the sends
             progress = held(job_id)
-            results = (
-                [] if progress is None else ledger_results(progress, in_ledger, written_before)
-            )
-            if progress is None or not results:
+            if progress is None:
+                continue
+            results = ledger_results(progress, in_ledger, written_before)
+            if not results:
                 continue
             log.warning(
                 "job %s: no result arrived for chunks %s, which the ledger holds: counted "
@@ -175,12 +175,12 @@ def create_aggregator_app(settings: Settings) -> faust.App:
                 [r.chunk_no for r in results],
             )
             records = [(job_id, False, r.model_dump_json().encode()) for r in results]
-            for job, (counted, _) in fold_batch(records, {job_id: progress}.get).items():
-                with at_partition(names.jobs, partition):
-                    table[job] = counted.model_dump_json()
-                publication = written(counted, partition, time.monotonic())
-                if publication is not None:
-                    publications.append(publication)
+            counted, _ = fold_batch(records, {job_id: progress}.get)[job_id]
+            with at_partition(names.jobs, partition):
+                table[job_id] = counted.model_dump_json()
+            publication = written(counted, partition, time.monotonic())
+            if publication is not None:
+                publications.append(publication)
         for publication in publications:
             await send(publication)
 

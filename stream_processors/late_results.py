@@ -6,7 +6,8 @@ wrong moment and whose chunk was not read again) would leave its job processing 
 though every row is in the database. ``LateResults`` watches the aggregator's jobs: one that
 is sealed, not finished, and unchanged for ``after_s`` while chunks are missing is looked up
 in the ledger, and ``ledger_results`` turns each chunk written at least ``after_s`` ago that
-the job has not counted into the result its worker would have sent. Pure: the aggregator does the I/O.
+the job has not counted into the result its worker would have sent. Pure: the aggregator
+does the I/O.
 """
 
 from __future__ import annotations

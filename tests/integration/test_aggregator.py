@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from database.engine import make_engine
 from database.migrations import ensure_schema
@@ -22,6 +24,27 @@ ROWS_OK = sum(90 + c for c in range(CHUNKS))  # each chunk: 90 + chunk_no rows o
 WAVE = 10  # jobs a wave; the waves overlap the aggregator's batches (0.1 s)
 
 
+def job_event(job_id: str, kind: str, submitted_at: datetime, **extra: Any) -> bytes:
+    """A job event as the producer publishes it on ``jobs``."""
+    event = JobEvent(
+        job_id=job_id,
+        kind=kind,  # type: ignore[arg-type]
+        tenant="acme",
+        dataset="orders",
+        filename=f"{job_id}.csv",
+        tier="low",
+        submitted_at=submitted_at,
+        **extra,
+    )
+    return event.model_dump_json().encode()
+
+
+def chunk_result(job_id: str, chunk_no: int, ok: int, failed: int, **extra: Any) -> bytes:
+    """A chunk's result as a worker publishes it on ``chunk-results``."""
+    result = ChunkResult(job_id=job_id, chunk_no=chunk_no, rows_ok=ok, rows_failed=failed, **extra)
+    return result.model_dump_json().encode()
+
+
 def test_bursts_of_records_are_all_counted_exactly_once(
     kafka_settings: Settings, tmp_path: Path
 ) -> None:
@@ -29,43 +52,23 @@ def test_bursts_of_records_are_all_counted_exactly_once(
     now = utcnow()
     jobs = [f"burst-{i:03d}" for i in range(JOBS)]
 
-    def event(job_id: str, kind: str, **extra: object) -> bytes:
-        return (
-            JobEvent(
-                job_id=job_id,
-                kind=kind,
-                tenant="acme",
-                dataset="orders",  # type: ignore[arg-type]
-                filename=f"{job_id}.csv",
-                tier="low",
-                submitted_at=now,
-                **extra,
-            )
-            .model_dump_json()
-            .encode()
-        )  # type: ignore[arg-type]
-
-    def result(job_id: str, chunk: int) -> bytes:
-        # chunk 0 twice: a redelivery must not count again
-        return (
-            ChunkResult(
-                job_id=job_id, chunk_no=chunk, rows_ok=90 + chunk, rows_failed=1, duration_ms=5.0
-            )
-            .model_dump_json()
-            .encode()
-        )
-
     supervisor = start_pipeline(kafka_settings, tmp_path / "logs", "aggregator")
     try:
         with Publisher(kafka_settings) as publisher:
             for start in range(0, JOBS, WAVE):
                 for job_id in jobs[start : start + WAVE]:
-                    publisher.produce(names.jobs, event(job_id, "registered"), job_id)
+                    publisher.produce(names.jobs, job_event(job_id, "registered", now), job_id)
                     for chunk in [0, *range(CHUNKS), 0]:
-                        publisher.produce(names.chunk_results, result(job_id, chunk), job_id)
+                        publisher.produce(
+                            names.chunk_results,
+                            chunk_result(job_id, chunk, 90 + chunk, 1, duration_ms=5.0),
+                            job_id,
+                        )
                     publisher.produce(
                         names.jobs,
-                        event(job_id, "sealed", total_chunks=CHUNKS, total_rows=ROWS_OK + CHUNKS),
+                        job_event(
+                            job_id, "sealed", now, total_chunks=CHUNKS, total_rows=ROWS_OK + CHUNKS
+                        ),
                         job_id,
                     )
                 publisher.flush()
@@ -91,39 +94,18 @@ def test_a_redrive_of_a_job_the_aggregator_let_go_is_counted_exactly_once(
     job_id = "let-go-1"
     now = utcnow()
 
-    def event(kind: str, **extra: object) -> bytes:
-        return (
-            JobEvent(
-                job_id=job_id,
-                kind=kind,  # type: ignore[arg-type]
-                tenant="acme",
-                dataset="orders",
-                filename="f.csv",
-                tier="low",
-                submitted_at=now,
-                **extra,  # type: ignore[arg-type]
-            )
-            .model_dump_json()
-            .encode()
-        )
-
-    def result(chunk: int, ok: int, failed: int, dead: bool = False) -> bytes:
-        return (
-            ChunkResult(
-                job_id=job_id, chunk_no=chunk, rows_ok=ok, rows_failed=failed, dead_lettered=dead
-            )
-            .model_dump_json()
-            .encode()
-        )
-
     changelog = f"{group_names(settings).aggregator}-job-progress-changelog"
     supervisor = start_pipeline(settings, tmp_path / "logs", "aggregator")
     try:
         with Publisher(settings) as publisher:
-            publisher.produce(names.jobs, event("registered"), job_id)
-            publisher.produce(names.chunk_results, result(0, 100, 0), job_id)
-            publisher.produce(names.chunk_results, result(1, 0, 100, dead=True), job_id)
-            publisher.produce(names.jobs, event("sealed", total_chunks=2, total_rows=200), job_id)
+            publisher.produce(names.jobs, job_event(job_id, "registered", now), job_id)
+            publisher.produce(names.chunk_results, chunk_result(job_id, 0, 100, 0), job_id)
+            publisher.produce(
+                names.chunk_results, chunk_result(job_id, 1, 0, 100, dead_lettered=True), job_id
+            )
+            publisher.produce(
+                names.jobs, job_event(job_id, "sealed", now, total_chunks=2, total_rows=200), job_id
+            )
         first = final_statuses(settings, [job_id])[job_id]
         assert (first.state, first.rows_ok, first.rows_failed) == (
             "completed_with_errors",
@@ -139,8 +121,8 @@ def test_a_redrive_of_a_job_the_aggregator_let_go_is_counted_exactly_once(
 
         assert let_go(read_topic(settings, changelog, until=let_go, timeout_s=60))
         with Publisher(settings) as publisher:  # the redrive, and a late duplicate
-            publisher.produce(names.chunk_results, result(1, 100, 0), job_id)
-            publisher.produce(names.chunk_results, result(0, 100, 0), job_id)
+            publisher.produce(names.chunk_results, chunk_result(job_id, 1, 100, 0), job_id)
+            publisher.produce(names.chunk_results, chunk_result(job_id, 0, 100, 0), job_id)
 
         def redriven(messages: list) -> bool:  # type: ignore[type-arg]
             states = [UploadStatus.model_validate_json(m.value()) for m in messages]
@@ -180,17 +162,13 @@ def test_a_chunk_result_that_never_arrives_is_counted_from_the_ledger(
             ],
         )
     engine.dispose()
-    job = {"job_id": job_id, "tenant": "acme", "dataset": "orders", "filename": "f.csv"}
-    job |= {"tier": "low", "submitted_at": now}
-    first = ChunkResult(job_id=job_id, chunk_no=0, rows_ok=100, rows_failed=0)
     supervisor = start_pipeline(settings, tmp_path / "logs", "aggregator")
     try:
         with Publisher(settings) as publisher:
-            registered = JobEvent(kind="registered", **job)  # type: ignore[arg-type]
-            sealed = JobEvent(kind="sealed", total_chunks=2, total_rows=200, **job)  # type: ignore[arg-type]
-            publisher.produce(names.jobs, registered.model_dump_json().encode(), job_id)
-            publisher.produce(names.chunk_results, first.model_dump_json().encode(), job_id)
-            publisher.produce(names.jobs, sealed.model_dump_json().encode(), job_id)
+            publisher.produce(names.jobs, job_event(job_id, "registered", now), job_id)
+            publisher.produce(names.chunk_results, chunk_result(job_id, 0, 100, 0), job_id)
+            sealed = job_event(job_id, "sealed", now, total_chunks=2, total_rows=200)
+            publisher.produce(names.jobs, sealed, job_id)
         status = final_statuses(settings, [job_id], timeout_s=60)[job_id]
     finally:
         supervisor.stop()

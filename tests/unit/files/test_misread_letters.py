@@ -27,7 +27,7 @@ def test_misreadings(reading: str, count: int) -> None:
     assert misreadings(reading) == count
 
 
-def test_counting_stops_at_most_and_a_long_western_text_is_cheap() -> None:
+def test_counting_stops_at_at_most_and_a_long_western_text_has_none() -> None:
     assert misreadings("Bia³ystok wa¿ne £om¿a", at_most=1) == 1
     western = "Crème brûlée à la française, très élégante; Hôtel Noël. " * 1_000
     assert misreadings(western) == 0

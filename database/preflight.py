@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 
 from database.engine import make_engine
 from database.migrations import ensure_schema, migrate_datasets
+from database.privileges import RoleKind, missing_privileges, privileges_problem
 from schemas.dataset import DatasetRegistry
 from schemas.errors import ConfigError
 
@@ -28,19 +29,29 @@ class DatabaseSettingError(ConfigError):
     """BULKFLOW_DATABASE_URL names a server, user or TLS set-up that cannot work."""
 
 
-def check_database(url: str, registry: DatasetRegistry | None = None) -> None:
+def check_database(
+    url: str, registry: DatasetRegistry | None = None, kind: RoleKind | None = None
+) -> None:
     """Connect once and bring bulkflow's tables (and the registry's dataset tables) up to
-    date, or find them current when the role may not change them.
+    date, or find them current when the role may not change them; then, on PostgreSQL, find
+    that the role holds every privilege a process of ``kind`` uses (database/privileges.py).
 
-    Raises DatabaseSettingError when the URL cannot work, SchemaChangeRefused (SchemaNotCurrent
-    among them) when the tables need what this role may not do; a server that does not
-    answer yet is left to the process's own retries."""
+    Raises DatabaseSettingError when the URL cannot work or the role lacks a privilege,
+    SchemaChangeRefused (SchemaNotCurrent among them) when the tables need what this role may
+    not do; a server that does not answer yet is left to the process's own retries."""
     engine = make_engine(url)
     try:
         if registry is None:
             ensure_schema(engine)
         else:
             migrate_datasets(engine, registry)
+        if kind is not None and engine.dialect.name == "postgresql":
+            tables = [d.table_name for d in registry.all()] if registry is not None else []
+            with engine.connect() as conn:
+                role, missing = missing_privileges(conn, kind, tables)
+            problem = privileges_problem(role, kind, missing)
+            if problem is not None:
+                raise DatabaseSettingError(problem)
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
         problem = setting_problem(exc, engine.url)
         if problem is not None:

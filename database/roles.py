@@ -105,7 +105,9 @@ class RoleNames:
     aggregator: str = "bulkflow_aggregator"
 
     def runtime(self) -> str:
-        return ", ".join(_q(r) for r in (self.worker, self.api, self.producer, self.aggregator))
+        return ", ".join(
+            quote_name(r) for r in (self.worker, self.api, self.producer, self.aggregator)
+        )
 
     def all(self) -> tuple[str, ...]:
         return (self.migrator, self.worker, self.api, self.producer, self.aggregator)
@@ -117,18 +119,18 @@ def roles_sql(database: str, roles: RoleNames = RoleNames()) -> str:
     lines = ["-- bulkflow's database roles: run once as an administrator (database/roles.py)"]
     for role in roles.all():
         lines.append(
-            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {_lit(role)}) "
-            f"THEN CREATE ROLE {_q(role)} LOGIN; END IF; END $$;"
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {sql_literal(role)}) "
+            f"THEN CREATE ROLE {quote_name(role)} LOGIN; END IF; END $$;"
         )
-    db = _q(database)
-    everyone = f"{_q(roles.migrator)}, {roles.runtime()}"
+    db = quote_name(database)
+    everyone = f"{quote_name(roles.migrator)}, {roles.runtime()}"
     lines += [
         f"REVOKE ALL ON DATABASE {db} FROM PUBLIC;",
         f"GRANT CONNECT ON DATABASE {db} TO {everyone};",
         "-- the upsert path's temporary table, which lives for one chunk",
-        f"GRANT TEMPORARY ON DATABASE {db} TO {_q(roles.worker)};",
+        f"GRANT TEMPORARY ON DATABASE {db} TO {quote_name(roles.worker)};",
         f"REVOKE CREATE ON SCHEMA {SCHEMA} FROM PUBLIC;",
-        f"GRANT USAGE, CREATE ON SCHEMA {SCHEMA} TO {_q(roles.migrator)};",
+        f"GRANT USAGE, CREATE ON SCHEMA {SCHEMA} TO {quote_name(roles.migrator)};",
         f"GRANT USAGE ON SCHEMA {SCHEMA} TO {roles.runtime()};",
     ]
     return "\n".join(lines) + "\n"
@@ -137,23 +139,27 @@ def roles_sql(database: str, roles: RoleNames = RoleNames()) -> str:
 def grants_sql(dataset_tables: Iterable[str], roles: RoleNames = RoleNames()) -> str:
     """Each runtime role's rights on the tables there are now (the dataset tables named),
     and the worker role's on dataset tables created later. Run by the migration role."""
-    worker, api, runtime = _q(roles.worker), _q(roles.api), roles.runtime()
+    worker, api, runtime = quote_name(roles.worker), quote_name(roles.api), roles.runtime()
     shared = [t.name for t in RUNTIME_TABLES]
     lines = [
         "-- bulkflow's grants: run as the migration role after `bulkflow datasets migrate`",
-        f"REVOKE ALL ON {', '.join(_q(t) for t in shared)} FROM {runtime};",
+        f"REVOKE ALL ON {', '.join(quote_name(t) for t in shared)} FROM {runtime};",
     ]
-    lines += [f"GRANT {p} ON {_q(t.name)} TO {worker};" for t, p in WORKER_TABLES.items()]
-    lines += [f"GRANT {p} ON {_q(t.name)} TO {api};" for t, p in API_TABLES.items()]
-    producer = _q(roles.producer)
-    lines += [f"GRANT {p} ON {_q(t.name)} TO {producer};" for t, p in PRODUCER_TABLES.items()]
-    aggregator = _q(roles.aggregator)
-    lines += [f"GRANT {p} ON {_q(t.name)} TO {aggregator};" for t, p in AGGREGATOR_TABLES.items()]
-    lines.append(f"GRANT USAGE ON SEQUENCE {_q(_id_sequence())} TO {worker};")
+    lines += [f"GRANT {p} ON {quote_name(t.name)} TO {worker};" for t, p in WORKER_TABLES.items()]
+    lines += [f"GRANT {p} ON {quote_name(t.name)} TO {api};" for t, p in API_TABLES.items()]
+    producer = quote_name(roles.producer)
+    lines += [
+        f"GRANT {p} ON {quote_name(t.name)} TO {producer};" for t, p in PRODUCER_TABLES.items()
+    ]
+    aggregator = quote_name(roles.aggregator)
+    lines += [
+        f"GRANT {p} ON {quote_name(t.name)} TO {aggregator};" for t, p in AGGREGATOR_TABLES.items()
+    ]
+    lines.append(f"GRANT USAGE ON SEQUENCE {quote_name(id_sequence())} TO {worker};")
     for table in dataset_tables:
         lines += [
-            f"REVOKE ALL ON {_q(table)} FROM {runtime};",
-            f"GRANT {DATASET_PRIVILEGES} ON {_q(table)} TO {worker};",
+            f"REVOKE ALL ON {quote_name(table)} FROM {runtime};",
+            f"GRANT {DATASET_PRIVILEGES} ON {quote_name(table)} TO {worker};",
         ]
     lines.append(
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA {SCHEMA} "
@@ -162,7 +168,7 @@ def grants_sql(dataset_tables: Iterable[str], roles: RoleNames = RoleNames()) ->
     return "\n".join(lines) + "\n"
 
 
-def _id_sequence() -> str:
+def id_sequence() -> str:
     """The sequence behind the row errors' id (PostgreSQL's BIGSERIAL naming)."""
     return f"{row_errors.name}_{row_errors.c.id.name}_seq"
 
@@ -170,9 +176,9 @@ def _id_sequence() -> str:
 _PREPARER = postgresql.dialect().identifier_preparer
 
 
-def _q(name: str) -> str:
+def quote_name(name: str) -> str:
     return _PREPARER.quote(name)
 
 
-def _lit(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"

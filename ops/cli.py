@@ -68,7 +68,7 @@ def worker(
     checked = check_kafka_soon(settings, "worker")
     # before faust is even imported: a database URL or tables it can never work with stop
     # the worker in one line at once (Kafka is checked meanwhile)
-    check_database(settings.db_url, DatasetRegistry(settings.datasets_dir))
+    check_database(settings.db_url, DatasetRegistry(settings.datasets_dir), kind="worker")
     checked.wait(QUICK_CHECK_S, refusals_only=True)  # a refused login stops here
     from ops.arrow_memory import use_pooling_allocator
     from stream_processors.run import run
@@ -80,10 +80,12 @@ def worker(
 @app.command("aggregator")
 def aggregator(loglevel: str = typer.Option("info")) -> None:
     """Run the progress aggregator (faust): jobs + chunk results -> progress, events."""
+    from database.preflight import check_database
     from messaging.preflight import check_kafka_soon
 
     settings = get_settings()
     checked = check_kafka_soon(settings, "aggregator")
+    check_database(settings.db_url, kind="aggregator")
     checked.wait(QUICK_CHECK_S, refusals_only=True)  # a refused login stops here
     from stream_processors.run import run
 
@@ -97,6 +99,7 @@ def producer(loglevel: str = typer.Option("INFO")) -> None:
     import signal
     import threading
 
+    from database.preflight import check_database
     from messaging.preflight import check_kafka
     from ops.arrow_memory import use_pooling_allocator
     from producer.service import ProducerService
@@ -104,6 +107,7 @@ def producer(loglevel: str = typer.Option("INFO")) -> None:
     use_pooling_allocator()
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
     settings = get_settings()
+    check_database(settings.db_url, kind="producer")
     check_kafka(settings, "producer")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -166,7 +170,7 @@ def api(
     from ops.client import record_api_url
 
     settings = get_settings()
-    check_database(settings.db_url)  # a database URL that can never work stops it here
+    check_database(settings.db_url, kind="api")  # a URL that can never work stops it here
     check_kafka(settings, "api")
     host, port = host or settings.api_host, port or settings.api_port
     record_api_url(settings, host, port)

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from api.app import create_app
 from database.engine import make_engine
+from database.privileges import missing_privileges
 from database.roles import RoleNames
 from ops.devservers.postgres import libpq_url
 from ops.devservers.sample_data import write_orders_csv
@@ -201,3 +202,42 @@ def test_each_process_runs_as_its_own_role(
             (names.worker, names.api),
         ).fetchone()
     assert rights == (True, False)
+
+
+def test_a_role_granted_before_an_upgrade_stops_its_process_naming_the_privilege(
+    pg_database_url: str, roles: tuple[RoleNames, dict[str, str]]
+) -> None:
+    names, urls = roles
+    cli(urls[names.migrator], "datasets", "migrate")
+    args = ["--worker", names.worker, "--api", names.api, "--producer", names.producer]
+    args += ["--aggregator", names.aggregator]
+    run_sql(urls[names.migrator], cli(pg_database_url, "db", "grants", *args))
+    # what the grants of an older release lacked
+    run_sql(
+        urls[names.migrator],
+        f'REVOKE UPDATE (rows_repeated) ON bulkflow_chunk_ledger FROM "{names.worker}";'
+        f'REVOKE INSERT ON ds_orders FROM "{names.worker}";'
+        f'REVOKE SELECT ON bulkflow_chunk_ledger FROM "{names.aggregator}";',
+    )
+    for role, kind, lacking in (
+        (
+            names.worker,
+            "worker",
+            "UPDATE (rows_repeated) on bulkflow_chunk_ledger, INSERT on ds_orders",
+        ),
+        (names.aggregator, "aggregator", "SELECT on bulkflow_chunk_ledger"),
+    ):
+        said = cli(urls[role], kind, code=CONFIG_EXIT_CODE)
+        assert said.count("\n") == 0 and "Traceback" not in said, said
+        assert (
+            f"role '{role}' lacks what the {kind} does: {lacking}; run `bulkflow db grants`" in said
+        )
+    # the grants run again, the worker role starts its checks clean
+    run_sql(urls[names.migrator], cli(pg_database_url, "db", "grants", *args))
+    for role, kind in ((names.worker, "worker"), (names.aggregator, "aggregator")):
+        engine = make_engine(urls[role])
+        try:
+            with engine.connect() as conn:
+                assert missing_privileges(conn, kind, ["ds_orders"]) == (role, [])
+        finally:
+            engine.dispose()

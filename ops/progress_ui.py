@@ -117,6 +117,13 @@ def mapping_lines(status: UploadStatus) -> list[str]:
     pairs = [f'--map "{header}={column}"' for column, header in preview.suggestions.items()]
     if pairs:
         lines.append("  suggested: " + " ".join(pairs))
+    unsuggested = [c for c in preview.required if c not in preview.suggestions]
+    if unsuggested:
+        lines.append(
+            f"  required, no column suggested: {', '.join(unsuggested)}: "
+            "name the file's column for each"
+        )
+        pairs += [f'--map "FILE COLUMN={column}"' for column in unsuggested]
     lines.append(
         f"go on with: bulkflow map {status.job_id} {' '.join(pairs) or '--map ...'} --wait"
     )

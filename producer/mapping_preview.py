@@ -4,14 +4,15 @@ column a suggested file column. Pure: rows of cell text in, a MappingPreview out
 
 Suggestions, strongest first: the tenant's saved mapping for the dataset, the column's name
 or an alias, a similar name ('Order #' ~ order_id), and sample values that fit a type only
-one kind of column holds (dates, e-mail addresses, booleans). Each file column is suggested
-for one dataset column at most.
+one kind of column holds (dates as any locale writes them, e-mail addresses, booleans in any
+locale's words) or a column's pattern. Each file column is suggested for one dataset column
+at most.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from difflib import SequenceMatcher
 
@@ -27,6 +28,7 @@ from schemas.column_mapping import (
     mapping_problems,
 )
 from schemas.dataset import Column, Dataset, normalise_header
+from schemas.locales import LOCALES, fold_words
 
 SIMILAR_AT_LEAST = 0.6
 CONTAINED_SCORE = 0.8  # one name holds the other: 'E-mail address' ~ email
@@ -34,7 +36,15 @@ VALUES_SCORE = 0.65  # the samples fit the column's type, and no other kind of c
 _NUMBER_OR_DATE = re.compile(r"^[\s\d.,:/+\-()%$€£TZ]*\d[\s\d.,:/+\-()%$€£TZ]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
-_BOOLEAN = {"true", "false", "yes", "no", "y", "n"}
+# a date as a locale writes it (31.12.2024, 12/31/2024 9:30 PM, 2024. 12. 31.), no time zone
+_LOCAL_DATE = re.compile(
+    r"^\d{1,4}([./-]) ?\d{1,2}\1 ?\d{1,4}\.?( г\.)?"
+    r"(,? \d{1,2}:\d{2}(:\d{2})?( ?[AaPp]\.? ?[Mm]\.?)?)?$"
+)
+# every reading locale's words for true and false, in any case (not 1 and 0: any number)
+_BOOLEAN = frozenset({"true", "false", "yes", "no", "y", "n"}).union(
+    *(fold_words((*loc.true_words, *loc.false_words)) for loc in LOCALES.values())
+)
 
 
 def _text(cell: str | None) -> str:
@@ -72,18 +82,26 @@ def _similarity(a: str, b: str) -> float:
 
 def _fits(column: Column, values: list[str]) -> bool:
     """Whether most sample values look like the column's type, for the types a value tells
-    apart on its own (a number could be any of several numeric columns)."""
+    apart on its own (a number could be any of several numeric columns), or match its
+    pattern."""
     if not values:
         return False
     if column.type == "email":
         check = _EMAIL.match
     elif column.type in ("date", "datetime"):
-        check = _DATE.match
+        return _most(values, lambda v: bool(_DATE.match(v) or _LOCAL_DATE.match(v)))
     elif column.type == "boolean":
-        return sum(v.casefold() in _BOOLEAN for v in values) >= 0.8 * len(values)
+        own = fold_words((*column.true_values, *column.false_values))
+        return _most(values, lambda v: v.casefold() in _BOOLEAN or v.casefold() in own)
+    elif column.pattern is not None:  # a code of a shape of its own: DE, SKU-0042
+        check = re.compile(column.pattern).search
     else:
         return False
-    return sum(bool(check(v)) for v in values) >= 0.8 * len(values)
+    return _most(values, lambda v: bool(check(v)))
+
+
+def _most(values: list[str], fits: Callable[[str], bool]) -> bool:
+    return sum(map(fits, values)) >= 0.8 * len(values)
 
 
 def suggest(
@@ -158,6 +176,7 @@ def build_preview(
         samples=samples,
         suggestions=suggestions,
         suggested_by=why,
+        required=[c.name for c in dataset.columns if c.required],
         expires_at=expires_at,
     )
 

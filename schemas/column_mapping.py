@@ -43,6 +43,10 @@ class MappingPreview(BaseModel):
         description="dataset column -> why: saved (the tenant's saved mapping), name (its "
         "name or an alias), similar (a similar name), values (the sample values fit its type)",
     )
+    required: list[str] = Field(
+        default_factory=list,
+        description="the dataset columns a mapping must name, in the dataset's order",
+    )
     expires_at: datetime | None = Field(
         default=None, description="when the paused upload fails unless a mapping is confirmed"
     )

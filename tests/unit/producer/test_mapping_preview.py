@@ -102,3 +102,27 @@ def test_the_cli_map_pairs() -> None:
     }
     with pytest.raises(ValueError, match="File header=dataset_column"):
         parse_mapping_pairs(["order_id"])
+
+
+def test_values_as_a_locale_writes_them_and_a_columns_pattern_suggest_columns_too(
+    orders: Dataset,
+) -> None:
+    rows = [
+        (1, ["Pedidos de diciembre"]),
+        (2, ["Nº pedido", "Correo", "País", "Fecha", "Importe", "Urgente"]),
+        (3, ["1001", "ana@ejemplo.es", "ES", "02/12/2026 10:30", "12,50", "Sí"]),
+        (4, ["1002", "luis@ejemplo.es", "PT", "03/12/2026 9:05", "25,00", "NO"]),
+    ]
+    preview = build_preview(HeaderNotFound("no header", rows=rows), orders)
+    assert preview is not None
+    assert preview.suggestions == {
+        "customer_email": "Correo",
+        "country": "País",
+        "ordered_at": "Fecha",
+        "express": "Urgente",
+    }
+    assert set(preview.suggested_by.values()) == {"values"}
+    # an amount is a number, not a date; a word of no locale is no boolean
+    numbers = [(2, ["Importe", "Regalo"]), (3, ["1.234,56", "quizás"]), (4, ["12.50", "tal vez"])]
+    unsure = build_preview(HeaderNotFound("no header", rows=numbers), orders)
+    assert unsure is not None and unsure.suggestions == {}

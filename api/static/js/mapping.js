@@ -11,7 +11,7 @@ const WHY = {
   saved: "your saved mapping",
   name: "its name",
   similar: "a similar name",
-  values: "its values look like it",
+  values: "its values",
 };
 
 function samplesOf(preview, header) {

@@ -32,6 +32,7 @@ _BOMS = (
 # the legacy code page of a locale (by its tag, else its language), where not Windows-1252
 CODE_PAGES = {
     "cs": "cp1250", "pl": "cp1250", "ro": "cp1250", "hu": "cp1250", "sk": "cp1250", "hr": "cp1250",
+    "sl": "cp1250", "sr": "cp1250", "lt": "cp1257", "lv": "cp1257", "et": "cp1257",
     "ru": "cp1251", "uk": "cp1251", "bg": "cp1251",
     "el": "cp1253", "tr": "cp1254", "he": "cp1255", "vi": "cp1258",
     "ja": "cp932", "zh": "gb18030", "zh-tw": "big5", "ko": "cp949",

@@ -34,7 +34,7 @@ from producer.locale_evidence import Evidence, foreign, number_re
 from producer.locale_letters import by_letters
 from schemas.arrow_codec import number_cells_column
 from schemas.dataset import Dataset
-from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS
+from schemas.locales import DEFAULT_NUMBERS, FALSE_WORDS, LOCALES, TRUE_WORDS, Locale
 from schemas.money import AMOUNT_NUMBER, AMOUNT_RE2, MINUS_SIGN, NOT_A_NUMBER_CHARACTER
 
 DETECT_ROWS = 10_000
@@ -158,6 +158,11 @@ def detect_locale(
     candidates = [loc for loc in LOCALES.values() if evidence.reads_all(loc)]
     if not candidates:
         return Detection(None, _note(evidence.conflicts()))
+    # the locales that write the sample's year-first dates so (en-ZA's 2024/12/31) go first:
+    # every day-first locale reads them, but the file is more likely one of theirs
+    seps = evidence.year_first_separators
+    if seps:
+        candidates.sort(key=lambda loc: not _writes_year_first(loc, seps))
     first = candidates[0]
     for other in candidates[1:]:
         value = evidence.difference(first, other)
@@ -168,3 +173,8 @@ def detect_locale(
 
 def _note(reasons: list[str]) -> str:
     return f"no locale detected: {'; '.join(reasons)}; choose one with the locale field"
+
+
+def _writes_year_first(loc: Locale, seps: frozenset[str]) -> bool:
+    """Whether ``loc`` writes year-first dates with its usual separator, the one of ``seps``."""
+    return loc.date_order == "YMD" and seps == {loc.date_seps[0].strip()}

@@ -129,6 +129,16 @@ class Evidence:
         spaced, end = self._marked
         return _all(self.date_ok["YMD"], pc.invert(spaced), pc.equal(end, ""))
 
+    @cached_property
+    def year_first_separators(self) -> frozenset[str]:
+        """The separators of the sample's year-first dates other than ISO's '-' (the '/' of
+        2024/12/31): how some locales write their dates, where ISO is everyone's."""
+        if not len(self.dates):
+            return frozenset()
+        year_first = pc.fill_null(self.date_ok["YMD"], False)
+        seps = pc.unique(pc.drop_null(pc.filter(self._parts["s"], year_first))).to_pylist()
+        return frozenset(s.strip() for s in seps if s.strip() not in ("", "-"))
+
     def _read_by(self, loc: Locale) -> pa.Array:
         """The dates ``loc`` reads: its order, spaced only if it spaces its dates, and
         without a mark or with its own."""

@@ -35,6 +35,9 @@ OWN_LETTERS = {
     "uk": "ґєії",
     "ru": "ыэё",
     "vi": "ơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ",
+    "lt": "ėįųū",
+    "lv": "āēģīķļņ",
+    "sr": "ђћџљњј",
 }
 # text cells looked at, at most: enough for a file's names and notes to show their letters
 TEXT_CELLS = 2_000

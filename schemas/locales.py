@@ -124,6 +124,11 @@ _HU = (("igen", "igaz"), ("nem", "hamis"))
 _SK = (("áno", "pravda"), ("nie", "nepravda"))
 _HR = (("da", "točno", "istina"), ("ne", "netočno", "laž"))
 _BG = (("да", "истина"), ("не", "неистина"))
+_SR = (("da", "tačno", "да", "тачно"), ("ne", "netačno", "не", "нетачно"))
+_SL = (("da",), ("ne",))
+_LT = (("taip",), ("ne",))
+_LV = (("jā", "ja"), ("nē", "ne"))
+_ET = (("jah",), ("ei",))
 _NONE: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 Words = tuple[tuple[str, ...], tuple[str, ...]]
 
@@ -172,14 +177,23 @@ _TABLE: tuple[
     ("en-IE", "English (Ireland)", ".", _COMMA, "DMY", "/.-", _NONE),
     ("en-NZ", "English (New Zealand)", ".", _COMMA, "DMY", "/.-", _NONE),
     ("en-IN", "English (India)", ".", _COMMA, "DMY", "/-.", _NONE),
+    # before hu-HU: an English file of 2024/12/31 and 1 234,56 is South Africa's
+    ("en-ZA", "English (South Africa)", ",", SPACES, "YMD", "/-", _NONE),
     ("hu-HU", "Hungarian (Hungary)", ",", _SPACE, "YMD", (". ", "-", "/"), _HU),
     ("sk-SK", "Slovak (Slovakia)", ",", _SPACE, "DMY", (". ", "-", "/"), _SK),
     ("hr-HR", "Croatian (Croatia)", ",", _DOT, "DMY", (". ", "/", "-"), _HR),
     ("bg-BG", "Bulgarian (Bulgaria)", ",", _SPACE, "DMY", "./-", _BG),
+    ("sr-RS", "Serbian (Serbia)", ",", _DOT, "DMY", (". ", "/", "-"), _SR),
+    ("sl-SI", "Slovenian (Slovenia)", ",", _DOT, "DMY", (". ", "/", "-"), _SL),
+    ("lt-LT", "Lithuanian (Lithuania)", ",", _SPACE, "YMD", "-./", _LT),
+    ("lv-LV", "Latvian (Latvia)", ",", _SPACE, "DMY", "./-", _LV),
+    ("et-EE", "Estonian (Estonia)", ",", _SPACE, "DMY", "./-", _ET),
+    ("en-CA", "English (Canada)", ".", _COMMA, "YMD", "-/", _NONE),
+    ("fr-CA", "French (Canada)", ",", SPACES, "YMD", "-/", _FR),
 )
 # the locales whose dates may end in a mark of their own, and the mark (bg-BG: 'г.', for
 # година, the year: 31.12.2024 г.)
-_DATE_ENDS = {"hu-HU": ".", "hr-HR": ".", "bg-BG": " г."}
+_DATE_ENDS = {"hu-HU": ".", "hr-HR": ".", "bg-BG": " г.", "sr-RS": ".", "lv-LV": "."}
 # the locales that group digits in lakhs and crores too (12,34,567.89)
 _LAKH = {"en-IN"}
 LOCALES: dict[str, Locale] = {
@@ -201,7 +215,8 @@ LANGUAGE_DEFAULTS = {
     "nl": "nl-NL", "pl": "pl-PL", "da": "da-DK", "nb": "nb-NO", "no": "nb-NO", "fi": "fi-FI",
     "cs": "cs-CZ", "tr": "tr-TR", "ru": "ru-RU", "sv": "sv-SE", "ja": "ja-JP", "zh": "zh-CN",
     "uk": "uk-UA", "el": "el-GR", "ro": "ro-RO", "ko": "ko-KR", "id": "id-ID", "vi": "vi-VN",
-    "he": "he-IL", "hu": "hu-HU", "sk": "sk-SK", "hr": "hr-HR", "bg": "bg-BG",
+    "he": "he-IL", "hu": "hu-HU", "sk": "sk-SK", "hr": "hr-HR", "bg": "bg-BG", "sr": "sr-RS",
+    "sl": "sl-SI", "lt": "lt-LT", "lv": "lv-LV", "et": "et-EE",
 }  # fmt: skip
 _BY_KEY = {tag.casefold(): tag for tag in LOCALES}
 
@@ -211,9 +226,13 @@ def supported_tags() -> str:
 
 
 def resolve_locale(tag: str) -> Locale:
-    """The locale a BCP 47 tag names (any case, ``_`` for ``-``; a language alone maps to its
-    usual region); LocaleError, listing what is supported, for anything else."""
+    """The locale a BCP 47 tag names (any case, ``_`` for ``-``, a script subtag ignored; a
+    language alone maps to its usual region); LocaleError, listing what is supported, for
+    anything else."""
     key = tag.strip().replace("_", "-").casefold()
+    parts = key.split("-")
+    if len(parts) == 3 and len(parts[1]) == 4:  # a script between (sr-Latn-RS): one reading
+        key = f"{parts[0]}-{parts[2]}"
     found = _BY_KEY.get(key) or LANGUAGE_DEFAULTS.get(key)
     if found is None:
         raise LocaleError(

@@ -144,7 +144,9 @@ def test_a_day_above_twelve_settles_the_date_order() -> None:
     assert detect(ordered_at=["01/13/2024 10:00", "01/02/2024 10:00"]) == Detection("en-US")
     # year first is read alike by every locale: no evidence of one
     assert detect(ordered_at=["2024/01/13", "2024.2.3 10:00"]) == Detection(None)
-    assert detect(ordered_at=["2024/01/13"], amount=["3,01"]) == Detection("de-DE")
+    # with a decimal comma: the one such locale that writes its dates year first with '/'
+    assert detect(ordered_at=["2024/01/13"], amount=["3,01"]) == Detection("en-ZA")
+    assert detect(ordered_at=["2024-01-13"], amount=["3,01"]) == Detection("de-DE")
 
 
 def test_dates_spaced_or_closed_by_a_mark_tell_the_locales_that_write_them() -> None:
@@ -159,6 +161,30 @@ def test_dates_spaced_or_closed_by_a_mark_tell_the_locales_that_write_them() -> 
     # without a mark they stay what they were: day-first, the number format decides
     assert detect(ordered_at=["31.12.2024"], amount=["1.234,56"]) == Detection("de-DE")
     assert detect(ordered_at=["31.12.2024"], amount=["1 234,56"]) == Detection("fr-FR")
+
+
+def test_year_first_dates_written_with_slashes_tell_the_locales_that_write_them() -> None:
+    # Excel in South Africa: spaced thousands, a decimal comma, year first with slashes;
+    # every day-first locale reads 2024/12/31 too, and fr-FR was named
+    south_africa = detect(ordered_at=["2024/12/31 13:45"], amount=[f"1{NBSP}234,56", "99,90"])
+    assert south_africa == Detection("en-ZA")
+    # ISO's dashes are everyone's: the table's order stands
+    assert detect(ordered_at=["2024-12-31"], amount=[f"1{NBSP}234,56"]) == Detection("fr-FR")
+    # the language's letters still come first
+    polish = detect(ordered_at=["2024/12/31"], amount=["1 234,56"], notes=["Łódź"])
+    assert polish == Detection("pl-PL")
+
+
+def test_serbian_latvian_and_lithuanian_words_tell_their_locales() -> None:
+    # Serbian Cyrillic words; dates closed by a dot, as Croatian writes them too
+    serbian = detect(ordered_at=["31.12.2024."], amount=["1.234,56"], express=["ТАЧНО", "НЕТАЧНО"])
+    assert serbian == Detection("sr-RS")
+    assert detect(amount=["3,01"], express=["TAČNO", "NETAČNO"]) == Detection("sr-RS")
+    assert detect(amount=["3,01"], express=["jā", "nē"]) == Detection("lv-LV")
+    assert detect(amount=["3,01"], express=["taip", "ne"]) == Detection("lt-LT")
+    assert detect(ordered_at=["2024-12-31"], amount=["1 234,56"], express=["VRAI"]) == Detection(
+        "fr-FR"
+    )  # French words and ISO dates: France, the earlier of two alike
 
 
 def test_dates_that_read_both_ways_detect_nothing_and_say_so() -> None:

@@ -20,6 +20,8 @@ ALIKE = {"amount": [f"1{NBSP}234,56", "99,90"], "ordered_at": ["2024-12-31", "20
         (["Doručení do Brna", "Řeka"], "cs-CZ"),
         (["Poľsko", "Žilina"], "sk-SK"),
         (["Bjørn", "Ærø"], "nb-NO"),
+        (["Šiaulių gatvė", "Klaipėda"], "lt-LT"),
+        (["Rīga, Brīvības iela", "Liepāja"], "lv-LV"),
         (["Café crème", "Hôtel"], "fr-FR"),
         (["Kraków", None], "fr-FR"),  # ó is no one language's: the first of the table
         ([None, None], "fr-FR"),

@@ -32,7 +32,8 @@ def test_the_table_holds_the_locales_people_ask_for() -> None:
 @pytest.mark.parametrize(
     ("tag", "found"),
     [("de-DE", "de-DE"), ("de_de", "de-DE"), (" DE-ch ", "de-CH"), ("de", "de-DE"),
-     ("pt", "pt-BR"), ("en", "en-US"), ("fr", "fr-FR"), ("no", "nb-NO")],
+     ("pt", "pt-BR"), ("en", "en-US"), ("fr", "fr-FR"), ("no", "nb-NO"), ("fr-CA", "fr-CA"),
+     ("sr-Latn-RS", "sr-RS"), ("sr_Cyrl_RS", "sr-RS"), ("sl", "sl-SI"), ("et", "et-EE")],
 )  # fmt: skip
 def test_tags_in_any_case_and_languages_alone(tag: str, found: str) -> None:
     assert resolve_locale(tag).tag == found

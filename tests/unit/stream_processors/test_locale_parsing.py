@@ -112,6 +112,25 @@ def test_bulgarian_dates_with_the_year_mark_numbers_and_words() -> None:
     ]
 
 
+def test_the_locales_of_south_africa_canada_serbia_slovenia_and_the_baltics() -> None:
+    want = [D(2024, 12, 31, 13, 45, tzinfo=UTC)] * 2
+    assert read(DATETIME, ["2024/12/31 13:45", "2024-12-31 13:45"], "en-ZA") == want
+    assert read(DECIMAL, [f"1{NBSP}234,56", "1 234,56"], "en-ZA") == [Decimal("1234.56")] * 2
+    assert read(DECIMAL, [f"1{NBSP}234,56"], "fr-CA") == [Decimal("1234.56")]
+    assert read(DECIMAL, ["1,234.56"], "en-CA") == [Decimal("1234.56")]
+    assert read(DATETIME, ["31.12.2024. 13:45", "31.12.2024 13:45"], "sr-RS") == want
+    words = ["TAČNO", "NETAČNO", "ТАЧНО", "НЕТАЧНО", "da", "ne"]
+    assert read({"type": "boolean"}, words, "sr-RS") == [True, False] * 3
+    assert read(DATETIME, ["31. 12. 2024 13:45", "31.12.2024 13:45"], "sl-SI") == want
+    assert read(DECIMAL, ["1.234,56"], "sl-SI") == [Decimal("1234.56")]
+    assert read(DATETIME, ["31.12.2024. 13:45", "31.12.2024 13:45"], "lv-LV") == want
+    assert read({"type": "boolean"}, ["Jā", "Nē"], "lv-LV") == [True, False]
+    assert read(DECIMAL, ["1 234,56"], "lt-LT") == [Decimal("1234.56")]
+    assert read(DATETIME, ["31.12.2024 13:45"], "et-EE") == want[:1]
+    # Canada's dates are year first: a day-first one is an error naming the locale
+    assert "en-CA" in run(DATETIME, ["31/12/2024 13:45"], "en-CA").errors[0].message
+
+
 def test_indian_grouping_in_lakhs_and_crores_in_en_in() -> None:
     written = ["12,34,567.89", "1,23,456", "1,234,567.5", "-5,00,000", "999"]
     want = ["1234567.89", "123456.00", "1234567.50", "-500000.00", "999.00"]

@@ -7,8 +7,9 @@ A central European file read in Windows-1252 puts symbols where its letters were
 where too few bytes remain to judge by their statistics. Only what no western text writes
 counts: a control character beside a letter; a symbol inside a word (not an apostrophe, a
 dash or Catalan's middle dot); a capital that ends a word after a small letter ('£ódŸ'); a
-word of two scripts (Latin letters read as Cyrillic or Greek ones). A symbol at a word's edge
-('m³', 'Brand™', '£m', '°C') does not.
+word of two scripts (Latin letters read as Cyrillic or Greek ones); a word of two code pages'
+letters (Croatian 'Božić' as 'Božiæ'). A symbol at a word's edge ('m³', 'Brand™', '£m', '°C')
+does not.
 """
 
 from __future__ import annotations
@@ -19,15 +20,25 @@ import unicodedata
 # written inside words of western text: apostrophes, dashes, Catalan's l·l
 _INSIDE_WORDS = frozenset("’‘´ʼ·–—")
 _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+# Windows-1250 and Windows-1252 share š and ž; where Windows-1250 writes č ć đ ě ř ů ň ď,
+# Windows-1252 reads è æ ð ì ø ù ò ï. No language writes both kinds in one word: 'Božiæ'
+# (Božić), 'Pøíšerný' (Příšerný)
+_SHARED = frozenset("šžŠŽ")
+_TWO_PAGES_WORD = re.compile(r"[šžŠŽ]\w*[èæðìøùòïÈÆÐÌØÙÒÏ]|[èæðìøùòïÈÆÐÌØÙÒÏ]\w*[šžŠŽ]")
 
 
 def misreadings(text: str, at_most: int | None = None) -> int:
     """How many non-ASCII characters of ``text`` no word is written with (see the module);
     counted up to ``at_most``, when given."""
+    found = 0
+    if not _SHARED.isdisjoint(text):
+        for _word in _TWO_PAGES_WORD.finditer(text):
+            found += 1
+            if found == at_most:
+                return found
     suspects = _suspects(text)
     if not suspects:
-        return 0
-    found = 0
+        return found
     last = len(text) - 1
     pattern = re.compile("[" + "".join(map(re.escape, sorted(suspects))) + "]")
     for match in pattern.finditer(text):

@@ -16,6 +16,8 @@ from files.misread_letters import misreadings
         ("Biaіystok", 1),  # Białystok in Windows-1251: a Cyrillic letter in a Latin word
         ("StraЯe", 1),
         ("Białystok ważne Łódź", 0),
+        ("Božiæ Pøíšerný Kneževiæ", 3),  # Božić, Příšerný, Knežević in Windows-1252
+        ("Škoda crème Žižkov Ærø Søren", 0),  # each word one code page's letters
         ("m² m³ Brand™ £m °C 1¾ word¹", 0),  # symbols at a word's edge
         ("don’t col·lecció ¿Qué? ¡Hola! d´Artagnan a–b", 0),
         ("crème brûlée cœur Œuvre Ÿvelines São Nº 1ª", 0),

@@ -134,6 +134,8 @@ def test_windows_1252_for_want_of_evidence_says_so() -> None:
         "1;Białystok\n",  # 'Bia³ystok': a symbol inside a word
         "1;Žluťoučký kůň\n",  # not Windows-1252 at all ('ť'): Latin-1 would put controls in it
         "1;Poľsko;ŁAŃCUCH\n",  # "Po¾sko", "£AÑCUCH"
+        "1;Ivan Božić;Zagreb\n",  # 'Božiæ': Windows-1250's ž and Windows-1252's æ in a word
+        "1;Příšerný;Brno\n",  # 'Pøíšerný'
     ],
 )
 def test_a_short_central_european_file_is_read_in_windows_1250_by_its_words(text: str) -> None:

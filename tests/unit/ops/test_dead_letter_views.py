@@ -21,7 +21,7 @@ RANGE = DeadLetterRange(chunk_no=1, first_row=502, last_row=1001, rows=500, reas
 SAID = f"rows 502–1001 not saved: {REASON}; see `bulkflow dlq list`"
 
 
-def _status(state: str, ok: int, failed: int, dead: list[DeadLetterRange]) -> UploadStatus:
+def status_of(state: str, ok: int, failed: int, dead: list[DeadLetterRange]) -> UploadStatus:
     return UploadStatus(
         job_id="j1",
         tenant="acme",
@@ -50,7 +50,7 @@ def test_upload_wait_names_the_rows_not_saved_and_the_first_row_errors() -> None
         f"row,column,value,message,locale\r\n502–1001,,,{SAID},none\r\n"
         "7,amount,-1,must be at least 0,none\r\n"
     )
-    lines = outcome_lines(FakeClient(csv), _status("completed_with_errors", 495, 505, [RANGE]))  # type: ignore[arg-type]
+    lines = outcome_lines(FakeClient(csv), status_of("completed_with_errors", 495, 505, [RANGE]))  # type: ignore[arg-type]
     assert lines[0] == (
         "job j1 completed with errors: 495 rows saved, 505 rows not saved "
         "(500 of them dead-lettered)."
@@ -64,10 +64,10 @@ def test_upload_wait_names_the_rows_not_saved_and_the_first_row_errors() -> None
 
 
 def test_upload_wait_with_only_dead_letters_promises_no_row_errors() -> None:
-    status = _status("completed_with_errors", 500, 500, [RANGE])
+    status = status_of("completed_with_errors", 500, 500, [RANGE])
     lines = outcome_lines(FakeClient("row,column,value,message\r\n"), status)  # type: ignore[arg-type]
     assert f"  {SAID}" in lines and not any("first one" in line for line in lines)
-    failed = _status("failed", 0, 500, [RANGE])
+    failed = status_of("failed", 0, 500, [RANGE])
     failed.error = "no chunk of the file could be processed: " + REASON
     assert outcome_lines(FakeClient(""), failed)[1] == f"  {SAID}"  # type: ignore[arg-type]
 
@@ -75,7 +75,7 @@ def test_upload_wait_with_only_dead_letters_promises_no_row_errors() -> None:
 def test_the_errors_csv_has_a_line_per_dead_lettered_range(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     ensure_schema(engine)
-    status = _status("completed_with_errors", 500, 500, [RANGE])
+    status = status_of("completed_with_errors", 500, 500, [RANGE])
     status.locale, status.locale_source = "de-DE", "detected"
     text = "".join(error_csv(lambda: engine, status))
     engine.dispose()
@@ -107,7 +107,7 @@ def test_dlq_list_renders_its_markup(tmp_path: Path) -> None:
 
 def test_upload_wait_counts_one_row_as_one() -> None:
     csv = "row,column,value,message,locale\r\n4,order_id,,required value is missing,none\r\n"
-    lines = outcome_lines(FakeClient(csv), _status("completed_with_errors", 1, 1, []))  # type: ignore[arg-type]
+    lines = outcome_lines(FakeClient(csv), status_of("completed_with_errors", 1, 1, []))  # type: ignore[arg-type]
     assert lines[:2] == [
         "job j1 completed with errors: 1 row saved, 1 row not saved.",
         "1 row rejected; the first one:",

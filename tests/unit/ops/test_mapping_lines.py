@@ -3,14 +3,12 @@ columns, the suggestions, and a command to go on that names every required colum
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from ops.progress_ui import mapping_lines
 from producer.mapping_preview import build_preview
 from producer.readers.base import HeaderNotFound
 from schemas.dataset import DatasetRegistry
-from schemas.records import UploadStatus
 from schemas.settings import packaged_datasets_dir
+from tests.unit.ops.test_dead_letter_views import status_of
 
 ROWS = [
     (1, ["Nº de pedido", "Correo", "Fecha"]),
@@ -21,16 +19,7 @@ ROWS = [
 def test_a_required_column_without_a_suggestion_is_named_in_the_command_to_fill_in() -> None:
     orders = DatasetRegistry(packaged_datasets_dir()).get("orders")
     preview = build_preview(HeaderNotFound("no header row maps order_id", rows=ROWS), orders)
-    status = UploadStatus(
-        job_id="j1",
-        tenant="acme",
-        dataset="orders",
-        filename="pedidos.csv",
-        tier="high",
-        state="needs_mapping",
-        submitted_at=datetime(2026, 1, 1, tzinfo=UTC),
-        mapping_preview=preview,
-    )
+    status = status_of("needs_mapping", 0, 0, []).model_copy(update={"mapping_preview": preview})
     lines = mapping_lines(status)
     assert lines[3:] == [
         '  suggested: --map "Correo=customer_email" --map "Fecha=ordered_at"',

@@ -135,7 +135,9 @@ def test_a_producer_elsewhere_has_the_file_in_a_fraction_of_a_second(
     keeps for its fetches held the next file up by its last long poll (half a second)."""
     # 130 KB, and 33 MB: its read-ahead fills (whether it stalls depends on timing: thrice);
     # a new consumer's connection may take a while on a busy machine, a kept one's may not
+    # (the kept fetcher connects on its first fetch: that one is a new consumer's too)
     with BlobFetcher(kafka_settings) as kept:
+        connected = False
         for rows, parts in ((2_000, 1), (450_000, 32)):
             source = write_orders_csv(tmp_path / f"{rows}.csv", rows)
             upload_record = submitted(kafka_settings, source)
@@ -146,5 +148,6 @@ def test_a_producer_elsewhere_has_the_file_in_a_fraction_of_a_second(
                 fetched = local_upload(upload_record, elsewhere, fetcher)
                 took = time.monotonic() - started
                 assert Path(fetched.spool_path).read_bytes() == source.read_bytes()
-                within_s = 0.4 if fetcher is kept and parts == 1 else 0.8
+                within_s = 0.4 if connected and fetcher is kept and parts == 1 else 0.8
+                connected = connected or fetcher is kept
                 assert took < within_s, f"fetch {n} of a {parts}-part upload took {took:.2f} s"

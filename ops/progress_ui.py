@@ -139,13 +139,19 @@ def outcome_lines(client: ApiClient, status: UploadStatus) -> list[str]:
     saved (dead letters) and where the row errors are; a paused job's mapping to confirm."""
     if status.state == "needs_mapping":
         return mapping_lines(status)
+    left_out = []
+    if status.unknown_columns and status.state != "failed":
+        left_out = [
+            "the file's columns no dataset column reads, left out: "
+            + ", ".join(status.unknown_columns)
+        ]
     if status.warning and status.state == "completed":
-        return [f"job {status.job_id} completed with a warning: {status.warning}"]
+        return [f"job {status.job_id} completed with a warning: {status.warning}", *left_out]
     dead = [f"  {d.describe()}" for d in status.dead_letters]
     if status.state == "failed":
         return [f"job {status.job_id} failed: {status.error or 'no reason recorded'}", *dead]
     if status.state != "completed_with_errors":
-        return []
+        return left_out
     invalid = status.rows_failed - status.rows_dead_lettered
     lines = [
         f"job {status.job_id} completed with errors: {_rows(status.rows_ok)} saved, "
@@ -161,4 +167,4 @@ def outcome_lines(client: ApiClient, status: UploadStatus) -> list[str]:
         csv_lines = first_error_lines(client, status.job_id, limit=5 + len(dead))
         lines += ["  " + line for line in [csv_lines[0], *csv_lines[1 + len(dead) :]]]
     lines.append(f"all of them: bulkflow errors {status.job_id} -o errors.csv")
-    return lines
+    return lines + left_out

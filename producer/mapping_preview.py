@@ -5,8 +5,9 @@ column a suggested file column. Pure: rows of cell text in, a MappingPreview out
 Suggestions, strongest first: the tenant's saved mapping for the dataset, the column's name
 or an alias, a similar name ('Order #' ~ order_id), and sample values that fit a type only
 one kind of column holds (dates as any locale writes them, e-mail addresses, booleans in any
-locale's words) or a column's pattern. Each file column is suggested for one dataset column
-at most.
+locale's words) or a column's pattern, then for a one-column key a header that numbers the
+rows ('Nº de pedido') over distinct values. Each file column is suggested for one dataset
+column at most.
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ _LOCAL_DATE = re.compile(
     r"(,? \d{1,2}:\d{2}(:\d{2})?( ?[AaPp]\.? ?[Mm]\.?)?)?$"
 )
 # every reading locale's words for true and false, in any case (not 1 and 0: any number)
+# a header that says its column numbers or names the rows: 'Nº de pedido', 'Bestellnummer',
+# 'Order no.', 'Código'; with distinct values under it, the dataset's key
+_KEY_MARK = re.compile(
+    r"(^|[^\w])(n[º°]|no\.|nr\.?|nro\.?|№|#)|(^|[^\w])(id|num|code|ref|código|codigo|kod|kód"
+    r"|číslo|cislo|broj|referen\w*)($|[^\w])|(number|numbers|nummer|numero|número|numéro|numer)\b"
+)
+# numbers that are no row's key: postal codes, telephone numbers
+_NOT_KEY = re.compile(r"post|zip|phone|tel[eé]?f|fax")
+KEY_SCORE = 0.62  # below values of a type only one column holds, above a similar name
 _BOOLEAN = frozenset({"true", "false", "yes", "no", "y", "n"}).union(
     *(fold_words((*loc.true_words, *loc.false_words)) for loc in LOCALES.values())
 )
@@ -100,6 +110,22 @@ def _fits(column: Column, values: list[str]) -> bool:
     return _most(values, lambda v: bool(check(v)))
 
 
+def _key_column(dataset: Dataset) -> Column | None:
+    """The dataset's key when it is one column."""
+    return dataset.column(dataset.key[0]) if len(dataset.key) == 1 else None
+
+
+def _names_keys(header: str, values: list[str], rows: int, key: Column) -> bool:
+    """Whether a file column looks like the key's: a header that numbers or names the rows,
+    and a distinct value in every sample row (digits only for a numeric key)."""
+    if rows < 2 or len(values) < rows or len(set(values)) < len(values):
+        return False
+    if key.type == "integer" and not all(v.isdigit() for v in values):
+        return False
+    folded = header.casefold()
+    return bool(_KEY_MARK.search(folded)) and not _NOT_KEY.search(folded)
+
+
 def _most(values: list[str], fits: Callable[[str], bool]) -> bool:
     return sum(map(fits, values)) >= 0.8 * len(values)
 
@@ -132,6 +158,9 @@ def suggest(
                 scored.append((similar, order, column.name, header, "similar"))
             if _fits(column, values):
                 scored.append((VALUES_SCORE, order, column.name, header, "values"))
+        key = _key_column(dataset)
+        if key is not None and _names_keys(header, values, len(samples), key):
+            scored.append((KEY_SCORE, order, key.name, header, "values"))
     scored.sort(key=lambda s: (-s[0], s[1]))
     suggestions: dict[str, str] = {}
     why: dict[str, str] = {}

@@ -1,9 +1,10 @@
 """What `bulkflow upload --wait` prints for a job paused for a person's mapping: the file's
-columns, the suggestions, and a command to go on that names every required column."""
+columns, the suggestions, and a command to go on that names every required column; and, once
+it ends, the file's columns no dataset column read."""
 
 from __future__ import annotations
 
-from ops.progress_ui import mapping_lines
+from ops.progress_ui import mapping_lines, outcome_lines
 from producer.mapping_preview import build_preview
 from producer.readers.base import HeaderNotFound
 from schemas.dataset import DatasetRegistry
@@ -27,3 +28,14 @@ def test_a_required_column_without_a_suggestion_is_named_in_the_command_to_fill_
         'go on with: bulkflow map j1 --map "Correo=customer_email" --map "Fecha=ordered_at" '
         '--map "FILE COLUMN=order_id" --wait',
     ]
+
+
+def test_the_files_columns_left_out_are_named_when_the_job_ends() -> None:
+    done = status_of("completed", 20, 0, []).model_copy(
+        update={"unknown_columns": ["Importe", "Cantidad"]}
+    )
+    left_out = "the file's columns no dataset column reads, left out: Importe, Cantidad"
+    assert outcome_lines(None, done) == [left_out]  # type: ignore[arg-type]
+    failed = done.model_copy(update={"state": "failed", "error": "broken"})
+    assert left_out not in outcome_lines(None, failed)  # type: ignore[arg-type]
+    assert outcome_lines(None, done.model_copy(update={"unknown_columns": []})) == []  # type: ignore[arg-type]

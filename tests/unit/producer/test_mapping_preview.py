@@ -116,6 +116,7 @@ def test_values_as_a_locale_writes_them_and_a_columns_pattern_suggest_columns_to
     preview = build_preview(HeaderNotFound("no header", rows=rows), orders)
     assert preview is not None
     assert preview.suggestions == {
+        "order_id": "Nº pedido",  # the key: a header that numbers the rows, distinct values
         "customer_email": "Correo",
         "country": "País",
         "ordered_at": "Fecha",
@@ -123,6 +124,10 @@ def test_values_as_a_locale_writes_them_and_a_columns_pattern_suggest_columns_to
     }
     assert set(preview.suggested_by.values()) == {"values"}
     # an amount is a number, not a date; a word of no locale is no boolean
-    numbers = [(2, ["Importe", "Regalo"]), (3, ["1.234,56", "quizás"]), (4, ["12.50", "tal vez"])]
+    numbers = [
+        (2, ["Importe", "Regalo", "Código postal", "Nº"]),
+        (3, ["1.234,56", "quizás", "28001", "7"]),
+        (4, ["12.50", "tal vez", "28002", "7"]),  # the same 'Nº' twice: no key
+    ]
     unsure = build_preview(HeaderNotFound("no header", rows=numbers), orders)
     assert unsure is not None and unsure.suggestions == {}

@@ -42,7 +42,6 @@ _LOCAL_DATE = re.compile(
     r"^\d{1,4}([./-]) ?\d{1,2}\1 ?\d{1,4}\.?( г\.)?"
     r"(,? \d{1,2}:\d{2}(:\d{2})?( ?[AaPp]\.? ?[Mm]\.?)?)?$"
 )
-# every reading locale's words for true and false, in any case (not 1 and 0: any number)
 # a header that says its column numbers or names the rows: 'Nº de pedido', 'Bestellnummer',
 # 'Order no.', 'Código'; with distinct values under it, the dataset's key
 _KEY_MARK = re.compile(
@@ -51,7 +50,8 @@ _KEY_MARK = re.compile(
 )
 # numbers that are no row's key: postal codes, telephone numbers
 _NOT_KEY = re.compile(r"post|zip|phone|tel[eé]?f|fax")
-KEY_SCORE = 0.62  # below values of a type only one column holds, above a similar name
+KEY_SCORE = 0.62  # below values of a type only one column holds and most similar names
+# every reading locale's words for true and false, in any case (not 1 and 0: any number)
 _BOOLEAN = frozenset({"true", "false", "yes", "no", "y", "n"}).union(
     *(fold_words((*loc.true_words, *loc.false_words)) for loc in LOCALES.values())
 )
@@ -140,6 +140,7 @@ def suggest(
     present = {normalise_header(c): c for c in file_columns}
     lookup = dataset.header_lookup
     scored: list[tuple[float, int, str, str, str]] = []  # score, order, column, file column, why
+    key = _key_column(dataset)
     for rank, mapping in enumerate(saved):
         for name, header in mapping.items():
             if normalise_header(header) in present:
@@ -158,7 +159,6 @@ def suggest(
                 scored.append((similar, order, column.name, header, "similar"))
             if _fits(column, values):
                 scored.append((VALUES_SCORE, order, column.name, header, "values"))
-        key = _key_column(dataset)
         if key is not None and _names_keys(header, values, len(samples), key):
             scored.append((KEY_SCORE, order, key.name, header, "values"))
     scored.sort(key=lambda s: (-s[0], s[1]))

@@ -63,8 +63,9 @@ def process_table(resources: dict[str, Any], rows: int | None) -> list[str]:
         return []
     lines = [
         "| process | CPU s | µs/row | p90 CPU % | waited for a CPU (s) | voluntary / "
-        "involuntary switches | migrations | peak RSS MB | busiest threads: CPU s / waited s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "involuntary switches | migrations | system CPU s | page faults | peak RSS MB | "
+        "busiest threads: CPU s / waited s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, p in procs.items():
         sched = p.get("sched") or {}
@@ -77,7 +78,8 @@ def process_table(resources: dict[str, Any], rows: int | None) -> list[str]:
             f"| {name} | {p['cpu_s']} | {per_row} | {p.get('p90_cpu_pct')} | "
             f"{sched.get('run_delay_s', p.get('run_queue_wait_s'))} | "
             f"{sched.get('voluntary', 0):,} / {sched.get('involuntary', 0):,} | "
-            f"{sched.get('migrations', 0):,} | {p.get('peak_rss_mb')} | {threads} |"
+            f"{sched.get('migrations', 0):,} | {p.get('system_cpu_s', '-')} | "
+            f"{p.get('page_faults', 0):,} | {p.get('peak_rss_mb')} | {threads} |"
         )
     return lines
 

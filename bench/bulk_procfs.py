@@ -60,6 +60,12 @@ def cpu_split(before: dict[str, int], after: dict[str, int]) -> dict[str, float]
     return out
 
 
+def minor_faults(stat: str) -> int:
+    """A process's minor page faults so far, from its /proc/<pid>/stat (the 10th field; the
+    name in parentheses may hold spaces)."""
+    return int(stat[stat.rindex(")") + 2 :].split()[7])
+
+
 def parse_loadavg(text: str) -> dict[str, float]:
     """/proc/loadavg: the 1, 5 and 15 minute load averages and the runnable tasks now."""
     parts = text.split()

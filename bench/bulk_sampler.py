@@ -38,8 +38,9 @@ class ProcSampler:
         self.groups: dict[str, Callable[[], list[int]]] = {}
         self.part_of: dict[str, Callable[[int], str]] = {}
         self.series: dict[str, list[tuple[float, float, float]]] = {}
-        self._first: dict[tuple[str, int], float] = {}
-        self._last: dict[tuple[str, int], float] = {}
+        # (CPU s, system CPU s, minor page faults) of each process: first and latest reading
+        self._first: dict[tuple[str, int], tuple[float, float, int]] = {}
+        self._last: dict[tuple[str, int], tuple[float, float, int]] = {}
         self._procs: dict[int, Any] = {}
         self._parts: dict[int, str] = {}
         self._kinds: dict[tuple[int, int], str] = {}
@@ -137,11 +138,11 @@ class ProcSampler:
                     self._procs.pop(pid, None)
                     continue
                 self.seen_pids.add(pid)
-                cpu = times.user + times.system
+                reading = (times.user + times.system, times.system, _faults(pid))
                 key = (name, pid)
                 if key not in self._first:
-                    self._first[key] = 0.0 if born >= self.started else cpu
-                self._last[key] = cpu
+                    self._first[key] = (0.0, 0.0, 0) if born >= self.started else reading
+                self._last[key] = reading
                 self._threads(name, book, pid, baseline=first and born < self.started)
                 rss += mem
                 self._peak_one[name] = max(self._peak_one.get(name, 0.0), mem)
@@ -186,8 +187,13 @@ class ProcSampler:
                 kind = self._kinds[(pid, tid)] = procfs.thread_kind(procfs.thread_name(pid, tid))
             book.add(pid, tid, counters, kind=kind, part=part, baseline=baseline)
 
-    def cpu_s(self, name: str) -> float:
-        return sum(last - self._first[key] for key, last in self._last.items() if key[0] == name)
+    def cpu_s(self, name: str, field: int = 0) -> float:
+        """CPU s of a group since the window began (``field`` 1: system CPU s, 2: faults)."""
+        return sum(
+            last[field] - self._first[key][field]
+            for key, last in self._last.items()
+            if key[0] == name
+        )
 
     def summary(self) -> dict[str, Any]:
         span = max((self.stopped or time.time()) - self.started, 1e-3)
@@ -200,6 +206,8 @@ class ProcSampler:
                 "cpu_s": round(cpu, 2),
                 "avg_cpu_pct": round(100 * cpu / span, 1),
                 "p90_cpu_pct": round(pcts[int(0.9 * (len(pcts) - 1))], 1) if pcts else None,
+                "system_cpu_s": round(self.cpu_s(name, 1), 2),
+                "page_faults": int(self.cpu_s(name, 2)),
                 "peak_rss_mb": round(self._peak_rss.get(name, 0.0), 1),
                 "peak_rss_one_process_mb": round(self._peak_one.get(name, 0.0), 1),
                 # runnable but not running (all its threads): CPU it wanted and did not get
@@ -248,6 +256,14 @@ class ProcSampler:
             name: [[round(t - t0, 2), round(p, 1), round(r, 1)] for t, p, r in s]
             for name, s in self.series.items()
         }
+
+
+def _faults(pid: int) -> int:
+    """Minor page faults of a process so far (0 when its stat cannot be read)."""
+    try:
+        return procfs.minor_faults(_read(f"/proc/{pid}/stat"))
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _read(path: str) -> str:

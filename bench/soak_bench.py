@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bulk_output import RESULTS, log
-from bench.bulk_sampler import child_pids, postgres_pids, tree
+from bench.bulk_pids import child_pids, postgres_pids, tree
 from bench.soak_load import API_KEY, TENANT, SoakLoad, sse_storm
 from bench.soak_sampler import SoakSampler, folder_bytes, pg_gauges
 

@@ -70,10 +70,10 @@ def worker(
     # the worker in one line at once (Kafka is checked meanwhile)
     check_database(settings.db_url, DatasetRegistry(settings.datasets_dir), kind="worker")
     checked.wait(QUICK_CHECK_S, refusals_only=True)  # a refused login stops here
-    from ops.arrow_memory import use_pooling_allocator
+    from ops.process_memory import keep_freed_memory
     from stream_processors.run import run
 
-    use_pooling_allocator()
+    keep_freed_memory()
     run(settings, "worker", tiers, loglevel, kafka_checked=checked)
 
 
@@ -87,8 +87,10 @@ def aggregator(loglevel: str = typer.Option("info")) -> None:
     checked = check_kafka_soon(settings, "aggregator")
     check_database(settings.db_url, kind="aggregator")
     checked.wait(QUICK_CHECK_S, refusals_only=True)  # a refused login stops here
+    from ops.process_memory import keep_freed_memory
     from stream_processors.run import run
 
+    keep_freed_memory()
     run(settings, "aggregator", loglevel=loglevel, kafka_checked=checked)
 
 
@@ -101,10 +103,10 @@ def producer(loglevel: str = typer.Option("INFO")) -> None:
 
     from database.preflight import check_database
     from messaging.preflight import check_kafka
-    from ops.arrow_memory import use_pooling_allocator
+    from ops.process_memory import keep_freed_memory
     from producer.service import ProducerService
 
-    use_pooling_allocator()
+    keep_freed_memory()
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
     settings = get_settings()
     check_database(settings.db_url, kind="producer")
@@ -168,12 +170,14 @@ def api(
     from database.preflight import check_database
     from messaging.preflight import check_kafka
     from ops.client import record_api_url
+    from ops.process_memory import keep_freed_memory
 
     settings = get_settings()
     check_database(settings.db_url, kind="api")  # a URL that can never work stops it here
     check_kafka(settings, "api")
     host, port = host or settings.api_host, port or settings.api_port
     record_api_url(settings, host, port)
+    keep_freed_memory()
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -34,6 +34,8 @@ METRICS: dict[str, tuple[str, bool, int]] = {
     "vs_raw_keyed": ("bulkflow / keyed raw ceiling", True, 3),
     "raw_us_per_row": ("CPU µs per row, raw ceiling", False, 2),
     "raw_keyed_us_per_row": ("CPU µs per row, keyed ceiling", False, 2),
+    "system_us_per_row": ("system CPU µs per row, bulkflow (in the CPU above)", False, 2),
+    "system_pct": ("machine: system share of all CPU (%)", False, 1),
     "other_cpu_s": ("other processes' CPU s (not ours)", False, 1),
     "involuntary_per_krow": ("our involuntary switches per 1,000 rows", False, 1),
     "waited_per_cpu_s": ("our s waiting for a CPU per CPU s", False, 2),
@@ -73,6 +75,8 @@ def run_figures(run: dict[str, Any]) -> dict[str, Any]:
         "vs_raw_keyed": round(rate / keyed_rate, 3) if rate and keyed_rate else None,
         "raw_us_per_row": _us(raw),
         "raw_keyed_us_per_row": _us(keyed),
+        "system_us_per_row": system_per_row(resources, (bf.get("cpu") or {}).get("rows")),
+        "system_pct": (machine.get("cpu") or {}).get("system_pct"),
         "other_cpu_s": resources.get("other_processes_cpu_s"),
         **contention(resources, (bf.get("cpu") or {}).get("rows")),
         "load_at_start": load,
@@ -82,6 +86,14 @@ def run_figures(run: dict[str, Any]) -> dict[str, Any]:
         "not_completed": bf["not_completed"],
         "us_per_row_by_process": (bf.get("cpu") or {}).get("us_per_row_by_process", {}),
     }
+
+
+def system_per_row(resources: dict[str, Any], rows: int | None) -> float | None:
+    """The pipeline's system CPU (the kernel's work for it: page faults, file and socket
+    writes) in µs per row: where runs on a machine whose new pages cost more differ."""
+    procs = [p for n, p in (resources.get("processes") or {}).items() if n not in NOT_OURS]
+    known = [p["system_cpu_s"] for p in procs if p.get("system_cpu_s") is not None]
+    return round(sum(known) * 1e6 / rows, 2) if rows and known else None
 
 
 def contention(resources: dict[str, Any], rows: int | None) -> dict[str, float | None]:

@@ -218,10 +218,10 @@ def _report(result: dict[str, Any]) -> None:
         log(line)
     if before.get("stopped"):
         log(f"before: {before['stopped']}")
-    for key, goal in GOALS.items():
+    for key, limit in GOALS.items():
         measured = after.get(key if key != "rss_mb" else "rss_end_mb")
-        verdict = "PASS" if measured is not None and measured <= goal else "MISS"
-        log(f"goal {key} <= {goal}: {measured} {verdict}")
+        verdict = "PASS" if measured is not None and measured <= limit else "MISS"
+        log(f"goal {key} <= {limit}: {measured} {verdict}")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def past_jobs(count: int, tenants: int, seed: int = 26) -> Iterator[PastJob]:
         job_id = f"{i:08d}{rng.getrandbits(96):024x}"
         tenant = f"tenant{i % tenants}"
         error = "the file could not be read" if state == "failed" else None
-        status = {
+        status: dict[str, Any] = {
             "job_id": job_id,
             "tenant": tenant,
             "dataset": "orders",
@@ -114,9 +114,11 @@ def write_topic(bootstrap: str, topic: str, jobs: Iterable[PastJob]) -> float:
     from confluent_kafka import Producer
 
     from messaging.clients import producer_config
+    from schemas.settings import load_settings
 
     started = time.monotonic()
-    producer = Producer(producer_config(bootstrap, {"linger.ms": 50, "batch.size": 1_000_000}))
+    settings = load_settings(kafka_bootstrap=bootstrap)
+    producer = Producer(producer_config(settings, {"linger.ms": 50, "batch.size": 1_000_000}))
     for n, job in enumerate(jobs):
         while True:
             try:

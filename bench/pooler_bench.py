@@ -56,7 +56,7 @@ def session_temp_table() -> Iterator[None]:
     try:
         yield
     finally:
-        pg_copy._temp_table = made  # type: ignore[assignment]
+        pg_copy._temp_table = made
 
 
 def raw_upserts(
@@ -92,22 +92,22 @@ def raw_upserts(
         chunks.append((rows.num_rows, pg_binary.encode_rows(rows.columns)))
 
     # one connection for every pass: a backend that ends takes its CPU seconds with it
-    conn = psycopg.connect(libpq_url(url), prepare_threshold=None)
+    raw = psycopg.connect(libpq_url(url), prepare_threshold=None)
     copy_sql = f"COPY {temp.name} (row_no, {data_cols}) FROM STDIN (FORMAT binary)"
 
     def run(tenant: str) -> int:
         for _rows, pieces in chunks:
-            with conn.cursor() as cur:
+            with raw.cursor() as cur:
                 cur.execute(temp.ddl)
                 with cur.copy(copy_sql) as copy:
                     for piece in pieces:
                         copy.write(piece)
                 cur.execute(insert, (uuid.uuid4().hex, tenant))
                 cur.execute(temp.end)
-            conn.commit()
+            raw.commit()
         return sum(rows for rows, _pieces in chunks)
 
-    return run, conn.close
+    return run, raw.close
 
 
 def main() -> None:

@@ -202,7 +202,7 @@ def _storm(
         submitted_at=utcnow(),
     )
     record_queued(engine, status)
-    producer = Producer(producer_config(settings.kafka_bootstrap))
+    producer = Producer(producer_config(settings))
     producer.produce(
         topic_names(settings).progress, status.model_dump_json().encode(), status.job_id.encode()
     )

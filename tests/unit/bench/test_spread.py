@@ -128,3 +128,20 @@ def test_contention_counts_the_pipelines_processes_and_not_the_bench_client() ->
         "involuntary_per_krow": None,
         "waited_per_cpu_s": None,
     }
+
+
+def test_the_system_cpu_per_row_sums_the_pipelines_processes_and_not_the_bench_client() -> None:
+    resources = {
+        "processes": {
+            "postgres": {"cpu_s": 30.0, "system_cpu_s": 12.0},
+            "kafka-broker": {"cpu_s": 10.0, "system_cpu_s": 5.5},
+            "bench-driver": {"cpu_s": 4.0, "system_cpu_s": 2.0},
+        },
+        "machine": {"cpu": {"system_pct": 25.0}},
+    }
+    assert bulk_spread.system_per_row(resources, 5_000_000) == 3.5
+    assert bulk_spread.system_per_row({"processes": {"api": {"cpu_s": 1.0}}}, 5_000_000) is None
+    figures = bulk_spread.run_figures({"bulkflow": {**RUNS[0]["bulkflow"], "resources": resources}})
+    assert figures["system_pct"] == 25.0
+    table = bulk_spread.table(bulk_spread.spread([figures]))
+    assert "| machine: system share of all CPU (%) | 25.0 | 25.0 | 25.0 | 25.0 |" in table

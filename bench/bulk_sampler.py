@@ -38,7 +38,7 @@ class ProcSampler:
         self.groups: dict[str, Callable[[], list[int]]] = {}
         self.part_of: dict[str, Callable[[int], str]] = {}
         self.series: dict[str, list[tuple[float, float, float]]] = {}
-        # (CPU s, system CPU s, minor page faults) of each process: first and latest reading
+        # each process's first and latest reading: (CPU s, system CPU s, minor page faults)
         self._first: dict[tuple[str, int], tuple[float, float, int]] = {}
         self._last: dict[tuple[str, int], tuple[float, float, int]] = {}
         self._procs: dict[int, Any] = {}
@@ -187,8 +187,11 @@ class ProcSampler:
                 kind = self._kinds[(pid, tid)] = procfs.thread_kind(procfs.thread_name(pid, tid))
             book.add(pid, tid, counters, kind=kind, part=part, baseline=baseline)
 
-    def cpu_s(self, name: str, field: int = 0) -> float:
-        """CPU s of a group since the window began (``field`` 1: system CPU s, 2: faults)."""
+    def cpu_s(self, name: str) -> float:
+        return self._since_start(name, _CPU)
+
+    def _since_start(self, name: str, field: int) -> float:
+        """One reading's ``field`` summed over a group's processes since the window began."""
         return sum(
             last[field] - self._first[key][field]
             for key, last in self._last.items()
@@ -206,8 +209,8 @@ class ProcSampler:
                 "cpu_s": round(cpu, 2),
                 "avg_cpu_pct": round(100 * cpu / span, 1),
                 "p90_cpu_pct": round(pcts[int(0.9 * (len(pcts) - 1))], 1) if pcts else None,
-                "system_cpu_s": round(self.cpu_s(name, 1), 2),
-                "page_faults": int(self.cpu_s(name, 2)),
+                "system_cpu_s": round(self._since_start(name, _SYSTEM), 2),
+                "page_faults": int(self._since_start(name, _FAULTS)),
                 "peak_rss_mb": round(self._peak_rss.get(name, 0.0), 1),
                 "peak_rss_one_process_mb": round(self._peak_one.get(name, 0.0), 1),
                 # runnable but not running (all its threads): CPU it wanted and did not get
@@ -256,6 +259,10 @@ class ProcSampler:
             name: [[round(t - t0, 2), round(p, 1), round(r, 1)] for t, p, r in s]
             for name, s in self.series.items()
         }
+
+
+# the fields of a process's reading: (CPU s, system CPU s, minor page faults)
+_CPU, _SYSTEM, _FAULTS = 0, 1, 2
 
 
 def _faults(pid: int) -> int:

@@ -131,9 +131,7 @@ def test_a_kernel_worker_that_renamed_itself_counts_only_the_window() -> None:
     assert procfs.others_cpu(before, after, ours=set()) == [["kworker/u8:1-writeback", 1.5, 1]]
 
 
-def test_a_processs_minor_faults_are_the_tenth_field_of_its_stat_even_with_spaces_in_its_name() -> (
-    None
-):
+def test_minor_faults_are_the_tenth_field_of_stat_even_with_spaces_in_the_name() -> None:
     stat = "4242 (python (chunk pool)) S 1 4242 4242 0 -1 4194560 183307 0 12 0 1650 210 0 0 20 0"
     assert procfs.minor_faults(stat) == 183307
     with open("/proc/self/stat") as f:
